@@ -1,0 +1,44 @@
+"""Cross-account access with IAM roles, as Pulumi components.
+
+``TrustingAccountRole`` builds the role in the trusting account;
+``TrustedAccountAccess`` lets users and groups of the trusted account assume it.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .documents import (
+    CliProfile,
+    RoleArn,
+    assume_role_policy,
+    aws_cli_config,
+    parse_role_arn,
+    policy_size,
+    switch_role_url,
+    trust_policy,
+)
+from .trusted import TrustedAccountAccess, TrustedAccountAccessArgs, split_role_arns
+from .trusting import TrustingAccountRole, TrustingAccountRoleArgs
+from .validation import InvalidInputError
+
+try:
+    __version__ = version("cross-account")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "CliProfile",
+    "InvalidInputError",
+    "RoleArn",
+    "TrustedAccountAccess",
+    "TrustedAccountAccessArgs",
+    "TrustingAccountRole",
+    "TrustingAccountRoleArgs",
+    "__version__",
+    "assume_role_policy",
+    "aws_cli_config",
+    "parse_role_arn",
+    "policy_size",
+    "split_role_arns",
+    "switch_role_url",
+    "trust_policy",
+]

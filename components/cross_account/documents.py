@@ -1,0 +1,202 @@
+"""Pure functions that build the policy documents, links and CLI profiles.
+
+No Pulumi here: every function takes plain values and returns plain values, so
+each is tested exactly, without mocks. The components serialize the documents
+once with ``pulumi.Output.json_dumps``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+POLICY_VERSION = "2012-10-17"
+TRUST_SID = "TrustedAccountsMayAssume"
+ASSUME_SID = "AssumeCrossAccountRoles"
+
+SIGNIN_HOSTS: Mapping[str, str] = {
+    "aws": "signin.aws.amazon.com",
+    "aws-us-gov": "signin.amazonaws-us-gov.com",
+    "aws-cn": "signin.amazonaws.cn",
+}
+"""Console sign-in host per partition (the switch-role page lives there)."""
+
+ROLE_ARN_RE = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):iam::(?P<account>\d{12}):role"
+    r"(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>[\w+=,.@-]{1,64})$"
+)
+
+
+@dataclass(frozen=True)
+class RoleArn:
+    """The parts of an IAM role ARN."""
+
+    partition: str
+    account_id: str
+    path: str
+    name: str
+
+    @property
+    def path_and_name(self) -> str:
+        """``path/name`` without the leading slash, as the console expects it."""
+        return f"{self.path}{self.name}".lstrip("/")
+
+
+def parse_role_arn(arn: str) -> RoleArn | None:
+    """Split ``arn:<partition>:iam::<account>:role/<path/>name``; None if it is not one."""
+    match = ROLE_ARN_RE.match(arn)
+    if match is None:
+        return None
+    return RoleArn(match["partition"], match["account"], match["path"], match["name"])
+
+
+def _one_or_list(values: Sequence[str]) -> str | list[str]:
+    """IAM reads a one-element list back as a string: write it that way to avoid diffs."""
+    return values[0] if len(values) == 1 else list(values)
+
+
+def account_root_arn(partition: str, account_id: str) -> str:
+    return f"arn:{partition}:iam::{account_id}:root"
+
+
+def trust_policy(
+    partition: str,
+    trusted_account_ids: Iterable[str],
+    *,
+    require_mfa: bool = False,
+    mfa_max_age_seconds: int | None = None,
+    external_id: str | None = None,
+    organization_id: str | None = None,
+    trusted_principal_arns: Iterable[str] = (),
+) -> dict[str, Any]:
+    """The role's trust policy: the trusted accounts may call ``sts:AssumeRole``.
+
+    Accounts and principal patterns are sorted, so reordering config changes
+    nothing. ``mfa_max_age_seconds`` implies ``require_mfa``.
+    """
+    principals = [account_root_arn(partition, a) for a in sorted(set(trusted_account_ids))]
+    conditions: dict[str, dict[str, Any]] = {}
+    if require_mfa or mfa_max_age_seconds is not None:
+        conditions["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
+    if mfa_max_age_seconds is not None:
+        conditions["NumericLessThan"] = {"aws:MultiFactorAuthAge": str(mfa_max_age_seconds)}
+    string_equals: dict[str, str] = {}
+    if external_id is not None:
+        string_equals["sts:ExternalId"] = external_id
+    if organization_id is not None:
+        string_equals["aws:PrincipalOrgID"] = organization_id
+    if string_equals:
+        conditions["StringEquals"] = string_equals
+    patterns = sorted(set(trusted_principal_arns))
+    if patterns:
+        conditions["ArnLike"] = {"aws:PrincipalArn": _one_or_list(patterns)}
+    statement: dict[str, Any] = {
+        "Sid": TRUST_SID,
+        "Effect": "Allow",
+        "Principal": {"AWS": _one_or_list(principals)},
+        "Action": "sts:AssumeRole",
+    }
+    if conditions:
+        statement["Condition"] = conditions
+    return {"Version": POLICY_VERSION, "Statement": [statement]}
+
+
+def assume_role_policy(role_arns: Iterable[str], *, require_mfa: bool = False) -> dict[str, Any]:
+    """The trusted side's policy: allow ``sts:AssumeRole`` on exactly these role ARNs."""
+    arns = sorted(set(role_arns))
+    statement: dict[str, Any] = {
+        "Sid": ASSUME_SID,
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Resource": _one_or_list(arns),
+    }
+    if require_mfa:
+        statement["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    return {"Version": POLICY_VERSION, "Statement": [statement]}
+
+
+def policy_size(document: Mapping[str, Any]) -> int:
+    """Characters IAM counts against its size quotas (whitespace is not counted)."""
+    return len(json.dumps(document, separators=(",", ":")))
+
+
+def display_name(role: RoleArn) -> str:
+    """The console's label for the switched-to role, at most 64 characters."""
+    return f"{role.name}@{role.account_id}"[:64]
+
+
+def switch_role_url(role_arn: str, display: str | None = None) -> str:
+    """The console link that pre-fills the switch-role page for this role.
+
+    ``roleName`` carries the path (without its leading slash) as the console
+    expects; the host is the sign-in host of the role's partition.
+    """
+    role = parse_role_arn(role_arn)
+    if role is None:
+        raise ValueError(f"{role_arn!r} is not an IAM role ARN")
+    host = SIGNIN_HOSTS.get(role.partition)
+    if host is None:
+        raise ValueError(f"partition {role.partition!r} has no console switch-role page")
+    query = urlencode(
+        {
+            "account": role.account_id,
+            "roleName": role.path_and_name,
+            "displayName": display if display is not None else display_name(role),
+        },
+        quote_via=quote,
+        safe="/",
+    )
+    return f"https://{host}/switchrole?{query}"
+
+
+@dataclass(frozen=True)
+class CliProfile:
+    """One ``[profile ...]`` block of ``~/.aws/config``."""
+
+    role_arn: str
+    source_profile: str
+    external_id_required: bool = False
+    mfa_serial: str | None = None
+    region: str | None = None
+
+    @property
+    def name(self) -> str:
+        role = parse_role_arn(self.role_arn)
+        if role is None:
+            raise ValueError(f"{self.role_arn!r} is not an IAM role ARN")
+        return f"{role.name}-{role.account_id}"
+
+
+EXTERNAL_ID_PLACEHOLDER = "<external-id-from-the-trusting-account>"
+
+
+def aws_cli_config(profiles: Iterable[CliProfile]) -> str:
+    """A ready ``~/.aws/config`` text: one ``[profile <role>-<account>]`` per role.
+
+    ``external_id`` gets a placeholder (the value is a secret of the trusting
+    side); ``mfa_serial`` is written when the profile needs MFA.
+    """
+    blocks = []
+    for profile in sorted(profiles, key=lambda p: p.name):
+        lines = [
+            f"[profile {profile.name}]",
+            f"role_arn = {profile.role_arn}",
+            f"source_profile = {profile.source_profile}",
+        ]
+        if profile.mfa_serial is not None:
+            lines.append(f"mfa_serial = {profile.mfa_serial}")
+        if profile.external_id_required:
+            lines.append(f"external_id = {EXTERNAL_ID_PLACEHOLDER}")
+        if profile.region is not None:
+            lines.append(f"region = {profile.region}")
+        blocks.append("\n".join(lines) + "\n")
+    return "\n".join(blocks)
+
+
+def mfa_serial_placeholder(partition: str, account_id: str) -> str:
+    """The MFA device ARN pattern of a user of the trusted account."""
+    return f"arn:{partition}:iam::{account_id}:mfa/<your-mfa-device-name>"

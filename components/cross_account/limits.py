@@ -1,0 +1,58 @@
+"""Defaults and IAM limits, named once.
+
+Every number the components check against lives here, with the AWS quota it
+comes from, so a raised quota is a one-line change and the README can quote it.
+"""
+
+from __future__ import annotations
+
+# Defaults ------------------------------------------------------------------
+
+S3_READ_ONLY = "AmazonS3ReadOnlyAccess"
+"""The AWS managed policy attached to the role when none is given."""
+
+DEFAULT_ROLE_NAME = "cross-account-role"
+DEFAULT_ROLE_DESCRIPTION = "Cross-account access role, assumable from the trusted accounts"
+DEFAULT_POLICY_NAME = "cross-account-assume-role"
+DEFAULT_PATH = "/"
+DEFAULT_SESSION_SECONDS = 3600
+DEFAULT_SOURCE_PROFILE = "default"
+
+ROLE_ARN_OUTPUT = "roleArn"
+"""The trusting stack output the trusted stack reads through a StackReference."""
+EXTERNAL_ID_REQUIRED_OUTPUT = "externalIdRequired"
+"""Trusting stack output: the role's trust policy requires sts:ExternalId."""
+MFA_REQUIRED_OUTPUT = "mfaRequired"
+"""Trusting stack output: the role's trust policy requires MFA."""
+
+# IAM limits (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)
+
+MIN_SESSION_SECONDS = 3600
+MAX_SESSION_SECONDS = 43200
+ROLE_NAME_MAX = 64
+PATH_MAX = 512
+POLICY_NAME_MAX = 128
+DESCRIPTION_MAX = 1000
+CONSOLE_SWITCH_ROLE_MAX = 64
+"""Path + name longer than this cannot be used in the console's switch-role page."""
+EXTERNAL_ID_MIN = 2
+EXTERNAL_ID_MAX = 1224
+MFA_MAX_AGE_MAX = 129600
+"""36 hours, the longest STS session an MFA-authenticated user can hold."""
+TAGS_MAX = 50
+TAG_KEY_MAX = 128
+TAG_VALUE_MAX = 256
+
+TRUST_POLICY_DEFAULT_MAX = 2048
+"""Role trust policy size quota (characters, whitespace not counted), default."""
+TRUST_POLICY_QUOTA_MAX = 4096
+"""Role trust policy size quota, the most AWS grants on request."""
+MANAGED_POLICY_MAX = 6144
+"""Customer managed policy document size (characters, whitespace not counted)."""
+INLINE_ROLE_POLICIES_MAX = 10240
+"""Aggregate size of all inline policies of one role."""
+MANAGED_POLICIES_PER_ROLE_DEFAULT = 10
+MANAGED_POLICIES_PER_ROLE_MAX = 20
+MANAGED_POLICIES_PER_PRINCIPAL_DEFAULT = 10
+"""Managed policies attached to one user or group, default quota."""
+MANAGED_POLICIES_PER_PRINCIPAL_MAX = 20

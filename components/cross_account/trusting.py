@@ -1,0 +1,298 @@
+"""TrustingAccountRole: the role in the trusting account that the trusted accounts may assume."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from . import limits
+from . import validation as check
+from .documents import policy_size, switch_role_url, trust_policy
+from .validation import InvalidInputError
+
+
+class TrustingAccountRoleArgs(TypedDict):
+    """Inputs of TrustingAccountRole."""
+
+    trusted_account_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """12-digit ids of the accounts whose principals may assume the role (principal arn:<partition>:iam::<id>:root)."""
+    role_name: NotRequired[str]
+    """Role name, fixed so the ARN is predictable (1-64 characters). Default "cross-account-role"."""
+    role_path: NotRequired[str]
+    """IAM path of the role. Default "/"."""
+    role_description: NotRequired[str]
+    """Role description."""
+    managed_policy_arns: NotRequired[Sequence[str]]
+    """Managed policies attached to the role: ARNs, or names of AWS managed policies (resolved in the stack's partition). Default ["AmazonS3ReadOnlyAccess"], i.e. arn:<partition>:iam::aws:policy/AmazonS3ReadOnlyAccess; [] attaches none."""
+    inline_policies: NotRequired[Mapping[str, Any]]
+    """Inline policies of the role: policy name to identity policy document (an object)."""
+    max_session_duration: NotRequired[int]
+    """Longest session, in seconds, 3600..43200. Default 3600."""
+    permissions_boundary_arn: NotRequired[str]
+    """ARN of a managed policy used as the role's permissions boundary."""
+    require_mfa: NotRequired[bool]
+    """Trust only sessions authenticated with MFA (aws:MultiFactorAuthPresent). Default false."""
+    mfa_max_age_seconds: NotRequired[int]
+    """Trust only MFA authentications younger than this (aws:MultiFactorAuthAge); implies require_mfa."""
+    external_id: NotRequired[pulumi.Input[str]]
+    """Require this sts:ExternalId (2-1224 characters of letters, digits and +=,.@:/_-). Pass a secret to keep it secret."""
+    organization_id: NotRequired[str]
+    """Trust only principals of this AWS Organization (aws:PrincipalOrgID), e.g. o-abcdefghij."""
+    trusted_principal_arns: NotRequired[Sequence[str]]
+    """ARN patterns (aws:PrincipalArn, ArnLike) that narrow who in the trusted accounts may assume the role."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags of the role."""
+    trust_policy_size_limit: NotRequired[int]
+    """The account's role trust policy size quota in characters, 2048 (AWS default) up to 4096 once raised."""
+    managed_policies_per_role_limit: NotRequired[int]
+    """The account's managed-policies-per-role quota, 10 (AWS default) up to 20 once raised."""
+
+
+# Args that may arrive as pulumi Outputs (all others must be plain values:
+# they name child resources or are checked before anything is registered).
+_OUTPUT_ARGS = ("trusted_account_ids", "external_id")
+
+
+def attachment_suffix(policy: str) -> str:
+    """A resource-name suffix derived from a managed policy ARN or AWS managed policy name.
+
+    AWS managed: the policy's path and name (``AmazonS3ReadOnlyAccess``,
+    ``service-role-AWSLambdaRole``), whether written as a name or an ARN;
+    customer managed: prefixed with the account id.
+    """
+    if not policy.startswith("arn:"):
+        return policy.replace("/", "-")
+    account, _, resource = policy.split(":", 5)[4:]
+    path_and_name = resource.removeprefix("policy/").replace("/", "-")
+    return path_and_name if account == "aws" else f"{account}-{path_and_name}"
+
+
+def managed_policy(key: str, value: Any) -> str:
+    """A managed policy ARN, or the name (with path) of an AWS managed policy."""
+    if isinstance(value, str) and not value.startswith("arn:"):
+        return check.aws_managed_policy_name(key, value)
+    return check.policy_arn(key, value)
+
+
+def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Check every plain value of TrustingAccountRoleArgs; return them normalized.
+
+    Raises InvalidInputError naming the arg, the value and the rule. Values that
+    are pulumi Outputs are checked when they resolve.
+    """
+    known = set(TrustingAccountRoleArgs.__annotations__)
+    unknown = sorted(set(args) - known)
+    if unknown:
+        raise InvalidInputError(unknown[0], args[unknown[0]], f"is not an input; known: {sorted(known)}")
+    if "trusted_account_ids" not in args:
+        raise InvalidInputError("trusted_account_ids", None, "is required")
+    out: dict[str, Any] = {}
+    accounts = args["trusted_account_ids"]
+    if not check.has_output(accounts):
+        out["trusted_account_ids"] = check.string_list(
+            "trusted_account_ids", accounts, check.account_id, required=True
+        )
+    else:
+        out["trusted_account_ids"] = accounts
+    out["role_name"] = check.role_name("role_name", args.get("role_name", limits.DEFAULT_ROLE_NAME))
+    out["role_path"] = check.iam_path("role_path", args.get("role_path", limits.DEFAULT_PATH))
+    out["role_description"] = check.description(
+        "role_description", args.get("role_description", limits.DEFAULT_ROLE_DESCRIPTION)
+    )
+    managed = args.get("managed_policy_arns", (limits.S3_READ_ONLY,))
+    out["managed_policy_arns"] = check.string_list("managed_policy_arns", managed, managed_policy)
+    out["inline_policies"] = check.inline_policies("inline_policies", args.get("inline_policies"))
+    out["max_session_duration"] = check.session_duration(
+        "max_session_duration", args.get("max_session_duration", limits.DEFAULT_SESSION_SECONDS)
+    )
+    boundary = args.get("permissions_boundary_arn")
+    out["permissions_boundary_arn"] = (
+        None if boundary is None else check.policy_arn("permissions_boundary_arn", boundary)
+    )
+    out["require_mfa"] = check.boolean("require_mfa", args.get("require_mfa", False))
+    age = args.get("mfa_max_age_seconds")
+    out["mfa_max_age_seconds"] = None if age is None else check.mfa_max_age("mfa_max_age_seconds", age)
+    external_id = args.get("external_id")
+    if external_id is not None and not isinstance(external_id, pulumi.Output):
+        external_id = check.external_id("external_id", external_id)
+    out["external_id"] = external_id
+    org = args.get("organization_id")
+    out["organization_id"] = None if org is None else check.organization_id("organization_id", org)
+    patterns = args.get("trusted_principal_arns") or ()
+    if patterns and not check.has_output(accounts):
+        patterns = check.string_list(
+            "trusted_principal_arns",
+            patterns,
+            lambda key, value: check.principal_pattern(key, value, out["trusted_account_ids"]),
+        )
+    out["trusted_principal_arns"] = tuple(patterns)
+    out["tags"] = check.tags("tags", args.get("tags"))
+    out["trust_policy_size_limit"] = check.integer(
+        "trust_policy_size_limit",
+        args.get("trust_policy_size_limit", limits.TRUST_POLICY_DEFAULT_MAX),
+        limits.TRUST_POLICY_DEFAULT_MAX,
+        limits.TRUST_POLICY_QUOTA_MAX,
+        " characters",
+    )
+    out["managed_policies_per_role_limit"] = check.integer(
+        "managed_policies_per_role_limit",
+        args.get("managed_policies_per_role_limit", limits.MANAGED_POLICIES_PER_ROLE_DEFAULT),
+        1,
+        limits.MANAGED_POLICIES_PER_ROLE_MAX,
+    )
+    count = len(out["managed_policy_arns"])
+    if count > out["managed_policies_per_role_limit"]:
+        raise InvalidInputError(
+            "managed_policy_arns",
+            f"<{count} policies>",
+            f"exceeds the managed-policies-per-role quota of {out['managed_policies_per_role_limit']} "
+            f"(raise the quota, up to {limits.MANAGED_POLICIES_PER_ROLE_MAX}, and "
+            "managed_policies_per_role_limit with it, or merge policies)",
+        )
+    suffixes = [attachment_suffix(a) for a in out["managed_policy_arns"]]
+    if len(set(suffixes)) != len(suffixes):
+        raise InvalidInputError("managed_policy_arns", managed, "names two policies with the same path and name")
+    return out
+
+
+def checked_trust_policy(
+    partition: str,
+    account_ids: Sequence[str],
+    external_id: str | None,
+    settings: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The trust policy, after the checks that need resolved values (accounts, size quota)."""
+    accounts = check.string_list("trusted_account_ids", list(account_ids), check.account_id, required=True)
+    if external_id is not None:
+        external_id = check.external_id("external_id", external_id)
+    patterns = check.string_list(
+        "trusted_principal_arns",
+        list(settings["trusted_principal_arns"]),
+        lambda key, value: check.principal_pattern(key, value, accounts),
+    )
+    document = trust_policy(
+        partition,
+        accounts,
+        require_mfa=settings["require_mfa"],
+        mfa_max_age_seconds=settings["mfa_max_age_seconds"],
+        external_id=external_id,
+        organization_id=settings["organization_id"],
+        trusted_principal_arns=patterns,
+    )
+    size = policy_size(document)
+    quota = settings["trust_policy_size_limit"]
+    if size > quota:
+        raise InvalidInputError(
+            "trusted_account_ids",
+            f"<{len(accounts)} accounts, {len(patterns)} principal patterns>",
+            f"makes a trust policy of {size} characters, over the {quota}-character quota: "
+            "trust an organization with organization_id instead of listing accounts, "
+            f"or raise the account's role trust policy quota (up to {limits.TRUST_POLICY_QUOTA_MAX}) "
+            "and trust_policy_size_limit with it",
+        )
+    return document
+
+
+class TrustingAccountRole(pulumi.ComponentResource):
+    """An IAM role in the trusting account that principals of the trusted accounts may assume."""
+
+    role_arn: pulumi.Output[str]
+    """ARN of the role."""
+    role_name: pulumi.Output[str]
+    """Name of the role."""
+    switch_role_url: pulumi.Output[str]
+    """Console link that switches to the role (not usable when an external id is required)."""
+    external_id_required: pulumi.Output[bool]
+    """The trust policy requires sts:ExternalId."""
+    mfa_required: pulumi.Output[bool]
+    """The trust policy requires MFA."""
+
+    def __init__(
+        self,
+        name: str,
+        args: TrustingAccountRoleArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        settings = validate_trusting_args(args)
+        super().__init__("cross-account:index:TrustingAccountRole", name, {}, opts)
+
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+        external_id = settings["external_id"]
+        document = pulumi.Output.all(
+            partition, settings["trusted_account_ids"], external_id
+        ).apply(lambda resolved: checked_trust_policy(resolved[0], resolved[1], resolved[2], settings))
+        secret_outputs = ["assumeRolePolicy"] if external_id is not None else []
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=settings["role_name"],
+            path=settings["role_path"],
+            description=settings["role_description"],
+            assume_role_policy=pulumi.Output.json_dumps(document),
+            max_session_duration=settings["max_session_duration"],
+            permissions_boundary=settings["permissions_boundary_arn"],
+            tags=settings["tags"] or None,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                delete_before_replace=True,
+                additional_secret_outputs=secret_outputs,
+            ),
+        )
+
+        for policy in settings["managed_policy_arns"]:
+            arn = (
+                policy
+                if policy.startswith("arn:")
+                else pulumi.Output.concat("arn:", partition, ":iam::aws:policy/", policy)
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{attachment_suffix(policy)}",
+                role=role.name,
+                policy_arn=arn,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        for policy, body in settings["inline_policies"].items():
+            aws.iam.RolePolicy(
+                f"{name}-inline-{policy}",
+                name=policy,
+                role=role.name,
+                policy=pulumi.Output.json_dumps(body),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+        self.role_arn = role.arn
+        self.role_name = role.name
+        self.switch_role_url = role.arn.apply(switch_role_url)
+        self.external_id_required = pulumi.Output.from_input(external_id is not None)
+        self.mfa_required = pulumi.Output.from_input(
+            settings["require_mfa"] or settings["mfa_max_age_seconds"] is not None
+        )
+        self._warn_about_console(name, settings)
+        self.register_outputs(
+            {
+                "role_arn": self.role_arn,
+                "role_name": self.role_name,
+                "switch_role_url": self.switch_role_url,
+                "external_id_required": self.external_id_required,
+                "mfa_required": self.mfa_required,
+            }
+        )
+
+    def _warn_about_console(self, name: str, settings: Mapping[str, Any]) -> None:
+        console_name = f"{settings['role_path']}{settings['role_name']}".lstrip("/")
+        if len(console_name) > limits.CONSOLE_SWITCH_ROLE_MAX:
+            pulumi.log.warn(
+                f"{name}: path + name {console_name!r} is {len(console_name)} characters, over the "
+                f"console's {limits.CONSOLE_SWITCH_ROLE_MAX}: switch role with STS or the CLI; "
+                "the switch-role link will not work",
+                resource=self,
+            )
+        if settings["external_id"] is not None:
+            pulumi.log.warn(
+                f"{name}: the role requires an external id, which the console's switch-role page "
+                "cannot send: use STS or the CLI profile; the switch-role link will not work",
+                resource=self,
+            )
+

@@ -1,0 +1,1 @@
+"""The cross-account-access program: config in, one component, stack outputs out."""

@@ -1,0 +1,227 @@
+"""The stack's configuration, read once at the edge and checked before anything is registered.
+
+``KEYS`` is the config contract: every key of the ``cross-account-access``
+namespace with its side, type, default and the component arg it feeds. The
+tests check Pulumi.yaml and the README against it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+from cross_account import limits
+from cross_account import validation as check
+from cross_account.trusted import validate_trusted_options
+from cross_account.trusting import validate_trusting_args
+from cross_account.validation import InvalidInputError
+
+NAMESPACE = "cross-account-access"
+Side = Literal["trusting", "trusted"]
+SIDES: tuple[Side, ...] = ("trusting", "trusted")
+ConfigType = Literal["string", "integer", "boolean", "array", "object"]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One config key: where it applies, its type, its default and the arg it feeds."""
+
+    name: str
+    side: Side | Literal["both"]
+    type: ConfigType
+    default: Any
+    arg: str | None
+    description: str
+    unset: Any = None
+    """The default value that means "not set" (an empty string, 0) when the arg has no default."""
+
+
+KEYS: tuple[Key, ...] = (
+    Key("side", "both", "string", "", None,
+        'What the stack builds: "trusting" or "trusted". Empty: the stack name decides.'),
+    # Trusting side
+    Key("trustedAccountIds", "trusting", "array", [], "trusted_account_ids",
+        "12-digit ids of the accounts whose principals may assume the role (quoted strings)."),
+    Key("roleName", "trusting", "string", limits.DEFAULT_ROLE_NAME, "role_name",
+        "Role name (fixed, so the ARN is predictable)."),
+    Key("rolePath", "trusting", "string", limits.DEFAULT_PATH, "role_path", "IAM path of the role."),
+    Key("roleDescription", "trusting", "string", limits.DEFAULT_ROLE_DESCRIPTION, "role_description",
+        "Role description."),
+    Key("managedPolicyArns", "trusting", "array", [limits.S3_READ_ONLY], "managed_policy_arns",
+        "Managed policies of the role: ARNs or AWS managed policy names (resolved in the stack's partition)."),
+    Key("inlinePolicies", "trusting", "object", {}, "inline_policies",
+        "Inline policies: policy name to identity policy document."),
+    Key("maxSessionDuration", "trusting", "integer", limits.DEFAULT_SESSION_SECONDS, "max_session_duration",
+        "Longest session in seconds, 3600..43200."),
+    Key("permissionsBoundaryArn", "trusting", "string", "", "permissions_boundary_arn",
+        "ARN of the role's permissions boundary. Empty: none.", unset=""),
+    Key("requireMfa", "both", "boolean", False, "require_mfa",
+        "Trusting: trust only MFA sessions. Trusted: allow sts:AssumeRole only with MFA."),
+    Key("mfaMaxAgeSeconds", "trusting", "integer", 0, "mfa_max_age_seconds",
+        "Trust only MFA authentications younger than this (implies requireMfa). 0: no limit.", unset=0),
+    Key("externalId", "trusting", "string", "", "external_id",
+        "Required sts:ExternalId; set it with --secret. Empty: none.", unset=""),
+    Key("organizationId", "trusting", "string", "", "organization_id",
+        "Trust only principals of this AWS Organization (aws:PrincipalOrgID). Empty: any.", unset=""),
+    Key("trustedPrincipalArns", "trusting", "array", [], "trusted_principal_arns",
+        "ARN patterns narrowing who in the trusted accounts may assume the role (aws:PrincipalArn)."),
+    Key("tags", "trusting", "object", {}, "tags", "Tags of the role."),
+    Key("trustPolicySizeLimit", "trusting", "integer", limits.TRUST_POLICY_DEFAULT_MAX, "trust_policy_size_limit",
+        "The account's role trust policy size quota, 2048..4096 characters."),
+    Key("managedPoliciesPerRoleLimit", "trusting", "integer", limits.MANAGED_POLICIES_PER_ROLE_DEFAULT,
+        "managed_policies_per_role_limit", "The account's managed-policies-per-role quota, up to 20."),
+    # Trusted side
+    Key("trustingStacks", "trusted", "array", [], None,
+        "Stacks whose roleArn output is read. Empty: [<organization>/<project>/trusting]."),
+    Key("roleArns", "trusted", "array", [], None,
+        "Role ARNs to use instead of stack references (roles made elsewhere)."),
+    Key("policyName", "trusted", "string", limits.DEFAULT_POLICY_NAME, "policy_name",
+        "Name of the assume-role policy (split policies get -2, -3, ...)."),
+    Key("policyPath", "trusted", "string", limits.DEFAULT_PATH, "policy_path", "IAM path of the policy."),
+    Key("userNames", "trusted", "array", [], "user_names", "Existing IAM users to attach the policy to."),
+    Key("groupNames", "trusted", "array", [], "group_names", "Existing IAM groups to attach the policy to."),
+    Key("sourceProfile", "trusted", "string", limits.DEFAULT_SOURCE_PROFILE, "source_profile",
+        "The ~/.aws/config profile with the trusted account's credentials, used in awsCliConfig."),
+    Key("managedPoliciesPerPrincipalLimit", "trusted", "integer", limits.MANAGED_POLICIES_PER_PRINCIPAL_DEFAULT,
+        "managed_policies_per_principal_limit", "Managed policies one user or group may get here, up to 20."),
+)  # fmt: skip
+
+KEYS_BY_NAME: Mapping[str, Key] = {k.name: k for k in KEYS}
+KEY_FOR_ARG: Mapping[str, str] = {k.arg: k.name for k in KEYS if k.arg is not None}
+KEY_FOR_ARG = {**KEY_FOR_ARG, "role_arns": "roleArns"}
+
+
+@dataclass(frozen=True)
+class TrustingSettings:
+    """Checked args of TrustingAccountRole, from the trusting stack's config."""
+
+    args: Mapping[str, Any]
+    external_id_secret: bool = False
+
+
+@dataclass(frozen=True)
+class TrustedSettings:
+    """Checked settings of the trusted stack."""
+
+    trusting_stacks: tuple[str, ...]
+    role_arns: tuple[str, ...]
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _parse(key: Key, raw: str) -> Any:
+    """A raw config string (as the CLI passes it) to a value of the key's type."""
+    if key.type == "string":
+        return raw
+    if key.type == "boolean":
+        if raw.lower() not in ("true", "false"):
+            raise InvalidInputError(key.name, raw, "must be true or false")
+        return raw.lower() == "true"
+    if key.type == "integer":
+        try:
+            return int(raw)
+        except ValueError:
+            raise InvalidInputError(key.name, raw, "must be a whole number") from None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        raise InvalidInputError(key.name, raw, f"must be a YAML/JSON {key.type}") from None
+    expected = list if key.type == "array" else dict
+    if not isinstance(value, expected):
+        raise InvalidInputError(key.name, value, f"must be an {key.type}")
+    return value
+
+
+def read_config(raw: Mapping[str, str]) -> dict[str, Any]:
+    """Every key of the namespace, parsed, defaults filled in; unknown keys are errors."""
+    prefix = f"{NAMESPACE}:"
+    values: dict[str, Any] = {}
+    for full_key, text in raw.items():
+        if not full_key.startswith(prefix):
+            continue
+        name = full_key[len(prefix) :]
+        if name not in KEYS_BY_NAME:
+            raise InvalidInputError(
+                full_key, text, f"is not a config key of {NAMESPACE}; known: {sorted(KEYS_BY_NAME)}"
+            )
+        values[name] = _parse(KEYS_BY_NAME[name], text)
+    for key in KEYS:
+        values.setdefault(key.name, key.default)
+    return values
+
+
+def choose_side(side: str, stack: str) -> Side:
+    if side in SIDES:
+        return side  # type: ignore[return-value]
+    if side:
+        raise InvalidInputError("side", side, 'must be "trusting" or "trusted"')
+    if stack in SIDES:
+        return stack  # type: ignore[return-value]
+    raise InvalidInputError(
+        "side",
+        side,
+        f'is not set and the stack name {stack!r} is neither "trusting" nor "trusted": '
+        f"set {NAMESPACE}:side",
+    )
+
+
+def _refuse_other_side(values: Mapping[str, Any], side: Side) -> None:
+    for key in KEYS:
+        if key.side not in (side, "both") and values[key.name] != key.default:
+            raise InvalidInputError(
+                key.name,
+                values[key.name],
+                f"is a {key.side}-side key, but this stack builds the {side} side",
+            )
+
+
+def _args(values: Mapping[str, Any], side: Side) -> dict[str, Any]:
+    """Component args from the config values of one side, leaving out unset optional keys."""
+    args = {}
+    for key in KEYS:
+        if key.arg is None or key.side not in (side, "both"):
+            continue
+        value = values[key.name]
+        if key.unset is not None and value == key.unset:
+            continue
+        args[key.arg] = value
+    return args
+
+
+def trusting_settings(values: Mapping[str, Any], external_id_secret: bool) -> TrustingSettings:
+    try:
+        args = validate_trusting_args(_args(values, "trusting"))
+    except InvalidInputError as error:
+        raise error.renamed(KEY_FOR_ARG) from None
+    args = {k: v for k, v in args.items() if v is not None}
+    return TrustingSettings(args=args, external_id_secret=external_id_secret)
+
+
+def trusted_settings(values: Mapping[str, Any], default_stack: str) -> TrustedSettings:
+    stacks = check.string_list("trustingStacks", values["trustingStacks"], check.stack_name)
+    role_arns = check.string_list("roleArns", values["roleArns"], check.role_arn)
+    if not stacks and not role_arns:
+        stacks = (default_stack,)
+    try:
+        # The ARNs read from stacks are checked with the others once they resolve.
+        args = validate_trusted_options(_args(values, "trusted"))
+    except InvalidInputError as error:
+        raise error.renamed(KEY_FOR_ARG) from None
+    return TrustedSettings(trusting_stacks=stacks, role_arns=role_arns, args=args)
+
+
+def load(raw: Mapping[str, str] | None = None, stack: str | None = None) -> TrustingSettings | TrustedSettings:
+    """Read and check this stack's config; raise InvalidInputError naming the config key."""
+    if raw is None:
+        raw = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    stack = pulumi.get_stack() if stack is None else stack
+    values = read_config(raw)
+    side = choose_side(values["side"], stack)
+    _refuse_other_side(values, side)
+    if side == "trusting":
+        secret = pulumi.runtime.is_config_secret(f"{NAMESPACE}:externalId")
+        return trusting_settings(values, secret)
+    default_stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/trusting"
+    return trusted_settings(values, default_stack)
