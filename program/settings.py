@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi
+
 from cross_account import limits
 from cross_account import validation as check
 from cross_account.trusted import validate_trusted_options
@@ -162,8 +163,7 @@ def choose_side(side: str, stack: str) -> Side:
     raise InvalidInputError(
         "side",
         side,
-        f'is not set and the stack name {stack!r} is neither "trusting" nor "trusted": '
-        f"set {NAMESPACE}:side",
+        f'is not set and the stack name {stack!r} is neither "trusting" nor "trusted": set {NAMESPACE}:side',
     )
 
 
@@ -212,7 +212,9 @@ def trusted_settings(values: Mapping[str, Any], default_stack: str) -> TrustedSe
     return TrustedSettings(trusting_stacks=stacks, role_arns=role_arns, args=args)
 
 
-def load(raw: Mapping[str, str] | None = None, stack: str | None = None) -> TrustingSettings | TrustedSettings:
+def load(
+    raw: Mapping[str, str] | None = None, stack: str | None = None
+) -> TrustingSettings | TrustedSettings:
     """Read and check this stack's config; raise InvalidInputError naming the config key."""
     if raw is None:
         raw = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}

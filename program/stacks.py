@@ -6,6 +6,7 @@ from functools import partial
 from typing import Any
 
 import pulumi
+
 from cross_account import TrustedAccountAccess, TrustingAccountRole
 from cross_account import validation as check
 from cross_account.limits import (

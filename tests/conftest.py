@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
+from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
@@ -31,6 +32,7 @@ TRUSTING_ACCOUNT = "111111111111"
 TRUSTED_ACCOUNT = "222222222222"
 SECRET_SIG = rpc._special_secret_sig  # noqa: SLF001 - the wire marker of a secret value
 SIG_KEY = rpc._special_sig_key  # noqa: SLF001
+SECRET_SIG_VALUE = struct_pb2.Value(string_value=SECRET_SIG)
 
 
 @dataclass
@@ -75,9 +77,8 @@ def _secret_keys(struct: Any) -> frozenset[str]:
     found = set()
     for key, value in struct.fields.items():
         inner = value.struct_value if value.HasField("struct_value") else None
-        if inner is not None and SIG_KEY in inner.fields:
-            if inner.fields[SIG_KEY].string_value == SECRET_SIG:
-                found.add(key)
+        if inner is not None and inner.fields.get(SIG_KEY) == SECRET_SIG_VALUE:
+            found.add(key)
     return frozenset(found)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -69,9 +69,7 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidInputError(
             "user_names", [], "and group_names are both empty: name at least one user or group"
         )
-    out["policy_name"] = check.policy_name(
-        "policy_name", args.get("policy_name", limits.DEFAULT_POLICY_NAME)
-    )
+    out["policy_name"] = check.policy_name("policy_name", args.get("policy_name", limits.DEFAULT_POLICY_NAME))
     out["policy_path"] = check.iam_path("policy_path", args.get("policy_path", limits.DEFAULT_PATH))
     out["require_mfa"] = check.boolean("require_mfa", args.get("require_mfa", False))
     for flag in ("external_id_required", "mfa_required"):
@@ -82,9 +80,7 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
     )
     out["managed_policies_per_principal_limit"] = check.integer(
         "managed_policies_per_principal_limit",
-        args.get(
-            "managed_policies_per_principal_limit", limits.MANAGED_POLICIES_PER_PRINCIPAL_DEFAULT
-        ),
+        args.get("managed_policies_per_principal_limit", limits.MANAGED_POLICIES_PER_PRINCIPAL_DEFAULT),
         1,
         limits.MANAGED_POLICIES_PER_PRINCIPAL_MAX,
     )
@@ -106,7 +102,10 @@ def split_role_arns(
     """
     chunks: list[list[str]] = []
     for arn in role_arns:
-        if chunks and policy_size(assume_role_policy([*chunks[-1], arn], require_mfa=require_mfa)) <= max_size:
+        if (
+            chunks
+            and policy_size(assume_role_policy([*chunks[-1], arn], require_mfa=require_mfa)) <= max_size
+        ):
             chunks[-1].append(arn)
             continue
         if policy_size(assume_role_policy([arn], require_mfa=require_mfa)) > max_size:
@@ -151,7 +150,9 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         if check.has_output(role_arns):
             # ARNs read from stack references are known only once they resolve;
             # the policies and attachments are registered then, after the checks.
-            built = pulumi.Output.from_input(role_arns).apply(self._build)
+            built = cast(
+                pulumi.Output[dict[str, Any]], pulumi.Output.from_input(role_arns).apply(self._build)
+            )
         else:
             built = self._build(role_arns)
 
@@ -223,9 +224,11 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         if settings["require_mfa"] or settings["mfa_required"] is not False:
             identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
             mfa_serial = pulumi.Output.all(identity, settings["mfa_required"]).apply(
-                lambda resolved: mfa_serial_placeholder(resolved[0].arn.split(":")[1], resolved[0].account_id)
-                if settings["require_mfa"] or resolved[1]
-                else None
+                lambda resolved: (
+                    mfa_serial_placeholder(resolved[0].arn.split(":")[1], resolved[0].account_id)
+                    if settings["require_mfa"] or resolved[1]
+                    else None
+                )
             )
         return pulumi.Output.all(self.role_arns, settings["external_id_required"], mfa_serial).apply(
             lambda resolved: aws_cli_config(

@@ -154,7 +154,9 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
         )
     suffixes = [attachment_suffix(a) for a in out["managed_policy_arns"]]
     if len(set(suffixes)) != len(suffixes):
-        raise InvalidInputError("managed_policy_arns", managed, "names two policies with the same path and name")
+        raise InvalidInputError(
+            "managed_policy_arns", managed, "names two policies with the same path and name"
+        )
     return out
 
 
@@ -221,9 +223,9 @@ class TrustingAccountRole(pulumi.ComponentResource):
 
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
         external_id = settings["external_id"]
-        document = pulumi.Output.all(
-            partition, settings["trusted_account_ids"], external_id
-        ).apply(lambda resolved: checked_trust_policy(resolved[0], resolved[1], resolved[2], settings))
+        document = pulumi.Output.all(partition, settings["trusted_account_ids"], external_id).apply(
+            lambda resolved: checked_trust_policy(resolved[0], resolved[1], resolved[2], settings)
+        )
         secret_outputs = ["assumeRolePolicy"] if external_id is not None else []
         role = aws.iam.Role(
             f"{name}-role",
@@ -295,4 +297,3 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 "cannot send: use STS or the CLI profile; the switch-role link will not work",
                 resource=self,
             )
-

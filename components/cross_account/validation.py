@@ -25,9 +25,7 @@ GROUP_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$")
 POLICY_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$")
 PATH_RE = re.compile(r"^/(?:[\x21-\x7e]*/)?$")
 DESCRIPTION_RE = re.compile(r"^[\t\n\r\x20-\x7e\xa1-\xff]*$")
-POLICY_ARN_RE = re.compile(
-    r"^arn:aws[a-z-]*:iam::(?:aws|\d{12}):policy(?:/[\x21-\x7e]*)?/[\w+=,.@-]{1,128}$"
-)
+POLICY_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(?:aws|\d{12}):policy(?:/[\x21-\x7e]*)?/[\w+=,.@-]{1,128}$")
 EXTERNAL_ID_RE = re.compile(r"^[\w+=,.@:/-]+$")
 ORGANIZATION_ID_RE = re.compile(r"^o-[a-z0-9]{10,32}$")
 PRINCIPAL_PATTERN_RE = re.compile(
@@ -51,7 +49,7 @@ class InvalidInputError(pulumi.RunError, ValueError):
         return InvalidInputError(names.get(self.key, self.key), self.value, self.rule)
 
 
-def has_output(value: Any) -> bool:
+def has_output(value: object) -> bool:
     """True when the value is, or a list of it holds, a pulumi Output (resolved later)."""
     if isinstance(value, pulumi.Output):
         return True
@@ -60,7 +58,7 @@ def has_output(value: Any) -> bool:
     return False
 
 
-def _string(key: str, value: Any) -> str:
+def _string(key: str, value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInputError(key, value, "must be a string")
     return value
@@ -98,11 +96,9 @@ def _no_wildcard(key: str, value: str, what: str) -> None:
         )
 
 
-def account_id(key: str, value: Any) -> str:
+def account_id(key: str, value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
-        raise InvalidInputError(
-            key, value, "is a number: write the 12-digit account id as a quoted string"
-        )
+        raise InvalidInputError(key, value, "is a number: write the 12-digit account id as a quoted string")
     value = _string(key, value)
     _no_wildcard(key, value, "an account")
     if not ACCOUNT_ID_RE.match(value):
@@ -110,7 +106,7 @@ def account_id(key: str, value: Any) -> str:
     return value
 
 
-def role_name(key: str, value: Any) -> str:
+def role_name(key: str, value: object) -> str:
     value = _string(key, value)
     if not ROLE_NAME_RE.match(value):
         raise InvalidInputError(
@@ -119,7 +115,7 @@ def role_name(key: str, value: Any) -> str:
     return value
 
 
-def user_name(key: str, value: Any) -> str:
+def user_name(key: str, value: object) -> str:
     value = _string(key, value)
     _no_wildcard(key, value, "a user")
     if not USER_NAME_RE.match(value):
@@ -129,7 +125,7 @@ def user_name(key: str, value: Any) -> str:
     return value
 
 
-def group_name(key: str, value: Any) -> str:
+def group_name(key: str, value: object) -> str:
     value = _string(key, value)
     _no_wildcard(key, value, "a group")
     if not GROUP_NAME_RE.match(value):
@@ -139,7 +135,7 @@ def group_name(key: str, value: Any) -> str:
     return value
 
 
-def policy_name(key: str, value: Any) -> str:
+def policy_name(key: str, value: object) -> str:
     value = _string(key, value)
     if not POLICY_NAME_RE.match(value):
         raise InvalidInputError(
@@ -150,7 +146,7 @@ def policy_name(key: str, value: Any) -> str:
     return value
 
 
-def iam_path(key: str, value: Any) -> str:
+def iam_path(key: str, value: object) -> str:
     value = _string(key, value)
     if len(value) > limits.PATH_MAX or not PATH_RE.match(value):
         raise InvalidInputError(
@@ -162,7 +158,7 @@ def iam_path(key: str, value: Any) -> str:
     return value
 
 
-def description(key: str, value: Any) -> str:
+def description(key: str, value: object) -> str:
     value = _string(key, value)
     if len(value) > limits.DESCRIPTION_MAX or not DESCRIPTION_RE.match(value):
         raise InvalidInputError(
@@ -173,7 +169,7 @@ def description(key: str, value: Any) -> str:
     return value
 
 
-def policy_arn(key: str, value: Any) -> str:
+def policy_arn(key: str, value: object) -> str:
     value = _string(key, value)
     if not POLICY_ARN_RE.match(value):
         raise InvalidInputError(
@@ -185,7 +181,7 @@ def policy_arn(key: str, value: Any) -> str:
 AWS_MANAGED_NAME_RE = re.compile(r"^(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,128}$")
 
 
-def aws_managed_policy_name(key: str, value: Any) -> str:
+def aws_managed_policy_name(key: str, value: object) -> str:
     value = _string(key, value)
     if not AWS_MANAGED_NAME_RE.match(value):
         raise InvalidInputError(
@@ -197,7 +193,7 @@ def aws_managed_policy_name(key: str, value: Any) -> str:
     return value
 
 
-def role_arn(key: str, value: Any) -> str:
+def role_arn(key: str, value: object) -> str:
     value = _string(key, value)
     _no_wildcard(key, value, "a role")
     if parse_role_arn(value) is None:
@@ -207,7 +203,7 @@ def role_arn(key: str, value: Any) -> str:
     return value
 
 
-def integer(key: str, value: Any, low: int, high: int, unit: str = "") -> int:
+def integer(key: str, value: object, low: int, high: int, unit: str = "") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInputError(key, value, "must be a whole number")
     if not low <= value <= high:
@@ -215,21 +211,21 @@ def integer(key: str, value: Any, low: int, high: int, unit: str = "") -> int:
     return value
 
 
-def session_duration(key: str, value: Any) -> int:
+def session_duration(key: str, value: object) -> int:
     return integer(key, value, limits.MIN_SESSION_SECONDS, limits.MAX_SESSION_SECONDS, " seconds")
 
 
-def mfa_max_age(key: str, value: Any) -> int:
+def mfa_max_age(key: str, value: object) -> int:
     return integer(key, value, 1, limits.MFA_MAX_AGE_MAX, " seconds")
 
 
-def boolean(key: str, value: Any) -> bool:
+def boolean(key: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise InvalidInputError(key, value, "must be true or false")
     return value
 
 
-def external_id(key: str, value: Any) -> str:
+def external_id(key: str, value: object) -> str:
     value = _string(key, value)
     if not limits.EXTERNAL_ID_MIN <= len(value) <= limits.EXTERNAL_ID_MAX or not (
         EXTERNAL_ID_RE.match(value)
@@ -244,7 +240,7 @@ def external_id(key: str, value: Any) -> str:
     return value
 
 
-def organization_id(key: str, value: Any) -> str:
+def organization_id(key: str, value: object) -> str:
     value = _string(key, value)
     _no_wildcard(key, value, "an organization")
     if not ORGANIZATION_ID_RE.match(value):
@@ -254,7 +250,7 @@ def organization_id(key: str, value: Any) -> str:
     return value
 
 
-def principal_pattern(key: str, value: Any, trusted_account_ids: Iterable[str]) -> str:
+def principal_pattern(key: str, value: object, trusted_account_ids: Iterable[str]) -> str:
     """An ``aws:PrincipalArn`` pattern inside one of the trusted accounts.
 
     Wildcards may narrow the resource part (``role/ops-*``) but the account must
@@ -280,7 +276,7 @@ def principal_pattern(key: str, value: Any, trusted_account_ids: Iterable[str]) 
     return value
 
 
-def stack_name(key: str, value: Any) -> str:
+def stack_name(key: str, value: object) -> str:
     value = _string(key, value)
     if not STACK_NAME_RE.match(value):
         raise InvalidInputError(
@@ -289,7 +285,7 @@ def stack_name(key: str, value: Any) -> str:
     return value
 
 
-def tags(key: str, value: Any) -> dict[str, str]:
+def tags(key: str, value: object) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -333,13 +329,11 @@ def identity_policy_document(key: str, document: Any) -> dict[str, Any]:
         if ("Resource" in statement) == ("NotResource" in statement):
             raise InvalidInputError(key, statement, "needs exactly one of Resource or NotResource")
         if "Principal" in statement or "NotPrincipal" in statement:
-            raise InvalidInputError(
-                key, statement, "has a Principal: identity policies name no principal"
-            )
+            raise InvalidInputError(key, statement, "has a Principal: identity policies name no principal")
     return dict(document)
 
 
-def inline_policies(key: str, value: Any) -> dict[str, dict[str, Any]]:
+def inline_policies(key: str, value: object) -> dict[str, dict[str, Any]]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
