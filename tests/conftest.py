@@ -21,7 +21,6 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
-from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
@@ -32,7 +31,6 @@ TRUSTING_ACCOUNT = "111111111111"
 TRUSTED_ACCOUNT = "222222222222"
 SECRET_SIG = rpc._special_secret_sig  # noqa: SLF001 - the wire marker of a secret value
 SIG_KEY = rpc._special_sig_key  # noqa: SLF001
-SECRET_SIG_VALUE = struct_pb2.Value(string_value=SECRET_SIG)
 
 
 @dataclass
@@ -73,13 +71,18 @@ class Run:
         return [r for r in self.registrations if r.type.startswith("aws:")]
 
 
-def _secret_keys(struct: Any) -> frozenset[str]:
-    found = set()
-    for key, value in struct.fields.items():
-        inner = value.struct_value if value.HasField("struct_value") else None
-        if inner is not None and inner.fields.get(SIG_KEY) == SECRET_SIG_VALUE:
-            found.add(key)
-    return frozenset(found)
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
+
+
+def _unwrap_secrets(value: Any) -> Any:
+    if _is_secret(value):
+        return _unwrap_secrets(value["value"])
+    if isinstance(value, dict):
+        return {k: _unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v) for v in value]
+    return value
 
 
 class RecordingMonitor(MockMonitor):
@@ -92,6 +95,7 @@ class RecordingMonitor(MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
+            inputs = rpc.deserialize_properties(request.object)
             self.recorded.append(
                 Registration(
                     type=request.type,
@@ -99,8 +103,8 @@ class RecordingMonitor(MockMonitor):
                     urn=response.urn,
                     parent=request.parent,
                     custom=request.custom,
-                    inputs=rpc.deserialize_properties(request.object),
-                    secret_inputs=_secret_keys(request.object),
+                    inputs=_unwrap_secrets(inputs),
+                    secret_inputs=frozenset(k for k, v in inputs.items() if _is_secret(v)),
                     delete_before_replace=request.deleteBeforeReplace,
                     additional_secret_outputs=tuple(request.additionalSecretOutputs),
                 )
@@ -121,6 +125,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.partition = partition
         self.stack_outputs = dict(stack_outputs or {})
         self.invokes: list[str] = []
+        self.stack_references: list[str] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         state = dict(args.inputs)
@@ -133,6 +138,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return state["arn"], state
         if args.typ == "pulumi:pulumi:StackReference":
             name = args.inputs["name"]
+            self.stack_references.append(name)
             if name not in self.stack_outputs:
                 raise Exception(f'unknown stack "{name}"')
             return name, {"name": name, "outputs": dict(self.stack_outputs[name])}

@@ -1,6 +1,5 @@
 """TrustingAccountRole: the role in the trusting account that the trusted accounts may assume."""
 
-from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
@@ -65,7 +64,7 @@ def attachment_suffix(policy: str) -> str:
     """
     if not policy.startswith("arn:"):
         return policy.replace("/", "-")
-    account, _, resource = policy.split(":", 5)[4:]
+    account, resource = policy.split(":", 5)[4:]
     path_and_name = resource.removeprefix("policy/").replace("/", "-")
     return path_and_name if account == "aws" else f"{account}-{path_and_name}"
 
