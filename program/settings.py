@@ -92,7 +92,7 @@ KEYS: tuple[Key, ...] = (
 
 KEYS_BY_NAME: Mapping[str, Key] = {k.name: k for k in KEYS}
 KEY_FOR_ARG: Mapping[str, str] = {k.arg: k.name for k in KEYS if k.arg is not None}
-KEY_FOR_ARG = {**KEY_FOR_ARG, "role_arns": "roleArns"}
+KEY_FOR_ARG = {**KEY_FOR_ARG, "role_arns": "roleArns", "user_names/group_names": "userNames/groupNames"}
 
 
 @dataclass(frozen=True)

@@ -147,5 +147,7 @@ def test_no_user_and_no_group_is_refused_before_anything_is_registered() -> None
         expect_error=True,
     )
     assert isinstance(run.error, InvalidInputError)
-    assert str(run.error) == "user_names: [] and group_names are both empty: name at least one user or group"
+    assert str(run.error) == (
+        "user_names/group_names: [] name no user and no group: attach the policy to at least one"
+    )
     assert run.registrations == []

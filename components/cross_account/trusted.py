@@ -66,7 +66,7 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
     out["group_names"] = check.string_list("group_names", args.get("group_names"), check.group_name)
     if not out["user_names"] and not out["group_names"]:
         raise InvalidInputError(
-            "user_names", [], "and group_names are both empty: name at least one user or group"
+            "user_names/group_names", [], "name no user and no group: attach the policy to at least one"
         )
     out["policy_name"] = check.policy_name("policy_name", args.get("policy_name", limits.DEFAULT_POLICY_NAME))
     out["policy_path"] = check.iam_path("policy_path", args.get("policy_path", limits.DEFAULT_PATH))
