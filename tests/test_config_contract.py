@@ -49,7 +49,9 @@ def test_the_readme_lists_every_key_except_side_with_the_same_default() -> None:
             assert cell == "required"
             continue
         default = key.default
-        rendered = json.dumps(default) if isinstance(default, (list, dict, bool)) or default == "" else default
+        rendered = (
+            json.dumps(default) if isinstance(default, (list, dict, bool)) or default == "" else default
+        )
         assert cell.startswith(f"`{rendered}`"), (name, cell)
 
 

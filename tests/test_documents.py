@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from cross_account.documents import (
     CliProfile,
     RoleArn,
@@ -153,7 +154,9 @@ def test_switch_role_url_role_name_carries_the_path_without_its_leading_slash() 
     [("aws-us-gov", "signin.amazonaws-us-gov.com"), ("aws-cn", "signin.amazonaws.cn")],
 )
 def test_switch_role_url_uses_the_partitions_sign_in_host(partition: str, host: str) -> None:
-    assert switch_role_url(f"arn:{partition}:iam::111111111111:role/r").startswith(f"https://{host}/switchrole?")
+    assert switch_role_url(f"arn:{partition}:iam::111111111111:role/r").startswith(
+        f"https://{host}/switchrole?"
+    )
 
 
 def test_switch_role_url_refuses_what_is_not_a_role_arn() -> None:

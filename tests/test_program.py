@@ -25,7 +25,9 @@ def trusting_outputs(**extra: Any) -> dict[str, Any]:
 
 
 def run_trusted(config: dict[str, Any], outputs: dict[str, dict[str, Any]] | None = None) -> Run:
-    mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs=outputs or {DEFAULT_REFERENCE: trusting_outputs()})
+    mocks = RecordingMocks(
+        account_id=TRUSTED_ACCOUNT, stack_outputs=outputs or {DEFAULT_REFERENCE: trusting_outputs()}
+    )
     return run_main(stack="trusted", config=config, mocks=mocks)
 
 
@@ -73,7 +75,12 @@ def test_the_trusted_example_stack_reads_the_role_arn_from_the_trusting_stack() 
     policy = run.one("aws:iam/policy:Policy")
     assert policy.inputs["name"] == "my-s3-x-account-policy"
     assert json.loads(policy.inputs["policy"])["Statement"] == [
-        {"Sid": "AssumeCrossAccountRoles", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": ROLE_ARN}
+        {
+            "Sid": "AssumeCrossAccountRoles",
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": ROLE_ARN,
+        }
     ]
     policy_arn = "arn:aws:iam::222222222222:policy/my-s3-x-account-policy"
     assert run.one("aws:iam/userPolicyAttachment:UserPolicyAttachment").inputs == {
@@ -90,9 +97,7 @@ def test_the_trusted_example_stack_reads_the_role_arn_from_the_trusting_stack() 
         "roleArns": [ROLE_ARN],
         "switchRoleUrls": [trusting.outputs["switchRoleUrl"]],
         "awsCliConfig": (
-            "[profile my-s3-x-account-role-111111111111]\n"
-            f"role_arn = {ROLE_ARN}\n"
-            "source_profile = default\n"
+            f"[profile my-s3-x-account-role-111111111111]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
         ),
     }
 
@@ -285,7 +290,7 @@ def test_a_role_listed_by_a_stack_and_in_role_arns_is_a_duplicate() -> None:
             "side: '' is not set and the stack name 'prod' is neither \"trusting\" nor \"trusted\": "
             "set cross-account-access:side",
         ),
-        ("trusting", {"side": "both"}, "side: 'both' must be \"trusting\" or \"trusted\""),
+        ("trusting", {"side": "both"}, 'side: \'both\' must be "trusting" or "trusted"'),
         (
             "trusting",
             {"trustedAccountId": ["222222222222"]},

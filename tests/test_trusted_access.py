@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 from conftest import TRUSTED_ACCOUNT, RecordingMocks, Run, pulumi_run
+
 from cross_account import InvalidInputError, TrustedAccountAccess, TrustedAccountAccessArgs
 
 POLICY = "aws:iam/policy:Policy"
@@ -93,7 +94,9 @@ def test_require_mfa_adds_the_condition_and_an_mfa_serial_of_the_trusted_account
     run = build({"role_arns": [ROLE_A], "user_names": ["alice"], "require_mfa": True})
     statement = json.loads(run.one(POLICY).inputs["policy"])["Statement"][0]
     assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-    assert "mfa_serial = arn:aws:iam::222222222222:mfa/<your-mfa-device-name>\n" in run.outputs["aws_cli_config"]
+    assert (
+        "mfa_serial = arn:aws:iam::222222222222:mfa/<your-mfa-device-name>\n" in run.outputs["aws_cli_config"]
+    )
     assert "aws:index/getCallerIdentity:getCallerIdentity" in run.invokes
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 from conftest import RecordingMocks, Run, pulumi_run
+
 from cross_account import InvalidInputError, TrustingAccountRole, TrustingAccountRoleArgs
 
 ROLE = "aws:iam/role:Role"
@@ -49,7 +50,10 @@ def test_the_role_trusts_the_trusted_account_and_gets_s3_read_only_by_default() 
     }
     attachment = run.one(ATTACHMENT)
     assert attachment.name == "acme-AmazonS3ReadOnlyAccess"
-    assert attachment.inputs == {"role": "reader", "policyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}
+    assert attachment.inputs == {
+        "role": "reader",
+        "policyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+    }
     assert run.outputs == {
         "role_arn": "arn:aws:iam::111111111111:role/reader",
         "role_name": "reader",
@@ -99,7 +103,9 @@ def test_managed_policies_are_attached_one_each_named_after_the_policy() -> None
 
 
 def test_an_empty_managed_policy_list_attaches_nothing() -> None:
-    assert build({"trusted_account_ids": ["222222222222"], "managed_policy_arns": []}).of_type(ATTACHMENT) == []
+    assert (
+        build({"trusted_account_ids": ["222222222222"], "managed_policy_arns": []}).of_type(ATTACHMENT) == []
+    )
 
 
 def test_inline_policies_are_role_policies_with_the_document_as_given() -> None:
@@ -157,7 +163,11 @@ def test_trusted_account_ids_may_be_outputs_and_are_checked_when_they_resolve() 
     assert principal == {"AWS": ["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root"]}
 
     failed = pulumi_run(
-        lambda: {"arn": TrustingAccountRole("acme", {"trusted_account_ids": pulumi.Output.from_input(["*"])}).role_arn},
+        lambda: {
+            "arn": TrustingAccountRole(
+                "acme", {"trusted_account_ids": pulumi.Output.from_input(["*"])}
+            ).role_arn
+        },
         expect_error=True,
     )
     assert "trusted_account_ids: '*' contains a wildcard" in str(failed.error)
@@ -193,7 +203,11 @@ def test_bad_args_fail_before_anything_is_registered() -> None:
 
 def test_unknown_args_are_refused() -> None:
     run = pulumi_run(
-        lambda: {"arn": TrustingAccountRole("acme", {"trusted_account_ids": ["222222222222"], "rolename": "x"}).role_arn},  # type: ignore[typeddict-unknown-key]
+        lambda: {
+            "arn": TrustingAccountRole(
+                "acme", {"trusted_account_ids": ["222222222222"], "rolename": "x"}
+            ).role_arn
+        },  # type: ignore[typeddict-unknown-key]
         expect_error=True,
     )
     assert str(run.error).startswith("rolename: 'x' is not an input; known: [")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from cross_account import validation as check
 from cross_account.validation import InvalidInputError
 
