@@ -1,6 +1,5 @@
 """TrustedAccountAccess: lets users and groups of the trusted account assume the roles."""
 
-
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, cast
 

@@ -1,6 +1,5 @@
 """TrustingAccountRole: the role in the trusting account that the trusted accounts may assume."""
 
-
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
