@@ -204,6 +204,9 @@ def role_arn(key: str, value: object) -> str:
 
 
 def integer(key: str, value: object, low: int, high: int, unit: str = "") -> int:
+    if isinstance(value, float) and value.is_integer():
+        # Numbers reach the component provider as doubles (7200 arrives as 7200.0).
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInputError(key, value, "must be a whole number")
     if not low <= value <= high:
@@ -330,7 +333,19 @@ def identity_policy_document(key: str, document: Any) -> dict[str, Any]:
             raise InvalidInputError(key, statement, "needs exactly one of Resource or NotResource")
         if "Principal" in statement or "NotPrincipal" in statement:
             raise InvalidInputError(key, statement, "has a Principal: identity policies name no principal")
-    return dict(document)
+    normalized: dict[str, Any] = _whole_numbers(document)
+    return normalized
+
+
+def _whole_numbers(value: Any) -> Any:
+    """The value with whole floats as ints: numbers reach the component provider as doubles."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_whole_numbers(v) for v in value]
+    return value
 
 
 def inline_policies(key: str, value: object) -> dict[str, dict[str, Any]]:
