@@ -46,6 +46,8 @@ class Registration:
     secret_inputs: frozenset[str]
     delete_before_replace: bool
     additional_secret_outputs: tuple[str, ...]
+    provider: str = ""
+    """The provider reference (``<provider urn>::<id>``) of a custom resource; "" for the default."""
 
 
 @dataclass
@@ -107,6 +109,7 @@ class RecordingMonitor(MockMonitor):
                     secret_inputs=frozenset(k for k, v in inputs.items() if _is_secret(v)),
                     delete_before_replace=request.deleteBeforeReplace,
                     additional_secret_outputs=tuple(request.additionalSecretOutputs),
+                    provider=request.provider,
                 )
             )
         return response
@@ -158,11 +161,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
         raise NotImplementedError(f"unexpected invoke {args.token}")
 
 
-def config_strings(values: Mapping[str, Any]) -> dict[str, str]:
+def config_strings(values: Mapping[str, Any], project: str = PROJECT) -> dict[str, str]:
     """Config values as the CLI hands them to a program: arrays/objects as JSON, bools lowercase."""
     out = {}
     for key, value in values.items():
-        full = key if ":" in key else f"{PROJECT}:{key}"
+        full = key if ":" in key else f"{project}:{key}"
         if isinstance(value, bool):
             out[full] = "true" if value else "false"
         elif isinstance(value, (list, dict)):
@@ -188,17 +191,18 @@ def pulumi_run(
     secret_keys: tuple[str, ...] = (),
     mocks: RecordingMocks | None = None,
     expect_error: bool = False,
+    project: str = PROJECT,
 ) -> Run:
     """Run ``body`` under fresh mocks; return its outputs (the stack's exports if it returns None)."""
     mocks = mocks or RecordingMocks()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_all_config(
-        config_strings(config or {}), secret_keys=[f"{PROJECT}:{k}" for k in secret_keys]
+        config_strings(config or {}, project), secret_keys=[f"{project}:{k}" for k in secret_keys]
     )
     pulumi.runtime.set_mocks(
         mocks,
-        project=PROJECT,
+        project=project,
         stack=stack,
         preview=False,
         organization=ORGANIZATION,
