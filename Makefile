@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
 
-.PHONY: test lint venv clean
+.PHONY: test lint venv clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ lint: venv
 
 test: lint
 	$(BIN)/pytest -q
+
+# The program under mocks at 1..1,000 roles against the floor (see docs/benchmarks.md); not part of `make test`.
+bench: venv
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,407 @@
+"""Benchmark: the real program under Pulumi mocks, one fresh process per run.
+
+    .venv/bin/python benchmarks/run.py [--repeat 5] [--max-count 1000]
+
+Each run is a new Python process (``benchmarks/run.py --child <case>``) that
+starts the mocks, sets the stack's config and runs the real ``__main__.py``,
+exactly as the tests do but without pytest. The parent measures the wall time
+from process start to exit; the child reports its peak RSS (``getrusage``),
+the child reports what it registered and checks its own outputs (a run whose
+outputs do not match what it registered fails the benchmark).
+
+The floor is the cheapest possible Pulumi program on the same mocks: a process
+that imports ``pulumi`` and ``pulumi_aws.iam`` and registers one ``aws.iam.Role``.
+Every case is repeated and reported as the median; repeats are interleaved so
+drift on the machine hits every case alike.
+
+Cases:
+- ``stacks N``: trusted side, ``trustingStacks`` with N stacks (one
+  StackReference each, every stack exporting one roleArn), one user, one group;
+- ``roleArns N``: trusted side, N ARNs in ``roleArns``, one user, one group;
+- ``accounts N``: trusting side, N ``trustedAccountIds`` (``trustPolicySizeLimit``
+  4096, the raised quota, so that 100 accounts fit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "cross-account-access"
+ORGANIZATION = "organization"
+TRUSTED_ACCOUNT = "222222222222"
+TRUSTING_ACCOUNT = "111111111111"
+FIRST_ACCOUNT = 100000000000
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark case: a series (floor, stacks, roleArns, accounts) and a size."""
+
+    series: str
+    count: int
+
+    @property
+    def spec(self) -> str:
+        return f"{self.series}:{self.count}"
+
+
+def cases(max_count: int) -> list[Case]:
+    found = [Case("floor", 1)]
+    for series, sizes in (
+        ("stacks", (1, 10, 100, 1000)),
+        ("roleArns", (1, 10, 100, 1000)),
+        ("accounts", (1, 10, 100)),
+    ):
+        found += [Case(series, n) for n in sizes if n <= max_count]
+    return found
+
+
+# The child: one run of the program (or of the floor) under mocks ------------
+
+
+def account(index: int) -> str:
+    return f"{FIRST_ACCOUNT + index:012d}"
+
+
+def role_arn(index: int) -> str:
+    return f"arn:aws:iam::{account(index)}:role/cross-account-role"
+
+
+def stack_name(index: int) -> str:
+    return f"{ORGANIZATION}/{PROJECT}/trusting-{index:04d}"
+
+
+def case_config(case: Case) -> tuple[str, dict[str, Any], dict[str, dict[str, Any]]]:
+    """The stack name, the config (short keys) and the referenced stacks' outputs."""
+    n = case.count
+    if case.series == "stacks":
+        stacks = [stack_name(i) for i in range(n)]
+        outputs = {s: {"roleArn": role_arn(i)} for i, s in enumerate(stacks)}
+        return "trusted", {"trustingStacks": stacks, "userNames": ["alice"], "groupNames": ["ops"]}, outputs
+    if case.series == "roleArns":
+        arns = [role_arn(i) for i in range(n)]
+        return "trusted", {"roleArns": arns, "userNames": ["alice"], "groupNames": ["ops"]}, {}
+    if case.series == "accounts":
+        ids = [account(i) for i in range(n)]
+        return "trusting", {"trustedAccountIds": ids, "trustPolicySizeLimit": 4096}, {}
+    return "floor", {}, {}
+
+
+def config_strings(values: dict[str, Any]) -> dict[str, str]:
+    return {
+        f"{PROJECT}:{k}": json.dumps(v) if isinstance(v, (list, dict)) else str(v) for k, v in values.items()
+    }
+
+
+def child(case: Case, gc_mode: str = "default") -> dict[str, Any]:
+    """Run one case in this process under mocks; return what it registered."""
+    started = time.perf_counter()
+    import pulumi
+    from pulumi.runtime.mocks import MockMonitor
+
+    if gc_mode != "default":
+        import gc
+
+        gc.freeze() if gc_mode == "freeze" else gc.disable()
+
+    stack, config, stack_outputs = case_config(case)
+
+    class Mocks(pulumi.runtime.Mocks):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+            state = dict(args.inputs)
+            account_id = TRUSTING_ACCOUNT if stack in ("trusting", "floor") else TRUSTED_ACCOUNT
+            prefix = f"arn:aws:iam::{account_id}"
+            if args.typ == "aws:iam/role:Role":
+                state["arn"] = f"{prefix}:role{state.get('path', '/')}{state['name']}"
+                return state["name"], state
+            if args.typ == "aws:iam/policy:Policy":
+                state["arn"] = f"{prefix}:policy{state.get('path', '/')}{state['name']}"
+                return state["arn"], state
+            if args.typ == "pulumi:pulumi:StackReference":
+                name = args.inputs["name"]
+                return name, {"name": name, "outputs": stack_outputs[name]}
+            return f"{args.name}-id", state
+
+        def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
+            if args.token == "aws:index/getPartition:getPartition":
+                return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+            if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+                arn = f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/deployer"
+                return {"accountId": TRUSTED_ACCOUNT, "arn": arn, "userId": "AIDA", "id": TRUSTED_ACCOUNT}
+            raise NotImplementedError(args.token)
+
+    class CountingMonitor(MockMonitor):
+        """Counts registrations and reads (stack references) by type, and policy documents."""
+
+        def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+            super().__init__(mocks)
+            self.types: dict[str, int] = {}
+            self.policies = 0
+
+        def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+            if request.type != "pulumi:pulumi:Stack":
+                self.types[request.type] = self.types.get(request.type, 0) + 1
+                fields = request.object.fields
+                if "policy" in fields or "assumeRolePolicy" in fields:
+                    self.policies += 1
+            return super().RegisterResource(request)
+
+        def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+            self.types[request.type] = self.types.get(request.type, 0) + 1
+            return super().ReadResource(request)
+
+    mocks = Mocks()
+    monitor = CountingMonitor(mocks)
+    pulumi.runtime.set_all_config(config_strings(config))
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=False, organization=ORGANIZATION, monitor=monitor
+    )
+    box: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program() -> Any:
+        if case.series == "floor":
+            import pulumi_aws.iam as iam
+
+            role = iam.Role(
+                "floor",
+                name="floor",
+                assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": []}),
+            )
+            outputs: dict[str, Any] = {"roleArn": role.arn}
+        else:
+            import runpy
+
+            sys.path.insert(0, str(ROOT))
+            runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+            outputs = pulumi.runtime.settings.get_root_resource().outputs  # type: ignore[union-attr]
+        names = list(outputs)
+        return pulumi.Output.all(*(outputs[n] for n in names)).apply(
+            lambda values: box.update(outputs=dict(zip(names, values, strict=True)))
+        )
+
+    program()
+    elapsed = time.perf_counter() - started
+    if "outputs" not in box:
+        raise SystemExit(f"{case.spec}: the outputs never resolved")
+    check_outputs(case, box["outputs"], monitor.types, monitor.policies)
+    return {
+        "resources": sum(monitor.types.values()),
+        "policies": monitor.policies,
+        "types": monitor.types,
+        "in_process_s": elapsed,
+    }
+
+
+def check_outputs(case: Case, outputs: dict[str, Any], types: dict[str, int], policies: int) -> None:
+    """Fail the run unless the outputs match what was registered for this case."""
+    problems = []
+    if case.series in ("stacks", "roleArns"):
+        arns = outputs["policyArns"]
+        if len(arns) != types.get("aws:iam/policy:Policy") or len(arns) != policies:
+            problems.append(f"{len(arns)} policyArns for {policies} policies registered")
+        if outputs["roleArns"] != [role_arn(i) for i in range(case.count)]:
+            problems.append("roleArns differ from the ARNs given")
+        attachments = types.get("aws:iam/userPolicyAttachment:UserPolicyAttachment", 0) + types.get(
+            "aws:iam/groupPolicyAttachment:GroupPolicyAttachment", 0
+        )
+        if attachments != 2 * len(arns):
+            problems.append(f"{attachments} attachments for {len(arns)} policies, one user and one group")
+    elif case.series == "accounts":
+        if outputs["roleArn"] != f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/cross-account-role":
+            problems.append(f"roleArn is {outputs['roleArn']!r}")
+    elif outputs["roleArn"] != f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/floor":
+        problems.append(f"floor roleArn is {outputs['roleArn']!r}")
+    if problems:
+        raise SystemExit(f"{case.spec}: " + "; ".join(problems))
+
+
+# The parent: run every case in fresh processes, print the table -------------
+
+
+@dataclass
+class Sample:
+    """One run of one case, as the parent saw it and the child reported it."""
+
+    wall_s: float
+    report: dict[str, Any]
+
+
+def run_once(case: Case, gc_mode: str) -> Sample:
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--child", case.spec, "--gc", gc_mode],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = process.communicate()
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"{case.spec} failed ({process.returncode}):\n{err.decode()[-3000:]}")
+    return Sample(wall, json.loads(out.decode().strip().splitlines()[-1]))
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    from importlib.metadata import version
+
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "pulumi": version("pulumi"),
+        "pulumi-aws": version("pulumi-aws"),
+        "os": platform.platform(),
+    }
+
+
+@dataclass
+class Row:
+    """The medians of one case."""
+
+    case: Case
+    wall_s: float
+    cpu_s: float
+    peak_mib: float
+    resources: int
+    policies: int
+
+
+def measure(all_cases: Sequence[Case], repeat: int, gc_mode: str) -> list[Row]:
+    samples: dict[Case, list[Sample]] = {c: [] for c in all_cases}
+    for round_ in range(repeat):
+        for case in all_cases:
+            samples[case].append(run_once(case, gc_mode))
+        print(f"round {round_ + 1}/{repeat} done", file=sys.stderr)
+    rows = []
+    for case in all_cases:
+        runs = samples[case]
+        counts = {(s.report["resources"], s.report["policies"]) for s in runs}
+        if len(counts) != 1:
+            raise SystemExit(f"{case.spec}: runs registered different things: {counts}")
+        resources, policies = counts.pop()
+        rows.append(
+            Row(
+                case,
+                wall_s=statistics.median(s.wall_s for s in runs),
+                cpu_s=statistics.median(s.report["cpu_s"] for s in runs),
+                peak_mib=statistics.median(s.report["peak_rss_kib"] for s in runs) / 1024,
+                resources=resources,
+                policies=policies,
+            )
+        )
+    return rows
+
+
+def per_added(row: Row, before: Row | None, attr: str) -> str:
+    """Milliseconds each role (account) added since the previous size of the same series costs."""
+    if before is None:
+        return "-"
+    delta = getattr(row, attr) - getattr(before, attr)
+    return f"{delta * 1000 / (row.case.count - before.case.count):.2f}"
+
+
+def table(rows: Sequence[Row]) -> str:
+    floor = rows[0]
+    lines = [
+        "| case | roles / accounts | wall ms | x floor | wall ms per added role | CPU ms | x floor "
+        "| CPU ms per added role | peak RSS MiB | x floor | resources | policies |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    previous: dict[str, Row] = {}
+    for row in rows:
+        before = previous.get(row.case.series)
+        previous[row.case.series] = row
+        lines.append(
+            f"| {row.case.series} | {row.case.count if row.case.series != 'floor' else '-'} "
+            f"| {row.wall_s * 1000:.0f} | {row.wall_s / floor.wall_s:.2f} | {per_added(row, before, 'wall_s')} "
+            f"| {row.cpu_s * 1000:.0f} | {row.cpu_s / floor.cpu_s:.2f} | {per_added(row, before, 'cpu_s')} "
+            f"| {row.peak_mib:.1f} | {row.peak_mib / floor.peak_mib:.2f} "
+            f"| {row.resources} | {row.policies} |"
+        )
+    return "\n".join(lines)
+
+
+def summary(rows: Sequence[Row]) -> str:
+    floor = rows[0]
+    lines = []
+    by_series: dict[str, list[Row]] = {}
+    for row in rows[1:]:
+        by_series.setdefault(row.case.series, []).append(row)
+    for series, series_rows in by_series.items():
+        first, last = series_rows[0], series_rows[-1]
+        line = (
+            f"- {series}: {first.case.count} -> {first.wall_s / floor.wall_s:.2f}x the floor's wall time, "
+            f"{first.cpu_s / floor.cpu_s:.2f}x its CPU time"
+        )
+        if last is not first:
+            wall = (last.wall_s - first.wall_s) * 1000 / (last.case.count - first.case.count)
+            cpu = (last.cpu_s - first.cpu_s) * 1000 / (last.case.count - first.case.count)
+            line += (
+                f"; from {first.case.count} to {last.case.count}: {wall:.2f} ms wall, "
+                f"{cpu:.2f} ms CPU per added one"
+            )
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=5, help="runs per case; the median is reported")
+    parser.add_argument("--max-count", type=int, default=1000, help="skip cases larger than this")
+    parser.add_argument(
+        "--gc",
+        choices=("default", "freeze", "off"),
+        default="default",
+        help="what the child does to the cyclic garbage collector before the program runs "
+        "(to measure whether tuning it would help)",
+    )
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        series, count = args.child.split(":")
+        report = child(Case(series, int(count)), args.gc)
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        report["peak_rss_kib"] = usage.ru_maxrss
+        report["cpu_s"] = usage.ru_utime + usage.ru_stime
+        print(json.dumps(report))
+        return 0
+    info = machine()
+    rows = measure(cases(args.max_count), args.repeat, args.gc)
+    print(f"Machine: {info['cpus']} CPUs, {info['cpu']}, {info['os']}")
+    print(f"Python {info['python']}, pulumi {info['pulumi']}, pulumi-aws {info['pulumi-aws']}")
+    command = "benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    print(f"Command: .venv/bin/python {command.strip()} (median of {args.repeat} runs per case)")
+    if args.gc != "default":
+        print(f"Garbage collector in every child: {args.gc}")
+    print()
+    print(table(rows))
+    print()
+    print(summary(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
