@@ -1,0 +1,1 @@
+"""The cross-account guardrails policy pack (rules in ``policy.rules``; the pack in ``__main__.py``)."""

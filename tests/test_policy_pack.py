@@ -1,0 +1,617 @@
+"""The guardrail policy pack (policy/): each rule both ways, the pack itself, and the real program under it.
+
+Rules are called as the pack's analyzer calls them (OFFLINE-TESTING.md, "Policy
+packs"): properties go through the same protobuf round trip and unknown-checking
+proxy, and config arrives as the CLI hands it over (numbers as floats).
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pulumi_policy
+import pytest
+import yaml
+from conftest import ROOT, TRUSTED_ACCOUNT, RecordingMocks, Run, run_main, stack_file_config
+from google.protobuf import json_format, struct_pb2
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+from policy import rules
+from policy.rules import POLICIES
+
+PACK_DIR = ROOT / "policy"
+EXAMPLE_CONFIG = PACK_DIR / "config.example.json"
+OPTS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+ROLE_ARN = "arn:aws:iam::111111111111:role/my-s3-x-account-role"
+TRUSTING_REFERENCE = "organization/cross-account-access/trusting"
+RULE_NAMES = [
+    "no-open-trust-policy",
+    "third-party-requires-external-id",
+    "no-admin-on-cross-account-role",
+    "assume-role-names-role-arns",
+    "no-exclusive-policy-attachment",
+    "max-session-duration-ceiling",
+]
+
+
+@dataclass(frozen=True)
+class Resource:
+    type: str
+    name: str
+    props: Mapping[str, Any]
+
+    @property
+    def urn(self) -> str:
+        return f"urn:pulumi:test::cross-account-access::{self.type}::{self.name}"
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    level: EnforcementLevel
+    message: str
+    urn: str | None
+
+
+def through_the_wire(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values as the analyzer sees them: a protobuf Struct, back to Python (numbers become floats)."""
+    struct = struct_pb2.Struct()
+    struct.update(dict(values))
+    return json_format.MessageToDict(struct)
+
+
+def analyzer_props(props: Mapping[str, Any]) -> Any:
+    return unknown_checking_proxy(deserialize_properties(through_the_wire(props)))
+
+
+def read_pack_config(path: Path) -> dict[str, tuple[EnforcementLevel, dict[str, Any]]]:
+    """A --policy-pack-config file: policy name -> (enforcement level, properties)."""
+    config = {}
+    for name, value in json.loads(path.read_text()).items():
+        if isinstance(value, str):
+            config[name] = (EnforcementLevel(value), {})
+        else:
+            props = dict(value)
+            config[name] = (EnforcementLevel(props.pop("enforcementLevel")), props)
+    return config
+
+
+def run_pack(
+    resources: Sequence[Resource],
+    config: Mapping[str, tuple[EnforcementLevel, dict[str, Any]]] | None = None,
+    policies: Sequence[Any] = POLICIES,
+) -> list[Violation]:
+    """Every policy over every resource (and the stack), as the pack's analyzer would run them."""
+    found: list[Violation] = []
+    for policy in policies:
+        level, props = (config or {}).get(policy.name, (policy.enforcement_level, {}))
+        if level == EnforcementLevel.DISABLED:
+            continue
+        policy_config = through_the_wire(props)
+
+        def report(
+            message: str, urn: str | None = None, _name: str = policy.name, _level: Any = level
+        ) -> None:
+            found.append(Violation(_name, _level, message, urn))
+
+        if isinstance(policy, StackValidationPolicy):
+            stack = [
+                PolicyResource(r.type, analyzer_props(r.props), r.urn, r.name, OPTS, None, None, [], {})
+                for r in resources
+            ]
+            assert policy.validate(StackValidationArgs(stack, policy_config), report) is None
+            continue
+        assert isinstance(policy, ResourceValidationPolicy)
+        for r in resources:
+            args = ResourceValidationArgs(
+                r.type, analyzer_props(r.props), r.urn, r.name, OPTS, None, policy_config
+            )
+            assert policy.validate(args, report) is None
+    return found
+
+
+def only(name: str) -> list[Any]:
+    return [p for p in POLICIES if p.name == name]
+
+
+def messages(resources: Sequence[Resource], rule: str, **config: Any) -> list[str]:
+    policy = only(rule)
+    found = run_pack(resources, {rule: (EnforcementLevel.MANDATORY, config)}, policy)
+    return [v.message for v in found]
+
+
+def trust(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def trusting(principal: Any = None, **extra: Any) -> dict[str, Any]:
+    principal = {"AWS": "arn:aws:iam::222222222222:root"} if principal is None else principal
+    return {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **extra}
+
+
+def role(assume: str, name: str = "x-role", **props: Any) -> Resource:
+    return Resource(rules.ROLE, f"{name}-res", {"name": name, "assumeRolePolicy": assume, **props})
+
+
+def identity(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action: Any, resource: Any, **extra: Any) -> dict[str, Any]:
+    return {"Sid": "S", "Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+# The pack as a whole -----------------------------------------------------------
+
+
+def test_policies_list_every_rule_once_with_its_enforcement_level() -> None:
+    assert [p.name for p in POLICIES] == RULE_NAMES
+    assert {p.name: p.enforcement_level for p in POLICIES} == {
+        "no-open-trust-policy": EnforcementLevel.MANDATORY,
+        "third-party-requires-external-id": EnforcementLevel.MANDATORY,
+        "no-admin-on-cross-account-role": EnforcementLevel.MANDATORY,
+        "assume-role-names-role-arns": EnforcementLevel.MANDATORY,
+        "no-exclusive-policy-attachment": EnforcementLevel.MANDATORY,
+        "max-session-duration-ceiling": EnforcementLevel.ADVISORY,
+    }
+
+
+def test_the_pack_main_builds_the_policy_pack_from_policies(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: dict[str, Any] = {}
+
+    class Recorder:
+        def __init__(self, **kwargs: Any) -> None:
+            built.update(kwargs)
+
+    # The real PolicyPack starts a gRPC server and blocks; record its arguments instead.
+    monkeypatch.setattr(pulumi_policy, "PolicyPack", Recorder)
+    monkeypatch.syspath_prepend(str(PACK_DIR))
+    monkeypatch.delitem(sys.modules, "rules", raising=False)
+    runpy.run_path(str(PACK_DIR), run_name="__main__")  # what the CLI's python policy host does
+    assert built["name"] == "cross-account-guardrails"
+    assert built["enforcement_level"] == EnforcementLevel.MANDATORY
+    assert [p.name for p in built["policies"]] == RULE_NAMES
+
+
+def test_the_pack_project_file_and_requirements_are_what_the_cli_expects() -> None:
+    project = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
+    assert project["runtime"] == {"name": "python", "options": {"virtualenv": "venv"}}
+    pins = [line for line in (PACK_DIR / "requirements.txt").read_text().splitlines() if line[:1].isalpha()]
+    assert pins == ["pulumi-policy>=1.21,<2"]
+    assert "pulumi-policy>=1.21,<2" in (ROOT / "requirements-dev.txt").read_text().splitlines()
+
+
+def test_the_example_config_names_real_policies_and_matches_their_schemas() -> None:
+    config = read_pack_config(EXAMPLE_CONFIG)
+    assert list(config) == RULE_NAMES
+    for policy in POLICIES:
+        level, props = config[policy.name]
+        assert level == policy.enforcement_level, f"{policy.name}: the example shows the default level"
+        schema = policy.config_schema
+        if schema is None:
+            assert props == {}
+            continue
+        jsonschema.validate(props, {"type": "object", "properties": schema.properties})
+        assert set(props) == set(schema.properties), f"{policy.name}: the example shows every key"
+
+
+def test_schema_defaults_are_the_defaults_the_rules_apply() -> None:
+    defaults = {
+        name: prop["default"]
+        for p in POLICIES
+        if p.config_schema is not None
+        for name, prop in p.config_schema.properties.items()
+    }
+    assert defaults == {
+        "requireCondition": rules.DEFAULT_REQUIRE_CONDITION,
+        "internalAccountIds": list(rules.DEFAULT_INTERNAL_ACCOUNT_IDS),
+        "allowedPolicies": list(rules.DEFAULT_ALLOWED_POLICIES),
+        "maxSessionSeconds": rules.DEFAULT_MAX_SESSION_SECONDS,
+    }
+
+
+# The real program under the pack ------------------------------------------------
+
+
+def program_resources(run: Run) -> list[Resource]:
+    return [Resource(r.type, r.name, r.inputs) for r in run.registrations]
+
+
+def trusting_example() -> Run:
+    return run_main(stack="trusting", config=stack_file_config("trusting"))
+
+
+def trusted_example() -> Run:
+    mocks = RecordingMocks(
+        account_id=TRUSTED_ACCOUNT,
+        stack_outputs={TRUSTING_REFERENCE: {"roleArn": ROLE_ARN, "externalIdRequired": False}},
+    )
+    return run_main(stack="trusted", config=stack_file_config("trusted"), mocks=mocks)
+
+
+def test_both_example_stacks_pass_the_whole_pack_with_the_example_config() -> None:
+    config = read_pack_config(EXAMPLE_CONFIG)
+    for run in (trusting_example(), trusted_example()):
+        resources = program_resources(run)
+        assert {r.type for r in resources} & {rules.ROLE, rules.POLICY}, "the rules had documents to read"
+        assert run_pack(resources, config) == []
+
+
+def test_without_pack_config_the_trusting_example_is_told_its_account_is_a_third_party() -> None:
+    assert run_pack(program_resources(trusted_example())) == []
+    assert run_pack(program_resources(trusting_example())) == [
+        Violation(
+            "third-party-requires-external-id",
+            EnforcementLevel.MANDATORY,
+            "role 'my-s3-x-account-role': trust statement TrustedAccountsMayAssume trusts "
+            "['222222222222'], not in internalAccountIds [], without an sts:ExternalId condition: "
+            "a third party must be required to pass an external id (the confused-deputy problem); "
+            "set the role's external id, or list the account in internalAccountIds if it is yours",
+            None,
+        )
+    ]
+
+
+def test_a_hardened_trusting_stack_passes_even_the_strictest_config() -> None:
+    run = run_main(
+        stack="trusting",
+        config={
+            "trustedAccountIds": ["222222222222", "333333333333"],
+            "externalId": "partner-7f3a",
+            "requireMfa": True,
+            "organizationId": "o-abcdefghij",
+            "maxSessionDuration": 7200,
+            "inlinePolicies": {
+                "assume-next-hop": {
+                    "Version": "2012-10-17",
+                    "Statement": [allow("sts:AssumeRole", "arn:aws:iam::444444444444:role/next-hop")],
+                }
+            },
+        },
+        secret_keys=("externalId",),
+    )
+    strict = {
+        "no-open-trust-policy": (EnforcementLevel.MANDATORY, {"requireCondition": True}),
+        "third-party-requires-external-id": (EnforcementLevel.MANDATORY, {"internalAccountIds": []}),
+        "max-session-duration-ceiling": (EnforcementLevel.MANDATORY, {"maxSessionSeconds": 7200}),
+    }
+    assert run_pack(program_resources(run), strict) == []
+
+
+# no-open-trust-policy -------------------------------------------------------
+
+
+def test_trusting_named_accounts_is_not_an_open_trust_policy() -> None:
+    assert messages([role(trust(trusting()))], "no-open-trust-policy") == []
+    deny_everyone_else = {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"}
+    assert messages([role(trust(trusting(), deny_everyone_else))], "no-open-trust-policy") == []
+
+
+@pytest.mark.parametrize(
+    ("principal", "shown"),
+    [("*", "['*']"), ({"AWS": "*"}, "['*']"), ({"AWS": ["arn:aws:iam::*:root"]}, "['arn:aws:iam::*:root']")],
+)
+def test_a_wildcard_principal_is_an_open_trust_policy(principal: Any, shown: str) -> None:
+    assert messages([role(trust(trusting(principal, Sid="Open")))], "no-open-trust-policy") == [
+        f"role 'x-role': trust statement Open trusts {shown}: a wildcard principal lets any AWS "
+        "account assume the role; name the trusted accounts"
+    ]
+
+
+def test_not_principal_with_allow_is_an_open_trust_policy() -> None:
+    statement = {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::222222222222:root"}}
+    assert messages([role(trust({**statement, "Action": "sts:AssumeRole"}))], "no-open-trust-policy") == [
+        "role 'x-role': trust statement #1 allows NotPrincipal, which trusts every principal it "
+        "does not list: name the trusted accounts in Principal"
+    ]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}},
+        {"StringEquals": {"sts:ExternalId": "partner-7f3a"}},
+        {"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}},
+    ],
+)
+def test_a_required_condition_is_met_by_mfa_external_id_or_organization(condition: dict[str, Any]) -> None:
+    document = trust(trusting(Condition=condition))
+    assert messages([role(document)], "no-open-trust-policy", requireCondition=True) == []
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        None,
+        {"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+        {"StringEqualsIfExists": {"sts:ExternalId": "partner-7f3a"}},
+        {"Null": {"aws:PrincipalOrgID": "false"}},
+        {"StringEquals": {"aws:PrincipalTag/team": "ops"}},
+    ],
+)
+def test_trust_without_a_real_condition_is_reported_when_one_is_required(condition: Any) -> None:
+    statement = trusting(Sid="T") if condition is None else trusting(Sid="T", Condition=condition)
+    assert messages([role(trust(statement))], "no-open-trust-policy", requireCondition=True) == [
+        "role 'x-role': trust statement T trusts ['arn:aws:iam::222222222222:root'] without a "
+        "condition: require one of ['aws:MultiFactorAuthPresent', 'aws:MultiFactorAuthAge', "
+        "'sts:ExternalId', 'aws:PrincipalOrgID'] (MFA, an external id or the organization)"
+    ]
+    assert messages([role(trust(statement))], "no-open-trust-policy") == [], "off by default"
+
+
+def test_a_service_principal_needs_no_condition() -> None:
+    service = trusting({"Service": "lambda.amazonaws.com"})
+    assert messages([role(trust(service))], "no-open-trust-policy", requireCondition=True) == []
+
+
+# third-party-requires-external-id -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "principal",
+    ["arn:aws:iam::222222222222:root", "222222222222", "arn:aws:iam::222222222222:role/ops"],
+)
+def test_an_internal_account_needs_no_external_id(principal: str) -> None:
+    document = trust(trusting({"AWS": principal}))
+    found = messages(
+        [role(document)], "third-party-requires-external-id", internalAccountIds=["222222222222"]
+    )
+    assert found == []
+
+
+def test_a_third_party_with_an_external_id_passes() -> None:
+    document = trust(trusting(Condition={"StringEquals": {"sts:ExternalId": "partner-7f3a"}}))
+    assert messages([role(document)], "third-party-requires-external-id") == []
+
+
+@pytest.mark.parametrize(
+    ("principal", "condition"),
+    [
+        ({"AWS": ["arn:aws:iam::222222222222:root", "333333333333"]}, None),
+        ({"AWS": ["arn:aws:iam::222222222222:root", "arn:aws:sts::333333333333:assumed-role/a/b"]}, None),
+        (
+            {"AWS": ["arn:aws:iam::222222222222:root", "333333333333"]},
+            {"StringEqualsIfExists": {"sts:ExternalId": "partner-7f3a"}},
+        ),
+    ],
+)
+def test_a_third_party_without_an_external_id_is_reported(principal: Any, condition: Any) -> None:
+    extra = {} if condition is None else {"Condition": condition}
+    document = trust(trusting(principal, Sid="T", **extra))
+    found = messages(
+        [role(document)], "third-party-requires-external-id", internalAccountIds=["222222222222"]
+    )
+    assert found == [
+        "role 'x-role': trust statement T trusts ['333333333333'], not in internalAccountIds "
+        "['222222222222'], without an sts:ExternalId condition: a third party must be required to "
+        "pass an external id (the confused-deputy problem); set the role's external id, or list "
+        "the account in internalAccountIds if it is yours"
+    ]
+
+
+def test_internal_account_ids_must_be_quoted_12_digit_strings() -> None:
+    document = trust(trusting())
+    with pytest.raises(ValueError) as caught:
+        messages([role(document)], "third-party-requires-external-id", internalAccountIds=[222222222222])
+    assert str(caught.value) == (
+        "policy config internalAccountIds: [222222222222.0] must be a list of strings (quote account ids)"
+    )
+    with pytest.raises(ValueError) as caught:
+        messages([role(document)], "third-party-requires-external-id", internalAccountIds=["2222"])
+    assert str(caught.value) == "policy config internalAccountIds: ['2222'] are not 12-digit AWS account ids"
+
+
+# no-admin-on-cross-account-role ---------------------------------------------
+
+ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+IAM_FULL_ARN = "arn:aws:iam::aws:policy/IAMFullAccess"
+
+
+def attachment(policy_arn: str, role_name: str = "x-role") -> Resource:
+    return Resource(rules.ROLE_POLICY_ATTACHMENT, "attach", {"role": role_name, "policyArn": policy_arn})
+
+
+def inline(document: str, role_name: str = "x-role") -> Resource:
+    return Resource(rules.ROLE_POLICY, "inline", {"role": role_name, "name": "inline", "policy": document})
+
+
+def test_narrow_permissions_on_a_cross_account_role_pass() -> None:
+    resources = [
+        role(trust(trusting())),
+        attachment("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"),
+        attachment("arn:aws:iam::111111111111:policy/AdministratorAccess"),  # a customer policy
+        inline(identity(allow("s3:GetObject", "*"))),
+    ]
+    assert messages(resources, "no-admin-on-cross-account-role") == []
+
+
+def test_admin_on_a_role_that_no_other_account_may_assume_is_not_this_rules_business() -> None:
+    service_role = role(trust(trusting({"Service": "ec2.amazonaws.com"})))
+    assert messages([service_role, attachment(ADMIN_ARN)], "no-admin-on-cross-account-role") == []
+
+
+def test_administrator_access_attached_to_a_cross_account_role_is_reported() -> None:
+    found = run_pack(
+        [role(trust(trusting())), attachment(ADMIN_ARN)], policies=only("no-admin-on-cross-account-role")
+    )
+    assert found == [
+        Violation(
+            "no-admin-on-cross-account-role",
+            EnforcementLevel.MANDATORY,
+            "cross-account role 'x-role' gets AdministratorAccess (attachment 'attach'): a role other "
+            "accounts may assume must not administer this account; attach narrower permissions, or "
+            "list 'arn:aws:iam::aws:policy/AdministratorAccess' in allowedPolicies if this is intended",
+            attachment(ADMIN_ARN).urn,
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("resources", "shown"),
+    [
+        ([role(trust(trusting()), managedPolicyArns=[IAM_FULL_ARN])], "IAMFullAccess (managedPolicyArns)"),
+        (
+            [role(trust(trusting())), inline(identity(allow("*:*", "*")))],
+            "AdministratorAccess (inline policy 'inline')",
+        ),
+        (
+            [
+                role(
+                    trust(trusting()),
+                    inlinePolicies=[{"name": "all", "policy": identity(allow(["iam:*"], "*"))}],
+                )
+            ],
+            "IAMFullAccess (inline policy 'all')",
+        ),
+    ],
+)
+def test_admin_rights_in_any_form_on_a_cross_account_role_are_reported(
+    resources: list[Resource], shown: str
+) -> None:
+    found = messages(resources, "no-admin-on-cross-account-role")
+    assert len(found) == 1
+    assert found[0].startswith(f"cross-account role 'x-role' gets {shown}: ")
+
+
+def test_allowed_policies_let_an_intended_admin_role_through() -> None:
+    resources = [role(trust(trusting())), attachment(ADMIN_ARN), inline(identity(allow("*", "*")))]
+    assert (
+        messages(resources, "no-admin-on-cross-account-role", allowedPolicies=["AdministratorAccess"]) == []
+    )
+    assert len(messages(resources, "no-admin-on-cross-account-role", allowedPolicies=[IAM_FULL_ARN])) == 2
+
+
+# assume-role-names-role-arns ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        allow("sts:AssumeRole", ROLE_ARN),
+        allow(
+            ["sts:AssumeRole", "sts:TagSession"],
+            [ROLE_ARN, "arn:aws-us-gov:iam::333333333333:role/ops/app-*"],
+        ),
+        allow("s3:GetObject", "*"),
+        allow("sts:GetCallerIdentity", "*"),
+    ],
+)
+def test_assume_role_on_named_roles_passes(statement: dict[str, Any]) -> None:
+    policy = Resource(rules.POLICY, "p", {"name": "p", "policy": identity(statement)})
+    assert messages([policy], "assume-role-names-role-arns") == []
+
+
+@pytest.mark.parametrize(
+    ("statement", "shown"),
+    [
+        (allow("sts:AssumeRole", "*"), "['*']"),
+        (allow("sts:*", [ROLE_ARN, "*"]), "['*']"),
+        (allow("STS:Assume*", "arn:aws:iam::111111111111:role/*"), "['arn:aws:iam::111111111111:role/*']"),
+        (allow("sts:AssumeRole", "arn:aws:iam::*:role/x"), "['arn:aws:iam::*:role/x']"),
+        (allow("sts:AssumeRole", "arn:aws:iam::111111111111:user/x"), "['arn:aws:iam::111111111111:user/x']"),
+        ({"Sid": "S", "Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}, "['*']"),
+    ],
+)
+def test_assume_role_on_anything_but_named_roles_is_reported(statement: dict[str, Any], shown: str) -> None:
+    policy = Resource(rules.POLICY, "p", {"name": "p", "policy": identity(statement)})
+    assert messages([policy], "assume-role-names-role-arns") == [
+        f"policy 'p': statement S allows sts:AssumeRole on {shown}: name the roles "
+        "(arn:<partition>:iam::<account>:role/<name>), never '*'"
+    ]
+
+
+def test_assume_role_with_not_resource_is_reported_on_every_identity_policy_type() -> None:
+    statement = {"Sid": "S", "Effect": "Allow", "Action": "sts:AssumeRole", "NotResource": ROLE_ARN}
+    resources = [
+        Resource(t, "p", {"name": "p", "policy": identity(statement)}) for t in rules.IDENTITY_POLICY_TYPES
+    ] + [role(trust(trusting()), inlinePolicies=[{"name": "i", "policy": identity(statement)}])]
+    found = messages(resources, "assume-role-names-role-arns")
+    tail = "statement S allows sts:AssumeRole with NotResource, i.e. on every role it does not list: name the role ARNs in Resource"
+    assert found == [f"policy 'p': {tail}"] * 4 + [f"role 'x-role' inline policy 'i': {tail}"]
+
+
+# no-exclusive-policy-attachment ---------------------------------------------
+
+
+def test_non_exclusive_attachments_pass() -> None:
+    resources = [
+        attachment(ADMIN_ARN),
+        Resource(
+            "aws:iam/userPolicyAttachment:UserPolicyAttachment", "u", {"user": "a", "policyArn": ADMIN_ARN}
+        ),
+    ]
+    assert messages(resources, "no-exclusive-policy-attachment") == []
+
+
+def test_an_exclusive_policy_attachment_is_reported() -> None:
+    exclusive = Resource(rules.POLICY_ATTACHMENT, "all-readers", {"policyArn": ADMIN_ARN, "users": ["a"]})
+    assert messages([exclusive], "no-exclusive-policy-attachment") == [
+        "aws.iam.PolicyAttachment 'all-readers' is exclusive: it detaches "
+        "'arn:aws:iam::aws:policy/AdministratorAccess' from every user, group and role it does not "
+        "list, across the whole account; use RolePolicyAttachment, UserPolicyAttachment or "
+        "GroupPolicyAttachment"
+    ]
+
+
+# max-session-duration-ceiling -----------------------------------------------
+
+
+@pytest.mark.parametrize(("duration", "ceiling"), [(None, None), (3600, None), (43200, 43200), (7200, 7200)])
+def test_sessions_within_the_ceiling_pass(duration: int | None, ceiling: int | None) -> None:
+    props = {} if duration is None else {"maxSessionDuration": duration}
+    config = {} if ceiling is None else {"maxSessionSeconds": ceiling}
+    assert messages([role(trust(trusting()), **props)], "max-session-duration-ceiling", **config) == []
+
+
+def test_a_session_over_the_ceiling_is_reported_as_advisory_by_default() -> None:
+    found = run_pack(
+        [role(trust(trusting()), maxSessionDuration=7201)], policies=only("max-session-duration-ceiling")
+    )
+    assert found == [
+        Violation(
+            "max-session-duration-ceiling",
+            EnforcementLevel.ADVISORY,
+            "role 'x-role': maxSessionDuration 7201 s is over the 3600 s ceiling (maxSessionSeconds): "
+            "stolen session credentials stay valid that long; shorten it or raise the ceiling",
+            None,
+        )
+    ]
+    long_role = role(trust(trusting()), maxSessionDuration=7201)
+    assert len(messages([long_role], "max-session-duration-ceiling", maxSessionSeconds=7200)) == 1
+
+
+def test_a_session_ceiling_outside_what_iam_allows_is_a_config_error() -> None:
+    with pytest.raises(ValueError) as caught:
+        messages([role(trust(trusting()))], "max-session-duration-ceiling", maxSessionSeconds=60)
+    assert str(caught.value) == "policy config maxSessionSeconds: 60 must be 3600..43200"
+
+
+# Preview: unknown values ----------------------------------------------------
+
+
+def test_an_unknown_trust_policy_in_preview_stops_the_rule_the_way_the_pack_reports_it() -> None:
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
+    unknown = Resource(rules.ROLE, "r", {"name": "x-role", "assumeRolePolicy": UNKNOWN_STRING_VALUE})
+    # The analyzer turns UnknownValueError into "can't run policy ... during preview".
+    with pytest.raises(UnknownValueError):
+        messages([unknown], "third-party-requires-external-id")
