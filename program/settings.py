@@ -223,7 +223,8 @@ def load(
     side = choose_side(values["side"], stack)
     _refuse_other_side(values, side)
     if side == "trusting":
-        secret = pulumi.runtime.is_config_secret(f"{NAMESPACE}:externalId")
+        key = f"{NAMESPACE}:externalId"
+        secret = pulumi.runtime.is_config_secret(key) or key in pulumi.runtime.get_config_secret_keys_env()
         return trusting_settings(values, secret)
     default_stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/trusting"
     return trusted_settings(values, default_stack)

@@ -29,11 +29,11 @@ def build(settings: TrustingSettings | TrustedSettings) -> None:
 def build_trusting(settings: TrustingSettings) -> None:
     args: dict[str, Any] = dict(settings.args)
     if "external_id" in args:
-        if settings.external_id_secret:
-            args["external_id"] = pulumi.Output.secret(args["external_id"])
-        else:
+        # Always a secret in state and outputs, whether or not it was set with --secret.
+        args["external_id"] = pulumi.Output.secret(args["external_id"])
+        if not settings.external_id_secret:
             pulumi.log.warn(
-                "externalId is stored in plain text: set it with "
+                "externalId is stored in plain text in the stack's config file: set it with "
                 "`pulumi config set --secret cross-account-access:externalId <id>`"
             )
     role = TrustingAccountRole("trusting", args)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi
 import pytest
 from conftest import (
     TRUSTED_ACCOUNT,
@@ -309,3 +310,18 @@ def test_bad_config_fails_before_any_resource_with_key_value_and_rule(
     run = run_failing(stack=stack, config=config)
     assert str(run.error).startswith(message), str(run.error)
     assert run.registrations == [], "nothing may be registered before the config is valid"
+
+
+def test_an_external_id_set_in_plain_text_is_still_secret_and_the_run_warns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
+    run = run_main(
+        stack="trusting", config={"trustedAccountIds": ["222222222222"], "externalId": "plain-ext-id"}
+    )
+    assert "assumeRolePolicy" in run.one("aws:iam/role:Role").secret_inputs
+    assert any(w.startswith("externalId is stored in plain text") for w in warnings), warnings
+    assert any(
+        "the role requires an external id, which the console's switch-role page" in w for w in warnings
+    )
