@@ -1,0 +1,258 @@
+"""The small adapter that makes the Pulumi mocks provision into the moto AWS emulator.
+
+``EmulatorMocks`` is a ``RecordingMocks`` (so it still runs through
+``pulumi_run`` / ``run_main`` of conftest, the one mocks harness) whose
+``new_resource`` creates each AWS resource in moto, in the account it was
+built for, and answers with the state moto returns. It maps only the resource
+types and invokes the program uses, and raises on any other.
+
+moto does not evaluate a role's trust policy when the caller is in another
+account (see ../shared/OFFLINE-TESTING.md). ``assume_role_as`` therefore
+checks the trust side itself with ``trust_allows``, a deliberately small
+evaluator of the documents the program writes, and leaves the identity side
+(the caller's own policies) and the session's permissions to moto.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+import pulumi
+from botocore.exceptions import ClientError
+from conftest import RecordingMocks
+from moto.core import disable_iam_authentication
+
+REGION = "us-east-1"
+ACCOUNT_HEADER = "x-moto-account-id"
+MANAGED_POLICIES_ENV = "MOTO_IAM_LOAD_MANAGED_POLICIES"
+S3_READ_ONLY_ARN = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+COMPONENTS = frozenset(
+    {"cross-account:index:TrustingAccountRole", "cross-account:index:TrustedAccountAccess"}
+)
+
+
+class UnknownResourceTypeError(NotImplementedError):
+    """The program registered a type the emulator adapter does not map."""
+
+
+def account_session(account_id: str, region: str = REGION) -> boto3.Session:
+    """A boto3 session that acts in ``account_id`` of the emulator (setup calls, auth off)."""
+    session = boto3.Session(aws_access_key_id="setup", aws_secret_access_key="setup", region_name=region)
+
+    def add_account_header(request: Any, **_: Any) -> None:
+        request.headers[ACCOUNT_HEADER] = account_id
+
+    session.events.register("before-sign.*.*", add_account_header)
+    return session
+
+
+@contextmanager
+def aws_managed_policies(account_id: str) -> Iterator[None]:
+    """Run moto with AWS's managed policies in ``account_id`` (and only there).
+
+    moto loads them into every IAM backend it creates once
+    ``MOTO_IAM_LOAD_MANAGED_POLICIES`` is on, and with IAM authentication on it
+    creates one backend per account and partition it looks an access key up in:
+    about 7 s for this scenario. The program only attaches them in the trusting
+    account, so that account's backend is created first, with them, and no other.
+    """
+    from moto import mock_aws
+
+    with mock_aws():
+        previous = os.environ.get(MANAGED_POLICIES_ENV)
+        os.environ[MANAGED_POLICIES_ENV] = "true"
+        try:
+            account_session(account_id).client("iam").get_policy(PolicyArn=S3_READ_ONLY_ARN)
+        finally:
+            if previous is None:
+                del os.environ[MANAGED_POLICIES_ENV]
+            else:
+                os.environ[MANAGED_POLICIES_ENV] = previous
+        yield
+
+
+def key_session(access_key: Mapping[str, str], region: str = REGION) -> boto3.Session:
+    """A session with an IAM user's (or an assumed role's) own credentials: moto finds the account from the key."""
+    return boto3.Session(
+        aws_access_key_id=access_key["AccessKeyId"],
+        aws_secret_access_key=access_key["SecretAccessKey"],
+        aws_session_token=access_key.get("SessionToken"),
+        region_name=region,
+    )
+
+
+def _tags(inputs: Mapping[str, Any]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in (inputs.get("tags") or {}).items()]
+
+
+class EmulatorMocks(RecordingMocks):
+    """Pulumi mocks that create the program's IAM resources in moto, in one account."""
+
+    def __init__(
+        self,
+        account_id: str,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        region: str = REGION,
+    ) -> None:
+        super().__init__(account_id=account_id, stack_outputs=stack_outputs)
+        self.region = region
+        self.session = account_session(account_id, region)
+        self.iam = self.session.client("iam")
+        self.created: list[tuple[str, str]] = []
+        self.handlers: dict[str, Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+            "aws:iam/role:Role": self._role,
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment": self._role_policy_attachment,
+            "aws:iam/rolePolicy:RolePolicy": self._role_policy,
+            "aws:iam/policy:Policy": self._policy,
+            "aws:iam/userPolicyAttachment:UserPolicyAttachment": self._user_policy_attachment,
+            "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": self._group_policy_attachment,
+        }
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        if args.typ == "pulumi:pulumi:StackReference" or (not args.custom and args.typ in COMPONENTS):
+            return super().new_resource(args)
+        handler = self.handlers.get(args.typ)
+        if handler is None:
+            raise UnknownResourceTypeError(
+                f"the emulator adapter does not map {args.typ} ({args.name}); "
+                f"it maps {sorted(self.handlers)} and the components {sorted(COMPONENTS)}"
+            )
+        id_, state = handler(dict(args.inputs))
+        self.created.append((args.typ, id_))
+        return id_, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            self.invokes.append(args.token)
+            identity = self.session.client("sts").get_caller_identity()
+            return {
+                "accountId": identity["Account"],
+                "arn": identity["Arn"],
+                "userId": identity["UserId"],
+                "id": identity["Account"],
+            }
+        if args.token == "aws:index/getRegion:getRegion":
+            self.invokes.append(args.token)
+            return {"name": self.region, "region": self.region, "id": self.region}
+        return super().call(args)  # getPartition; anything else raises
+
+    # One function per resource type: the AWS call the provider would make.
+
+    def _role(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        request: dict[str, Any] = {
+            "RoleName": inputs["name"],
+            "Path": inputs.get("path", "/"),
+            "AssumeRolePolicyDocument": inputs["assumeRolePolicy"],
+            "Description": inputs.get("description", ""),
+            "MaxSessionDuration": int(inputs.get("maxSessionDuration", 3600)),  # numbers arrive as floats
+            "Tags": _tags(inputs),
+        }
+        if inputs.get("permissionsBoundary"):
+            request["PermissionsBoundary"] = inputs["permissionsBoundary"]
+        role = self.iam.create_role(**request)["Role"]
+        return role["RoleName"], {**inputs, "arn": role["Arn"], "uniqueId": role["RoleId"]}
+
+    def _role_policy_attachment(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        self.iam.attach_role_policy(RoleName=inputs["role"], PolicyArn=inputs["policyArn"])
+        return f"{inputs['role']}/{inputs['policyArn']}", inputs
+
+    def _role_policy(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        self.iam.put_role_policy(
+            RoleName=inputs["role"], PolicyName=inputs["name"], PolicyDocument=inputs["policy"]
+        )
+        return f"{inputs['role']}:{inputs['name']}", inputs
+
+    def _policy(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        policy = self.iam.create_policy(
+            PolicyName=inputs["name"],
+            Path=inputs.get("path", "/"),
+            PolicyDocument=inputs["policy"],
+            Description=inputs.get("description", ""),
+        )["Policy"]
+        return policy["Arn"], {**inputs, "arn": policy["Arn"], "policyId": policy["PolicyId"]}
+
+    def _user_policy_attachment(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        self.iam.attach_user_policy(UserName=inputs["user"], PolicyArn=inputs["policyArn"])
+        return f"{inputs['user']}/{inputs['policyArn']}", inputs
+
+    def _group_policy_attachment(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        self.iam.attach_group_policy(GroupName=inputs["group"], PolicyArn=inputs["policyArn"])
+        return f"{inputs['group']}/{inputs['policyArn']}", inputs
+
+
+# The trust side, which moto does not check across accounts -----------------
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _principal_matches(pattern: str, caller_arn: str) -> bool:
+    caller_account = caller_arn.split(":")[4]
+    if pattern == "*":
+        return True
+    if pattern.isdigit():
+        return pattern == caller_account
+    if pattern.endswith(":root"):
+        return pattern.split(":")[4] == caller_account
+    return pattern == caller_arn
+
+
+def trust_allows(document: Mapping[str, Any], caller_arn: str) -> bool:
+    """Whether the trust policy lets ``caller_arn`` call sts:AssumeRole, with IAM's rules.
+
+    An explicit Deny wins, then any Allow. Only AWS principals are read;
+    conditions are not evaluated here and raise, so a document this evaluator
+    cannot judge never passes silently.
+    """
+    if document.get("Version") != "2012-10-17":
+        raise ValueError(f"trust policy without Version 2012-10-17: {document}")
+    allowed = False
+    for statement in document["Statement"]:
+        actions = _as_list(statement.get("Action", []))
+        if not any(fnmatch.fnmatchcase("sts:AssumeRole", a) for a in actions):
+            continue
+        principals = _as_list(statement.get("Principal", {}).get("AWS", []))
+        if not any(_principal_matches(p, caller_arn) for p in principals):
+            continue
+        if "Condition" in statement:
+            raise NotImplementedError(f"trust_allows does not evaluate conditions: {statement}")
+        if statement["Effect"] == "Deny":
+            return False
+        allowed = allowed or statement["Effect"] == "Allow"
+    return allowed
+
+
+def trust_policy_of(role_arn: str) -> dict[str, Any]:
+    """The role's trust policy as stored in the emulator (read with auth off, in the role's account)."""
+    account, name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[1]
+    with disable_iam_authentication():
+        role = account_session(account).client("iam").get_role(RoleName=name)["Role"]
+    document = role["AssumeRolePolicyDocument"]
+    return json.loads(document) if isinstance(document, str) else dict(document)
+
+
+def assume_role_as(caller: boto3.Session, role_arn: str, session_name: str = "e2e") -> dict[str, str]:
+    """sts:AssumeRole as ``caller``: the trust side checked here, the identity side by moto.
+
+    Raises botocore's ClientError with code AccessDenied when either side refuses.
+    """
+    caller_arn = caller.client("sts").get_caller_identity()["Arn"]
+    if not trust_allows(trust_policy_of(role_arn), caller_arn):
+        raise ClientError(
+            {
+                "Error": {
+                    "Code": "AccessDenied",
+                    "Message": f"{caller_arn} is not trusted by the trust policy of {role_arn}",
+                }
+            },
+            "AssumeRole",
+        )
+    response = caller.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)
+    return dict(response["Credentials"])

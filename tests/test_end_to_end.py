@@ -1,0 +1,347 @@
+"""End to end: the real program, both stacks, provisioned into the moto AWS emulator.
+
+The trusting stack runs first, in account 111111111111; the trusted stack runs
+second, in account 222222222222, and its StackReference returns the trusting
+run's real outputs. Both use the committed stack files. Then, with IAM
+authentication on, the people of the scenario act with their own keys:
+
+- alice (the user the policy is attached to) and bob (a member of the
+  attached group) assume the role and read S3 in the trusting account, and are
+  denied S3 writes and IAM calls there;
+- carol (trusted account, no policy) is denied sts:AssumeRole, and alice is
+  denied a role of the trusting account that the policy does not name;
+- mallory (another account, allowed sts:AssumeRole on anything by her own
+  policy) is denied by the role's trust policy.
+
+moto checks the identity side and the session's permissions; it does not
+evaluate trust policies across accounts, so ``assume_role_as`` (tests/emulator.py)
+checks the trust side with a small evaluator before calling moto.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pulumi_aws as aws
+import pytest
+from botocore.exceptions import ClientError
+from conftest import (
+    ORGANIZATION,
+    PROJECT,
+    TRUSTED_ACCOUNT,
+    TRUSTING_ACCOUNT,
+    Run,
+    pulumi_run,
+    run_main,
+    stack_file_config,
+)
+from emulator import (
+    EmulatorMocks,
+    UnknownResourceTypeError,
+    account_session,
+    assume_role_as,
+    aws_managed_policies,
+    key_session,
+    trust_allows,
+    trust_policy_of,
+)
+from moto.core import enable_iam_authentication
+
+OUTSIDER_ACCOUNT = "333333333333"
+ROLE_ARN = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/my-s3-x-account-role"
+POLICY_ARN = f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/my-s3-x-account-policy"
+OTHER_ROLE = "other-team-role"
+BUCKET = "trusting-reports"
+S3_READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+
+
+@dataclass
+class World:
+    """The emulator after both stacks ran: the runs and everyone's access keys."""
+
+    trusting: Run
+    trusted: Run
+    keys: dict[str, dict[str, str]] = field(default_factory=dict)
+    mocks: dict[str, EmulatorMocks] = field(default_factory=dict)
+
+    def session(self, person: str) -> boto3.Session:
+        return key_session(self.keys[person])
+
+
+def _user_with_key(iam: Any, name: str, groups: tuple[str, ...] = ()) -> dict[str, str]:
+    iam.create_user(UserName=name)
+    for group in groups:
+        iam.add_user_to_group(GroupName=group, UserName=name)
+    return dict(iam.create_access_key(UserName=name)["AccessKey"])
+
+
+def _seed() -> dict[str, dict[str, str]]:
+    """What exists before `pulumi up`: people, a bucket with data, and a role the policy does not name."""
+    trusted = account_session(TRUSTED_ACCOUNT).client("iam")
+    trusted.create_group(GroupName="s3-readers")
+    keys = {
+        "alice": _user_with_key(trusted, "alice"),
+        "bob": _user_with_key(trusted, "bob", groups=("s3-readers",)),
+        "carol": _user_with_key(trusted, "carol"),
+    }
+    outsider = account_session(OUTSIDER_ACCOUNT).client("iam")
+    keys["mallory"] = _user_with_key(outsider, "mallory")
+    outsider.put_user_policy(
+        UserName="mallory",
+        PolicyName="assume-anything",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+            }
+        ),
+    )
+    trusting = account_session(TRUSTING_ACCOUNT)
+    s3 = trusting.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="q1.csv", Body=b"region,total\neu,42\n")
+    iam = trusting.client("iam")
+    iam.create_role(
+        RoleName=OTHER_ROLE,
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{TRUSTED_ACCOUNT}:root"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
+    iam.attach_role_policy(RoleName=OTHER_ROLE, PolicyArn=S3_READ_ONLY)
+    return keys
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[None]:
+    """One in-process moto for the module, AWS managed policies loaded once, in the trusting account."""
+    with aws_managed_policies(TRUSTING_ACCOUNT):
+        yield
+
+
+@pytest.fixture(scope="module")
+def world(emulator: None) -> World:
+    keys = _seed()
+    trusting_mocks = EmulatorMocks(TRUSTING_ACCOUNT)
+    trusting = run_main(stack="trusting", config=stack_file_config("trusting"), mocks=trusting_mocks)
+    reference = f"{ORGANIZATION}/{PROJECT}/trusting"
+    trusted_mocks = EmulatorMocks(TRUSTED_ACCOUNT, stack_outputs={reference: trusting.outputs})
+    trusted = run_main(stack="trusted", config=stack_file_config("trusted"), mocks=trusted_mocks)
+    return World(trusting, trusted, keys, {"trusting": trusting_mocks, "trusted": trusted_mocks})
+
+
+@pytest.fixture
+def iam_auth(world: World) -> Iterator[None]:
+    """IAM authentication on: every call is signed with, and authorized for, the caller's own keys."""
+    with enable_iam_authentication():
+        yield
+
+
+def _denied(call: Any) -> str:
+    with pytest.raises(ClientError) as caught:
+        call()
+    error = caught.value.response["Error"]
+    assert error["Code"] == "AccessDenied", f"expected AccessDenied, got {error}"
+    return str(error.get("Message", ""))
+
+
+# What the two runs created -------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_the_trusting_run_creates_the_role_in_the_trusting_account(world: World) -> None:
+    assert world.trusting.outputs["roleArn"] == ROLE_ARN
+    assert world.trusting.outputs["switchRoleUrl"] == (
+        "https://signin.aws.amazon.com/switchrole?account=111111111111"
+        "&roleName=my-s3-x-account-role&displayName=my-s3-x-account-role%40111111111111"
+    )
+    assert world.mocks["trusting"].created == [
+        ("aws:iam/role:Role", "my-s3-x-account-role"),
+        (
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            f"my-s3-x-account-role/{S3_READ_ONLY}",
+        ),
+    ]
+    assert trust_policy_of(ROLE_ARN) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "TrustedAccountsMayAssume",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }, "the role must trust exactly the trusted account"
+    iam = account_session(TRUSTING_ACCOUNT).client("iam")
+    attached = iam.list_attached_role_policies(RoleName="my-s3-x-account-role")["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [S3_READ_ONLY]
+    assert iam.list_role_policies(RoleName="my-s3-x-account-role")["PolicyNames"] == []
+
+
+@pytest.mark.e2e
+def test_the_trusted_run_reads_the_role_arn_and_attaches_the_policy_to_the_user_and_the_group(
+    world: World,
+) -> None:
+    assert world.trusted.outputs["roleArns"] == [ROLE_ARN]
+    assert world.trusted.outputs["policyArn"] == POLICY_ARN
+    assert world.trusted.outputs["awsCliConfig"] == (
+        f"[profile my-s3-x-account-role-111111111111]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
+    )
+    iam = account_session(TRUSTED_ACCOUNT).client("iam")
+    version = iam.get_policy(PolicyArn=POLICY_ARN)["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=POLICY_ARN, VersionId=version)["PolicyVersion"]["Document"]
+    assert (json.loads(document) if isinstance(document, str) else document) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AssumeCrossAccountRoles",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": ROLE_ARN,
+            }
+        ],
+    }
+    user = iam.list_attached_user_policies(UserName="alice")["AttachedPolicies"]
+    group = iam.list_attached_group_policies(GroupName="s3-readers")["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in user] == [POLICY_ARN]
+    assert [p["PolicyArn"] for p in group] == [POLICY_ARN]
+    for other in ("bob", "carol"):
+        assert iam.list_attached_user_policies(UserName=other)["AttachedPolicies"] == []
+
+
+# What the people can do, IAM authentication on ------------------------------
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("person", ["alice", "bob"], ids=["attached-user", "member-of-attached-group"])
+def test_the_trusted_person_assumes_the_role_and_reads_s3_in_the_trusting_account(
+    world: World, iam_auth: None, person: str
+) -> None:
+    session = key_session(assume_role_as(world.session(person), ROLE_ARN))
+    identity = session.client("sts").get_caller_identity()
+    assert identity["Account"] == TRUSTING_ACCOUNT
+    assert identity["Arn"] == f"arn:aws:sts::{TRUSTING_ACCOUNT}:assumed-role/my-s3-x-account-role/e2e"
+    s3 = session.client("s3")
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [BUCKET], "the trusting account's buckets"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]] == ["q1.csv"]
+    assert s3.get_object(Bucket=BUCKET, Key="q1.csv")["Body"].read() == b"region,total\neu,42\n"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("person", ["alice", "bob"], ids=["attached-user", "member-of-attached-group"])
+def test_the_session_is_denied_s3_writes_and_iam_calls(world: World, iam_auth: None, person: str) -> None:
+    session = key_session(assume_role_as(world.session(person), ROLE_ARN))
+    s3, iam = session.client("s3"), session.client("iam")
+    _denied(lambda: s3.put_object(Bucket=BUCKET, Key="new.csv", Body=b"x"))
+    _denied(lambda: s3.delete_object(Bucket=BUCKET, Key="q1.csv"))
+    _denied(lambda: s3.create_bucket(Bucket="another-bucket"))
+    assert "iam:ListRoles" in _denied(iam.list_roles)
+    assert "iam:CreateUser" in _denied(lambda: iam.create_user(UserName="intruder"))
+
+
+@pytest.mark.e2e
+def test_a_trusted_account_user_without_the_policy_is_denied_assume_role(
+    world: World, iam_auth: None
+) -> None:
+    assert trust_allows(trust_policy_of(ROLE_ARN), f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/carol"), (
+        "the trust policy trusts carol's account: the denial must come from her missing policy"
+    )
+    message = _denied(lambda: assume_role_as(world.session("carol"), ROLE_ARN))
+    assert message == (
+        f"User: arn:aws:iam::{TRUSTED_ACCOUNT}:user/carol is not authorized to perform: sts:AssumeRole"
+    )
+
+
+@pytest.mark.e2e
+def test_the_attached_user_is_denied_a_role_the_policy_does_not_name(world: World, iam_auth: None) -> None:
+    other_role = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/{OTHER_ROLE}"
+    assert trust_allows(trust_policy_of(other_role), f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/alice")
+    message = _denied(lambda: assume_role_as(world.session("alice"), other_role))
+    assert message == (
+        f"User: arn:aws:iam::{TRUSTED_ACCOUNT}:user/alice is not authorized to perform: sts:AssumeRole"
+    )
+
+
+@pytest.mark.e2e
+def test_a_principal_of_another_account_is_denied_by_the_trust_policy(world: World, iam_auth: None) -> None:
+    message = _denied(lambda: assume_role_as(world.session("mallory"), ROLE_ARN))
+    assert message == (
+        f"arn:aws:iam::{OUTSIDER_ACCOUNT}:user/mallory is not trusted by the trust policy of {ROLE_ARN}"
+    )
+
+
+# The adapter itself ------------------------------------------------------------
+
+
+def test_the_emulator_adapter_refuses_a_resource_type_it_does_not_map(emulator: None) -> None:
+    def body() -> dict[str, Any]:
+        user = aws.iam.User("stray", name="stray")
+        return {"user": user.id}
+
+    run = pulumi_run(body, mocks=EmulatorMocks(TRUSTING_ACCOUNT), expect_error=True)
+    assert isinstance(run.error, UnknownResourceTypeError), repr(run.error)
+    assert str(run.error).startswith("the emulator adapter does not map aws:iam/user:User (stray)")
+
+
+ACCOUNT_ROOT = {"AWS": "arn:aws:iam::222222222222:root"}
+ALICE = "arn:aws:iam::222222222222:user/alice"
+
+
+def _trust(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+@pytest.mark.parametrize(
+    ("document", "allowed"),
+    [
+        (_trust({"Effect": "Allow", "Principal": ACCOUNT_ROOT, "Action": "sts:AssumeRole"}), True),
+        (_trust({"Effect": "Allow", "Principal": {"AWS": "222222222222"}, "Action": "sts:AssumeRole"}), True),
+        (_trust({"Effect": "Allow", "Principal": {"AWS": [ALICE]}, "Action": ["sts:*"]}), True),
+        (_trust({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*"}), True),
+        (_trust({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "sts:AssumeRole"}), False),
+        (_trust({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:user/bob"}, "Action": "sts:AssumeRole"}), False),
+        (_trust({"Effect": "Allow", "Principal": ACCOUNT_ROOT, "Action": "sts:TagSession"}), False),
+        (_trust({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}), False),
+        (
+            _trust(
+                {"Effect": "Allow", "Principal": ACCOUNT_ROOT, "Action": "sts:AssumeRole"},
+                {"Effect": "Deny", "Principal": {"AWS": ALICE}, "Action": "sts:AssumeRole"},
+            ),
+            False,
+        ),
+    ],
+    ids=[
+        "account-root", "bare-account-id", "exact-arn-and-action-wildcard", "anyone", "other-account",
+        "other-user", "other-action", "service-principal", "deny-wins",
+    ],
+)  # fmt: skip
+def test_the_trust_evaluator_follows_iam_rules_for_principals_actions_and_deny(
+    document: dict[str, Any], allowed: bool
+) -> None:
+    assert trust_allows(document, ALICE) is allowed
+
+
+def test_the_trust_evaluator_refuses_conditions_it_cannot_judge() -> None:
+    document = _trust(
+        {
+            "Effect": "Allow",
+            "Principal": ACCOUNT_ROOT,
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "x1"}},
+        }
+    )
+    with pytest.raises(NotImplementedError, match="does not evaluate conditions"):
+        trust_allows(document, ALICE)
