@@ -18,6 +18,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -53,28 +54,63 @@ def account_session(account_id: str, region: str = REGION) -> boto3.Session:
 
 
 @contextmanager
-def aws_managed_policies(account_id: str) -> Iterator[None]:
-    """Run moto with AWS's managed policies in ``account_id`` (and only there).
+def _loading_managed_policies() -> Iterator[None]:
+    previous = os.environ.get(MANAGED_POLICIES_ENV)
+    os.environ[MANAGED_POLICIES_ENV] = "true"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[MANAGED_POLICIES_ENV]
+        else:
+            os.environ[MANAGED_POLICIES_ENV] = previous
 
-    moto loads them into every IAM backend it creates once
+
+def _load_managed_policies(accounts: tuple[str, ...], endpoint_url: str | None = None) -> None:
+    """Create these accounts' IAM in moto with AWS's managed policies, and no other account's.
+
+    moto loads them into every IAM backend it creates while
     ``MOTO_IAM_LOAD_MANAGED_POLICIES`` is on, and with IAM authentication on it
-    creates one backend per account and partition it looks an access key up in:
-    about 7 s for this scenario. The program only attaches them in the trusting
-    account, so that account's backend is created first, with them, and no other.
+    creates one backend per account and partition it looks an access key up
+    in: about 7 s for the end-to-end scenario. Only the accounts that attach
+    AWS managed policies need them.
     """
+    with _loading_managed_policies():
+        for account in accounts:
+            iam = account_session(account).client("iam", endpoint_url=endpoint_url)
+            iam.get_policy(PolicyArn=S3_READ_ONLY_ARN)
+
+
+@contextmanager
+def aws_managed_policies(*accounts: str) -> Iterator[None]:
+    """In-process moto (``mock_aws``) with AWS's managed policies in these accounts."""
     from moto import mock_aws
 
     with mock_aws():
-        previous = os.environ.get(MANAGED_POLICIES_ENV)
-        os.environ[MANAGED_POLICIES_ENV] = "true"
-        try:
-            account_session(account_id).client("iam").get_policy(PolicyArn=S3_READ_ONLY_ARN)
-        finally:
-            if previous is None:
-                del os.environ[MANAGED_POLICIES_ENV]
-            else:
-                os.environ[MANAGED_POLICIES_ENV] = previous
+        _load_managed_policies(accounts)
         yield
+
+
+@contextmanager
+def moto_server(*managed_policies_in: str) -> Iterator[str]:
+    """moto as an HTTP server on 127.0.0.1 (a free port), in this process; yields its URL.
+
+    AWS managed policies are loaded in the accounts named. On exit IAM
+    authentication is turned off, every account is emptied and the server stops.
+    """
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    try:
+        _load_managed_policies(managed_policies_in, endpoint_url=url)
+        yield url
+    finally:
+        for path, body in (("/moto-api/reset-auth", b"inf"), ("/moto-api/reset", b"")):
+            urllib.request.urlopen(urllib.request.Request(url + path, data=body, method="POST"), timeout=10)
+        server.stop()
 
 
 def key_session(access_key: Mapping[str, str], region: str = REGION) -> boto3.Session:
