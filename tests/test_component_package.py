@@ -1,0 +1,437 @@
+"""The component package: its manifest, the schema the provider host serves, and construction as the host does it.
+
+The schema is generated in-process from the same component list and package
+name that ``components/__main__.py`` hands to ``component_provider_host``, so
+what other languages see is asserted here without the Pulumi CLI.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import re
+import runpy
+import tomllib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+from conftest import ROOT, TRUSTED_ACCOUNT, RecordingMocks, Run, pulumi_run
+from google.protobuf import struct_pb2
+from pulumi.errors import InputPropertyError
+from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.provider.server import ComponentInitError
+from pulumi.runtime import rpc
+
+from cross_account import (
+    TrustedAccountAccess,
+    TrustedAccountAccessArgs,
+    TrustingAccountRole,
+    TrustingAccountRoleArgs,
+)
+
+PACKAGE_DIR = ROOT / "components"
+TRUSTING = "cross-account:index:TrustingAccountRole"
+TRUSTED = "cross-account:index:TrustedAccountAccess"
+
+# name -> (type, required, accepts outputs). "plain" inputs must be known values
+# in every language (they name child resources or are checked before anything
+# is registered); the others may come from other resources' outputs.
+TRUSTING_INPUTS = {
+    "trustedAccountIds": ("array<string>", True, True),
+    "roleName": ("string", False, False),
+    "rolePath": ("string", False, False),
+    "roleDescription": ("string", False, False),
+    "managedPolicyArns": ("array<string>", False, False),
+    "inlinePolicies": ("map<pulumi.json#/Any>", False, False),
+    "maxSessionDuration": ("integer", False, False),
+    "permissionsBoundaryArn": ("string", False, False),
+    "requireMfa": ("boolean", False, False),
+    "mfaMaxAgeSeconds": ("integer", False, False),
+    "externalId": ("string", False, True),
+    "organizationId": ("string", False, False),
+    "trustedPrincipalArns": ("array<string>", False, False),
+    "tags": ("map<string>", False, False),
+    "trustPolicySizeLimit": ("integer", False, False),
+    "managedPoliciesPerRoleLimit": ("integer", False, False),
+}
+TRUSTED_INPUTS = {
+    "roleArns": ("array<string>", True, True),
+    "userNames": ("array<string>", False, False),
+    "groupNames": ("array<string>", False, False),
+    "policyName": ("string", False, False),
+    "policyPath": ("string", False, False),
+    "requireMfa": ("boolean", False, False),
+    "externalIdRequired": ("boolean", False, True),
+    "mfaRequired": ("boolean", False, True),
+    "sourceProfile": ("string", False, False),
+    "managedPoliciesPerPrincipalLimit": ("integer", False, False),
+}
+TRUSTING_OUTPUTS = {
+    "roleArn": "string",
+    "roleName": "string",
+    "switchRoleUrl": "string",
+    "externalIdRequired": "boolean",
+    "mfaRequired": "boolean",
+}
+TRUSTED_OUTPUTS = {
+    "policyArn": "string",
+    "policyArns": "array<string>",
+    "roleArns": "array<string>",
+    "switchRoleUrls": "array<string>",
+    "awsCliConfig": "string",
+}
+
+
+def load_host() -> dict[str, Any]:
+    """The provider host's module globals, without starting the host."""
+    return runpy.run_path(str(PACKAGE_DIR / "__main__.py"), run_name="cross_account_provider_host")
+
+
+def pyproject_version() -> str:
+    return str(tomllib.loads((PACKAGE_DIR / "pyproject.toml").read_text())["project"]["version"])
+
+
+def provider() -> ComponentProvider:
+    host = load_host()
+    return ComponentProvider(host["COMPONENTS"], host["PACKAGE_NAME"], None, host["package_version"]())
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(provider().schema)
+    return parsed
+
+
+def type_of(prop: Mapping[str, Any]) -> str:
+    """A schema property's type in one word: string, array<string>, map<...>, a $ref."""
+    if "$ref" in prop:
+        return str(prop["$ref"])
+    if prop["type"] == "array":
+        return f"array<{type_of(prop['items'])}>"
+    if prop["type"] == "object" and "additionalProperties" in prop:
+        return f"map<{type_of(prop['additionalProperties'])}>"
+    return str(prop["type"])
+
+
+def field_docstrings(cls: type) -> dict[str, str]:
+    """The string literal under each annotated field of a class, read from its source."""
+    source = inspect.getsource(cls)
+    body = ast.parse(source).body[0]
+    assert isinstance(body, ast.ClassDef)
+    docs = {}
+    for node, following in zip(body.body, body.body[1:], strict=False):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            docs[node.target.id] = following.value.value
+    return docs
+
+
+def camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+# -- the manifest and the host -----------------------------------------------
+
+
+def test_the_plugin_manifest_declares_only_the_python_runtime() -> None:
+    manifest = yaml.safe_load((PACKAGE_DIR / "PulumiPlugin.yaml").read_text())
+    assert manifest == {"runtime": "python"}
+
+
+def test_the_plugin_requirements_are_the_distribution_dependencies() -> None:
+    """The language host installs requirements.txt; pip users get pyproject's dependencies: the same."""
+    dependencies = tomllib.loads((PACKAGE_DIR / "pyproject.toml").read_text())["project"]["dependencies"]
+    lines = (PACKAGE_DIR / "requirements.txt").read_text().splitlines()
+    requirements = [line for line in lines if line.strip() and not line.startswith("#")]
+    assert requirements == dependencies
+
+
+def test_the_host_serves_both_components_as_cross_account_at_the_distribution_version() -> None:
+    host = load_host()
+    assert host["PACKAGE_NAME"] == "cross-account"
+    assert host["COMPONENTS"] == [TrustingAccountRole, TrustedAccountAccess]
+    assert host["package_version"]() == pyproject_version()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", pyproject_version()), "release tags are v<semver>"
+
+
+# -- the schema ----------------------------------------------------------------
+
+
+def test_the_schema_names_the_package_its_version_and_exactly_the_two_components(
+    schema: dict[str, Any],
+) -> None:
+    assert schema["name"] == "cross-account"
+    assert schema["version"] == pyproject_version()
+    assert sorted(schema["resources"]) == [TRUSTED, TRUSTING]
+    assert all(resource["isComponent"] for resource in schema["resources"].values())
+    assert schema["types"] == {}, "every input is a plain JSON type: no generated types to keep in sync"
+
+
+@pytest.mark.parametrize(
+    ("token", "expected", "args"),
+    [
+        (TRUSTING, TRUSTING_INPUTS, TrustingAccountRoleArgs),
+        (TRUSTED, TRUSTED_INPUTS, TrustedAccountAccessArgs),
+    ],
+)
+def test_every_input_has_its_type_required_ness_and_the_docstring_of_its_field(
+    schema: dict[str, Any], token: str, expected: dict[str, tuple[str, bool, bool]], args: type
+) -> None:
+    resource = schema["resources"][token]
+    inputs = resource["inputProperties"]
+    found = {
+        name: (type_of(prop), name in resource["requiredInputs"], not prop.get("plain", False))
+        for name, prop in inputs.items()
+    }
+    assert found == expected
+    docs = field_docstrings(args)
+    assert {camel(field): doc for field, doc in docs.items()} == {
+        name: prop["description"] for name, prop in inputs.items()
+    }
+    assert all(len(doc) > 10 for doc in docs.values())
+
+
+@pytest.mark.parametrize(
+    ("token", "expected", "component"),
+    [(TRUSTING, TRUSTING_OUTPUTS, TrustingAccountRole), (TRUSTED, TRUSTED_OUTPUTS, TrustedAccountAccess)],
+)
+def test_every_output_has_its_type_and_docstring_and_is_always_set(
+    schema: dict[str, Any], token: str, expected: dict[str, str], component: type
+) -> None:
+    resource = schema["resources"][token]
+    assert {name: type_of(prop) for name, prop in resource["properties"].items()} == expected
+    assert sorted(resource["required"]) == sorted(expected)
+    docs = field_docstrings(component)
+    assert {camel(field): doc for field, doc in docs.items()} == {
+        name: prop["description"] for name, prop in resource["properties"].items()
+    }
+    assert resource["description"] == component.__doc__
+
+
+def schema_tables(schema: Mapping[str, Any]) -> str:
+    """The README's inputs/outputs tables, rendered from the schema."""
+    lines: list[str] = []
+    for token, resource in schema["resources"].items():
+        name = token.rsplit(":", 1)[1]
+        lines += [
+            f"`{name}` (`{token}`) inputs:",
+            "",
+            "| input | type | required | description |",
+            "|---|---|---|---|",
+        ]
+        for key, prop in resource["inputProperties"].items():
+            kind = "`" + type_of(prop).replace("pulumi.json#/Any", "any") + "`"
+            kind += "" if prop.get("plain") else ", output allowed"
+            required = "yes" if key in resource["requiredInputs"] else "no"
+            lines.append(f"| `{key}` | {kind} | {required} | {escape(prop['description'])} |")
+        lines += ["", f"`{name}` outputs:", "", "| output | type | description |", "|---|---|---|"]
+        for key, prop in resource["properties"].items():
+            lines.append(f"| `{key}` | `{type_of(prop)}` | {escape(prop['description'])} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def escape(text: str) -> str:
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
+def test_the_readme_tables_of_inputs_and_outputs_are_the_schema(schema: dict[str, Any]) -> None:
+    readme = (ROOT / "README.md").read_text()
+    tables = schema_tables(schema)
+    assert tables in readme, f"README.md is out of date; its component tables should read:\n\n{tables}"
+
+
+# -- construction the way the provider host does it -----------------------------
+
+
+def engine_inputs(args: Mapping[str, Any], secrets: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``args`` as the provider host receives them from another language's program.
+
+    Keys are the schema's camelCase names; values cross the wire as a protobuf
+    Struct (so every number is a double), and secret values arrive wrapped in a
+    secret Output, as ``ProviderServicer._select_value`` does.
+    """
+    wire = struct_pb2.Struct()
+    wire.update({camel(k): v for k, v in args.items() if k not in secrets})
+    inputs: dict[str, Any] = rpc.deserialize_properties(wire, keep_unknowns=True)
+    for key in secrets:
+        inputs[camel(key)] = pulumi.Output.secret(args[key])
+    return inputs
+
+
+def canonical(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Registration inputs with JSON documents parsed: key order aside, exactly the same text."""
+    out = {}
+    for key, value in inputs.items():
+        if isinstance(value, str) and value.startswith("{"):
+            value = json.dumps(json.loads(value), sort_keys=True)
+        out[key] = value
+    return out
+
+
+def summary(run: Run) -> list[tuple[Any, ...]]:
+    """Every registration, by URN (children of one parent register in no fixed order)."""
+    return sorted(
+        (
+            r.type,
+            r.name,
+            r.urn,
+            r.parent,
+            canonical(r.inputs),
+            r.secret_inputs,
+            r.delete_before_replace,
+            r.additional_secret_outputs,
+        )
+        for r in run.registrations
+    )
+
+
+TRUSTING_ARGS: dict[str, Any] = {
+    "trusted_account_ids": ["222222222222", "333333333333"],
+    "role_name": "audit-read-only",
+    "role_path": "/cross-account/",
+    "role_description": "Audit access for the security account",
+    "managed_policy_arns": ["ReadOnlyAccess", "arn:aws:iam::111111111111:policy/audit-extra"],
+    "inline_policies": {
+        "read-logs": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["logs:GetLogEvents", "logs:FilterLogEvents"],
+                    "Resource": "*",
+                    "Condition": {"NumericLessThan": {"aws:MultiFactorAuthAge": 3600}},
+                }
+            ],
+        }
+    },
+    "max_session_duration": 7200,
+    "permissions_boundary_arn": "arn:aws:iam::111111111111:policy/boundary",
+    "require_mfa": True,
+    "mfa_max_age_seconds": 3600,
+    "external_id": "partner-7f3a9c",
+    "organization_id": "o-abcdefghij",
+    "trusted_principal_arns": ["arn:aws:iam::222222222222:role/auditors-*"],
+    "tags": {"team": "platform", "purpose": "audit"},
+    "trust_policy_size_limit": 4096,
+    "managed_policies_per_role_limit": 12,
+}
+TRUSTED_ARGS: dict[str, Any] = {
+    "role_arns": [
+        "arn:aws:iam::111111111111:role/cross-account/audit-read-only",
+        "arn:aws:iam::444444444444:role/reader",
+    ],
+    "user_names": ["alice", "bob"],
+    "group_names": ["auditors"],
+    "policy_name": "assume-audit",
+    "policy_path": "/cross-account/",
+    "require_mfa": True,
+    "external_id_required": True,
+    "mfa_required": True,
+    "source_profile": "security",
+    "managed_policies_per_principal_limit": 12,
+}
+OUTPUT_NAMES = {
+    TRUSTING: [camel(name) for name in field_docstrings(TrustingAccountRole)],
+    TRUSTED: [camel(name) for name in field_docstrings(TrustedAccountAccess)],
+}
+CLASSES: dict[str, Callable[..., pulumi.ComponentResource]] = {
+    TRUSTING: TrustingAccountRole,
+    TRUSTED: TrustedAccountAccess,
+}
+
+
+def from_python(token: str, args: Mapping[str, Any], secrets: tuple[str, ...], **kwargs: Any) -> Run:
+    def body() -> dict[str, Any]:
+        values = {k: pulumi.Output.secret(v) if k in secrets else v for k, v in args.items()}
+        component = CLASSES[token]("acme", values)
+        return {
+            name: getattr(component, re.sub("([A-Z])", r"_\1", name).lower()) for name in OUTPUT_NAMES[token]
+        }
+
+    return pulumi_run(body, **kwargs)
+
+
+def through_the_host(token: str, args: Mapping[str, Any], secrets: tuple[str, ...], **kwargs: Any) -> Run:
+    host = provider()
+
+    def body() -> dict[str, Any]:
+        result = host.construct("acme", token, engine_inputs(args, secrets), None)
+        assert result.urn is not None
+        return dict(result.state)
+
+    return pulumi_run(body, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("token", "args", "secrets", "mocks"),
+    [
+        (TRUSTING, TRUSTING_ARGS, ("external_id",), RecordingMocks()),
+        (TRUSTED, TRUSTED_ARGS, (), RecordingMocks(account_id=TRUSTED_ACCOUNT)),
+    ],
+    ids=["TrustingAccountRole", "TrustedAccountAccess"],
+)
+def test_the_host_builds_exactly_what_python_builds_from_every_input(
+    token: str, args: dict[str, Any], secrets: tuple[str, ...], mocks: RecordingMocks
+) -> None:
+    python = from_python(token, args, secrets, mocks=mocks)
+    hosted = through_the_host(token, args, secrets, mocks=mocks)
+    assert summary(hosted) == summary(python)
+    assert hosted.outputs == python.outputs
+    assert hosted.secret_outputs == python.secret_outputs
+    assert len(python.aws_resources) >= 3, "the case exercises the children, not an empty component"
+
+
+@pytest.mark.parametrize(
+    ("token", "fields"),
+    [(TRUSTING, TRUSTING_ARGS), (TRUSTED, TRUSTED_ARGS)],
+    ids=["TrustingAccountRole", "TrustedAccountAccess"],
+)
+def test_the_construct_cases_set_every_input_of_the_schema(
+    schema: dict[str, Any], token: str, fields: dict[str, Any]
+) -> None:
+    assert sorted(camel(k) for k in fields) == sorted(schema["resources"][token]["inputProperties"])
+
+
+def test_the_host_refuses_a_missing_required_input_before_constructing() -> None:
+    with pytest.raises(InputPropertyError) as caught:
+        provider().construct("acme", TRUSTING, engine_inputs({"role_name": "reader"}), None)
+    assert caught.value.reason == "Missing required input 'trustedAccountIds' on 'TrustingAccountRole'"
+
+
+def test_bad_input_through_the_host_names_the_input_the_value_and_the_rule() -> None:
+    run = pulumi_run(
+        lambda: dict(
+            provider()
+            .construct(
+                "acme",
+                TRUSTING,
+                engine_inputs({"trusted_account_ids": ["222222222222"], "max_session_duration": 7200.5}),
+                None,
+            )
+            .state
+        ),
+        expect_error=True,
+    )
+    assert isinstance(run.error, ComponentInitError)
+    assert str(run.error.inner) == "max_session_duration: 7200.5 must be a whole number"
+    assert run.aws_resources == []
+
+
+def test_the_component_modules_keep_their_annotations_readable_at_run_time() -> None:
+    """The analyzer reads annotations at run time: a module with postponed annotations breaks it."""
+    for module in ("trusting.py", "trusted.py"):
+        source = (PACKAGE_DIR / "cross_account" / module).read_text()
+        assert "from __future__ import annotations" not in source, (
+            f"{module}: postponed annotations turn the args type into a string the analyzer cannot read"
+        )
