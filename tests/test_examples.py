@@ -1,0 +1,259 @@
+"""The examples: projects that consume the components as an outside project would.
+
+``examples/python`` runs under the mocks harness like the root program;
+``examples/yaml`` cannot run without the Pulumi CLI, so every property it sets
+is checked against the package schema generated in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import runpy
+import tomllib
+from typing import Any
+
+import pytest
+import yaml
+from conftest import ROOT, TRUSTED_ACCOUNT, RecordingMocks, Run, pulumi_run
+from test_component_package import provider, type_of
+
+EXAMPLES = ROOT / "examples"
+PYTHON_EXAMPLE = EXAMPLES / "python"
+YAML_EXAMPLE = EXAMPLES / "yaml"
+REPO_URL = "https://github.com/<owner>/cross-account-access"
+VERSION = tomllib.loads((ROOT / "components" / "pyproject.toml").read_text())["project"]["version"]
+INTERPOLATION = re.compile(r"^\$\{([A-Za-z][\w-]*)(?:\.(\w+))?\}$")
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(provider().schema)
+    return parsed
+
+
+def test_every_example_has_a_project_file_and_a_readme() -> None:
+    examples = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
+    assert examples == ["python", "yaml"]
+    for name in examples:
+        assert (EXAMPLES / name / "Pulumi.yaml").is_file()
+        assert "## Run it" in (EXAMPLES / name / "README.md").read_text()
+
+
+def test_the_examples_name_the_package_at_the_current_release_tag() -> None:
+    requirements = (PYTHON_EXAMPLE / "requirements.txt").read_text().splitlines()
+    assert f"cross-account @ git+{REPO_URL}@v{VERSION}#subdirectory=components" in requirements
+    project = yaml.safe_load((YAML_EXAMPLE / "Pulumi.yaml").read_text())
+    assert project["packages"] == {"cross-account": f"{REPO_URL}/components@v{VERSION}"}
+
+
+def test_every_tag_the_readmes_name_is_the_current_release() -> None:
+    for path in [ROOT / "README.md", *EXAMPLES.glob("*/README.md"), *EXAMPLES.glob("*/Pulumi.yaml")]:
+        tags = set(re.findall(r"@(v\d+\.\d+\.\d+)", path.read_text()))
+        assert tags <= {f"v{VERSION}"}, f"{path.relative_to(ROOT)} names {tags}, the release is v{VERSION}"
+
+
+# -- examples/python, run under mocks --------------------------------------------
+
+PYTHON_CONFIG = {
+    "trustingProfile": "trusting",
+    "trustedProfile": "trusted",
+    "groupNames": ["auditors"],
+    "aws:region": "eu-west-1",
+}
+
+
+def run_python_example(config: dict[str, Any] = PYTHON_CONFIG, **kwargs: Any) -> Run:
+    project = yaml.safe_load((PYTHON_EXAMPLE / "Pulumi.yaml").read_text())
+
+    def main() -> None:
+        runpy.run_path(str(PYTHON_EXAMPLE / "__main__.py"), run_name="__main__")
+
+    return pulumi_run(
+        main,
+        project=project["name"],
+        stack="dev",
+        config=config,
+        mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT),
+        **kwargs,
+    )
+
+
+def test_the_python_example_is_a_separate_project_that_installs_the_package() -> None:
+    project = yaml.safe_load((PYTHON_EXAMPLE / "Pulumi.yaml").read_text())
+    assert project["name"] == "cross-account-example"
+    assert project["runtime"]["name"] == "python"
+    assert set(project["config"]) == {"trustingProfile", "trustedProfile", "groupNames", "aws:region"}
+    source = (PYTHON_EXAMPLE / "__main__.py").read_text()
+    assert "from cross_account import TrustedAccountAccess, TrustingAccountRole" in source
+    assert "from program" not in source and "sys.path" not in source, "it uses only the installed package"
+
+
+def test_each_side_of_the_python_example_is_built_with_its_own_accounts_provider() -> None:
+    run = run_python_example()
+    providers = {r.name: r for r in run.of_type("pulumi:providers:aws")}
+    assert {name: (p.inputs["profile"], p.inputs["region"]) for name, p in providers.items()} == {
+        "trusting": ("trusting", "eu-west-1"),
+        "trusted": ("trusted", "eu-west-1"),
+    }
+    reference = {name: f"{p.urn}::{name}-id" for name, p in providers.items()}
+    sides = {
+        "aws:iam/role:Role": "trusting",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "trusting",
+        "aws:iam/policy:Policy": "trusted",
+        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "trusted",
+    }
+    assert sorted(r.type for r in run.aws_resources) == sorted(sides)
+    for resource in run.aws_resources:
+        assert resource.provider == reference[sides[resource.type]], resource.name
+
+
+def test_the_python_example_trusts_the_trusted_providers_account_and_grants_its_group() -> None:
+    run = run_python_example()
+    role = run.one("aws:iam/role:Role")
+    assert role.inputs["name"] == "audit-read-only"
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"AWS": f"arn:aws:iam::{TRUSTED_ACCOUNT}:root"}
+    assert trust["Statement"][0]["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    attachment = run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    # One mocked AWS answers for both providers, so the role's ARN names the same account.
+    role_arn = f"arn:aws:iam::{TRUSTED_ACCOUNT}:role/audit-read-only"
+    policy = json.loads(run.one("aws:iam/policy:Policy").inputs["policy"])
+    assert [(s["Action"], s["Resource"]) for s in policy["Statement"]] == [("sts:AssumeRole", role_arn)]
+    assert run.one("aws:iam/groupPolicyAttachment:GroupPolicyAttachment").inputs["group"] == "auditors"
+    assert run.outputs["roleArn"] == role_arn
+    assert run.outputs["policyArn"] == f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/cross-account-assume-role"
+    assert "mfa_serial = " in run.outputs["awsCliConfig"], "the role requires MFA: the profile needs a device"
+    assert set(run.outputs) == {"roleArn", "switchRoleUrl", "policyArn", "awsCliConfig"}
+
+
+def test_the_python_example_requires_its_config() -> None:
+    run = run_python_example(
+        {k: v for k, v in PYTHON_CONFIG.items() if k != "trustedProfile"}, expect_error=True
+    )
+    assert "cross-account-example:trustedProfile" in str(run.error)
+    assert run.aws_resources == []
+
+
+# -- examples/yaml, checked against the schema -----------------------------------
+
+INVOKE_OUTPUTS = {"aws:getCallerIdentity": {"accountId": "string", "arn": "string", "userId": "string"}}
+
+
+class YamlProgram:
+    """Static types of the values a Pulumi YAML program passes around."""
+
+    def __init__(self, program: dict[str, Any], schema: dict[str, Any]) -> None:
+        self.program = program
+        self.schema = schema
+        self.config = {k: v["type"] for k, v in program.get("config", {}).items()}
+        self.variables = program.get("variables", {})
+        self.resources = program["resources"]
+
+    def component(self, name: str) -> dict[str, Any]:
+        resource: dict[str, Any] = self.schema["resources"][self.resources[name]["type"]]
+        return resource
+
+    def reference(self, text: str) -> tuple[str, bool]:
+        """The type of ``${...}``, and whether it is a plain (known before any resource is made) value."""
+        match = INTERPOLATION.match(text)
+        assert match, f"{text!r} is not a single ${{name}} or ${{name.property}} reference"
+        name, prop = match.groups()
+        if prop is None:
+            assert name in self.config, f"{text}: no such config key"
+            return self.config[name], True
+        if name in self.variables:
+            function = self.variables[name]["fn::invoke"]["function"]
+            return INVOKE_OUTPUTS[function][prop], False
+        outputs = self.component(name)["properties"]
+        assert prop in outputs, f"{text}: {self.resources[name]['type']} has no output {prop!r}"
+        return type_of(outputs[prop]), False
+
+    def type_of_value(self, value: Any) -> tuple[str, bool]:
+        if isinstance(value, str) and value.startswith("${"):
+            return self.reference(value)
+        if isinstance(value, bool):
+            return "boolean", True
+        if isinstance(value, int):
+            return "integer", True
+        if isinstance(value, str):
+            return "string", True
+        if isinstance(value, (list, dict)):
+            found = [self.type_of_value(v) for v in (value if isinstance(value, list) else value.values())]
+            kinds = {kind for kind, _ in found}
+            assert len(kinds) == 1, f"{value}: items of one type expected"
+            container = "array" if isinstance(value, list) else "map"
+            return f"{container}<{kinds.pop()}>", all(plain for _, plain in found)
+        raise AssertionError(f"unexpected value {value!r}")
+
+
+@pytest.fixture(scope="module")
+def yaml_program(schema: dict[str, Any]) -> YamlProgram:
+    return YamlProgram(yaml.safe_load((YAML_EXAMPLE / "Pulumi.yaml").read_text()), schema)
+
+
+def components_of(program: YamlProgram) -> dict[str, dict[str, Any]]:
+    return {n: r for n, r in program.resources.items() if r["type"].startswith("cross-account:")}
+
+
+def test_the_yaml_example_uses_both_components_through_the_package(yaml_program: YamlProgram) -> None:
+    assert yaml_program.program["runtime"] == "yaml"
+    assert sorted(r["type"] for r in components_of(yaml_program).values()) == [
+        "cross-account:index:TrustedAccountAccess",
+        "cross-account:index:TrustingAccountRole",
+    ]
+
+
+def test_every_property_the_yaml_example_sets_is_an_input_of_the_right_type(
+    yaml_program: YamlProgram,
+) -> None:
+    checked = 0
+    for name, resource in components_of(yaml_program).items():
+        inputs = yaml_program.component(name)["inputProperties"]
+        for key, value in resource["properties"].items():
+            assert key in inputs, f"{name}: {key} is not an input of {resource['type']}"
+            found, plain = yaml_program.type_of_value(value)
+            expected = type_of(inputs[key])
+            if expected == "map<pulumi.json#/Any>":
+                assert found.startswith("map<"), f"{name}.{key}: {found} is not a map"
+            else:
+                assert found == expected, f"{name}.{key}: {value!r} is {found}, the schema wants {expected}"
+            if inputs[key].get("plain"):
+                assert plain, f"{name}.{key}: {value!r} is an output, the schema wants a plain value"
+            checked += 1
+    assert checked == 9
+
+
+def test_the_yaml_example_sets_every_required_input(yaml_program: YamlProgram) -> None:
+    for name, resource in components_of(yaml_program).items():
+        required = yaml_program.component(name)["requiredInputs"]
+        assert set(required) <= set(resource["properties"]), name
+
+
+def test_every_output_the_yaml_example_reads_exists(yaml_program: YamlProgram) -> None:
+    outputs = yaml_program.program["outputs"]
+    assert {k: yaml_program.reference(v)[0] for k, v in outputs.items()} == {
+        "roleArn": "string",
+        "switchRoleUrl": "string",
+        "policyArn": "string",
+        "awsCliConfig": "string",
+    }
+
+
+@pytest.mark.parametrize(
+    ("properties", "message"),
+    [
+        ({"roleName": 7}, "is integer, the schema wants string"),
+        ({"roleNam": "x"}, "roleNam is not an input"),
+        ({"roleName": "${access.policyArn}"}, "is an output, the schema wants a plain value"),
+        ({"roleName": "${role.nope}"}, "has no output 'nope'"),
+    ],
+)
+def test_the_yaml_check_catches_a_wrong_property(
+    schema: dict[str, Any], properties: dict[str, Any], message: str
+) -> None:
+    program = yaml.safe_load((YAML_EXAMPLE / "Pulumi.yaml").read_text())
+    program["resources"]["role"]["properties"] = {"trustedAccountIds": ["111111111111"], **properties}
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        test_every_property_the_yaml_example_sets_is_an_input_of_the_right_type(YamlProgram(program, schema))
