@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
 
-.PHONY: test lint venv clean bench
+.PHONY: test lint venv clean bench dist release-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(BIN)/.installed: $(BIN)/python requirements.txt requirements-dev.txt component
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check components program tests __main__.py
+	$(BIN)/ruff format --check components program tests examples __main__.py
 	$(BIN)/mypy
 
 test: lint
@@ -27,6 +27,18 @@ test: lint
 # The program under mocks at 1..1,000 roles against the floor (see docs/benchmarks.md); not part of `make test`.
 bench: venv
 	$(BIN)/python benchmarks/run.py
+
+# The Python distribution of components/ (sdist and wheel) into dist/, as a release publishes it.
+dist: venv
+	rm -rf dist
+	$(UV) build --quiet components --out-dir dist
+
+# A release tag must be v<version of components/pyproject.toml>: make release-check TAG=v0.1.0
+release-check: venv
+	@version=$$($(BIN)/python -c 'import tomllib; print(tomllib.load(open("components/pyproject.toml", "rb"))["project"]["version"])'); \
+	if [ "$(TAG)" != "v$$version" ]; then \
+		echo "tag '$(TAG)' is not v$$version (components/pyproject.toml): bump the version, or tag v$$version"; exit 1; \
+	fi; echo "tag $(TAG) matches components/pyproject.toml"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
