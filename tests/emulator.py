@@ -92,11 +92,10 @@ def aws_managed_policies(*accounts: str) -> Iterator[None]:
 
 
 @contextmanager
-def moto_server(*managed_policies_in: str) -> Iterator[str]:
+def moto_server() -> Iterator[str]:
     """moto as an HTTP server on 127.0.0.1 (a free port), in this process; yields its URL.
 
-    AWS managed policies are loaded in the accounts named. On exit IAM
-    authentication is turned off, every account is emptied and the server stops.
+    moto's in-process mock and this server share one state: never use both in one module.
     """
     from moto.server import ThreadedMotoServer
 
@@ -105,12 +104,28 @@ def moto_server(*managed_policies_in: str) -> Iterator[str]:
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
     try:
-        _load_managed_policies(managed_policies_in, endpoint_url=url)
         yield url
     finally:
-        for path, body in (("/moto-api/reset-auth", b"inf"), ("/moto-api/reset", b"")):
-            urllib.request.urlopen(urllib.request.Request(url + path, data=body, method="POST"), timeout=10)
+        reset_moto_server(url)
         server.stop()
+
+
+def prepare_moto_server(url: str, *managed_policies_in: str) -> None:
+    """An empty server, IAM authentication off, AWS managed policies in these accounts."""
+    reset_moto_server(url)
+    _load_managed_policies(managed_policies_in, endpoint_url=url)
+
+
+def reset_moto_server(url: str) -> None:
+    """IAM authentication off, every account emptied."""
+    post(f"{url}/moto-api/reset-auth", b"inf")
+    post(f"{url}/moto-api/reset", b"")
+
+
+def post(url: str, body: bytes) -> None:
+    """POST to moto's own API (a form content type would hide the body from it)."""
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "text/plain"})
+    urllib.request.urlopen(request, timeout=10).close()
 
 
 def key_session(access_key: Mapping[str, str], region: str = REGION) -> boto3.Session:
@@ -135,11 +150,15 @@ class EmulatorMocks(RecordingMocks):
         account_id: str,
         stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
         region: str = REGION,
+        session: boto3.Session | None = None,
+        endpoint_url: str | None = None,
     ) -> None:
+        """Calls go to ``account_id`` by moto's account header, or with ``session``'s own keys when given."""
         super().__init__(account_id=account_id, stack_outputs=stack_outputs)
         self.region = region
-        self.session = account_session(account_id, region)
-        self.iam = self.session.client("iam")
+        self.session = session or account_session(account_id, region)
+        self.endpoint_url = endpoint_url
+        self.iam = self.session.client("iam", endpoint_url=endpoint_url)
         self.created: list[tuple[str, str]] = []
         self.handlers: dict[str, Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]] = {
             "aws:iam/role:Role": self._role,
@@ -166,7 +185,7 @@ class EmulatorMocks(RecordingMocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             self.invokes.append(args.token)
-            identity = self.session.client("sts").get_caller_identity()
+            identity = self.session.client("sts", endpoint_url=self.endpoint_url).get_caller_identity()
             return {
                 "accountId": identity["Account"],
                 "arn": identity["Arn"],

@@ -1,0 +1,432 @@
+"""make local / make local-destroy: both stacks on an embedded AWS, with the real Pulumi CLI.
+
+    python -m local.run up [--keep]     # make local [KEEP=1]
+    python -m local.run destroy         # make local-destroy
+
+``up`` starts moto on 127.0.0.1 (local/emulator.py), creates the two emulated
+accounts with a deployer in each and the trusted people, turns IAM
+authentication on, then runs ``pulumi up`` for ``trusting`` and then
+``trusted`` against it, runs ``cross-account-verify`` as each trusted person
+with their own keys, and prints the switch-role URL and the CLI profile. The
+emulator is stopped when ``up`` exits, unless ``--keep``.
+
+Pulumi state goes to a file backend in ``.pulumi-local/state`` (through
+``PULUMI_BACKEND_URL``: your own ``pulumi login`` is left alone), secrets are
+encrypted with the passphrase below, which protects nothing but emulator keys.
+The stacks read their config from generated files, ``.pulumi-local/Pulumi.<stack>.yaml``
+(``--config-file``): the committed stack config plus the emulator's provider
+settings. ``pulumi stack init`` always writes the new stack's encryption salt
+into ``Pulumi.<stack>.yaml`` at the root, so ``up`` gives those committed files
+back byte for byte and moves the salt into the generated file.
+
+Every Pulumi CLI call goes through ``pulumi_cli``; everything else is tested
+(tests/test_local.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+import yaml
+
+from . import emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "cross-account-access"
+ORGANIZATION = "organization"
+NAMESPACE = f"{PROJECT}:"
+STACKS = ("trusting", "trusted")
+ACCOUNTS = {"trusting": "111111111111", "trusted": "222222222222"}
+PASSPHRASE = "local-emulator-only"
+"""Encrypts the emulator's deployer keys in .pulumi-local; not a secret, never use it for a real stack."""
+VERIFY_TIMEOUT_SECONDS = 20.0
+EXIT_NO_PULUMI = 127
+INSTALL_PULUMI = (
+    "make local needs the Pulumi CLI, which is not on PATH: install it with "
+    "`curl -fsSL https://get.pulumi.com | sh` (or see https://www.pulumi.com/docs/install/), then run make local again"
+)
+CLEARED_ENV = ("PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN")
+"""Besides every AWS_* variable: nothing of your own AWS or Pulumi setup reaches the local stacks."""
+
+
+class LocalError(RuntimeError):
+    """make local cannot go on; the message says why."""
+
+
+class Pulumi(Protocol):
+    def __call__(
+        self, args: Sequence[str], *, env: Mapping[str, str], cwd: Path, capture: bool = False
+    ) -> str: ...
+
+
+def pulumi_cli(args: Sequence[str], *, env: Mapping[str, str], cwd: Path, capture: bool = False) -> str:
+    """Run the Pulumi CLI (the only place that does); its output goes to the terminal unless captured."""
+    done = subprocess.run(
+        ["pulumi", *args],
+        env=dict(env),
+        cwd=cwd,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+        stdin=subprocess.DEVNULL,
+    )
+    return done.stdout or ""
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where make local reads the committed project and writes its own files."""
+
+    root: Path = ROOT
+
+    @property
+    def local(self) -> Path:
+        return self.root / ".pulumi-local"
+
+    @property
+    def state(self) -> Path:
+        return self.local / "state"
+
+    @property
+    def emulator_record(self) -> Path:
+        return self.local / "emulator.json"
+
+    @property
+    def emulator_log(self) -> Path:
+        return self.local / "moto.log"
+
+    def committed_config(self, stack: str) -> Path:
+        return self.root / f"Pulumi.{stack}.yaml"
+
+    def local_config(self, stack: str) -> Path:
+        return self.local / f"Pulumi.{stack}.yaml"
+
+    def stack_state(self, stack: str) -> Path:
+        return self.state / ".pulumi" / "stacks" / PROJECT / f"{stack}.json"
+
+
+# Pure parts: config, environment, plan --------------------------------------------
+
+
+def provider_config(url: str, region: str) -> dict[str, Any]:
+    """pulumi-aws v7 settings that send IAM, STS and S3 to the emulator and skip AWS-only checks."""
+    return {
+        "aws:region": region,
+        "aws:skipCredentialsValidation": True,
+        "aws:skipRequestingAccountId": True,
+        "aws:skipMetadataApiCheck": True,
+        "aws:s3UsePathStyle": True,
+        "aws:endpoints": [{"iam": url, "sts": url, "s3": url}],
+    }
+
+
+def committed_stack_config(paths: Paths, stack: str) -> dict[str, Any]:
+    path = paths.committed_config(stack)
+    if not path.exists():
+        raise LocalError(f"{path.name} is missing: make local deploys the committed example stacks")
+    return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
+
+
+def local_stack_file(committed: Mapping[str, Any], url: str, salt: str | None) -> dict[str, Any]:
+    """The generated Pulumi.<stack>.yaml: the committed config, then the emulator's provider settings."""
+    region = str(committed.get("aws:region", emulator.REGION))
+    document: dict[str, Any] = {}
+    if salt is not None:
+        document["encryptionsalt"] = salt
+    document["config"] = {**committed, **provider_config(url, region)}
+    return document
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the committed stack files ask for, checked against the emulated accounts."""
+
+    configs: dict[str, dict[str, Any]]
+    users: tuple[str, ...]
+    groups: tuple[str, ...]
+
+
+def plan(paths: Paths) -> Plan:
+    configs = {stack: committed_stack_config(paths, stack) for stack in STACKS}
+    trusted_ids = configs["trusting"].get(f"{NAMESPACE}trustedAccountIds") or []
+    if ACCOUNTS["trusted"] not in [str(i) for i in trusted_ids]:
+        raise LocalError(
+            f"Pulumi.trusting.yaml: {NAMESPACE}trustedAccountIds {trusted_ids} does not include "
+            f"{ACCOUNTS['trusted']}, the emulated trusted account: add it to run make local"
+        )
+    users = tuple(str(u) for u in configs["trusted"].get(f"{NAMESPACE}userNames") or [])
+    groups = tuple(str(g) for g in configs["trusted"].get(f"{NAMESPACE}groupNames") or [])
+    return Plan(configs=configs, users=users, groups=groups)
+
+
+def pulumi_env(paths: Paths, base: Mapping[str, str]) -> dict[str, str]:
+    """The CLI's environment: the local backend and passphrase, and none of the caller's AWS settings."""
+    env = {k: v for k, v in base.items() if not k.startswith("AWS_") and k not in CLEARED_ENV}
+    env.update(
+        PULUMI_BACKEND_URL=paths.state.resolve().as_uri(),
+        PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
+        PULUMI_SKIP_UPDATE_CHECK="true",
+    )
+    return env
+
+
+def person_env(base: Mapping[str, str], key: emulator.AccessKey, home: Path) -> dict[str, str]:
+    """A trusted person's environment for verify: their emulator keys, and no profile of yours."""
+    env = {k: v for k, v in base.items() if not k.startswith("AWS_")}
+    env.update(key.env())
+    env.update(
+        AWS_CONFIG_FILE=str(home / "no-aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / "no-aws-credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
+
+
+@contextmanager
+def committed_files_kept(paths: Iterable[Path]) -> Iterator[dict[Path, bytes | None]]:
+    """Give files back byte for byte after a call that rewrites them; yields what the call wrote."""
+    before = {path: path.read_bytes() if path.exists() else None for path in paths}
+    written: dict[Path, bytes | None] = {}
+    try:
+        yield written
+    finally:
+        for path, content in before.items():
+            now = path.read_bytes() if path.exists() else None
+            if now != content:
+                written[path] = now
+                if content is None:
+                    path.unlink()
+                else:
+                    path.write_bytes(content)
+
+
+# The steps --------------------------------------------------------------------------
+
+
+@dataclass
+class Local:
+    """One make local run: where it writes, how it calls the CLI, where it prints."""
+
+    paths: Paths = field(default_factory=Paths)
+    pulumi: Pulumi = pulumi_cli
+    out: TextIO = sys.stdout
+    err: TextIO = sys.stderr
+    base_env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    python: str = sys.executable
+
+    @property
+    def env(self) -> dict[str, str]:
+        return pulumi_env(self.paths, self.base_env)
+
+    def say(self, line: str = "") -> None:
+        print(line, file=self.out, flush=True)
+
+    def cli(self, *args: str, capture: bool = False) -> str:
+        return self.pulumi(list(args), env=self.env, cwd=self.paths.root, capture=capture)
+
+    def init_stack(self, stack: str) -> str | None:
+        """`pulumi stack init`, committed stack file kept; returns the encryption salt the CLI wrote."""
+        committed = self.paths.committed_config(stack)
+        with committed_files_kept([committed]) as written:
+            self.cli(
+                "stack", "init", stack, "--secrets-provider", "passphrase", "--no-select", "--non-interactive"
+            )
+        text = written.get(committed)
+        if not text:
+            return None
+        salt = (yaml.safe_load(text) or {}).get("encryptionsalt")
+        return str(salt) if salt else None
+
+    def deploy(self, stack: str, config: Mapping[str, Any], url: str, deployer: emulator.AccessKey) -> None:
+        self.say(f"== pulumi up --stack {stack} (account {ACCOUNTS[stack]}, as its deployer) ==")
+        salt = self.init_stack(stack)
+        config_file = self.paths.local_config(stack)
+        config_file.write_text(yaml.safe_dump(local_stack_file(config, url, salt), sort_keys=False))
+        for key, value in (("aws:accessKey", deployer.id), ("aws:secretKey", deployer.secret)):
+            self.cli(
+                "config", "set", "--secret", "--stack", stack, "--config-file", str(config_file), key, value
+            )
+        self.cli(
+            "up",
+            "--stack",
+            stack,
+            "--config-file",
+            str(config_file),
+            "--yes",
+            "--skip-preview",
+            "--non-interactive",
+        )
+
+    def outputs(self, stack: str) -> dict[str, Any]:
+        return dict(json.loads(self.cli("stack", "output", "--stack", stack, "--json", capture=True)))
+
+    def verify(
+        self, role_arn: str, url: str, key: emulator.AccessKey, timeout: float
+    ) -> tuple[bool, list[str]]:
+        """cross-account-verify as one person, against the emulator."""
+        done = subprocess.run(
+            [self.python, "-m", "cross_account.verify", role_arn, "--endpoint-url", url]
+            + ["--region", emulator.REGION, "--timeout", f"{timeout:g}"],
+            env=person_env(self.base_env, key, self.paths.local),
+            cwd=self.paths.root,
+            capture_output=True,
+            text=True,
+            timeout=timeout + 120,
+        )
+        return done.returncode == 0, (done.stdout + done.stderr).splitlines()
+
+    # --- the two commands ---
+
+    def up(
+        self,
+        *,
+        keep: bool = False,
+        start: Callable[[Path], emulator.Server] = emulator.start,
+        stop: Callable[[emulator.Server], bool] = emulator.stop,
+        verify_timeout: float = VERIFY_TIMEOUT_SECONDS,
+    ) -> int:
+        wanted = plan(self.paths)
+        if self.paths.local.exists():
+            self.destroy(stop=stop, quiet=True)
+        self.paths.local.mkdir(parents=True)
+        self.say("== starting the AWS emulator (moto) on 127.0.0.1 ==")
+        server = start(self.paths.emulator_log)
+        emulator.record(self.paths.emulator_record, server)
+        try:
+            return self._up(wanted, server, keep, verify_timeout)
+        finally:
+            if not keep:
+                stop(server)
+                self.paths.emulator_record.unlink(missing_ok=True)
+
+    def _up(self, wanted: Plan, server: emulator.Server, keep: bool, verify_timeout: float) -> int:
+        accounts = emulator.set_up(
+            server.url, ACCOUNTS["trusting"], ACCOUNTS["trusted"], wanted.users, wanted.groups
+        )
+        emulator.enable_authentication(server.url)
+        for stack in STACKS:
+            self.deploy(stack, wanted.configs[stack], server.url, accounts.deployers[ACCOUNTS[stack]])
+        trusting, trusted = self.outputs("trusting"), self.outputs("trusted")
+        role_arn = str(trusting["roleArn"])
+        self.say(f"== cross-account-verify {role_arn}, as each trusted person ==")
+        results = []
+        for person, key in accounts.people.items():
+            ok, lines = self.verify(role_arn, server.url, key, verify_timeout)
+            results.append(ok)
+            group = next((g for g, m in accounts.groups.items() if m == person), None)
+            self.say(f"{person}" + (f" (member of group {group})" if group else " (user)") + ":")
+            for line in lines:
+                self.say(f"    {line}")
+        self.summary(server, trusting, trusted, accounts, keep, all(results))
+        return 0 if all(results) else 1
+
+    def summary(
+        self,
+        server: emulator.Server,
+        trusting: Mapping[str, Any],
+        trusted: Mapping[str, Any],
+        accounts: emulator.Accounts,
+        keep: bool,
+        works: bool,
+    ) -> None:
+        say = self.say
+        say()
+        say("make local: " + ("the access works." if works else "verify was DENIED (see above)."))
+        say(f"  trusting account {ACCOUNTS['trusting']}: role {trusting['roleArn']}")
+        say(f"  trusted account  {ACCOUNTS['trusted']}: policy {trusted.get('policyArn')}")
+        state = "running until `make local-destroy`" if keep else "stopped now (`make local KEEP=1` keeps it)"
+        say(f"  emulator: moto at {server.url}, pid {server.pid}, {state}")
+        say()
+        say("Switch role in the console (on AWS; the emulator has no console):")
+        for url in trusted.get("switchRoleUrls") or [trusting.get("switchRoleUrl")]:
+            say(f"  {url}")
+        say()
+        say("AWS CLI profile for ~/.aws/config (pulumi stack output --stack trusted awsCliConfig):")
+        for line in str(trusted.get("awsCliConfig", "")).rstrip("\n").splitlines():
+            say(f"  {line}")
+        if keep:
+            person, key = next(iter(accounts.people.items()))
+            say()
+            say(f"Try it as {person} while the emulator runs:")
+            say(
+                f"  AWS_ACCESS_KEY_ID={key.id} AWS_SECRET_ACCESS_KEY={key.secret} "
+                f".venv/bin/cross-account-verify {trusting['roleArn']} --endpoint-url {server.url}"
+            )
+        say()
+        say("Remove it all: make local-destroy")
+
+    def destroy(self, *, stop: Callable[[emulator.Server], bool] = emulator.stop, quiet: bool = False) -> int:
+        """Destroy both stacks if their emulator still runs, stop it, and delete .pulumi-local."""
+        server = emulator.recorded(self.paths.emulator_record)
+        if server is not None and emulator.responds(server.url):
+            for stack in reversed(STACKS):
+                if self.paths.stack_state(stack).exists():
+                    self.say(f"== pulumi destroy --stack {stack} ==")
+                    self.cli(
+                        "destroy", "--stack", stack, "--config-file", str(self.paths.local_config(stack)),
+                        "--yes", "--skip-preview", "--non-interactive",
+                    )  # fmt: skip
+            stop(server)
+            if not quiet:
+                self.say(f"stopped the emulator at {server.url} (pid {server.pid})")
+        if self.paths.local.exists():
+            shutil.rmtree(self.paths.local)
+        if not quiet:
+            self.say(f"removed {self.paths.local} (local Pulumi state, generated stack config, emulator log)")
+        return 0
+
+
+def _stop_on_signal(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    local: Local | None = None,
+    which: Callable[[str], str | None] = shutil.which,
+) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["up", "destroy"])
+    parser.add_argument("--keep", action="store_true", help="up: leave the emulator running afterwards")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    local = local or Local()
+    if _needs_cli(args.command, local.paths) and which("pulumi") is None:
+        print(INSTALL_PULUMI, file=local.err)
+        return EXIT_NO_PULUMI
+    previous = signal.signal(signal.SIGTERM, _stop_on_signal)
+    try:
+        return local.up(keep=args.keep) if args.command == "up" else local.destroy()
+    except (LocalError, emulator.EmulatorError) as error:
+        print(f"make local: {error}", file=local.err)
+    except subprocess.CalledProcessError as error:
+        command = " ".join(str(a) for a in error.cmd[:4])  # never the values of `config set`
+        print(
+            f"make local: `{command} ...` failed with exit status {error.returncode} (see above)",
+            file=local.err,
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 1
+
+
+def _needs_cli(command: str, paths: Paths) -> bool:
+    """up always; destroy only when a recorded emulator still runs (otherwise it only deletes files)."""
+    if command == "up":
+        return True
+    server = emulator.recorded(paths.emulator_record)
+    return server is not None and emulator.responds(server.url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,531 @@
+"""make local (local/run.py, local/emulator.py): everything but the Pulumi CLI itself.
+
+The Pulumi CLI cannot be installed on these machines, so ``FakePulumi`` stands
+in for it: it records every call and does to the files and to the emulator
+what the CLI would do, running the real ``__main__.py`` (through the one mocks
+harness) with mocks that create the resources in moto with the deployer keys
+the CLI was given. Everything else is real: moto as a server on 127.0.0.1,
+the account setup, IAM authentication, and ``cross-account-verify`` run as a
+subprocess as each trusted person.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from botocore.exceptions import ClientError
+from conftest import PROJECT, ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, run_main
+from emulator import EmulatorMocks, account_session, moto_server, post, prepare_moto_server
+
+from cross_account import verify as verify_cli
+from local import emulator
+from local import run as local_run
+
+ROLE_ARN = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/my-s3-x-account-role"
+POLICY_ARN = f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/my-s3-x-account-policy"
+
+
+class FakePulumi:
+    """Stands in for the Pulumi CLI: records each call and does what the CLI would do.
+
+    ``stack init`` rewrites the root ``Pulumi.<stack>.yaml`` with an encryption
+    salt (as the CLI does, dropping its comments); ``config set --secret``
+    keeps the value; ``up`` runs the real program with the generated config
+    file, its resources created in the emulator with the deployer keys it was
+    given; ``stack output --json`` prints that run's outputs.
+    """
+
+    def __init__(self, revoke_after_up: bool = False) -> None:
+        self.calls: list[list[str]] = []
+        self.envs: list[dict[str, str]] = []
+        self.secrets: dict[str, dict[str, str]] = {}
+        self.outputs: dict[str, dict[str, Any]] = {}
+        self.revoke_after_up = revoke_after_up
+
+    def __call__(
+        self, args: Sequence[str], *, env: Mapping[str, str], cwd: Path, capture: bool = False
+    ) -> str:
+        args = list(args)
+        self.calls.append(args)
+        self.envs.append(dict(env))
+        if args[:2] == ["stack", "init"]:
+            path = cwd / f"Pulumi.{args[2]}.yaml"
+            document = {"encryptionsalt": f"v1:salt-of-{args[2]}", **yaml.safe_load(path.read_text())}
+            path.write_text(yaml.safe_dump(document))
+            return ""
+        stack = args[args.index("--stack") + 1]
+        if args[:2] == ["config", "set"]:
+            self.secrets.setdefault(stack, {})[args[-2]] = args[-1]
+            return ""
+        if args[0] == "up":
+            self._up(stack, Path(args[args.index("--config-file") + 1]))
+            return ""
+        if args[:2] == ["stack", "output"]:
+            assert capture, "stack output is read, not shown"
+            return json.dumps(self.outputs[stack])
+        if args[0] == "destroy":
+            return ""
+        raise AssertionError(f"unexpected pulumi call {args}")
+
+    def _up(self, stack: str, config_file: Path) -> None:
+        config = yaml.safe_load(config_file.read_text())["config"]
+        url = config["aws:endpoints"][0]["iam"]
+        keys = self.secrets[stack]
+        deployer = boto3.Session(
+            aws_access_key_id=keys["aws:accessKey"],
+            aws_secret_access_key=keys["aws:secretKey"],
+            region_name=config["aws:region"],
+        )
+        account = deployer.client("sts", endpoint_url=url).get_caller_identity()["Account"]
+        references = {f"organization/{PROJECT}/{s}": outputs for s, outputs in self.outputs.items()}
+        mocks = EmulatorMocks(account, stack_outputs=references, session=deployer, endpoint_url=url)
+        self.outputs[stack] = run_main(stack=stack, config=config, mocks=mocks).outputs
+        if stack == "trusted" and self.revoke_after_up:
+            iam = deployer.client("iam", endpoint_url=url)
+            iam.detach_user_policy(UserName="alice", PolicyArn=POLICY_ARN)
+            iam.detach_group_policy(GroupName="s3-readers", PolicyArn=POLICY_ARN)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> local_run.Paths:
+    """A project root holding copies of the committed stack files (make local never writes the real ones here)."""
+    for stack in local_run.STACKS:
+        shutil.copy(ROOT / f"Pulumi.{stack}.yaml", tmp_path / f"Pulumi.{stack}.yaml")
+    return local_run.Paths(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def server_url(moto_url: str) -> str:
+    """The module's moto server, emptied, with AWS managed policies in both accounts."""
+    prepare_moto_server(moto_url, TRUSTING_ACCOUNT, TRUSTED_ACCOUNT)
+    return moto_url
+
+
+def _local(paths: local_run.Paths, pulumi: FakePulumi) -> tuple[local_run.Local, io.StringIO, io.StringIO]:
+    out, err = io.StringIO(), io.StringIO()
+    base = {"PATH": os.environ["PATH"], "HOME": str(paths.root), "AWS_PROFILE": "production"}
+    return local_run.Local(paths=paths, pulumi=pulumi, out=out, err=err, base_env=base), out, err
+
+
+class Stops:
+    def __init__(self) -> None:
+        self.stopped: list[emulator.Server] = []
+
+    def __call__(self, server: emulator.Server) -> bool:
+        self.stopped.append(server)
+        return True
+
+
+# make local, end to end with the stand-in CLI --------------------------------------------
+
+
+def test_make_local_deploys_both_stacks_verifies_as_each_person_and_prints_the_way_in(
+    project: local_run.Paths, server_url: str
+) -> None:
+    committed = {stack: project.committed_config(stack).read_bytes() for stack in local_run.STACKS}
+    pulumi = FakePulumi()
+    local, out, err = _local(project, pulumi)
+    server = emulator.Server(pid=4242, url=server_url)
+    stops = Stops()
+
+    status = local.up(start=lambda log: server, stop=stops)
+
+    assert (status, err.getvalue()) == (0, ""), out.getvalue()
+    config = {stack: str(project.local_config(stack)) for stack in local_run.STACKS}
+    deployers = {stack: pulumi.secrets[stack] for stack in local_run.STACKS}
+    expected_calls = []
+    for stack in local_run.STACKS:
+        expected_calls += [
+            ["stack", "init", stack, "--secrets-provider", "passphrase", "--no-select", "--non-interactive"],
+            ["config", "set", "--secret", "--stack", stack, "--config-file", config[stack], "aws:accessKey"]
+            + [deployers[stack]["aws:accessKey"]],
+            ["config", "set", "--secret", "--stack", stack, "--config-file", config[stack], "aws:secretKey"]
+            + [deployers[stack]["aws:secretKey"]],
+            [
+                "up",
+                "--stack",
+                stack,
+                "--config-file",
+                config[stack],
+                "--yes",
+                "--skip-preview",
+                "--non-interactive",
+            ],
+        ]
+    expected_calls += [["stack", "output", "--stack", s, "--json"] for s in local_run.STACKS]
+    assert pulumi.calls == expected_calls
+    assert deployers["trusting"]["aws:accessKey"] != deployers["trusted"]["aws:accessKey"]
+    for env in pulumi.envs:
+        assert env["PULUMI_BACKEND_URL"] == (project.root / ".pulumi-local" / "state").as_uri()
+        assert env["PULUMI_CONFIG_PASSPHRASE"] == "local-emulator-only"
+        assert "AWS_PROFILE" not in env, "the user's AWS profile must not reach the local stacks"
+
+    for stack in local_run.STACKS:
+        assert project.committed_config(stack).read_bytes() == committed[stack], "committed file given back"
+        generated = yaml.safe_load(project.local_config(stack).read_text())
+        assert generated["encryptionsalt"] == f"v1:salt-of-{stack}", "the salt the CLI wrote moves here"
+    assert yaml.safe_load(project.local_config("trusting").read_text())["config"] == {
+        "aws:region": "us-east-1",
+        "cross-account-access:trustedAccountIds": ["222222222222"],
+        "cross-account-access:roleName": "my-s3-x-account-role",
+        "cross-account-access:managedPolicyArns": ["AmazonS3ReadOnlyAccess"],
+        "aws:skipCredentialsValidation": True,
+        "aws:skipRequestingAccountId": True,
+        "aws:skipMetadataApiCheck": True,
+        "aws:s3UsePathStyle": True,
+        "aws:endpoints": [{"iam": server_url, "sts": server_url, "s3": server_url}],
+    }
+
+    role = account_session(TRUSTING_ACCOUNT).client("iam", endpoint_url=server_url)
+    post(f"{server_url}/moto-api/reset-auth", b"inf")
+    assert role.get_role(RoleName="my-s3-x-account-role")["Role"]["Arn"] == ROLE_ARN, (
+        "made in the trusting account"
+    )
+
+    text = out.getvalue()
+    assert "alice (user):\n    caller:  arn:aws:iam::222222222222:user/alice\n" in text
+    assert (
+        "s3-readers-member (member of group s3-readers):\n    caller:  arn:aws:iam::222222222222:user/s3-readers-member\n"
+        in text
+    )
+    assert text.count("    probe s3:ListBuckets: 1 bucket(s): trusting-account-reports\n") == 2
+    assert text.endswith(
+        "make local: the access works.\n"
+        f"  trusting account 111111111111: role {ROLE_ARN}\n"
+        f"  trusted account  222222222222: policy {POLICY_ARN}\n"
+        f"  emulator: moto at {server_url}, pid 4242, stopped now (`make local KEEP=1` keeps it)\n"
+        "\n"
+        "Switch role in the console (on AWS; the emulator has no console):\n"
+        "  https://signin.aws.amazon.com/switchrole?account=111111111111&roleName=my-s3-x-account-role"
+        "&displayName=my-s3-x-account-role%40111111111111\n"
+        "\n"
+        "AWS CLI profile for ~/.aws/config (pulumi stack output --stack trusted awsCliConfig):\n"
+        "  [profile my-s3-x-account-role-111111111111]\n"
+        f"  role_arn = {ROLE_ARN}\n"
+        "  source_profile = default\n"
+        "\n"
+        "Remove it all: make local-destroy\n"
+    )
+    assert stops.stopped == [server], "the emulator is stopped when make local exits"
+    assert not project.emulator_record.exists()
+
+
+def test_make_local_exits_1_and_says_so_when_verify_is_denied(
+    project: local_run.Paths, server_url: str
+) -> None:
+    """The deployed access revoked before verify runs (the denial itself is verify's, tested with it)."""
+    local, out, err = _local(project, FakePulumi(revoke_after_up=True))
+    ran: list[str] = []
+
+    def verify_in_process(
+        role_arn: str, url: str, key: emulator.AccessKey, timeout: float
+    ) -> tuple[bool, list[str]]:
+        ran.append(key.id)
+        session = boto3.Session(
+            aws_access_key_id=key.id, aws_secret_access_key=key.secret, region_name="us-east-1"
+        )
+        try:
+            session.client("sts", endpoint_url=url).assume_role(RoleArn=role_arn, RoleSessionName="check")
+        except ClientError as error:
+            return False, [error.response["Error"]["Message"]]
+        return True, ["assumed"]
+
+    local.verify = verify_in_process  # type: ignore[method-assign]
+    stops = Stops()
+    status = local.up(start=lambda log: emulator.Server(4242, server_url), stop=stops)
+    text = out.getvalue()
+    assert status == 1
+    assert len(ran) == 2, "every trusted person is verified, the first denial does not stop the others"
+    assert (
+        "alice (user):\n    User: arn:aws:iam::222222222222:user/alice is not authorized to perform: sts:AssumeRole\n"
+    ) in text
+    assert "make local: verify was DENIED (see above).\n" in text
+    assert len(stops.stopped) == 1, "stopped on a failure too"
+
+
+def test_with_keep_the_summary_says_how_to_use_the_running_emulator(project: local_run.Paths) -> None:
+    local, out, _ = _local(project, FakePulumi())
+    key = emulator.AccessKey("AKIAALICE", "alice-secret")
+    accounts = emulator.Accounts(deployers={}, people={"alice": key}, groups={})
+    trusting = {"roleArn": ROLE_ARN, "switchRoleUrl": "https://signin.aws.amazon.com/switchrole?x"}
+    trusted = {"policyArn": POLICY_ARN, "switchRoleUrls": ["https://u"], "awsCliConfig": "[profile p]\n"}
+    local.summary(
+        emulator.Server(7, "http://127.0.0.1:5123"), trusting, trusted, accounts, keep=True, works=True
+    )
+    lines = out.getvalue().splitlines()
+    assert "  emulator: moto at http://127.0.0.1:5123, pid 7, running until `make local-destroy`" in lines
+    assert lines[-4:] == [
+        "Try it as alice while the emulator runs:",
+        "  AWS_ACCESS_KEY_ID=AKIAALICE AWS_SECRET_ACCESS_KEY=alice-secret .venv/bin/cross-account-verify "
+        f"{ROLE_ARN} --endpoint-url http://127.0.0.1:5123",
+        "",
+        "Remove it all: make local-destroy",
+    ]
+
+
+# make local-destroy ---------------------------------------------------------------------------
+
+
+def test_destroy_with_a_running_emulator_destroys_trusted_then_trusting_stops_it_and_removes_the_files(
+    project: local_run.Paths, moto_url: str
+) -> None:
+    server_url = moto_url
+    project.local.mkdir()
+    emulator.record(project.emulator_record, emulator.Server(4242, server_url))
+    for stack in local_run.STACKS:
+        project.stack_state(stack).parent.mkdir(parents=True, exist_ok=True)
+        project.stack_state(stack).write_text("{}")
+    pulumi = FakePulumi()
+    local, out, _ = _local(project, pulumi)
+    stops = Stops()
+    assert local.destroy(stop=stops) == 0
+    assert pulumi.calls == [
+        ["destroy", "--stack", s, "--config-file", str(project.local_config(s)), "--yes", "--skip-preview"]
+        + ["--non-interactive"]
+        for s in ("trusted", "trusting")
+    ]
+    assert stops.stopped == [emulator.Server(4242, server_url)]
+    assert not project.local.exists()
+    assert out.getvalue().splitlines()[-2:] == [
+        f"stopped the emulator at {server_url} (pid 4242)",
+        f"removed {project.local} (local Pulumi state, generated stack config, emulator log)",
+    ]
+
+
+def test_destroy_after_the_emulator_stopped_only_removes_the_files_and_needs_no_pulumi(
+    project: local_run.Paths,
+) -> None:
+    project.local.mkdir()
+    emulator.record(
+        project.emulator_record, emulator.Server(999_999, f"http://127.0.0.1:{emulator.free_port()}")
+    )
+    pulumi = FakePulumi()
+    local, out, err = _local(project, pulumi)
+    assert local_run.main(["destroy"], local=local, which=lambda name: None) == 0
+    assert (pulumi.calls, err.getvalue()) == ([], "")
+    assert not project.local.exists()
+
+
+# The Pulumi CLI missing ------------------------------------------------------------------------
+
+
+def test_without_the_pulumi_cli_make_local_stops_at_once_with_one_line_saying_how_to_install_it(
+    project: local_run.Paths,
+) -> None:
+    pulumi = FakePulumi()
+    local, out, err = _local(project, pulumi)
+    assert local_run.main(["up"], local=local, which=lambda name: None) == 127
+    assert err.getvalue() == (
+        "make local needs the Pulumi CLI, which is not on PATH: install it with "
+        "`curl -fsSL https://get.pulumi.com | sh` (or see https://www.pulumi.com/docs/install/), "
+        "then run make local again\n"
+    )
+    assert (out.getvalue(), pulumi.calls, project.local.exists()) == ("", [], False)
+
+
+def test_the_make_target_reports_the_missing_cli_in_one_line(tmp_path: Path) -> None:
+    env = {"PATH": str(Path(sys.executable).parent) + os.pathsep + "/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "local.run", "up"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (127, "")
+    assert done.stderr.splitlines() == [local_run.INSTALL_PULUMI]
+
+
+# Pure parts --------------------------------------------------------------------------------------
+
+
+def test_the_provider_sends_iam_sts_and_s3_to_the_emulator_and_skips_aws_only_checks() -> None:
+    assert local_run.provider_config("http://127.0.0.1:5123", "eu-west-1") == {
+        "aws:region": "eu-west-1",
+        "aws:skipCredentialsValidation": True,
+        "aws:skipRequestingAccountId": True,
+        "aws:skipMetadataApiCheck": True,
+        "aws:s3UsePathStyle": True,
+        "aws:endpoints": [
+            {"iam": "http://127.0.0.1:5123", "sts": "http://127.0.0.1:5123", "s3": "http://127.0.0.1:5123"}
+        ],
+    }
+
+
+def test_the_generated_stack_file_is_the_committed_config_then_the_emulator_settings() -> None:
+    committed = {
+        "aws:region": "us-west-2",
+        "aws:skipMetadataApiCheck": False,
+        "cross-account-access:roleName": "r",
+    }
+    document = local_run.local_stack_file(committed, "http://h:1", "v1:salt")
+    assert list(document) == ["encryptionsalt", "config"]
+    assert document["config"]["cross-account-access:roleName"] == "r"
+    assert document["config"]["aws:region"] == "us-west-2", "the committed region is kept"
+    assert document["config"]["aws:skipMetadataApiCheck"] is True, "the emulator settings win"
+    assert "encryptionsalt" not in local_run.local_stack_file(committed, "http://h:1", None)
+
+
+def test_the_plan_reads_the_people_from_the_committed_trusted_stack(project: local_run.Paths) -> None:
+    wanted = local_run.plan(project)
+    assert (wanted.users, wanted.groups) == (("alice",), ("s3-readers",))
+
+
+def test_a_trusting_stack_that_does_not_trust_the_emulated_account_is_refused_before_anything_starts(
+    project: local_run.Paths,
+) -> None:
+    path = project.committed_config("trusting")
+    path.write_text(path.read_text().replace('"222222222222"', '"333333333333"'))
+    local, _, err = _local(project, FakePulumi())
+    assert local_run.main(["up"], local=local, which=lambda name: "/usr/bin/pulumi") == 1
+    assert err.getvalue() == (
+        "make local: Pulumi.trusting.yaml: cross-account-access:trustedAccountIds ['333333333333'] "
+        "does not include 222222222222, the emulated trusted account: add it to run make local\n"
+    )
+    assert not project.local.exists()
+
+
+def test_the_cli_environment_has_the_local_backend_and_passphrase_and_none_of_the_callers_aws_or_pulumi_login(
+    tmp_path: Path,
+) -> None:
+    base = {
+        "PATH": "/bin",
+        "AWS_PROFILE": "prod",
+        "AWS_ACCESS_KEY_ID": "AKIAREAL",
+        "PULUMI_ACCESS_TOKEN": "pul-x",
+    }
+    assert local_run.pulumi_env(local_run.Paths(tmp_path), base) == {
+        "PATH": "/bin",
+        "PULUMI_BACKEND_URL": (tmp_path / ".pulumi-local" / "state").as_uri(),
+        "PULUMI_CONFIG_PASSPHRASE": "local-emulator-only",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
+
+
+def test_a_person_runs_verify_with_their_own_keys_only(tmp_path: Path) -> None:
+    base = {"PATH": "/bin", "AWS_PROFILE": "prod", "AWS_SESSION_TOKEN": "tok"}
+    assert local_run.person_env(base, emulator.AccessKey("AKIAB", "s"), tmp_path) == {
+        "PATH": "/bin",
+        "AWS_ACCESS_KEY_ID": "AKIAB",
+        "AWS_SECRET_ACCESS_KEY": "s",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def test_files_rewritten_or_created_by_a_cli_call_are_given_back_and_reported(tmp_path: Path) -> None:
+    kept, created = tmp_path / "Pulumi.trusting.yaml", tmp_path / "Pulumi.new.yaml"
+    kept.write_bytes(b"# comment\nconfig: {}\n")
+    with local_run.committed_files_kept([kept, created]) as written:
+        kept.write_bytes(b"encryptionsalt: v1:x\nconfig: {}\n")
+        created.write_bytes(b"x: 1\n")
+    assert kept.read_bytes() == b"# comment\nconfig: {}\n"
+    assert not created.exists()
+    assert written == {kept: b"encryptionsalt: v1:x\nconfig: {}\n", created: b"x: 1\n"}
+
+
+# The emulator ----------------------------------------------------------------------------------
+
+
+def test_the_moto_server_process_starts_on_127_0_0_1_with_managed_policies_and_stops(tmp_path: Path) -> None:
+    """The real process make local starts (its accounts, keys and auth are set up in the tests above)."""
+    server = emulator.start(tmp_path / "moto.log")
+    try:
+        assert server.url.startswith("http://127.0.0.1:") and emulator.responds(server.url)
+        emulator.record(tmp_path / "emulator.json", server)
+        assert emulator.recorded(tmp_path / "emulator.json") == server
+        iam = account_session(TRUSTING_ACCOUNT).client("iam", endpoint_url=server.url)
+        policy = iam.get_policy(PolicyArn=emulator.ADMINISTRATOR_ACCESS)["Policy"]
+        assert policy["PolicyName"] == "AdministratorAccess", "AWS managed policies are loaded"
+    finally:
+        assert emulator.stop(server) is True
+    assert not emulator.responds(server.url)
+    assert emulator.stop(server) is False, "a stopped server is not stopped twice"
+
+
+# cross-account-verify --endpoint-url, against the server (the subprocess run is in the make local test) -------------------------------------
+
+
+def test_verify_sends_sts_and_the_probe_to_the_emulator_with_endpoint_url(
+    server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trusting = account_session(TRUSTING_ACCOUNT)
+    iam = trusting.client("iam", endpoint_url=server_url)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{TRUSTED_ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    iam.create_role(RoleName="reader", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.attach_role_policy(RoleName="reader", PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    people = account_session(TRUSTED_ACCOUNT).client("iam", endpoint_url=server_url)
+    profiles = ""
+    for user in ("alice", "carol"):
+        people.create_user(UserName=user)
+        key = people.create_access_key(UserName=user)["AccessKey"]
+        profiles += f"[{user}]\naws_access_key_id = {key['AccessKeyId']}\naws_secret_access_key = {key['SecretAccessKey']}\n"
+    reader = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/reader"
+    allow = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": reader}],
+    }
+    people.put_user_policy(UserName="alice", PolicyName="assume", PolicyDocument=json.dumps(allow))
+    (tmp_path / "credentials").write_text(profiles)
+    for name in (
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    emulator.enable_authentication(server_url)
+
+    def verify(profile: str) -> tuple[int, list[str]]:
+        out = io.StringIO()
+        argv = [reader, "--profile", profile, "--endpoint-url", server_url, "--timeout", "0"]
+        return verify_cli.main(argv, stdout=out, stderr=out), out.getvalue().splitlines()
+
+    status, lines = verify("alice")
+    assert status == 0, lines
+    assert lines[0] == f"caller:  arn:aws:iam::{TRUSTED_ACCOUNT}:user/alice"
+    assert lines[1].startswith(
+        f"assumed: arn:aws:sts::{TRUSTING_ACCOUNT}:assumed-role/reader/cross-account-verify "
+    )
+    assert lines[2:] == [
+        "probe s3:ListBuckets: 0 bucket(s)",
+        f"access works: arn:aws:iam::{TRUSTED_ACCOUNT}:user/alice -> {reader}",
+    ]
+    assert verify("carol") == (
+        1,
+        [
+            f"cross-account-verify: denied: sts:AssumeRole on {reader} as arn:aws:iam::{TRUSTED_ACCOUNT}:user/carol: "
+            f"AccessDenied: User: arn:aws:iam::{TRUSTED_ACCOUNT}:user/carol is not authorized to perform: sts:AssumeRole"
+        ],
+    )
