@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
 
-.PHONY: test lint venv clean bench dist release-check
+.PHONY: test lint venv clean bench dist release-check local local-destroy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +18,19 @@ $(BIN)/.installed: $(BIN)/python requirements.txt requirements-dev.txt component
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check components program tests examples __main__.py
+	$(BIN)/ruff format --check components program tests examples local __main__.py
 	$(BIN)/mypy
 
 test: lint
 	$(BIN)/pytest -q
+
+# Both stacks deployed with the Pulumi CLI into an embedded AWS (moto on 127.0.0.1), then verified
+# as the trusted users (local/run.py). Needs the Pulumi CLI. KEEP=1 leaves the emulator running.
+local: venv
+	$(BIN)/python -m local.run up $(if $(KEEP),--keep)
+
+local-destroy: venv
+	$(BIN)/python -m local.run destroy
 
 # The program under mocks at 1..1,000 roles against the floor (see docs/benchmarks.md); not part of `make test`.
 bench: venv

@@ -380,10 +380,16 @@ class Local:
             stop(server)
             if not quiet:
                 self.say(f"stopped the emulator at {server.url} (pid {server.pid})")
-        if self.paths.local.exists():
+        existed = self.paths.local.exists()
+        if existed:
             shutil.rmtree(self.paths.local)
         if not quiet:
-            self.say(f"removed {self.paths.local} (local Pulumi state, generated stack config, emulator log)")
+            what = "local Pulumi state, generated stack config, emulator log"
+            self.say(
+                f"removed {self.paths.local} ({what})"
+                if existed
+                else f"nothing to remove: no {self.paths.local}"
+            )
         return 0
 
 

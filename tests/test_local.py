@@ -321,6 +321,11 @@ def test_destroy_after_the_emulator_stopped_only_removes_the_files_and_needs_no_
     assert local_run.main(["destroy"], local=local, which=lambda name: None) == 0
     assert (pulumi.calls, err.getvalue()) == ([], "")
     assert not project.local.exists()
+    assert local_run.main(["destroy"], local=local, which=lambda name: None) == 0
+    assert out.getvalue().splitlines() == [
+        f"removed {project.local} (local Pulumi state, generated stack config, emulator log)",
+        f"nothing to remove: no {project.local}",
+    ]
 
 
 # The Pulumi CLI missing ------------------------------------------------------------------------
