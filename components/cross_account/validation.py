@@ -45,8 +45,12 @@ class InvalidInputError(pulumi.RunError, ValueError):
         super().__init__(f"{key}: {value!r} {rule}")
 
     def renamed(self, names: Mapping[str, str]) -> InvalidInputError:
-        """The same error reported under the caller's name for the input."""
-        return InvalidInputError(names.get(self.key, self.key), self.value, self.rule)
+        """The same error reported under the caller's names, for the input and any input its rule mentions."""
+        rule = self.rule
+        for name, caller_name in names.items():
+            rule = re.sub(rf"\b{re.escape(name)}\b", caller_name, rule)
+        head, dot, rest = self.key.partition(".")  # "inline_policies.<name>" -> "inlinePolicies.<name>"
+        return InvalidInputError(f"{names.get(head, head)}{dot}{rest}", self.value, rule)
 
 
 def has_output(value: object) -> bool:
