@@ -56,3 +56,5 @@ MANAGED_POLICIES_PER_ROLE_MAX = 20
 MANAGED_POLICIES_PER_PRINCIPAL_DEFAULT = 10
 """Managed policies attached to one user or group, default quota."""
 MANAGED_POLICIES_PER_PRINCIPAL_MAX = 20
+GROUPS_PER_USER_MAX = 10
+"""Groups one IAM user may belong to (not adjustable)."""

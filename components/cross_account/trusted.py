@@ -94,9 +94,11 @@ def split_role_arns(
 ) -> list[tuple[str, ...]]:
     """Pack the ARNs, in the order given, into as few policy documents as that order allows.
 
-    Each chunk's document stays within ``max_size`` characters. A chunk only
-    changes when an ARN in it or before it changes, so appending ARNs (new
-    trusting stacks at the end of the list) never reshuffles existing policies.
+    Each chunk takes ARNs until the next one would push its document over
+    ``max_size`` characters; filling greedily is optimal among packings that keep
+    the order. A chunk only changes when an ARN in it or before it changes, so
+    appending ARNs (new trusting stacks at the end of the list) leaves every
+    earlier policy byte-identical: the last one grows, or a new one is added.
     """
     chunks: list[list[str]] = []
     for arn in role_arns:
@@ -112,6 +114,30 @@ def split_role_arns(
             )
         chunks.append([arn])
     return [tuple(chunk) for chunk in chunks]
+
+
+def check_policies_per_principal(arn_count: int, policy_count: int, limit: int) -> None:
+    """Raise unless every user and group can take all ``policy_count`` assume-role policies."""
+    if policy_count <= limit:
+        return
+    ways = []
+    if policy_count <= limits.MANAGED_POLICIES_PER_PRINCIPAL_MAX:
+        ways.append(
+            f"raise the quota (up to {limits.MANAGED_POLICIES_PER_PRINCIPAL_MAX}) "
+            "and managed_policies_per_principal_limit with it"
+        )
+    ways.append(
+        "give the roles to several IAM groups: split them across trusted stacks that each attach "
+        "their policies to one group of group_names, and add the users to those groups "
+        f"(a user may belong to {limits.GROUPS_PER_USER_MAX} groups)"
+    )
+    raise InvalidInputError(
+        "role_arns",
+        f"<{arn_count} role ARNs>",
+        f"need {policy_count} assume-role policies of at most {limits.MANAGED_POLICY_MAX} characters, "
+        f"over managed_policies_per_principal_limit ({limit}), the IAM quota on managed policies "
+        "attached to one user or group: " + ", or ".join(ways),
+    )
 
 
 def policy_suffix(index: int) -> str:
@@ -174,16 +200,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         settings = self._settings
         arns = checked_role_arns(list(role_arns))
         chunks = split_role_arns(arns, require_mfa=settings["require_mfa"])
-        limit = settings["managed_policies_per_principal_limit"]
-        if len(chunks) > limit:
-            raise InvalidInputError(
-                "role_arns",
-                f"<{len(arns)} role ARNs>",
-                f"need {len(chunks)} assume-role policies, over the {limit} managed policies "
-                "one user or group may have: attach fewer roles per stack, raise the quota "
-                f"(up to {limits.MANAGED_POLICIES_PER_PRINCIPAL_MAX}) and "
-                "managed_policies_per_principal_limit with it, or split the users into groups",
-            )
+        check_policies_per_principal(len(arns), len(chunks), settings["managed_policies_per_principal_limit"])
         policy_arns = []
         for index, chunk in enumerate(chunks):
             suffix = policy_suffix(index)

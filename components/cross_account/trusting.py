@@ -185,13 +185,23 @@ def checked_trust_policy(
     size = policy_size(document)
     quota = settings["trust_policy_size_limit"]
     if size > quota:
+        ways = []
+        if size <= limits.TRUST_POLICY_QUOTA_MAX:
+            ways.append(
+                "raise the account's role trust policy quota "
+                f"(up to {limits.TRUST_POLICY_QUOTA_MAX}) and trust_policy_size_limit with it"
+            )
+        ways.append(
+            "trust fewer accounts or principal patterns (for example one identity account "
+            "that people sign in to, with organization_id to keep it inside your organization)"
+        )
         raise InvalidInputError(
             "trusted_account_ids",
             f"<{len(accounts)} accounts, {len(patterns)} principal patterns>",
             f"makes a trust policy of {size} characters, over the {quota}-character quota: "
-            "trust an organization with organization_id instead of listing accounts, "
-            f"or raise the account's role trust policy quota (up to {limits.TRUST_POLICY_QUOTA_MAX}) "
-            "and trust_policy_size_limit with it",
+            + ", or ".join(ways)
+            + "; organization_id adds a condition but cannot replace the account list, "
+            "as the role never trusts a wildcard principal",
         )
     return document
 
