@@ -615,3 +615,22 @@ def test_an_unknown_trust_policy_in_preview_stops_the_rule_the_way_the_pack_repo
     # The analyzer turns UnknownValueError into "can't run policy ... during preview".
     with pytest.raises(UnknownValueError):
         messages([unknown], "third-party-requires-external-id")
+
+
+# docs/security.md ----------------------------------------------------------------
+
+
+def test_the_security_doc_lists_every_rule_with_its_level_and_settings() -> None:
+    text = (ROOT / "docs" / "security.md").read_text()
+    table = text[text.index("<!-- rules:begin -->") : text.index("<!-- rules:end -->")]
+    rows = {}
+    for line in table.splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip() for c in line.strip("|").split(" | ")]
+            rows[cells[0].strip("`")] = (cells[1], cells[2])
+    expected = {}
+    for policy in POLICIES:
+        properties = policy.config_schema.properties if policy.config_schema else {}
+        settings = ", ".join(f"`{k}` (`{json.dumps(v['default'])}`)" for k, v in properties.items())
+        expected[policy.name] = (policy.enforcement_level.value, settings or "none")
+    assert rows == expected

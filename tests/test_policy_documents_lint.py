@@ -1,0 +1,380 @@
+"""Every policy document the program can write, linted by parliament and validated by moto.
+
+Documents: the trust policy for every combination of its options (partition,
+one or several accounts, MFA, MFA age, external id, organization, principal
+patterns), the trusted side's assume-role policy (one role, several, a full
+6,144-character split chunk, with and without MFA, per partition), and the
+documents the real program registers for the example stacks and for a
+hardened configuration with inline policies (passed through as given).
+
+parliament (duo-labs, offline: it ships its IAM action/resource/condition
+data) runs with its community auditors; the one finding configured out is in
+tests/parliament.yaml with its reason. parliament lints identity policies and
+stops at "neither Resource nor NotResource" on a trust policy, so trust
+policies are linted as the resource policy they are, with their implicit
+resource (the role) written out. moto validates identity documents in
+create_policy / put_role_policy and trust policies in update_assume_role_policy
+(create_role does not validate): each document goes through those calls.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from botocore.exceptions import ClientError
+from conftest import ROOT, TRUSTED_ACCOUNT, RecordingMocks, Run, run_main, stack_file_config
+from moto import mock_aws
+
+from cross_account import limits
+from cross_account.documents import assume_role_policy, policy_size, trust_policy
+from cross_account.trusted import split_role_arns
+
+with warnings.catch_warnings():
+    # parliament 1.6.4 has regexes with invalid escapes (compile-time warnings only).
+    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore", SyntaxWarning)
+    import parliament
+
+PARLIAMENT_CONFIG = Path(__file__).with_name("parliament.yaml")
+COMMUNITY_CONFIG = Path(parliament.__file__).parent / "community_auditors" / "config_override.yaml"
+PARTITIONS = ("aws", "aws-us-gov", "aws-cn")
+TRUSTING = "111111111111"
+ROLE_NAME = "my-s3-x-account-role"
+
+Document = dict[str, Any]
+
+
+def role_arn(partition: str, name: str = ROLE_NAME, path: str = "/", account: str = TRUSTING) -> str:
+    return f"arn:{partition}:iam::{account}:role{path}{name}"
+
+
+# What the program can write ---------------------------------------------------
+
+
+def trust_policies() -> dict[str, tuple[str, Document]]:
+    """label -> (partition, document) for every combination of trust_policy's options."""
+    found: dict[str, tuple[str, Document]] = {}
+    for partition, accounts, mfa, external_id, org, patterns in itertools.product(
+        PARTITIONS,
+        (("222222222222",), ("222222222222", "333333333333", "444444444444")),
+        ("none", "present", "present+age"),
+        (None, "partner-7f3a:x/y=z@w.v+1"),
+        (None, "o-abcdefghij"),
+        (0, 1, 2),
+    ):
+        pattern_list = [
+            f"arn:{partition}:iam::222222222222:role/ops-*",
+            f"arn:{partition}:sts::222222222222:assumed-role/ci-deployer/*",
+        ][:patterns]
+        document = trust_policy(
+            partition,
+            accounts,
+            require_mfa=mfa != "none",
+            mfa_max_age_seconds=3600 if mfa == "present+age" else None,
+            external_id=external_id,
+            organization_id=org,
+            trusted_principal_arns=pattern_list,
+        )
+        label = (
+            f"trust {partition} accounts={len(accounts)} mfa={mfa} external_id={external_id is not None} "
+            f"org={org is not None} patterns={patterns}"
+        )
+        found[label] = (partition, document)
+    return found
+
+
+def assume_role_policies() -> dict[str, Document]:
+    found: dict[str, Document] = {}
+    many = [role_arn("aws", f"team-{i:03d}-reader", "/teams/", f"{100000000000 + i}") for i in range(200)]
+    for partition, require_mfa in itertools.product(PARTITIONS, (False, True)):
+        one = [role_arn(partition)]
+        several = [role_arn(partition), role_arn(partition, "deployer", "/ci/", "333333333333")]
+        found[f"assume {partition} one role mfa={require_mfa}"] = assume_role_policy(
+            one, require_mfa=require_mfa
+        )
+        found[f"assume {partition} two roles mfa={require_mfa}"] = assume_role_policy(
+            several, require_mfa=require_mfa
+        )
+    for require_mfa in (False, True):
+        chunks = split_role_arns(many, require_mfa=require_mfa)
+        assert len(chunks) > 1, "200 role ARNs fill more than one policy"
+        for index, chunk in enumerate(chunks):
+            found[f"assume split chunk {index + 1} of 200 ARNs mfa={require_mfa}"] = assume_role_policy(
+                chunk, require_mfa=require_mfa
+            )
+    return found
+
+
+INLINE_POLICIES: dict[str, Document] = {
+    "write-reports": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WriteIncomingReports",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+                "Resource": "arn:aws:s3:::trusting-reports/incoming/*",
+            }
+        ],
+    },
+    "read-app-parameters": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadAppParameters",
+                "Effect": "Allow",
+                "Action": "ssm:GetParameter",
+                "Resource": "arn:aws:ssm:us-east-1:111111111111:parameter/app/*",
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+            }
+        ],
+    },
+    "assume-next-hop": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AssumeNextHop",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": "arn:aws:iam::444444444444:role/next-hop",
+            }
+        ],
+    },
+}
+
+
+def program_runs() -> dict[str, Run]:
+    reference = "organization/cross-account-access/trusting"
+    trusted_mocks = RecordingMocks(
+        account_id=TRUSTED_ACCOUNT,
+        stack_outputs={reference: {"roleArn": role_arn("aws"), "externalIdRequired": False}},
+    )
+    many = [role_arn("aws", f"team-{i:03d}-reader", "/teams/", f"{100000000000 + i}") for i in range(150)]
+    return {
+        "trusting example": run_main(stack="trusting", config=stack_file_config("trusting")),
+        "trusted example": run_main(
+            stack="trusted", config=stack_file_config("trusted"), mocks=trusted_mocks
+        ),
+        "trusting hardened": run_main(
+            stack="trusting",
+            config={
+                "trustedAccountIds": ["222222222222", "333333333333"],
+                "externalId": "partner-7f3a",
+                "requireMfa": True,
+                "mfaMaxAgeSeconds": 3600,
+                "organizationId": "o-abcdefghij",
+                "trustedPrincipalArns": ["arn:aws:iam::222222222222:role/ops-*"],
+                "inlinePolicies": INLINE_POLICIES,
+            },
+            secret_keys=("externalId",),
+        ),
+        "trusted many roles": run_main(
+            stack="trusted",
+            config={"roleArns": many, "groupNames": ["ops"], "requireMfa": True},
+            mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT),
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def program_documents() -> dict[str, tuple[str, Document]]:
+    """label -> ("trust" | "identity", document) for every document the real program registered."""
+    found: dict[str, tuple[str, Document]] = {}
+    for run_name, run in program_runs().items():
+        for r in run.registrations:
+            if r.type == "aws:iam/role:Role":
+                found[f"{run_name}: {r.name}"] = ("trust", json.loads(r.inputs["assumeRolePolicy"]))
+            elif r.type in ("aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy"):
+                found[f"{run_name}: {r.name}"] = ("identity", json.loads(r.inputs["policy"]))
+    return found
+
+
+# The linter ----------------------------------------------------------------------
+
+
+def configured_out(finding: Any, config: dict[str, Any]) -> bool:
+    """parliament's ignore_locations rule: every key of one entry fully matches (regex, any case).
+
+    parliament 1.6.4's own filter (parliament.cli.is_finding_filtered) never matches values
+    read from YAML (its make_list turns plain strings and lists into []), so the same rule
+    is applied here to tests/parliament.yaml.
+    """
+    for entry in config.get(finding.issue, {}).get("ignore_locations", []):
+        if all(
+            any(
+                re.fullmatch(p.lower(), str(finding.location.get(key, "")).lower())
+                for p in _as_list(patterns)
+            )
+            for key, patterns in entry.items()
+        ):
+            return True
+    return False
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.fixture(scope="module")
+def lint() -> Iterator[Any]:
+    """parliament as `parliament --include-community-auditors --config tests/parliament.yaml` runs."""
+    saved = json.loads(json.dumps(parliament.config))
+    parliament.override_config(str(COMMUNITY_CONFIG))
+    config = yaml.safe_load(PARLIAMENT_CONFIG.read_text())
+
+    def findings(document: Document) -> list[str]:
+        policy = parliament.analyze_policy_string(json.dumps(document), include_community_auditors=True)
+        return [
+            f"{f.issue}: {f.detail} at {f.location}"
+            for f in map(parliament.enhance_finding, policy.findings)
+            if not configured_out(f, config)  # and no severity filter: every level counts
+        ]
+
+    yield findings
+    parliament.config.clear()
+    parliament.config.update(saved)
+
+
+def with_implicit_resource(document: Document, partition: str) -> Document:
+    """A trust policy as the resource policy it is: its resource, the role, written out."""
+    copy = json.loads(json.dumps(document))
+    for statement in copy["Statement"]:
+        statement["Resource"] = role_arn(partition)
+    return copy
+
+
+def test_every_trust_policy_combination_lints_clean(lint: Any) -> None:
+    documents = trust_policies()
+    assert len(documents) == 216
+    failures = {
+        label: found
+        for label, (partition, document) in documents.items()
+        if (found := lint(with_implicit_resource(document, partition)))
+    }
+    assert failures == {}
+
+
+def test_every_assume_role_policy_lints_clean_and_fits_the_managed_policy_quota(lint: Any) -> None:
+    documents = assume_role_policies()
+    assert len(documents) >= 12
+    assert {label: found for label, document in documents.items() if (found := lint(document))} == {}
+    assert max(policy_size(d) for d in documents.values()) <= limits.MANAGED_POLICY_MAX
+
+
+def test_every_document_the_program_registers_lints_clean(
+    lint: Any, program_documents: dict[str, tuple[str, Document]]
+) -> None:
+    kinds = [kind for kind, _ in program_documents.values()]
+    assert (kinds.count("trust"), kinds.count("identity")) == (2, 6), (
+        "2 roles; 1 + 2 split policies, 3 inline"
+    )
+    failures = {}
+    for label, (kind, document) in program_documents.items():
+        checked = with_implicit_resource(document, "aws") if kind == "trust" else document
+        if found := lint(checked):
+            failures[label] = found
+    assert failures == {}
+
+
+def test_inline_policies_reach_the_role_exactly_as_given(
+    program_documents: dict[str, tuple[str, Document]],
+) -> None:
+    inline = {
+        label.removeprefix("trusting hardened: trusting-inline-"): document
+        for label, (_, document) in program_documents.items()
+        if label.startswith("trusting hardened: trusting-inline-")
+    }
+    assert inline == INLINE_POLICIES
+
+
+def test_the_linter_reports_what_is_wrong(lint: Any) -> None:
+    """The checks above can fail: parliament finds each planted mistake."""
+    trust = with_implicit_resource(trust_policy("aws", ["222222222222"], external_id="partner-7f3a"), "aws")
+    trust["Statement"][0]["Condition"] = {"NumericLessThan": {"sts:ExternalId": "partner-7f3a"}}
+    assert [f.split(":")[0] for f in lint(trust)] == ["MISMATCHED_TYPE"]
+    star = assume_role_policy(["*"])
+    assert [f.split(":")[0] for f in lint(star)] == ["RESOURCE_STAR"]
+    typo = {"Version": "2012-10-17", "Statement": [{**star["Statement"][0], "Action": "sts:AssumeRoles"}]}
+    assert "UNKNOWN_ACTION" in [f.split(":")[0] for f in lint(typo)]
+    session = assume_role_policy([role_arn("aws")])
+    session["Statement"][0]["Action"] = ["sts:AssumeRole", "sts:GetSessionToken"]
+    session["Statement"][0]["Resource"] = "*"
+    assert "CREDENTIALS_EXPOSURE" in [f.split(":")[0] for f in lint(session)], (
+        "only exactly sts:AssumeRole is configured out"
+    )
+
+
+def test_without_its_resource_a_trust_policy_only_lacks_the_resource(lint: Any) -> None:
+    """Why trust policies are linted with their resource written out (a parliament limitation)."""
+    bare = trust_policy("aws", ["222222222222"], require_mfa=True)
+    assert [f.split(" at ")[0] for f in lint(bare)] == [
+        "MALFORMED: Statement contains neither Resource nor NotResource"
+    ]
+
+
+# moto's validation -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def iam() -> Iterator[Any]:
+    with mock_aws():
+        yield boto3.client("iam", region_name="us-east-1")
+
+
+def test_moto_accepts_every_trust_policy(
+    iam: Any, program_documents: dict[str, tuple[str, Document]]
+) -> None:
+    documents = [d for _, d in trust_policies().values()]
+    documents += [d for kind, d in program_documents.values() if kind == "trust"]
+    iam.create_role(RoleName="trust-check", AssumeRolePolicyDocument=json.dumps(documents[0]))
+    for document in documents:
+        # create_role stores any document; update_assume_role_policy runs moto's trust policy validator.
+        iam.update_assume_role_policy(RoleName="trust-check", PolicyDocument=json.dumps(document))
+        stored = iam.get_role(RoleName="trust-check")["Role"]["AssumeRolePolicyDocument"]
+        assert stored == document
+
+
+def test_moto_accepts_every_identity_document(
+    iam: Any, program_documents: dict[str, tuple[str, Document]]
+) -> None:
+    documents = list(assume_role_policies().values())
+    documents += [d for kind, d in program_documents.values() if kind == "identity"]
+    iam.create_role(
+        RoleName="inline-check", AssumeRolePolicyDocument=json.dumps(trust_policy("aws", [TRUSTING]))
+    )
+    for index, document in enumerate(documents):
+        text = json.dumps(document)
+        iam.create_policy(PolicyName=f"managed-check-{index}", PolicyDocument=text)
+        iam.put_role_policy(RoleName="inline-check", PolicyName=f"inline-check-{index}", PolicyDocument=text)
+
+
+def test_moto_rejects_what_iam_rejects(iam: Any) -> None:
+    """The checks above can fail: moto refuses a trust policy with a Resource and an unknown service."""
+    iam.create_role(
+        RoleName="reject-check", AssumeRolePolicyDocument=json.dumps(trust_policy("aws", [TRUSTING]))
+    )
+    with_resource = with_implicit_resource(trust_policy("aws", ["222222222222"]), "aws")
+    with pytest.raises(ClientError, match="Has prohibited field Resource"):
+        iam.update_assume_role_policy(RoleName="reject-check", PolicyDocument=json.dumps(with_resource))
+    bad_action = assume_role_policy([role_arn("aws")])
+    bad_action["Statement"][0]["Action"] = "sts AssumeRole"
+    with pytest.raises(ClientError, match="MalformedPolicyDocument"):
+        iam.create_policy(PolicyName="reject-check", PolicyDocument=json.dumps(bad_action))
+
+
+def test_the_security_doc_states_how_many_documents_are_checked(
+    program_documents: dict[str, tuple[str, Document]],
+) -> None:
+    total = len(trust_policies()) + len(assume_role_policies()) + len(program_documents)
+    text = (ROOT / "docs" / "security.md").read_text()
+    assert f"**{total} policy documents**" in text, f"docs/security.md should say {total}"
+    assert f"({total} of them:" in (ROOT / "README.md").read_text(), f"the README should say {total}"
