@@ -18,7 +18,7 @@ $(BIN)/.installed: $(BIN)/python requirements.txt requirements-dev.txt component
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check components program tests examples local __main__.py
+	$(BIN)/ruff format --check components program tests examples local policy __main__.py
 	$(BIN)/mypy
 
 test: lint
