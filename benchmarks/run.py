@@ -57,14 +57,14 @@ class Case:
         return f"{self.series}:{self.count}"
 
 
-def cases(max_count: int) -> list[Case]:
+SERIES = {"stacks": (1, 10, 100, 1000), "roleArns": (1, 10, 100, 1000), "accounts": (1, 10, 100)}
+
+
+def cases(max_count: int, series: Sequence[str] = tuple(SERIES)) -> list[Case]:
+    """The floor, then each series asked for, smallest first."""
     found = [Case("floor", 1)]
-    for series, sizes in (
-        ("stacks", (1, 10, 100, 1000)),
-        ("roleArns", (1, 10, 100, 1000)),
-        ("accounts", (1, 10, 100)),
-    ):
-        found += [Case(series, n) for n in sizes if n <= max_count]
+    for name in series:
+        found += [Case(name, n) for n in SERIES[name] if n <= max_count]
     return found
 
 
@@ -105,8 +105,8 @@ def config_strings(values: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def child(case: Case, gc_mode: str = "default") -> dict[str, Any]:
-    """Run one case in this process under mocks; return what it registered."""
+def child(case: Case, gc_mode: str = "default", root: Path = ROOT) -> dict[str, Any]:
+    """Run one case of the program in ``root`` in this process under mocks; return what it registered."""
     started = time.perf_counter()
     import pulumi
     from pulumi.runtime.mocks import MockMonitor
@@ -184,8 +184,9 @@ def child(case: Case, gc_mode: str = "default") -> dict[str, Any]:
         else:
             import runpy
 
-            sys.path.insert(0, str(ROOT))
-            runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+            # The checkout's own program and components (ahead of the editable install).
+            sys.path[:0] = [str(root), str(root / "components")]
+            runpy.run_path(str(root / "__main__.py"), run_name="__main__")
             outputs = pulumi.runtime.settings.get_root_resource().outputs  # type: ignore[union-attr]
         names = list(outputs)
         return pulumi.Output.all(*(outputs[n] for n in names)).apply(
@@ -239,11 +240,34 @@ class Sample:
     report: dict[str, Any]
 
 
-def run_once(case: Case, gc_mode: str) -> Sample:
+@dataclass(frozen=True)
+class Variant:
+    """What is measured: the program of one checkout, with one garbage collector setting."""
+
+    root: Path
+    gc: str
+
+    def label(self, several_roots: bool) -> str:
+        parts = [str(self.root)] if several_roots else []
+        if self.gc != "default":
+            parts.append(f"gc {self.gc}")
+        return ", ".join(parts)
+
+
+def run_once(case: Case, variant: Variant) -> Sample:
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--child", case.spec, "--gc", gc_mode],
-        cwd=ROOT,
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            case.spec,
+            "--gc",
+            variant.gc,
+            "--root",
+            str(variant.root),
+        ],
+        cwd=variant.root,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -287,15 +311,20 @@ class Row:
     policies: int
 
 
-def measure(all_cases: Sequence[Case], repeat: int, gc_mode: str) -> list[Row]:
-    samples: dict[Case, list[Sample]] = {c: [] for c in all_cases}
+def measure(all_cases: Sequence[Case], repeat: int, variants: Sequence[Variant]) -> dict[Variant, list[Row]]:
+    """Every case of every variant, ``repeat`` times, interleaved; the medians per variant."""
+    samples: dict[tuple[Variant, Case], list[Sample]] = {(v, c): [] for v in variants for c in all_cases}
     for round_ in range(repeat):
         for case in all_cases:
-            samples[case].append(run_once(case, gc_mode))
+            for variant in variants:
+                samples[variant, case].append(run_once(case, variant))
         print(f"round {round_ + 1}/{repeat} done", file=sys.stderr)
+    return {v: medians(all_cases, [samples[v, c] for c in all_cases]) for v in variants}
+
+
+def medians(all_cases: Sequence[Case], samples: Sequence[list[Sample]]) -> list[Row]:
     rows = []
-    for case in all_cases:
-        runs = samples[case]
+    for case, runs in zip(all_cases, samples, strict=True):
         counts = {(s.report["resources"], s.report["policies"]) for s in runs}
         if len(counts) != 1:
             raise SystemExit(f"{case.spec}: runs registered different things: {counts}")
@@ -370,17 +399,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per case; the median is reported")
     parser.add_argument("--max-count", type=int, default=1000, help="skip cases larger than this")
     parser.add_argument(
+        "--series", action="append", choices=tuple(SERIES), help="measure only these (default: all)"
+    )
+    parser.add_argument(
         "--gc",
+        action="append",
         choices=("default", "freeze", "off"),
-        default="default",
-        help="what the child does to the cyclic garbage collector before the program runs "
-        "(to measure whether tuning it would help)",
+        help="what each child does to the cyclic garbage collector before the program runs "
+        "(to measure whether tuning it would help); repeat to compare",
+    )
+    parser.add_argument(
+        "--root",
+        action="append",
+        type=Path,
+        help="the checkout whose program runs (default: this one); repeat to compare, e.g. with "
+        "a `git worktree` of an earlier commit",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    gcs = args.gc or ["default"]
+    roots = [r.resolve() for r in args.root or [ROOT]]
     if args.child:
         series, count = args.child.split(":")
-        report = child(Case(series, int(count)), args.gc)
+        report = child(Case(series, int(count)), gcs[0], roots[0])
         import resource
 
         usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -389,17 +430,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(report))
         return 0
     info = machine()
-    rows = measure(cases(args.max_count), args.repeat, args.gc)
+    variants = [Variant(root, gc) for root in roots for gc in gcs]
+    results = measure(cases(args.max_count, args.series or tuple(SERIES)), args.repeat, variants)
     print(f"Machine: {info['cpus']} CPUs, {info['cpu']}, {info['os']}")
     print(f"Python {info['python']}, pulumi {info['pulumi']}, pulumi-aws {info['pulumi-aws']}")
     command = "benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
     print(f"Command: .venv/bin/python {command.strip()} (median of {args.repeat} runs per case)")
-    if args.gc != "default":
-        print(f"Garbage collector in every child: {args.gc}")
-    print()
-    print(table(rows))
-    print()
-    print(summary(rows))
+    for variant, rows in results.items():
+        label = variant.label(len(roots) > 1)
+        print()
+        if label:
+            print(f"### {label}")
+            print()
+        print(table(rows))
+        print()
+        print(summary(rows))
     return 0
 
 
