@@ -299,7 +299,7 @@ class Local:
         wanted = plan(self.paths)
         if self.paths.local.exists():
             self.destroy(stop=stop, quiet=True)
-        self.paths.local.mkdir(parents=True)
+        self.paths.state.mkdir(parents=True)
         self.say("== starting the AWS emulator (moto) on 127.0.0.1 ==")
         server = start(self.paths.emulator_log)
         emulator.record(self.paths.emulator_record, server)
@@ -415,6 +415,9 @@ def main(
         return local.up(keep=args.keep) if args.command == "up" else local.destroy()
     except (LocalError, emulator.EmulatorError) as error:
         print(f"make local: {error}", file=local.err)
+    except KeyboardInterrupt:
+        print("make local: interrupted", file=local.err)
+        return 130
     except subprocess.CalledProcessError as error:
         command = " ".join(str(a) for a in error.cmd[:4])  # never the values of `config set`
         print(

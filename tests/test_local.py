@@ -225,6 +225,7 @@ def test_make_local_deploys_both_stacks_verifies_as_each_person_and_prints_the_w
     )
     assert stops.stopped == [server], "the emulator is stopped when make local exits"
     assert not project.emulator_record.exists()
+    assert project.state.is_dir(), "the file backend's directory exists before the first CLI call"
 
 
 def test_make_local_exits_1_and_says_so_when_verify_is_denied(
