@@ -6,8 +6,8 @@
 built for, and answers with the state moto returns. It maps only the resource
 types and invokes the program uses, and raises on any other.
 
-moto does not evaluate a role's trust policy when the caller is in another
-account (see ../shared/OFFLINE-TESTING.md). ``assume_role_as`` therefore
+moto (5.2) does not evaluate a role's trust policy when the caller is in
+another account, nor its conditions. ``assume_role_as`` therefore
 checks the trust side itself with ``trust_allows``, a deliberately small
 evaluator of the documents the program writes, and leaves the identity side
 (the caller's own policies) and the session's permissions to moto.
