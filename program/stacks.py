@@ -79,7 +79,7 @@ def _read_stacks(stacks: tuple[str, ...], resolved: list[Any]) -> Any:
 
 def build_trusted(settings: TrustedSettings) -> None:
     # All trusting stacks are read in one apply: a get_output per stack and output cost
-    # about 2 ms more per stack, and 37 MiB more at 1,000 stacks (docs/benchmarks.md).
+    # about 3 ms more per stack, and 37 MiB more at 1,000 stacks (docs/benchmarks.md).
     # As with get_output, the values are secret only if a stack marks one of them secret.
     stacks = settings.trusting_stacks
     references = [pulumi.StackReference(stack) for stack in stacks]
