@@ -1,13 +1,16 @@
 """Benchmark: the real program under Pulumi mocks, one fresh process per run.
 
-    .venv/bin/python benchmarks/run.py [--repeat 5] [--max-count 1000]
+    .venv/bin/python benchmarks/run.py [--repeat 5] [--max-count 1000] [--series stacks ...]
+    .venv/bin/python benchmarks/run.py --root /tmp/before --root .    # compare two checkouts
+    .venv/bin/python benchmarks/run.py --gc default --gc off           # what GC tuning would bring
 
 Each run is a new Python process (``benchmarks/run.py --child <case>``) that
-starts the mocks, sets the stack's config and runs the real ``__main__.py``,
-exactly as the tests do but without pytest. The parent measures the wall time
-from process start to exit; the child reports its peak RSS (``getrusage``),
-the child reports what it registered and checks its own outputs (a run whose
-outputs do not match what it registered fails the benchmark).
+starts the mocks, sets the stack's config and runs the real ``__main__.py``
+(of ``--root``, with that checkout's components), as the tests do but without
+pytest. The parent measures the wall time from process start to exit; the
+child reports its CPU time and peak RSS (``getrusage``) and what it
+registered, and checks its own outputs (a run whose outputs do not match what
+it registered fails the benchmark).
 
 The floor is the cheapest possible Pulumi program on the same mocks: a process
 that imports ``pulumi`` and ``pulumi_aws.iam`` and registers one ``aws.iam.Role``.
