@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 from cross_account import TrustedAccountAccess, TrustingAccountRole
 from cross_account import validation as check
@@ -14,9 +17,20 @@ from cross_account.limits import (
     MFA_REQUIRED_OUTPUT,
     ROLE_ARN_OUTPUT,
 )
+from cross_account.trusted import check_policies_per_principal, split_role_arns
+from cross_account.trusting import checked_trust_policy, validate_trusting_args
 from cross_account.validation import InvalidInputError
 
-from .settings import TrustedSettings, TrustingSettings
+from .settings import KEY_FOR_ARG, TrustedSettings, TrustingSettings
+
+
+@contextmanager
+def config_names(names: Mapping[str, str] = KEY_FOR_ARG) -> Iterator[None]:
+    """Report a component's InvalidInputError under the config keys the user wrote."""
+    try:
+        yield
+    except InvalidInputError as error:
+        raise error.renamed(names) from None
 
 
 def build(settings: TrustingSettings | TrustedSettings) -> None:
@@ -28,6 +42,12 @@ def build(settings: TrustingSettings | TrustedSettings) -> None:
 
 def build_trusting(settings: TrustingSettings) -> None:
     args: dict[str, Any] = dict(settings.args)
+    # The checks that need the partition (the trust policy's size quota), before anything
+    # is registered: the component makes them again, later, for its other callers.
+    partition = aws.get_partition().partition
+    checked = validate_trusting_args(args)
+    with config_names():
+        checked_trust_policy(partition, checked["trusted_account_ids"], checked["external_id"], checked)
     if "external_id" in args:
         # Always a secret in state and outputs, whether or not it was set with --secret.
         args["external_id"] = pulumi.Output.secret(args["external_id"])
@@ -55,8 +75,15 @@ def _role_arn_of(stack: str, value: Any) -> str:
     return check.role_arn(f"trustingStacks: {stack}: {ROLE_ARN_OUTPUT}", value)
 
 
-def _checked_arns(arns: list[str]) -> list[str]:
-    return list(check.string_list("trustingStacks/roleArns", arns, check.role_arn, required=True))
+def _checked_arns(settings: TrustedSettings, key: str, arns: list[str]) -> list[str]:
+    """All role ARNs, distinct, and few enough for the policies each user and group may take."""
+    names = {**KEY_FOR_ARG, "role_arns": key}
+    with config_names(names):
+        checked = list(check.string_list(key, arns, check.role_arn, required=True))
+        chunks = split_role_arns(checked, require_mfa=settings.args["require_mfa"])
+        limit = settings.args["managed_policies_per_principal_limit"]
+        check_policies_per_principal(len(checked), len(chunks), limit)
+    return checked
 
 
 _READ_OUTPUTS = (ROLE_ARN_OUTPUT, EXTERNAL_ID_REQUIRED_OUTPUT, MFA_REQUIRED_OUTPUT)
@@ -90,11 +117,15 @@ def build_trusted(settings: TrustedSettings) -> None:
         flag: stacks_read.apply(lambda values, i=index: any(v[i] for v in values))
         for index, flag in enumerate(_READ_OUTPUTS[1:], start=1)
     }
-    role_arns: Any = list(settings.role_arns)
+    role_arns: Any
     if references:
         role_arns = stacks_read.apply(
-            lambda values: _checked_arns([v[0] for v in values] + list(settings.role_arns))
+            lambda values: _checked_arns(
+                settings, "trustingStacks/roleArns", [v[0] for v in values] + list(settings.role_arns)
+            )
         )
+    else:
+        role_arns = _checked_arns(settings, "roleArns", list(settings.role_arns))
     access = TrustedAccountAccess(
         "trusted",
         {

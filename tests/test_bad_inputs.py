@@ -301,12 +301,12 @@ BAD_INPUTS: list[BadInput] = [
         "trust-policy-over-size-quota",
         "trusting",
         {"trustedAccountIds": [f"{100000000000 + i}" for i in range(62)]},
-        "62 accounts (checked once the partition is known)",
-        "trusted_account_ids: '<62 accounts, 0 principal patterns>' makes a trust policy of 2184 characters, "
+        "62 accounts (checked with the stack's partition)",
+        "trustedAccountIds: '<62 accounts, 0 principal patterns>' makes a trust policy of 2184 characters, "
         "over the 2048-character quota: raise the account's role trust policy quota (up to 4096) and "
-        "trust_policy_size_limit with it, or trust fewer accounts or principal patterns (for example one "
-        "identity account that people sign in to, with organization_id to keep it inside your organization); "
-        "organization_id adds a condition but cannot replace the account list, as the role never trusts a "
+        "trustPolicySizeLimit with it, or trust fewer accounts or principal patterns (for example one "
+        "identity account that people sign in to, with organizationId to keep it inside your organization); "
+        "organizationId adds a condition but cannot replace the account list, as the role never trusts a "
         "wildcard principal",
     ),
     BadInput(
@@ -432,6 +432,14 @@ BAD_INPUTS: list[BadInput] = [
         {**USERS, "requireMfa": 1},
         "`1`",
         "requireMfa: '1' must be true or false",
+    ),
+    BadInput(
+        "source-profile-with-a-space",
+        "trusted",
+        {**USERS, "sourceProfile": "my profile"},
+        "`my profile`",
+        "sourceProfile: 'my profile' is not an AWS CLI profile name (1-128 characters of letters, digits "
+        "and .@+=,:/_-; no spaces or brackets)",
     ),
     BadInput(
         "trusting-stack-without-role-arn",

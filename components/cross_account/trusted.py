@@ -73,7 +73,7 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
     for flag in ("external_id_required", "mfa_required"):
         value = args.get(flag, False)
         out[flag] = value if isinstance(value, pulumi.Output) else check.boolean(flag, value)
-    out["source_profile"] = check.policy_name(
+    out["source_profile"] = check.profile_name(
         "source_profile", args.get("source_profile", limits.DEFAULT_SOURCE_PROFILE)
     )
     out["managed_policies_per_principal_limit"] = check.integer(

@@ -150,6 +150,21 @@ def policy_name(key: str, value: object) -> str:
     return value
 
 
+PROFILE_NAME_RE = re.compile(r"^[\w.@+=,:/-]{1,128}$")
+
+
+def profile_name(key: str, value: object) -> str:
+    value = _string(key, value)
+    if not PROFILE_NAME_RE.match(value):
+        raise InvalidInputError(
+            key,
+            value,
+            "is not an AWS CLI profile name (1-128 characters of letters, digits and .@+=,:/_-; "
+            "no spaces or brackets)",
+        )
+    return value
+
+
 def iam_path(key: str, value: object) -> str:
     value = _string(key, value)
     if len(value) > limits.PATH_MAX or not PATH_RE.match(value):
