@@ -77,7 +77,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     venv = tmp_path_factory.mktemp("consumer") / "venv"
     uv("venv", str(venv), "--python", sys.executable)
     python = venv / "bin" / "python"
-    uv("pip", "install", "--python", str(python), str(wheel))
+    # Offline, uv may only pick versions it holds: the ones this test environment runs on.
+    frozen = subprocess.run(
+        [find_uv_bin(), "pip", "freeze", "--python", sys.executable],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.splitlines()
+    constraints = out / "constraints.txt"
+    constraints.write_text("\n".join(line for line in frozen if "==" in line and "cross" not in line) + "\n")
+    uv("pip", "install", "--python", str(python), "-c", str(constraints), str(wheel))
     probe = subprocess.run(
         [str(python), "-c", PROBE], capture_output=True, text=True, check=True, timeout=120, cwd=out
     )
