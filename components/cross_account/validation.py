@@ -23,14 +23,16 @@ ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
 USER_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
 GROUP_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$")
 POLICY_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$")
-PATH_RE = re.compile(r"^/(?:[\x21-\x7e]*/)?$")
-DESCRIPTION_RE = re.compile(r"^[\t\n\r\x20-\x7e\xa1-\xff]*$")
+PATH_RE = re.compile(rf"^(?=.{{1,{limits.PATH_MAX}}}$)/(?:[\x21-\x7e]*/)?$")
+DESCRIPTION_RE = re.compile(rf"^[\t\n\r\x20-\x7e\xa1-\xff]{{0,{limits.DESCRIPTION_MAX}}}$")
 POLICY_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(?:aws|\d{12}):policy(?:/[\x21-\x7e]*)?/[\w+=,.@-]{1,128}$")
 EXTERNAL_ID_RE = re.compile(r"^[\w+=,.@:/-]+$")
 ORGANIZATION_ID_RE = re.compile(r"^o-[a-z0-9]{10,32}$")
 PRINCIPAL_PATTERN_RE = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):(?P<service>iam|sts)::(?P<account>[^:]*):(?P<resource>.+)$"
 )
+PROFILE_NAME_RE = re.compile(r"^[\w.@+=,:/-]{1,128}$")
+AWS_MANAGED_NAME_RE = re.compile(r"^(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,128}$")
 STACK_NAME_RE = re.compile(r"^[\w.-]+(?:/[\w.-]+){0,2}$")
 WILDCARDS = ("*", "?")
 
@@ -110,116 +112,79 @@ def account_id(key: str, value: object) -> str:
     return value
 
 
+def _matching(key: str, value: object, pattern: re.Pattern[str], rule: str, wildcard: str = "") -> str:
+    """The value, if it is a string matching ``pattern``; ``wildcard`` names what may hold no * or ?."""
+    text = _string(key, value)
+    if wildcard:
+        _no_wildcard(key, text, wildcard)
+    if not pattern.match(text):
+        raise InvalidInputError(key, text, rule)
+    return text
+
+
+NAME_CHARACTERS = "letters, digits and +=,.@_-"
+
+
 def role_name(key: str, value: object) -> str:
-    value = _string(key, value)
-    if not ROLE_NAME_RE.match(value):
-        raise InvalidInputError(
-            key, value, "is not an IAM role name (1-64 characters of letters, digits and +=,.@_-)"
-        )
-    return value
+    return _matching(
+        key, value, ROLE_NAME_RE, f"is not an IAM role name (1-64 characters of {NAME_CHARACTERS})"
+    )
 
 
 def user_name(key: str, value: object) -> str:
-    value = _string(key, value)
-    _no_wildcard(key, value, "a user")
-    if not USER_NAME_RE.match(value):
-        raise InvalidInputError(
-            key, value, "is not an IAM user name (1-64 characters of letters, digits and +=,.@_-)"
-        )
-    return value
+    rule = f"is not an IAM user name (1-64 characters of {NAME_CHARACTERS})"
+    return _matching(key, value, USER_NAME_RE, rule, wildcard="a user")
 
 
 def group_name(key: str, value: object) -> str:
-    value = _string(key, value)
-    _no_wildcard(key, value, "a group")
-    if not GROUP_NAME_RE.match(value):
-        raise InvalidInputError(
-            key, value, "is not an IAM group name (1-128 characters of letters, digits and +=,.@_-)"
-        )
-    return value
+    rule = f"is not an IAM group name (1-128 characters of {NAME_CHARACTERS})"
+    return _matching(key, value, GROUP_NAME_RE, rule, wildcard="a group")
 
 
 def policy_name(key: str, value: object) -> str:
-    value = _string(key, value)
-    if not POLICY_NAME_RE.match(value):
-        raise InvalidInputError(
-            key,
-            value,
-            "is not an IAM policy name (1-128 characters of letters, digits and +=,.@_-)",
-        )
-    return value
-
-
-PROFILE_NAME_RE = re.compile(r"^[\w.@+=,:/-]{1,128}$")
+    rule = f"is not an IAM policy name (1-128 characters of {NAME_CHARACTERS})"
+    return _matching(key, value, POLICY_NAME_RE, rule)
 
 
 def profile_name(key: str, value: object) -> str:
-    value = _string(key, value)
-    if not PROFILE_NAME_RE.match(value):
-        raise InvalidInputError(
-            key,
-            value,
-            "is not an AWS CLI profile name (1-128 characters of letters, digits and .@+=,:/_-; "
-            "no spaces or brackets)",
-        )
-    return value
+    rule = (
+        "is not an AWS CLI profile name (1-128 characters of letters, digits and .@+=,:/_-; "
+        "no spaces or brackets)"
+    )
+    return _matching(key, value, PROFILE_NAME_RE, rule)
 
 
 def iam_path(key: str, value: object) -> str:
-    value = _string(key, value)
-    if len(value) > limits.PATH_MAX or not PATH_RE.match(value):
-        raise InvalidInputError(
-            key,
-            value,
-            f"is not an IAM path: '/' or '/segments/' of printable ASCII, "
-            f"at most {limits.PATH_MAX} characters",
-        )
-    return value
+    rule = f"is not an IAM path: '/' or '/segments/' of printable ASCII, at most {limits.PATH_MAX} characters"
+    return _matching(key, value, PATH_RE, rule)
 
 
 def description(key: str, value: object) -> str:
-    value = _string(key, value)
-    if len(value) > limits.DESCRIPTION_MAX or not DESCRIPTION_RE.match(value):
-        raise InvalidInputError(
-            key,
-            value,
-            f"is not an IAM description (at most {limits.DESCRIPTION_MAX} printable characters)",
-        )
-    return value
+    rule = f"is not an IAM description (at most {limits.DESCRIPTION_MAX} printable characters)"
+    return _matching(key, value, DESCRIPTION_RE, rule)
 
 
 def policy_arn(key: str, value: object) -> str:
-    value = _string(key, value)
-    if not POLICY_ARN_RE.match(value):
-        raise InvalidInputError(
-            key, value, "is not an IAM policy ARN (arn:<partition>:iam::<aws|account>:policy/...)"
-        )
-    return value
-
-
-AWS_MANAGED_NAME_RE = re.compile(r"^(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,128}$")
+    rule = "is not an IAM policy ARN (arn:<partition>:iam::<aws|account>:policy/...)"
+    return _matching(key, value, POLICY_ARN_RE, rule)
 
 
 def aws_managed_policy_name(key: str, value: object) -> str:
-    value = _string(key, value)
-    if not AWS_MANAGED_NAME_RE.match(value):
-        raise InvalidInputError(
-            key,
-            value,
-            "is neither a policy ARN nor the name of an AWS managed policy "
-            "(such as AmazonS3ReadOnlyAccess or job-function/ViewOnlyAccess)",
-        )
-    return value
+    rule = (
+        "is neither a policy ARN nor the name of an AWS managed policy "
+        "(such as AmazonS3ReadOnlyAccess or job-function/ViewOnlyAccess)"
+    )
+    return _matching(key, value, AWS_MANAGED_NAME_RE, rule)
 
 
 def role_arn(key: str, value: object) -> str:
-    value = _string(key, value)
-    _no_wildcard(key, value, "a role")
-    if parse_role_arn(value) is None:
+    text = _string(key, value)
+    _no_wildcard(key, text, "a role")
+    if parse_role_arn(text) is None:
         raise InvalidInputError(
-            key, value, "is not an IAM role ARN (arn:<partition>:iam::<account>:role/<path/>name)"
+            key, text, "is not an IAM role ARN (arn:<partition>:iam::<account>:role/<path/>name)"
         )
-    return value
+    return text
 
 
 def integer(key: str, value: object, low: int, high: int, unit: str = "") -> int:
