@@ -1,7 +1,7 @@
 """The cross-account guardrails as a Pulumi policy pack.
 
 Run it on any Pulumi project: ``pulumi preview --policy-pack policy
-[--policy-pack-config policy/config.example.json]``. The rules live in
+[--policy-pack-config policy/config.json]``. The rules live in
 ``rules.py`` (importable, tested without the CLI); this file only builds the
 pack, which starts the policy server and blocks.
 """

@@ -38,7 +38,7 @@ from policy import rules
 from policy.rules import POLICIES
 
 PACK_DIR = ROOT / "policy"
-EXAMPLE_CONFIG = PACK_DIR / "config.example.json"
+EXAMPLE_CONFIG = PACK_DIR / "config.json"
 OPTS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 ROLE_ARN = "arn:aws:iam::111111111111:role/my-s3-x-account-role"
 TRUSTING_REFERENCE = "organization/cross-account-access/trusting"
