@@ -91,8 +91,12 @@ KEYS: tuple[Key, ...] = (
 )  # fmt: skip
 
 KEYS_BY_NAME: Mapping[str, Key] = {k.name: k for k in KEYS}
-KEY_FOR_ARG: Mapping[str, str] = {k.arg: k.name for k in KEYS if k.arg is not None}
-KEY_FOR_ARG = {**KEY_FOR_ARG, "role_arns": "roleArns", "user_names/group_names": "userNames/groupNames"}
+KEY_FOR_ARG: Mapping[str, str] = {
+    **{k.arg: k.name for k in KEYS if k.arg is not None},
+    "role_arns": "roleArns",
+    "user_names/group_names": "userNames/groupNames",
+}
+"""Component arg name -> the config key a user wrote, for error messages."""
 
 
 @dataclass(frozen=True)
