@@ -159,11 +159,11 @@ def read_config(raw: Mapping[str, str]) -> dict[str, Any]:
 
 def choose_side(side: str, stack: str) -> Side:
     if side in SIDES:
-        return side  # type: ignore[return-value]
+        return side
     if side:
         raise InvalidInputError("side", side, 'must be "trusting" or "trusted"')
     if stack in SIDES:
-        return stack  # type: ignore[return-value]
+        return stack
     raise InvalidInputError(
         "side",
         side,

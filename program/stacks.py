@@ -104,6 +104,10 @@ def _read_stacks(stacks: tuple[str, ...], resolved: list[Any]) -> Any:
     return pulumi.Output.secret(values) if secret else values
 
 
+def _any_flag(index: int, values: list[tuple[str, bool, bool]]) -> bool:
+    return any(v[index] for v in values)
+
+
 def build_trusted(settings: TrustedSettings) -> None:
     # All trusting stacks are read in one apply: a get_output per stack and output cost
     # about 3 ms more per stack, and 37 MiB more at 1,000 stacks (docs/benchmarks.md).
@@ -114,7 +118,7 @@ def build_trusted(settings: TrustedSettings) -> None:
         pulumi.Output.all(*(r.outputs for r in references), *(r.secret_output_names for r in references))
     ).apply(partial(_read_stacks, stacks))
     flags = {
-        flag: stacks_read.apply(lambda values, i=index: any(v[i] for v in values))
+        flag: stacks_read.apply(partial(_any_flag, index))
         for index, flag in enumerate(_READ_OUTPUTS[1:], start=1)
     }
     role_arns: Any
