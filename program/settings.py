@@ -7,8 +7,10 @@ tests check Pulumi.yaml and the README against it.
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,7 +20,7 @@ from cross_account import limits
 from cross_account import validation as check
 from cross_account.trusted import validate_trusted_options
 from cross_account.trusting import validate_trusting_args
-from cross_account.validation import InvalidInputError
+from cross_account.validation import InvalidInputError, Reporter
 
 NAMESPACE = "cross-account-access"
 Side = Literal["trusting", "trusted"]
@@ -105,6 +107,8 @@ class TrustingSettings:
 
     args: Mapping[str, Any]
     external_id_secret: bool = False
+    secret_keys: frozenset[str] = frozenset()
+    """The config keys set as secrets."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,14 @@ class TrustedSettings:
     trusting_stacks: tuple[str, ...]
     role_arns: tuple[str, ...]
     args: Mapping[str, Any] = field(default_factory=dict)
+    secret_keys: frozenset[str] = frozenset()
+    """The config keys set as secrets."""
+
+
+def secret_args(secret_keys: frozenset[str]) -> tuple[str, ...]:
+    """The component args fed by config keys set as secrets (they stay secret in every resource)."""
+    args = (KEYS_BY_NAME[k].arg for k in secret_keys if k in KEYS_BY_NAME)
+    return tuple(sorted(arg for arg in args if arg is not None))
 
 
 def _parse(key: Key, raw: str) -> Any:
@@ -131,26 +143,46 @@ def _parse(key: Key, raw: str) -> Any:
             raise InvalidInputError(key.name, raw, "must be a whole number") from None
     try:
         value = json.loads(raw)
+    except RecursionError:  # nested thousands of levels deep
+        raise check.too_deep(key.name) from None
     except json.JSONDecodeError:
         raise InvalidInputError(key.name, raw, f"must be a YAML/JSON {key.type}") from None
+    check.shallow(key.name, value)
     expected = list if key.type == "array" else dict
     if not isinstance(value, expected):
         raise InvalidInputError(key.name, value, f"must be an {key.type}")
     return value
 
 
+def _did_you_mean(name: str) -> str:
+    """The known key closest to ``name``, as a hint ("" when none is close)."""
+    by_folded = {k.lower(): k for k in KEYS_BY_NAME}
+    if name.lower() in by_folded:
+        return f"did you mean {NAMESPACE}:{by_folded[name.lower()]}?"
+    close = difflib.get_close_matches(name, list(KEYS_BY_NAME), n=1, cutoff=0.6)
+    return f"did you mean {NAMESPACE}:{close[0]}?" if close else "see the configuration reference (docs/configuration.md)"
+
+
+def _near_namespace(namespace: str) -> bool:
+    """A namespace that is ours misspelt: equal but for case, or a few edits away."""
+    if namespace.lower() == NAMESPACE:
+        return True
+    return difflib.SequenceMatcher(None, namespace.lower(), NAMESPACE).ratio() >= 0.85
+
+
 def read_config(raw: Mapping[str, str]) -> dict[str, Any]:
     """Every key of the namespace, parsed, defaults filled in; unknown keys are errors."""
     prefix = f"{NAMESPACE}:"
     values: dict[str, Any] = {}
-    for full_key, text in raw.items():
+    for full_key, text in sorted(raw.items()):
+        namespace, colon, name = full_key.partition(":")
+        if colon and namespace != NAMESPACE and _near_namespace(namespace):
+            hint = _did_you_mean(name) if name not in KEYS_BY_NAME else f"did you mean {prefix}{name}?"
+            raise InvalidInputError(full_key, text, f"is in namespace {namespace!r}, not {NAMESPACE!r}: {hint}")
         if not full_key.startswith(prefix):
             continue
-        name = full_key[len(prefix) :]
         if name not in KEYS_BY_NAME:
-            raise InvalidInputError(
-                full_key, text, f"is not a config key of {NAMESPACE}; known: {sorted(KEYS_BY_NAME)}"
-            )
+            raise InvalidInputError(full_key, text, f"is not a config key of {NAMESPACE}: {_did_you_mean(name)}")
         values[name] = _parse(KEYS_BY_NAME[name], text)
     for key in KEYS:
         values.setdefault(key.name, key.default)
@@ -194,18 +226,24 @@ def _args(values: Mapping[str, Any], side: Side) -> dict[str, Any]:
     return args
 
 
-def trusting_settings(values: Mapping[str, Any], external_id_secret: bool) -> TrustingSettings:
+def trusting_settings(
+    values: Mapping[str, Any], external_id_secret: bool, secret_keys: frozenset[str] = frozenset()
+) -> TrustingSettings:
     try:
         args = validate_trusting_args(_args(values, "trusting"))
     except InvalidInputError as error:
         raise error.renamed(KEY_FOR_ARG) from None
-    args = {k: v for k, v in args.items() if v is not None}
-    return TrustingSettings(args=args, external_id_secret=external_id_secret)
+    args = {k: v for k, v in args.items() if v is not None and k != "secret_inputs"}
+    return TrustingSettings(args=args, external_id_secret=external_id_secret, secret_keys=secret_keys)
 
 
-def trusted_settings(values: Mapping[str, Any], default_stack: str) -> TrustedSettings:
+def trusted_settings(
+    values: Mapping[str, Any], default_stack: str, secret_keys: frozenset[str] = frozenset()
+) -> TrustedSettings:
     stacks = check.string_list("trustingStacks", values["trustingStacks"], check.stack_name)
-    role_arns = check.string_list("roleArns", values["roleArns"], check.role_arn)
+    role_arns = check.string_list(
+        "roleArns", values["roleArns"], check.role_arn, identity=check.role_identity
+    )
     if not stacks and not role_arns:
         stacks = (default_stack,)
     try:
@@ -213,7 +251,32 @@ def trusted_settings(values: Mapping[str, Any], default_stack: str) -> TrustedSe
         args = validate_trusted_options(_args(values, "trusted"))
     except InvalidInputError as error:
         raise error.renamed(KEY_FOR_ARG) from None
-    return TrustedSettings(trusting_stacks=stacks, role_arns=role_arns, args=args)
+    args.pop("secret_inputs", None)
+    return TrustedSettings(trusting_stacks=stacks, role_arns=role_arns, args=args, secret_keys=secret_keys)
+
+
+def secret_config_keys(raw: Mapping[str, str]) -> frozenset[str]:
+    """Every config key (namespace included) set as a secret."""
+    listed = set(pulumi.runtime.get_config_secret_keys_env())
+    return frozenset(k for k in raw if k in listed or pulumi.runtime.is_config_secret(k))
+
+
+@contextmanager
+def secrets_hidden(raw: Mapping[str, str], secret_keys: frozenset[str]) -> Iterator[None]:
+    """No error raised inside shows the value of a key set as a secret, or of a key named like one."""
+    ours = {k.removeprefix(f"{NAMESPACE}:") for k in secret_keys}
+    secret_values = {k.removeprefix(f"{NAMESPACE}:"): raw[k] for k in secret_keys if k in raw}
+    for key in ours & set(KEYS_BY_NAME):
+        if KEYS_BY_NAME[key].type in ("array", "object"):
+            try:
+                secret_values[f"{key}.parsed"] = json.loads(secret_values[key])
+            except (ValueError, RecursionError):
+                pass
+    reporter = Reporter(secret_inputs=[*ours, *secret_keys], values=secret_values)
+    try:
+        yield
+    except InvalidInputError as error:
+        raise reporter.error(error) from None
 
 
 def load(
@@ -223,12 +286,13 @@ def load(
     if raw is None:
         raw = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     stack = pulumi.get_stack() if stack is None else stack
-    values = read_config(raw)
-    side = choose_side(values["side"], stack)
-    _refuse_other_side(values, side)
-    if side == "trusting":
-        key = f"{NAMESPACE}:externalId"
-        secret = pulumi.runtime.is_config_secret(key) or key in pulumi.runtime.get_config_secret_keys_env()
-        return trusting_settings(values, secret)
-    default_stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/trusting"
-    return trusted_settings(values, default_stack)
+    secret_keys = secret_config_keys(raw)
+    ours = frozenset(k.removeprefix(f"{NAMESPACE}:") for k in secret_keys if k.startswith(f"{NAMESPACE}:"))
+    with secrets_hidden(raw, secret_keys):
+        values = read_config(raw)
+        side = choose_side(values["side"], stack)
+        _refuse_other_side(values, side)
+        if side == "trusting":
+            return trusting_settings(values, "externalId" in ours, ours)
+        default_stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/trusting"
+        return trusted_settings(values, default_stack, ours)

@@ -21,7 +21,7 @@ from cross_account.trusted import check_policies_per_principal, split_role_arns
 from cross_account.trusting import checked_trust_policy, validate_trusting_args
 from cross_account.validation import InvalidInputError
 
-from .settings import KEY_FOR_ARG, TrustedSettings, TrustingSettings
+from .settings import KEY_FOR_ARG, TrustedSettings, TrustingSettings, secret_args
 
 
 @contextmanager
@@ -56,7 +56,10 @@ def build_trusting(settings: TrustingSettings) -> None:
                 "externalId is stored in plain text in the stack's config file: set it with "
                 "`pulumi config set --secret cross-account-access:externalId <id>`"
             )
-    role = TrustingAccountRole("trusting", args)  # type: ignore[arg-type]
+    secret = secret_args(settings.secret_keys)
+    if secret:
+        args["secret_inputs"] = secret
+    role = TrustingAccountRole("trusting", args, input_names=KEY_FOR_ARG)  # type: ignore[arg-type]
     pulumi.export("roleArn", role.role_arn)
     pulumi.export("roleName", role.role_name)
     pulumi.export("switchRoleUrl", role.switch_role_url)
@@ -79,7 +82,9 @@ def _checked_arns(settings: TrustedSettings, key: str, arns: list[str]) -> list[
     """All role ARNs, distinct, and few enough for the policies each user and group may take."""
     names = {**KEY_FOR_ARG, "role_arns": key}
     with config_names(names):
-        checked = list(check.string_list(key, arns, check.role_arn, required=True))
+        checked = list(
+            check.string_list(key, arns, check.role_arn, required=True, identity=check.role_identity)
+        )
         chunks = split_role_arns(checked, require_mfa=settings.args["require_mfa"])
         limit = settings.args["managed_policies_per_principal_limit"]
         check_policies_per_principal(len(checked), len(chunks), limit)
@@ -130,14 +135,17 @@ def build_trusted(settings: TrustedSettings) -> None:
         )
     else:
         role_arns = _checked_arns(settings, "roleArns", list(settings.role_arns))
+    secret = secret_args(settings.secret_keys)
     access = TrustedAccountAccess(
         "trusted",
         {
             **settings.args,  # type: ignore[typeddict-item]
             "role_arns": role_arns,
-            "external_id_required": flags[EXTERNAL_ID_REQUIRED_OUTPUT],
-            "mfa_required": flags[MFA_REQUIRED_OUTPUT],
+            "role_requires_external_id": flags[EXTERNAL_ID_REQUIRED_OUTPUT],
+            "role_requires_mfa": flags[MFA_REQUIRED_OUTPUT],
+            **({"secret_inputs": secret} if secret else {}),
         },
+        input_names=KEY_FOR_ARG,
     )
     pulumi.export("policyArn", access.policy_arns.apply(lambda arns: arns[0] if len(arns) == 1 else None))
     pulumi.export("policyArns", access.policy_arns)

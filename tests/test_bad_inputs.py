@@ -37,6 +37,8 @@ class BadInput:
     """The error's last line, exactly."""
     stack: str = ""
     stack_outputs: dict[str, Any] = field(default_factory=lambda: {REFERENCE: {"roleArn": ROLE}})
+    secret_keys: tuple[str, ...] = ()
+    """Config keys set as secrets (``pulumi config set --secret``)."""
 
     @property
     def key(self) -> str:
@@ -47,21 +49,18 @@ def statement(**extra: Any) -> dict[str, Any]:
     return {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", **extra}
 
 
+FULLWIDTH_ACCOUNT = "\uff12" * 12
+DEEP: Any = {"StringEquals": {"aws:PrincipalTag/team": "ops"}}
+for _ in range(18):
+    DEEP = {"Nested": DEEP}
 BIG_INLINE = {
     "big": {
         "Version": "2012-10-17",
         "Statement": [statement(Resource=[f"arn:aws:s3:::bucket-{i:04d}/*" for i in range(400)])],
     }
 }
-KNOWN_KEYS = (
-    "['externalId', 'groupNames', 'inlinePolicies', 'managedPoliciesPerPrincipalLimit', "
-    "'managedPoliciesPerRoleLimit', 'managedPolicyArns', 'maxSessionDuration', 'mfaMaxAgeSeconds', "
-    "'organizationId', 'permissionsBoundaryArn', 'policyName', 'policyPath', 'requireMfa', 'roleArns', "
-    "'roleDescription', 'roleName', 'rolePath', 'side', 'sourceProfile', 'tags', 'trustPolicySizeLimit', "
-    "'trustedAccountIds', 'trustedPrincipalArns', 'trustingStacks', 'userNames']"
-)
-NAME_RULE = "(1-64 characters of letters, digits and +=,.@_-)"
-PATH_RULE = "is not an IAM path: '/' or '/segments/' of printable ASCII, at most 512 characters"
+NAME_RULE = "(1-64 characters of ASCII letters, digits and +=,.@_-)"
+PATH_RULE = "is not an IAM path: '/' or '/segments/' of printable ASCII with no empty segment, at most 512 characters"
 
 BAD_INPUTS: list[BadInput] = [
     # Trusting side -------------------------------------------------------
@@ -222,7 +221,7 @@ BAD_INPUTS: list[BadInput] = [
         {**ACCOUNTS, "externalId": "x"},
         "`x` (the value is never echoed)",
         "externalId: '<1 characters, hidden>' is not a valid external id: "
-        "2-1224 characters of letters, digits and +=,.@:/_-",
+        "2-1224 characters of ASCII letters, digits and +=,.@:/_-",
     ),
     BadInput(
         "external-id-bad-characters",
@@ -230,7 +229,7 @@ BAD_INPUTS: list[BadInput] = [
         {**ACCOUNTS, "externalId": "not allowed!"},
         "`not allowed!`",
         "externalId: '<12 characters, hidden>' is not a valid external id: "
-        "2-1224 characters of letters, digits and +=,.@:/_-",
+        "2-1224 characters of ASCII letters, digits and +=,.@:/_-",
     ),
     BadInput(
         "organization-id-malformed",
@@ -259,7 +258,8 @@ BAD_INPUTS: list[BadInput] = [
         "trusting",
         {**ACCOUNTS, "trustedPrincipalArns": ["arn:aws:iam::222222222222:*"]},
         "`arn:aws:iam::222222222222:*`",
-        "trustedPrincipalArns: 'arn:aws:iam::222222222222:*' matches every principal: name a user or role pattern",
+        "trustedPrincipalArns: 'arn:aws:iam::222222222222:*' does not start with a principal type (root, user/ "
+        "or role/) before any wildcard, so it could match every principal: name a user or role pattern",
     ),
     BadInput(
         "principal-pattern-wildcard-account",
@@ -281,7 +281,7 @@ BAD_INPUTS: list[BadInput] = [
         "trusting",
         {**ACCOUNTS, "tags": {"owner": "o" * 257}},
         "a 257-character value",
-        f"tags.owner: '{'o' * 257}' must be a string of at most 256",
+        f"tags.owner: '{'o' * 257}' must be a string of at most 256 ASCII letters, digits, spaces and _.:/=+-@",
     ),
     BadInput(
         "trust-size-limit-over-4096",
@@ -321,7 +321,8 @@ BAD_INPUTS: list[BadInput] = [
         "trusting",
         {**ACCOUNTS, "roleNmae": "x"},
         "`roleNmae` (a typo)",
-        f"cross-account-access:roleNmae: 'x' is not a config key of cross-account-access; known: {KNOWN_KEYS}",
+        "cross-account-access:roleNmae: 'x' is not a config key of cross-account-access: "
+        "did you mean cross-account-access:roleName?",
     ),
     BadInput(
         "trusted-key-on-trusting-stack",
@@ -345,6 +346,182 @@ BAD_INPUTS: list[BadInput] = [
         "side: '' is not set and the stack name 'dev' is neither \"trusting\" nor \"trusted\": "
         "set cross-account-access:side",
         stack="dev",
+    ),
+    # Trusting side: odd input that AWS would refuse or misread --------------
+    BadInput(
+        "account-id-fullwidth-digits",
+        "trusting",
+        {"trustedAccountIds": [FULLWIDTH_ACCOUNT]},
+        "twelve full-width digits `２`",
+        f"trustedAccountIds: '{FULLWIDTH_ACCOUNT}' is not a 12-digit AWS account id",
+    ),
+    BadInput(
+        "account-id-trailing-newline",
+        "trusting",
+        {"trustedAccountIds": ["222222222222\n"]},
+        "`222222222222` and a newline",
+        "trustedAccountIds: '222222222222\\n' is not a 12-digit AWS account id",
+    ),
+    BadInput(
+        "account-ids-nested-thousands-deep",
+        "trusting",
+        {"trustedAccountIds": "[" * 5000 + "]" * 5000},
+        "a list nested 5,000 levels deep",
+        "trustedAccountIds: '<nested more than 16 levels deep>' nests maps and lists deeper than any IAM "
+        "document needs (16 levels)",
+    ),
+    BadInput(
+        "role-name-not-ascii",
+        "trusting",
+        {**ACCOUNTS, "roleName": "r\u00f4le"},
+        "`rôle`",
+        f"roleName: 'r\u00f4le' is not an IAM role name {NAME_RULE}",
+    ),
+    BadInput(
+        "role-name-trailing-newline",
+        "trusting",
+        {**ACCOUNTS, "roleName": "ops\n"},
+        "`ops` and a newline",
+        f"roleName: 'ops\\n' is not an IAM role name {NAME_RULE}",
+    ),
+    BadInput(
+        "role-path-empty-segment",
+        "trusting",
+        {**ACCOUNTS, "rolePath": "//"},
+        "`//`",
+        f"rolePath: '//' {PATH_RULE}",
+    ),
+    BadInput(
+        "role-path-trailing-newline",
+        "trusting",
+        {**ACCOUNTS, "rolePath": "/ops/\n"},
+        "`/ops/` and a newline",
+        f"rolePath: '/ops/\\n' {PATH_RULE}",
+    ),
+    BadInput(
+        "organization-id-trailing-newline",
+        "trusting",
+        {**ACCOUNTS, "organizationId": "o-abcdefghij\n"},
+        "`o-abcdefghij` and a newline (nobody could assume the role)",
+        "organizationId: 'o-abcdefghij\\n' is not an AWS Organizations id (o- and 10-32 lowercase letters or digits)",
+    ),
+    BadInput(
+        "external-id-trailing-newline",
+        "trusting",
+        {**ACCOUNTS, "externalId": "ab\n"},
+        "`ab` and a newline",
+        "externalId: '<3 characters, hidden>' is not a valid external id: "
+        "2-1224 characters of ASCII letters, digits and +=,.@:/_-",
+    ),
+    BadInput(
+        "managed-policy-name-twice-in-other-case",
+        "trusting",
+        {**ACCOUNTS, "managedPolicyArns": ["ReadOnlyAccess", "readonlyaccess"]},
+        "`ReadOnlyAccess` and `readonlyaccess`",
+        "managedPolicyArns: 'readonlyaccess' and 'ReadOnlyAccess' name the same thing, as IAM names are "
+        "case-insensitive: keep one spelling",
+    ),
+    BadInput(
+        "inline-policy-names-differ-in-case",
+        "trusting",
+        {
+            **ACCOUNTS,
+            "inlinePolicies": {
+                "Read": {"Version": "2012-10-17", "Statement": [statement()]},
+                "read": {"Version": "2012-10-17", "Statement": [statement()]},
+            },
+        },
+        "policies `Read` and `read`",
+        "inlinePolicies: 'read' and 'Read' name the same thing, as IAM names are case-insensitive: keep one spelling",
+    ),
+    BadInput(
+        "inline-policy-nested-too-deep",
+        "trusting",
+        {**ACCOUNTS, "inlinePolicies": {"x": {"Version": "2012-10-17", "Statement": [statement(Condition=DEEP)]}}},
+        "a condition nested 20 levels deep",
+        "inlinePolicies: '<nested more than 16 levels deep>' nests maps and lists deeper than any IAM "
+        "document needs (16 levels)",
+    ),
+    BadInput(
+        "tag-keys-differ-in-case",
+        "trusting",
+        {**ACCOUNTS, "tags": {"Team": "a", "team": "b"}},
+        "tag keys `Team` and `team`",
+        "tags: 'team' and 'Team' are one tag key, as IAM tag keys are case-insensitive: keep one spelling",
+    ),
+    BadInput(
+        "tag-key-not-ascii",
+        "trusting",
+        {**ACCOUNTS, "tags": {"\u00e9quipe": "ops"}},
+        "tag key `équipe`",
+        "tags: '\u00e9quipe' is not a tag key (1-128 characters of ASCII letters, digits, spaces and _.:/=+-@)",
+    ),
+    BadInput(
+        "principal-pattern-role-session",
+        "trusting",
+        {**ACCOUNTS, "trustedPrincipalArns": ["arn:aws:sts::222222222222:assumed-role/ops/sess"]},
+        "a role session's ARN",
+        "trustedPrincipalArns: 'arn:aws:sts::222222222222:assumed-role/ops/sess' names an STS session, which can "
+        "never match: for a role session aws:PrincipalArn is the role's ARN "
+        "(arn:<partition>:iam::<account>:role/<path/>name), and federated users cannot call AssumeRole",
+    ),
+    BadInput(
+        "principal-pattern-other-partition",
+        "trusting",
+        {**ACCOUNTS, "trustedPrincipalArns": ["arn:aws-cn:iam::222222222222:role/ops"]},
+        "a role in `aws-cn` (the stack is in `aws`)",
+        "trustedPrincipalArns: 'arn:aws-cn:iam::222222222222:role/ops' is in partition 'aws-cn', but the role is "
+        "in 'aws': it can never match",
+    ),
+    BadInput(
+        "principal-pattern-wildcard-type",
+        "trusting",
+        {**ACCOUNTS, "trustedPrincipalArns": ["arn:aws:iam::222222222222:*r*"]},
+        "`arn:aws:iam::222222222222:*r*`",
+        "trustedPrincipalArns: 'arn:aws:iam::222222222222:*r*' does not start with a principal type (root, user/ "
+        "or role/) before any wildcard, so it could match every principal: name a user or role pattern",
+    ),
+    BadInput(
+        "principal-pattern-group",
+        "trusting",
+        {**ACCOUNTS, "trustedPrincipalArns": ["arn:aws:iam::222222222222:group/ops"]},
+        "a group (not a principal)",
+        "trustedPrincipalArns: 'arn:aws:iam::222222222222:group/ops' does not start with a principal type (root, "
+        "user/ or role/) before any wildcard, so it could match every principal: name a user or role pattern",
+    ),
+    BadInput(
+        "namespace-misspelt",
+        "trusting",
+        {**ACCOUNTS, "cross-acount-access:roleName": "x"},
+        "`cross-acount-access:roleName`",
+        "cross-acount-access:roleName: 'x' is in namespace 'cross-acount-access', not 'cross-account-access': "
+        "did you mean cross-account-access:roleName?",
+    ),
+    BadInput(
+        "namespace-in-other-case",
+        "trusting",
+        {**ACCOUNTS, "Cross-Account-Access:rolename": "x"},
+        "`Cross-Account-Access:rolename`",
+        "Cross-Account-Access:rolename: 'x' is in namespace 'Cross-Account-Access', not 'cross-account-access': "
+        "did you mean cross-account-access:roleName?",
+    ),
+    BadInput(
+        "secret-key-misspelt",
+        "trusting",
+        {**ACCOUNTS, "externalID": "Sup3rSecretExtId-42"},
+        "`externalID` (the value is never echoed)",
+        "cross-account-access:externalID: '<19 characters, hidden>' is not a config key of cross-account-access: "
+        "did you mean cross-account-access:externalId?",
+        secret_keys=("externalID",),
+    ),
+    BadInput(
+        "secret-tags-in-an-error",
+        "trusting",
+        {**ACCOUNTS, "tags": {"owner": "s3cr3t value!"}},
+        "a tag value with `!`, `tags` set as a secret",
+        "tags.owner: '<13 characters, hidden>' must be a string of at most 256 ASCII letters, digits, spaces "
+        "and _.:/=+-@",
+        secret_keys=("tags",),
     ),
     # Trusted side --------------------------------------------------------
     BadInput(
@@ -373,14 +550,14 @@ BAD_INPUTS: list[BadInput] = [
         "trusted",
         {"groupNames": ["g" * 129]},
         "129 characters",
-        f"groupNames: '{'g' * 129}' is not an IAM group name (1-128 characters of letters, digits and +=,.@_-)",
+        f"groupNames: '{'g' * 129}' is not an IAM group name (1-128 characters of ASCII letters, digits and +=,.@_-)",
     ),
     BadInput(
         "policy-name-with-space",
         "trusted",
         {**USERS, "policyName": "my policy"},
         "`my policy`",
-        "policyName: 'my policy' is not an IAM policy name (1-128 characters of letters, digits and +=,.@_-)",
+        "policyName: 'my policy' is not an IAM policy name (1-128 characters of ASCII letters, digits and +=,.@_-)",
     ),
     BadInput(
         "policy-path-relative",
@@ -438,7 +615,7 @@ BAD_INPUTS: list[BadInput] = [
         "trusted",
         {**USERS, "sourceProfile": "my profile"},
         "`my profile`",
-        "sourceProfile: 'my profile' is not an AWS CLI profile name (1-128 characters of letters, digits "
+        "sourceProfile: 'my profile' is not an AWS CLI profile name (1-128 characters of ASCII letters, digits "
         "and .@+=,:/_-; no spaces or brackets)",
     ),
     BadInput(
@@ -467,6 +644,64 @@ BAD_INPUTS: list[BadInput] = [
         "the same role from a stack and in `roleArns`",
         f"trustingStacks/roleArns: '{ROLE}' is listed twice: entries must be distinct",
     ),
+    BadInput(
+        "user-names-differ-in-case",
+        "trusted",
+        {"userNames": ["alice", "Alice"]},
+        "`alice` and `Alice`",
+        "userNames: 'Alice' and 'alice' name the same thing, as IAM names are case-insensitive: keep one spelling",
+    ),
+    BadInput(
+        "group-names-differ-in-case",
+        "trusted",
+        {"groupNames": ["Ops", "ops"]},
+        "`Ops` and `ops`",
+        "groupNames: 'ops' and 'Ops' name the same thing, as IAM names are case-insensitive: keep one spelling",
+    ),
+    BadInput(
+        "user-name-not-ascii",
+        "trusted",
+        {"userNames": ["\u00e9lise"]},
+        "`élise`",
+        f"userNames: '\u00e9lise' is not an IAM user name {NAME_RULE}",
+    ),
+    BadInput(
+        "policy-path-trailing-newline",
+        "trusted",
+        {**USERS, "policyPath": "/a/\n"},
+        "`/a/` and a newline",
+        f"policyPath: '/a/\\n' {PATH_RULE}",
+    ),
+    BadInput(
+        "role-arns-differ-in-case",
+        "trusted",
+        {**USERS, "roleArns": ["arn:aws:iam::111111111111:role/Ops", "arn:aws:iam::111111111111:role/ops"]},
+        "roles `Ops` and `ops` of one account",
+        "roleArns: 'arn:aws:iam::111111111111:role/ops' and 'arn:aws:iam::111111111111:role/Ops' name the same "
+        "thing, as IAM names are case-insensitive: keep one spelling",
+    ),
+    BadInput(
+        "role-arn-trailing-newline",
+        "trusted",
+        {**USERS, "roleArns": [ROLE + "\n"]},
+        "a role ARN and a newline",
+        f"roleArns: '{ROLE}\\n' is not an IAM role ARN (arn:<partition>:iam::<account>:role/<path/>name)",
+    ),
+    BadInput(
+        "stack-name-trailing-newline",
+        "trusted",
+        {**USERS, "trustingStacks": ["trusting\n"]},
+        "`trusting` and a newline",
+        "trustingStacks: 'trusting\\n' is not a stack name (<stack>, <org>/<stack> or <org>/<project>/<stack>)",
+    ),
+    BadInput(
+        "secret-trusting-key-on-trusted-stack",
+        "trusted",
+        {**USERS, "externalId": "Sup3rSecretExtId-42"},
+        "`externalId` set as a secret on the trusted stack",
+        "externalId: '<19 characters, hidden>' is a trusting-side key, but this stack builds the trusted side",
+        secret_keys=("externalId",),
+    ),
 ]
 
 
@@ -482,6 +717,7 @@ def test_a_bad_input_fails_before_any_aws_resource(case: BadInput) -> None:
         stack=case.stack or case.side,
         config=case.config,
         mocks=mocks if case.side == "trusted" else None,
+        secret_keys=case.secret_keys,
     )
     assert run.error is not None
     assert last_line(run.error) == case.error

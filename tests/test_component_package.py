@@ -57,6 +57,7 @@ TRUSTING_INPUTS = {
     "tags": ("map<string>", False, False),
     "trustPolicySizeLimit": ("integer", False, False),
     "managedPoliciesPerRoleLimit": ("integer", False, False),
+    "secretInputs": ("array<string>", False, False),
 }
 TRUSTED_INPUTS = {
     "roleArns": ("array<string>", True, True),
@@ -65,10 +66,11 @@ TRUSTED_INPUTS = {
     "policyName": ("string", False, False),
     "policyPath": ("string", False, False),
     "requireMfa": ("boolean", False, False),
-    "externalIdRequired": ("boolean", False, True),
-    "mfaRequired": ("boolean", False, True),
+    "roleRequiresExternalId": ("boolean", False, True),
+    "roleRequiresMfa": ("boolean", False, True),
     "sourceProfile": ("string", False, False),
     "managedPoliciesPerPrincipalLimit": ("integer", False, False),
+    "secretInputs": ("array<string>", False, False),
 }
 TRUSTING_OUTPUTS = {
     "roleArn": "string",
@@ -325,6 +327,7 @@ TRUSTING_ARGS: dict[str, Any] = {
     "tags": {"team": "platform", "purpose": "audit"},
     "trust_policy_size_limit": 4096,
     "managed_policies_per_role_limit": 12,
+    "secret_inputs": ["role_description", "tags"],
 }
 TRUSTED_ARGS: dict[str, Any] = {
     "role_arns": [
@@ -336,10 +339,11 @@ TRUSTED_ARGS: dict[str, Any] = {
     "policy_name": "assume-audit",
     "policy_path": "/cross-account/",
     "require_mfa": True,
-    "external_id_required": True,
-    "mfa_required": True,
+    "role_requires_external_id": True,
+    "role_requires_mfa": True,
     "source_profile": "security",
     "managed_policies_per_principal_limit": 12,
+    "secret_inputs": ["policy_path"],
 }
 OUTPUT_NAMES = {
     TRUSTING: [camel(name) for name in field_docstrings(TrustingAccountRole)],

@@ -65,7 +65,10 @@ def test_the_trusting_example_stack_builds_the_role_with_s3_read_only() -> None:
         "aws:iam/role:Role",
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     ]
-    assert set(run.invokes) == {"aws:index/getPartition:getPartition"}
+    assert set(run.invokes) == {
+        "aws:index/getPartition:getPartition",
+        "aws:index/getCallerIdentity:getCallerIdentity",  # does the role trust its own account?
+    }
 
 
 def test_the_trusted_example_stack_reads_the_role_arn_from_the_trusting_stack() -> None:
@@ -162,16 +165,28 @@ def test_trust_conditions_from_config_reach_the_trust_policy() -> None:
             "trustedPrincipalArns": ["arn:aws:iam::222222222222:user/alice"],
         },
     )
-    statement = json.loads(run.one("aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"][0]
-    assert statement["Principal"] == {
-        "AWS": ["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root"]
-    }
-    assert statement["Condition"] == {
+    conditions = {
         "Bool": {"aws:MultiFactorAuthPresent": "true"},
         "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
         "StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"},
-        "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:user/alice"},
     }
+    # The pattern narrows 222222222222 only: 333333333333, which no pattern names, is trusted whole.
+    assert json.loads(run.one("aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"] == [
+        {
+            "Sid": "TrustedAccountsMayAssume",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::333333333333:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": conditions,
+        },
+        {
+            "Sid": "TrustedPrincipalsMayAssume",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {**conditions, "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:user/alice"}},
+        },
+    ]
     assert run.outputs["mfaRequired"] is True
 
 
@@ -229,12 +244,12 @@ def test_a_role_listed_by_a_stack_and_in_role_arns_is_a_duplicate() -> None:
         (
             "trusting",
             {"trustedAccountIds": ["222222222222"], "roleName": "bad name"},
-            "roleName: 'bad name' is not an IAM role name (1-64 characters of letters, digits and +=,.@_-)",
+            "roleName: 'bad name' is not an IAM role name (1-64 characters of ASCII letters, digits and +=,.@_-)",
         ),
         (
             "trusting",
             {"trustedAccountIds": ["222222222222"], "rolePath": "team"},
-            "rolePath: 'team' is not an IAM path: '/' or '/segments/' of printable ASCII, at most 512 characters",
+            "rolePath: 'team' is not an IAM path: '/' or '/segments/' of printable ASCII with no empty segment, at most 512 characters",
         ),
         (
             "trusting",
@@ -245,7 +260,7 @@ def test_a_role_listed_by_a_stack_and_in_role_arns_is_a_duplicate() -> None:
             "trusting",
             {"trustedAccountIds": ["222222222222"], "externalId": "x"},
             "externalId: '<1 characters, hidden>' is not a valid external id: "
-            "2-1224 characters of letters, digits and +=,.@:/_-",
+            "2-1224 characters of ASCII letters, digits and +=,.@:/_-",
         ),
         (
             "trusting",

@@ -105,8 +105,8 @@ def test_roles_requiring_external_id_and_mfa_get_placeholders_without_the_identi
         {
             "role_arns": [ROLE_A],
             "user_names": ["alice"],
-            "external_id_required": pulumi.Output.from_input(True),
-            "mfa_required": pulumi.Output.from_input(True),
+            "role_requires_external_id": pulumi.Output.from_input(True),
+            "role_requires_mfa": pulumi.Output.from_input(True),
         }
     )
     assert "Condition" not in json.loads(run.one(POLICY).inputs["policy"])["Statement"][0]

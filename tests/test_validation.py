@@ -44,12 +44,12 @@ def test_valid_values_pass_unchanged(function: Any, value: str) -> None:
         (
             check.role_name,
             "x" * 65,
-            f"k: '{'x' * 65}' is not an IAM role name (1-64 characters of letters, digits and +=,.@_-)",
+            f"k: '{'x' * 65}' is not an IAM role name (1-64 characters of ASCII letters, digits and +=,.@_-)",
         ),
         (
             check.iam_path,
             "/team",
-            "k: '/team' is not an IAM path: '/' or '/segments/' of printable ASCII, at most 512 characters",
+            "k: '/team' is not an IAM path: '/' or '/segments/' of printable ASCII with no empty segment, at most 512 characters",
         ),
         (
             check.organization_id,
@@ -69,7 +69,7 @@ def test_valid_values_pass_unchanged(function: Any, value: str) -> None:
         (
             check.group_name,
             "",
-            "k: '' is not an IAM group name (1-128 characters of letters, digits and +=,.@_-)",
+            "k: '' is not an IAM group name (1-128 characters of ASCII letters, digits and +=,.@_-)",
         ),
         (
             check.stack_name,
@@ -102,8 +102,12 @@ def test_an_external_id_error_never_shows_the_value() -> None:
             "arn:aws:iam::333333333333:user/bob",
             "names account '333333333333', which is not one of trustedAccountIds ['222222222222']",
         ),
-        ("arn:aws:iam::222222222222:*", "matches every principal: name a user or role pattern"),
-        ("*", "is not an IAM principal ARN pattern (arn:<partition>:iam::<account>:...)"),
+        (
+            "arn:aws:iam::222222222222:*",
+            "does not start with a principal type (root, user/ or role/) before any wildcard, so it "
+            "could match every principal: name a user or role pattern",
+        ),
+        ("*", "is not an IAM principal ARN pattern (arn:<partition>:iam::<account>:root|user/...|role/...)"),
     ],
 )
 def test_principal_patterns_stay_inside_the_trusted_accounts(pattern: str, message: str) -> None:
@@ -157,7 +161,7 @@ def test_inline_policies_over_the_aggregate_quota_are_refused() -> None:
     ("tags", "message"),
     [
         ({"aws:team": "x"}, "tags: 'aws:team' uses the reserved prefix aws:"),
-        ({"team": 1}, "tags.team: 1 must be a string of at most 256"),
+        ({"team": 1}, "tags.team: 1 must be a string of at most 256 ASCII letters, digits, spaces and _.:/=+-@"),
         ({f"k{i}": "v" for i in range(51)}, "tags: '<51 tags>' has more than 50"),
     ],
 )

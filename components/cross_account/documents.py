@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 
 POLICY_VERSION = "2012-10-17"
 TRUST_SID = "TrustedAccountsMayAssume"
+NARROWED_TRUST_SID = "TrustedPrincipalsMayAssume"
 ASSUME_SID = "AssumeCrossAccountRoles"
 
 SIGNIN_HOSTS: Mapping[str, str] = {
@@ -26,9 +27,11 @@ SIGNIN_HOSTS: Mapping[str, str] = {
 """Console sign-in host per partition (the switch-role page lives there)."""
 
 ROLE_ARN_RE = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):iam::(?P<account>\d{12}):role"
-    r"(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>[\w+=,.@-]{1,64})$"
+    r"arn:(?P<partition>aws(?:-[a-z]+)*):iam::(?P<account>[0-9]{12}):role"
+    r"(?P<path>/(?:[\x21-\x2e\x30-\x7e]+/)*)(?P<name>[A-Za-z0-9+=,.@_-]{1,64})",
+    re.ASCII,
 )
+"""A role ARN, matched whole (``fullmatch``): ASCII only, no empty path segment."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class RoleArn:
 
 def parse_role_arn(arn: str) -> RoleArn | None:
     """Split ``arn:<partition>:iam::<account>:role/<path/>name``; None if it is not one."""
-    match = ROLE_ARN_RE.match(arn)
+    match = ROLE_ARN_RE.fullmatch(arn)
     if match is None:
         return None
     return RoleArn(match["partition"], match["account"], match["path"], match["name"])
@@ -75,10 +78,16 @@ def trust_policy(
 ) -> dict[str, Any]:
     """The role's trust policy: the trusted accounts may call ``sts:AssumeRole``.
 
-    Accounts and principal patterns are sorted, so reordering config changes
-    nothing. ``mfa_max_age_seconds`` implies ``require_mfa``.
+    Principal patterns narrow only the accounts they name: an account that no
+    pattern names is trusted whole, in a statement of its own, and the accounts
+    that patterns name are trusted for the matching principals only
+    (``aws:PrincipalArn``). Accounts and patterns are sorted, so reordering
+    config changes nothing. ``mfa_max_age_seconds`` implies ``require_mfa``.
     """
-    principals = [account_root_arn(partition, a) for a in sorted(set(trusted_account_ids))]
+    accounts = sorted(set(trusted_account_ids))
+    patterns = sorted(set(trusted_principal_arns))
+    narrowed = sorted({pattern.split(":")[4] for pattern in patterns})
+    whole = [account for account in accounts if account not in narrowed]
     conditions: dict[str, dict[str, Any]] = {}
     if require_mfa or mfa_max_age_seconds is not None:
         conditions["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
@@ -91,18 +100,28 @@ def trust_policy(
         string_equals["aws:PrincipalOrgID"] = organization_id
     if string_equals:
         conditions["StringEquals"] = string_equals
-    patterns = sorted(set(trusted_principal_arns))
-    if patterns:
-        conditions["ArnLike"] = {"aws:PrincipalArn": _one_or_list(patterns)}
+    statements = []
+    if whole:
+        statements.append(_trust_statement(TRUST_SID, partition, whole, conditions))
+    if narrowed:
+        sid = NARROWED_TRUST_SID if whole else TRUST_SID
+        narrowing = {**conditions, "ArnLike": {"aws:PrincipalArn": _one_or_list(patterns)}}
+        statements.append(_trust_statement(sid, partition, narrowed, narrowing))
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def _trust_statement(
+    sid: str, partition: str, accounts: Sequence[str], conditions: Mapping[str, Any]
+) -> dict[str, Any]:
     statement: dict[str, Any] = {
-        "Sid": TRUST_SID,
+        "Sid": sid,
         "Effect": "Allow",
-        "Principal": {"AWS": _one_or_list(principals)},
+        "Principal": {"AWS": _one_or_list([account_root_arn(partition, a) for a in accounts])},
         "Action": "sts:AssumeRole",
     }
     if conditions:
-        statement["Condition"] = conditions
-    return {"Version": POLICY_VERSION, "Statement": [statement]}
+        statement["Condition"] = dict(conditions)
+    return statement
 
 
 def assume_role_policy(role_arns: Iterable[str], *, require_mfa: bool = False) -> dict[str, Any]:
@@ -129,11 +148,17 @@ def display_name(role: RoleArn) -> str:
     return f"{role.name}@{role.account_id}"[:64]
 
 
+def has_console(partition: str) -> bool:
+    """Whether the partition has a console with a switch-role page (aws-iso and the like have none)."""
+    return partition in SIGNIN_HOSTS
+
+
 def switch_role_url(role_arn: str, display: str | None = None) -> str:
     """The console link that pre-fills the switch-role page for this role.
 
     ``roleName`` carries the path (without its leading slash) as the console
-    expects; the host is the sign-in host of the role's partition.
+    expects; the host is the sign-in host of the role's partition. Raises
+    ValueError for a partition without a console (see ``has_console``).
     """
     role = parse_role_arn(role_arn)
     if role is None:

@@ -58,3 +58,7 @@ MANAGED_POLICIES_PER_PRINCIPAL_DEFAULT = 10
 MANAGED_POLICIES_PER_PRINCIPAL_MAX = 20
 GROUPS_PER_USER_MAX = 10
 """Groups one IAM user may belong to (not adjustable)."""
+
+MAX_NESTING = 16
+"""How deep maps and lists may nest in one input: an IAM document needs 6 levels
+(document, Statement list, statement, Condition, operator, key and its list)."""

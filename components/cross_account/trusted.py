@@ -1,6 +1,6 @@
 """TrustedAccountAccess: lets users and groups of the trusted account assume the roles."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
@@ -12,11 +12,13 @@ from .documents import (
     CliProfile,
     assume_role_policy,
     aws_cli_config,
+    has_console,
     mfa_serial_placeholder,
     policy_size,
     switch_role_url,
 )
-from .validation import InvalidInputError
+from .invokes import caller_identity
+from .validation import InvalidInputError, Reporter
 
 
 class TrustedAccountAccessArgs(TypedDict):
@@ -33,15 +35,24 @@ class TrustedAccountAccessArgs(TypedDict):
     policy_path: NotRequired[str]
     """IAM path of the policy. Default "/"."""
     require_mfa: NotRequired[bool]
-    """Allow sts:AssumeRole only to MFA-authenticated sessions (identity-side condition). Default false."""
-    external_id_required: NotRequired[pulumi.Input[bool]]
-    """The roles require an external id: the CLI profiles get an external_id placeholder. Default false."""
-    mfa_required: NotRequired[pulumi.Input[bool]]
-    """The roles' trust policies require MFA: the CLI profiles get an mfa_serial. Default false (true when require_mfa)."""
+    """Identity-side condition: this account's principals may call sts:AssumeRole only in MFA-authenticated sessions. Default false."""
+    role_requires_external_id: NotRequired[pulumi.Input[bool]]
+    """What the roles' trust policies require: an external id (the CLI profiles get an external_id placeholder). Default false."""
+    role_requires_mfa: NotRequired[pulumi.Input[bool]]
+    """What the roles' trust policies require: MFA (the CLI profiles get an mfa_serial). Default false (true when require_mfa)."""
     source_profile: NotRequired[str]
     """The ~/.aws/config profile holding the trusted account's credentials. Default "default"."""
     managed_policies_per_principal_limit: NotRequired[int]
     """Managed policies this component may attach to one user or group, 10 (AWS default) up to 20 once raised."""
+    secret_inputs: NotRequired[Sequence[str]]
+    """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. User and group names still appear in resource names."""
+
+
+RENAMED_INPUTS: Mapping[str, str] = {
+    "mfa_required": "role_requires_mfa",
+    "external_id_required": "role_requires_external_id",
+}
+"""Inputs of earlier versions and their new names (the old names say too little)."""
 
 
 def validate_trusted_args(args: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,12 +68,27 @@ def validate_trusted_args(args: Mapping[str, Any]) -> dict[str, Any]:
 def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
     """Check every TrustedAccountAccessArgs value but the role ARNs."""
     known = set(TrustedAccountAccessArgs.__annotations__) - {"role_arns"}
+    for old, new in RENAMED_INPUTS.items():
+        if old in args:
+            raise InvalidInputError(
+                old,
+                args[old],
+                f"was renamed {new}: it says what the roles' trust policies require "
+                "(require_mfa is the identity-side condition this component adds)",
+            )
     unknown = sorted(set(args) - known)
     if unknown:
         raise InvalidInputError(unknown[0], args[unknown[0]], f"is not an input; known: {sorted(known)}")
     out: dict[str, Any] = {}
-    out["user_names"] = check.string_list("user_names", args.get("user_names"), check.user_name)
-    out["group_names"] = check.string_list("group_names", args.get("group_names"), check.group_name)
+    out["secret_inputs"] = check.string_list(
+        "secret_inputs", args.get("secret_inputs"), lambda key, value: _input_name(key, value, known)
+    )
+    out["user_names"] = check.string_list(
+        "user_names", args.get("user_names"), check.user_name, identity=check.folded
+    )
+    out["group_names"] = check.string_list(
+        "group_names", args.get("group_names"), check.group_name, identity=check.folded
+    )
     if not out["user_names"] and not out["group_names"]:
         raise InvalidInputError(
             "user_names/group_names", [], "name no user and no group: attach the policy to at least one"
@@ -70,7 +96,7 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
     out["policy_name"] = check.policy_name("policy_name", args.get("policy_name", limits.DEFAULT_POLICY_NAME))
     out["policy_path"] = check.iam_path("policy_path", args.get("policy_path", limits.DEFAULT_PATH))
     out["require_mfa"] = check.boolean("require_mfa", args.get("require_mfa", False))
-    for flag in ("external_id_required", "mfa_required"):
+    for flag in ("role_requires_external_id", "role_requires_mfa"):
         value = args.get(flag, False)
         out[flag] = value if isinstance(value, pulumi.Output) else check.boolean(flag, value)
     out["source_profile"] = check.profile_name(
@@ -85,8 +111,14 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _input_name(key: str, value: Any, known: set[str]) -> str:
+    if value not in known or value == "secret_inputs":
+        raise InvalidInputError(key, value, f"is not an input that can be secret; inputs: {sorted(known)}")
+    return str(value)
+
+
 def checked_role_arns(role_arns: Any) -> tuple[str, ...]:
-    return check.string_list("role_arns", role_arns, check.role_arn, required=True)
+    return check.string_list("role_arns", role_arns, check.role_arn, required=True, identity=check.role_identity)
 
 
 def split_role_arns(
@@ -145,6 +177,28 @@ def policy_suffix(index: int) -> str:
     return "" if index == 0 else f"-{index + 1}"
 
 
+def attachment_names(prefix: str, principals: Iterable[str], policy_count: int) -> dict[tuple[str, int], str]:
+    """The resource name of each (principal, policy index) attachment, none the same as another.
+
+    The name is ``<prefix>-<principal><suffix>`` (``acme-user-alice``,
+    ``acme-user-alice-2`` for the second policy), as it always was. That name
+    can be claimed twice only when a principal is called ``<other>-<n>`` and the
+    policies were split n ways: then the first policy's attachment keeps it,
+    and the other gets ``<prefix>-<principal>/<n>``; ``/`` never occurs in an
+    IAM name, so that name is free.
+    """
+    principals = list(principals)
+    first = {f"{prefix}-{principal}" for principal in principals}
+    names = {}
+    for principal in principals:
+        for index in range(policy_count):
+            name = f"{prefix}-{principal}{policy_suffix(index)}"
+            if index > 0 and name in first:
+                name = f"{prefix}-{principal}/{index + 1}"
+            names[(principal, index)] = name
+    return names
+
+
 class TrustedAccountAccess(pulumi.ComponentResource):
     """A policy allowing sts:AssumeRole on the given role ARNs, attached to users and groups of the trusted account."""
 
@@ -155,7 +209,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
     role_arns: pulumi.Output[list[str]]
     """The role ARNs the users and groups may assume."""
     switch_role_urls: pulumi.Output[list[str]]
-    """One console switch-role link per role, in the order of role_arns."""
+    """One console switch-role link per role, in the order of role_arns (empty for a role in a partition without a console)."""
     aws_cli_config: pulumi.Output[str]
     """A ready ~/.aws/config text with one [profile <role>-<account>] per role."""
 
@@ -164,11 +218,21 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         name: str,
         args: TrustedAccountAccessArgs,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        input_names: Mapping[str, str] | None = None,
     ) -> None:
-        settings = validate_trusted_args(args)
+        """``input_names`` maps input names to the names errors and warnings should use
+        (the program passes its config keys)."""
+        report = Reporter(input_names, args.get("secret_inputs") or (), args)
+        try:
+            settings = validate_trusted_args(args)
+        except InvalidInputError as error:
+            raise report.error(error) from None
         super().__init__("cross-account:index:TrustedAccountAccess", name, {}, opts)
         self._name = name
         self._settings = settings
+        self._report = report
+        self._secret = frozenset(settings["secret_inputs"])
 
         role_arns = settings["role_arns"]
         if check.has_output(role_arns):
@@ -183,7 +247,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         self.policy_arns = built.apply(lambda b: b["policy_arns"])
         self.policy_arn = self.policy_arns.apply(lambda arns: arns[0])
         self.role_arns = built.apply(lambda b: b["role_arns"])
-        self.switch_role_urls = self.role_arns.apply(lambda arns: [switch_role_url(a) for a in arns])
+        self.switch_role_urls = self.role_arns.apply(self._console_links)
         self.aws_cli_config = self._cli_config()
         self.register_outputs(
             {
@@ -195,36 +259,57 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             }
         )
 
+    def _hide_if(self, value: Any, *inputs: str) -> Any:
+        return pulumi.Output.secret(value) if self._secret.intersection(inputs) else value
+
     def _build(self, role_arns: Sequence[str]) -> pulumi.Output[dict[str, Any]]:
         """Register the policies and attachments for resolved, checked ARNs."""
         settings = self._settings
-        arns = checked_role_arns(list(role_arns))
-        chunks = split_role_arns(arns, require_mfa=settings["require_mfa"])
-        check_policies_per_principal(len(arns), len(chunks), settings["managed_policies_per_principal_limit"])
+        try:
+            arns = checked_role_arns(list(role_arns))
+            chunks = split_role_arns(arns, require_mfa=settings["require_mfa"])
+            check_policies_per_principal(
+                len(arns), len(chunks), settings["managed_policies_per_principal_limit"]
+            )
+        except InvalidInputError as error:
+            raise self._report.error(error) from None
+        users = attachment_names(f"{self._name}-user", settings["user_names"], len(chunks))
+        groups = attachment_names(f"{self._name}-group", settings["group_names"], len(chunks))
+        self._warn_about_renamed(users, "user_names")
+        self._warn_about_renamed(groups, "group_names")
         policy_arns = []
         for index, chunk in enumerate(chunks):
             suffix = policy_suffix(index)
             policy = aws.iam.Policy(
                 f"{self._name}-policy{suffix}",
-                name=f"{settings['policy_name']}{suffix}",
-                path=settings["policy_path"],
+                name=self._hide_if(f"{settings['policy_name']}{suffix}", "policy_name"),
+                path=self._hide_if(settings["policy_path"], "policy_path"),
                 description="Allows sts:AssumeRole on cross-account roles",
                 policy=pulumi.Output.json_dumps(
                     assume_role_policy(chunk, require_mfa=settings["require_mfa"])
                 ),
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    # The name is fixed: a replacement must delete the old policy first.
+                    delete_before_replace=True,
+                    additional_secret_outputs=(
+                        ["arn", "id", "name", "path"]
+                        if self._secret.intersection(("policy_name", "policy_path"))
+                        else []
+                    ),
+                ),
             )
             for user in settings["user_names"]:
                 aws.iam.UserPolicyAttachment(
-                    f"{self._name}-user-{user}{suffix}",
-                    user=user,
+                    users[(user, index)],
+                    user=self._hide_if(user, "user_names"),
                     policy_arn=policy.arn,
                     opts=pulumi.ResourceOptions(parent=self),
                 )
             for group in settings["group_names"]:
                 aws.iam.GroupPolicyAttachment(
-                    f"{self._name}-group-{group}{suffix}",
-                    group=group,
+                    groups[(group, index)],
+                    group=self._hide_if(group, "group_names"),
                     policy_arn=policy.arn,
                     opts=pulumi.ResourceOptions(parent=self),
                 )
@@ -233,19 +318,45 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             lambda resolved: {"policy_arns": list(resolved), "role_arns": list(arns)}
         )
 
+    def _warn_about_renamed(self, names: Mapping[tuple[str, int], str], key: str) -> None:
+        for (principal, index), name in names.items():
+            if "/" in name:
+                self._report.warn(
+                    f"{key}: {principal!r} and {f'{principal}-{index + 1}'!r}: the attachment of policy "
+                    f"{index + 1} to {principal!r} is named {name!r}, so that it cannot clash with the "
+                    f"other's; if an earlier run created it as {name.replace('/', '-')!r}, run `pulumi "
+                    "refresh` and `pulumi up` once more, which attaches it again",
+                    resource=self,
+                )
+
+    def _console_links(self, role_arns: Sequence[str]) -> list[str]:
+        links = []
+        for arn in role_arns:
+            partition = arn.split(":")[1]
+            if has_console(partition):
+                links.append(switch_role_url(arn))
+                continue
+            self._report.warn(
+                f"{arn}: partition {partition!r} has no console switch-role page: its switch_role_urls "
+                "entry is empty; use STS or the CLI profile",
+                resource=self,
+            )
+            links.append("")
+        return links
+
     def _cli_config(self) -> pulumi.Output[str]:
         settings = self._settings
         mfa_serial: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        if settings["require_mfa"] or settings["mfa_required"] is not False:
-            identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
-            mfa_serial = pulumi.Output.all(identity, settings["mfa_required"]).apply(
+        if settings["require_mfa"] or settings["role_requires_mfa"] is not False:
+            identity = caller_identity(self)
+            mfa_serial = pulumi.Output.all(identity, settings["role_requires_mfa"]).apply(
                 lambda resolved: (
-                    mfa_serial_placeholder(resolved[0].arn.split(":")[1], resolved[0].account_id)
+                    mfa_serial_placeholder(resolved[0][1].split(":")[1], resolved[0][0])
                     if settings["require_mfa"] or resolved[1]
                     else None
                 )
             )
-        return pulumi.Output.all(self.role_arns, settings["external_id_required"], mfa_serial).apply(
+        return pulumi.Output.all(self.role_arns, settings["role_requires_external_id"], mfa_serial).apply(
             lambda resolved: aws_cli_config(
                 CliProfile(
                     role_arn=arn,

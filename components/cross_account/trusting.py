@@ -6,10 +6,11 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from . import limits
+from . import advice, limits
 from . import validation as check
-from .documents import policy_size, switch_role_url, trust_policy
-from .validation import InvalidInputError
+from .documents import has_console, policy_size, switch_role_url, trust_policy
+from .invokes import caller_account, partition_of
+from .validation import InvalidInputError, Reporter
 
 
 class TrustingAccountRoleArgs(TypedDict):
@@ -40,18 +41,32 @@ class TrustingAccountRoleArgs(TypedDict):
     organization_id: NotRequired[str]
     """Trust only principals of this AWS Organization (aws:PrincipalOrgID), e.g. o-abcdefghij."""
     trusted_principal_arns: NotRequired[Sequence[str]]
-    """ARN patterns (aws:PrincipalArn, ArnLike) that narrow who in the trusted accounts may assume the role."""
+    """ARN patterns (aws:PrincipalArn, ArnLike) that narrow who may assume the role in the accounts they name; an account no pattern names is trusted whole."""
     tags: NotRequired[Mapping[str, str]]
     """Tags of the role."""
     trust_policy_size_limit: NotRequired[int]
     """The account's role trust policy size quota in characters, 2048 (AWS default) up to 4096 once raised."""
     managed_policies_per_role_limit: NotRequired[int]
     """The account's managed-policies-per-role quota, 10 (AWS default) up to 20 once raised."""
+    secret_inputs: NotRequired[Sequence[str]]
+    """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. Names that name resources (policy names) still appear in resource names."""
 
 
 # Args that may arrive as pulumi Outputs (all others must be plain values:
 # they name child resources or are checked before anything is registered).
 _OUTPUT_ARGS = ("trusted_account_ids", "external_id")
+
+TRUST_INPUTS = (
+    "trusted_account_ids",
+    "require_mfa",
+    "mfa_max_age_seconds",
+    "external_id",
+    "organization_id",
+    "trusted_principal_arns",
+)
+"""The inputs the trust policy is built from: if one is secret, the whole document is."""
+ROLE_NAME_INPUTS = ("role_name", "role_path")
+"""The inputs the role's ARN is made of: if one is secret, so are the ARN, name and link."""
 
 
 def attachment_suffix(policy: str) -> str:
@@ -88,6 +103,9 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     if "trusted_account_ids" not in args:
         raise InvalidInputError("trusted_account_ids", None, "is required")
     out: dict[str, Any] = {}
+    out["secret_inputs"] = check.string_list(
+        "secret_inputs", args.get("secret_inputs"), lambda key, value: _input_name(key, value, known)
+    )
     accounts = args["trusted_account_ids"]
     if not check.has_output(accounts):
         out["trusted_account_ids"] = check.string_list(
@@ -101,7 +119,12 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
         "role_description", args.get("role_description", limits.DEFAULT_ROLE_DESCRIPTION)
     )
     managed = args.get("managed_policy_arns", (limits.S3_READ_ONLY,))
-    out["managed_policy_arns"] = check.string_list("managed_policy_arns", managed, managed_policy)
+    out["managed_policy_arns"] = check.string_list(
+        "managed_policy_arns",
+        managed,
+        managed_policy,
+        identity=lambda policy: check.folded(attachment_suffix(policy)),
+    )
     out["inline_policies"] = check.inline_policies("inline_policies", args.get("inline_policies"))
     out["max_session_duration"] = check.session_duration(
         "max_session_duration", args.get("max_session_duration", limits.DEFAULT_SESSION_SECONDS)
@@ -150,12 +173,13 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
             f"(raise the quota, up to {limits.MANAGED_POLICIES_PER_ROLE_MAX}, and "
             "managed_policies_per_role_limit with it, or merge policies)",
         )
-    suffixes = [attachment_suffix(a) for a in out["managed_policy_arns"]]
-    if len(set(suffixes)) != len(suffixes):
-        raise InvalidInputError(
-            "managed_policy_arns", managed, "names two policies with the same path and name"
-        )
     return out
+
+
+def _input_name(key: str, value: Any, known: set[str]) -> str:
+    if value not in known or value == "secret_inputs":
+        raise InvalidInputError(key, value, f"is not an input that can be secret; inputs: {sorted(known)}")
+    return str(value)
 
 
 def checked_trust_policy(
@@ -164,14 +188,14 @@ def checked_trust_policy(
     external_id: str | None,
     settings: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The trust policy, after the checks that need resolved values (accounts, size quota)."""
+    """The trust policy, after the checks that need resolved values (accounts, partition, size quota)."""
     accounts = check.string_list("trusted_account_ids", list(account_ids), check.account_id, required=True)
     if external_id is not None:
         external_id = check.external_id("external_id", external_id)
     patterns = check.string_list(
         "trusted_principal_arns",
         list(settings["trusted_principal_arns"]),
-        lambda key, value: check.principal_pattern(key, value, accounts),
+        lambda key, value: check.principal_pattern(key, value, accounts, partition),
     )
     document = trust_policy(
         partition,
@@ -214,7 +238,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
     role_name: pulumi.Output[str]
     """Name of the role."""
     switch_role_url: pulumi.Output[str]
-    """Console link that switches to the role (not usable when an external id is required)."""
+    """Console link that switches to the role (not usable when an external id is required; empty in partitions without a console)."""
     external_id_required: pulumi.Output[bool]
     """The trust policy requires sts:ExternalId."""
     mfa_required: pulumi.Output[bool]
@@ -225,25 +249,54 @@ class TrustingAccountRole(pulumi.ComponentResource):
         name: str,
         args: TrustingAccountRoleArgs,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        input_names: Mapping[str, str] | None = None,
     ) -> None:
-        settings = validate_trusting_args(args)
+        """``input_names`` maps input names to the names errors and warnings should use
+        (the program passes its config keys)."""
+        report = Reporter(input_names, args.get("secret_inputs") or (), args)
+        try:
+            settings = validate_trusting_args(args)
+        except InvalidInputError as error:
+            raise report.error(error) from None
         super().__init__("cross-account:index:TrustingAccountRole", name, {}, opts)
+        self._report = report
+        secret = set(settings["secret_inputs"])
 
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+        def hide_if(value: Any, *inputs: str) -> Any:
+            return pulumi.Output.secret(value) if secret.intersection(inputs) else value
+
+        partition = partition_of(self)
         external_id = settings["external_id"]
+
+        def document_for(resolved: list[Any]) -> dict[str, Any]:
+            try:
+                return checked_trust_policy(resolved[0], resolved[1], resolved[2], settings)
+            except InvalidInputError as error:
+                raise report.error(error) from None
+
         document = pulumi.Output.all(partition, settings["trusted_account_ids"], external_id).apply(
-            lambda resolved: checked_trust_policy(resolved[0], resolved[1], resolved[2], settings)
+            document_for
         )
-        secret_outputs = ["assumeRolePolicy"] if external_id is not None else []
+        trust_secret = external_id is not None or bool(secret.intersection(TRUST_INPUTS))
+        name_secret = bool(secret.intersection(ROLE_NAME_INPUTS))
+        secret_outputs = ["assumeRolePolicy"] if trust_secret else []
+        if name_secret:
+            secret_outputs += ["arn", "name", "path", "id", "uniqueId"]
+        assume_role_policy = pulumi.Output.json_dumps(document)
         role = aws.iam.Role(
             f"{name}-role",
-            name=settings["role_name"],
-            path=settings["role_path"],
-            description=settings["role_description"],
-            assume_role_policy=pulumi.Output.json_dumps(document),
-            max_session_duration=settings["max_session_duration"],
-            permissions_boundary=settings["permissions_boundary_arn"],
-            tags=settings["tags"] or None,
+            name=hide_if(settings["role_name"], "role_name"),
+            path=hide_if(settings["role_path"], "role_path"),
+            description=hide_if(settings["role_description"], "role_description"),
+            assume_role_policy=pulumi.Output.secret(assume_role_policy) if trust_secret else assume_role_policy,
+            max_session_duration=hide_if(settings["max_session_duration"], "max_session_duration"),
+            permissions_boundary=(
+                None
+                if settings["permissions_boundary_arn"] is None
+                else hide_if(settings["permissions_boundary_arn"], "permissions_boundary_arn")
+            ),
+            tags=hide_if(settings["tags"], "tags") if settings["tags"] else None,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 delete_before_replace=True,
@@ -260,26 +313,26 @@ class TrustingAccountRole(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(
                 f"{name}-{attachment_suffix(policy)}",
                 role=role.name,
-                policy_arn=arn,
+                policy_arn=hide_if(arn, "managed_policy_arns"),
                 opts=pulumi.ResourceOptions(parent=self),
             )
         for policy, body in settings["inline_policies"].items():
             aws.iam.RolePolicy(
                 f"{name}-inline-{policy}",
-                name=policy,
+                name=hide_if(policy, "inline_policies"),
                 role=role.name,
-                policy=pulumi.Output.json_dumps(body),
+                policy=hide_if(pulumi.Output.json_dumps(body), "inline_policies"),
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
         self.role_arn = role.arn
         self.role_name = role.name
-        self.switch_role_url = role.arn.apply(switch_role_url)
+        self.switch_role_url = role.arn.apply(self._console_link)
         self.external_id_required = pulumi.Output.from_input(external_id is not None)
         self.mfa_required = pulumi.Output.from_input(
             settings["require_mfa"] or settings["mfa_max_age_seconds"] is not None
         )
-        self._warn_about_console(name, settings)
+        self._warn(name, settings)
         self.register_outputs(
             {
                 "role_arn": self.role_arn,
@@ -290,18 +343,62 @@ class TrustingAccountRole(pulumi.ComponentResource):
             }
         )
 
-    def _warn_about_console(self, name: str, settings: Mapping[str, Any]) -> None:
+    def _console_link(self, role_arn: str) -> str:
+        partition = role_arn.split(":")[1]
+        if not has_console(partition):
+            self._report.warn(
+                f"partition {partition!r} has no console switch-role page: switch_role_url is empty; "
+                "use STS or the CLI profile",
+                resource=self,
+            )
+            return ""
+        return switch_role_url(role_arn)
+
+    def _warn(self, name: str, settings: Mapping[str, Any]) -> None:
+        """Warnings about values that work but deserve a second look (each once, naming the input)."""
+        report = self._report
         console_name = f"{settings['role_path']}{settings['role_name']}".lstrip("/")
         if len(console_name) > limits.CONSOLE_SWITCH_ROLE_MAX:
-            pulumi.log.warn(
+            report.warn(
                 f"{name}: path + name {console_name!r} is {len(console_name)} characters, over the "
                 f"console's {limits.CONSOLE_SWITCH_ROLE_MAX}: switch role with STS or the CLI; "
                 "the switch-role link will not work",
                 resource=self,
             )
         if settings["external_id"] is not None:
-            pulumi.log.warn(
+            report.warn(
                 f"{name}: the role requires an external id, which the console's switch-role page "
                 "cannot send: use STS or the CLI profile; the switch-role link will not work",
+                resource=self,
+            )
+        for policy, closest in advice.unknown_managed_policies(settings["managed_policy_arns"]):
+            hint = f": did you mean {closest!r}?" if closest else ""
+            report.warn(
+                f"managed_policy_arns: {policy!r} is not a known AWS managed policy{hint} "
+                "(it is used as given; AWS refuses it at deploy time if it does not exist)",
+                resource=self,
+            )
+        for finding in advice.admin_findings(settings["managed_policy_arns"], settings["inline_policies"]):
+            gate = (
+                f"the policy pack's rule {finding.pack_rule} refuses it"
+                if finding.pack_rule
+                else "the policy pack does not refuse it"
+            )
+            report.warn(
+                f"{finding.input}: {finding.policy!r} {finding.reason}, to principals of other accounts: "
+                f"grant only what the role needs ({gate})",
+                resource=self,
+            )
+        accounts = settings["trusted_account_ids"]
+        pulumi.Output.all(caller_account(self), accounts).apply(
+            lambda resolved: self._warn_own_account(resolved[0], resolved[1])
+        )
+
+    def _warn_own_account(self, deploying: str, accounts: Sequence[str]) -> None:
+        if deploying in accounts:
+            self._report.warn(
+                f"trusted_account_ids: {deploying!r} is the account this role is created in: a role "
+                "that trusts its own account is not cross-account access, and lets in every principal "
+                "of that account whose own policies allow sts:AssumeRole",
                 resource=self,
             )

@@ -8,7 +8,7 @@ program) and returns the value normalized (tuples for lists).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import pulumi
@@ -18,23 +18,46 @@ from .documents import parse_role_arn, policy_size
 
 T = TypeVar("T")
 
-ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
-ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
-USER_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
-GROUP_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$")
-POLICY_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$")
-PATH_RE = re.compile(rf"^(?=.{{1,{limits.PATH_MAX}}}$)/(?:[\x21-\x7e]*/)?$")
-DESCRIPTION_RE = re.compile(rf"^[\t\n\r\x20-\x7e\xa1-\xff]{{0,{limits.DESCRIPTION_MAX}}}$")
-POLICY_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(?:aws|\d{12}):policy(?:/[\x21-\x7e]*)?/[\w+=,.@-]{1,128}$")
-EXTERNAL_ID_RE = re.compile(r"^[\w+=,.@:/-]+$")
-ORGANIZATION_ID_RE = re.compile(r"^o-[a-z0-9]{10,32}$")
-PRINCIPAL_PATTERN_RE = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):(?P<service>iam|sts)::(?P<account>[^:]*):(?P<resource>.+)$"
+
+def _pattern(regex: str) -> re.Pattern[str]:
+    """A pattern over ASCII only, always used with ``fullmatch`` (no ``$`` before a final newline)."""
+    return re.compile(regex, re.ASCII)
+
+
+NAME_CLASS = "A-Za-z0-9+=,.@_-"
+"""The characters of IAM user, group, role and policy names."""
+PATH_SEGMENT = r"[\x21-\x2e\x30-\x7e]+"
+"""One segment of an IAM path: printable ASCII but the slash, never empty."""
+PARTITION = r"aws(?:-[a-z]+)*"
+
+ACCOUNT_ID_RE = _pattern(r"[0-9]{12}")
+ROLE_NAME_RE = _pattern(rf"[{NAME_CLASS}]{{1,64}}")
+USER_NAME_RE = _pattern(rf"[{NAME_CLASS}]{{1,64}}")
+GROUP_NAME_RE = _pattern(rf"[{NAME_CLASS}]{{1,128}}")
+POLICY_NAME_RE = _pattern(rf"[{NAME_CLASS}]{{1,128}}")
+PATH_RE = _pattern(rf"(?=.{{1,{limits.PATH_MAX}}}\Z)/(?:{PATH_SEGMENT}/)*")
+DESCRIPTION_RE = _pattern(rf"[\t\n\r\x20-\x7e\xa1-\xff]{{0,{limits.DESCRIPTION_MAX}}}")
+"""AWS's own rule for role descriptions (printable ASCII and Latin-1)."""
+POLICY_ARN_RE = _pattern(
+    rf"arn:{PARTITION}:iam::(?:aws|[0-9]{{12}}):policy/(?:{PATH_SEGMENT}/)*[{NAME_CLASS}]{{1,128}}"
 )
-PROFILE_NAME_RE = re.compile(r"^[\w.@+=,:/-]{1,128}$")
-AWS_MANAGED_NAME_RE = re.compile(r"^(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,128}$")
-STACK_NAME_RE = re.compile(r"^[\w.-]+(?:/[\w.-]+){0,2}$")
+EXTERNAL_ID_RE = _pattern(r"[A-Za-z0-9+=,.@:/_-]+")
+ORGANIZATION_ID_RE = _pattern(r"o-[a-z0-9]{10,32}")
+ARN_PARTS_RE = _pattern(
+    r"arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.*)"
+)
+PRINCIPAL_RESOURCE_RE = _pattern(r"root|(?:user|role)/[\x21-\x7e]+")
+"""What an aws:PrincipalArn pattern may name: the root user, or users or roles, typed literally."""
+PROFILE_NAME_RE = _pattern(r"[A-Za-z0-9_.@+=,:/-]{1,128}")
+AWS_MANAGED_NAME_RE = _pattern(rf"(?:[{NAME_CLASS}]+/)*[{NAME_CLASS}]{{1,128}}")
+STACK_NAME_RE = _pattern(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+){0,2}")
+TAG_KEY_RE = _pattern(rf"[A-Za-z0-9 _.:/=+@-]{{1,{limits.TAG_KEY_MAX}}}")
+TAG_VALUE_RE = _pattern(rf"[A-Za-z0-9 _.:/=+@-]{{0,{limits.TAG_VALUE_MAX}}}")
 WILDCARDS = ("*", "?")
+SECRET_NAME_RE = re.compile(
+    r"secret|password|passwd|token|credential|external.?id|private.?key|access.?key", re.ASCII | re.IGNORECASE
+)
+"""Input and config key names that say they hold a secret: their values are never echoed."""
 
 
 class InvalidInputError(pulumi.RunError, ValueError):
@@ -44,15 +67,103 @@ class InvalidInputError(pulumi.RunError, ValueError):
         self.key = key
         self.value = value
         self.rule = rule
-        super().__init__(f"{key}: {value!r} {rule}")
+        super().__init__(f"{key}: {_shown(value)} {rule}")
 
     def renamed(self, names: Mapping[str, str]) -> InvalidInputError:
         """The same error reported under the caller's names, for the input and any input its rule mentions."""
-        rule = self.rule
-        for name, caller_name in names.items():
-            rule = re.sub(rf"\b{re.escape(name)}\b", caller_name, rule)
         head, dot, rest = self.key.partition(".")  # "inline_policies.<name>" -> "inlinePolicies.<name>"
-        return InvalidInputError(f"{names.get(head, head)}{dot}{rest}", self.value, rule)
+        return InvalidInputError(f"{names.get(head, head)}{dot}{rest}", self.value, rename_inputs(self.rule, names))
+
+    def hidden(self) -> InvalidInputError:
+        """The same error without the value (for a secret input)."""
+        return InvalidInputError(self.key, hidden_value(self.value), self.rule)
+
+
+def rename_inputs(text: str, names: Mapping[str, str]) -> str:
+    """``text`` with every input name it mentions replaced by the caller's name for it."""
+    for name, caller_name in names.items():
+        text = re.sub(rf"\b{re.escape(name)}\b", caller_name, text)
+    return text
+
+
+class _Shown(str):
+    """What a message shows for a value, as it is (its repr is itself)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def hidden_value(value: Any) -> str:
+    """What an error shows instead of a secret value: its length at most."""
+    if isinstance(value, _Shown):
+        return value
+    if isinstance(value, str):
+        return _Shown(f"'<{len(value)} characters, hidden>'")
+    return _Shown("'<hidden>'")
+
+
+def _shown(value: Any) -> str:
+    if nesting_depth(value) > limits.MAX_NESTING:
+        return f"'<nested more than {limits.MAX_NESTING} levels deep>'"
+    return repr(value)
+
+
+def secret_strings(value: Any) -> list[str]:
+    """Every string inside a value (map keys and values, list items), to scrub them from messages."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return found
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret string in it replaced by a placeholder (longest first)."""
+    for secret in sorted({s for s in secrets if len(s) >= 2}, key=len, reverse=True):
+        text = text.replace(secret, "<hidden>")
+    return text
+
+
+def nesting_depth(value: Any, limit: int = limits.MAX_NESTING) -> int:
+    """How deep maps and lists nest in ``value`` (a string is 0); stops counting past ``limit``."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if depth > limit:
+            return depth
+        stack.extend((child, depth) for child in children)
+    return deepest
+
+
+def too_deep(key: str) -> InvalidInputError:
+    return InvalidInputError(
+        key,
+        _Shown(f"'<nested more than {limits.MAX_NESTING} levels deep>'"),
+        f"nests maps and lists deeper than any IAM document needs ({limits.MAX_NESTING} levels)",
+    )
+
+
+def shallow(key: str, value: Any) -> Any:
+    """The value, unless maps and lists nest in it deeper than any IAM document needs."""
+    if nesting_depth(value) > limits.MAX_NESTING:
+        raise too_deep(key)
+    return value
 
 
 def has_output(value: object) -> bool:
@@ -76,23 +187,41 @@ def string_list(
     check: Callable[[str, Any], T],
     *,
     required: bool = False,
+    identity: Callable[[T], Hashable] | None = None,
 ) -> tuple[T, ...]:
-    """A list of distinct values, each passing ``check``."""
+    """A list of distinct values, each passing ``check``.
+
+    ``identity`` says when two spellings name one thing (IAM names are
+    case-insensitive: ``alice`` and ``Alice`` are one user).
+    """
     if values is None:
         values = []
     if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)):
         raise InvalidInputError(key, values, "must be a list")
     if required and not values:
         raise InvalidInputError(key, values, "must name at least one entry")
-    seen: set[Any] = set()
+    seen: dict[Hashable, T] = {}
     result = []
     for value in values:
         checked = check(key, value)
-        if checked in seen:
-            raise InvalidInputError(key, value, "is listed twice: entries must be distinct")
-        seen.add(checked)
+        same = identity(checked) if identity is not None else checked
+        if same in seen:
+            first = seen[same]
+            if first == checked:
+                raise InvalidInputError(key, value, "is listed twice: entries must be distinct")
+            raise InvalidInputError(
+                key,
+                value,
+                f"and {first!r} name the same thing, as IAM names are case-insensitive: keep one spelling",
+            )
+        seen[same] = checked
         result.append(checked)
     return tuple(result)
+
+
+def folded(name: str) -> str:
+    """The identity of an IAM name: names that differ only in case are one name."""
+    return name.lower()
 
 
 def _no_wildcard(key: str, value: str, what: str) -> None:
@@ -107,22 +236,22 @@ def account_id(key: str, value: object) -> str:
         raise InvalidInputError(key, value, "is a number: write the 12-digit account id as a quoted string")
     value = _string(key, value)
     _no_wildcard(key, value, "an account")
-    if not ACCOUNT_ID_RE.match(value):
+    if not ACCOUNT_ID_RE.fullmatch(value):
         raise InvalidInputError(key, value, "is not a 12-digit AWS account id")
     return value
 
 
 def _matching(key: str, value: object, pattern: re.Pattern[str], rule: str, wildcard: str = "") -> str:
-    """The value, if it is a string matching ``pattern``; ``wildcard`` names what may hold no * or ?."""
+    """The value, if it is a string matching ``pattern`` whole; ``wildcard`` names what may hold no * or ?."""
     text = _string(key, value)
     if wildcard:
         _no_wildcard(key, text, wildcard)
-    if not pattern.match(text):
+    if not pattern.fullmatch(text):
         raise InvalidInputError(key, text, rule)
     return text
 
 
-NAME_CHARACTERS = "letters, digits and +=,.@_-"
+NAME_CHARACTERS = "ASCII letters, digits and +=,.@_-"
 
 
 def role_name(key: str, value: object) -> str:
@@ -148,15 +277,20 @@ def policy_name(key: str, value: object) -> str:
 
 def profile_name(key: str, value: object) -> str:
     rule = (
-        "is not an AWS CLI profile name (1-128 characters of letters, digits and .@+=,:/_-; "
+        "is not an AWS CLI profile name (1-128 characters of ASCII letters, digits and .@+=,:/_-; "
         "no spaces or brackets)"
     )
     return _matching(key, value, PROFILE_NAME_RE, rule)
 
 
+PATH_RULE = (
+    f"is not an IAM path: '/' or '/segments/' of printable ASCII with no empty segment, "
+    f"at most {limits.PATH_MAX} characters"
+)
+
+
 def iam_path(key: str, value: object) -> str:
-    rule = f"is not an IAM path: '/' or '/segments/' of printable ASCII, at most {limits.PATH_MAX} characters"
-    return _matching(key, value, PATH_RE, rule)
+    return _matching(key, value, PATH_RE, PATH_RULE)
 
 
 def description(key: str, value: object) -> str:
@@ -187,6 +321,12 @@ def role_arn(key: str, value: object) -> str:
     return text
 
 
+def role_identity(arn: str) -> Hashable:
+    """One role, however its ARN is spelled: partition, account and the name without case."""
+    role = parse_role_arn(arn)
+    return (role.partition, role.account_id, folded(role.name)) if role is not None else arn
+
+
 def integer(key: str, value: object, low: int, high: int, unit: str = "") -> int:
     if isinstance(value, float) and value.is_integer():
         # Numbers reach the component provider as doubles (7200 arrives as 7200.0).
@@ -213,16 +353,17 @@ def boolean(key: str, value: object) -> bool:
 
 
 def external_id(key: str, value: object) -> str:
-    value = _string(key, value)
+    if not isinstance(value, str):
+        raise InvalidInputError(key, hidden_value(value), "must be a string")
     if not limits.EXTERNAL_ID_MIN <= len(value) <= limits.EXTERNAL_ID_MAX or not (
-        EXTERNAL_ID_RE.match(value)
+        EXTERNAL_ID_RE.fullmatch(value)
     ):
         # The value may be a secret: report its length, never the value itself.
         raise InvalidInputError(
             key,
-            f"<{len(value)} characters, hidden>",
+            hidden_value(value),
             f"is not a valid external id: {limits.EXTERNAL_ID_MIN}-{limits.EXTERNAL_ID_MAX} "
-            "characters of letters, digits and +=,.@:/_-",
+            "characters of ASCII letters, digits and +=,.@:/_-",
         )
     return value
 
@@ -230,27 +371,44 @@ def external_id(key: str, value: object) -> str:
 def organization_id(key: str, value: object) -> str:
     value = _string(key, value)
     _no_wildcard(key, value, "an organization")
-    if not ORGANIZATION_ID_RE.match(value):
+    if not ORGANIZATION_ID_RE.fullmatch(value):
         raise InvalidInputError(
             key, value, "is not an AWS Organizations id (o- and 10-32 lowercase letters or digits)"
         )
     return value
 
 
-def principal_pattern(key: str, value: object, trusted_account_ids: Iterable[str]) -> str:
-    """An ``aws:PrincipalArn`` pattern inside one of the trusted accounts.
+PRINCIPAL_PATTERN_RULE = "is not an IAM principal ARN pattern (arn:<partition>:iam::<account>:root|user/...|role/...)"
 
-    Wildcards may narrow the resource part (``role/ops-*``) but the account must
-    be one of the trusted accounts, written out.
+
+def principal_pattern(
+    key: str, value: object, trusted_account_ids: Iterable[str], partition: str | None = None
+) -> str:
+    """An ``aws:PrincipalArn`` pattern that can match a principal of one of the trusted accounts.
+
+    Wildcards may narrow the name (``role/ops-*``), but the partition, the
+    service (iam), the account (one of the trusted accounts) and the principal
+    type (``root``, ``user/``, ``role/``) are written out. ``partition``, when
+    known, is the role's own: a pattern in another partition never matches.
     """
     value = _string(key, value)
-    match = PRINCIPAL_PATTERN_RE.match(value)
-    if match is None:
+    parts = ARN_PARTS_RE.fullmatch(value)
+    if parts is None or not re.fullmatch(PARTITION, parts["partition"], re.ASCII) or parts["region"]:
+        raise InvalidInputError(key, value, PRINCIPAL_PATTERN_RULE)
+    if parts["service"] == "sts":
         raise InvalidInputError(
-            key, value, "is not an IAM principal ARN pattern (arn:<partition>:iam::<account>:...)"
+            key,
+            value,
+            "names an STS session, which can never match: for a role session aws:PrincipalArn is the "
+            "role's ARN (arn:<partition>:iam::<account>:role/<path/>name), and federated users cannot "
+            "call AssumeRole",
         )
-    account = match["account"]
+    if parts["service"] != "iam":
+        raise InvalidInputError(key, value, PRINCIPAL_PATTERN_RULE)
+    account = parts["account"]
     _no_wildcard(key, account, "the account of a principal pattern")
+    if not ACCOUNT_ID_RE.fullmatch(account):
+        raise InvalidInputError(key, value, PRINCIPAL_PATTERN_RULE)
     accounts = set(trusted_account_ids)
     if account not in accounts:
         raise InvalidInputError(
@@ -258,14 +416,30 @@ def principal_pattern(key: str, value: object, trusted_account_ids: Iterable[str
             value,
             f"names account {account!r}, which is not one of trustedAccountIds {sorted(accounts)}",
         )
-    if match["resource"].strip("*?/") == "":
-        raise InvalidInputError(key, value, "matches every principal: name a user or role pattern")
+    if not PRINCIPAL_RESOURCE_RE.fullmatch(parts["resource"]):
+        raise InvalidInputError(
+            key,
+            value,
+            "does not start with a principal type (root, user/ or role/) before any wildcard, so it "
+            "could match every principal: name a user or role pattern",
+        )
+    if partition is not None and parts["partition"] != partition:
+        raise InvalidInputError(
+            key,
+            value,
+            f"is in partition {parts['partition']!r}, but the role is in {partition!r}: it can never match",
+        )
     return value
+
+
+def pattern_account(pattern: str) -> str:
+    """The account a checked principal pattern names."""
+    return pattern.split(":")[4]
 
 
 def stack_name(key: str, value: object) -> str:
     value = _string(key, value)
-    if not STACK_NAME_RE.match(value):
+    if not STACK_NAME_RE.fullmatch(value):
         raise InvalidInputError(
             key, value, "is not a stack name (<stack>, <org>/<stack> or <org>/<project>/<stack>)"
         )
@@ -277,16 +451,34 @@ def tags(key: str, value: object) -> dict[str, str]:
         return {}
     if not isinstance(value, Mapping):
         raise InvalidInputError(key, value, "must be a map of tag names to values")
+    shallow(key, value)
     if len(value) > limits.TAGS_MAX:
         raise InvalidInputError(key, f"<{len(value)} tags>", f"has more than {limits.TAGS_MAX}")
+    seen: dict[str, str] = {}
     for name, tag_value in value.items():
-        if not isinstance(name, str) or not 1 <= len(name) <= limits.TAG_KEY_MAX:
-            raise InvalidInputError(key, name, f"is not a tag key (1-{limits.TAG_KEY_MAX} chars)")
+        if not isinstance(name, str) or not TAG_KEY_RE.fullmatch(name):
+            raise InvalidInputError(
+                key,
+                name,
+                f"is not a tag key (1-{limits.TAG_KEY_MAX} characters of ASCII letters, digits, "
+                "spaces and _.:/=+-@)",
+            )
         if name.lower().startswith("aws:"):
             raise InvalidInputError(key, name, "uses the reserved prefix aws:")
-        if not isinstance(tag_value, str) or len(tag_value) > limits.TAG_VALUE_MAX:
+        if folded(name) in seen:
             raise InvalidInputError(
-                f"{key}.{name}", tag_value, f"must be a string of at most {limits.TAG_VALUE_MAX}"
+                key,
+                name,
+                f"and {seen[folded(name)]!r} are one tag key, as IAM tag keys are case-insensitive: "
+                "keep one spelling",
+            )
+        seen[folded(name)] = name
+        if not isinstance(tag_value, str) or not TAG_VALUE_RE.fullmatch(tag_value):
+            raise InvalidInputError(
+                f"{key}.{name}",
+                tag_value,
+                f"must be a string of at most {limits.TAG_VALUE_MAX} ASCII letters, digits, spaces "
+                "and _.:/=+-@",
             )
     return dict(value)
 
@@ -306,6 +498,7 @@ def _statement_list(key: str, document: Any) -> list[Any]:
 
 def identity_policy_document(key: str, document: Any) -> dict[str, Any]:
     """An identity policy document (inline role policy): no Principal, every statement whole."""
+    shallow(key, document)
     for statement in _statement_list(key, document):
         if not isinstance(statement, Mapping):
             raise InvalidInputError(key, statement, "each statement must be an object")
@@ -337,9 +530,10 @@ def inline_policies(key: str, value: object) -> dict[str, dict[str, Any]]:
         return {}
     if not isinstance(value, Mapping):
         raise InvalidInputError(key, value, "must be a map of policy names to policy documents")
+    shallow(key, value)
+    string_list(key, list(value), policy_name, identity=folded)
     result = {}
     for name, document in value.items():
-        policy_name(key, name)
         result[name] = identity_policy_document(f"{key}.{name}", document)
     total = sum(policy_size(d) for d in result.values())
     if total > limits.INLINE_ROLE_POLICIES_MAX:
@@ -350,3 +544,52 @@ def inline_policies(key: str, value: object) -> dict[str, dict[str, Any]]:
             "policies: move permissions into a managed policy",
         )
     return result
+
+
+class Reporter:
+    """How a component reports errors and warnings: under its caller's names, without secrets.
+
+    ``names`` maps input names to the names the caller uses (config keys for
+    the program); values of ``secret_inputs``, of inputs whose names say they
+    hold a secret, and every string inside them, never appear in a message.
+    """
+
+    def __init__(
+        self,
+        names: Mapping[str, str] | None = None,
+        secret_inputs: Iterable[str] = (),
+        values: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.names = dict(names or {})
+        self.secret_inputs = frozenset(secret_inputs)
+        self.secrets: list[str] = []
+        for name, value in (values or {}).items():
+            if self.is_secret(name) and not has_output(value):
+                self.secrets.extend(secret_strings(value))
+
+    def is_secret(self, name: str) -> bool:
+        head = re.split(r"[./]", name, maxsplit=1)[0]
+        return head in self.secret_inputs or bool(SECRET_NAME_RE.search(head))
+
+    def error(self, error: InvalidInputError) -> InvalidInputError:
+        """``error`` under the caller's names, its value hidden if the input is secret."""
+        shown = error.hidden() if any(self.is_secret(k) for k in error.key.split("/")) else error
+        renamed = shown.renamed(self.names)
+        return InvalidInputError(
+            renamed.key,
+            renamed.value if isinstance(renamed.value, _Shown) else _scrubbed(renamed.value, self.secrets),
+            scrub(renamed.rule, self.secrets),
+        )
+
+    def text(self, message: str) -> str:
+        """A warning's text under the caller's names, without secrets."""
+        return scrub(rename_inputs(message, self.names), self.secrets)
+
+    def warn(self, message: str, resource: pulumi.Resource | None = None) -> None:
+        pulumi.log.warn(self.text(message), resource=resource)
+
+
+def _scrubbed(value: Any, secrets: list[str]) -> Any:
+    shown = _shown(value)
+    cleaned = scrub(shown, secrets)
+    return value if cleaned == shown else _Shown(cleaned)

@@ -33,7 +33,7 @@ access = TrustedAccountAccess(
     {
         "role_arns": [role.role_arn],
         "group_names": config.require_object("groupNames"),
-        "mfa_required": role.mfa_required,
+        "role_requires_mfa": role.mfa_required,
     },
     opts=pulumi.ResourceOptions(providers={"aws": trusted}),
 )

@@ -1,0 +1,148 @@
+"""What the components accept but warn about: unknown AWS managed policy names and
+administrator-level permissions on a role that other accounts may assume.
+
+Pure functions over plain values. The guardrail that refuses risky permissions is
+the policy pack (policy/); the components only warn, naming the input and the policy.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+ADMIN_MANAGED_POLICIES: Mapping[str, str] = {
+    "AdministratorAccess": "administrator-level permissions (every action on every resource)",
+    "IAMFullAccess": "every IAM action, with which a session can grant itself anything",
+    "PowerUserAccess": "every action outside IAM and Organizations",
+}
+"""AWS managed policies too broad for a role that other accounts may assume, and why."""
+NO_ADMIN_RULE = "no-admin-on-cross-account-role"
+ASSUME_ROLE_RULE = "assume-role-names-role-arns"
+PACK_REFUSES: Mapping[str, str] = {"AdministratorAccess": NO_ADMIN_RULE, "IAMFullAccess": NO_ADMIN_RULE}
+"""The managed policies the policy pack (policy/rules.py) refuses on such a role, and its rule."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An administrator-level permission: where, which policy, why, and the pack rule that refuses it."""
+
+    input: str
+    policy: str
+    reason: str
+    pack_rule: str | None
+
+
+@cache
+def known_managed_policies() -> frozenset[str]:
+    """``path/name`` of the AWS managed policies the package knows (aws_managed_policies.txt)."""
+    text = files("cross_account").joinpath("aws_managed_policies.txt").read_text(encoding="ascii")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def managed_policy_name(policy: str) -> str | None:
+    """``path/name`` of an AWS managed policy given as a name or an ``arn:...:iam::aws:policy/...`` ARN;
+    None for a customer managed policy ARN."""
+    if not policy.startswith("arn:"):
+        return policy
+    account, resource = policy.split(":", 5)[4:]
+    return resource.removeprefix("policy/") if account == "aws" else None
+
+
+def closest_managed_policy(name: str) -> str | None:
+    """The known AWS managed policy nearest to ``name`` (case and path ignored first), or None."""
+    known = known_managed_policies()
+    by_folded = {k.lower(): k for k in known}
+    by_last = {k.rsplit("/", 1)[-1].lower(): k for k in known}
+    folded = name.lower()
+    if folded in by_folded:
+        return by_folded[folded]
+    if folded.rsplit("/", 1)[-1] in by_last:
+        return by_last[folded.rsplit("/", 1)[-1]]
+    matches = difflib.get_close_matches(folded, list(by_folded), n=1, cutoff=0.75)
+    return by_folded[matches[0]] if matches else None
+
+
+def unknown_managed_policies(policies: Iterable[str]) -> Iterator[tuple[str, str | None]]:
+    """(policy as given, closest known name) for each AWS managed policy the package does not know."""
+    known = known_managed_policies()
+    for policy in policies:
+        name = managed_policy_name(policy)
+        if name is not None and name not in known:
+            yield policy, closest_managed_policy(name)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _names_a_role(resource: str) -> bool:
+    """A role ARN in a named account whose path/name is not only wildcards (the pack's own test)."""
+    parts = resource.split(":", 5)
+    return (
+        len(parts) == 6
+        and parts[2] == "iam"
+        and parts[4].isdigit()
+        and parts[5].startswith("role/")
+        and parts[5][5:].strip("*?/") != ""
+    )
+
+
+def _allows_assume_role(statement: Mapping[str, Any]) -> bool:
+    if "NotAction" in statement:
+        excluded = [str(a).lower() for a in _as_list(statement["NotAction"])]
+        return not any(fnmatch.fnmatchcase("sts:assumerole", a) for a in excluded)
+    actions = [str(a).lower() for a in _as_list(statement.get("Action", []))]
+    return any(a.startswith("sts:") and fnmatch.fnmatchcase("sts:assumerole", a) for a in actions)
+
+
+def broad_statements(document: Mapping[str, Any]) -> list[tuple[str, str | None]]:
+    """(why, the pack rule that refuses it or None) for each administrator-level Allow statement."""
+    found: list[tuple[str, str | None]] = []
+    for statement in _as_list(document.get("Statement", [])):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        actions = [str(a).lower() for a in _as_list(statement.get("Action", []))]
+        resources = [str(r) for r in _as_list(statement.get("Resource", []))]
+        everywhere = "*" in resources
+        assume_rule = (
+            ASSUME_ROLE_RULE
+            if _allows_assume_role(statement)
+            and ("NotResource" in statement or not all(_names_a_role(r) for r in resources))
+            else None
+        )
+        if "NotAction" in statement:
+            found.append(("allows every action but those listed (Allow with NotAction)", assume_rule))
+        elif "*" in actions or "*:*" in actions:
+            found.append(('allows every action ("Action": "*")', NO_ADMIN_RULE if everywhere else assume_rule))
+        elif "iam:*" in actions:
+            found.append(
+                (
+                    "allows every IAM action (iam:*), with which a session can grant itself anything",
+                    NO_ADMIN_RULE if everywhere else None,
+                )
+            )
+        elif assume_rule is not None:
+            found.append(("allows sts:AssumeRole on roles it does not name, hopping on to other accounts", assume_rule))
+    return found
+
+
+def admin_findings(
+    managed_policies: Iterable[str], inline_policies: Mapping[str, Mapping[str, Any]]
+) -> list[Finding]:
+    """Every administrator-level permission among the role's managed and inline policies."""
+    findings = []
+    for policy in managed_policies:
+        name = managed_policy_name(policy)
+        base = name.rsplit("/", 1)[-1] if name is not None else ""
+        if base in ADMIN_MANAGED_POLICIES:
+            reason = f"gives {ADMIN_MANAGED_POLICIES[base]}"
+            findings.append(Finding("managed_policy_arns", policy, reason, PACK_REFUSES.get(base)))
+    for name, document in inline_policies.items():
+        for reason, rule in broad_statements(document):
+            findings.append(Finding(f"inline_policies.{name}", name, reason, rule))
+    return findings
