@@ -65,10 +65,11 @@ CONDITION_KEYS = (
 )
 """Trust conditions that count when the pack requires one (MFA, external id, organization)."""
 
-ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
-PRINCIPAL_ACCOUNT_RE = re.compile(r"^arn:[^:]*:(?:iam|sts)::(?P<account>[^:]*):")
-ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/(?P<path_and_name>.+)$")
-AWS_MANAGED_POLICY_RE = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?(?P<name>[^/]+)$")
+# ASCII only; whole strings are matched with fullmatch (no `$` before a final newline).
+ACCOUNT_ID_RE = re.compile(r"[0-9]{12}", re.ASCII)
+PRINCIPAL_ACCOUNT_RE = re.compile(r"arn:[^:]*:(?:iam|sts)::(?P<account>[^:]*):", re.ASCII)
+ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):role/(?P<path_and_name>.+)", re.ASCII)
+AWS_MANAGED_POLICY_RE = re.compile(r"arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?(?P<name>[^/]+)", re.ASCII)
 
 
 # Reading documents and config -------------------------------------------------
@@ -118,10 +119,10 @@ def aws_principals(statement: Mapping[str, Any]) -> list[str]:
 
 def principal_account(principal: str) -> str | None:
     """The account of an AWS principal (id, root or user/role ARN); None for a wildcard account."""
-    if ACCOUNT_ID_RE.match(principal):
+    if ACCOUNT_ID_RE.fullmatch(principal):
         return principal
     match = PRINCIPAL_ACCOUNT_RE.match(principal)
-    if match and ACCOUNT_ID_RE.match(match["account"]):
+    if match and ACCOUNT_ID_RE.fullmatch(match["account"]):
         return match["account"]
     return None
 
@@ -180,7 +181,7 @@ def config_strings(config: Mapping[str, Any], key: str, default: Sequence[str]) 
 
 def config_account_ids(config: Mapping[str, Any], key: str) -> tuple[str, ...]:
     ids = config_strings(config, key, DEFAULT_INTERNAL_ACCOUNT_IDS)
-    bad = [i for i in ids if not ACCOUNT_ID_RE.match(i)]
+    bad = [i for i in ids if not ACCOUNT_ID_RE.fullmatch(i)]
     if bad:
         raise ValueError(f"policy config {key}: {bad!r} are not 12-digit AWS account ids")
     return ids
@@ -266,7 +267,7 @@ def admin_policy_name(policy_arn: Any) -> str | None:
     """``AdministratorAccess`` or ``IAMFullAccess`` when the ARN is that AWS managed policy."""
     if not isinstance(policy_arn, str):
         return None
-    match = AWS_MANAGED_POLICY_RE.match(policy_arn)
+    match = AWS_MANAGED_POLICY_RE.fullmatch(policy_arn)
     if match and match["name"] in ADMIN_POLICIES:
         return match["name"]
     return None
@@ -345,7 +346,7 @@ def grants_assume_role(statement: Mapping[str, Any]) -> bool:
 
 def names_a_role(resource: Any) -> bool:
     """A role ARN in a named account whose path/name is not only wildcards."""
-    match = ROLE_ARN_RE.match(str(resource))
+    match = ROLE_ARN_RE.fullmatch(str(resource))
     return match is not None and match["path_and_name"].strip("*?/") != ""
 
 

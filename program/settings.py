@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -99,6 +99,14 @@ KEY_FOR_ARG: Mapping[str, str] = {
     "user_names/group_names": "userNames/groupNames",
 }
 """Component arg name -> the config key a user wrote, for error messages."""
+OUTPUT_FOR_ATTRIBUTE: Mapping[str, str] = {
+    "switch_role_url": "switchRoleUrl",
+    "switch_role_urls": "switchRoleUrls",
+    "aws_cli_config": "awsCliConfig",
+}
+"""Component output attribute -> the stack output it is exported as, for warnings."""
+CALLER_NAMES: Mapping[str, str] = {**KEY_FOR_ARG, **OUTPUT_FOR_ATTRIBUTE}
+"""How the components should name their inputs and outputs in the program's errors and warnings."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +168,11 @@ def _did_you_mean(name: str) -> str:
     if name.lower() in by_folded:
         return f"did you mean {NAMESPACE}:{by_folded[name.lower()]}?"
     close = difflib.get_close_matches(name, list(KEYS_BY_NAME), n=1, cutoff=0.6)
-    return f"did you mean {NAMESPACE}:{close[0]}?" if close else "see the configuration reference (docs/configuration.md)"
+    return (
+        f"did you mean {NAMESPACE}:{close[0]}?"
+        if close
+        else "see the configuration reference (docs/configuration.md)"
+    )
 
 
 def _near_namespace(namespace: str) -> bool:
@@ -178,11 +190,15 @@ def read_config(raw: Mapping[str, str]) -> dict[str, Any]:
         namespace, colon, name = full_key.partition(":")
         if colon and namespace != NAMESPACE and _near_namespace(namespace):
             hint = _did_you_mean(name) if name not in KEYS_BY_NAME else f"did you mean {prefix}{name}?"
-            raise InvalidInputError(full_key, text, f"is in namespace {namespace!r}, not {NAMESPACE!r}: {hint}")
+            raise InvalidInputError(
+                full_key, text, f"is in namespace {namespace!r}, not {NAMESPACE!r}: {hint}"
+            )
         if not full_key.startswith(prefix):
             continue
         if name not in KEYS_BY_NAME:
-            raise InvalidInputError(full_key, text, f"is not a config key of {NAMESPACE}: {_did_you_mean(name)}")
+            raise InvalidInputError(
+                full_key, text, f"is not a config key of {NAMESPACE}: {_did_you_mean(name)}"
+            )
         values[name] = _parse(KEYS_BY_NAME[name], text)
     for key in KEYS:
         values.setdefault(key.name, key.default)
@@ -268,10 +284,8 @@ def secrets_hidden(raw: Mapping[str, str], secret_keys: frozenset[str]) -> Itera
     secret_values = {k.removeprefix(f"{NAMESPACE}:"): raw[k] for k in secret_keys if k in raw}
     for key in ours & set(KEYS_BY_NAME):
         if KEYS_BY_NAME[key].type in ("array", "object"):
-            try:
+            with suppress(ValueError, RecursionError):
                 secret_values[f"{key}.parsed"] = json.loads(secret_values[key])
-            except (ValueError, RecursionError):
-                pass
     reporter = Reporter(secret_inputs=[*ours, *secret_keys], values=secret_values)
     try:
         yield

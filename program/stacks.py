@@ -21,7 +21,7 @@ from cross_account.trusted import check_policies_per_principal, split_role_arns
 from cross_account.trusting import checked_trust_policy, validate_trusting_args
 from cross_account.validation import InvalidInputError
 
-from .settings import KEY_FOR_ARG, TrustedSettings, TrustingSettings, secret_args
+from .settings import CALLER_NAMES, KEY_FOR_ARG, TrustedSettings, TrustingSettings, secret_args
 
 
 @contextmanager
@@ -59,7 +59,7 @@ def build_trusting(settings: TrustingSettings) -> None:
     secret = secret_args(settings.secret_keys)
     if secret:
         args["secret_inputs"] = secret
-    role = TrustingAccountRole("trusting", args, input_names=KEY_FOR_ARG)  # type: ignore[arg-type]
+    role = TrustingAccountRole("trusting", args, input_names=CALLER_NAMES)  # type: ignore[arg-type]
     pulumi.export("roleArn", role.role_arn)
     pulumi.export("roleName", role.role_name)
     pulumi.export("switchRoleUrl", role.switch_role_url)
@@ -145,7 +145,7 @@ def build_trusted(settings: TrustedSettings) -> None:
             "role_requires_mfa": flags[MFA_REQUIRED_OUTPUT],
             **({"secret_inputs": secret} if secret else {}),
         },
-        input_names=KEY_FOR_ARG,
+        input_names=CALLER_NAMES,
     )
     pulumi.export("policyArn", access.policy_arns.apply(lambda arns: arns[0] if len(arns) == 1 else None))
     pulumi.export("policyArns", access.policy_arns)

@@ -132,12 +132,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         state = dict(args.inputs)
+        plain = _unwrap_secrets(state)  # a name set as a secret still names the resource
         prefix = f"arn:{self.partition}:iam::{self.account_id}"
         if args.typ == "aws:iam/role:Role":
-            state["arn"] = f"{prefix}:role{state.get('path', '/')}{state['name']}"
-            return state["name"], state
+            state["arn"] = f"{prefix}:role{plain.get('path', '/')}{plain['name']}"
+            return plain["name"], state
         if args.typ == "aws:iam/policy:Policy":
-            state["arn"] = f"{prefix}:policy{state.get('path', '/')}{state['name']}"
+            state["arn"] = f"{prefix}:policy{plain.get('path', '/')}{plain['name']}"
             return state["arn"], state
         if args.typ == "pulumi:pulumi:StackReference":
             name = args.inputs["name"]
@@ -250,6 +251,18 @@ def run_main(**kwargs: Any) -> Run:
 def run_failing(**kwargs: Any) -> Run:
     """Run the real __main__.py expecting it to fail; ``run.error`` is the error."""
     return run_main(expect_error=True, **kwargs)
+
+
+@pytest.fixture
+def warnings_(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every pulumi.log.warn message of the run, in order."""
+    found: list[str] = []
+
+    def warn(message: str, resource: Any = None, stream_id: Any = None, ephemeral: Any = None) -> None:
+        found.append(message)
+
+    monkeypatch.setattr(pulumi.log, "warn", warn)
+    return found
 
 
 @pytest.fixture(autouse=True)

@@ -60,7 +60,9 @@ BIG_INLINE = {
     }
 }
 NAME_RULE = "(1-64 characters of ASCII letters, digits and +=,.@_-)"
-PATH_RULE = "is not an IAM path: '/' or '/segments/' of printable ASCII with no empty segment, at most 512 characters"
+PATH_RULE = (
+    "is not an IAM path: '/' or '/segments/' of printable ASCII with no empty segment, at most 512 characters"
+)
 
 BAD_INPUTS: list[BadInput] = [
     # Trusting side -------------------------------------------------------
@@ -437,7 +439,10 @@ BAD_INPUTS: list[BadInput] = [
     BadInput(
         "inline-policy-nested-too-deep",
         "trusting",
-        {**ACCOUNTS, "inlinePolicies": {"x": {"Version": "2012-10-17", "Statement": [statement(Condition=DEEP)]}}},
+        {
+            **ACCOUNTS,
+            "inlinePolicies": {"x": {"Version": "2012-10-17", "Statement": [statement(Condition=DEEP)]}},
+        },
         "a condition nested 20 levels deep",
         "inlinePolicies: '<nested more than 16 levels deep>' nests maps and lists deeper than any IAM "
         "document needs (16 levels)",
@@ -519,8 +524,8 @@ BAD_INPUTS: list[BadInput] = [
         "trusting",
         {**ACCOUNTS, "tags": {"owner": "s3cr3t value!"}},
         "a tag value with `!`, `tags` set as a secret",
-        "tags.owner: '<13 characters, hidden>' must be a string of at most 256 ASCII letters, digits, spaces "
-        "and _.:/=+-@",
+        "tags.<hidden>: '<13 characters, hidden>' must be a string of at most 256 ASCII letters, digits, "
+        "spaces and _.:/=+-@",
         secret_keys=("tags",),
     ),
     # Trusted side --------------------------------------------------------

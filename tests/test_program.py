@@ -184,7 +184,10 @@ def test_trust_conditions_from_config_reach_the_trust_policy() -> None:
             "Effect": "Allow",
             "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
             "Action": "sts:AssumeRole",
-            "Condition": {**conditions, "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:user/alice"}},
+            "Condition": {
+                **conditions,
+                "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:user/alice"},
+            },
         },
     ]
     assert run.outputs["mfaRequired"] is True

@@ -24,18 +24,6 @@ POLICY = "aws:iam/policy:Policy"
 ACCOUNTS = {"trustedAccountIds": ["222222222222"]}
 
 
-@pytest.fixture
-def warnings_(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every pulumi.log.warn message of the run, in order."""
-    found: list[str] = []
-
-    def warn(message: str, resource: Any = None, stream_id: Any = None, ephemeral: Any = None) -> None:
-        found.append(message)
-
-    monkeypatch.setattr(pulumi.log, "warn", warn)
-    return found
-
-
 def last_line(error: BaseException | None) -> str:
     assert error is not None
     return str(error).splitlines()[-1].split("has risen: ")[-1]

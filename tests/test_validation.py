@@ -161,7 +161,10 @@ def test_inline_policies_over_the_aggregate_quota_are_refused() -> None:
     ("tags", "message"),
     [
         ({"aws:team": "x"}, "tags: 'aws:team' uses the reserved prefix aws:"),
-        ({"team": 1}, "tags.team: 1 must be a string of at most 256 ASCII letters, digits, spaces and _.:/=+-@"),
+        (
+            {"team": 1},
+            "tags.team: 1 must be a string of at most 256 ASCII letters, digits, spaces and _.:/=+-@",
+        ),
         ({f"k{i}": "v" for i in range(51)}, "tags: '<51 tags>' has more than 50"),
     ],
 )
@@ -176,3 +179,51 @@ def test_renamed_errors_report_the_config_key() -> None:
     assert str(error.renamed({"trusted_account_ids": "trustedAccountIds"})) == (
         "trustedAccountIds: '1' is not a 12-digit AWS account id"
     )
+
+
+VALID = [
+    (check.role_name, "ops"),
+    (check.user_name, "alice"),
+    (check.group_name, "readers"),
+    (check.policy_name, "assume"),
+    (check.profile_name, "identity"),
+    (check.iam_path, "/team/"),
+    (check.policy_arn, "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+    (check.aws_managed_policy_name, "job-function/ViewOnlyAccess"),
+    (check.role_arn, "arn:aws:iam::111111111111:role/ops"),
+    (check.external_id, "partner-1"),
+    (check.organization_id, "o-abcdefghij"),
+    (check.account_id, "222222222222"),
+    (check.stack_name, "organization/cross-account-access/trusting"),
+    (
+        lambda key, value: check.principal_pattern(key, value, ["222222222222"]),
+        "arn:aws:iam::222222222222:role/ops",
+    ),
+]
+
+
+@pytest.mark.parametrize(("function", "value"), VALID, ids=[v for _, v in VALID])
+def test_every_check_matches_the_whole_string_in_ascii_only(function: Any, value: str) -> None:
+    """No `$` before a final newline, no Unicode digits or letters for `\\d` and `\\w`."""
+    assert function("k", value) == value
+    for odd in (
+        value + "\n",
+        "\n" + value,
+        value + " ",
+        value[:-1] + ("\uff12" if value[-1].isdigit() else "\u00e9"),
+    ):
+        assert odd != value
+        with pytest.raises(InvalidInputError):
+            function("k", odd)
+
+
+def test_every_pattern_of_the_package_is_ascii_only() -> None:
+    import re
+
+    from cross_account import documents
+
+    patterns = [v for v in vars(check).values() if isinstance(v, re.Pattern)]
+    patterns += [v for v in vars(documents).values() if isinstance(v, re.Pattern)]
+    assert len(patterns) >= 15
+    for pattern in patterns:
+        assert pattern.flags & re.ASCII, pattern.pattern

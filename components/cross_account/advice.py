@@ -63,6 +63,9 @@ def closest_managed_policy(name: str) -> str | None:
         return by_folded[folded]
     if folded.rsplit("/", 1)[-1] in by_last:
         return by_last[folded.rsplit("/", 1)[-1]]
+    longer = [k for k in by_folded if k.startswith(folded)]  # a name cut short
+    if longer:
+        return by_folded[min(longer, key=len)]
     matches = difflib.get_close_matches(folded, list(by_folded), n=1, cutoff=0.75)
     return by_folded[matches[0]] if matches else None
 
@@ -118,7 +121,9 @@ def broad_statements(document: Mapping[str, Any]) -> list[tuple[str, str | None]
         if "NotAction" in statement:
             found.append(("allows every action but those listed (Allow with NotAction)", assume_rule))
         elif "*" in actions or "*:*" in actions:
-            found.append(('allows every action ("Action": "*")', NO_ADMIN_RULE if everywhere else assume_rule))
+            found.append(
+                ('allows every action ("Action": "*")', NO_ADMIN_RULE if everywhere else assume_rule)
+            )
         elif "iam:*" in actions:
             found.append(
                 (
@@ -127,7 +132,9 @@ def broad_statements(document: Mapping[str, Any]) -> list[tuple[str, str | None]
                 )
             )
         elif assume_rule is not None:
-            found.append(("allows sts:AssumeRole on roles it does not name, hopping on to other accounts", assume_rule))
+            found.append(
+                ("allows sts:AssumeRole on roles it does not name, hopping on to other accounts", assume_rule)
+            )
     return found
 
 

@@ -36,7 +36,8 @@ def _field(token: str, field: str, value: Any) -> str:
 def partition_of(parent: pulumi.Resource) -> pulumi.Output[str]:
     """The partition (``aws``, ``aws-cn``, ...) the parent's provider works in."""
     result = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent))
-    return result.partition.apply(lambda value: _field(GET_PARTITION, "partition", value))
+    partition: pulumi.Output[Any] = result.partition
+    return partition.apply(lambda value: _field(GET_PARTITION, "partition", value))
 
 
 def caller_identity(parent: pulumi.Resource) -> pulumi.Output[tuple[str, str]]:

@@ -118,7 +118,9 @@ def _input_name(key: str, value: Any, known: set[str]) -> str:
 
 
 def checked_role_arns(role_arns: Any) -> tuple[str, ...]:
-    return check.string_list("role_arns", role_arns, check.role_arn, required=True, identity=check.role_identity)
+    return check.string_list(
+        "role_arns", role_arns, check.role_arn, required=True, identity=check.role_identity
+    )
 
 
 def split_role_arns(
@@ -313,7 +315,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                     policy_arn=policy.arn,
                     opts=pulumi.ResourceOptions(parent=self),
                 )
-            policy_arns.append(policy.arn)
+            policy_arns.append(self._hide_if(policy.arn, "policy_name", "policy_path"))
         return pulumi.Output.all(*policy_arns).apply(
             lambda resolved: {"policy_arns": list(resolved), "role_arns": list(arns)}
         )

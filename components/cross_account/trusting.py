@@ -284,12 +284,14 @@ class TrustingAccountRole(pulumi.ComponentResource):
         if name_secret:
             secret_outputs += ["arn", "name", "path", "id", "uniqueId"]
         assume_role_policy = pulumi.Output.json_dumps(document)
+        if trust_secret:
+            assume_role_policy = pulumi.Output.secret(assume_role_policy)
         role = aws.iam.Role(
             f"{name}-role",
             name=hide_if(settings["role_name"], "role_name"),
             path=hide_if(settings["role_path"], "role_path"),
             description=hide_if(settings["role_description"], "role_description"),
-            assume_role_policy=pulumi.Output.secret(assume_role_policy) if trust_secret else assume_role_policy,
+            assume_role_policy=assume_role_policy,
             max_session_duration=hide_if(settings["max_session_duration"], "max_session_duration"),
             permissions_boundary=(
                 None
@@ -325,9 +327,10 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
-        self.role_arn = role.arn
-        self.role_name = role.name
-        self.switch_role_url = role.arn.apply(self._console_link)
+        # The ARN holds the name and path: secret if either is.
+        self.role_arn = hide_if(role.arn, *ROLE_NAME_INPUTS)
+        self.role_name = hide_if(role.name, *ROLE_NAME_INPUTS)
+        self.switch_role_url = self.role_arn.apply(self._console_link)
         self.external_id_required = pulumi.Output.from_input(external_id is not None)
         self.mfa_required = pulumi.Output.from_input(
             settings["require_mfa"] or settings["mfa_max_age_seconds"] is not None
@@ -372,7 +375,12 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 resource=self,
             )
         for policy, closest in advice.unknown_managed_policies(settings["managed_policy_arns"]):
-            hint = f": did you mean {closest!r}?" if closest else ""
+            # A suggestion would show a secret value, near enough.
+            hint = (
+                f": did you mean {closest!r}?"
+                if closest and not report.is_secret("managed_policy_arns")
+                else ""
+            )
             report.warn(
                 f"managed_policy_arns: {policy!r} is not a known AWS managed policy{hint} "
                 "(it is used as given; AWS refuses it at deploy time if it does not exist)",

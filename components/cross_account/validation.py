@@ -55,7 +55,8 @@ TAG_KEY_RE = _pattern(rf"[A-Za-z0-9 _.:/=+@-]{{1,{limits.TAG_KEY_MAX}}}")
 TAG_VALUE_RE = _pattern(rf"[A-Za-z0-9 _.:/=+@-]{{0,{limits.TAG_VALUE_MAX}}}")
 WILDCARDS = ("*", "?")
 SECRET_NAME_RE = re.compile(
-    r"secret|password|passwd|token|credential|external.?id|private.?key|access.?key", re.ASCII | re.IGNORECASE
+    r"secret|password|passwd|token|credential|private.?key|access.?key|external.?ids?$",
+    re.ASCII | re.IGNORECASE,
 )
 """Input and config key names that say they hold a secret: their values are never echoed."""
 
@@ -72,7 +73,9 @@ class InvalidInputError(pulumi.RunError, ValueError):
     def renamed(self, names: Mapping[str, str]) -> InvalidInputError:
         """The same error reported under the caller's names, for the input and any input its rule mentions."""
         head, dot, rest = self.key.partition(".")  # "inline_policies.<name>" -> "inlinePolicies.<name>"
-        return InvalidInputError(f"{names.get(head, head)}{dot}{rest}", self.value, rename_inputs(self.rule, names))
+        return InvalidInputError(
+            f"{names.get(head, head)}{dot}{rest}", self.value, rename_inputs(self.rule, names)
+        )
 
     def hidden(self) -> InvalidInputError:
         """The same error without the value (for a secret input)."""
@@ -378,7 +381,9 @@ def organization_id(key: str, value: object) -> str:
     return value
 
 
-PRINCIPAL_PATTERN_RULE = "is not an IAM principal ARN pattern (arn:<partition>:iam::<account>:root|user/...|role/...)"
+PRINCIPAL_PATTERN_RULE = (
+    "is not an IAM principal ARN pattern (arn:<partition>:iam::<account>:root|user/...|role/...)"
+)
 
 
 def principal_pattern(
@@ -576,7 +581,7 @@ class Reporter:
         shown = error.hidden() if any(self.is_secret(k) for k in error.key.split("/")) else error
         renamed = shown.renamed(self.names)
         return InvalidInputError(
-            renamed.key,
+            scrub(renamed.key, self.secrets),
             renamed.value if isinstance(renamed.value, _Shown) else _scrubbed(renamed.value, self.secrets),
             scrub(renamed.rule, self.secrets),
         )
