@@ -43,7 +43,9 @@ EXPORTS = [
     "trust_policy",
 ]
 MODULES = sorted(
-    p.name for p in (PACKAGE_DIR / "cross_account").iterdir() if p.suffix == ".py" or p.name == "py.typed"
+    p.name
+    for p in (PACKAGE_DIR / "cross_account").iterdir()
+    if p.suffix in (".py", ".txt") or p.name == "py.typed"
 )
 
 PROBE = """
