@@ -268,8 +268,8 @@ BAD_INPUTS: list[BadInput] = [
         "trusting",
         {**ACCOUNTS, "trustedPrincipalArns": ["arn:aws:iam::*:role/ops"]},
         "`arn:aws:iam::*:role/ops`",
-        "trustedPrincipalArns: '*' contains a wildcard: "
-        "the account of a principal pattern must be named exactly, never with * or ?",
+        "trustedPrincipalArns: 'arn:aws:iam::*:role/ops' has a wildcard account: the account of a principal "
+        "pattern must be named exactly",
     ),
     BadInput(
         "tag-reserved-prefix",

@@ -411,7 +411,10 @@ def principal_pattern(
     if parts["service"] != "iam":
         raise InvalidInputError(key, value, PRINCIPAL_PATTERN_RULE)
     account = parts["account"]
-    _no_wildcard(key, account, "the account of a principal pattern")
+    if any(w in account for w in WILDCARDS):
+        raise InvalidInputError(
+            key, value, "has a wildcard account: the account of a principal pattern must be named exactly"
+        )
     if not ACCOUNT_ID_RE.fullmatch(account):
         raise InvalidInputError(key, value, PRINCIPAL_PATTERN_RULE)
     accounts = set(trusted_account_ids)
