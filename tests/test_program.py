@@ -274,8 +274,8 @@ def test_a_role_listed_by_a_stack_and_in_role_arns_is_a_duplicate() -> None:
         (
             "trusting",
             {"trustedAccountIds": ["222222222222"], "trustedPrincipalArns": ["arn:aws:iam::*:user/bob"]},
-            "trustedPrincipalArns: '*' contains a wildcard: "
-            "the account of a principal pattern must be named exactly, never with * or ?",
+            "trustedPrincipalArns: 'arn:aws:iam::*:user/bob' has a wildcard account: "
+            "the account of a principal pattern must be named exactly",
         ),
         (
             "trusting",
