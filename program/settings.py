@@ -2,7 +2,7 @@
 
 ``KEYS`` is the config contract: every key of the ``cross-account-access``
 namespace with its side, type, default and the component arg it feeds. The
-tests check Pulumi.yaml and the README against it.
+tests check Pulumi.yaml and docs/configuration.md against it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The config contract is one table (program.settings.KEYS): Pulumi.yaml, the README and DESIGN agree with it."""
+"""The config contract is one table (program.settings.KEYS): Pulumi.yaml, docs/configuration.md and DESIGN agree with it."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from conftest import ROOT
 from program.settings import KEYS, KEYS_BY_NAME, read_config
 
 
-def readme_rows() -> dict[str, str]:
-    """Config key -> the README table's default cell, for every row of the config reference."""
-    text = (ROOT / "README.md").read_text()
+def documented_rows() -> dict[str, str]:
+    """Config key -> the default cell of docs/configuration.md's tables, for every row of the reference."""
+    text = (ROOT / "docs" / "configuration.md").read_text()
     section = text.split("<!-- section:config -->")[1].split("<!-- /section:config -->")[0]
     rows = {}
     for line in section.splitlines():
@@ -40,8 +40,8 @@ def test_pulumi_yaml_runs_the_venv_that_make_test_creates() -> None:
     assert "VENV := .venv" in (ROOT / "Makefile").read_text()
 
 
-def test_the_readme_lists_every_key_except_side_with_the_same_default() -> None:
-    rows = readme_rows()
+def test_the_configuration_page_lists_every_key_except_side_with_the_same_default() -> None:
+    rows = documented_rows()
     assert set(rows) == {k.name for k in KEYS} - {"side"}
     for name, cell in rows.items():
         key = KEYS_BY_NAME[name]

@@ -377,4 +377,4 @@ def test_the_security_doc_states_how_many_documents_are_checked(
     total = len(trust_policies()) + len(assume_role_policies()) + len(program_documents)
     text = (ROOT / "docs" / "security.md").read_text()
     assert f"**{total} policy documents**" in text, f"docs/security.md should say {total}"
-    assert f"({total} of them:" in (ROOT / "README.md").read_text(), f"the README should say {total}"
+    assert f"({total} of them:" in text, f"docs/security.md's summary should say {total}"

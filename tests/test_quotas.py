@@ -248,9 +248,9 @@ def test_without_an_external_id_or_long_names_nothing_is_warned(warnings_: list[
     assert warnings_ == []
 
 
-def test_the_readme_says_the_switch_role_link_does_not_work_with_an_external_id() -> None:
-    readme = (ROOT / "README.md").read_text()
-    outputs = readme[readme.index("<!-- section:outputs -->") : readme.index("<!-- /section:outputs -->")]
+def test_the_outputs_page_says_the_switch_role_link_does_not_work_with_an_external_id() -> None:
+    page = (ROOT / "docs" / "outputs.md").read_text()
+    outputs = page[page.index("<!-- section:outputs -->") : page.index("<!-- /section:outputs -->")]
     row = next(line for line in outputs.splitlines() if line.startswith("| trusting | `switchRoleUrl`"))
     assert "external id" in row and "STS" in row, row
 

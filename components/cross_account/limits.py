@@ -1,7 +1,7 @@
 """Defaults and IAM limits, named once.
 
 Every number the components check against lives here, with the AWS quota it
-comes from, so a raised quota is a one-line change and the README can quote it.
+comes from, so a raised quota is a one-line change and the docs can quote it.
 """
 
 from __future__ import annotations
