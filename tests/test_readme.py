@@ -399,7 +399,8 @@ def test_the_python_example_builds_the_role_on_the_default_provider_and_the_acce
 def test_the_components_make_the_invokes_the_unit_test_section_names() -> None:
     page = " ".join((DOCS / "components.md").read_text().split())
     assert f"`TrustingAccountRole` calls `getPartition` (`{PARTITION_INVOKE}`" in page
-    assert f"`TrustedAccountAccess` calls `getCallerIdentity` (`{CALLER_INVOKE}`" in page
+    assert f"and `getCallerIdentity` (`{CALLER_INVOKE}`, to warn when the role trusts" in page
+    assert "`TrustedAccountAccess` calls `getCallerIdentity` (for the `mfa_serial`" in page
     assert "when MFA is or may be required" in page
 
     example = pulumi_run(lambda: run_python_example({}))
