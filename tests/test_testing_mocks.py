@@ -267,6 +267,17 @@ def test_a_provider_whose_inputs_contradict_each_other_fails_naming_it() -> None
     )
 
 
+def test_a_provider_assuming_something_that_is_not_a_role_fails_naming_it() -> None:
+    def body() -> None:
+        aws.Provider("p", assume_roles=[aws.ProviderAssumeRoleArgs(role_arn="arn:aws:iam::1234:user/x")])
+
+    found = pulumi_run(body, mocks=CrossAccountMocks(), expect_error=True)
+    assert (
+        str(found.error)
+        == "provider 'p': assumeRoles roleArn 'arn:aws:iam::1234:user/x' is not an IAM role ARN"
+    )
+
+
 def test_a_provider_allowing_several_accounts_but_not_the_mocks_account_fails_naming_it() -> None:
     def body() -> None:
         aws.Provider("p", allowed_account_ids=[OTHER, "444444444444"])
@@ -320,7 +331,9 @@ def test_a_program_reads_the_partition_through_the_aws_sdk() -> None:
 
 def test_get_caller_identity_answers_with_a_deployer_or_the_assumed_role() -> None:
     def body() -> dict[str, Any]:
-        deployer = aws.ProviderAssumeRoleArgs(role_arn=f"arn:aws:iam::{OTHER}:role/ci/Deployer")
+        deployer = aws.ProviderAssumeRoleArgs(
+            role_arn=f"arn:aws:iam::{OTHER}:role/ci/Deployer", session_name="ci"
+        )
         provider = aws.Provider("ci", assume_roles=[deployer])
         default = aws.get_caller_identity_output()
         assumed = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=provider))
@@ -338,8 +351,8 @@ def test_get_caller_identity_answers_with_a_deployer_or_the_assumed_role() -> No
         ],
         "assumed": [
             OTHER,
-            f"arn:aws:sts::{OTHER}:assumed-role/Deployer/pulumi",
-            unique_id("AROA", f"arn:aws:iam::{OTHER}:role/ci/Deployer") + ":pulumi",
+            f"arn:aws:sts::{OTHER}:assumed-role/Deployer/ci",
+            unique_id("AROA", f"arn:aws:iam::{OTHER}:role/ci/Deployer") + ":ci",
             OTHER,
         ],
     }

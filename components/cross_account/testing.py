@@ -274,20 +274,23 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
 
     # -- providers: which account a resource lands in --------------------------------
 
-    def _target(self, account_id: str, partition: str, region: str, role_arn: str | None) -> _Target:
+    def _target(
+        self, account_id: str, partition: str, region: str, role_arn: str | None, session: str = "pulumi"
+    ) -> _Target:
         if role_arn is None:
             arn = f"arn:{partition}:iam::{account_id}:user/deployer"
             return _Target(account_id, partition, region, arn, _unique_id("AIDA", arn))
         role = ROLE_ARN_RE.fullmatch(role_arn)
         assert role is not None
-        arn = f"arn:{partition}:sts::{account_id}:assumed-role/{role['name']}/pulumi"
-        return _Target(account_id, partition, region, arn, f"{_unique_id('AROA', role_arn)}:pulumi")
+        arn = f"arn:{partition}:sts::{account_id}:assumed-role/{role['name']}/{session}"
+        return _Target(account_id, partition, region, arn, f"{_unique_id('AROA', role_arn)}:{session}")
 
     def _new_provider(self, name: str, inputs: Mapping[str, Any]) -> str:
         """Register a provider: map its id to the account, partition and region its inputs name."""
         where = f"provider {name!r}"
-        roles = [r.get("roleArn") for r in _list(inputs.get("assumeRoles")) if r.get("roleArn")]
-        role_arn = str(roles[-1]) if roles else None
+        roles = [r for r in _list(inputs.get("assumeRoles")) if r.get("roleArn")]
+        role_arn = str(roles[-1]["roleArn"]) if roles else None
+        session = str(roles[-1].get("sessionName") or "pulumi") if roles else "pulumi"
         role = ROLE_ARN_RE.fullmatch(role_arn) if role_arn else None
         if role_arn and role is None:
             raise ValueError(f"{where}: assumeRoles roleArn {role_arn!r} is not an IAM role ARN")
@@ -320,7 +323,7 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
         provider_id = f"{name}-id"
         while provider_id in self._providers:
             provider_id = f"{name}-id-{len(self._providers)}"
-        self._providers[provider_id] = self._target(account, partition, region, role_arn)
+        self._providers[provider_id] = self._target(account, partition, region, role_arn, session)
         return provider_id
 
     def _target_of(self, provider: str | None) -> _Target:
