@@ -11,7 +11,7 @@ from rules import POLICIES
 
 PolicyPack(
     name="cross-account-guardrails",
-    policies=POLICIES,
+    policies=[*POLICIES],  # PolicyPack takes list[Policy]; list is invariant
     enforcement_level=EnforcementLevel.MANDATORY,
     description="Guardrails for AWS cross-account IAM roles and assume-role policies",
 )

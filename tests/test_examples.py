@@ -1,8 +1,9 @@
 """The examples: projects that consume the components as an outside project would.
 
-``examples/python`` runs under the mocks harness like the root program;
-``examples/yaml`` cannot run without the Pulumi CLI, so every property it sets
-is checked against the package schema generated in-process.
+``examples/python`` installs as written into a clean venv, passes its own tests
+(run from its folder, as its README says) and runs under the mocks harness like
+the root program; ``examples/yaml`` cannot run without the Pulumi CLI, so every
+property it sets is checked against the package schema generated in-process.
 """
 
 from __future__ import annotations
@@ -10,18 +11,23 @@ from __future__ import annotations
 import json
 import re
 import runpy
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, TRUSTED_ACCOUNT, RecordingMocks, Run, pulumi_run
+from conftest import ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, Run, pulumi_run
 from test_component_package import provider, type_of
+from uv import find_uv_bin
+
+from cross_account.testing import CrossAccountMocks
 
 EXAMPLES = ROOT / "examples"
 PYTHON_EXAMPLE = EXAMPLES / "python"
 YAML_EXAMPLE = EXAMPLES / "yaml"
-REPO_URL = "https://github.com/<owner>/cross-account-access"
 VERSION = tomllib.loads((ROOT / "components" / "pyproject.toml").read_text())["project"]["version"]
 INTERPOLATION = re.compile(r"^\$\{([A-Za-z][\w-]*)(?:\.(\w+))?\}$")
 
@@ -40,11 +46,15 @@ def test_every_example_has_a_project_file_and_a_readme() -> None:
         assert "## Run it" in (EXAMPLES / name / "README.md").read_text()
 
 
-def test_the_examples_name_the_package_at_the_current_release_tag() -> None:
-    requirements = (PYTHON_EXAMPLE / "requirements.txt").read_text().splitlines()
-    assert f"cross-account @ git+{REPO_URL}@v{VERSION}#subdirectory=components" in requirements
+def test_the_examples_name_the_component_package_of_this_checkout_by_a_path_from_their_folder() -> None:
+    text = (PYTHON_EXAMPLE / "requirements.txt").read_text()
+    assert "-e ../../components" in text.splitlines()
+    assert re.search(r"<[a-z][\w-]*>", text) is None, "no placeholder such as <owner> is left to fill in"
+    package = (PYTHON_EXAMPLE / "../../components").resolve()
+    assert tomllib.loads((package / "pyproject.toml").read_text())["project"]["name"] == "cross-account"
     project = yaml.safe_load((YAML_EXAMPLE / "Pulumi.yaml").read_text())
-    assert project["packages"] == {"cross-account": f"{REPO_URL}/components@v{VERSION}"}
+    assert project["packages"] == {"cross-account": "../../components"}
+    assert (YAML_EXAMPLE / project["packages"]["cross-account"] / "PulumiPlugin.yaml").is_file()
 
 
 def test_every_tag_the_readmes_name_is_the_current_release() -> None:
@@ -69,14 +79,11 @@ def run_python_example(config: dict[str, Any] = PYTHON_CONFIG, **kwargs: Any) ->
     def main() -> None:
         runpy.run_path(str(PYTHON_EXAMPLE / "__main__.py"), run_name="__main__")
 
-    return pulumi_run(
-        main,
-        project=project["name"],
-        stack="dev",
-        config=config,
-        mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT),
-        **kwargs,
+    # The providers pick their accounts by profile: tell the mocks which account each stands for.
+    mocks = CrossAccountMocks(
+        TRUSTING_ACCOUNT, region="eu-west-1", provider_accounts={"trusted": TRUSTED_ACCOUNT}
     )
+    return pulumi_run(main, project=project["name"], stack="dev", config=config, mocks=mocks, **kwargs)
 
 
 def test_the_python_example_is_a_separate_project_that_installs_the_package() -> None:
@@ -117,14 +124,16 @@ def test_the_python_example_trusts_the_trusted_providers_account_and_grants_its_
     assert trust["Statement"][0]["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
     attachment = run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/ReadOnlyAccess"
-    # One mocked AWS answers for both providers, so the role's ARN names the same account.
-    role_arn = f"arn:aws:iam::{TRUSTED_ACCOUNT}:role/audit-read-only"
+    role_arn = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/audit-read-only"
     policy = json.loads(run.one("aws:iam/policy:Policy").inputs["policy"])
     assert [(s["Action"], s["Resource"]) for s in policy["Statement"]] == [("sts:AssumeRole", role_arn)]
     assert run.one("aws:iam/groupPolicyAttachment:GroupPolicyAttachment").inputs["group"] == "auditors"
     assert run.outputs["roleArn"] == role_arn
     assert run.outputs["policyArn"] == f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/cross-account-assume-role"
-    assert "mfa_serial = " in run.outputs["awsCliConfig"], "the role requires MFA: the profile needs a device"
+    mfa_serial = f"mfa_serial = arn:aws:iam::{TRUSTED_ACCOUNT}:mfa/<your-mfa-device-name>"
+    assert mfa_serial in run.outputs["awsCliConfig"].splitlines(), (
+        "the role requires MFA: a trusted account's device"
+    )
     assert set(run.outputs) == {"roleArn", "switchRoleUrl", "policyArn", "awsCliConfig"}
 
 
@@ -134,6 +143,63 @@ def test_the_python_example_requires_its_config() -> None:
     )
     assert "cross-account-example:trustedProfile" in str(run.error)
     assert run.aws_resources == []
+
+
+def test_the_python_examples_own_tests_pass_from_its_folder_and_can_fail(tmp_path: Path) -> None:
+    def pytest_in(folder: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=folder,
+        )
+
+    passed = pytest_in(PYTHON_EXAMPLE)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert passed.stdout.splitlines()[-1].startswith("4 passed"), passed.stdout
+    # The same tests against a program whose role lands in the trusted account must fail.
+    for name in ("__main__.py", "test_main.py", "pytest.ini"):
+        (tmp_path / name).write_text((PYTHON_EXAMPLE / name).read_text())
+    main = tmp_path / "__main__.py"
+    main.write_text(main.read_text().replace('providers={"aws": trusting}', 'providers={"aws": trusted}'))
+    failed = pytest_in(tmp_path)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert failed.stdout.splitlines()[-1].startswith("3 failed, 1 passed"), failed.stdout
+
+
+def test_the_python_examples_requirements_install_as_written_into_a_clean_venv(tmp_path: Path) -> None:
+    # Offline, uv may only pick versions it holds: the ones this test environment runs on.
+    frozen = subprocess.run(
+        [find_uv_bin(), "pip", "freeze", "--python", sys.executable],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.splitlines()
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("\n".join(line for line in frozen if "==" in line) + "\n")
+    venv = tmp_path / "venv"
+    uv = [find_uv_bin(), "--offline", "--quiet"]
+    subprocess.run([*uv, "venv", str(venv), "--python", sys.executable], check=True, timeout=120)
+    # From the example's folder, as the Pulumi CLI runs pip: relative paths resolve against it.
+    subprocess.run(
+        [*uv, "pip", "install", "--python", str(venv / "bin/python"), "-c", str(constraints)]
+        + ["-r", "requirements.txt"],
+        check=True,
+        timeout=300,
+        cwd=PYTHON_EXAMPLE,
+    )
+    probe = "import cross_account, cross_account.testing, pulumi_aws; print(cross_account.__file__)"
+    found = subprocess.run(
+        [str(venv / "bin/python"), "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert found.stdout.strip() == str(ROOT / "components" / "cross_account" / "__init__.py")
 
 
 # -- examples/yaml, checked against the schema -----------------------------------
