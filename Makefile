@@ -42,7 +42,7 @@ test: lint ## lint, type-check, then run every test (what CI runs)
 
 lint: venv ## ruff check, ruff format --check, mypy --strict
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check components program tests examples local policy benchmarks __main__.py
+	$(BIN)/ruff format --check components program tests examples local policy benchmarks tools __main__.py
 	$(BIN)/mypy
 	$(BIN)/mypy components/__main__.py
 

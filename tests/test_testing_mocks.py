@@ -446,13 +446,13 @@ def test_the_invokes_the_components_make_are_recorded_in_order() -> None:
         role = TrustingAccountRole("audit", {"trusted_account_ids": ["222222222222"], "require_mfa": True})
         access = TrustedAccountAccess(
             "audit",
-            {"role_arns": [role.role_arn], "user_names": ["alice"], "mfa_required": role.mfa_required},
+            {"role_arns": [role.role_arn], "user_names": ["alice"], "role_requires_mfa": role.mfa_required},
         )
         return {"config": access.aws_cli_config}
 
     found = run(body, mocks)
     assert "mfa_serial = arn:aws:iam::111111111111:mfa/" in found.outputs["config"]
-    assert mocks.invokes == [PARTITION, CALLER]
+    assert mocks.invokes == [PARTITION, CALLER, CALLER]
 
 
 # -- stack references -----------------------------------------------------------------

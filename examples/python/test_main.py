@@ -136,7 +136,8 @@ def test_the_stack_exports_the_role_the_policy_and_a_profile_with_the_trusted_ac
 
 def test_the_program_asks_aws_only_for_the_callers_identity_and_the_partition(deployment: Deployment) -> None:
     assert sorted(deployment.mocks.invokes) == [
-        "aws:index/getCallerIdentity:getCallerIdentity",
-        "aws:index/getCallerIdentity:getCallerIdentity",
+        "aws:index/getCallerIdentity:getCallerIdentity",  # the trusted account's id
+        "aws:index/getCallerIdentity:getCallerIdentity",  # the role checks it does not trust its own account
+        "aws:index/getCallerIdentity:getCallerIdentity",  # the mfa_serial of the CLI profile
         "aws:index/getPartition:getPartition",
     ]
