@@ -363,6 +363,7 @@ class Local:
     err: TextIO = sys.stderr
     base_env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     python: str = sys.executable
+    verify_margin: float = VERIFY_MARGIN_SECONDS
 
     @property
     def env(self) -> dict[str, str]:
@@ -414,16 +415,19 @@ class Local:
         self, role_arn: str, url: str, key: emulator.AccessKey, timeout: float, expect_deny: bool = False
     ) -> tuple[int, list[str]]:
         """cross-account-verify as one caller, against the emulator: its exit status and what it printed."""
-        done = subprocess.run(
-            [self.python, "-m", "cross_account.verify", role_arn, "--endpoint-url", url]
-            + ["--region", emulator.REGION, "--timeout", f"{timeout:g}"]
-            + (["--expect-deny"] if expect_deny else []),
-            env=person_env(self.base_env, key, self.paths.local),
-            cwd=self.paths.root,
-            capture_output=True,
-            text=True,
-            timeout=timeout + VERIFY_MARGIN_SECONDS,
-        )
+        try:
+            done = subprocess.run(
+                [self.python, "-m", "cross_account.verify", role_arn, "--endpoint-url", url]
+                + ["--region", emulator.REGION, "--timeout", f"{timeout:g}"]
+                + (["--expect-deny"] if expect_deny else []),
+                env=person_env(self.base_env, key, self.paths.local),
+                cwd=self.paths.root,
+                capture_output=True,
+                text=True,
+                timeout=timeout + self.verify_margin,
+            )
+        except subprocess.TimeoutExpired:
+            return 2, [f"cross-account-verify did not end within {timeout + self.verify_margin:g}s"]
         return done.returncode, (done.stdout + done.stderr).splitlines()
 
     def check(

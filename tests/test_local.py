@@ -758,6 +758,21 @@ def test_roles_and_new_group_members_are_checked_as_the_stack_will_grant_them(
     )
 
 
+def test_a_verify_process_that_does_not_end_is_an_error_row_not_a_hang(
+    project: local_run.Paths, tmp_path: Path
+) -> None:
+    stuck = tmp_path / "stuck-python"
+    stuck.write_text("#!/bin/sh\nexec sleep 30\n")
+    stuck.chmod(0o755)
+    local, _, _ = _local(project, FakePulumi())
+    local.python, local.verify_margin = str(stuck), 0.5
+    key = emulator.AccessKey("AKIAX", "x")
+    assert local.verify(ROLE_ARN, "http://127.0.0.1:9", key, timeout=0) == (
+        2,
+        ["cross-account-verify did not end within 0.5s"],
+    )
+
+
 @pytest.mark.parametrize(
     ("status", "expect_deny", "seen"),
     [

@@ -511,6 +511,20 @@ def test_a_malformed_region_from_the_environment_is_a_setup_error(
     ]
 
 
+def test_an_endpoint_from_the_environment_that_is_not_a_url_is_a_setup_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _isolate_aws_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE000000000")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "notaurl")
+    status, out, err = run(READER, "--timeout", "0")
+    assert (status, out) == (2, [])
+    assert err == [
+        "cross-account-verify: error: cannot use the AWS configuration: ValueError: Invalid endpoint: notaurl"
+    ]
+
+
 def _cli_process(*argv: str, home: Path) -> tuple[int, list[str], list[str], float]:
     """The command as its own process, with made-up keys and nothing of this machine's AWS setup."""
     env = {
@@ -771,6 +785,7 @@ LONG_TAGS = ["--tags", *[f"k{i}=v" for i in range(51)]]
         ([READER, "--endpoint-url", "http://"], "--endpoint-url 'http://' is not an http://"),
         ([READER, "--endpoint-url", "http://127.0.0.1:99999"], "--endpoint-url 'http://127.0.0.1:99999' is not"),
         ([READER, "--endpoint-url", "http://127.0.0.1:5x"], "--endpoint-url 'http://127.0.0.1:5x' is not"),
+        ([READER, "--endpoint-url", "http://127.0.0.1:0"], "--endpoint-url 'http://127.0.0.1:0' is not"),
         ([READER, "--endpoint-url", "http://mötö.local"], "--endpoint-url 'http://mötö.local' is not"),
         ([READER, "--endpoint-url", "http://a b"], "--endpoint-url 'http://a b' is not"),
         ([READER, "--endpoint-url", "http://h_1"], "--endpoint-url 'http://h_1' is not"),
@@ -795,7 +810,7 @@ LONG_TAGS = ["--tags", *[f"k{i}=v" for i in range(51)]]
         "tag-without-equals", "tag-empty-key", "tag-key-not-ascii", "tag-value-semicolon", "tag-value-long",
         "tag-key-aws", "tag-key-twice", "tags-51", "external-id-too-short", "profile-with-space",
         "region-word", "region-upper", "region-newline", "endpoint-not-a-url", "endpoint-ftp",
-        "endpoint-no-host", "endpoint-port-range", "endpoint-port-letters", "endpoint-not-ascii",
+        "endpoint-no-host", "endpoint-port-range", "endpoint-port-letters", "endpoint-port-zero", "endpoint-not-ascii",
         "endpoint-space", "endpoint-underscore", "endpoint-user-info", "endpoint-query", "unknown-option",
         "no-abbreviations",
     ],

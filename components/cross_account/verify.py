@@ -271,7 +271,7 @@ def _check_endpoint_url(url: str) -> str:
         raise UsageError(rule) from None
     host = parts.netloc
     host = host[: host.rindex(":")] if port is not None or host.endswith(":") else host
-    if parts.scheme not in ("http", "https") or not HOST_RE.fullmatch(host):
+    if parts.scheme not in ("http", "https") or not HOST_RE.fullmatch(host) or port == 0:
         raise UsageError(rule)
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         raise UsageError(f"--endpoint-url {url!r}: a query or fragment has no place in an endpoint URL")
@@ -534,6 +534,8 @@ class _Run:
             )
         except self.errors.InvalidRegionError as error:
             raise SetupError(f"region {region!r} is not valid: {self.describe(error)}") from None
+        except (self.errors.BotoCoreError, ValueError) as error:  # AWS_ENDPOINT_URL=notaurl: ValueError
+            raise SetupError(f"cannot use the AWS configuration: {self.describe(error)}") from None
         self.progress.endpoint = str(client.meta.endpoint_url)
         return client
 
