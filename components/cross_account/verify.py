@@ -244,7 +244,8 @@ def _parser() -> argparse.ArgumentParser:
         "--timeout",
         metavar="SECONDS",
         default=f"{DEFAULT_TIMEOUT_SECONDS:g}",
-        help=f"the whole run's time limit, 0-{MAX_TIMEOUT_SECONDS:g}: denials are retried while it lasts; "
+        help=f"the whole run's time limit in seconds, 0-{MAX_TIMEOUT_SECONDS:g}, connections and reads "
+        f"included (a first attempt always gets {MIN_RUN_SECONDS:g} s): denials are retried while it lasts; "
         f"0 tries once (default {DEFAULT_TIMEOUT_SECONDS:g})",
     )
     return parser
