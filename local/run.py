@@ -4,11 +4,24 @@
     python -m local.run destroy         # make local-destroy
 
 ``up`` starts moto on 127.0.0.1 (local/emulator.py), creates the two emulated
-accounts with a deployer in each and the trusted people, turns IAM
-authentication on, then runs ``pulumi up`` for ``trusting`` and then
-``trusted`` against it, runs ``cross-account-verify`` as each trusted person
-with their own keys, and prints the switch-role URL and the CLI profile. The
+accounts with a deployer in each and the callers of the trusted account,
+turns IAM authentication on, then runs ``pulumi up`` for ``trusting`` and
+then ``trusted`` against it, checks who gets in both ways with
+``cross-account-verify`` (each trusted caller gets in; an ``outsider``, an IAM
+user of the trusted account without the policy, is refused: ``--expect-deny``),
+prints that matrix, and then the switch-role URL and the CLI profile. The
 emulator is stopped when ``up`` exits, unless ``--keep``.
+
+The callers come from Pulumi.trusted.yaml (``plan``): every user of
+``userNames``; one member made for each group of ``groupNames``; each role of
+``roleNames``, which make local creates in the trusted account and acts as
+through a session of it (AWS_SESSION_TOKEN included); each user of
+``newGroupMembers``, which make local creates, leaving the group
+``newGroupName`` to the stack.
+
+``destroy`` stops the recorded emulator only while its pid runs exactly the
+moto server make local started for the recorded URL; a corrupt record is
+reported in one line, saying what to delete.
 
 Pulumi state goes to a file backend in ``.pulumi-local/state`` (through
 ``PULUMI_BACKEND_URL``: your own ``pulumi login`` is left alone), secrets are
@@ -36,7 +49,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, Literal, Protocol, TextIO
 
 import yaml
 
@@ -51,6 +64,10 @@ ACCOUNTS = {"trusting": "111111111111", "trusted": "222222222222"}
 PASSPHRASE = "local-emulator-only"
 """Encrypts the emulator's deployer keys in .pulumi-local; not a secret, never use it for a real stack."""
 VERIFY_TIMEOUT_SECONDS = 20.0
+VERIFY_MARGIN_SECONDS = 60.0
+"""How much longer than its --timeout a verify process may run before make local gives up on it."""
+OUTSIDER = "outsider"
+"""The user make local creates in the trusted account without the policy: it must be refused."""
 EXIT_NO_PULUMI = 127
 INSTALL_PULUMI = (
     "make local needs the Pulumi CLI, which is not on PATH: install it with "
@@ -148,6 +165,33 @@ def local_stack_file(committed: Mapping[str, Any], url: str, salt: str | None) -
     return document
 
 
+CallerKind = Literal["user", "group", "role", "new-group", "outsider"]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """One row of the matrix: a caller of the trusted account and whether it should get in."""
+
+    name: str
+    kind: CallerKind
+    group: str | None = None
+
+    @property
+    def expect_in(self) -> bool:
+        return self.kind != "outsider"
+
+    @property
+    def label(self) -> str:
+        what = {
+            "user": "user",
+            "group": f"member of group {self.group}",
+            "role": "role",
+            "new-group": f"member of the stack's new group {self.group}",
+            "outsider": "user without the policy",
+        }[self.kind]
+        return f"{self.name} ({what})"
+
+
 @dataclass(frozen=True)
 class Plan:
     """What the committed stack files ask for, checked against the emulated accounts."""
@@ -155,6 +199,44 @@ class Plan:
     configs: dict[str, dict[str, Any]]
     users: tuple[str, ...]
     groups: tuple[str, ...]
+    roles: tuple[str, ...] = ()
+    new_group: str | None = None
+    new_group_members: tuple[str, ...] = ()
+
+    @property
+    def outsider(self) -> str:
+        """``outsider``, or ``outsider-2``, ... when the stack file names a user so."""
+        taken = {*self.users, *self.new_group_members, *(emulator.member_of(g) for g in self.groups)}
+        name, number = OUTSIDER, 1
+        while name in taken:
+            number += 1
+            name = f"{OUTSIDER}-{number}"
+        return name
+
+    @property
+    def user_names(self) -> tuple[str, ...]:
+        """Every IAM user make local creates with an access key (group members aside)."""
+        return tuple(dict.fromkeys((*self.users, *self.new_group_members, self.outsider)))
+
+    @property
+    def callers(self) -> tuple[Caller, ...]:
+        """The rows of the matrix, in the order of the stack file, the outsider last."""
+        return (
+            *(Caller(u, "user") for u in self.users),
+            *(Caller(emulator.member_of(g), "group", g) for g in self.groups),
+            *(Caller(r, "role") for r in self.roles),
+            *(Caller(m, "new-group", self.new_group) for m in self.new_group_members),
+            Caller(self.outsider, "outsider"),
+        )
+
+
+def _names(config: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = config.get(f"{NAMESPACE}{key}")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise LocalError(f"Pulumi.trusted.yaml: {NAMESPACE}{key} {value!r} is not a list of names")
+    return tuple(value)
 
 
 def plan(paths: Paths) -> Plan:
@@ -165,9 +247,30 @@ def plan(paths: Paths) -> Plan:
             f"Pulumi.trusting.yaml: {NAMESPACE}trustedAccountIds {trusted_ids} does not include "
             f"{ACCOUNTS['trusted']}, the emulated trusted account: add it to run make local"
         )
-    users = tuple(str(u) for u in configs["trusted"].get(f"{NAMESPACE}userNames") or [])
-    groups = tuple(str(g) for g in configs["trusted"].get(f"{NAMESPACE}groupNames") or [])
-    return Plan(configs=configs, users=users, groups=groups)
+    trusted = configs["trusted"]
+    groups = _names(trusted, "groupNames")
+    new_group = trusted.get(f"{NAMESPACE}newGroupName") or None
+    members = _names(trusted, "newGroupMembers")
+    if new_group is not None and not isinstance(new_group, str):
+        raise LocalError(f"Pulumi.trusted.yaml: {NAMESPACE}newGroupName {new_group!r} is not a group name")
+    if members and new_group is None:
+        raise LocalError(
+            f"Pulumi.trusted.yaml: {NAMESPACE}newGroupMembers {list(members)} needs {NAMESPACE}newGroupName, "
+            "the group the stack creates for them"
+        )
+    if new_group in groups:
+        raise LocalError(
+            f"Pulumi.trusted.yaml: {NAMESPACE}newGroupName {new_group!r} is also in {NAMESPACE}groupNames: "
+            "the stack creates the new group, groupNames names groups that exist already"
+        )
+    return Plan(
+        configs=configs,
+        users=_names(trusted, "userNames"),
+        groups=groups,
+        roles=_names(trusted, "roleNames"),
+        new_group=new_group,
+        new_group_members=members,
+    )
 
 
 def pulumi_env(paths: Paths, base: Mapping[str, str]) -> dict[str, str]:
@@ -182,7 +285,7 @@ def pulumi_env(paths: Paths, base: Mapping[str, str]) -> dict[str, str]:
 
 
 def person_env(base: Mapping[str, str], key: emulator.AccessKey, home: Path) -> dict[str, str]:
-    """A trusted person's environment for verify: their emulator keys, and no profile of yours."""
+    """A caller's environment for verify: their emulator keys (and session token), and no profile of yours."""
     env = {k: v for k, v in base.items() if not k.startswith("AWS_")}
     env.update(key.env())
     env.update(
@@ -211,6 +314,42 @@ def committed_files_kept(paths: Iterable[Path]) -> Iterator[dict[Path, bytes | N
                     path.write_bytes(content)
 
 
+@dataclass(frozen=True)
+class Row:
+    """One caller checked: what make local expected and what verify saw."""
+
+    caller: Caller
+    key: emulator.AccessKey
+    seen: Literal["in", "refused", "error"]
+
+    @property
+    def expected(self) -> str:
+        return "in" if self.caller.expect_in else "refused"
+
+    @property
+    def as_expected(self) -> bool:
+        return self.seen == self.expected
+
+
+def seen(status: int, expect_deny: bool) -> Literal["in", "refused", "error"]:
+    """What verify's exit status says: 0 and 1 swap meaning with --expect-deny, 2 is an error."""
+    if status == 0:
+        return "refused" if expect_deny else "in"
+    if status == 1:
+        return "in" if expect_deny else "refused"
+    return "error"
+
+
+def matrix_lines(rows: Sequence[Row]) -> list[str]:
+    """The table "who, expected, seen", one row per caller, a mark where they differ."""
+    width = max(len("who"), *(len(row.caller.label) for row in rows))
+    lines = [f"  {'who':<{width}}  expected  seen"]
+    for row in rows:
+        mark = "" if row.as_expected else "   <- NOT as expected"
+        lines.append(f"  {row.caller.label:<{width}}  {row.expected:<8}  {row.seen}{mark}".rstrip())
+    return lines
+
+
 # The steps --------------------------------------------------------------------------
 
 
@@ -224,6 +363,7 @@ class Local:
     err: TextIO = sys.stderr
     base_env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     python: str = sys.executable
+    verify_margin: float = VERIFY_MARGIN_SECONDS
 
     @property
     def env(self) -> dict[str, str]:
@@ -272,19 +412,43 @@ class Local:
         return dict(json.loads(self.cli("stack", "output", "--stack", stack, "--json", capture=True)))
 
     def verify(
-        self, role_arn: str, url: str, key: emulator.AccessKey, timeout: float
-    ) -> tuple[bool, list[str]]:
-        """cross-account-verify as one person, against the emulator."""
-        done = subprocess.run(
-            [self.python, "-m", "cross_account.verify", role_arn, "--endpoint-url", url]
-            + ["--region", emulator.REGION, "--timeout", f"{timeout:g}"],
-            env=person_env(self.base_env, key, self.paths.local),
-            cwd=self.paths.root,
-            capture_output=True,
-            text=True,
-            timeout=timeout + 120,
-        )
-        return done.returncode == 0, (done.stdout + done.stderr).splitlines()
+        self, role_arn: str, url: str, key: emulator.AccessKey, timeout: float, expect_deny: bool = False
+    ) -> tuple[int, list[str]]:
+        """cross-account-verify as one caller, against the emulator: its exit status and what it printed."""
+        try:
+            done = subprocess.run(
+                [self.python, "-m", "cross_account.verify", role_arn, "--endpoint-url", url]
+                + ["--region", emulator.REGION, "--timeout", f"{timeout:g}"]
+                + (["--expect-deny"] if expect_deny else []),
+                env=person_env(self.base_env, key, self.paths.local),
+                cwd=self.paths.root,
+                capture_output=True,
+                text=True,
+                timeout=timeout + self.verify_margin,
+            )
+        except subprocess.TimeoutExpired:
+            return 2, [f"cross-account-verify did not end within {timeout + self.verify_margin:g}s"]
+        return done.returncode, (done.stdout + done.stderr).splitlines()
+
+    def check(
+        self, role_arn: str, url: str, wanted: Plan, accounts: emulator.Accounts, timeout: float
+    ) -> list[Row]:
+        """Run verify as every caller of the plan (the outsider with --expect-deny), print what each saw."""
+        self.say(f"== cross-account-verify {role_arn}, as each caller of the trusted account ==")
+        rows = []
+        for caller in wanted.callers:
+            keys = accounts.roles if caller.kind == "role" else accounts.people
+            key = keys[caller.name]
+            status, lines = self.verify(role_arn, url, key, timeout, expect_deny=not caller.expect_in)
+            rows.append(Row(caller, key, seen(status, expect_deny=not caller.expect_in)))
+            self.say(f"{caller.label}:" if caller.expect_in else f"{caller.label}, with --expect-deny:")
+            for line in lines:
+                self.say(f"    {line}")
+        self.say()
+        self.say("Who gets in, expected and seen:")
+        for line in matrix_lines(rows):
+            self.say(line)
+        return rows
 
     # --- the two commands ---
 
@@ -312,37 +476,37 @@ class Local:
 
     def _up(self, wanted: Plan, server: emulator.Server, keep: bool, verify_timeout: float) -> int:
         accounts = emulator.set_up(
-            server.url, ACCOUNTS["trusting"], ACCOUNTS["trusted"], wanted.users, wanted.groups
+            server.url,
+            ACCOUNTS["trusting"],
+            ACCOUNTS["trusted"],
+            wanted.user_names,
+            wanted.groups,
+            wanted.roles,
         )
         emulator.enable_authentication(server.url)
         for stack in STACKS:
             self.deploy(stack, wanted.configs[stack], server.url, accounts.deployers[ACCOUNTS[stack]])
         trusting, trusted = self.outputs("trusting"), self.outputs("trusted")
-        role_arn = str(trusting["roleArn"])
-        self.say(f"== cross-account-verify {role_arn}, as each trusted person ==")
-        results = []
-        for person, key in accounts.people.items():
-            ok, lines = self.verify(role_arn, server.url, key, verify_timeout)
-            results.append(ok)
-            group = next((g for g, m in accounts.groups.items() if m == person), None)
-            self.say(f"{person}" + (f" (member of group {group})" if group else " (user)") + ":")
-            for line in lines:
-                self.say(f"    {line}")
-        self.summary(server, trusting, trusted, accounts, keep, all(results))
-        return 0 if all(results) else 1
+        rows = self.check(str(trusting["roleArn"]), server.url, wanted, accounts, verify_timeout)
+        self.summary(server, trusting, trusted, rows, keep)
+        return 0 if all(row.as_expected for row in rows) else 1
 
     def summary(
         self,
         server: emulator.Server,
         trusting: Mapping[str, Any],
         trusted: Mapping[str, Any],
-        accounts: emulator.Accounts,
+        rows: Sequence[Row],
         keep: bool,
-        works: bool,
     ) -> None:
         say = self.say
         say()
-        say("make local: " + ("the access works." if works else "verify was DENIED (see above)."))
+        wrong = [row.caller.label for row in rows if not row.as_expected]
+        say(
+            "make local: the access works."
+            if not wrong
+            else f"make local: the access is NOT as expected for {', '.join(wrong)} (see above)."
+        )
         say(f"  trusting account {ACCOUNTS['trusting']}: role {trusting['roleArn']}")
         say(f"  trusted account  {ACCOUNTS['trusted']}: policy {trusted.get('policyArn')}")
         state = "running until `make local-destroy`" if keep else "stopped now (`make local KEEP=1` keeps it)"
@@ -355,22 +519,44 @@ class Local:
         say("AWS CLI profile for ~/.aws/config (pulumi stack output --stack trusted awsCliConfig):")
         for line in str(trusted.get("awsCliConfig", "")).rstrip("\n").splitlines():
             say(f"  {line}")
-        if keep:
-            person, key = next(iter(accounts.people.items()))
+        trying = next((row for row in rows if row.caller.expect_in), None)
+        if keep and trying is not None:
+            variables = " ".join(f"{k}={v}" for k, v in trying.key.env().items())
             say()
-            say(f"Try it as {person} while the emulator runs:")
+            say(f"Try it as {trying.caller.name} while the emulator runs:")
             say(
-                f"  AWS_ACCESS_KEY_ID={key.id} AWS_SECRET_ACCESS_KEY={key.secret} "
-                f".venv/bin/cross-account-verify {trusting['roleArn']} --endpoint-url {server.url}"
+                f"  {variables} .venv/bin/cross-account-verify {trusting['roleArn']} --endpoint-url {server.url}"
             )
         say()
         say("Remove it all: make local-destroy")
 
+    def recorded_emulator(self) -> tuple[emulator.Server, bool, bool] | None:
+        """The recorded server, whether its pid still runs make local's emulator, and whether it answers.
+
+        None without a record. A corrupt record raises EmulatorError (saying what is wrong and what
+        to delete); something answering at the recorded URL while the recorded pid does not run the
+        emulator make local started for it raises LocalError: nothing is stopped, destroyed or deleted.
+        """
+        server = emulator.recorded(self.paths.emulator_record)
+        if server is None:
+            return None
+        ours, answers = emulator.is_emulator(server), emulator.responds(server.url)
+        if answers and not ours:
+            running = emulator.running_command(server.pid)
+            what = "is not running" if running is None else f"runs `{' '.join(running)}`"
+            raise LocalError(
+                f"pid {server.pid} {what}, not the emulator make local started for {server.url} "
+                f"(`{' '.join(server.command)}`): stopped nothing, destroyed nothing; stop what answers "
+                f"at {server.url} yourself if it is yours, then remove {self.paths.local} (rm -r {self.paths.local})"
+            )
+        return server, ours, answers
+
     def destroy(self, *, stop: Callable[[emulator.Server], bool] = emulator.stop, quiet: bool = False) -> int:
         """Destroy both stacks if their emulator still runs, stop it, and delete .pulumi-local."""
-        server = emulator.recorded(self.paths.emulator_record)
-        if server is not None and emulator.responds(server.url):
-            for stack in reversed(STACKS):
+        found = self.recorded_emulator()
+        if found is not None and found[1]:
+            server, _, answers = found
+            for stack in reversed(STACKS) if answers else ():
                 if self.paths.stack_state(stack).exists():
                     self.say(f"== pulumi destroy --stack {stack} ==")
                     self.cli(
@@ -407,11 +593,11 @@ def main(
     parser.add_argument("--keep", action="store_true", help="up: leave the emulator running afterwards")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     local = local or Local()
-    if _needs_cli(args.command, local.paths) and which("pulumi") is None:
-        print(INSTALL_PULUMI, file=local.err)
-        return EXIT_NO_PULUMI
     previous = signal.signal(signal.SIGTERM, _stop_on_signal)
     try:
+        if _needs_cli(args.command, local) and which("pulumi") is None:
+            print(INSTALL_PULUMI, file=local.err)
+            return EXIT_NO_PULUMI
         return local.up(keep=args.keep) if args.command == "up" else local.destroy()
     except (LocalError, emulator.EmulatorError) as error:
         print(f"make local: {error}", file=local.err)
@@ -429,12 +615,12 @@ def main(
     return 1
 
 
-def _needs_cli(command: str, paths: Paths) -> bool:
-    """up always; destroy only when a recorded emulator still runs (otherwise it only deletes files)."""
+def _needs_cli(command: str, local: Local) -> bool:
+    """up always; destroy only when make local's emulator still runs (otherwise it only deletes files)."""
     if command == "up":
         return True
-    server = emulator.recorded(paths.emulator_record)
-    return server is not None and emulator.responds(server.url)
+    found = local.recorded_emulator()
+    return found is not None and found[1] and found[2]
 
 
 if __name__ == "__main__":

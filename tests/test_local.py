@@ -6,7 +6,9 @@ what the CLI would do, running the real ``__main__.py`` (through the one mocks
 harness) with mocks that create the resources in moto with the deployer keys
 the CLI was given. Everything else is real: moto as a server on 127.0.0.1,
 the account setup, IAM authentication, and ``cross-account-verify`` run as a
-subprocess as each trusted person.
+subprocess as each caller of the trusted account (the outsider with
+``--expect-deny``). Processes make local must not stop are real ones too
+(``sleep``, a moto server started for another URL), stopped by their pid.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import yaml
-from botocore.exceptions import ClientError
 from conftest import PROJECT, ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, run_main
 from emulator import EmulatorMocks, account_session, moto_server, post, prepare_moto_server
 
@@ -133,6 +135,27 @@ class Stops:
         return True
 
 
+@contextmanager
+def started_emulator(log: Path) -> Iterator[emulator.Server]:
+    """The moto server process make local starts; stopped by its pid afterwards, whatever the test did."""
+    server = emulator.start(log)
+    try:
+        yield server
+    finally:
+        emulator.stop(server)
+
+
+@contextmanager
+def unrelated_process() -> Iterator[subprocess.Popen[bytes]]:
+    """A real process that is not an emulator (``sleep``), killed by its pid afterwards."""
+    process = subprocess.Popen(["sleep", "300"], stdin=subprocess.DEVNULL)
+    try:
+        yield process
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
 # make local, end to end with the stand-in CLI --------------------------------------------
 
 
@@ -206,6 +229,22 @@ def test_make_local_deploys_both_stacks_verifies_as_each_person_and_prints_the_w
         in text
     )
     assert text.count("    probe s3:ListBuckets: 1 bucket(s): trusting-account-reports\n") == 2
+    outsider = "arn:aws:iam::222222222222:user/outsider"
+    assert (
+        "outsider (user without the policy), with --expect-deny:\n"
+        f"    caller:  {outsider}\n"
+        f"    request: sts:AssumeRole on {ROLE_ARN} with RoleSessionName=cross-account-verify\n"
+        f"    refused: AccessDenied: User: {outsider} is not authorized to perform: sts:AssumeRole\n"
+        f"    denied as expected: {outsider} -> {ROLE_ARN}\n"
+        "\n"
+        "Who gets in, expected and seen:\n"
+        "  who                                             expected  seen\n"
+        "  alice (user)                                    in        in\n"
+        "  s3-readers-member (member of group s3-readers)  in        in\n"
+        "  outsider (user without the policy)              refused   refused\n"
+        "\n"
+        "make local: the access works.\n"
+    ) in text
     assert text.endswith(
         "make local: the access works.\n"
         f"  trusting account 111111111111: role {ROLE_ARN}\n"
@@ -228,86 +267,92 @@ def test_make_local_deploys_both_stacks_verifies_as_each_person_and_prints_the_w
     assert project.state.is_dir(), "the file backend's directory exists before the first CLI call"
 
 
-def test_make_local_exits_1_and_says_so_when_verify_is_denied(
+def test_make_local_exits_1_and_marks_every_row_that_is_not_as_expected(
     project: local_run.Paths, server_url: str
 ) -> None:
-    """The deployed access revoked before verify runs (the denial itself is verify's, tested with it)."""
+    """The deployed access revoked before verify runs: the trusted callers are refused, the outsider still is."""
     local, out, err = _local(project, FakePulumi(revoke_after_up=True))
-    ran: list[str] = []
-
-    def verify_in_process(
-        role_arn: str, url: str, key: emulator.AccessKey, timeout: float
-    ) -> tuple[bool, list[str]]:
-        ran.append(key.id)
-        session = boto3.Session(
-            aws_access_key_id=key.id, aws_secret_access_key=key.secret, region_name="us-east-1"
-        )
-        try:
-            session.client("sts", endpoint_url=url).assume_role(RoleArn=role_arn, RoleSessionName="check")
-        except ClientError as error:
-            return False, [error.response["Error"]["Message"]]
-        return True, ["assumed"]
-
-    local.verify = verify_in_process  # type: ignore[method-assign]
     stops = Stops()
-    status = local.up(start=lambda log: emulator.Server(4242, server_url), stop=stops)
+    status = local.up(start=lambda log: emulator.Server(4242, server_url), stop=stops, verify_timeout=0)
     text = out.getvalue()
-    assert status == 1
-    assert len(ran) == 2, "every trusted person is verified, the first denial does not stop the others"
+    assert (status, err.getvalue()) == (1, "")
     assert (
-        "alice (user):\n    User: arn:aws:iam::222222222222:user/alice is not authorized to perform: sts:AssumeRole\n"
+        "alice (user):\n    cross-account-verify: denied: sts:AssumeRole on "
+        f"{ROLE_ARN} as arn:aws:iam::222222222222:user/alice: AccessDenied: User: "
+        "arn:aws:iam::222222222222:user/alice is not authorized to perform: sts:AssumeRole\n"
     ) in text
-    assert "make local: verify was DENIED (see above).\n" in text
+    assert (
+        "Who gets in, expected and seen:\n"
+        "  who                                             expected  seen\n"
+        "  alice (user)                                    in        refused   <- NOT as expected\n"
+        "  s3-readers-member (member of group s3-readers)  in        refused   <- NOT as expected\n"
+        "  outsider (user without the policy)              refused   refused\n"
+        "\n"
+        "make local: the access is NOT as expected for alice (user), "
+        "s3-readers-member (member of group s3-readers) (see above).\n"
+    ) in text
     assert len(stops.stopped) == 1, "stopped on a failure too"
 
 
 def test_with_keep_the_summary_says_how_to_use_the_running_emulator(project: local_run.Paths) -> None:
     local, out, _ = _local(project, FakePulumi())
-    key = emulator.AccessKey("AKIAALICE", "alice-secret")
-    accounts = emulator.Accounts(deployers={}, people={"alice": key}, groups={})
+    outsider = local_run.Row(
+        local_run.Caller("outsider", "outsider"), emulator.AccessKey("AKIAOUT", "o"), "refused"
+    )
+    role = emulator.AccessKey("ASIAROLE", "role-secret", "role-token")
+    rows = [outsider, local_run.Row(local_run.Caller("ci", "role"), role, "in")]
     trusting = {"roleArn": ROLE_ARN, "switchRoleUrl": "https://signin.aws.amazon.com/switchrole?x"}
     trusted = {"policyArn": POLICY_ARN, "switchRoleUrls": ["https://u"], "awsCliConfig": "[profile p]\n"}
-    local.summary(
-        emulator.Server(7, "http://127.0.0.1:5123"), trusting, trusted, accounts, keep=True, works=True
-    )
+    local.summary(emulator.Server(7, "http://127.0.0.1:5123"), trusting, trusted, rows, keep=True)
     lines = out.getvalue().splitlines()
+    assert lines[1] == "make local: the access works."
     assert "  emulator: moto at http://127.0.0.1:5123, pid 7, running until `make local-destroy`" in lines
     assert lines[-4:] == [
-        "Try it as alice while the emulator runs:",
-        "  AWS_ACCESS_KEY_ID=AKIAALICE AWS_SECRET_ACCESS_KEY=alice-secret .venv/bin/cross-account-verify "
-        f"{ROLE_ARN} --endpoint-url http://127.0.0.1:5123",
+        "Try it as ci while the emulator runs:",
+        "  AWS_ACCESS_KEY_ID=ASIAROLE AWS_SECRET_ACCESS_KEY=role-secret AWS_SESSION_TOKEN=role-token "
+        f".venv/bin/cross-account-verify {ROLE_ARN} --endpoint-url http://127.0.0.1:5123",
         "",
         "Remove it all: make local-destroy",
-    ]
+    ], "the first caller expected to get in, with its session token"
 
 
 # make local-destroy ---------------------------------------------------------------------------
 
 
 def test_destroy_with_a_running_emulator_destroys_trusted_then_trusting_stops_it_and_removes_the_files(
-    project: local_run.Paths, moto_url: str
+    project: local_run.Paths,
 ) -> None:
-    server_url = moto_url
     project.local.mkdir()
-    emulator.record(project.emulator_record, emulator.Server(4242, server_url))
-    for stack in local_run.STACKS:
-        project.stack_state(stack).parent.mkdir(parents=True, exist_ok=True)
-        project.stack_state(stack).write_text("{}")
-    pulumi = FakePulumi()
-    local, out, _ = _local(project, pulumi)
-    stops = Stops()
-    assert local.destroy(stop=stops) == 0
-    assert pulumi.calls == [
-        ["destroy", "--stack", s, "--config-file", str(project.local_config(s)), "--yes", "--skip-preview"]
-        + ["--non-interactive"]
-        for s in ("trusted", "trusting")
-    ]
-    assert stops.stopped == [emulator.Server(4242, server_url)]
-    assert not project.local.exists()
-    assert out.getvalue().splitlines()[-2:] == [
-        f"stopped the emulator at {server_url} (pid 4242)",
-        f"removed {project.local} (local Pulumi state, generated stack config, emulator log)",
-    ]
+    with started_emulator(project.emulator_log) as server:
+        emulator.record(project.emulator_record, server)
+        for stack in local_run.STACKS:
+            project.stack_state(stack).parent.mkdir(parents=True, exist_ok=True)
+            project.stack_state(stack).write_text("{}")
+        pulumi = FakePulumi()
+        local, out, err = _local(project, pulumi)
+        assert local_run.main(["destroy"], local=local, which=lambda name: "/usr/bin/pulumi") == 0, (
+            err.getvalue()
+        )
+        assert pulumi.calls == [
+            [
+                "destroy",
+                "--stack",
+                s,
+                "--config-file",
+                str(project.local_config(s)),
+                "--yes",
+                "--skip-preview",
+            ]
+            + ["--non-interactive"]
+            for s in ("trusted", "trusting")
+        ]
+        assert emulator.running_command(server.pid) is None, "the emulator make local started is stopped"
+        assert not emulator.responds(server.url)
+        assert not project.local.exists()
+        assert out.getvalue().splitlines()[-2:] == [
+            f"stopped the emulator at {server.url} (pid {server.pid})",
+            f"removed {project.local} (local Pulumi state, generated stack config, emulator log)",
+        ]
 
 
 def test_destroy_after_the_emulator_stopped_only_removes_the_files_and_needs_no_pulumi(
@@ -327,6 +372,131 @@ def test_destroy_after_the_emulator_stopped_only_removes_the_files_and_needs_no_
         f"removed {project.local} (local Pulumi state, generated stack config, emulator log)",
         f"nothing to remove: no {project.local}",
     ]
+
+
+# Only the process make local started is ever stopped ---------------------------------------------
+
+
+def _refusal(pid: int, running: str, url: str, paths: local_run.Paths) -> str:
+    port = url.rsplit(":", 1)[1]
+    return (
+        f"make local: pid {pid} runs `{running}`, not the emulator make local started for {url} "
+        f"(`{sys.executable} -m moto.server -H 127.0.0.1 -p {port}`): stopped nothing, destroyed nothing; "
+        f"stop what answers at {url} yourself if it is yours, then remove {paths.local} (rm -r {paths.local})\n"
+    )
+
+
+def test_destroy_stops_nothing_when_the_recorded_pid_is_an_unrelated_process_next_to_a_live_moto(
+    project: local_run.Paths, moto_url: str
+) -> None:
+    project.local.mkdir()
+    with unrelated_process() as sleep:
+        emulator.record(project.emulator_record, emulator.Server(sleep.pid, moto_url))
+        pulumi = FakePulumi()
+        local, out, err = _local(project, pulumi)
+        assert local_run.main(["destroy"], local=local, which=lambda name: "/usr/bin/pulumi") == 1
+        assert err.getvalue() == _refusal(sleep.pid, "sleep 300", moto_url, project)
+        assert sleep.poll() is None, "the unrelated process still runs"
+        assert emulator.responds(moto_url), "the moto server it was recorded next to still answers"
+        assert (pulumi.calls, out.getvalue()) == ([], "")
+        assert project.emulator_record.exists(), "nothing is deleted either"
+        assert emulator.stop(emulator.Server(sleep.pid, moto_url)) is False
+        assert sleep.poll() is None, "emulator.stop itself never signals a process that is not its emulator"
+
+
+def test_a_moto_server_started_for_another_url_is_not_stopped_by_destroy_nor_by_up(
+    project: local_run.Paths, moto_url: str, tmp_path: Path
+) -> None:
+    project.local.mkdir()
+    with started_emulator(tmp_path / "other.log") as other:
+        emulator.record(project.emulator_record, emulator.Server(other.pid, moto_url))
+        for command in ("destroy", "up"):
+            pulumi = FakePulumi()
+            local, out, err = _local(project, pulumi)
+            assert local_run.main([command], local=local, which=lambda name: "/usr/bin/pulumi") == 1
+            assert err.getvalue() == _refusal(other.pid, " ".join(other.command), moto_url, project), command
+            assert emulator.responds(other.url) and emulator.responds(moto_url), command
+            assert (pulumi.calls, out.getvalue()) == ([], ""), command
+
+
+def test_a_reused_pid_with_nothing_answering_at_the_url_is_left_alone_and_the_files_removed(
+    project: local_run.Paths,
+) -> None:
+    """After a reboot with KEEP=1, the recorded pid may belong to anything: make local's emulator is gone."""
+    project.local.mkdir()
+    with unrelated_process() as sleep:
+        emulator.record(
+            project.emulator_record, emulator.Server(sleep.pid, f"http://127.0.0.1:{emulator.free_port()}")
+        )
+        pulumi = FakePulumi()
+        local, out, err = _local(project, pulumi)
+        assert local_run.main(["destroy"], local=local, which=lambda name: None) == 0
+        assert (pulumi.calls, err.getvalue()) == ([], "")
+        assert sleep.poll() is None
+        assert not project.local.exists()
+
+
+# A corrupt record -----------------------------------------------------------------------------
+
+GOOD = '"url": "http://127.0.0.1:5000"'
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"{not json", "not JSON: Expecting property name enclosed in double quotes at line 1 column 2"),
+        (b"", "not JSON: Expecting value at line 1 column 1"),
+        (b"\xff\xfe{}", "not JSON: not UTF-8 text"),
+        (b"{}", 'no "pid"'),
+        (b"[]", "a JSON list where an object with pid, url and python belongs"),
+        (b"null", "a JSON NoneType where an object with pid, url and python belongs"),
+        (f'{{"pid": "4242", {GOOD}}}'.encode(), "\"pid\" is '4242', not a process id (an integer from 1 to 2147483647)"),
+        (f'{{"pid": true, {GOOD}}}'.encode(), '"pid" is True, not a process id (an integer from 1 to 2147483647)'),
+        (f'{{"pid": 0, {GOOD}}}'.encode(), '"pid" is 0, not a process id (an integer from 1 to 2147483647)'),
+        (f'{{"pid": -1, {GOOD}}}'.encode(), '"pid" is -1, not a process id (an integer from 1 to 2147483647)'),
+        (f'{{"pid": 4242.0, {GOOD}}}'.encode(), '"pid" is 4242.0, not a process id (an integer from 1 to 2147483647)'),
+        (f'{{"pid": NaN, {GOOD}}}'.encode(), '"pid" is nan, not a process id (an integer from 1 to 2147483647)'),
+        (f'{{"pid": {2**40}, {GOOD}}}'.encode(), f'"pid" is {2**40}, not a process id (an integer from 1 to 2147483647)'),
+        (b'{"pid": 4242}', 'no "url"'),
+        (b'{"pid": 4242, "url": 5000}', '"url" is 5000, not http://127.0.0.1:<port>'),
+        (b'{"pid": 4242, "url": "http://10.0.0.1:5000"}', "\"url\" is 'http://10.0.0.1:5000', not http://127.0.0.1:<port>"),
+        (b'{"pid": 4242, "url": "http://127.0.0.1:70000"}', "\"url\" is 'http://127.0.0.1:70000', not http://127.0.0.1:<port>"),
+        (b'{"pid": 4242, "url": "http://127.0.0.1:5000\\n"}', "\"url\" is 'http://127.0.0.1:5000\\n', not http://127.0.0.1:<port>"),
+        (f'{{"pid": 4242, {GOOD}, "python": "python3"}}'.encode(), "\"python\" is 'python3', not the absolute path of a Python"),
+        (f'{{"pid": 4242, {GOOD}, "python": null}}'.encode(), '"python" is None, not the absolute path of a Python'),
+        (f'{{"pid": 4242, {GOOD}, "port": 5000}}'.encode(), "unknown keys ['port']"),
+    ],
+    ids=[
+        "not-json", "empty", "not-utf8", "empty-object", "list", "null", "pid-string", "pid-bool", "pid-zero",
+        "pid-negative", "pid-float", "pid-nan", "pid-huge", "no-url", "url-number", "url-other-host",
+        "url-port-range", "url-newline", "python-relative", "python-null", "unknown-key",
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("command", ["up", "destroy"])
+def test_a_corrupt_emulator_record_is_one_line_saying_what_is_wrong_and_what_to_delete(
+    project: local_run.Paths, command: str, content: bytes, problem: str
+) -> None:
+    project.local.mkdir()
+    project.emulator_record.write_bytes(content)
+    pulumi = FakePulumi()
+    local, out, err = _local(project, pulumi)
+    assert local_run.main([command], local=local, which=lambda name: "/usr/bin/pulumi") == 1
+    record = project.emulator_record
+    assert err.getvalue() == (
+        f"make local: {record} is corrupt ({problem}): delete it with `rm {record}`, "
+        f"or all that make local made with `rm -r {project.local}`\n"
+    )
+    assert (out.getvalue(), pulumi.calls) == ("", [])
+    assert record.read_bytes() == content, "the record is left for the user to look at"
+
+
+def test_a_record_that_cannot_be_read_is_reported_the_same_way(project: local_run.Paths) -> None:
+    project.emulator_record.mkdir(parents=True)
+    local, _, err = _local(project, FakePulumi())
+    assert local_run.main(["destroy"], local=local, which=lambda name: None) == 1
+    assert err.getvalue().startswith(
+        f"make local: {project.emulator_record} is corrupt (unreadable: Is a directory)"
+    )
 
 
 # The Pulumi CLI missing ------------------------------------------------------------------------
@@ -392,7 +562,232 @@ def test_the_generated_stack_file_is_the_committed_config_then_the_emulator_sett
 
 def test_the_plan_reads_the_people_from_the_committed_trusted_stack(project: local_run.Paths) -> None:
     wanted = local_run.plan(project)
-    assert (wanted.users, wanted.groups) == (("alice",), ("s3-readers",))
+    assert (wanted.users, wanted.groups, wanted.roles, wanted.new_group) == (
+        ("alice",),
+        ("s3-readers",),
+        (),
+        None,
+    )
+    assert [c.label for c in wanted.callers] == [
+        "alice (user)",
+        "s3-readers-member (member of group s3-readers)",
+        "outsider (user without the policy)",
+    ]
+    assert wanted.user_names == ("alice", "outsider")
+
+
+TRUSTED_WITH_ROLES_AND_A_NEW_GROUP = """\
+config:
+  aws:region: us-east-1
+  cross-account-access:policyName: my-s3-x-account-policy
+  cross-account-access:userNames:
+    - alice
+  cross-account-access:groupNames:
+    - s3-readers
+  cross-account-access:roleNames:
+    - ci-deployer
+    - auditor
+  cross-account-access:newGroupName: release-team
+  cross-account-access:newGroupMembers:
+    - bob
+    - carol
+"""
+
+
+def test_the_plan_picks_up_role_names_and_the_new_group_when_the_stack_file_sets_them(
+    project: local_run.Paths,
+) -> None:
+    project.committed_config("trusted").write_text(TRUSTED_WITH_ROLES_AND_A_NEW_GROUP)
+    wanted = local_run.plan(project)
+    assert (wanted.roles, wanted.new_group, wanted.new_group_members) == (
+        ("ci-deployer", "auditor"),
+        "release-team",
+        ("bob", "carol"),
+    )
+    assert wanted.user_names == ("alice", "bob", "carol", "outsider"), (
+        "make local creates these, not the group"
+    )
+    assert [(c.label, c.expect_in) for c in wanted.callers] == [
+        ("alice (user)", True),
+        ("s3-readers-member (member of group s3-readers)", True),
+        ("ci-deployer (role)", True),
+        ("auditor (role)", True),
+        ("bob (member of the stack's new group release-team)", True),
+        ("carol (member of the stack's new group release-team)", True),
+        ("outsider (user without the policy)", False),
+    ]
+
+
+def test_the_outsider_never_takes_the_name_of_a_trusted_user(project: local_run.Paths) -> None:
+    path = project.committed_config("trusted")
+    path.write_text(path.read_text().replace("    - alice", "    - outsider\n    - outsider-2"))
+    wanted = local_run.plan(project)
+    assert wanted.outsider == "outsider-3"
+    assert wanted.user_names == ("outsider", "outsider-2", "outsider-3")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            "cross-account-access:newGroupMembers: [bob]\n",
+            "Pulumi.trusted.yaml: cross-account-access:newGroupMembers ['bob'] needs "
+            "cross-account-access:newGroupName, the group the stack creates for them",
+        ),
+        (
+            "cross-account-access:newGroupName: s3-readers\n",
+            "Pulumi.trusted.yaml: cross-account-access:newGroupName 's3-readers' is also in "
+            "cross-account-access:groupNames: the stack creates the new group, groupNames names groups that exist already",
+        ),
+        (
+            "cross-account-access:newGroupName: [x]\n",
+            "Pulumi.trusted.yaml: cross-account-access:newGroupName ['x'] is not a group name",
+        ),
+        (
+            "cross-account-access:roleNames: ci-deployer\n",
+            "Pulumi.trusted.yaml: cross-account-access:roleNames 'ci-deployer' is not a list of names",
+        ),
+        (
+            "cross-account-access:roleNames: [1]\n",
+            "Pulumi.trusted.yaml: cross-account-access:roleNames [1] is not a list of names",
+        ),
+    ],
+    ids=[
+        "members-without-group",
+        "new-group-exists",
+        "new-group-not-a-name",
+        "roles-not-a-list",
+        "role-not-a-name",
+    ],
+)
+def test_a_trusted_stack_file_make_local_cannot_plan_for_is_refused_before_anything_starts(
+    project: local_run.Paths, extra: str, message: str
+) -> None:
+    path = project.committed_config("trusted")
+    path.write_text(path.read_text() + "  " + extra)
+    local, out, err = _local(project, FakePulumi())
+    assert local_run.main(["up"], local=local, which=lambda name: "/usr/bin/pulumi") == 1
+    assert (out.getvalue(), err.getvalue()) == ("", f"make local: {message}\n")
+    assert not project.local.exists()
+
+
+def test_roles_and_new_group_members_are_checked_as_the_stack_will_grant_them(
+    project: local_run.Paths, server_url: str
+) -> None:
+    """make local's part for roleNames and newGroupMembers, the trusted stack's grants made here by hand.
+
+    The program reads those keys once they are in its contract; until then this test makes, with the
+    trusted account's deployer, what the stack will: the policy attached to the users, the group, the
+    roles and the new group (which it creates, with its members). The role ``auditor`` is left out,
+    so its row must show the refusal.
+    """
+    project.committed_config("trusted").write_text(TRUSTED_WITH_ROLES_AND_A_NEW_GROUP)
+    wanted = local_run.plan(project)
+    accounts = emulator.set_up(
+        server_url, TRUSTING_ACCOUNT, TRUSTED_ACCOUNT, wanted.user_names, wanted.groups, wanted.roles
+    )
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{TRUSTED_ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    trusting = account_session(TRUSTING_ACCOUNT).client("iam", endpoint_url=server_url)
+    trusting.create_role(RoleName="my-s3-x-account-role", AssumeRolePolicyDocument=json.dumps(trust))
+    trusting.attach_role_policy(
+        RoleName="my-s3-x-account-role", PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    )
+    emulator.enable_authentication(server_url)
+    deployer = accounts.deployers[TRUSTED_ACCOUNT]
+    iam = boto3.Session(
+        aws_access_key_id=deployer.id, aws_secret_access_key=deployer.secret, region_name="us-east-1"
+    ).client("iam", endpoint_url=server_url)
+    allow = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": ROLE_ARN}],
+    }
+    policy = iam.create_policy(PolicyName="my-s3-x-account-policy", PolicyDocument=json.dumps(allow))[
+        "Policy"
+    ]["Arn"]
+    iam.attach_user_policy(UserName="alice", PolicyArn=policy)
+    iam.attach_group_policy(GroupName="s3-readers", PolicyArn=policy)
+    iam.attach_role_policy(RoleName="ci-deployer", PolicyArn=policy)
+    iam.create_group(GroupName="release-team")
+    iam.attach_group_policy(GroupName="release-team", PolicyArn=policy)
+    for member in ("bob", "carol"):
+        iam.add_user_to_group(GroupName="release-team", UserName=member)
+
+    local, out, _ = _local(project, FakePulumi())
+    rows = local.check(ROLE_ARN, server_url, wanted, accounts, timeout=0)
+
+    assert [(r.caller.name, r.expected, r.seen) for r in rows] == [
+        ("alice", "in", "in"),
+        ("s3-readers-member", "in", "in"),
+        ("ci-deployer", "in", "in"),
+        ("auditor", "in", "refused"),
+        ("bob", "in", "in"),
+        ("carol", "in", "in"),
+        ("outsider", "refused", "refused"),
+    ]
+    assert rows[2].key.token, "a role is acted as through a session of it"
+    text = out.getvalue()
+    session = f"arn:aws:sts::{TRUSTED_ACCOUNT}:assumed-role"
+    assert f"ci-deployer (role):\n    caller:  {session}/ci-deployer/make-local\n" in text
+    assert (
+        f"auditor (role):\n    cross-account-verify: denied: sts:AssumeRole on {ROLE_ARN} as {session}/auditor/make-local: "
+        f"AccessDenied: User: {session}/auditor/make-local is not authorized to perform: sts:AssumeRole\n"
+    ) in text
+    assert (
+        "bob (member of the stack's new group release-team):\n    caller:  arn:aws:iam::222222222222:user/bob\n"
+        in text
+    )
+    assert text.endswith(
+        "Who gets in, expected and seen:\n"
+        "  who                                                   expected  seen\n"
+        "  alice (user)                                          in        in\n"
+        "  s3-readers-member (member of group s3-readers)        in        in\n"
+        "  ci-deployer (role)                                    in        in\n"
+        "  auditor (role)                                        in        refused   <- NOT as expected\n"
+        "  bob (member of the stack's new group release-team)    in        in\n"
+        "  carol (member of the stack's new group release-team)  in        in\n"
+        "  outsider (user without the policy)                    refused   refused\n"
+    )
+
+
+def test_a_verify_process_that_does_not_end_is_an_error_row_not_a_hang(
+    project: local_run.Paths, tmp_path: Path
+) -> None:
+    stuck = tmp_path / "stuck-python"
+    stuck.write_text("#!/bin/sh\nexec sleep 30\n")
+    stuck.chmod(0o755)
+    local, _, _ = _local(project, FakePulumi())
+    local.python, local.verify_margin = str(stuck), 0.5
+    key = emulator.AccessKey("AKIAX", "x")
+    assert local.verify(ROLE_ARN, "http://127.0.0.1:9", key, timeout=0) == (
+        2,
+        ["cross-account-verify did not end within 0.5s"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "expect_deny", "seen"),
+    [
+        (0, False, "in"),
+        (1, False, "refused"),
+        (2, False, "error"),
+        (0, True, "refused"),
+        (1, True, "in"),
+        (2, True, "error"),
+    ],
+)
+def test_what_verify_saw_follows_its_exit_status_and_expect_deny_swaps_0_and_1(
+    status: int, expect_deny: bool, seen: str
+) -> None:
+    assert local_run.seen(status, expect_deny) == seen
 
 
 def test_a_trusting_stack_that_does_not_trust_the_emulated_account_is_refused_before_anything_starts(
@@ -423,6 +818,18 @@ def test_the_cli_environment_has_the_local_backend_and_passphrase_and_none_of_th
         "PULUMI_BACKEND_URL": (tmp_path / ".pulumi-local" / "state").as_uri(),
         "PULUMI_CONFIG_PASSPHRASE": "local-emulator-only",
         "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
+
+
+def test_a_role_session_runs_verify_with_its_session_token(tmp_path: Path) -> None:
+    key = emulator.AccessKey("ASIAB", "s", "token")
+    assert local_run.person_env({"AWS_SESSION_TOKEN": "yours"}, key, tmp_path) == {
+        "AWS_ACCESS_KEY_ID": "ASIAB",
+        "AWS_SECRET_ACCESS_KEY": "s",
+        "AWS_SESSION_TOKEN": "token",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
     }
 
 

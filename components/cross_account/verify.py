@@ -1,18 +1,33 @@
-"""cross-account-verify: assume a cross-account role and show that the access works.
+"""cross-account-verify: assume a cross-account role and show that the access works, or that it is refused.
 
     cross-account-verify ROLE_ARN [--external-id ID] [--mfa-serial ARN --mfa-token CODE]
-        [--probe s3:ListBuckets|none] [--profile NAME] [--region NAME]
-        [--endpoint-url URL] [--session-name NAME] [--timeout SECONDS]
+        [--session-name NAME] [--source-identity VALUE] [--tags KEY=VALUE [KEY=VALUE ...]]
+        [--probe s3:ListBuckets|none] [--expect-deny]
+        [--profile NAME] [--region NAME] [--endpoint-url URL] [--timeout SECONDS]
 
 It assumes the role with boto3 from the caller's current credentials (or the
 profile), prints who called and the assumed identity, then runs one read-only
 probe with the session. A freshly created role or policy takes a few seconds
 to reach every IAM endpoint, so a denial is retried with a bounded backoff
-until the timeout.
+while the time of ``--timeout`` lasts.
 
-Exit status: 0 the access works; 1 it is denied, or the probe fails (one line
-on stderr says why); 2 usage or setup error (bad arguments, unknown profile,
-boto3 missing).
+With ``--expect-deny`` it proves the opposite: that this caller, with these
+request parameters, is refused. A refusal is final; while AssumeRole still
+works (a revoked permission also takes seconds to propagate) it retries with
+the same backoff, and fails when the time is up.
+
+``--timeout`` bounds the whole run: every connection and every read gets the
+time left (botocore's own retries are off, this command retries), and no call
+outlives it; the calls of the first attempt always get at least
+``MIN_RUN_SECONDS``, so ``--timeout 0`` tries once.
+
+Exit status: 0 the access works (with --expect-deny: AssumeRole is refused);
+1 it is denied, or the probe fails (with --expect-deny: the access works); one
+line on stderr says why; 2 usage or setup error (bad arguments, unknown
+profile, no or rejected credentials, an endpoint that cannot be reached, boto3
+missing; with --expect-deny also an AssumeRole error that is not a refusal).
+
+The values of ``--external-id`` and ``--mfa-token`` are never printed.
 
 boto3 is the optional extra ``verify`` of the distribution: ``pip install
 'cross-account[verify]'``. Without it the command says so and exits 2.
@@ -21,42 +36,95 @@ boto3 is the optional extra ``verify`` of the distribution: ``pip install
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, NoReturn, TextIO
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NoReturn, TextIO, TypeVar
+from urllib.parse import urlsplit
 
-from . import validation as check
-from .documents import parse_role_arn
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_DENIED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 PROG = "cross-account-verify"
 DEFAULT_SESSION_NAME = "cross-account-verify"
+DEFAULT_PROBE = "s3:ListBuckets"
 DEFAULT_TIMEOUT_SECONDS = 60.0
+MAX_TIMEOUT_SECONDS = 3600.0
+MIN_RUN_SECONDS = 5.0
+"""The calls of a first attempt get at least this long, whatever --timeout says (0 tries once)."""
+MIN_ATTEMPT_SECONDS = 1.0
+"""A retry starts only when at least this long is left before the deadline."""
+CONNECT_TIMEOUT_MAX_SECONDS = 10.0
+WATCHDOG_GRACE_SECONDS = 2.0
+"""After the deadline, how long a call stuck where no socket timeout reaches it (DNS, a trickling answer) is given."""
 DEFAULT_REGION = "us-east-1"
 BACKOFF_FIRST_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 8.0
+EXPECT_DENY_SESSION_SECONDS = 900
+"""With --expect-deny a session AssumeRole should not have given lives the shortest time STS allows."""
+MAX_TAGS = 50
+HIDDEN = "<hidden>"
 INSTALL_HINT = "cross-account-verify needs boto3: pip install 'cross-account[verify]'"
 
-SESSION_NAME_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
-MFA_SERIAL_RE = re.compile(r"^(?:arn:aws[a-z-]*:iam::\d{12}:mfa/[\w+=,.@/-]{1,512}|[\w+=/:,.@-]{9,256})$")
-MFA_TOKEN_RE = re.compile(r"^\d{6}$")
+# Every pattern is ASCII-only and matched against the whole string (fullmatch).
+ROLE_ARN_RE = re.compile(
+    r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/(?:[\x21-\x7e]{0,510}/)?[A-Za-z0-9_+=,.@-]{1,64}", re.ASCII
+)
+EXTERNAL_ID_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}", re.ASCII)
+MFA_SERIAL_RE = re.compile(
+    r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:mfa/[A-Za-z0-9_+=,.@/-]{1,512}|[A-Za-z0-9_+=/:,.@-]{9,256}", re.ASCII
+)
+MFA_TOKEN_RE = re.compile(r"[0-9]{6}", re.ASCII)
+SESSION_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}", re.ASCII)
+SOURCE_IDENTITY_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}", re.ASCII)
+TAG_KEY_RE = re.compile(r"[A-Za-z0-9 _.:/=+@-]{1,128}", re.ASCII)
+TAG_VALUE_RE = re.compile(r"[A-Za-z0-9 _.:/=+@-]{0,256}", re.ASCII)
+PROFILE_RE = re.compile(r"[A-Za-z0-9_.@+=,:/-]{1,128}", re.ASCII)
+REGION_RE = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
+TIMEOUT_RE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{0,9})?|\.[0-9]{1,9}", re.ASCII)
+HOST_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\]", re.ASCII)
+
+NAME_CHARACTERS = "letters, digits and _+=,.@-"
+TAG_CHARACTERS = "letters, digits, spaces and _.:/=+-@"
 
 RETRIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "InvalidClientTokenId"})
 """Errors a change still propagating through IAM causes; every other error fails at once."""
+REFUSAL_CODES = frozenset({"AccessDenied", "AccessDeniedException"})
+"""What --expect-deny accepts as a refusal; any other error proves nothing about the door."""
+CREDENTIAL_CODES = frozenset(
+    {
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "IncompleteSignature",
+        "InvalidAccessKeyId",
+        "UnrecognizedClientException",
+        "AuthFailure",
+        "AccessDenied",
+    }
+)
+SECRET_OPTIONS = ("--external-id", "--mfa-token")
 
 
 class UsageError(Exception):
     """The command line is wrong, or the setup cannot run it: exit 2."""
 
 
+class SetupError(UsageError):
+    """The check could not be carried out (no or rejected credentials, endpoint unreachable): exit 2."""
+
+
 class AccessFailure(Exception):
-    """Access is denied, or the probe failed: exit 1."""
+    """Access is denied, or the probe failed (with --expect-deny: access works): exit 1."""
 
 
 @dataclass(frozen=True)
@@ -64,15 +132,22 @@ class Options:
     """The checked command line."""
 
     role_arn: str
-    external_id: str | None = None
+    external_id: str | None = field(default=None, repr=False)
     mfa_serial: str | None = None
-    mfa_token: str | None = None
-    probe: str = "s3:ListBuckets"
+    mfa_token: str | None = field(default=None, repr=False)
+    probe: str = DEFAULT_PROBE
     profile: str | None = None
     region: str | None = None
     endpoint_url: str | None = None
     session_name: str = DEFAULT_SESSION_NAME
     timeout: float = DEFAULT_TIMEOUT_SECONDS
+    source_identity: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+    expect_deny: bool = False
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.external_id, self.mfa_token) if s)
 
 
 @dataclass(frozen=True)
@@ -88,17 +163,32 @@ class Result:
     attempts: int
 
 
-def _list_buckets(session: Any, options: Options) -> str:
-    buckets = _client(session, "s3", options).list_buckets().get("Buckets", [])
+@dataclass(frozen=True)
+class Refusal:
+    """What --expect-deny saw: AssumeRole refused this caller."""
+
+    caller_arn: str
+    role_arn: str
+    code: str
+    message: str
+    request: str
+    attempts: int
+
+
+def _list_buckets(session: Any, run: _Run) -> str:
+    buckets = run.call(session, "s3", "list_buckets").get("Buckets", [])
     names = ", ".join(b["Name"] for b in buckets[:5]) + (", ..." if len(buckets) > 5 else "")
     return f"{len(buckets)} bucket(s)" + (f": {names}" if buckets else "")
 
 
-PROBES: dict[str, Callable[[Any, Options], str] | None] = {
+PROBES: dict[str, Callable[[Any, _Run], str] | None] = {
     "s3:ListBuckets": _list_buckets,
     "none": None,
 }
 """Read-only calls the assumed session can be tried with; ``none`` skips the probe."""
+
+
+# The command line -------------------------------------------------------------------
 
 
 class _Parser(argparse.ArgumentParser):
@@ -109,17 +199,41 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
-        description="Assume a cross-account IAM role and check that the session works.",
-        epilog="Exit status: 0 access works, 1 denied or probe failed, 2 usage or setup error.",
+        description="Assume a cross-account IAM role and check that the session works (or, with "
+        "--expect-deny, that this caller is refused).",
+        epilog="Exit status: 0 access works (--expect-deny: refused), 1 denied or probe failed "
+        "(--expect-deny: access works), 2 usage or setup error.",
+        allow_abbrev=False,
     )
-    parser.add_argument("role_arn", metavar="ROLE_ARN", help="the role to assume")
-    parser.add_argument("--external-id", metavar="ID", help="sts:ExternalId the role's trust policy requires")
+    parser.add_argument("role_arn", metavar="ROLE_ARN", nargs="?", help="the role to assume")
+    parser.add_argument(
+        "--external-id", metavar="ID", help="sts:ExternalId the role's trust policy requires (never printed)"
+    )
     parser.add_argument("--mfa-serial", metavar="ARN", help="the caller's MFA device (with --mfa-token)")
-    parser.add_argument("--mfa-token", metavar="CODE", help="the 6-digit code of that device")
+    parser.add_argument("--mfa-token", metavar="CODE", help="the 6-digit code of that device (never printed)")
+    parser.add_argument(
+        "--session-name", metavar="NAME", default=DEFAULT_SESSION_NAME, help="role session name"
+    )
+    parser.add_argument(
+        "--source-identity",
+        metavar="VALUE",
+        help="sts:SourceIdentity to set on the session (2-64 characters)",
+    )
+    parser.add_argument(
+        "--tags",
+        metavar="KEY=VALUE",
+        nargs="+",
+        action="extend",
+        help=f"session tags (sts:TagSession), at most {MAX_TAGS}; end the list with -- before ROLE_ARN",
+    )
     parser.add_argument(
         "--probe",
-        default="s3:ListBuckets",
-        help=f"read-only call to try with the session: {', '.join(PROBES)} (default s3:ListBuckets)",
+        help=f"read-only call to try with the session: {', '.join(PROBES)} (default {DEFAULT_PROBE})",
+    )
+    parser.add_argument(
+        "--expect-deny",
+        action="store_true",
+        help="succeed only if AssumeRole is refused; retries while it still works, until the timeout",
     )
     parser.add_argument("--profile", metavar="NAME", help="AWS profile with the caller's credentials")
     parser.add_argument("--region", metavar="NAME", help="region of the STS and probe calls")
@@ -127,73 +241,197 @@ def _parser() -> argparse.ArgumentParser:
         "--endpoint-url", metavar="URL", help="send STS and the probe to this endpoint (an emulator)"
     )
     parser.add_argument(
-        "--session-name", metavar="NAME", default=DEFAULT_SESSION_NAME, help="role session name"
-    )
-    parser.add_argument(
         "--timeout",
         metavar="SECONDS",
-        type=float,
-        default=DEFAULT_TIMEOUT_SECONDS,
-        help=f"keep retrying denials (IAM propagation) this long; 0 tries once (default {DEFAULT_TIMEOUT_SECONDS:g})",
+        default=f"{DEFAULT_TIMEOUT_SECONDS:g}",
+        help=f"the whole run's time limit in seconds, 0-{MAX_TIMEOUT_SECONDS:g}, connections and reads "
+        f"included (a first attempt always gets {MIN_RUN_SECONDS:g} s): denials are retried while it lasts; "
+        f"0 tries once (default {DEFAULT_TIMEOUT_SECONDS:g})",
     )
     return parser
 
 
+def _hidden(value: str) -> str:
+    return f"<{len(value)} characters, hidden>"
+
+
+def _check_endpoint_url(url: str) -> str:
+    if "@" in url:  # user information may hold a password: the URL is not repeated
+        raise UsageError(
+            "--endpoint-url: a URL with user information (@) is not accepted; give the host only"
+        )
+    rule = (
+        f"--endpoint-url {url!r} is not an http:// or https:// URL with a host (like http://127.0.0.1:5000)"
+    )
+    if not url.isascii() or not url.isprintable() or any(c.isspace() for c in url):
+        raise UsageError(rule)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise UsageError(rule) from None
+    host = parts.netloc
+    host = host[: host.rindex(":")] if port is not None or host.endswith(":") else host
+    if parts.scheme not in ("http", "https") or not HOST_RE.fullmatch(host) or port == 0:
+        raise UsageError(rule)
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise UsageError(f"--endpoint-url {url!r}: a query or fragment has no place in an endpoint URL")
+    return url
+
+
+def _check_timeout(text: str) -> float:
+    rule = f"--timeout {text!r} must be a number of seconds from 0 to {MAX_TIMEOUT_SECONDS:g}"
+    if not TIMEOUT_RE.fullmatch(text):
+        raise UsageError(rule)
+    value = float(text)
+    if not math.isfinite(value) or not 0 <= value <= MAX_TIMEOUT_SECONDS:
+        raise UsageError(rule)
+    return value
+
+
+def _check_tags(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    if len(items) > MAX_TAGS:
+        raise UsageError(f"--tags: {len(items)} tags, STS takes at most {MAX_TAGS}")
+    tags: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not equals:
+            raise UsageError(f"--tags {item!r} is not KEY=VALUE")
+        if not TAG_KEY_RE.fullmatch(key):
+            raise UsageError(f"--tags {item!r}: the key must be 1-128 characters of {TAG_CHARACTERS}")
+        if key.lower().startswith("aws:"):
+            raise UsageError(f"--tags {item!r}: keys starting with aws: are reserved for AWS")
+        if not TAG_VALUE_RE.fullmatch(value):
+            raise UsageError(f"--tags {item!r}: the value must be 0-256 characters of {TAG_CHARACTERS}")
+        if key.lower() in seen:
+            raise UsageError(
+                f"--tags {item!r}: the key {key!r} is given twice (after {seen[key.lower()]!r}; "
+                "STS compares tag keys without case)"
+            )
+        seen[key.lower()] = key
+        tags.append((key, value))
+    return tuple(tags)
+
+
 def parse_args(argv: Sequence[str]) -> Options:
-    """Parse and check the command line; raise UsageError naming the argument, the value and the rule."""
+    """Parse and check the command line; raise UsageError naming the argument, the value and the rule.
+
+    No message ever holds the value of --external-id or --mfa-token, only its length.
+    """
     args = _parser().parse_args(list(argv))
-    if parse_role_arn(args.role_arn) is None:
+    if args.role_arn is None:
+        after_tags = " (--tags takes every word after it: give ROLE_ARN first, or end the tags with --)"
+        raise UsageError("the following arguments are required: ROLE_ARN" + (after_tags if args.tags else ""))
+    if not ROLE_ARN_RE.fullmatch(args.role_arn) or len(args.role_arn) > 2048:
         raise UsageError(
             f"ROLE_ARN {args.role_arn!r} is not an IAM role ARN (arn:<partition>:iam::<account>:role/[<path>/]<name>)"
         )
-    if args.external_id is not None:
-        try:
-            check.external_id("--external-id", args.external_id)
-        except check.InvalidInputError as error:
-            raise UsageError(str(error)) from None
+    if args.external_id is not None and not EXTERNAL_ID_RE.fullmatch(args.external_id):
+        raise UsageError(
+            f"--external-id: '{_hidden(args.external_id)}' is not a valid external id: "
+            "2-1224 characters of letters, digits and +=,.@:/_-"
+        )
     if (args.mfa_serial is None) != (args.mfa_token is None):
         raise UsageError("--mfa-serial and --mfa-token go together: give both or neither")
-    if args.mfa_serial is not None and not MFA_SERIAL_RE.match(args.mfa_serial):
+    if args.mfa_serial is not None and not MFA_SERIAL_RE.fullmatch(args.mfa_serial):
         raise UsageError(f"--mfa-serial {args.mfa_serial!r} is not an MFA device ARN or serial number")
-    if args.mfa_token is not None and not MFA_TOKEN_RE.match(args.mfa_token):
-        raise UsageError(f"--mfa-token {args.mfa_token!r} is not a 6-digit code")
-    if args.probe not in PROBES:
-        raise UsageError(f"--probe {args.probe!r} is not one of {', '.join(PROBES)}")
-    if not SESSION_NAME_RE.match(args.session_name):
+    if args.mfa_token is not None and not MFA_TOKEN_RE.fullmatch(args.mfa_token):
+        raise UsageError(f"--mfa-token: '{_hidden(args.mfa_token)}' is not a 6-digit code")
+    if not SESSION_NAME_RE.fullmatch(args.session_name):
+        raise UsageError(f"--session-name {args.session_name!r} must be 2-64 characters of {NAME_CHARACTERS}")
+    if args.source_identity is not None and not SOURCE_IDENTITY_RE.fullmatch(args.source_identity):
         raise UsageError(
-            f"--session-name {args.session_name!r} must be 2-64 characters of letters, digits and +=,.@_-"
+            f"--source-identity {args.source_identity!r} must be 2-64 characters of {NAME_CHARACTERS}"
         )
-    if not args.timeout >= 0:  # also refuses nan
-        raise UsageError(f"--timeout {args.timeout:g} must be 0 or more seconds")
+    tags = _check_tags(args.tags or [])
+    if args.probe is not None and args.probe not in PROBES:
+        raise UsageError(f"--probe {args.probe!r} is not one of {', '.join(PROBES)}")
+    if args.probe is not None and args.expect_deny:
+        raise UsageError(
+            f"--probe {args.probe!r} with --expect-deny: --expect-deny stops at sts:AssumeRole, "
+            "there is no session to probe"
+        )
+    if args.profile is not None and not PROFILE_RE.fullmatch(args.profile):
+        raise UsageError(
+            f"--profile {args.profile!r} is not a profile name (1-128 characters of letters, digits and _.@+=,:/-)"
+        )
+    if args.region is not None and not REGION_RE.fullmatch(args.region):
+        raise UsageError(f"--region {args.region!r} is not a valid AWS region name (like us-east-1)")
+    endpoint_url = None if args.endpoint_url is None else _check_endpoint_url(args.endpoint_url)
     return Options(
         role_arn=args.role_arn,
         external_id=args.external_id,
         mfa_serial=args.mfa_serial,
         mfa_token=args.mfa_token,
-        probe=args.probe,
+        probe=args.probe or DEFAULT_PROBE,
         profile=args.profile,
         region=args.region,
-        endpoint_url=args.endpoint_url,
+        endpoint_url=endpoint_url,
         session_name=args.session_name,
-        timeout=args.timeout,
+        timeout=_check_timeout(args.timeout),
+        source_identity=args.source_identity,
+        tags=tags,
+        expect_deny=args.expect_deny,
     )
 
 
-def _client(session: Any, service: str, options: Options) -> Any:
-    region = options.region or session.region_name or DEFAULT_REGION
-    return session.client(service, region_name=region, endpoint_url=options.endpoint_url)
+def secret_values(argv: Sequence[str]) -> tuple[str, ...]:
+    """The values given to --external-id and --mfa-token, read from the raw command line."""
+    found: list[str] = []
+    for index, token in enumerate(argv):
+        for option in SECRET_OPTIONS:
+            if token == option and index + 1 < len(argv):
+                found.append(argv[index + 1])
+            elif token.startswith(f"{option}="):
+                found.append(token[len(option) + 1 :])
+    return tuple(v for v in found if v)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value that stands as a word of its own replaced by <hidden>."""
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if secret:
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", HIDDEN, text)
+    return text
+
+
+def assume_role_request(options: Options) -> dict[str, Any]:
+    """The AssumeRole parameters the options ask for."""
+    request: dict[str, Any] = {"RoleArn": options.role_arn, "RoleSessionName": options.session_name}
+    if options.external_id is not None:
+        request["ExternalId"] = options.external_id
+    if options.mfa_serial is not None:
+        request["SerialNumber"] = options.mfa_serial
+        request["TokenCode"] = options.mfa_token
+    if options.source_identity is not None:
+        request["SourceIdentity"] = options.source_identity
+    if options.tags:
+        request["Tags"] = [{"Key": key, "Value": value} for key, value in options.tags]
+    if options.expect_deny:
+        request["DurationSeconds"] = EXPECT_DENY_SESSION_SECONDS
+    return request
+
+
+def describe_request(options: Options) -> str:
+    """The AssumeRole request in one line, secrets hidden."""
+    parts = [f"RoleSessionName={options.session_name}"]
+    if options.external_id is not None:
+        parts.append(f"ExternalId={HIDDEN}")
+    if options.mfa_serial is not None:
+        parts += [f"SerialNumber={options.mfa_serial}", f"TokenCode={HIDDEN}"]
+    if options.source_identity is not None:
+        parts.append(f"SourceIdentity={options.source_identity}")
+    if options.tags:
+        parts.append("Tags=[" + ", ".join(f"{k}={v}" for k, v in options.tags) + "]")
+    return f"sts:AssumeRole on {options.role_arn} with " + " ".join(parts)
+
+
+# The calls ------------------------------------------------------------------------------
 
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
-
-
-def _describe(error: Exception) -> str:
-    response = getattr(error, "response", None)
-    if isinstance(response, dict) and "Error" in response:
-        code = response["Error"].get("Code", "Error")
-        return _one_line(f"{code}: {response['Error'].get('Message', '')}").rstrip(": ")
-    return _one_line(f"{type(error).__name__}: {error}")
 
 
 def _error_code(error: Exception) -> str | None:
@@ -202,6 +440,18 @@ def _error_code(error: Exception) -> str | None:
         code = response.get("Error", {}).get("Code")
         return str(code) if code is not None else None
     return None
+
+
+def _os_reason(error: BaseException | None) -> str | None:
+    """The innermost operating-system reason in an exception chain ("Connection refused")."""
+    reason = None
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.strerror:
+            reason = error.strerror
+        error = error.__cause__ or error.__context__
+    return reason
 
 
 def backoff_delays(timeout: float) -> list[float]:
@@ -215,54 +465,193 @@ def backoff_delays(timeout: float) -> list[float]:
     return delays
 
 
+@dataclass
+class Progress:
+    """Where the run is: the endpoint of the call in flight (read by the watchdog in ``main``)."""
+
+    endpoint: str = "AWS"
+
+
+class _Run:
+    """One run: the deadline, the clients built from the time left, errors turned into exits."""
+
+    def __init__(
+        self,
+        options: Options,
+        boto3: Any,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+        log: Callable[[str], None],
+        progress: Progress | None,
+    ) -> None:
+        from botocore import exceptions  # type: ignore[import-untyped]
+        from botocore.config import Config  # type: ignore[import-untyped]
+
+        self.options = options
+        self.boto3 = boto3
+        self.clock = clock
+        self.sleep = sleep
+        self.log = log
+        self.progress = progress or Progress()
+        self.errors = exceptions
+        self.config_class = Config
+        self.budget = max(options.timeout, MIN_RUN_SECONDS)
+        self.deadline = clock() + self.budget
+        self.delays = backoff_delays(options.timeout)
+
+    def describe(self, error: Exception) -> str:
+        """AWS's code and message (or botocore's words) in one line, secret values hidden."""
+        response = getattr(error, "response", None)
+        if isinstance(response, dict) and "Error" in response:
+            code = response["Error"].get("Code", "Error")
+            text = _one_line(f"{code}: {response['Error'].get('Message', '')}").rstrip(": ")
+        else:
+            text = _one_line(f"{type(error).__name__}: {error}")
+        return redact(text, self.options.secrets)
+
+    def session(self, **kwargs: Any) -> Any:
+        try:
+            return self.boto3.Session(**kwargs)
+        except self.errors.ProfileNotFound as error:
+            raise UsageError(f"--profile {self.options.profile!r}: {self.describe(error)}") from None
+        except self.errors.BotoCoreError as error:
+            raise SetupError(f"cannot use the AWS configuration: {self.describe(error)}") from None
+
+    def client(self, session: Any, service: str) -> Any:
+        """A client whose connection and reads end by the deadline, without botocore's own retries."""
+        left = self.deadline - self.clock()
+        if left <= 0:
+            raise SetupError(
+                f"cannot reach {self.progress.endpoint}: no complete answer within {self.budget:g}s (--timeout)"
+            )
+        connect = min(left / 2, CONNECT_TIMEOUT_MAX_SECONDS)
+        config = self.config_class(
+            connect_timeout=connect, read_timeout=left - connect, retries={"total_max_attempts": 1}
+        )
+        region = self.options.region or session.region_name or DEFAULT_REGION
+        try:
+            client = session.client(
+                service, region_name=region, endpoint_url=self.options.endpoint_url, config=config
+            )
+        except self.errors.InvalidRegionError as error:
+            raise SetupError(f"region {region!r} is not valid: {self.describe(error)}") from None
+        except (self.errors.BotoCoreError, ValueError) as error:  # AWS_ENDPOINT_URL=notaurl: ValueError
+            raise SetupError(f"cannot use the AWS configuration: {self.describe(error)}") from None
+        self.progress.endpoint = str(client.meta.endpoint_url)
+        return client
+
+    def call(self, session: Any, service: str, operation: str, **params: Any) -> Any:
+        """One API call; a connection that fails or times out is a setup error naming the endpoint."""
+        client = self.client(session, service)
+        try:
+            return getattr(client, operation)(**params)
+        except (self.errors.ConnectionError, self.errors.HTTPClientError) as error:
+            raise SetupError(self.unreachable(client, error)) from None
+
+    def unreachable(self, client: Any, error: Exception) -> str:
+        endpoint = str(client.meta.endpoint_url)
+        if isinstance(error, self.errors.ConnectTimeoutError):
+            why = "no connection within the time left (--timeout)"
+        elif isinstance(error, self.errors.ReadTimeoutError):
+            why = "no answer within the time left (--timeout)"
+        elif isinstance(error, self.errors.EndpointConnectionError):
+            reason = _os_reason(getattr(error, "kwargs", {}).get("error"))
+            why = "could not connect" + (f" ({reason})" if reason else "")
+        elif isinstance(error, self.errors.ConnectionClosedError):
+            why = "the connection closed before an answer"
+        else:
+            why = self.describe(error)
+        message = f"cannot reach {endpoint}: {why}"
+        region = str(client.meta.region_name)
+        if self.options.endpoint_url is None and not self._known_region(region):
+            given = "--region" if self.options.region else "region (from the profile or AWS_DEFAULT_REGION)"
+            message += f"; {given} {region!r} is not a valid AWS region: no AWS partition has it"
+        return message
+
+    def _known_region(self, region: str) -> bool:
+        session = self.boto3.Session()
+        try:
+            partitions = session.get_available_partitions()
+            return any(region in session.get_available_regions("sts", partition_name=p) for p in partitions)
+        except Exception:  # without botocore's data the region cannot be judged
+            return True
+
+    def next_delay(self) -> float | None:
+        """The pause before the next attempt, or None when no attempt fits in the time left."""
+        if not self.delays:
+            return None
+        delay = self.delays[0]
+        if self.clock() + delay + MIN_ATTEMPT_SECONDS > self.deadline:
+            return None
+        return self.delays.pop(0)
+
+    def caller(self, session: Any) -> str:
+        """The caller's ARN; no, rejected or unknown credentials are setup errors."""
+        while True:
+            try:
+                return str(self.call(session, "sts", "get_caller_identity")["Arn"])
+            except self.errors.NoCredentialsError:
+                raise SetupError(
+                    "no AWS credentials: set AWS_PROFILE or pass --profile, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+                ) from None
+            except self.errors.ClientError as error:
+                code = _error_code(error)
+                delay = self.next_delay() if code == "InvalidClientTokenId" else None
+                if delay is None:
+                    what = (
+                        "the caller's credentials do not work"
+                        if code in CREDENTIAL_CODES
+                        else f"{self.progress.endpoint} did not answer sts:GetCallerIdentity as STS does"
+                    )
+                    raise SetupError(f"{what}: {self.describe(error)}") from None
+                self.log(f"credentials not accepted yet, retrying in {delay:g}s: {self.describe(error)}")
+                self.sleep(delay)
+            except self.errors.BotoCoreError as error:
+                raise SetupError(f"the caller's credentials cannot be used: {self.describe(error)}") from None
+
+
+def _start(
+    options: Options,
+    boto3: Any,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    log: Callable[[str], None],
+    progress: Progress | None,
+) -> tuple[_Run, Any, str]:
+    run = _Run(options, boto3, clock, sleep, log, progress)
+    caller_session = run.session(profile_name=options.profile, region_name=options.region)
+    return run, caller_session, run.caller(caller_session)
+
+
 def verify(
     options: Options,
     boto3: Any,
     *,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
     log: Callable[[str], None] = lambda line: None,
+    progress: Progress | None = None,
 ) -> Result:
     """Assume the role and run the probe, retrying denials; raise AccessFailure or UsageError."""
-    from botocore import exceptions as boto_errors  # type: ignore[import-untyped]
-
-    try:
-        caller_session = boto3.Session(profile_name=options.profile, region_name=options.region)
-    except boto_errors.ProfileNotFound as error:
-        raise UsageError(f"--profile {options.profile!r}: {_describe(error)}") from None
-
-    request: dict[str, Any] = {"RoleArn": options.role_arn, "RoleSessionName": options.session_name}
-    if options.external_id is not None:
-        request["ExternalId"] = options.external_id
-    if options.mfa_serial is not None:
-        request["SerialNumber"] = options.mfa_serial
-        request["TokenCode"] = options.mfa_token
-
-    try:
-        caller = _client(caller_session, "sts", options).get_caller_identity()["Arn"]
-    except boto_errors.NoCredentialsError:
-        raise AccessFailure(
-            "no AWS credentials: set AWS_PROFILE or pass --profile, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-        ) from None
-    except (boto_errors.ClientError, boto_errors.BotoCoreError) as error:
-        raise AccessFailure(f"the caller's credentials do not work: {_describe(error)}") from None
-
-    delays = backoff_delays(options.timeout)
+    run, caller_session, caller = _start(options, boto3, clock, sleep, log, progress)
+    errors = run.errors
+    request = assume_role_request(options)
     attempts = 0
     while True:
         attempts += 1
         step = f"sts:AssumeRole on {options.role_arn} as {caller}"
         try:
-            credentials = _client(caller_session, "sts", options).assume_role(**request)["Credentials"]
-            assumed = boto3.Session(
+            credentials = run.call(caller_session, "sts", "assume_role", **request)["Credentials"]
+            assumed = run.session(
                 aws_access_key_id=credentials["AccessKeyId"],
                 aws_secret_access_key=credentials["SecretAccessKey"],
                 aws_session_token=credentials["SessionToken"],
                 region_name=options.region or caller_session.region_name,
             )
-            identity = _client(assumed, "sts", options).get_caller_identity()
+            identity = run.call(assumed, "sts", "get_caller_identity")
             probe = PROBES[options.probe]
             step = f"probe {options.probe} as {identity['Arn']}"
-            detail = "skipped" if probe is None else probe(assumed, options)
+            detail = "skipped" if probe is None else probe(assumed, run)
             expiration = credentials["Expiration"]
             return Result(
                 caller_arn=caller,
@@ -273,16 +662,91 @@ def verify(
                 probe_detail=detail,
                 attempts=attempts,
             )
-        except (boto_errors.ClientError, boto_errors.BotoCoreError) as error:
-            retried = _error_code(error) in RETRIED_CODES
-            if not retried or not delays:
+        except errors.ClientError as error:
+            delay = run.next_delay() if _error_code(error) in RETRIED_CODES else None
+            if delay is None:
                 tries = f" (after {attempts} attempts)" if attempts > 1 else ""
-                raise AccessFailure(f"{step}: {_describe(error)}{tries}") from None
-            delay = delays.pop(0)
+                raise AccessFailure(f"{step}: {run.describe(error)}{tries}") from None
             log(
-                f"denied, retrying in {delay:g}s (IAM changes take a few seconds to propagate): {_describe(error)}"
+                f"denied, retrying in {delay:g}s (IAM changes take a few seconds to propagate): {run.describe(error)}"
             )
             sleep(delay)
+        except errors.BotoCoreError as error:
+            raise SetupError(f"{step}: {run.describe(error)}") from None
+
+
+def verify_denied(
+    options: Options,
+    boto3: Any,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    log: Callable[[str], None] = lambda line: None,
+    progress: Progress | None = None,
+) -> Refusal:
+    """--expect-deny: return the refusal; while AssumeRole still works retry, then raise AccessFailure.
+
+    Only AccessDenied counts as a refusal: any other error (a throttled or malformed request, an
+    unreachable endpoint, rejected credentials) proves nothing about the door and is a SetupError.
+    """
+    run, caller_session, caller = _start(options, boto3, clock, sleep, log, progress)
+    errors = run.errors
+    request = assume_role_request(options)
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            response = run.call(caller_session, "sts", "assume_role", **request)
+        except errors.ClientError as error:
+            code = _error_code(error) or "Error"
+            if code not in REFUSAL_CODES:
+                raise SetupError(
+                    f"sts:AssumeRole on {options.role_arn} as {caller}: {run.describe(error)}: "
+                    "not a refusal (AccessDenied), so it proves nothing about who may assume the role"
+                ) from None
+            message = run.describe(error).removeprefix(f"{code}:").strip()
+            return Refusal(caller, options.role_arn, code, message, describe_request(options), attempts)
+        except errors.BotoCoreError as error:
+            raise SetupError(
+                f"sts:AssumeRole on {options.role_arn} as {caller}: {run.describe(error)}"
+            ) from None
+        assumed = str(response.get("AssumedRoleUser", {}).get("Arn", "a session"))
+        delay = run.next_delay()
+        if delay is None:
+            tries = f"after {attempts} attempts" if attempts > 1 else "at the first attempt"
+            raise AccessFailure(
+                f"{caller} may assume {options.role_arn} (got {assumed}, {tries}): "
+                "this caller should not have it"
+            )
+        log(
+            f"still allowed ({assumed}), retrying in {delay:g}s "
+            "(a revoked permission takes a few seconds to propagate)"
+        )
+        sleep(delay)
+
+
+def _bounded(work: Callable[[], T], seconds: float, progress: Progress) -> T:
+    """``work()`` in a thread given ``seconds``; past them the run ends as unreachable, whatever blocks it."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as error:  # handed back to the caller below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=target, name=PROG, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise SetupError(
+            f"cannot reach {progress.endpoint}: no complete answer within {seconds - WATCHDOG_GRACE_SECONDS:g}s "
+            "(--timeout)"
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    value: T = outcome["value"]
+    return value
 
 
 def main(
@@ -291,25 +755,46 @@ def main(
     """The console script: returns the exit status."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    secrets = secret_values(argv)
+
+    def say(line: str, stream: TextIO) -> None:
+        print(redact(line, secrets), file=stream, flush=True)
+
     try:
-        options = parse_args(sys.argv[1:] if argv is None else argv)
+        options = parse_args(argv)
         try:
             import boto3  # type: ignore[import-untyped]
         except ImportError:
             raise UsageError(INSTALL_HINT) from None
-        result = verify(options, boto3, log=lambda line: print(line, file=err))
+        progress = Progress(options.endpoint_url or "AWS")
+        check = verify_denied if options.expect_deny else verify
+        budget = max(options.timeout, MIN_RUN_SECONDS)
+        result = _bounded(
+            lambda: check(options, boto3, log=lambda line: say(line, err), progress=progress),
+            budget + WATCHDOG_GRACE_SECONDS,
+            progress,
+        )
     except UsageError as error:
-        print(f"{PROG}: error: {_one_line(str(error))}", file=err)
+        say(f"{PROG}: error: {_one_line(str(error))}", err)
         return EXIT_USAGE
     except AccessFailure as error:
-        print(f"{PROG}: denied: {_one_line(str(error))}", file=err)
+        what = "not denied" if options.expect_deny else "denied"
+        say(f"{PROG}: {what}: {_one_line(str(error))}", err)
         return EXIT_DENIED
-    print(f"caller:  {result.caller_arn}", file=out)
-    print(
-        f"assumed: {result.assumed_arn} (account {result.account_id}, expires {result.expiration})", file=out
-    )
-    print(f"probe {result.probe}: {result.probe_detail}", file=out)
-    print(f"access works: {result.caller_arn} -> {options.role_arn}", file=out)
+    except KeyboardInterrupt:
+        say(f"{PROG}: interrupted", err)
+        return EXIT_INTERRUPTED
+    if isinstance(result, Refusal):
+        say(f"caller:  {result.caller_arn}", out)
+        say(f"request: {result.request}", out)
+        say(f"refused: {result.code}: {result.message}".rstrip(": "), out)
+        say(f"denied as expected: {result.caller_arn} -> {result.role_arn}", out)
+        return EXIT_OK
+    say(f"caller:  {result.caller_arn}", out)
+    say(f"assumed: {result.assumed_arn} (account {result.account_id}, expires {result.expiration})", out)
+    say(f"probe {result.probe}: {result.probe_detail}", out)
+    say(f"access works: {result.caller_arn} -> {options.role_arn}", out)
     return EXIT_OK
 
 
