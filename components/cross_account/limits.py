@@ -62,3 +62,6 @@ GROUPS_PER_USER_MAX = 10
 MAX_NESTING = 16
 """How deep maps and lists may nest in one input: an IAM document needs 6 levels
 (document, Statement list, statement, Condition, operator, key and its list)."""
+
+EXPIRY_WARNING_DAYS = 7
+"""An end of access (expiresAt) this close gets a warning."""

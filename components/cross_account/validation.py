@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pulumi
@@ -53,6 +54,8 @@ AWS_MANAGED_NAME_RE = _pattern(rf"(?:[{NAME_CLASS}]+/)*[{NAME_CLASS}]{{1,128}}")
 STACK_NAME_RE = _pattern(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+){0,2}")
 TAG_KEY_RE = _pattern(rf"[A-Za-z0-9 _.:/=+@-]{{1,{limits.TAG_KEY_MAX}}}")
 TAG_VALUE_RE = _pattern(rf"[A-Za-z0-9 _.:/=+@-]{{0,{limits.TAG_VALUE_MAX}}}")
+EXPIRES_AT_RE = _pattern(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+"""An instant in RFC 3339, in UTC, to the second: 2027-03-31T23:59:59Z."""
 WILDCARDS = ("*", "?")
 SECRET_NAME_RE = re.compile(
     r"secret|password|passwd|token|credential|private.?key|access.?key|external.?ids?$",
@@ -438,6 +441,43 @@ def principal_pattern(
             f"is in partition {parts['partition']!r}, but the role is in {partition!r}: it can never match",
         )
     return value
+
+
+def expires_at(key: str, value: object, now: datetime | None = None) -> str:
+    """An end of access in RFC 3339 UTC (``2027-03-31T23:59:59Z``), later than ``now``."""
+    text = _string(key, value)
+    rule = "is not a time in RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z"
+    if not EXPIRES_AT_RE.fullmatch(text):
+        raise InvalidInputError(key, text, rule)
+    try:
+        when = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        raise InvalidInputError(key, text, rule) from None
+    now = now or datetime.now(UTC)
+    if when <= now:
+        raise InvalidInputError(
+            key,
+            text,
+            f"is in the past (it is {now.strftime('%Y-%m-%dT%H:%M:%SZ')} now): the access would end before "
+            "it starts; set a later time, or remove the key",
+        )
+    return text
+
+
+def expires_soon(value: str, now: datetime | None = None) -> bool:
+    """Whether a checked ``expires_at`` value is within the next 7 days."""
+    when = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return when - (now or datetime.now(UTC)) <= timedelta(days=limits.EXPIRY_WARNING_DAYS)
+
+
+def expiry_warning(key: str, value: str, now: datetime | None = None) -> str | None:
+    """The warning for an end of access within 7 days, naming the key and the value (None otherwise)."""
+    if not expires_soon(value, now):
+        return None
+    return (
+        f"{key}: {value!r} is less than {limits.EXPIRY_WARNING_DAYS} days away: the access ends then "
+        "(aws:CurrentTime); move it later if that is not meant"
+    )
 
 
 def pattern_account(pattern: str) -> str:
