@@ -13,9 +13,12 @@ import pulumi_aws as aws
 from cross_account import TrustedAccountAccess, TrustingAccountRole
 from cross_account import validation as check
 from cross_account.limits import (
+    EXPIRES_AT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
     MFA_REQUIRED_OUTPUT,
     ROLE_ARN_OUTPUT,
+    SESSION_NAME_REQUIRED_OUTPUT,
+    SOURCE_IDENTITY_REQUIRED_OUTPUT,
 )
 from cross_account.trusted import check_policies_per_principal, split_role_arns
 from cross_account.trusting import checked_trust_policy, validate_trusting_args
@@ -48,14 +51,17 @@ def build_trusting(settings: TrustingSettings) -> None:
     checked = validate_trusting_args(args)
     with config_names():
         checked_trust_policy(partition, checked["trusted_account_ids"], checked["external_id"], checked)
-    if "external_id" in args:
-        # Always a secret in state and outputs, whether or not it was set with --secret.
-        args["external_id"] = pulumi.Output.secret(args["external_id"])
-        if not settings.external_id_secret:
-            pulumi.log.warn(
-                "externalId is stored in plain text in the stack's config file: set it with "
-                "`pulumi config set --secret cross-account-access:externalId <id>`"
-            )
+    for arg, key in (("external_id", "externalId"), ("external_ids", "externalIds")):
+        if arg in args:
+            # Always a secret in state and outputs, whether or not it was set with --secret.
+            args[arg] = pulumi.Output.secret(args[arg])
+            if key not in settings.secret_keys:
+                how = "" if arg == "external_id" else " --path"
+                pulumi.log.warn(
+                    f"{key} is stored in plain text in the stack's config file: set it with "
+                    f"`pulumi config set --secret{how} cross-account-access:{key}"
+                    + (" <id>`" if arg == "external_id" else "[0] <id>`")
+                )
     secret = secret_args(settings.secret_keys)
     if secret:
         args["secret_inputs"] = secret
@@ -65,6 +71,11 @@ def build_trusting(settings: TrustingSettings) -> None:
     pulumi.export("switchRoleUrl", role.switch_role_url)
     pulumi.export(EXTERNAL_ID_REQUIRED_OUTPUT, role.external_id_required)
     pulumi.export(MFA_REQUIRED_OUTPUT, role.mfa_required)
+    pulumi.export("roleUniqueId", role.role_unique_id)
+    pulumi.export("rolePath", role.role_path)
+    pulumi.export(EXPIRES_AT_OUTPUT, role.expires_at)
+    pulumi.export(SESSION_NAME_REQUIRED_OUTPUT, role.session_name_required)
+    pulumi.export(SOURCE_IDENTITY_REQUIRED_OUTPUT, role.source_identity_required)
 
 
 def _role_arn_of(stack: str, value: Any) -> str:

@@ -57,6 +57,14 @@ TRUSTING_INPUTS = {
     "tags": ("map<string>", False, False),
     "trustPolicySizeLimit": ("integer", False, False),
     "managedPoliciesPerRoleLimit": ("integer", False, False),
+    "allowSessionTags": ("boolean", False, False),
+    "sourceIdentity": ("string", False, False),
+    "sessionNameIsUsername": ("boolean", False, False),
+    "externalIds": ("array<string>", False, True),
+    "expiresAt": ("string", False, False),
+    "extraTrustConditions": ("map<map<pulumi.json#/Any>>", False, False),
+    "trustedPermissionSets": ("array<string>", False, False),
+    "forceDetachPolicies": ("boolean", False, False),
     "secretInputs": ("array<string>", False, False),
 }
 TRUSTED_INPUTS = {
@@ -78,6 +86,11 @@ TRUSTING_OUTPUTS = {
     "switchRoleUrl": "string",
     "externalIdRequired": "boolean",
     "mfaRequired": "boolean",
+    "roleUniqueId": "string",
+    "rolePath": "string",
+    "expiresAt": "string",
+    "sessionNameRequired": "boolean",
+    "sourceIdentityRequired": "boolean",
 }
 TRUSTED_OUTPUTS = {
     "policyArn": "string",
@@ -337,8 +350,20 @@ TRUSTING_ARGS: dict[str, Any] = {
     "tags": {"team": "platform", "purpose": "audit"},
     "trust_policy_size_limit": 4096,
     "managed_policies_per_role_limit": 12,
+    "allow_session_tags": True,
+    "source_identity": "username",
+    "session_name_is_username": True,
+    "expires_at": "2099-12-31T23:59:59Z",
+    "extra_trust_conditions": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "198.51.100.7"]}},
+    "trusted_permission_sets": ["Auditor"],
+    "force_detach_policies": False,
     "secret_inputs": ["role_description", "tags"],
 }
+TRUSTING_ROTATION_ARGS: dict[str, Any] = {
+    **{k: v for k, v in TRUSTING_ARGS.items() if k != "external_id"},
+    "external_ids": ["partner-7f3a9c", "partner-next-1"],
+}
+"""The inputs the first case cannot set with the others (external_ids goes without external_id)."""
 TRUSTED_ARGS: dict[str, Any] = {
     "role_arns": [
         "arn:aws:iam::111111111111:role/cross-account/audit-read-only",
@@ -391,9 +416,10 @@ def through_the_host(token: str, args: Mapping[str, Any], secrets: tuple[str, ..
     ("token", "args", "secrets", "mocks"),
     [
         (TRUSTING, TRUSTING_ARGS, ("external_id",), RecordingMocks()),
+        (TRUSTING, TRUSTING_ROTATION_ARGS, ("external_ids",), RecordingMocks()),
         (TRUSTED, TRUSTED_ARGS, (), RecordingMocks(account_id=TRUSTED_ACCOUNT)),
     ],
-    ids=["TrustingAccountRole", "TrustedAccountAccess"],
+    ids=["TrustingAccountRole", "TrustingAccountRole-external-ids", "TrustedAccountAccess"],
 )
 def test_the_host_builds_exactly_what_python_builds_from_every_input(
     token: str, args: dict[str, Any], secrets: tuple[str, ...], mocks: RecordingMocks
@@ -408,7 +434,7 @@ def test_the_host_builds_exactly_what_python_builds_from_every_input(
 
 @pytest.mark.parametrize(
     ("token", "fields"),
-    [(TRUSTING, TRUSTING_ARGS), (TRUSTED, TRUSTED_ARGS)],
+    [(TRUSTING, {**TRUSTING_ARGS, **TRUSTING_ROTATION_ARGS}), (TRUSTED, TRUSTED_ARGS)],
     ids=["TrustingAccountRole", "TrustedAccountAccess"],
 )
 def test_the_construct_cases_set_every_input_of_the_schema(

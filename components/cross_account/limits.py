@@ -24,6 +24,12 @@ EXTERNAL_ID_REQUIRED_OUTPUT = "externalIdRequired"
 """Trusting stack output: the role's trust policy requires sts:ExternalId."""
 MFA_REQUIRED_OUTPUT = "mfaRequired"
 """Trusting stack output: the role's trust policy requires MFA."""
+SESSION_NAME_REQUIRED_OUTPUT = "sessionNameRequired"
+"""Trusting stack output: callers must name the session after their IAM user name."""
+SOURCE_IDENTITY_REQUIRED_OUTPUT = "sourceIdentityRequired"
+"""Trusting stack output: callers must set a source identity."""
+EXPIRES_AT_OUTPUT = "expiresAt"
+"""Trusting stack output: when the access ends (RFC 3339 UTC), or ""."""
 
 # IAM limits (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)
 
