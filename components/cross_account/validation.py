@@ -87,9 +87,8 @@ class InvalidInputError(pulumi.RunError, ValueError):
     def renamed(self, names: Mapping[str, str]) -> InvalidInputError:
         """The same error reported under the caller's names, for the input and any input its rule mentions."""
         head, dot, rest = self.key.partition(".")  # "inline_policies.<name>" -> "inlinePolicies.<name>"
-        return InvalidInputError(
-            f"{names.get(head, head)}{dot}{rest}", self.value, rename_inputs(self.rule, names)
-        )
+        head = names.get(head) or "/".join(names.get(part, part) for part in head.split("/"))  # "a/b": a or b
+        return InvalidInputError(f"{head}{dot}{rest}", self.value, rename_inputs(self.rule, names))
 
     def hidden(self) -> InvalidInputError:
         """The same error without the value (for a secret input)."""
