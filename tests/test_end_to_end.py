@@ -11,11 +11,17 @@ authentication on, the people of the scenario act with their own keys:
 - carol (trusted account, no policy) is denied sts:AssumeRole, and alice is
   denied a role of the trusting account that the policy does not name;
 - mallory (another account, allowed sts:AssumeRole on anything by her own
-  policy) is denied by the role's trust policy.
+  policy) is denied by the role's trust policy;
+- dave assumes a second role, made for CI callers (session tags, a source
+  identity allowed, an end date), tagging his session and setting a source
+  identity; after the end date, and on a role without session tags, the trust
+  policy refuses the same call.
 
 moto checks the identity side and the session's permissions; it does not
-evaluate trust policies across accounts, so ``assume_role_as`` (tests/emulator.py)
-checks the trust side with a small evaluator before calling moto.
+evaluate trust policies across accounts, nor their conditions, so ``assume_role_as``
+(tests/emulator.py) checks the trust side with a small evaluator before calling moto,
+with the request's context (time, session name, source identity, the actions a
+tagged or identified session needs).
 """
 
 from __future__ import annotations
@@ -279,7 +285,8 @@ def test_the_attached_user_is_denied_a_role_the_policy_does_not_name(world: Worl
 def test_a_principal_of_another_account_is_denied_by_the_trust_policy(world: World, iam_auth: None) -> None:
     message = _denied(lambda: assume_role_as(world.session("mallory"), ROLE_ARN))
     assert message == (
-        f"arn:aws:iam::{OUTSIDER_ACCOUNT}:user/mallory is not trusted by the trust policy of {ROLE_ARN}"
+        f"arn:aws:iam::{OUTSIDER_ACCOUNT}:user/mallory is not trusted by the trust policy of {ROLE_ARN} "
+        "for sts:AssumeRole"
     )
 
 
@@ -345,3 +352,123 @@ def test_the_trust_evaluator_refuses_conditions_it_cannot_judge() -> None:
     )
     with pytest.raises(NotImplementedError, match="does not evaluate conditions"):
         trust_allows(document, ALICE)
+    with pytest.raises(
+        NotImplementedError, match="does not evaluate the condition StringEquals sts:ExternalId"
+    ):
+        trust_allows(document, ALICE, context={"sts:ExternalId": "x1"})
+
+
+@pytest.mark.parametrize(
+    ("condition", "context", "allowed"),
+    [
+        ({"DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}, {"aws:CurrentTime": "2026-12-31T23:59:59Z"}, True),
+        ({"DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}, {"aws:CurrentTime": "2027-01-01T00:00:00Z"}, False),
+        ({"StringLike": {"sts:SourceIdentity": "${aws:username}"}}, {"sts:SourceIdentity": "alice", "aws:username": "alice"}, True),
+        ({"StringLike": {"sts:SourceIdentity": "${aws:username}"}}, {"sts:SourceIdentity": "bob", "aws:username": "alice"}, False),
+        ({"StringLike": {"sts:RoleSessionName": "${aws:username}"}}, {"aws:username": "alice"}, False),
+        ({"Null": {"sts:SourceIdentity": "false"}}, {"sts:SourceIdentity": "alice"}, True),
+        ({"Null": {"sts:SourceIdentity": "false"}}, {}, False),
+    ],
+    ids=["before-the-end", "at-the-end", "source-is-user", "source-is-other", "no-session-name", "source-set", "source-missing"],
+)  # fmt: skip
+def test_the_trust_evaluator_judges_the_conditions_the_program_writes_for_todays_callers(
+    condition: dict[str, Any], context: dict[str, str], allowed: bool
+) -> None:
+    document = _trust(
+        {"Effect": "Allow", "Principal": ACCOUNT_ROOT, "Action": "sts:AssumeRole", "Condition": condition}
+    )
+    assert trust_allows(document, ALICE, context=context) is allowed
+
+
+# Today's callers: session tags, a source identity, an end date ----------------
+
+CI_ROLE = "ci-access"
+CI_ROLE_ARN = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/{CI_ROLE}"
+END = "2099-12-31T23:59:59Z"
+
+
+@pytest.fixture(scope="module")
+def ci_world(world: World) -> World:
+    """A second trusting stack in the emulator: session tags, source identity allowed, an end date; and dave,
+    whose own policy lets him assume it (tagging the session and setting a source identity)."""
+    config = {
+        "trustedAccountIds": [TRUSTED_ACCOUNT],
+        "roleName": CI_ROLE,
+        "allowSessionTags": True,
+        "sourceIdentity": "allowed",
+        "expiresAt": END,
+    }
+    run_main(stack="trusting", config=config, mocks=EmulatorMocks(TRUSTING_ACCOUNT))
+    trusted = account_session(TRUSTED_ACCOUNT).client("iam")
+    world.keys["dave"] = _user_with_key(trusted, "dave")
+    trusted.put_user_policy(
+        UserName="dave",
+        PolicyName="assume-ci-access",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                        "Resource": CI_ROLE_ARN,
+                    }
+                ],
+            }
+        ),
+    )
+    return world
+
+
+@pytest.mark.e2e
+def test_the_role_for_ci_trusts_tags_a_source_identity_and_ends_at_its_date(ci_world: World) -> None:
+    assert trust_policy_of(CI_ROLE_ARN) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "TrustedAccountsMayAssume",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{TRUSTED_ACCOUNT}:root"},
+                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+                "Condition": {"DateLessThan": {"aws:CurrentTime": END}},
+            }
+        ],
+    }
+
+
+@pytest.mark.e2e
+def test_a_caller_assumes_it_with_session_tags_and_a_source_identity_and_reads_s3(
+    ci_world: World, iam_auth: None
+) -> None:
+    credentials = assume_role_as(
+        ci_world.session("dave"),
+        CI_ROLE_ARN,
+        "dave",
+        tags={"team": "ops", "pipeline": "deploy"},
+        source_identity="dave",
+    )
+    session = key_session(credentials)
+    identity = session.client("sts").get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:sts::{TRUSTING_ACCOUNT}:assumed-role/{CI_ROLE}/dave"
+    assert [b["Name"] for b in session.client("s3").list_buckets()["Buckets"]] == [BUCKET]
+
+
+@pytest.mark.e2e
+def test_after_the_end_date_the_trust_policy_refuses_the_same_call(ci_world: World, iam_auth: None) -> None:
+    message = _denied(
+        lambda: assume_role_as(
+            ci_world.session("dave"), CI_ROLE_ARN, "dave", tags={"team": "ops"}, now="2100-01-01T00:00:00Z"
+        )
+    )
+    assert message.endswith(
+        f"is not trusted by the trust policy of {CI_ROLE_ARN} for sts:AssumeRole, sts:TagSession"
+    )
+
+
+@pytest.mark.e2e
+def test_a_role_without_session_tags_refuses_a_tagged_session(ci_world: World, iam_auth: None) -> None:
+    message = _denied(lambda: assume_role_as(ci_world.session("alice"), ROLE_ARN, tags={"team": "ops"}))
+    assert message == (
+        f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/alice is not trusted by the trust policy of {ROLE_ARN} "
+        "for sts:AssumeRole, sts:TagSession"
+    )

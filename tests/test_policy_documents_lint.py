@@ -356,7 +356,9 @@ def test_the_linter_reports_what_is_wrong(lint: Any) -> None:
         "only exactly sts:AssumeRole is configured out"
     )
     tagged = with_implicit_resource(trust_policy("aws", ["222222222222"], allow_session_tags=True), "aws")
-    tagged["Statement"][0]["Condition"] = {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}
+    tagged["Statement"][0]["Condition"] = {
+        "StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}
+    }
     assert [f.split(" at ")[0] for f in lint(tagged)] == [
         "UNKNOWN_CONDITION_FOR_ACTION: Unknown condition sts:AWSServiceName for action sts:AssumeRole",
         "UNKNOWN_CONDITION_FOR_ACTION: Unknown condition sts:AWSServiceName for action sts:TagSession",
