@@ -18,6 +18,8 @@ from cross_account.limits import (
     MFA_REQUIRED_OUTPUT,
     ROLE_ARN_OUTPUT,
     SESSION_NAME_REQUIRED_OUTPUT,
+    SESSION_TAGS_ALLOWED_OUTPUT,
+    SOURCE_IDENTITY_ALLOWED_OUTPUT,
     SOURCE_IDENTITY_REQUIRED_OUTPUT,
 )
 from cross_account.trusted import check_policies_per_principal, split_role_arns
@@ -76,6 +78,8 @@ def build_trusting(settings: TrustingSettings) -> None:
     pulumi.export(EXPIRES_AT_OUTPUT, role.expires_at)
     pulumi.export(SESSION_NAME_REQUIRED_OUTPUT, role.session_name_required)
     pulumi.export(SOURCE_IDENTITY_REQUIRED_OUTPUT, role.source_identity_required)
+    pulumi.export(SESSION_TAGS_ALLOWED_OUTPUT, role.session_tags_allowed)
+    pulumi.export(SOURCE_IDENTITY_ALLOWED_OUTPUT, role.source_identity_allowed)
 
 
 def _role_arn_of(stack: str, value: Any) -> str:

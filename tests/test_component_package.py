@@ -91,6 +91,8 @@ TRUSTING_OUTPUTS = {
     "expiresAt": "string",
     "sessionNameRequired": "boolean",
     "sourceIdentityRequired": "boolean",
+    "sessionTagsAllowed": "boolean",
+    "sourceIdentityAllowed": "boolean",
 }
 TRUSTED_OUTPUTS = {
     "policyArn": "string",

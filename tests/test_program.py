@@ -65,6 +65,8 @@ def test_the_trusting_example_stack_builds_the_role_with_s3_read_only() -> None:
         "expiresAt": "",
         "sessionNameRequired": False,
         "sourceIdentityRequired": False,
+        "sessionTagsAllowed": False,
+        "sourceIdentityAllowed": False,
     }
     assert [r.type for r in run.registrations] == [
         "cross-account:index:TrustingAccountRole",
