@@ -530,11 +530,12 @@ BAD_INPUTS: list[BadInput] = [
     ),
     # Trusted side --------------------------------------------------------
     BadInput(
-        "no-user-and-no-group",
+        "no-principal",
         "trusted",
         {},
-        "neither `userNames` nor `groupNames`",
-        "userNames/groupNames: [] name no user and no group: attach the policy to at least one",
+        "none of `userNames`, `groupNames`, `roleNames`, `newGroupName`",
+        "userNames/groupNames/roleNames/newGroupName: [] name no principal: attach the policies to at least one "
+        "user, group or role, or to a group made here (newGroupName)",
     ),
     BadInput(
         "user-wildcard",

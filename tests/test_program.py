@@ -103,10 +103,21 @@ def test_the_trusted_example_stack_reads_the_role_arn_from_the_trusting_stack() 
         "awsCliConfig": (
             f"[profile my-s3-x-account-role-111111111111]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
         ),
+        "switchRolesExtensionConfig": (
+            "[my-s3-x-account-role-111111111111]\naws_account_id = 111111111111\n"
+            "role_name = my-s3-x-account-role\n"
+        ),
+        "principals": {
+            "users": ["alice"],
+            "groups": ["s3-readers"],
+            "roles": [],
+            "newGroup": "",
+            "newGroupMembers": [],
+        },
     }
 
 
-def test_the_trusted_stack_reads_every_listed_stack_and_adds_explicit_role_arns() -> None:
+def test_every_listed_stack_and_explicit_arn_is_read_and_each_profile_follows_its_own_stack() -> None:
     other = "arn:aws:iam::333333333333:role/other"
     explicit = "arn:aws:iam::444444444444:role/elsewhere"
     outputs = {
@@ -128,7 +139,9 @@ def test_the_trusted_stack_reads_every_listed_stack_and_adds_explicit_role_arns(
     assert run.outputs["roleArns"] == [ROLE_ARN, other, explicit]
     resources = json.loads(run.one("aws:iam/policy:Policy").inputs["policy"])["Statement"][0]["Resource"]
     assert resources == sorted([ROLE_ARN, other, explicit])
-    assert run.outputs["awsCliConfig"].count("external_id = <external-id-from-the-trusting-account>") == 3
+    profiles = run.outputs["awsCliConfig"].split("\n\n")
+    with_external_id = [p.splitlines()[0] for p in profiles if "external_id = <external-id-" in p]
+    assert with_external_id == ["[profile other-333333333333]"], "only the role whose stack requires it"
 
 
 def test_role_arns_alone_need_no_stack_reference() -> None:
@@ -285,7 +298,8 @@ def test_a_role_listed_by_a_stack_and_in_role_arns_is_a_duplicate() -> None:
         (
             "trusted",
             {"roleArns": ["arn:aws:iam::111111111111:role/r"]},
-            "userNames/groupNames: [] name no user and no group: attach the policy to at least one",
+            "userNames/groupNames/roleNames/newGroupName: [] name no principal: attach the policies to at "
+            "least one user, group or role, or to a group made here (newGroupName)",
         ),
         (
             "trusted",

@@ -144,13 +144,14 @@ def test_reordering_users_groups_and_roles_changes_no_urn_and_no_document() -> N
     assert first.one(POLICY).inputs == second.one(POLICY).inputs
 
 
-def test_no_user_and_no_group_is_refused_before_anything_is_registered() -> None:
+def test_no_principal_at_all_is_refused_before_anything_is_registered() -> None:
     run = pulumi_run(
         lambda: {"p": TrustedAccountAccess("acme", {"role_arns": [ROLE_A]}).policy_arns},
         expect_error=True,
     )
     assert isinstance(run.error, InvalidInputError)
     assert str(run.error) == (
-        "user_names/group_names: [] name no user and no group: attach the policy to at least one"
+        "user_names/group_names/role_names/new_group_name: [] name no principal: attach the policies to at "
+        "least one user, group or role, or to a group made here (new_group_name)"
     )
     assert run.registrations == []

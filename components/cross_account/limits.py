@@ -24,11 +24,21 @@ EXTERNAL_ID_REQUIRED_OUTPUT = "externalIdRequired"
 """Trusting stack output: the role's trust policy requires sts:ExternalId."""
 MFA_REQUIRED_OUTPUT = "mfaRequired"
 """Trusting stack output: the role's trust policy requires MFA."""
+SESSION_NAME_REQUIRED_OUTPUT = "sessionNameRequired"
+"""Trusting stack output: the session name must be the caller's IAM user name (false when absent)."""
+SOURCE_IDENTITY_REQUIRED_OUTPUT = "sourceIdentityRequired"
+"""Trusting stack output: the caller must set a source identity (false when absent)."""
+EXPIRES_AT_OUTPUT = "expiresAt"
+"""Trusting stack output: when the role's trust ends, RFC 3339 UTC ("" or absent: never)."""
+ROLE_ARNS_BY_ACCOUNT_OUTPUT = "roleArnsByAccount"
+"""Trusting stack output of a rollout: account id -> role ARN; read instead of roleArn when present."""
 
 # IAM limits (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)
 
 MIN_SESSION_SECONDS = 3600
 MAX_SESSION_SECONDS = 43200
+MIN_CLI_SESSION_SECONDS = 900
+"""The shortest session the AWS CLI's duration_seconds (and STS) accepts."""
 ROLE_NAME_MAX = 64
 PATH_MAX = 512
 POLICY_NAME_MAX = 128
