@@ -537,3 +537,13 @@ def test_an_end_of_a_stack_less_than_7_days_away_warns_naming_the_role(warnings_
         f"trustingStacks: access to '{ROLE_ARN}' ends at '{soon}' (expiresAt of its trust policy), less than "
         "7 days away"
     ]
+
+
+def test_a_rollout_stack_with_no_account_adds_no_role_and_says_so_once(warnings_: list[str]) -> None:
+    outputs = {DEFAULT_REFERENCE: trusting_outputs(), ROLLOUT: {"roleArnsByAccount": {}, "roleArn": None}}
+    mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs=outputs)
+    run = run_main(
+        stack="trusted", config={"trustingStacks": list(outputs), "userNames": ["alice"]}, mocks=mocks
+    )
+    assert run.outputs["roleArns"] == [ROLE_ARN]
+    assert warnings_ == [f"trustingStacks: {ROLLOUT!r} exports an empty roleArnsByAccount: it adds no role"]
