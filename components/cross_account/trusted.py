@@ -1,6 +1,7 @@
 """TrustedAccountAccess: lets users, groups and roles of the trusted account assume the roles."""
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NotRequired, TypedDict, cast
 
@@ -410,6 +411,24 @@ def attachment_names(prefix: str, principals: Iterable[str], policy_count: int) 
     return names
 
 
+@dataclass(frozen=True)
+class _Built:
+    """What the component registered for its resolved roles, and what each role requires.
+
+    An object rather than a map, so that Output.all passes it along without walking it.
+    """
+
+    policy_arns: list[str]
+    role_arns: list[str]
+    requirements: Mapping[str, Mapping[str, Any]]
+    ends: Mapping[str, str]
+
+
+def _as_output(value: Any) -> pulumi.Output[Any]:
+    """An Output as it is (its resolved value is not walked again), anything else through from_input."""
+    return value if isinstance(value, pulumi.Output) else pulumi.Output.from_input(value)
+
+
 def _roles_described(arns: Sequence[str]) -> str:
     return repr(arns[0]) if len(arns) == 1 else f"{len(arns)} roles ({arns[0]!r} and {len(arns) - 1} more)"
 
@@ -461,18 +480,21 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         if check.has_output(role_arns) or has_any_output(requirements):
             # ARNs and requirements read from stack references are known only once they
             # resolve; the policies and attachments are registered then, after the checks.
+            # Nested applies rather than Output.all: Output.all walks every resolved list
+            # and map again, which costs a second at 1,000 roles with their requirements.
+            arns_output, requirements_output = _as_output(role_arns), _as_output(requirements)
             built = cast(
-                pulumi.Output[dict[str, Any]],
-                pulumi.Output.all(
-                    pulumi.Output.from_input(role_arns), pulumi.Output.from_input(requirements)
-                ).apply(lambda resolved: self._build(resolved[0], resolved[1])),
+                pulumi.Output[_Built],
+                arns_output.apply(
+                    lambda arns: requirements_output.apply(lambda resolved: self._build(arns, resolved))
+                ),
             )
         else:
             built = self._build(role_arns, requirements)
 
-        self.policy_arns = built.apply(lambda b: b["policy_arns"])
+        self.policy_arns = built.apply(lambda b: b.policy_arns)
         self.policy_arn = self.policy_arns.apply(lambda arns: arns[0])
-        self.role_arns = built.apply(lambda b: b["role_arns"])
+        self.role_arns = built.apply(lambda b: b.role_arns)
         self.switch_role_urls = self.role_arns.apply(self._console_links)
         self.aws_cli_config = self._cli_config(built)
         self.switch_roles_extension_config = pulumi.Output.all(
@@ -494,7 +516,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
     def _hide_if(self, value: Any, *inputs: str) -> Any:
         return pulumi.Output.secret(value) if self._secret.intersection(inputs) else value
 
-    def _build(self, role_arns: Sequence[str], raw_requirements: Any) -> pulumi.Output[dict[str, Any]]:
+    def _build(self, role_arns: Sequence[str], raw_requirements: Any) -> pulumi.Output["_Built"]:
         """Register the policies, the new group and the attachments for resolved, checked ARNs."""
         settings = self._settings
         try:
@@ -543,12 +565,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             self._attach(policy, index, names, new_group)
             policy_arns.append(self._hide_if(policy.arn, "policy_name", "policy_path"))
         return pulumi.Output.all(*policy_arns).apply(
-            lambda resolved: {
-                "policy_arns": list(resolved),
-                "role_arns": list(arns),
-                "requirements": requirements,
-                "ends": ends,
-            }
+            lambda resolved: _Built(list(resolved), list(arns), requirements, ends)
         )
 
     def _new_group(self) -> aws.iam.Group | None:
@@ -681,14 +698,14 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             lambda identity: mfa_serial_placeholder(identity[1].split(":")[1], identity[0])
         )
 
-    def _cli_config(self, built: pulumi.Output[dict[str, Any]]) -> pulumi.Output[str]:
+    def _cli_config(self, built: pulumi.Output["_Built"]) -> pulumi.Output[str]:
         settings = self._settings
 
         def profiles(resolved: list[Any]) -> str:
             b, external_id_default, mfa_default, mfa_serial = resolved
             found = []
-            for arn in b["role_arns"]:
-                entry = b["requirements"].get(arn, {})
+            for arn in b.role_arns:
+                entry = b.requirements.get(arn, {})
                 mfa = settings["require_mfa"] or bool(entry.get("mfa_required", mfa_default))
                 found.append(
                     CliProfile(
@@ -700,7 +717,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                         session_name_required=bool(entry.get("session_name_required", False)),
                         source_identity_required=bool(entry.get("source_identity_required", False)),
                         duration_seconds=settings["session_duration_seconds"],
-                        expires_at=b["ends"].get(arn),
+                        expires_at=b.ends.get(arn),
                     )
                 )
             return aws_cli_config(found)
@@ -709,11 +726,11 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             built, settings["role_requires_external_id"], settings["role_requires_mfa"], self._mfa_serial()
         ).apply(profiles)
 
-    def _extension_config(self, built: Mapping[str, Any], external_id_default: bool) -> str:
+    def _extension_config(self, built: "_Built", external_id_default: bool) -> str:
         settings = self._settings
         entries = []
-        for arn in built["role_arns"]:
-            entry = built["requirements"].get(arn, {})
+        for arn in built.role_arns:
+            entry = built.requirements.get(arn, {})
             refused = None
             if entry.get("source_identity_required"):
                 refused = "the role requires a source identity, which the console cannot set"
