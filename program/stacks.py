@@ -21,12 +21,15 @@ from cross_account.limits import (
     ROLE_ARN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
     SESSION_NAME_REQUIRED_OUTPUT,
+    SESSION_TAGS_ALLOWED_OUTPUT,
+    SOURCE_IDENTITY_ALLOWED_OUTPUT,
     SOURCE_IDENTITY_REQUIRED_OUTPUT,
 )
 from cross_account.trusted import (
     check_policies_per_principal,
     effective_ends,
     requirements_by_role,
+    session_actions,
     split_role_arns,
 )
 from cross_account.trusting import checked_trust_policy, validate_trusting_args
@@ -132,6 +135,8 @@ _READ_OUTPUTS = (
     MFA_REQUIRED_OUTPUT,
     SESSION_NAME_REQUIRED_OUTPUT,
     SOURCE_IDENTITY_REQUIRED_OUTPUT,
+    SESSION_TAGS_ALLOWED_OUTPUT,
+    SOURCE_IDENTITY_ALLOWED_OUTPUT,
     EXPIRES_AT_OUTPUT,
 )
 _FLAG_OUTPUTS = {
@@ -139,6 +144,8 @@ _FLAG_OUTPUTS = {
     "mfa_required": MFA_REQUIRED_OUTPUT,
     "session_name_required": SESSION_NAME_REQUIRED_OUTPUT,
     "source_identity_required": SOURCE_IDENTITY_REQUIRED_OUTPUT,
+    "session_tags_allowed": SESSION_TAGS_ALLOWED_OUTPUT,
+    "source_identity_allowed": SOURCE_IDENTITY_ALLOWED_OUTPUT,
 }
 """RoleRequirement field -> the trusting stack output it is read from (absent on older stacks: false)."""
 
@@ -176,7 +183,10 @@ def _roles_and_requirements(
         )
         by_role = requirements_by_role(checked, requirements)
         ends = effective_ends(checked, by_role, settings.args.get("expires_at"))
-        chunks = split_role_arns(checked, require_mfa=settings.args["require_mfa"], ends=ends)
+        actions = session_actions(checked, by_role)
+        chunks = split_role_arns(
+            checked, require_mfa=settings.args["require_mfa"], ends=ends, actions=actions
+        )
         limit = settings.args["managed_policies_per_principal_limit"]
         check_policies_per_principal(len(checked), len(chunks), limit)
     return checked, requirements

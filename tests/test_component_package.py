@@ -111,6 +111,8 @@ TYPES: dict[str, tuple[type, dict[str, tuple[str, bool, bool]]]] = {
             "mfaRequired": ("boolean", False, True),
             "sessionNameRequired": ("boolean", False, True),
             "sourceIdentityRequired": ("boolean", False, True),
+            "sessionTagsAllowed": ("boolean", False, True),
+            "sourceIdentityAllowed": ("boolean", False, True),
             "expiresAt": ("string", False, True),
         },
     ),
@@ -440,6 +442,7 @@ TRUSTED_ARGS: dict[str, Any] = {
             "external_id_required": False,
             "session_name_required": True,
             "source_identity_required": True,
+            "session_tags_allowed": True,
             "expires_at": "2098-06-30T00:00:00Z",
         }
     ],

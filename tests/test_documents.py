@@ -261,6 +261,32 @@ def test_roles_with_the_same_end_share_one_statement_after_the_roles_without_an_
     ]
 
 
+def test_session_actions_join_assume_role_in_a_statement_of_their_own_named_after_them() -> None:
+    document = assume_role_policy(
+        [A, B, C],
+        ends={C: "2027-01-01T00:00:00Z"},
+        session_actions={B: ["sts:TagSession"], C: ["sts:TagSession", "sts:SetSourceIdentity"]},
+    )
+    assert document["Statement"] == [
+        {"Sid": "AssumeCrossAccountRoles", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": A},
+        {
+            "Sid": "AssumeCrossAccountRolesAndTagSession",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Resource": B,
+        },
+        {
+            "Sid": "AssumeCrossAccountRolesAndSetSourceIdentityAndTagSessionUntil20270101000000",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+            "Resource": C,
+            "Condition": {"DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}},
+        },
+    ]
+    with pytest.raises(ValueError, match=r"\['sts:\*'\] are not session actions"):
+        assume_role_policy([A], session_actions={A: ["sts:*"]})
+
+
 # Colours, complete profiles, the extension --------------------------------------------
 
 

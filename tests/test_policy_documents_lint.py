@@ -4,7 +4,7 @@ Documents: the trust policy for every combination of its options (partition,
 one or several accounts, MFA, MFA age, external id, organization, principal
 patterns), the trusted side's assume-role policy (one role, several, a full
 6,144-character split chunk, with and without MFA, with one or several ends
-of access, per partition), and the
+of access, with session tags and source identity, per partition), and the
 documents the real program registers for the example stacks and for a
 hardened configuration with inline policies (passed through as given).
 
@@ -122,6 +122,13 @@ def assume_role_policies() -> dict[str, Document]:
             found[f"assume {partition} two roles {label} mfa={require_mfa}"] = assume_role_policy(
                 several, require_mfa=require_mfa, ends=ends
             )
+        for label, actions in (
+            ("session tags", {several[1]: ["sts:TagSession"]}),
+            ("tags and source identity", {a: ["sts:TagSession", "sts:SetSourceIdentity"] for a in several}),
+        ):
+            found[f"assume {partition} two roles {label} mfa={require_mfa}"] = assume_role_policy(
+                several, require_mfa=require_mfa, session_actions=actions
+            )
     ends = {arn: f"2099-01-{1 + i % 28:02d}T00:00:00Z" for i, arn in enumerate(many)}
     ended = split_role_arns(many, ends=ends)
     assert len(ended) > 2, "200 role ARNs with 28 ends fill more than two policies"
@@ -218,6 +225,8 @@ def program_runs() -> dict[str, Run]:
                         },
                         "expiresAt": "2098-06-30T00:00:00Z",
                         "mfaRequired": True,
+                        "sessionTagsAllowed": True,
+                        "sourceIdentityAllowed": True,
                     }
                 },
             ),

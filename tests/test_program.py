@@ -387,6 +387,8 @@ def test_a_rollout_stacks_roles_are_read_in_account_order_with_what_its_trust_re
             mfaRequired=True,
             sessionNameRequired=True,
             sourceIdentityRequired=False,
+            sessionTagsAllowed=True,
+            sourceIdentityAllowed=False,
             expiresAt="2098-06-30T12:00:00Z",
         ),
     }
@@ -406,9 +408,9 @@ def test_a_rollout_stacks_roles_are_read_in_account_order_with_what_its_trust_re
             "Resource": ROLE_ARN,
         },
         {
-            "Sid": "AssumeCrossAccountRolesUntil20980630120000",
+            "Sid": "AssumeCrossAccountRolesAndTagSessionUntil20980630120000",
             "Effect": "Allow",
-            "Action": "sts:AssumeRole",
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
             "Resource": rollout_roles,
             "Condition": {"DateLessThan": {"aws:CurrentTime": "2098-06-30T12:00:00Z"}},
         },

@@ -462,7 +462,8 @@ def test_the_new_group_shares_the_group_attachment_names_without_a_clash(warning
         (
             {"role_requirements": [{"role_arn": ROLE_A, "external_id": "x1"}]},
             "role_requirements.external_id: 'x1' is not a field; known: ['expires_at', 'external_id_required', "
-            "'mfa_required', 'role_arn', 'session_name_required', 'source_identity_required']",
+            "'mfa_required', 'role_arn', 'session_name_required', 'session_tags_allowed', "
+            "'source_identity_allowed', 'source_identity_required']",
         ),
         (
             {"role_requirements": [{"role_arn": ROLE_A, "expires_at": "2099-01-01"}]},
@@ -533,3 +534,27 @@ def test_an_end_less_than_7_days_away_warns_once_and_a_role_whose_trust_ended_wa
         f"role_requirements: access to 2 roles ('{ROLE_A}' and 1 more) ended at '{ended}' (expires_at of its "
         "trust policy): the role refuses every caller, and the assume-role policies allow it no more",
     ]
+
+
+def test_roles_that_let_callers_tag_sessions_or_set_a_source_identity_get_those_actions_too() -> None:
+    role_c = "arn:aws:iam::444444444444:role/ci"
+    run = build(
+        {
+            "role_arns": [ROLE_A, ROLE_B, role_c],
+            "role_names": ["ci-deployer"],
+            "role_requirements": [
+                {"role_arn": ROLE_B, "session_tags_allowed": True, "source_identity_allowed": True},
+                {"role_arn": role_c, "session_tags_allowed": True, "source_identity_required": True},
+                {"role_arn": ROLE_A, "source_identity_allowed": False},
+            ],
+        }
+    )
+    assert json.loads(run.one(POLICY).inputs["policy"])["Statement"] == [
+        {"Sid": "AssumeCrossAccountRoles", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": ROLE_A},
+        {
+            "Sid": "AssumeCrossAccountRolesAndSetSourceIdentityAndTagSession",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+            "Resource": [ROLE_B, role_c],
+        },
+    ], "a required source identity needs sts:SetSourceIdentity as much as an allowed one"

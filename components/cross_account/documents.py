@@ -124,29 +124,51 @@ def _trust_statement(
     return statement
 
 
+SESSION_ACTIONS: Mapping[str, str] = {
+    "sts:SetSourceIdentity": "AndSetSourceIdentity",
+    "sts:TagSession": "AndTagSession",
+}
+"""Actions a trust policy may allow with sts:AssumeRole, which the caller's own policy must allow too,
+and what each adds to the Sid of the statement that allows it."""
+
+
 def assume_role_policy(
-    role_arns: Iterable[str], *, require_mfa: bool = False, ends: Mapping[str, str] | None = None
+    role_arns: Iterable[str],
+    *,
+    require_mfa: bool = False,
+    ends: Mapping[str, str] | None = None,
+    session_actions: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, Any]:
     """The trusted side's policy: allow ``sts:AssumeRole`` on exactly these role ARNs.
 
     ``ends`` maps a role ARN to the end of its access (RFC 3339 UTC): those roles
     are allowed only while ``aws:CurrentTime`` is before it (``DateLessThan``).
-    Roles without an end share the statement ``AssumeCrossAccountRoles``, as
-    they always did; roles with the same end share one statement
-    ``AssumeCrossAccountRolesUntil<digits of the end>``, after it, ends in time
-    order. ARNs are sorted in each statement, so the order given changes nothing.
+    ``session_actions`` maps a role ARN to the actions of ``SESSION_ACTIONS``
+    its trust policy allows (``sts:TagSession``, ``sts:SetSourceIdentity``):
+    a caller that tags its session or sets a source identity needs them in its
+    own policy too. Roles with neither share the statement
+    ``AssumeCrossAccountRoles``, as they always did; roles with the same end and
+    actions share one statement after it, whose Sid names them
+    (``AssumeCrossAccountRolesAndTagSessionUntil20270331235959``), no end before
+    ends in time order. ARNs are sorted in each statement, so the order given
+    changes nothing.
     """
-    ends = ends or {}
-    groups: dict[str, list[str]] = {}
+    ends, session_actions = ends or {}, session_actions or {}
+    groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for arn in sorted(set(role_arns)):
-        groups.setdefault(ends.get(arn, ""), []).append(arn)
+        actions = tuple(sorted(set(session_actions.get(arn, ()))))
+        unknown = [a for a in actions if a not in SESSION_ACTIONS]
+        if unknown:
+            raise ValueError(f"{unknown} are not session actions; known: {sorted(SESSION_ACTIONS)}")
+        groups.setdefault((ends.get(arn, ""), actions), []).append(arn)
     statements = []
-    for end in sorted(groups):
+    for end, actions in sorted(groups):
+        sid = ASSUME_SID + "".join(SESSION_ACTIONS[a] for a in actions)
         statement: dict[str, Any] = {
-            "Sid": ASSUME_SID + (f"Until{re.sub('[^0-9]', '', end)}" if end else ""),
+            "Sid": sid + (f"Until{re.sub('[^0-9]', '', end)}" if end else ""),
             "Effect": "Allow",
-            "Action": "sts:AssumeRole",
-            "Resource": _one_or_list(groups[end]),
+            "Action": ["sts:AssumeRole", *actions] if actions else "sts:AssumeRole",
+            "Resource": _one_or_list(groups[(end, actions)]),
         }
         condition: dict[str, Any] = {}
         if require_mfa:

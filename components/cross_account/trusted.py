@@ -38,6 +38,10 @@ class RoleRequirement(TypedDict):
     """The role requires the session name to be the caller's IAM user name: its CLI profile gets a role_session_name placeholder. Default false."""
     source_identity_required: NotRequired[pulumi.Input[bool]]
     """The role requires a source identity, which CLI profiles and the console cannot set: its CLI profile says so and the extension leaves it out. Default false."""
+    session_tags_allowed: NotRequired[pulumi.Input[bool]]
+    """The role lets callers tag their session: the assume-role policies allow sts:TagSession on it too. Default false."""
+    source_identity_allowed: NotRequired[pulumi.Input[bool]]
+    """The role lets callers set a source identity: the assume-role policies allow sts:SetSourceIdentity on it too (so does source_identity_required). Default false."""
     expires_at: NotRequired[pulumi.Input[str]]
     """When the role's trust ends, RFC 3339 UTC ("" for never): the assume-role policies allow the role only until then, or until expires_at if that is earlier."""
 
@@ -115,6 +119,8 @@ REQUIREMENT_FLAGS = (
     "mfa_required",
     "session_name_required",
     "source_identity_required",
+    "session_tags_allowed",
+    "source_identity_allowed",
 )
 """The boolean fields of a RoleRequirement."""
 NO_PRINCIPAL_KEY = "user_names/group_names/role_names/new_group_name"
@@ -326,17 +332,35 @@ def effective_ends(
     return ends
 
 
+def session_actions(
+    role_arns: Iterable[str], requirements: Mapping[str, Mapping[str, Any]]
+) -> dict[str, tuple[str, ...]]:
+    """Role ARN -> the session actions its trust policy allows, which the callers' policies must allow too."""
+    found = {}
+    for arn in role_arns:
+        entry = requirements.get(arn, {})
+        actions = []
+        if entry.get("source_identity_allowed") or entry.get("source_identity_required"):
+            actions.append("sts:SetSourceIdentity")
+        if entry.get("session_tags_allowed"):
+            actions.append("sts:TagSession")
+        if actions:
+            found[arn] = tuple(actions)
+    return found
+
+
 def split_role_arns(
     role_arns: Sequence[str],
     *,
     require_mfa: bool = False,
     max_size: int = limits.MANAGED_POLICY_MAX,
     ends: Mapping[str, str] | None = None,
+    actions: Mapping[str, Sequence[str]] | None = None,
 ) -> list[tuple[str, ...]]:
     """Pack the ARNs, in the order given, into as few policy documents as that order allows.
 
     Each chunk takes ARNs until the next one would push its document (with the
-    statements the ends of access add) over ``max_size`` characters; filling
+    statements that ends of access and session ``actions`` add) over ``max_size`` characters; filling
     greedily is optimal among packings that keep the order, as a document never
     shrinks when an ARN is added. A chunk only changes when an ARN in it or
     before it changes, so appending ARNs (new trusting stacks at the end of the
@@ -346,7 +370,9 @@ def split_role_arns(
     chunks: list[list[str]] = []
 
     def size(arns: Sequence[str]) -> int:
-        return policy_size(assume_role_policy(arns, require_mfa=require_mfa, ends=ends))
+        return policy_size(
+            assume_role_policy(arns, require_mfa=require_mfa, ends=ends, session_actions=actions)
+        )
 
     for arn in role_arns:
         if chunks and size([*chunks[-1], arn]) <= max_size:
@@ -523,7 +549,8 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             arns = checked_role_arns(list(role_arns))
             requirements = requirements_by_role(arns, checked_requirements(list(raw_requirements or ())))
             ends = effective_ends(arns, requirements, settings["expires_at"])
-            chunks = split_role_arns(arns, require_mfa=settings["require_mfa"], ends=ends)
+            actions = session_actions(arns, requirements)
+            chunks = split_role_arns(arns, require_mfa=settings["require_mfa"], ends=ends, actions=actions)
             check_policies_per_principal(
                 len(arns), len(chunks), settings["managed_policies_per_principal_limit"]
             )
@@ -543,7 +570,9 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         policy_arns = []
         for index, chunk in enumerate(chunks):
             suffix = policy_suffix(index)
-            document = assume_role_policy(chunk, require_mfa=settings["require_mfa"], ends=ends)
+            document = assume_role_policy(
+                chunk, require_mfa=settings["require_mfa"], ends=ends, session_actions=actions
+            )
             policy = aws.iam.Policy(
                 f"{self._name}-policy{suffix}",
                 name=self._hide_if(f"{settings['policy_name']}{suffix}", "policy_name"),
