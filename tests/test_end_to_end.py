@@ -319,14 +319,14 @@ def _role_session(iam: Any, sts: Any, name: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def callers(world: World) -> Callers:
-    """The callers exist (dave already in another group); then the stack runs against the trusting run's outputs."""
+    """The callers exist (grace already in another group); then the stack runs against the trusting run's outputs."""
     setup = account_session(TRUSTED_ACCOUNT)
     iam, sts = setup.client("iam"), setup.client("sts")
     iam.create_group(GroupName="on-call")
     keys = {
-        "dave": _user_with_key(iam, "dave", groups=("on-call",)),
-        "erin": _user_with_key(iam, "erin"),
-        "frank": _user_with_key(iam, "frank"),
+        "grace": _user_with_key(iam, "grace", groups=("on-call",)),
+        "heidi": _user_with_key(iam, "heidi"),
+        "ivan": _user_with_key(iam, "ivan"),
         "ci-deployer": _role_session(iam, sts, "ci-deployer"),
         "batch-job": _role_session(iam, sts, "batch-job"),
     }
@@ -337,7 +337,7 @@ def callers(world: World) -> Callers:
         "policyName": "release-assume-role",
         "roleNames": ["ci-deployer"],
         "newGroupName": "release-team",
-        "newGroupMembers": ["dave", "erin"],
+        "newGroupMembers": ["grace", "heidi"],
         "expiresAt": CALLERS_END,
         "tags": {"team": "release"},
     }
@@ -355,14 +355,14 @@ def test_the_callers_run_makes_the_group_adds_its_members_and_attaches_the_polic
         "groups": [],
         "roles": ["ci-deployer"],
         "newGroup": "release-team",
-        "newGroupMembers": ["dave", "erin"],
+        "newGroupMembers": ["grace", "heidi"],
     }
     members = iam.get_group(GroupName="release-team")["Users"]
-    assert sorted(u["UserName"] for u in members) == ["dave", "erin"]
-    assert sorted(g["GroupName"] for g in iam.list_groups_for_user(UserName="dave")["Groups"]) == [
+    assert sorted(u["UserName"] for u in members) == ["grace", "heidi"]
+    assert sorted(g["GroupName"] for g in iam.list_groups_for_user(UserName="grace")["Groups"]) == [
         "on-call",
         "release-team",
-    ], "dave keeps the group he was in"
+    ], "grace keeps the group she was in"
     attached = {
         "release-team": iam.list_attached_group_policies(GroupName="release-team")["AttachedPolicies"],
         "ci-deployer": iam.list_attached_role_policies(RoleName="ci-deployer")["AttachedPolicies"],
@@ -396,8 +396,8 @@ def test_the_callers_run_makes_the_group_adds_its_members_and_attaches_the_polic
     ("who", "caller"),
     [
         ("ci-deployer", f"arn:aws:sts::{TRUSTED_ACCOUNT}:assumed-role/ci-deployer/ci-deployer-job"),
-        ("dave", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/dave"),
-        ("erin", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/erin"),
+        ("grace", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/grace"),
+        ("heidi", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/heidi"),
     ],
     ids=["role-of-role-names", "member-of-the-new-group", "other-member-of-the-new-group"],
 )
@@ -417,7 +417,7 @@ def test_the_ci_role_and_the_new_groups_members_assume_the_role_with_their_own_c
 @pytest.mark.parametrize(
     ("who", "caller"),
     [
-        ("frank", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/frank"),
+        ("ivan", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/ivan"),
         ("batch-job", f"arn:aws:sts::{TRUSTED_ACCOUNT}:assumed-role/batch-job/batch-job-job"),
     ],
     ids=["user-without-the-policy", "role-not-in-role-names"],
