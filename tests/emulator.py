@@ -168,6 +168,8 @@ class EmulatorMocks(RecordingMocks):
             "aws:iam/policy:Policy": self._policy,
             "aws:iam/userPolicyAttachment:UserPolicyAttachment": self._user_policy_attachment,
             "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": self._group_policy_attachment,
+            "aws:iam/group:Group": self._group,
+            "aws:iam/userGroupMembership:UserGroupMembership": self._user_group_membership,
         }
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
@@ -225,12 +227,15 @@ class EmulatorMocks(RecordingMocks):
         return f"{inputs['role']}:{inputs['name']}", inputs
 
     def _policy(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        policy = self.iam.create_policy(
-            PolicyName=inputs["name"],
-            Path=inputs.get("path", "/"),
-            PolicyDocument=inputs["policy"],
-            Description=inputs.get("description", ""),
-        )["Policy"]
+        request: dict[str, Any] = {
+            "PolicyName": inputs["name"],
+            "Path": inputs.get("path", "/"),
+            "PolicyDocument": inputs["policy"],
+            "Description": inputs.get("description", ""),
+        }
+        if inputs.get("tags"):
+            request["Tags"] = _tags(inputs)
+        policy = self.iam.create_policy(**request)["Policy"]
         return policy["Arn"], {**inputs, "arn": policy["Arn"], "policyId": policy["PolicyId"]}
 
     def _user_policy_attachment(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -240,6 +245,16 @@ class EmulatorMocks(RecordingMocks):
     def _group_policy_attachment(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         self.iam.attach_group_policy(GroupName=inputs["group"], PolicyArn=inputs["policyArn"])
         return f"{inputs['group']}/{inputs['policyArn']}", inputs
+
+    def _group(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        group = self.iam.create_group(GroupName=inputs["name"], Path=inputs.get("path", "/"))["Group"]
+        return group["GroupName"], {**inputs, "arn": group["Arn"], "uniqueId": group["GroupId"]}
+
+    def _user_group_membership(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Adds the user to each group, leaving their other groups alone (never the exclusive GroupMembership)."""
+        for group in inputs["groups"]:
+            self.iam.add_user_to_group(GroupName=group, UserName=inputs["user"])
+        return f"{inputs['user']}/{'/'.join(inputs['groups'])}", inputs
 
 
 # The trust side, which moto does not check across accounts -----------------

@@ -290,6 +290,153 @@ def test_a_principal_of_another_account_is_denied_by_the_trust_policy(world: Wor
     )
 
 
+# Today's callers: a CI role, a group the stack makes, an end date -----------------
+
+CALLERS_POLICY_ARN = f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/release-assume-role"
+CALLERS_END = "2099-01-01T00:00:00Z"
+
+
+@dataclass
+class Callers:
+    """A second trusted stack (stack "callers"): a CI role and a group it makes, with an end date."""
+
+    run: Run
+    keys: dict[str, dict[str, str]]
+    """People's access keys and role sessions' credentials, by name."""
+
+    def session(self, who: str) -> boto3.Session:
+        return key_session(self.keys[who])
+
+
+def _role_session(iam: Any, sts: Any, name: str) -> dict[str, str]:
+    """A role of the trusted account that the account may assume, and a session of it (auth off)."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{TRUSTED_ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    return dict(sts.assume_role(RoleArn=arn, RoleSessionName=f"{name}-job")["Credentials"])
+
+
+@pytest.fixture(scope="module")
+def callers(world: World) -> Callers:
+    """The callers exist (grace already in another group); then the stack runs against the trusting run's outputs."""
+    setup = account_session(TRUSTED_ACCOUNT)
+    iam, sts = setup.client("iam"), setup.client("sts")
+    iam.create_group(GroupName="on-call")
+    keys = {
+        "grace": _user_with_key(iam, "grace", groups=("on-call",)),
+        "heidi": _user_with_key(iam, "heidi"),
+        "ivan": _user_with_key(iam, "ivan"),
+        "ci-deployer": _role_session(iam, sts, "ci-deployer"),
+        "batch-job": _role_session(iam, sts, "batch-job"),
+    }
+    reference = f"{ORGANIZATION}/{PROJECT}/trusting"
+    mocks = EmulatorMocks(TRUSTED_ACCOUNT, stack_outputs={reference: world.trusting.outputs})
+    config = {
+        "side": "trusted",
+        "policyName": "release-assume-role",
+        "roleNames": ["ci-deployer"],
+        "newGroupName": "release-team",
+        "newGroupMembers": ["grace", "heidi"],
+        "expiresAt": CALLERS_END,
+        "tags": {"team": "release"},
+    }
+    return Callers(run_main(stack="callers", config=config, mocks=mocks), keys)
+
+
+@pytest.mark.e2e
+def test_the_callers_run_makes_the_group_adds_its_members_and_attaches_the_policy_to_it_and_the_role(
+    callers: Callers,
+) -> None:
+    iam = account_session(TRUSTED_ACCOUNT).client("iam")
+    assert callers.run.outputs["policyArn"] == CALLERS_POLICY_ARN
+    assert callers.run.outputs["principals"] == {
+        "users": [],
+        "groups": [],
+        "roles": ["ci-deployer"],
+        "newGroup": "release-team",
+        "newGroupMembers": ["grace", "heidi"],
+    }
+    members = iam.get_group(GroupName="release-team")["Users"]
+    assert sorted(u["UserName"] for u in members) == ["grace", "heidi"]
+    assert sorted(g["GroupName"] for g in iam.list_groups_for_user(UserName="grace")["Groups"]) == [
+        "on-call",
+        "release-team",
+    ], "grace keeps the group she was in"
+    attached = {
+        "release-team": iam.list_attached_group_policies(GroupName="release-team")["AttachedPolicies"],
+        "ci-deployer": iam.list_attached_role_policies(RoleName="ci-deployer")["AttachedPolicies"],
+        "batch-job": iam.list_attached_role_policies(RoleName="batch-job")["AttachedPolicies"],
+    }
+    assert {k: [p["PolicyArn"] for p in v] for k, v in attached.items()} == {
+        "release-team": [CALLERS_POLICY_ARN],
+        "ci-deployer": [CALLERS_POLICY_ARN],
+        "batch-job": [],
+    }
+    version = iam.get_policy(PolicyArn=CALLERS_POLICY_ARN)["Policy"]["DefaultVersionId"]
+    stored = iam.get_policy_version(PolicyArn=CALLERS_POLICY_ARN, VersionId=version)["PolicyVersion"]
+    document = stored["Document"]
+    assert (json.loads(document) if isinstance(document, str) else document) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AssumeCrossAccountRolesUntil20990101000000",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": ROLE_ARN,
+                "Condition": {"DateLessThan": {"aws:CurrentTime": CALLERS_END}},
+            }
+        ],
+    }
+    assert iam.list_policy_tags(PolicyArn=CALLERS_POLICY_ARN)["Tags"] == [{"Key": "team", "Value": "release"}]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("who", "caller"),
+    [
+        ("ci-deployer", f"arn:aws:sts::{TRUSTED_ACCOUNT}:assumed-role/ci-deployer/ci-deployer-job"),
+        ("grace", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/grace"),
+        ("heidi", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/heidi"),
+    ],
+    ids=["role-of-role-names", "member-of-the-new-group", "other-member-of-the-new-group"],
+)
+def test_the_ci_role_and_the_new_groups_members_assume_the_role_with_their_own_credentials(
+    callers: Callers, iam_auth: None, who: str, caller: str
+) -> None:
+    own = callers.session(who)
+    assert own.client("sts").get_caller_identity()["Arn"] == caller
+    session = key_session(assume_role_as(own, ROLE_ARN, session_name=who))
+    identity = session.client("sts").get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:sts::{TRUSTING_ACCOUNT}:assumed-role/my-s3-x-account-role/{who}"
+    assert [b["Name"] for b in session.client("s3").list_buckets()["Buckets"]] == [BUCKET]
+    _denied(lambda: session.client("s3").put_object(Bucket=BUCKET, Key="ci.txt", Body=b"x"))
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("who", "caller"),
+    [
+        ("ivan", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/ivan"),
+        ("batch-job", f"arn:aws:sts::{TRUSTED_ACCOUNT}:assumed-role/batch-job/batch-job-job"),
+    ],
+    ids=["user-without-the-policy", "role-not-in-role-names"],
+)
+def test_a_user_or_role_of_the_trusted_account_without_the_policy_is_refused(
+    callers: Callers, iam_auth: None, who: str, caller: str
+) -> None:
+    assert trust_allows(trust_policy_of(ROLE_ARN), caller), "the trust policy lets the account in"
+    message = _denied(lambda: assume_role_as(callers.session(who), ROLE_ARN))
+    assert message == f"User: {caller} is not authorized to perform: sts:AssumeRole"
+
+
 # The adapter itself ------------------------------------------------------------
 
 
@@ -301,6 +448,18 @@ def test_the_emulator_adapter_refuses_a_resource_type_it_does_not_map(emulator: 
     run = pulumi_run(body, mocks=EmulatorMocks(TRUSTING_ACCOUNT), expect_error=True)
     assert isinstance(run.error, UnknownResourceTypeError), repr(run.error)
     assert str(run.error).startswith("the emulator adapter does not map aws:iam/user:User (stray)")
+
+
+def test_the_emulator_adapter_refuses_the_exclusive_group_membership(emulator: None) -> None:
+    def body() -> dict[str, Any]:
+        membership = aws.iam.GroupMembership("all-of-them", group="ops", users=["alice"])
+        return {"membership": membership.id}
+
+    run = pulumi_run(body, mocks=EmulatorMocks(TRUSTING_ACCOUNT), expect_error=True)
+    assert isinstance(run.error, UnknownResourceTypeError), repr(run.error)
+    assert str(run.error).startswith(
+        "the emulator adapter does not map aws:iam/groupMembership:GroupMembership (all-of-them)"
+    )
 
 
 ACCOUNT_ROOT = {"AWS": "arn:aws:iam::222222222222:root"}

@@ -27,10 +27,13 @@ PYPROJECT = tomllib.loads((PACKAGE_DIR / "pyproject.toml").read_text())["project
 VERSION = PYPROJECT["version"]
 EXPORTS = [
     "CliProfile",
+    "ExtensionEntry",
     "InvalidInputError",
     "RoleArn",
+    "RoleRequirement",
     "TrustedAccountAccess",
     "TrustedAccountAccessArgs",
+    "TrustedPrincipals",
     "TrustingAccountRole",
     "TrustingAccountRoleArgs",
     "__version__",
@@ -40,6 +43,7 @@ EXPORTS = [
     "policy_size",
     "split_role_arns",
     "switch_role_url",
+    "switch_roles_extension_config",
     "trust_policy",
 ]
 MODULES = sorted(

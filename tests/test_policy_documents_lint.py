@@ -3,7 +3,8 @@
 Documents: the trust policy for every combination of its options (partition,
 one or several accounts, MFA, MFA age, external id, organization, principal
 patterns), the trusted side's assume-role policy (one role, several, a full
-6,144-character split chunk, with and without MFA, per partition), and the
+6,144-character split chunk, with and without MFA, with one or several ends
+of access, with session tags and source identity, per partition), and the
 documents the real program registers for the example stacks and for a
 hardened configuration with inline policies (passed through as given).
 
@@ -146,6 +147,30 @@ def assume_role_policies() -> dict[str, Document]:
             found[f"assume split chunk {index + 1} of 200 ARNs mfa={require_mfa}"] = assume_role_policy(
                 chunk, require_mfa=require_mfa
             )
+    for partition, require_mfa in itertools.product(PARTITIONS, (False, True)):
+        several = [role_arn(partition), role_arn(partition, "deployer", "/ci/", "333333333333")]
+        for label, ends in (
+            ("one end", {several[0]: "2027-03-31T23:59:59Z", several[1]: "2027-03-31T23:59:59Z"}),
+            ("an end and none", {several[1]: "2027-03-31T23:59:59Z"}),
+            ("two ends", {several[0]: "2027-03-31T23:59:59Z", several[1]: "2026-12-31T00:00:00Z"}),
+        ):
+            found[f"assume {partition} two roles {label} mfa={require_mfa}"] = assume_role_policy(
+                several, require_mfa=require_mfa, ends=ends
+            )
+        for label, actions in (
+            ("session tags", {several[1]: ["sts:TagSession"]}),
+            ("tags and source identity", {a: ["sts:TagSession", "sts:SetSourceIdentity"] for a in several}),
+        ):
+            found[f"assume {partition} two roles {label} mfa={require_mfa}"] = assume_role_policy(
+                several, require_mfa=require_mfa, session_actions=actions
+            )
+    ends = {arn: f"2099-01-{1 + i % 28:02d}T00:00:00Z" for i, arn in enumerate(many)}
+    ended = split_role_arns(many, ends=ends)
+    assert len(ended) > 2, "200 role ARNs with 28 ends fill more than two policies"
+    for index, chunk in enumerate(ended):
+        found[f"assume split chunk {index + 1} of 200 ARNs with 28 ends"] = assume_role_policy(
+            chunk, ends=ends
+        )
     return found
 
 
@@ -216,6 +241,30 @@ def program_runs() -> dict[str, Run]:
             stack="trusted",
             config={"roleArns": many, "groupNames": ["ops"], "requireMfa": True},
             mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT),
+        ),
+        "trusted callers with ends": run_main(
+            stack="trusted",
+            config={
+                "roleNames": ["ci-deployer"],
+                "newGroupName": "release-team",
+                "newGroupMembers": ["dave"],
+                "expiresAt": "2099-01-01T00:00:00Z",
+            },
+            mocks=RecordingMocks(
+                account_id=TRUSTED_ACCOUNT,
+                stack_outputs={
+                    reference: {
+                        "roleArnsByAccount": {
+                            "333333333333": role_arn("aws", account="333333333333"),
+                            "444444444444": role_arn("aws", account="444444444444"),
+                        },
+                        "expiresAt": "2098-06-30T00:00:00Z",
+                        "mfaRequired": True,
+                        "sessionTagsAllowed": True,
+                        "sourceIdentityAllowed": True,
+                    }
+                },
+            ),
         ),
     }
 
@@ -318,8 +367,8 @@ def test_every_document_the_program_registers_lints_clean(
     lint: Any, program_documents: dict[str, tuple[str, Document]]
 ) -> None:
     kinds = [kind for kind, _ in program_documents.values()]
-    assert (kinds.count("trust"), kinds.count("identity")) == (2, 6), (
-        "2 roles; 1 + 2 split policies, 3 inline"
+    assert (kinds.count("trust"), kinds.count("identity")) == (2, 7), (
+        "2 roles; 1 + 2 split policies + 1 with ends, 3 inline"
     )
     failures = {}
     for label, (kind, document) in program_documents.items():

@@ -1,22 +1,30 @@
 """Cross-account access with IAM roles, as Pulumi components.
 
 ``TrustingAccountRole`` builds the role in the trusting account;
-``TrustedAccountAccess`` lets users and groups of the trusted account assume it.
+``TrustedAccountAccess`` lets users, groups and roles of the trusted account assume it.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from .documents import (
     CliProfile,
+    ExtensionEntry,
     RoleArn,
     assume_role_policy,
     aws_cli_config,
     parse_role_arn,
     policy_size,
     switch_role_url,
+    switch_roles_extension_config,
     trust_policy,
 )
-from .trusted import TrustedAccountAccess, TrustedAccountAccessArgs, split_role_arns
+from .trusted import (
+    RoleRequirement,
+    TrustedAccountAccess,
+    TrustedAccountAccessArgs,
+    TrustedPrincipals,
+    split_role_arns,
+)
 from .trusting import TrustingAccountRole, TrustingAccountRoleArgs
 from .validation import InvalidInputError
 
@@ -27,10 +35,13 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "CliProfile",
+    "ExtensionEntry",
     "InvalidInputError",
     "RoleArn",
+    "RoleRequirement",
     "TrustedAccountAccess",
     "TrustedAccountAccessArgs",
+    "TrustedPrincipals",
     "TrustingAccountRole",
     "TrustingAccountRoleArgs",
     "__version__",
@@ -40,5 +51,6 @@ __all__ = [
     "policy_size",
     "split_role_arns",
     "switch_role_url",
+    "switch_roles_extension_config",
     "trust_policy",
 ]

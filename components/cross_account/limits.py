@@ -17,6 +17,8 @@ DEFAULT_POLICY_NAME = "cross-account-assume-role"
 DEFAULT_PATH = "/"
 DEFAULT_SESSION_SECONDS = 3600
 DEFAULT_SOURCE_PROFILE = "default"
+ROLE_ARNS_BY_ACCOUNT_OUTPUT = "roleArnsByAccount"
+"""Trusting stack output of a rollout: account id -> role ARN; the trusted stack reads it instead of roleArn."""
 
 ROLE_ARN_OUTPUT = "roleArn"
 """The trusting stack output the trusted stack reads through a StackReference."""
@@ -39,6 +41,8 @@ EXPIRES_AT_OUTPUT = "expiresAt"
 
 MIN_SESSION_SECONDS = 3600
 MAX_SESSION_SECONDS = 43200
+MIN_CLI_SESSION_SECONDS = 900
+"""The shortest session the AWS CLI's duration_seconds (and STS) accepts."""
 ROLE_NAME_MAX = 64
 PATH_MAX = 512
 POLICY_NAME_MAX = 128
