@@ -19,9 +19,9 @@ import fnmatch
 import json
 import os
 import urllib.request
-from datetime import UTC, datetime
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
