@@ -191,7 +191,9 @@ def test_the_new_outputs_say_what_callers_must_do() -> None:
     assert run.outputs["expiresAt"] == LATER
     assert (run.outputs["sessionNameRequired"], run.outputs["sourceIdentityRequired"]) == (True, True)
     assert (run.outputs["sessionTagsAllowed"], run.outputs["sourceIdentityAllowed"]) == (False, True)
-    run = run_main(stack="trusting", config={**ACCOUNTS, "sourceIdentity": "allowed", "allowSessionTags": True})
+    run = run_main(
+        stack="trusting", config={**ACCOUNTS, "sourceIdentity": "allowed", "allowSessionTags": True}
+    )
     assert (run.outputs["expiresAt"], run.outputs["sourceIdentityRequired"]) == ("", False)
     assert (run.outputs["sessionTagsAllowed"], run.outputs["sourceIdentityAllowed"]) == (True, True)
 
