@@ -1,6 +1,7 @@
 """Cross-account access with IAM roles, as Pulumi components.
 
 ``TrustingAccountRole`` builds the role in the trusting account;
+``TrustingRoleRollout`` builds it in many accounts, each through its own provider;
 ``TrustedAccountAccess`` lets users and groups of the trusted account assume it.
 """
 
@@ -16,6 +17,7 @@ from .documents import (
     switch_role_url,
     trust_policy,
 )
+from .rollout import TrustingRoleRollout, TrustingRoleRolloutArgs
 from .trusted import TrustedAccountAccess, TrustedAccountAccessArgs, split_role_arns
 from .trusting import TrustingAccountRole, TrustingAccountRoleArgs
 from .validation import InvalidInputError
@@ -33,6 +35,8 @@ __all__ = [
     "TrustedAccountAccessArgs",
     "TrustingAccountRole",
     "TrustingAccountRoleArgs",
+    "TrustingRoleRollout",
+    "TrustingRoleRolloutArgs",
     "__version__",
     "assume_role_policy",
     "aws_cli_config",

@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 GET_PARTITION = "aws:index/getPartition:getPartition"
 GET_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+GET_REGION = "aws:index/getRegion:getRegion"
 
 
 class InvokeResultError(pulumi.RunError):
@@ -54,3 +55,17 @@ def caller_identity(parent: pulumi.Resource) -> pulumi.Output[tuple[str, str]]:
 def caller_account(parent: pulumi.Resource) -> pulumi.Output[str]:
     """The account id of the credentials the parent's provider uses."""
     return caller_identity(parent).apply(lambda identity: identity[0])
+
+
+def deploying_account(parent: pulumi.Resource) -> str:
+    """The account id of the credentials the parent's provider uses, now (a plain value, to decide
+    what to register)."""
+    result = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=parent))
+    return _field(GET_CALLER_IDENTITY, "accountId", result.account_id)
+
+
+def region_of(parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The region the parent's provider works in, whatever set it (stack config, environment, profile)."""
+    result = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+    region: pulumi.Output[Any] = result.region
+    return region.apply(lambda value: _field(GET_REGION, "region", value))

@@ -251,10 +251,12 @@ class TrustingAccountRole(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         *,
         input_names: Mapping[str, str] | None = None,
+        reporter: Reporter | None = None,
     ) -> None:
         """``input_names`` maps input names to the names errors and warnings should use
-        (the program passes its config keys)."""
-        report = Reporter(input_names, args.get("secret_inputs") or (), args)
+        (the program passes its config keys); ``reporter``, given instead, reports them
+        (TrustingRoleRollout shares one with every account's role)."""
+        report = reporter or Reporter(input_names, args.get("secret_inputs") or (), args)
         try:
             settings = validate_trusting_args(args)
         except InvalidInputError as error:

@@ -607,10 +607,15 @@ class Reporter:
         names: Mapping[str, str] | None = None,
         secret_inputs: Iterable[str] = (),
         values: Mapping[str, Any] | None = None,
+        *,
+        once: bool = False,
     ) -> None:
+        """``once``: a warning whose text was already given is not given again (a rollout shares one
+        Reporter with the role of every account, so a warning about their common inputs shows once)."""
         self.names = dict(names or {})
         self.secret_inputs = frozenset(secret_inputs)
         self.secrets: list[str] = []
+        self._warned: set[str] | None = set() if once else None
         for name, value in (values or {}).items():
             if self.is_secret(name) and not has_output(value):
                 self.secrets.extend(secret_strings(value))
@@ -634,7 +639,12 @@ class Reporter:
         return scrub(rename_inputs(message, self.names), self.secrets)
 
     def warn(self, message: str, resource: pulumi.Resource | None = None) -> None:
-        pulumi.log.warn(self.text(message), resource=resource)
+        text = self.text(message)
+        if self._warned is not None:
+            if text in self._warned:
+                return
+            self._warned.add(text)
+        pulumi.log.warn(text, resource=resource)
 
 
 def _scrubbed(value: Any, secrets: list[str]) -> Any:
