@@ -45,6 +45,7 @@ IDENTITY_POLICY_TYPES = (POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY)
 
 DEFAULT_REQUIRE_CONDITION = False
 DEFAULT_INTERNAL_ACCOUNT_IDS: tuple[str, ...] = ()
+DEFAULT_REQUIRE_END_DATE = False
 DEFAULT_ALLOWED_POLICIES: tuple[str, ...] = ()
 DEFAULT_MAX_SESSION_SECONDS = 3600
 """The ceiling on a role's maximum session: one hour, the AWS default."""
@@ -235,15 +236,37 @@ def no_open_trust_policy(args: ResourceValidationArgs, report_violation: ReportV
 # 2. Third parties need an external id --------------------------------------
 
 
+def ends(statement: Mapping[str, Any]) -> bool:
+    """The statement allows only until a date (``DateLessThan``/``DateLessThanEquals`` on ``aws:CurrentTime``)."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return False
+    return any(
+        str(operator).lower() in ("datelessthan", "datelessthanequals")
+        and isinstance(block, Mapping)
+        and any(str(key).lower() == "aws:currenttime" for key in block)
+        for operator, block in condition.items()
+    )
+
+
 def third_party_requires_external_id(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """A role trusting an account outside ``internalAccountIds`` must require ``sts:ExternalId``."""
+    """A role trusting an account outside ``internalAccountIds`` must require ``sts:ExternalId``
+    (and, with ``requireEndDate``, end at a date)."""
     if args.resource_type != ROLE:
         return
     internal = set(config_account_ids(args.get_config(), "internalAccountIds"))
+    require_end = config_bool(args.get_config(), "requireEndDate", DEFAULT_REQUIRE_END_DATE)
     label = role_label(args)
     for sid, statement in allow_statements(policy_document(args.props.get("assumeRolePolicy"))):
         accounts = {a for a in map(principal_account, aws_principals(statement)) if a is not None}
         third_parties = sorted(accounts - internal)
+        if third_parties and require_end and not ends(statement):
+            report_violation(
+                f"{label}: trust statement {sid} trusts {third_parties}, not in internalAccountIds, with no "
+                "end date: with requireEndDate a third party's access must end (DateLessThan "
+                "aws:CurrentTime; the program's expiresAt)",
+                None,
+            )
         if third_parties and "sts:externalid" not in condition_keys(statement):
             report_violation(
                 f"{label}: trust statement {sid} trusts {third_parties}, not in internalAccountIds "
@@ -455,7 +478,13 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
                     **_ACCOUNT_LIST,
                     "default": list(DEFAULT_INTERNAL_ACCOUNT_IDS),
                     "description": "Your own accounts; every other account is a third party.",
-                }
+                },
+                "requireEndDate": {
+                    "type": "boolean",
+                    "default": DEFAULT_REQUIRE_END_DATE,
+                    "description": "A third party's access must also end at a date (DateLessThan "
+                    "aws:CurrentTime, the program's expiresAt).",
+                },
             }
         ),
     ),

@@ -87,6 +87,22 @@ KEYS: tuple[Key, ...] = (
         "The account's role trust policy size quota, 2048..4096 characters."),
     Key("managedPoliciesPerRoleLimit", "trusting", "integer", limits.MANAGED_POLICIES_PER_ROLE_DEFAULT,
         "managed_policies_per_role_limit", "The account's managed-policies-per-role quota, up to 20."),
+    Key("allowSessionTags", "trusting", "boolean", False, "allow_session_tags",
+        "Callers may tag their session (sts:TagSession), as CI tools do."),
+    Key("sourceIdentity", "trusting", "string", "", "source_identity",
+        'Source identity: "" (none), "allowed", "required" or "username" (must be the IAM user name).', unset=""),
+    Key("sessionNameIsUsername", "trusting", "boolean", False, "session_name_is_username",
+        "Callers must name the session after their IAM user (sts:RoleSessionName)."),
+    Key("externalIds", "trusting", "array", [], "external_ids",
+        "Several accepted external ids (rotation); set with --secret; not with externalId.", unset=[]),
+    Key("expiresAt", "trusting", "string", "", "expires_at",
+        "The access ends then: RFC 3339 UTC such as 2027-03-31T23:59:59Z. Empty: never.", unset=""),
+    Key("extraTrustConditions", "trusting", "object", {}, "extra_trust_conditions",
+        "Further trust conditions: operator to condition key to value(s); they only narrow.", unset={}),
+    Key("trustedPermissionSets", "trusting", "array", [], "trusted_permission_sets",
+        "IAM Identity Center permission sets whose people in the trusted accounts may assume the role."),
+    Key("forceDetachPolicies", "trusting", "boolean", True, "force_detach_policies",
+        "Detach policies attached outside Pulumi when the role is deleted."),
     # Trusted side
     Key("trustingStacks", "trusted", "array", [], None,
         "Stacks whose roleArn output is read. Empty: [<organization>/<project>/trusting]."),
@@ -148,7 +164,6 @@ class TrustingSettings:
     """Checked args of TrustingAccountRole, from the trusting stack's config."""
 
     args: Mapping[str, Any]
-    external_id_secret: bool = False
     secret_keys: frozenset[str] = frozenset()
     """The config keys set as secrets."""
     rollout: RolloutSettings | None = None
@@ -324,7 +339,7 @@ def rollout_settings(
 
 
 def trusting_settings(
-    values: Mapping[str, Any], external_id_secret: bool, secret_keys: frozenset[str] = frozenset()
+    values: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()
 ) -> TrustingSettings:
     role_keys = {k: v for k, v in _args(values, "trusting").items() if KEY_FOR_ARG.get(k) not in ROLLOUT_KEYS}
     try:
@@ -337,9 +352,7 @@ def trusting_settings(
         not_trusted(
             "targetAccountIds", rollout.target_account_ids, args["trusted_account_ids"], "trustedAccountIds"
         )
-    return TrustingSettings(
-        args=args, external_id_secret=external_id_secret, secret_keys=secret_keys, rollout=rollout
-    )
+    return TrustingSettings(args=args, secret_keys=secret_keys, rollout=rollout)
 
 
 def trusted_settings(
@@ -396,6 +409,6 @@ def load(
         side = choose_side(values["side"], stack)
         _refuse_other_side(values, side)
         if side == "trusting":
-            return trusting_settings(values, "externalId" in ours, ours)
+            return trusting_settings(values, ours)
         default_stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/trusting"
         return trusted_settings(values, default_stack, ours)

@@ -13,10 +13,13 @@ import pulumi_aws as aws
 from cross_account import TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout
 from cross_account import validation as check
 from cross_account.limits import (
+    EXPIRES_AT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
     MFA_REQUIRED_OUTPUT,
     ROLE_ARN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
+    SESSION_NAME_REQUIRED_OUTPUT,
+    SOURCE_IDENTITY_REQUIRED_OUTPUT,
     SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT,
 )
 from cross_account.rollout import ROLE_INPUTS
@@ -58,14 +61,17 @@ def build_trusting(settings: TrustingSettings) -> None:
     checked = validate_trusting_args(args)
     with config_names():
         checked_trust_policy(partition, checked["trusted_account_ids"], checked["external_id"], checked)
-    if "external_id" in args:
-        # Always a secret in state and outputs, whether or not it was set with --secret.
-        args["external_id"] = pulumi.Output.secret(args["external_id"])
-        if not settings.external_id_secret:
-            pulumi.log.warn(
-                "externalId is stored in plain text in the stack's config file: set it with "
-                "`pulumi config set --secret cross-account-access:externalId <id>`"
-            )
+    for arg, key in (("external_id", "externalId"), ("external_ids", "externalIds")):
+        if arg in args:
+            # Always a secret in state and outputs, whether or not it was set with --secret.
+            args[arg] = pulumi.Output.secret(args[arg])
+            if key not in settings.secret_keys:
+                how = "" if arg == "external_id" else " --path"
+                pulumi.log.warn(
+                    f"{key} is stored in plain text in the stack's config file: set it with "
+                    f"`pulumi config set --secret{how} cross-account-access:{key}"
+                    + (" <id>`" if arg == "external_id" else "[0] <id>`")
+                )
     secret = secret_args(settings.secret_keys)
     if settings.rollout is not None:
         build_rollout(settings.rollout, args, checked["trusted_account_ids"], secret)
@@ -74,11 +80,29 @@ def build_trusting(settings: TrustingSettings) -> None:
     if secret:
         args["secret_inputs"] = secret
     role = TrustingAccountRole("trusting", args, input_names=CALLER_NAMES)  # type: ignore[arg-type]
-    pulumi.export("roleArn", role.role_arn)
+    export_role(role, role.role_arn, role.switch_role_url, role.role_unique_id)
+
+
+def export_role(
+    role: TrustingAccountRole | TrustingRoleRollout,
+    role_arn: pulumi.Output[str] | None,
+    switch_role_url: pulumi.Output[str] | None,
+    role_unique_id: pulumi.Output[str] | None,
+) -> None:
+    """The trusting stack's outputs; those of one role only when there is one (None: left out)."""
+    if role_arn is not None:
+        pulumi.export("roleArn", role_arn)
     pulumi.export("roleName", role.role_name)
-    pulumi.export("switchRoleUrl", role.switch_role_url)
+    if switch_role_url is not None:
+        pulumi.export("switchRoleUrl", switch_role_url)
     pulumi.export(EXTERNAL_ID_REQUIRED_OUTPUT, role.external_id_required)
     pulumi.export(MFA_REQUIRED_OUTPUT, role.mfa_required)
+    if role_unique_id is not None:
+        pulumi.export("roleUniqueId", role_unique_id)
+    pulumi.export("rolePath", role.role_path)
+    pulumi.export(EXPIRES_AT_OUTPUT, role.expires_at)
+    pulumi.export(SESSION_NAME_REQUIRED_OUTPUT, role.session_name_required)
+    pulumi.export(SOURCE_IDENTITY_REQUIRED_OUTPUT, role.source_identity_required)
 
 
 def build_rollout(
@@ -104,15 +128,18 @@ def build_rollout(
         rollout_args["secret_inputs"] = secret
     component = TrustingRoleRollout("trusting", rollout_args, input_names=CALLER_NAMES)  # type: ignore[arg-type]
     if len(accounts) == 1:
-        # One account: roleArn and switchRoleUrl mean what they mean on a stack without targets.
-        pulumi.export("roleArn", component.role_arns_by_account.apply(lambda arns: arns[accounts[0]]))
-    pulumi.export("roleName", component.role_name)
-    if len(accounts) == 1:
-        pulumi.export(
-            "switchRoleUrl", component.switch_role_urls_by_account.apply(lambda urls: urls[accounts[0]])
+        # One account: the outputs of one role mean what they mean on a stack without targets.
+        def only(by_account: pulumi.Output[dict[str, str]]) -> pulumi.Output[str]:
+            return by_account.apply(lambda values: values[accounts[0]])
+
+        export_role(
+            component,
+            only(component.role_arns_by_account),
+            only(component.switch_role_urls_by_account),
+            only(component.role_unique_ids_by_account),
         )
-    pulumi.export(EXTERNAL_ID_REQUIRED_OUTPUT, component.external_id_required)
-    pulumi.export(MFA_REQUIRED_OUTPUT, component.mfa_required)
+    else:
+        export_role(component, None, None, None)
     pulumi.export(ROLE_ARNS_BY_ACCOUNT_OUTPUT, component.role_arns_by_account)
     pulumi.export(SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT, component.switch_role_urls_by_account)
 

@@ -11,6 +11,7 @@ skipped silently.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import runpy
 from collections.abc import Callable, Mapping
@@ -136,6 +137,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         prefix = f"arn:{self.partition}:iam::{self.account_id}"
         if args.typ == "aws:iam/role:Role":
             state["arn"] = f"{prefix}:role{plain.get('path', '/')}{plain['name']}"
+            state["uniqueId"] = unique_id("AROA", state["arn"])
             return plain["name"], state
         if args.typ == "aws:iam/policy:Policy":
             state["arn"] = f"{prefix}:policy{plain.get('path', '/')}{plain['name']}"
@@ -160,6 +162,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "id": self.account_id,
             }
         raise NotImplementedError(f"unexpected invoke {args.token}")
+
+
+def unique_id(prefix: str, arn: str) -> str:
+    """An IAM unique id (AROA..., ANPA...) made from the ARN, so runs are repeatable."""
+    return prefix + hashlib.sha256(arn.encode()).hexdigest()[:17].upper()
 
 
 def config_strings(values: Mapping[str, Any], project: str = PROJECT) -> dict[str, str]:

@@ -65,6 +65,14 @@ TRUSTING_INPUTS = {
     "tags": ("map<string>", False, False),
     "trustPolicySizeLimit": ("integer", False, False),
     "managedPoliciesPerRoleLimit": ("integer", False, False),
+    "allowSessionTags": ("boolean", False, False),
+    "sourceIdentity": ("string", False, False),
+    "sessionNameIsUsername": ("boolean", False, False),
+    "externalIds": ("array<string>", False, True),
+    "expiresAt": ("string", False, False),
+    "extraTrustConditions": ("map<map<pulumi.json#/Any>>", False, False),
+    "trustedPermissionSets": ("array<string>", False, False),
+    "forceDetachPolicies": ("boolean", False, False),
     "secretInputs": ("array<string>", False, False),
 }
 ROLLOUT_INPUTS = {
@@ -92,13 +100,23 @@ TRUSTING_OUTPUTS = {
     "switchRoleUrl": "string",
     "externalIdRequired": "boolean",
     "mfaRequired": "boolean",
+    "roleUniqueId": "string",
+    "rolePath": "string",
+    "expiresAt": "string",
+    "sessionNameRequired": "boolean",
+    "sourceIdentityRequired": "boolean",
 }
 ROLLOUT_OUTPUTS = {
     "roleArnsByAccount": "map<string>",
     "switchRoleUrlsByAccount": "map<string>",
+    "roleUniqueIdsByAccount": "map<string>",
     "roleName": "string",
+    "rolePath": "string",
     "externalIdRequired": "boolean",
     "mfaRequired": "boolean",
+    "expiresAt": "string",
+    "sessionNameRequired": "boolean",
+    "sourceIdentityRequired": "boolean",
 }
 TRUSTED_OUTPUTS = {
     "policyArn": "string",
@@ -326,7 +344,11 @@ def test_the_rollout_declares_every_input_of_the_role_exactly_as_trusting_py_doe
     role = TrustingAccountRoleArgs.__annotations__
     rollout = TrustingRoleRolloutArgs.__annotations__
     assert {name: rollout[name] for name in role} == role
-    assert set(rollout) - set(role) == {"target_account_ids", "deployment_role_name", "deployment_role_external_id"}
+    assert set(rollout) - set(role) == {
+        "target_account_ids",
+        "deployment_role_name",
+        "deployment_role_external_id",
+    }
     assert TrustingRoleRolloutArgs.__required_keys__ == TrustingAccountRoleArgs.__required_keys__ | {
         "target_account_ids"
     }
@@ -448,8 +470,20 @@ TRUSTING_ARGS: dict[str, Any] = {
     "tags": {"team": "platform", "purpose": "audit"},
     "trust_policy_size_limit": 4096,
     "managed_policies_per_role_limit": 12,
+    "allow_session_tags": True,
+    "source_identity": "username",
+    "session_name_is_username": True,
+    "expires_at": "2099-12-31T23:59:59Z",
+    "extra_trust_conditions": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "198.51.100.7"]}},
+    "trusted_permission_sets": ["Auditor"],
+    "force_detach_policies": False,
     "secret_inputs": ["role_description", "tags"],
 }
+TRUSTING_ROTATION_ARGS: dict[str, Any] = {
+    **{k: v for k, v in TRUSTING_ARGS.items() if k != "external_id"},
+    "external_ids": ["partner-7f3a9c", "partner-next-1"],
+}
+"""The inputs the first case cannot set with the others (external_ids goes without external_id)."""
 TRUSTED_ARGS: dict[str, Any] = {
     "role_arns": [
         "arn:aws:iam::111111111111:role/cross-account/audit-read-only",
@@ -512,10 +546,16 @@ def through_the_host(token: str, args: Mapping[str, Any], secrets: tuple[str, ..
     ("token", "args", "secrets", "mocks"),
     [
         (TRUSTING, TRUSTING_ARGS, ("external_id",), RecordingMocks()),
+        (TRUSTING, TRUSTING_ROTATION_ARGS, ("external_ids",), RecordingMocks()),
         (ROLLOUT, ROLLOUT_ARGS, ("external_id", "deployment_role_external_id"), CrossAccountMocks()),
         (TRUSTED, TRUSTED_ARGS, (), RecordingMocks(account_id=TRUSTED_ACCOUNT)),
     ],
-    ids=["TrustingAccountRole", "TrustingRoleRollout", "TrustedAccountAccess"],
+    ids=[
+        "TrustingAccountRole",
+        "TrustingAccountRole-external-ids",
+        "TrustingRoleRollout",
+        "TrustedAccountAccess",
+    ],
 )
 def test_the_host_builds_exactly_what_python_builds_from_every_input(
     token: str, args: dict[str, Any], secrets: tuple[str, ...], mocks: pulumi.runtime.Mocks
@@ -530,7 +570,11 @@ def test_the_host_builds_exactly_what_python_builds_from_every_input(
 
 @pytest.mark.parametrize(
     ("token", "fields"),
-    [(TRUSTING, TRUSTING_ARGS), (ROLLOUT, ROLLOUT_ARGS), (TRUSTED, TRUSTED_ARGS)],
+    [
+        (TRUSTING, {**TRUSTING_ARGS, **TRUSTING_ROTATION_ARGS}),
+        (ROLLOUT, {**ROLLOUT_ARGS, **TRUSTING_ROTATION_ARGS}),
+        (TRUSTED, TRUSTED_ARGS),
+    ],
     ids=["TrustingAccountRole", "TrustingRoleRollout", "TrustedAccountAccess"],
 )
 def test_the_construct_cases_set_every_input_of_the_schema(

@@ -223,6 +223,7 @@ def test_schema_defaults_are_the_defaults_the_rules_apply() -> None:
     assert defaults == {
         "requireCondition": rules.DEFAULT_REQUIRE_CONDITION,
         "internalAccountIds": list(rules.DEFAULT_INTERNAL_ACCOUNT_IDS),
+        "requireEndDate": rules.DEFAULT_REQUIRE_END_DATE,
         "allowedPolicies": list(rules.DEFAULT_ALLOWED_POLICIES),
         "maxSessionSeconds": rules.DEFAULT_MAX_SESSION_SECONDS,
     }
@@ -275,10 +276,16 @@ def test_a_hardened_trusting_stack_passes_even_the_strictest_config() -> None:
         stack="trusting",
         config={
             "trustedAccountIds": ["222222222222", "333333333333"],
-            "externalId": "partner-7f3a",
+            "externalIds": ["partner-7f3a", "partner-9b1c"],
             "requireMfa": True,
             "organizationId": "o-abcdefghij",
             "maxSessionDuration": 7200,
+            "allowSessionTags": True,
+            "sourceIdentity": "username",
+            "sessionNameIsUsername": True,
+            "expiresAt": "2099-12-31T23:59:59Z",
+            "extraTrustConditions": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}},
+            "trustedPermissionSets": ["Auditor"],
             "inlinePolicies": {
                 "assume-next-hop": {
                     "Version": "2012-10-17",
@@ -286,11 +293,14 @@ def test_a_hardened_trusting_stack_passes_even_the_strictest_config() -> None:
                 }
             },
         },
-        secret_keys=("externalId",),
+        secret_keys=("externalIds",),
     )
     strict = {
         "no-open-trust-policy": (EnforcementLevel.MANDATORY, {"requireCondition": True}),
-        "third-party-requires-external-id": (EnforcementLevel.MANDATORY, {"internalAccountIds": []}),
+        "third-party-requires-external-id": (
+            EnforcementLevel.MANDATORY,
+            {"internalAccountIds": [], "requireEndDate": True},
+        ),
         "max-session-duration-ceiling": (EnforcementLevel.MANDATORY, {"maxSessionSeconds": 7200}),
     }
     assert run_pack(program_resources(run), strict) == []
@@ -406,6 +416,40 @@ def test_a_third_party_without_an_external_id_is_reported(principal: Any, condit
         "pass an external id (the confused-deputy problem); set the role's external id, or list "
         "the account in internalAccountIds if it is yours"
     ]
+
+
+EXTERNAL_ID = {"StringEquals": {"sts:ExternalId": ["partner-old", "partner-new"]}}
+
+
+def test_a_list_of_external_ids_counts_as_an_external_id() -> None:
+    document = trust(trusting(Condition=EXTERNAL_ID))
+    assert messages([role(document)], "third-party-requires-external-id") == []
+
+
+@pytest.mark.parametrize("operator", ["DateLessThan", "DateLessThanEquals"])
+def test_with_require_end_date_a_third_party_with_an_end_date_passes(operator: str) -> None:
+    condition = {**EXTERNAL_ID, operator: {"aws:CurrentTime": "2027-03-31T23:59:59Z"}}
+    document = trust(trusting(Condition=condition))
+    assert messages([role(document)], "third-party-requires-external-id", requireEndDate=True) == []
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        EXTERNAL_ID,
+        {**EXTERNAL_ID, "DateGreaterThan": {"aws:CurrentTime": "2027-03-31T23:59:59Z"}},
+        {**EXTERNAL_ID, "DateLessThan": {"aws:TokenIssueTime": "2027-03-31T23:59:59Z"}},
+    ],
+    ids=["no-date", "a-start-date", "another-key"],
+)
+def test_with_require_end_date_a_third_party_without_an_end_is_reported(condition: Any) -> None:
+    document = trust(trusting(Sid="T", Condition=condition))
+    assert messages([role(document)], "third-party-requires-external-id", requireEndDate=True) == [
+        "role 'x-role': trust statement T trusts ['222222222222'], not in internalAccountIds, with no end "
+        "date: with requireEndDate a third party's access must end (DateLessThan aws:CurrentTime; the "
+        "program's expiresAt)"
+    ]
+    assert messages([role(document)], "third-party-requires-external-id") == [], "off by default"
 
 
 def test_internal_account_ids_must_be_quoted_12_digit_strings() -> None:

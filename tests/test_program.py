@@ -15,6 +15,7 @@ from conftest import (
     run_failing,
     run_main,
     stack_file_config,
+    unique_id,
 )
 
 ROLE_ARN = "arn:aws:iam::111111111111:role/my-s3-x-account-role"
@@ -59,6 +60,11 @@ def test_the_trusting_example_stack_builds_the_role_with_s3_read_only() -> None:
         "&roleName=my-s3-x-account-role&displayName=my-s3-x-account-role%40111111111111",
         "externalIdRequired": False,
         "mfaRequired": False,
+        "roleUniqueId": unique_id("AROA", ROLE_ARN),
+        "rolePath": "/",
+        "expiresAt": "",
+        "sessionNameRequired": False,
+        "sourceIdentityRequired": False,
     }
     assert [r.type for r in run.registrations] == [
         "cross-account:index:TrustingAccountRole",

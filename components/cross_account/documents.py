@@ -66,23 +66,54 @@ def account_root_arn(partition: str, account_id: str) -> str:
     return f"arn:{partition}:iam::{account_id}:root"
 
 
+SSO_ROLE_PATH = "aws-reserved/sso.amazonaws.com"
+"""Where IAM Identity Center creates the roles of permission sets, as
+``role/aws-reserved/sso.amazonaws.com/[<region>/]AWSReservedSSO_<permission set>_<unique suffix>``
+(https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html; roles made
+before the region segment was added have none)."""
+
+
+def permission_set_patterns(partition: str, account_ids: Iterable[str], permission_set: str) -> list[str]:
+    """``aws:PrincipalArn`` patterns for the roles Identity Center makes for a permission set in these accounts."""
+    patterns = []
+    for account in sorted(set(account_ids)):
+        prefix = f"arn:{partition}:iam::{account}:role/{SSO_ROLE_PATH}"
+        patterns.append(f"{prefix}/AWSReservedSSO_{permission_set}_*")
+        patterns.append(f"{prefix}/*/AWSReservedSSO_{permission_set}_*")
+    return patterns
+
+
+USERNAME = "${aws:username}"
+"""The policy variable for the caller's IAM user name."""
+SOURCE_IDENTITY_MODES = ("allowed", "required", "username")
+"""sourceIdentity values: callers may set one; must set one; must set their IAM user name."""
+
+
 def trust_policy(
     partition: str,
     trusted_account_ids: Iterable[str],
     *,
     require_mfa: bool = False,
     mfa_max_age_seconds: int | None = None,
-    external_id: str | None = None,
+    external_id: str | Sequence[str] | None = None,
     organization_id: str | None = None,
     trusted_principal_arns: Iterable[str] = (),
+    allow_session_tags: bool = False,
+    source_identity: str | None = None,
+    session_name_is_username: bool = False,
+    expires_at: str | None = None,
+    extra_conditions: Mapping[str, Mapping[str, str | Sequence[str]]] | None = None,
 ) -> dict[str, Any]:
     """The role's trust policy: the trusted accounts may call ``sts:AssumeRole``.
 
     Principal patterns narrow only the accounts they name: an account that no
     pattern names is trusted whole, in a statement of its own, and the accounts
     that patterns name are trusted for the matching principals only
-    (``aws:PrincipalArn``). Accounts and patterns are sorted, so reordering
-    config changes nothing. ``mfa_max_age_seconds`` implies ``require_mfa``.
+    (``aws:PrincipalArn``). Every other condition, ``extra_conditions``
+    included, applies to every statement. Accounts and patterns are sorted, so
+    reordering config changes nothing. ``mfa_max_age_seconds`` implies
+    ``require_mfa``; ``external_id`` may list several ids (any of them is
+    accepted). ``source_identity`` is None or one of ``SOURCE_IDENTITY_MODES``.
     """
     accounts = sorted(set(trusted_account_ids))
     patterns = sorted(set(trusted_principal_arns))
@@ -93,31 +124,73 @@ def trust_policy(
         conditions["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
     if mfa_max_age_seconds is not None:
         conditions["NumericLessThan"] = {"aws:MultiFactorAuthAge": str(mfa_max_age_seconds)}
-    string_equals: dict[str, str] = {}
+    string_equals: dict[str, Any] = {}
     if external_id is not None:
-        string_equals["sts:ExternalId"] = external_id
+        ids = [external_id] if isinstance(external_id, str) else sorted(set(external_id))
+        string_equals["sts:ExternalId"] = _one_or_list(ids)
     if organization_id is not None:
         string_equals["aws:PrincipalOrgID"] = organization_id
     if string_equals:
         conditions["StringEquals"] = string_equals
+    string_like: dict[str, str] = {}
+    if session_name_is_username:
+        string_like["sts:RoleSessionName"] = USERNAME
+    if source_identity == "username":
+        string_like["sts:SourceIdentity"] = USERNAME
+    if string_like:
+        conditions["StringLike"] = string_like
+    if source_identity == "required":
+        conditions["Null"] = {"sts:SourceIdentity": "false"}
+    if expires_at is not None:
+        conditions["DateLessThan"] = {"aws:CurrentTime": expires_at}
+    for operator, keys in sorted((extra_conditions or {}).items()):
+        conditions[operator] = {
+            **conditions.get(operator, {}),
+            **{
+                key: value if isinstance(value, str) else _one_or_list(list(value))
+                for key, value in sorted(keys.items())
+            },
+        }
+    actions = ["sts:AssumeRole"]
+    if source_identity is not None:
+        actions.append("sts:SetSourceIdentity")
+    if allow_session_tags:
+        actions.append("sts:TagSession")
+    action = _one_or_list(actions)
     statements = []
     if whole:
-        statements.append(_trust_statement(TRUST_SID, partition, whole, conditions))
+        statements.append(_trust_statement(TRUST_SID, partition, whole, action, conditions))
     if narrowed:
         sid = NARROWED_TRUST_SID if whole else TRUST_SID
-        narrowing = {**conditions, "ArnLike": {"aws:PrincipalArn": _one_or_list(patterns)}}
-        statements.append(_trust_statement(sid, partition, narrowed, narrowing))
+        arn_like = {**conditions.get("ArnLike", {}), "aws:PrincipalArn": _one_or_list(patterns)}
+        statements.append(
+            _trust_statement(sid, partition, narrowed, action, {**conditions, "ArnLike": arn_like})
+        )
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
+PROJECT_CONDITIONS: Mapping[tuple[str, str], str] = {
+    ("Bool", "aws:MultiFactorAuthPresent"): "require_mfa",
+    ("NumericLessThan", "aws:MultiFactorAuthAge"): "mfa_max_age_seconds",
+    ("StringEquals", "sts:ExternalId"): "external_id/external_ids",
+    ("StringEquals", "aws:PrincipalOrgID"): "organization_id",
+    ("StringLike", "sts:RoleSessionName"): "session_name_is_username",
+    ("StringLike", "sts:SourceIdentity"): "source_identity",
+    ("Null", "sts:SourceIdentity"): "source_identity",
+    ("DateLessThan", "aws:CurrentTime"): "expires_at",
+    ("ArnLike", "aws:PrincipalArn"): "trusted_principal_arns/trusted_permission_sets",
+}
+"""The conditions (operator, key) the components write themselves, and the input that sets each."""
+
+
 def _trust_statement(
-    sid: str, partition: str, accounts: Sequence[str], conditions: Mapping[str, Any]
+    sid: str, partition: str, accounts: Sequence[str], action: str | list[str], conditions: Mapping[str, Any]
 ) -> dict[str, Any]:
     statement: dict[str, Any] = {
         "Sid": sid,
         "Effect": "Allow",
         "Principal": {"AWS": _one_or_list([account_root_arn(partition, a) for a in accounts])},
-        "Action": "sts:AssumeRole",
+        "Action": action,
     }
     if conditions:
         statement["Condition"] = dict(conditions)

@@ -30,6 +30,12 @@ ROLE_ARNS_BY_ACCOUNT_OUTPUT = "roleArnsByAccount"
 """Trusting stack output of a rollout: account id -> role ARN."""
 SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT = "switchRoleUrlsByAccount"
 """Trusting stack output of a rollout: account id -> console switch-role link."""
+SESSION_NAME_REQUIRED_OUTPUT = "sessionNameRequired"
+"""Trusting stack output: callers must name the session after their IAM user name."""
+SOURCE_IDENTITY_REQUIRED_OUTPUT = "sourceIdentityRequired"
+"""Trusting stack output: callers must set a source identity."""
+EXPIRES_AT_OUTPUT = "expiresAt"
+"""Trusting stack output: when the access ends (RFC 3339 UTC), or ""."""
 
 # IAM limits (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)
 

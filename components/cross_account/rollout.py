@@ -72,6 +72,22 @@ class TrustingRoleRolloutArgs(TypedDict):
     """The account's role trust policy size quota in characters, 2048 (AWS default) up to 4096 once raised."""
     managed_policies_per_role_limit: NotRequired[int]
     """The account's managed-policies-per-role quota, 10 (AWS default) up to 20 once raised."""
+    allow_session_tags: NotRequired[bool]
+    """Callers may tag their session: the trust policy also allows sts:TagSession (CI tools such as aws-actions/configure-aws-credentials tag by default). Default false."""
+    source_identity: NotRequired[str]
+    """"" (default): no source identity; "allowed": callers may set one (sts:SetSourceIdentity); "required": they must set one; "username": it must be their IAM user name (${aws:username}), which ties each session to a person in CloudTrail."""
+    session_name_is_username: NotRequired[bool]
+    """Callers must name their session after their IAM user (sts:RoleSessionName = ${aws:username}); the console does. Default false."""
+    external_ids: NotRequired[pulumi.Input[Sequence[str]]]
+    """Several accepted sts:ExternalId values at once, so a third party's id can be rotated without an outage; each like external_id; not with external_id. Kept secret."""
+    expires_at: NotRequired[str]
+    """The access ends then (aws:CurrentTime DateLessThan): RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z; not in the past."""
+    extra_trust_conditions: NotRequired[Mapping[str, Mapping[str, Any]]]
+    """Further conditions on every Allow statement of the trust policy: IAM condition operator to condition key to a value or a list of values, e.g. {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}. They only narrow who may assume the role."""
+    trusted_permission_sets: NotRequired[Sequence[str]]
+    """IAM Identity Center permission set names: people signed in with one of them, in the trusted accounts, may assume the role (aws:PrincipalArn patterns for the roles Identity Center makes). They narrow like trusted_principal_arns."""
+    force_detach_policies: NotRequired[bool]
+    """Detach policies attached outside Pulumi when the role is deleted, so they cannot block pulumi destroy. Default true."""
     secret_inputs: NotRequired[Sequence[str]]
     """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. Names that name resources (policy names) still appear in resource names."""
     # forwarded-inputs:end
@@ -176,12 +192,22 @@ class TrustingRoleRollout(pulumi.ComponentResource):
     """ARN of the role in each target account, by account id."""
     switch_role_urls_by_account: pulumi.Output[dict[str, str]]
     """Console link that switches to each account's role, by account id (not usable when an external id is required; empty in partitions without a console)."""
+    role_unique_ids_by_account: pulumi.Output[dict[str, str]]
+    """Unique id (AROA...) of the role in each target account, by account id: it changes when a role is recreated."""
     role_name: pulumi.Output[str]
     """Name of the role, the same in every account."""
+    role_path: pulumi.Output[str]
+    """IAM path of the role, the same in every account."""
     external_id_required: pulumi.Output[bool]
     """The trust policy of every role requires sts:ExternalId."""
     mfa_required: pulumi.Output[bool]
     """The trust policy of every role requires MFA."""
+    expires_at: pulumi.Output[str]
+    """When the access to every role ends (RFC 3339 UTC); empty when it does not."""
+    session_name_required: pulumi.Output[bool]
+    """Callers of every role must name their session after their IAM user name."""
+    source_identity_required: pulumi.Output[bool]
+    """Callers of every role must set a source identity."""
 
     def __init__(
         self,
@@ -247,21 +273,34 @@ class TrustingRoleRollout(pulumi.ComponentResource):
                     raise report.error(error) from None
 
             checked = pulumi.Output.from_input(trusted).apply(refuse_trusted)
+        # Per account, a map; what every account's role has alike, from the first.
         first = roles[accounts[0]]
         self.role_arns_by_account = _by_account(checked, {a: r.role_arn for a, r in roles.items()})
         self.switch_role_urls_by_account = _by_account(
             checked, {a: r.switch_role_url for a, r in roles.items()}
         )
+        self.role_unique_ids_by_account = _by_account(
+            checked, {a: r.role_unique_id for a, r in roles.items()}
+        )
         self.role_name = first.role_name
+        self.role_path = first.role_path
         self.external_id_required = first.external_id_required
         self.mfa_required = first.mfa_required
+        self.expires_at = first.expires_at
+        self.session_name_required = first.session_name_required
+        self.source_identity_required = first.source_identity_required
         self.register_outputs(
             {
                 "role_arns_by_account": self.role_arns_by_account,
                 "switch_role_urls_by_account": self.switch_role_urls_by_account,
+                "role_unique_ids_by_account": self.role_unique_ids_by_account,
                 "role_name": self.role_name,
+                "role_path": self.role_path,
                 "external_id_required": self.external_id_required,
                 "mfa_required": self.mfa_required,
+                "expires_at": self.expires_at,
+                "session_name_required": self.session_name_required,
+                "source_identity_required": self.source_identity_required,
             }
         )
 

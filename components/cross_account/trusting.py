@@ -8,7 +8,7 @@ import pulumi_aws as aws
 
 from . import advice, limits
 from . import validation as check
-from .documents import has_console, policy_size, switch_role_url, trust_policy
+from .documents import has_console, permission_set_patterns, policy_size, switch_role_url, trust_policy
 from .invokes import caller_account, partition_of
 from .validation import InvalidInputError, Reporter
 
@@ -48,21 +48,44 @@ class TrustingAccountRoleArgs(TypedDict):
     """The account's role trust policy size quota in characters, 2048 (AWS default) up to 4096 once raised."""
     managed_policies_per_role_limit: NotRequired[int]
     """The account's managed-policies-per-role quota, 10 (AWS default) up to 20 once raised."""
+    allow_session_tags: NotRequired[bool]
+    """Callers may tag their session: the trust policy also allows sts:TagSession (CI tools such as aws-actions/configure-aws-credentials tag by default). Default false."""
+    source_identity: NotRequired[str]
+    """"" (default): no source identity; "allowed": callers may set one (sts:SetSourceIdentity); "required": they must set one; "username": it must be their IAM user name (${aws:username}), which ties each session to a person in CloudTrail."""
+    session_name_is_username: NotRequired[bool]
+    """Callers must name their session after their IAM user (sts:RoleSessionName = ${aws:username}); the console does. Default false."""
+    external_ids: NotRequired[pulumi.Input[Sequence[str]]]
+    """Several accepted sts:ExternalId values at once, so a third party's id can be rotated without an outage; each like external_id; not with external_id. Kept secret."""
+    expires_at: NotRequired[str]
+    """The access ends then (aws:CurrentTime DateLessThan): RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z; not in the past."""
+    extra_trust_conditions: NotRequired[Mapping[str, Mapping[str, Any]]]
+    """Further conditions on every Allow statement of the trust policy: IAM condition operator to condition key to a value or a list of values, e.g. {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}. They only narrow who may assume the role."""
+    trusted_permission_sets: NotRequired[Sequence[str]]
+    """IAM Identity Center permission set names: people signed in with one of them, in the trusted accounts, may assume the role (aws:PrincipalArn patterns for the roles Identity Center makes). They narrow like trusted_principal_arns."""
+    force_detach_policies: NotRequired[bool]
+    """Detach policies attached outside Pulumi when the role is deleted, so they cannot block pulumi destroy. Default true."""
     secret_inputs: NotRequired[Sequence[str]]
     """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. Names that name resources (policy names) still appear in resource names."""
 
 
 # Args that may arrive as pulumi Outputs (all others must be plain values:
 # they name child resources or are checked before anything is registered).
-_OUTPUT_ARGS = ("trusted_account_ids", "external_id")
+_OUTPUT_ARGS = ("trusted_account_ids", "external_id", "external_ids")
 
 TRUST_INPUTS = (
     "trusted_account_ids",
     "require_mfa",
     "mfa_max_age_seconds",
     "external_id",
+    "external_ids",
     "organization_id",
     "trusted_principal_arns",
+    "allow_session_tags",
+    "source_identity",
+    "session_name_is_username",
+    "expires_at",
+    "extra_trust_conditions",
+    "trusted_permission_sets",
 )
 """The inputs the trust policy is built from: if one is secret, the whole document is."""
 ROLE_NAME_INPUTS = ("role_name", "role_path")
@@ -140,6 +163,16 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     if external_id is not None and not isinstance(external_id, pulumi.Output):
         external_id = check.external_id("external_id", external_id)
     out["external_id"] = external_id
+    external_ids = args.get("external_ids")
+    if external_ids is not None and not check.has_output(external_ids):
+        external_ids = check.string_list("external_ids", external_ids, check.external_id) or None
+    if external_ids is not None and external_id is not None:
+        raise InvalidInputError(
+            "external_id/external_ids",
+            check.hidden_value(None),
+            "are both set: give one id in external_id, or several (during a rotation) in external_ids",
+        )
+    out["external_ids"] = external_ids
     org = args.get("organization_id")
     out["organization_id"] = None if org is None else check.organization_id("organization_id", org)
     patterns = args.get("trusted_principal_arns") or ()
@@ -150,6 +183,25 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
             lambda key, value: check.principal_pattern(key, value, out["trusted_account_ids"]),
         )
     out["trusted_principal_arns"] = tuple(patterns)
+    out["allow_session_tags"] = check.boolean("allow_session_tags", args.get("allow_session_tags", False))
+    out["source_identity"] = check.source_identity("source_identity", args.get("source_identity", ""))
+    out["session_name_is_username"] = check.boolean(
+        "session_name_is_username", args.get("session_name_is_username", False)
+    )
+    expires = args.get("expires_at")
+    out["expires_at"] = None if expires in (None, "") else check.expires_at("expires_at", expires)
+    out["extra_trust_conditions"] = check.trust_conditions(
+        "extra_trust_conditions", args.get("extra_trust_conditions")
+    )
+    out["trusted_permission_sets"] = check.string_list(
+        "trusted_permission_sets",
+        args.get("trusted_permission_sets"),
+        check.permission_set_name,
+        identity=check.folded,
+    )
+    out["force_detach_policies"] = check.boolean(
+        "force_detach_policies", args.get("force_detach_policies", True)
+    )
     out["tags"] = check.tags("tags", args.get("tags"))
     out["trust_policy_size_limit"] = check.integer(
         "trust_policy_size_limit",
@@ -185,18 +237,25 @@ def _input_name(key: str, value: Any, known: set[str]) -> str:
 def checked_trust_policy(
     partition: str,
     account_ids: Sequence[str],
-    external_id: str | None,
+    external_id: str | Sequence[str] | None,
     settings: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The trust policy, after the checks that need resolved values (accounts, partition, size quota)."""
+    """The trust policy, after the checks that need resolved values (accounts, partition, size quota).
+
+    ``external_id`` is the resolved ``external_id`` or ``external_ids``.
+    """
     accounts = check.string_list("trusted_account_ids", list(account_ids), check.account_id, required=True)
-    if external_id is not None:
+    if isinstance(external_id, str):
         external_id = check.external_id("external_id", external_id)
+    elif external_id is not None:
+        external_id = check.string_list("external_ids", list(external_id), check.external_id) or None
     patterns = check.string_list(
         "trusted_principal_arns",
         list(settings["trusted_principal_arns"]),
         lambda key, value: check.principal_pattern(key, value, accounts, partition),
     )
+    for permission_set in settings["trusted_permission_sets"]:
+        patterns += tuple(permission_set_patterns(partition, accounts, permission_set))
     document = trust_policy(
         partition,
         accounts,
@@ -205,6 +264,11 @@ def checked_trust_policy(
         external_id=external_id,
         organization_id=settings["organization_id"],
         trusted_principal_arns=patterns,
+        allow_session_tags=settings["allow_session_tags"],
+        source_identity=settings["source_identity"],
+        session_name_is_username=settings["session_name_is_username"],
+        expires_at=settings["expires_at"],
+        extra_conditions=settings["extra_trust_conditions"],
     )
     size = policy_size(document)
     quota = settings["trust_policy_size_limit"]
@@ -243,6 +307,16 @@ class TrustingAccountRole(pulumi.ComponentResource):
     """The trust policy requires sts:ExternalId."""
     mfa_required: pulumi.Output[bool]
     """The trust policy requires MFA."""
+    role_unique_id: pulumi.Output[str]
+    """The role's unique id (AROA...): it changes when the role is recreated, which breaks trust policies elsewhere that name the role as a principal."""
+    role_path: pulumi.Output[str]
+    """IAM path of the role."""
+    expires_at: pulumi.Output[str]
+    """When the access ends (RFC 3339 UTC); empty when it does not."""
+    session_name_required: pulumi.Output[bool]
+    """Callers must name their session after their IAM user name."""
+    source_identity_required: pulumi.Output[bool]
+    """Callers must set a source identity (so the console and CLI profiles cannot be used)."""
 
     def __init__(
         self,
@@ -269,7 +343,9 @@ class TrustingAccountRole(pulumi.ComponentResource):
             return pulumi.Output.secret(value) if secret.intersection(inputs) else value
 
         partition = partition_of(self)
-        external_id = settings["external_id"]
+        external_id = (
+            settings["external_id"] if settings["external_id"] is not None else settings["external_ids"]
+        )
 
         def document_for(resolved: list[Any]) -> dict[str, Any]:
             try:
@@ -301,6 +377,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 else hide_if(settings["permissions_boundary_arn"], "permissions_boundary_arn")
             ),
             tags=hide_if(settings["tags"], "tags") if settings["tags"] else None,
+            force_detach_policies=settings["force_detach_policies"],
             opts=pulumi.ResourceOptions(
                 parent=self,
                 delete_before_replace=True,
@@ -337,6 +414,13 @@ class TrustingAccountRole(pulumi.ComponentResource):
         self.mfa_required = pulumi.Output.from_input(
             settings["require_mfa"] or settings["mfa_max_age_seconds"] is not None
         )
+        self.role_unique_id = role.unique_id
+        self.role_path = hide_if(role.path, *ROLE_NAME_INPUTS)
+        self.expires_at = hide_if(pulumi.Output.from_input(settings["expires_at"] or ""), "expires_at")
+        self.session_name_required = pulumi.Output.from_input(settings["session_name_is_username"])
+        self.source_identity_required = pulumi.Output.from_input(
+            settings["source_identity"] in ("required", "username")
+        )
         self._warn(name, settings)
         self.register_outputs(
             {
@@ -345,6 +429,11 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 "switch_role_url": self.switch_role_url,
                 "external_id_required": self.external_id_required,
                 "mfa_required": self.mfa_required,
+                "role_unique_id": self.role_unique_id,
+                "role_path": self.role_path,
+                "expires_at": self.expires_at,
+                "session_name_required": self.session_name_required,
+                "source_identity_required": self.source_identity_required,
             }
         )
 
@@ -370,7 +459,18 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 "the switch-role link will not work",
                 resource=self,
             )
-        if settings["external_id"] is not None:
+        if settings["source_identity"] in ("required", "username"):
+            report.warn(
+                f"source_identity: {settings['source_identity']!r}: the console's switch-role page and AWS "
+                "CLI profiles cannot set a source identity, so callers must assume the role through STS "
+                "(cross-account-verify --source-identity, or an SDK)",
+                resource=self,
+            )
+        if settings["expires_at"] is not None:
+            soon = check.expiry_warning("expires_at", settings["expires_at"])
+            if soon is not None:
+                report.warn(soon, resource=self)
+        if settings["external_id"] is not None or settings["external_ids"] is not None:
             report.warn(
                 f"{name}: the role requires an external id, which the console's switch-role page "
                 "cannot send: use STS or the CLI profile; the switch-role link will not work",

@@ -7,6 +7,7 @@ program) and returns the value normalized (tuples for lists).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 import pulumi
 
 from . import limits
-from .documents import parse_role_arn, policy_size
+from .documents import PROJECT_CONDITIONS, SOURCE_IDENTITY_MODES, parse_role_arn, policy_size
 
 T = TypeVar("T")
 
@@ -56,6 +57,16 @@ TAG_KEY_RE = _pattern(rf"[A-Za-z0-9 _.:/=+@-]{{1,{limits.TAG_KEY_MAX}}}")
 TAG_VALUE_RE = _pattern(rf"[A-Za-z0-9 _.:/=+@-]{{0,{limits.TAG_VALUE_MAX}}}")
 EXPIRES_AT_RE = _pattern(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 """An instant in RFC 3339, in UTC, to the second: 2027-03-31T23:59:59Z."""
+PERMISSION_SET_NAME_RE = _pattern(rf"[{NAME_CLASS}]{{1,32}}")
+CONDITION_KEY_RE = _pattern(r"[a-z0-9][a-z0-9.-]{0,63}:[A-Za-z0-9][A-Za-z0-9_.:/=+@-]{0,127}")
+"""A condition key: ``service:key`` (``aws:SourceIp``, ``aws:PrincipalTag/team``)."""
+CONDITION_VALUE_RE = _pattern(r"[\x20-\x7e]{1,1024}")
+NUMBER_RE = _pattern(r"-?[0-9]+(?:\.[0-9]+)?")
+DATE_RE = _pattern(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
+    r"|[0-9]{1,12}"
+)
+"""ISO 8601, or seconds since the epoch: what IAM's date operators compare."""
 WILDCARDS = ("*", "?")
 SECRET_NAME_RE = re.compile(
     r"secret|password|passwd|token|credential|private.?key|access.?key|external.?ids?$",
@@ -76,9 +87,8 @@ class InvalidInputError(pulumi.RunError, ValueError):
     def renamed(self, names: Mapping[str, str]) -> InvalidInputError:
         """The same error reported under the caller's names, for the input and any input its rule mentions."""
         head, dot, rest = self.key.partition(".")  # "inline_policies.<name>" -> "inlinePolicies.<name>"
-        return InvalidInputError(
-            f"{names.get(head, head)}{dot}{rest}", self.value, rename_inputs(self.rule, names)
-        )
+        head = names.get(head) or "/".join(names.get(part, part) for part in head.split("/"))  # "a/b": a or b
+        return InvalidInputError(f"{head}{dot}{rest}", self.value, rename_inputs(self.rule, names))
 
     def hidden(self) -> InvalidInputError:
         """The same error without the value (for a secret input)."""
@@ -478,6 +488,160 @@ def expiry_warning(key: str, value: str, now: datetime | None = None) -> str | N
         f"{key}: {value!r} is less than {limits.EXPIRY_WARNING_DAYS} days away: the access ends then "
         "(aws:CurrentTime); move it later if that is not meant"
     )
+
+
+def source_identity(key: str, value: object) -> str | None:
+    """``""`` (leave it out) or one of allowed, required, username."""
+    text = _string(key, value)
+    if text == "":
+        return None
+    if text not in SOURCE_IDENTITY_MODES:
+        raise InvalidInputError(
+            key,
+            text,
+            'is not one of "" (no source identity), "allowed", "required" or "username"',
+        )
+    return text
+
+
+def permission_set_name(key: str, value: object) -> str:
+    rule = f"is not an IAM Identity Center permission set name (1-32 characters of {NAME_CHARACTERS})"
+    return _matching(key, value, PERMISSION_SET_NAME_RE, rule, wildcard="a permission set")
+
+
+CONDITION_FAMILIES: Mapping[str, tuple[str, ...]] = {
+    "string": (
+        "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
+        "StringLike", "StringNotLike",
+    ),
+    "number": (
+        "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
+        "NumericGreaterThan", "NumericGreaterThanEquals",
+    ),
+    "date": (
+        "DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan",
+        "DateGreaterThanEquals",
+    ),
+    "boolean": ("Bool",),
+    "binary": ("BinaryEquals",),
+    "ip": ("IpAddress", "NotIpAddress"),
+    "arn": ("ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"),
+    "null": ("Null",),
+}  # fmt: skip
+"""IAM's condition operators, by what their values are
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html)."""
+SET_PREFIXES = ("ForAllValues:", "ForAnyValue:")
+
+
+def condition_operator(key: str, value: object) -> str:
+    """An IAM condition operator, with its ``...IfExists`` and ``ForAllValues:``/``ForAnyValue:`` forms."""
+    text = _string(key, value)
+    base = text
+    for prefix in SET_PREFIXES:
+        base = base.removeprefix(prefix)
+    set_form = base != text
+    if base.endswith("IfExists") and base != "Null":
+        base = base.removesuffix("IfExists")
+        if_exists = True
+    else:
+        if_exists = False
+    family = next((f for f, operators in CONDITION_FAMILIES.items() if base in operators), None)
+    if family is None or (family == "null" and (if_exists or set_form)):
+        raise InvalidInputError(
+            key,
+            text,
+            "is not an IAM condition operator (StringEquals, StringLike, ArnLike, IpAddress, DateLessThan, "
+            "Bool, Null, ...; with IfExists and the ForAllValues:/ForAnyValue: forms)",
+        )
+    return text
+
+
+def _operator_family(operator: str) -> str:
+    base = operator
+    for prefix in SET_PREFIXES:
+        base = base.removeprefix(prefix)
+    base = base.removesuffix("IfExists") if base != "Null" else base
+    return next(f for f, operators in CONDITION_FAMILIES.items() if base in operators)
+
+
+def _condition_value(key: str, family: str, value: object) -> str:
+    text = _string(key, value)
+    if not CONDITION_VALUE_RE.fullmatch(text):
+        raise InvalidInputError(key, text, "is not a condition value (1-1024 printable ASCII characters)")
+    valid = {
+        "boolean": text in ("true", "false"),
+        "null": text in ("true", "false"),
+        "number": bool(NUMBER_RE.fullmatch(text)),
+        "date": bool(DATE_RE.fullmatch(text)),
+        "arn": text.startswith("arn:"),
+        "ip": _is_network(text),
+    }.get(family, True)
+    if not valid:
+        what = {
+            "boolean": '"true" or "false"',
+            "null": '"true" or "false"',
+            "number": "a number",
+            "date": "an ISO 8601 date or time, or seconds since 1970",
+            "arn": "an ARN (arn:...)",
+            "ip": "an IP address or CIDR block",
+        }[family]
+        raise InvalidInputError(key, text, f"is not {what}, which this operator compares")
+    return text
+
+
+def _is_network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def trust_conditions(key: str, value: object) -> dict[str, dict[str, str | tuple[str, ...]]]:
+    """Extra trust conditions: operator -> condition key -> value or list of values.
+
+    Operators and keys are IAM's; values are checked for what the operator
+    compares; an operator and key the components write themselves are refused,
+    naming the input that sets them.
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidInputError(key, value, "must be a map of condition operators to maps of condition keys")
+    shallow(key, value)
+    result: dict[str, dict[str, str | tuple[str, ...]]] = {}
+    for operator, keys in value.items():
+        condition_operator(key, operator)
+        where = f"{key}.{operator}"
+        if not isinstance(keys, Mapping) or not keys:
+            raise InvalidInputError(where, keys, "must be a non-empty map of condition keys to values")
+        family = _operator_family(operator)
+        checked: dict[str, str | tuple[str, ...]] = {}
+        for condition_key, values in keys.items():
+            if not isinstance(condition_key, str) or not CONDITION_KEY_RE.fullmatch(condition_key):
+                raise InvalidInputError(
+                    where,
+                    condition_key,
+                    "is not a condition key of the form service:key (aws:SourceIp, aws:PrincipalTag/team)",
+                )
+            setter = PROJECT_CONDITIONS.get((operator, condition_key))
+            if setter is not None:
+                raise InvalidInputError(
+                    where,
+                    condition_key,
+                    f"is a condition the role already writes from {setter}: set it there",
+                )
+            if isinstance(values, str):
+                checked[condition_key] = _condition_value(f"{where}.{condition_key}", family, values)
+            else:
+                checked[condition_key] = string_list(
+                    f"{where}.{condition_key}",
+                    values,
+                    lambda k, v, family=family: _condition_value(k, family, v),  # type: ignore[misc]
+                    required=True,
+                )
+        result[operator] = checked
+    return result
 
 
 def pattern_account(pattern: str) -> str:
