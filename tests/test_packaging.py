@@ -33,6 +33,8 @@ EXPORTS = [
     "TrustedAccountAccessArgs",
     "TrustingAccountRole",
     "TrustingAccountRoleArgs",
+    "TrustingRoleRollout",
+    "TrustingRoleRolloutArgs",
     "__version__",
     "assume_role_policy",
     "aws_cli_config",

@@ -57,15 +57,16 @@ def caller_account(parent: pulumi.Resource) -> pulumi.Output[str]:
     return caller_identity(parent).apply(lambda identity: identity[0])
 
 
-def deploying_account(parent: pulumi.Resource) -> str:
-    """The account id of the credentials the parent's provider uses, now (a plain value, to decide
-    what to register)."""
-    result = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=parent))
-    return _field(GET_CALLER_IDENTITY, "accountId", result.account_id)
-
-
-def region_of(parent: pulumi.Resource) -> pulumi.Output[str]:
-    """The region the parent's provider works in, whatever set it (stack config, environment, profile)."""
-    result = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent))
-    region: pulumi.Output[Any] = result.region
-    return region.apply(lambda value: _field(GET_REGION, "region", value))
+def where_now(parent: pulumi.Resource) -> tuple[str, str, str]:
+    """(account id, partition, region) of the parent's provider, as plain values, to decide what to
+    register and to configure other providers with; the region whatever set it (stack config,
+    environment, profile)."""
+    options = pulumi.InvokeOptions(parent=parent)
+    account = aws.get_caller_identity(opts=options).account_id
+    partition = aws.get_partition(opts=options).partition
+    region = aws.get_region(opts=options).region
+    return (
+        _field(GET_CALLER_IDENTITY, "accountId", account),
+        _field(GET_PARTITION, "partition", partition),
+        _field(GET_REGION, "region", region),
+    )

@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from . import limits
 from . import validation as check
-from .invokes import deploying_account, partition_of, region_of
+from .invokes import where_now
 from .trusting import TrustingAccountRole, TrustingAccountRoleArgs, validate_trusting_args
 from .validation import InvalidInputError, Reporter
 
@@ -235,20 +235,20 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         # Each account's role reports under the rollout's name, so a warning about their
         # common inputs reads the same for every account and shows once.
         report.names.update({f"{name}-{account}": name for account in accounts})
-        deploying = deploying_account(self)
-        partition = partition_of(self)
-        region = region_of(self)
+        # Where the given provider works decides what to register: plain values, read once.
+        deploying, partition, region = where_now(self)
+        session = session_name(pulumi.get_stack())
         external_id = rollout["deployment_role_external_id"]
+        if external_id is not None:
+            external_id = pulumi.Output.secret(external_id)
         roles: dict[str, TrustingAccountRole] = {}
         for account in accounts:
             child = pulumi.ResourceOptions(parent=self)
             if account != deploying:
                 assume = aws.ProviderAssumeRoleArgs(
-                    role_arn=pulumi.Output.concat(
-                        "arn:", partition, ":iam::", account, ":role/", rollout["deployment_role_name"]
-                    ),
-                    session_name=session_name(pulumi.get_stack()),
-                    external_id=None if external_id is None else pulumi.Output.secret(external_id),
+                    role_arn=f"arn:{partition}:iam::{account}:role/{rollout['deployment_role_name']}",
+                    session_name=session,
+                    external_id=external_id,
                 )
                 provider = aws.Provider(
                     f"{name}-{account}",
@@ -259,7 +259,12 @@ class TrustingRoleRollout(pulumi.ComponentResource):
                 )
                 child = pulumi.ResourceOptions(parent=self, providers=[provider])
             roles[account] = TrustingAccountRole(
-                f"{name}-{account}", cast(TrustingAccountRoleArgs, role_args), child, reporter=report
+                f"{name}-{account}",
+                cast(TrustingAccountRoleArgs, role_args),
+                child,
+                reporter=report,
+                partition=partition,
+                account_id=account,
             )
 
         trusted = role_args["trusted_account_ids"]

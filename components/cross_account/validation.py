@@ -786,6 +786,8 @@ class Reporter:
 
     def is_secret(self, name: str) -> bool:
         head = re.split(r"[./]", name, maxsplit=1)[0]
+        if head == "secret_inputs":  # input names, which say nothing secret (only its name looks like it)
+            return False
         return head in self.secret_inputs or bool(SECRET_NAME_RE.search(head))
 
     def error(self, error: InvalidInputError) -> InvalidInputError:
