@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
+import yaml
 from conftest import (
     ROOT,
     TRUSTED_ACCOUNT,
@@ -557,3 +561,128 @@ def test_the_rollout_is_exported_and_served_with_the_other_components() -> None:
     host = (ROOT / "components" / "__main__.py").read_text()
     assert re.search(r"COMPONENTS = \[TrustingAccountRole, TrustingRoleRollout, TrustedAccountAccess\]", host)
     assert issubclass(TrustingRoleRollout, pulumi.ComponentResource) and TrustingAccountRole is not None
+
+
+# The sharding examples of the docs ---------------------------------------------------
+
+BIN = Path(sys.executable).parent
+SHARD_UNITS = {"ou-ab12-workload1": [A, B], "ou-ab12-sandbox01": [C, D]}
+
+
+def shard_configs() -> dict[str, dict[str, Any]]:
+    """Stack name -> config of each `# Pulumi.<stack>.yaml` block in docs/backends.md's sharding section."""
+    page = (ROOT / "docs" / "backends.md").read_text().split("## Shard a rollout by organizational unit")[1]
+    found = {}
+    for block in re.findall(r"^```yaml\n(.*?)^```$", page, re.M | re.S):
+        first = block.splitlines()[0]
+        match = re.fullmatch(r"# Pulumi\.(?P<stack>[\w-]+)\.yaml", first)
+        assert match, f"a stack file block starts with its file name: {first!r}"
+        found[match["stack"]] = yaml.safe_load(block)["config"]
+    return found
+
+
+def rollout_workflow() -> str:
+    page = (ROOT / "docs" / "ci.md").read_text().split("## A rollout sharded by organizational unit")[1]
+    blocks = re.findall(r"^```yaml\n(.*?)^```$", page, re.M | re.S)
+    assert len(blocks) == 1
+    return str(blocks[0])
+
+
+def test_the_two_shards_of_the_docs_each_roll_the_same_role_out_to_their_own_unit() -> None:
+    configs = shard_configs()
+    assert sorted(configs) == ["rollout-sandbox", "rollout-workloads"]
+    assert {k: v for k, v in configs["rollout-sandbox"].items() if "Organizational" not in k} == {
+        k: v for k, v in configs["rollout-workloads"].items() if "Organizational" not in k
+    }, "the shards differ only in their units"
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    defaults = {f"cross-account-access:{k}": v["default"] for k, v in project.items()}
+    roles = {}
+    for stack, config in configs.items():
+        run = run_main(stack=stack, config={**defaults, **config}, mocks=mocks(SHARD_UNITS))
+        [unit] = config["cross-account-access:targetOrganizationalUnitIds"]
+        assert run.outputs["roleArnsByAccount"] == {a: arn(a, "security-audit") for a in SHARD_UNITS[unit]}
+        roles[stack] = set(run.outputs["roleArnsByAccount"])
+        attached = {r.inputs["policyArn"] for r in run.of_type(ATTACHMENT)}
+        assert attached == {"arn:aws:iam::aws:policy/SecurityAudit"}
+    assert not roles["rollout-sandbox"] & roles["rollout-workloads"], "no account in two shards"
+
+
+def test_the_ci_example_runs_each_shard_in_its_own_parallel_job() -> None:
+    workflow = yaml.safe_load(rollout_workflow())
+    job = workflow["jobs"]["up"]
+    assert job["strategy"] == {"fail-fast": False, "matrix": {"stack": sorted(shard_configs(), reverse=True)}}
+    assert job["concurrency"] == {"group": "rollout-${{ matrix.stack }}", "cancel-in-progress": False}
+    pulumi_step = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
+    assert pulumi_step["with"]["command"] == "up"
+    assert pulumi_step["with"]["stack-name"].endswith("/cross-account-access/${{ matrix.stack }}")
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+
+
+@pytest.mark.parametrize("persona", ["regular", "pedantic"])
+def test_the_ci_example_is_a_valid_workflow_with_no_zizmor_finding(tmp_path: Path, persona: str) -> None:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "rollout.yml").write_text(rollout_workflow())
+    schema = subprocess.run(
+        [
+            str(BIN / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(workflows / "rollout.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    audit = subprocess.run(
+        [
+            str(BIN / "zizmor"),
+            "--offline",
+            "--no-progress",
+            f"--persona={persona}",
+            "--config",
+            str(ROOT / ".github" / "zizmor.yml"),
+            str(workflows),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert "No findings to report" in audit.stdout
+
+
+def test_the_outputs_page_names_the_rollout_outputs_and_the_ones_left_out_with_several_accounts() -> None:
+    page = (ROOT / "docs" / "outputs.md").read_text()
+    rows = [line for line in page.splitlines() if line.startswith("| trusting (rollout) |")]
+    assert len(rows) == 1
+    named, rest = rows[0].split("|")[2], rows[0].split("|")[3]
+    several = rollout_run({"targetAccountIds": [A, B]}).outputs
+    one = rollout_run({"targetAccountIds": [A]}).outputs
+    assert set(re.findall(r"`(\w+)`", named)) == set(several) - set(ROLE_OUTPUTS)
+    left_out = set(ROLE_OUTPUTS) - set(several)
+    assert left_out == {"roleArn", "switchRoleUrl", "roleUniqueId"} == set(one) - set(several)
+    assert all(f"`{name}`" in rest for name in left_out)
+
+
+# The policy pack over a rollout -------------------------------------------------------
+
+
+def test_the_policy_pack_passes_a_rollout_and_refuses_admin_on_every_accounts_role() -> None:
+    from test_policy_pack import EXAMPLE_CONFIG, program_resources, read_pack_config, run_pack
+
+    config = read_pack_config(EXAMPLE_CONFIG)
+    plain = rollout_run({"targetAccountIds": [A, B, C]})
+    assert run_pack(program_resources(plain), config) == [], "providers and every account's role pass"
+    admin = rollout_run({"targetAccountIds": [A, B, C], "managedPolicyArns": ["AdministratorAccess"]})
+    found = run_pack(program_resources(admin), config)
+    assert sorted(v.message for v in found) == [
+        f"cross-account role 'cross-account-role' gets AdministratorAccess (attachment "
+        f"'trusting-{account}-AdministratorAccess'): a role other accounts may assume must not administer "
+        "this account; attach narrower permissions, or list 'arn:aws:iam::aws:policy/AdministratorAccess' in "
+        "allowedPolicies if this is intended"
+        for account in (A, B, C)
+    ]
+    assert {v.policy for v in found} == {"no-admin-on-cross-account-role"}
