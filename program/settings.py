@@ -18,7 +18,7 @@ import pulumi
 
 from cross_account import limits
 from cross_account import validation as check
-from cross_account.rollout import not_trusted, organizational_unit_id
+from cross_account.rollout import not_trusted
 from cross_account.trusted import validate_trusted_options
 from cross_account.trusting import validate_trusting_args
 from cross_account.validation import InvalidInputError, Reporter
@@ -299,7 +299,7 @@ def rollout_settings(
     """The rollout keys checked; None when the stack targets no account and no organizational unit."""
     targets = check.string_list("targetAccountIds", values["targetAccountIds"], check.account_id)
     units = check.string_list(
-        "targetOrganizationalUnitIds", values["targetOrganizationalUnitIds"], organizational_unit_id
+        "targetOrganizationalUnitIds", values["targetOrganizationalUnitIds"], check.organizational_unit_id
     )
     excluded = check.string_list("excludeAccountIds", values["excludeAccountIds"], check.account_id)
     name = check.role_name("deploymentRoleName", values["deploymentRoleName"])

@@ -686,3 +686,70 @@ def test_the_policy_pack_passes_a_rollout_and_refuses_admin_on_every_accounts_ro
         for account in (A, B, C)
     ]
     assert {v.policy for v in found} == {"no-admin-on-cross-account-role"}
+
+
+def test_a_secret_deployment_role_name_keeps_every_providers_assume_roles_secret() -> None:
+    run = build(
+        {
+            "target_account_ids": [A, B],
+            "deployment_role_name": "Deployer",
+            "secret_inputs": ["deployment_role_name"],
+        }
+    )
+    providers = run.of_type(PROVIDER)
+    assert len(providers) == 2
+    for provider in providers:
+        assert "assumeRoles" in provider.secret_inputs
+        assert json.loads(provider.inputs["assumeRoles"])[0]["roleArn"].endswith(":role/Deployer")
+    plain = build({"target_account_ids": [A], "deployment_role_name": "Deployer"})
+    assert all("assumeRoles" not in p.secret_inputs for p in plain.of_type(PROVIDER))
+
+
+@pytest.mark.parametrize("series", ["rollout", "rolloutFloor"])
+def test_the_benchmark_series_of_the_rollout_run_and_count_one_provider_and_role_per_account(
+    series: str,
+) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--child", f"{series}:3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    per_account = {
+        "pulumi:providers:aws": 3,
+        "aws:iam/role:Role": 3,
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 3,
+    }
+    if series == "rollout":
+        per_account |= {ROLLOUT: 1, TRUSTING: 3}
+    assert report["types"] == per_account
+    assert report["policies"] == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("ou-ab12-cdefgh34", True),
+        ("r-ab12", True),
+        ("ou-" + "a" * 32 + "-" + "b" * 32, True),
+        ("ou-AB12-cdefgh34", False),
+        ("ou-ab1-cdefgh34", False),
+        ("ou-ab12-cdefgh3", False),
+        ("r-ab1", False),
+        ("o-abcdefghij", False),
+        ("ou-ab12-cdefgh34 ", False),
+        ("ou-ab12-cdefgh3\uff14", False),
+    ],
+)
+def test_organizational_unit_ids_are_ou_or_root_ids_in_lowercase_ascii_whole(
+    value: str, accepted: bool
+) -> None:
+    from cross_account import validation
+
+    if accepted:
+        assert validation.organizational_unit_id("targetOrganizationalUnitIds", value) == value
+    else:
+        with pytest.raises(InvalidInputError, match="is not an AWS Organizations organizational unit id"):
+            validation.organizational_unit_id("targetOrganizationalUnitIds", value)

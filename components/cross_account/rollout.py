@@ -8,7 +8,6 @@ account id, so adding or removing an account touches only that account's
 resources.
 """
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, cast
 
@@ -23,8 +22,6 @@ from .validation import InvalidInputError, Reporter
 
 TOKEN = "cross-account:index:TrustingRoleRollout"
 SESSION_NAME_PREFIX = "cross-account-access-"
-ORGANIZATIONAL_UNIT_ID_RE = re.compile(r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32}", re.ASCII)
-"""An organizational unit (``ou-``) or the organization's root (``r-``), as AWS Organizations writes them."""
 
 
 class TrustingRoleRolloutArgs(TypedDict):
@@ -93,27 +90,13 @@ class TrustingRoleRolloutArgs(TypedDict):
     # forwarded-inputs:end
 
 
-ROLLOUT_INPUTS = ("target_account_ids", "deployment_role_name", "deployment_role_external_id")
-"""The inputs of the rollout itself; every other input goes to each account's TrustingAccountRole."""
 ROLE_INPUTS = frozenset(TrustingAccountRoleArgs.__annotations__)
+"""The inputs each account's TrustingAccountRole gets; the rollout's own are the other three."""
 
 
 def session_name(stack: str) -> str:
     """The session name of the deployment role: ``cross-account-access-<stack>``, cut to STS's 64 characters."""
     return f"{SESSION_NAME_PREFIX}{stack}"[: limits.ROLE_SESSION_NAME_MAX]
-
-
-def organizational_unit_id(key: str, value: object) -> str:
-    """An organizational unit id (``ou-ab12-cdefgh34``) or root id (``r-ab12``)."""
-    text = check._matching(  # noqa: SLF001 - the shared string check
-        key,
-        value,
-        ORGANIZATIONAL_UNIT_ID_RE,
-        "is not an AWS Organizations organizational unit id (ou-<4-32>-<8-32> or a root, r-<4-32>, of "
-        "lowercase letters and digits)",
-        wildcard="an organizational unit",
-    )
-    return text
 
 
 def not_trusted(key: str, accounts: Iterable[str], trusted: Iterable[str], trusted_key: str) -> None:
@@ -241,12 +224,14 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         external_id = rollout["deployment_role_external_id"]
         if external_id is not None:
             external_id = pulumi.Output.secret(external_id)
+        name_secret = "deployment_role_name" in rollout["secret_inputs"]
         roles: dict[str, TrustingAccountRole] = {}
         for account in accounts:
             child = pulumi.ResourceOptions(parent=self)
             if account != deploying:
+                role_arn = f"arn:{partition}:iam::{account}:role/{rollout['deployment_role_name']}"
                 assume = aws.ProviderAssumeRoleArgs(
-                    role_arn=f"arn:{partition}:iam::{account}:role/{rollout['deployment_role_name']}",
+                    role_arn=pulumi.Output.secret(role_arn) if name_secret else role_arn,
                     session_name=session,
                     external_id=external_id,
                 )

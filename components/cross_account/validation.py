@@ -45,6 +45,8 @@ POLICY_ARN_RE = _pattern(
 )
 EXTERNAL_ID_RE = _pattern(r"[A-Za-z0-9+=,.@:/_-]+")
 ORGANIZATION_ID_RE = _pattern(r"o-[a-z0-9]{10,32}")
+ORGANIZATIONAL_UNIT_ID_RE = _pattern(r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32}")
+"""An organizational unit (``ou-``) or an organization's root (``r-``), as AWS Organizations writes them."""
 ARN_PARTS_RE = _pattern(
     r"arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.*)"
 )
@@ -392,6 +394,15 @@ def organization_id(key: str, value: object) -> str:
             key, value, "is not an AWS Organizations id (o- and 10-32 lowercase letters or digits)"
         )
     return value
+
+
+def organizational_unit_id(key: str, value: object) -> str:
+    """An organizational unit id (``ou-ab12-cdefgh34``) or root id (``r-ab12``)."""
+    rule = (
+        "is not an AWS Organizations organizational unit id (ou-<4-32>-<8-32> or a root, r-<4-32>, of "
+        "lowercase letters and digits)"
+    )
+    return _matching(key, value, ORGANIZATIONAL_UNIT_ID_RE, rule, wildcard="an organizational unit")
 
 
 PRINCIPAL_PATTERN_RULE = (
