@@ -37,6 +37,13 @@ POLICY = "aws:iam/policy:Policy"
 USER_POLICY = "aws:iam/userPolicy:UserPolicy"
 GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy"
 POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
+EXCLUSIVE_ATTACHMENTS = {
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": ("role", "roleName"),
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": ("user", "userName"),
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": ("group", "groupName"),
+}
+"""Resources that own every managed policy attachment of one principal: type -> (principal, its property)."""
+GROUP_MEMBERSHIP = "aws:iam/groupMembership:GroupMembership"
 
 IDENTITY_POLICY_TYPES = (POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY)
 """Resources whose ``policy`` property is an identity policy document."""
@@ -414,19 +421,44 @@ def assume_role_names_role_arns(args: ResourceValidationArgs, report_violation: 
 
 
 def no_exclusive_policy_attachment(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """``aws.iam.PolicyAttachment`` owns every attachment of its policy account-wide."""
-    if args.resource_type != POLICY_ATTACHMENT:
+    """``aws.iam.PolicyAttachment`` owns every attachment of its policy account-wide; the
+    ``*PolicyAttachmentsExclusive`` resources own every managed policy of one role, user or group."""
+    if args.resource_type == POLICY_ATTACHMENT:
+        report_violation(
+            f"aws.iam.PolicyAttachment {args.name!r} is exclusive: it detaches "
+            f"{args.props.get('policyArn')!r} from every user, group and role it does not list, "
+            "across the whole account; use RolePolicyAttachment, UserPolicyAttachment or "
+            "GroupPolicyAttachment",
+            None,
+        )
+    elif args.resource_type in EXCLUSIVE_ATTACHMENTS:
+        principal, prop = EXCLUSIVE_ATTACHMENTS[args.resource_type]
+        kind = args.resource_type.rsplit(":", 1)[1]
+        report_violation(
+            f"aws.iam.{kind} {args.name!r} is exclusive: it detaches from {principal} "
+            f"{args.props.get(prop)!r} every managed policy it does not list, including those other "
+            f"stacks and teams attached; use one {principal.title()}PolicyAttachment per policy",
+            None,
+        )
+
+
+# 6. No exclusive GroupMembership ------------------------------------------
+
+
+def no_exclusive_group_membership(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """``aws.iam.GroupMembership`` owns every member of its group."""
+    if args.resource_type != GROUP_MEMBERSHIP:
         return
     report_violation(
-        f"aws.iam.PolicyAttachment {args.name!r} is exclusive: it detaches "
-        f"{args.props.get('policyArn')!r} from every user, group and role it does not list, "
-        "across the whole account; use RolePolicyAttachment, UserPolicyAttachment or "
-        "GroupPolicyAttachment",
+        f"aws.iam.GroupMembership {args.name!r} is exclusive: it removes from group "
+        f"{args.props.get('group')!r} every user it does not list, whoever added them; use one "
+        "UserGroupMembership per user, which leaves the user's other groups and the group's other "
+        "members alone",
         None,
     )
 
 
-# 6. Session ceiling ----------------------------------------------------------
+# 7. Session ceiling ----------------------------------------------------------
 
 
 def max_session_duration_ceiling(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -514,8 +546,15 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     ),
     ResourceValidationPolicy(
         name="no-exclusive-policy-attachment",
-        description="No aws.iam.PolicyAttachment: it detaches its policy from everyone else in the account.",
+        description="No aws.iam.PolicyAttachment (it detaches its policy from everyone else in the account) "
+        "and no Role/User/GroupPolicyAttachmentsExclusive (they detach every other policy of the principal).",
         validate=no_exclusive_policy_attachment,
+        enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="no-exclusive-group-membership",
+        description="No aws.iam.GroupMembership: it removes every other member from the group.",
+        validate=no_exclusive_group_membership,
         enforcement_level=EnforcementLevel.MANDATORY,
     ),
     ResourceValidationPolicy(

@@ -82,7 +82,8 @@ KEYS: tuple[Key, ...] = (
         "Trust only principals of this AWS Organization (aws:PrincipalOrgID). Empty: any.", unset=""),
     Key("trustedPrincipalArns", "trusting", "array", [], "trusted_principal_arns",
         "ARN patterns narrowing who in the trusted accounts may assume the role (aws:PrincipalArn)."),
-    Key("tags", "trusting", "object", {}, "tags", "Tags of the role."),
+    Key("tags", "both", "object", {}, "tags",
+        "Trusting: tags of the role. Trusted: tags of the assume-role policies."),
     Key("trustPolicySizeLimit", "trusting", "integer", limits.TRUST_POLICY_DEFAULT_MAX, "trust_policy_size_limit",
         "The account's role trust policy size quota, 2048..4096 characters."),
     Key("managedPoliciesPerRoleLimit", "trusting", "integer", limits.MANAGED_POLICIES_PER_ROLE_DEFAULT,
@@ -95,8 +96,9 @@ KEYS: tuple[Key, ...] = (
         "Callers must name the session after their IAM user (sts:RoleSessionName)."),
     Key("externalIds", "trusting", "array", [], "external_ids",
         "Several accepted external ids (rotation); set with --secret; not with externalId.", unset=[]),
-    Key("expiresAt", "trusting", "string", "", "expires_at",
-        "The access ends then: RFC 3339 UTC such as 2027-03-31T23:59:59Z. Empty: never.", unset=""),
+    Key("expiresAt", "both", "string", "", "expires_at",
+        "The access ends then: RFC 3339 UTC such as 2027-03-31T23:59:59Z (on the trusted side, the earlier of "
+        "it and the trusting stack's applies). Empty: never.", unset=""),
     Key("extraTrustConditions", "trusting", "object", {}, "extra_trust_conditions",
         "Further trust conditions: operator to condition key to value(s); they only narrow.", unset={}),
     Key("trustedPermissionSets", "trusting", "array", [], "trusted_permission_sets",
@@ -116,20 +118,35 @@ KEYS: tuple[Key, ...] = (
     Key("sourceProfile", "trusted", "string", limits.DEFAULT_SOURCE_PROFILE, "source_profile",
         "The ~/.aws/config profile with the trusted account's credentials, used in awsCliConfig."),
     Key("managedPoliciesPerPrincipalLimit", "trusted", "integer", limits.MANAGED_POLICIES_PER_PRINCIPAL_DEFAULT,
-        "managed_policies_per_principal_limit", "Managed policies one user or group may get here, up to 20."),
+        "managed_policies_per_principal_limit", "Managed policies one user, group or role may get here, up to 20."),
+    Key("roleNames", "trusted", "array", [], "role_names",
+        "Existing IAM roles (CI, workloads) to attach the policy to."),
+    Key("newGroupName", "trusted", "string", "", "new_group_name",
+        "A group the stack creates and attaches the policy to. Empty: none.", unset=""),
+    Key("newGroupMembers", "trusted", "array", [], "new_group_members",
+        "Existing IAM users the stack adds to newGroupName."),
+    Key("newGroupPath", "trusted", "string", limits.DEFAULT_PATH, "new_group_path", "IAM path of newGroupName."),
+    Key("sessionDurationSeconds", "trusted", "integer", 0, "session_duration_seconds",
+        "duration_seconds of every awsCliConfig profile, 900..43200. 0: left out.", unset=0),
+    Key("region", "trusted", "string", "", "region",
+        "region of every awsCliConfig profile and extension entry. Empty: left out.", unset=""),
+    Key("switchRoleColor", "trusted", "string", "", "switch_role_color",
+        "Console colour (6 hex digits) of the switch-role links and extension entries. Empty: none.", unset=""),
 )  # fmt: skip
 
 KEYS_BY_NAME: Mapping[str, Key] = {k.name: k for k in KEYS}
 KEY_FOR_ARG: Mapping[str, str] = {
     **{k.arg: k.name for k in KEYS if k.arg is not None},
     "role_arns": "roleArns",
-    "user_names/group_names": "userNames/groupNames",
+    "role_requirements": "trustingStacks",
+    "user_names/group_names/role_names/new_group_name": "userNames/groupNames/roleNames/newGroupName",
 }
 """Component arg name -> the config key a user wrote, for error messages."""
 OUTPUT_FOR_ATTRIBUTE: Mapping[str, str] = {
     "switch_role_url": "switchRoleUrl",
     "switch_role_urls": "switchRoleUrls",
     "aws_cli_config": "awsCliConfig",
+    "switch_roles_extension_config": "switchRolesExtensionConfig",
 }
 """Component output attribute -> the stack output it is exported as, for warnings."""
 CALLER_NAMES: Mapping[str, str] = {**KEY_FOR_ARG, **OUTPUT_FOR_ATTRIBUTE}

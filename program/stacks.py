@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -12,6 +13,7 @@ import pulumi_aws as aws
 
 from cross_account import TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout
 from cross_account import validation as check
+from cross_account.documents import parse_role_arn
 from cross_account.limits import (
     EXPIRES_AT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
@@ -19,11 +21,19 @@ from cross_account.limits import (
     ROLE_ARN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
     SESSION_NAME_REQUIRED_OUTPUT,
+    SESSION_TAGS_ALLOWED_OUTPUT,
+    SOURCE_IDENTITY_ALLOWED_OUTPUT,
     SOURCE_IDENTITY_REQUIRED_OUTPUT,
     SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT,
 )
 from cross_account.rollout import ROLE_INPUTS
-from cross_account.trusted import check_policies_per_principal, split_role_arns
+from cross_account.trusted import (
+    check_policies_per_principal,
+    effective_ends,
+    requirements_by_role,
+    session_actions,
+    split_role_arns,
+)
 from cross_account.trusting import checked_trust_policy, validate_trusting_args
 from cross_account.validation import InvalidInputError
 
@@ -103,6 +113,10 @@ def export_role(
     pulumi.export(EXPIRES_AT_OUTPUT, role.expires_at)
     pulumi.export(SESSION_NAME_REQUIRED_OUTPUT, role.session_name_required)
     pulumi.export(SOURCE_IDENTITY_REQUIRED_OUTPUT, role.source_identity_required)
+    pulumi.export(SESSION_TAGS_ALLOWED_OUTPUT, role.session_tags_allowed)
+    pulumi.export(SOURCE_IDENTITY_ALLOWED_OUTPUT, role.source_identity_allowed)
+    pulumi.export(SESSION_TAGS_ALLOWED_OUTPUT, role.session_tags_allowed)
+    pulumi.export(SOURCE_IDENTITY_ALLOWED_OUTPUT, role.source_identity_allowed)
 
 
 def build_rollout(
@@ -208,39 +222,115 @@ def _role_arn_of(stack: str, value: Any) -> str:
     return check.role_arn(f"trustingStacks: {stack}: {ROLE_ARN_OUTPUT}", value)
 
 
-def _checked_arns(settings: TrustedSettings, key: str, arns: list[str]) -> list[str]:
-    """All role ARNs, distinct, and few enough for the policies each user and group may take."""
+def _role_arns_by_account(stack: str, value: Any) -> list[str]:
+    """The role ARNs of a rollout stack, in account-id order; each ARN in the account it is listed under."""
+    key = f"trustingStacks: {stack}: {ROLE_ARNS_BY_ACCOUNT_OUTPUT}"
+    if not isinstance(value, Mapping):
+        raise InvalidInputError(key, value, "must be a map of account ids to role ARNs")
+    if not value:
+        pulumi.log.warn(
+            f"trustingStacks: {stack!r} exports an empty {ROLE_ARNS_BY_ACCOUNT_OUTPUT}: it adds no role"
+        )
+    arns = []
+    for account in sorted(value, key=str):
+        check.account_id(key, account)
+        arn = check.role_arn(f"{key}.{account}", value[account])
+        role = parse_role_arn(arn)
+        if role is None or role.account_id != account:
+            raise InvalidInputError(f"{key}.{account}", arn, f"is not a role of account {account!r}")
+        arns.append(arn)
+    return arns
+
+
+def _end_of(stack: str, value: Any) -> str:
+    """A trusting stack's expiresAt: "" when absent or empty (older stacks), else an RFC 3339 UTC time."""
+    if value is None or value == "":
+        return ""
+    return check.expiry_time(f"trustingStacks: {stack}: {EXPIRES_AT_OUTPUT}", value)
+
+
+@dataclass(frozen=True)
+class StackRoles:
+    """What one trusting stack gives: its role ARNs, and what their trust policy requires."""
+
+    role_arns: tuple[str, ...]
+    requirement: Mapping[str, Any]
+    """The RoleRequirement fields (role_arn aside) that apply to every role of the stack."""
+
+
+_READ_OUTPUTS = (
+    ROLE_ARN_OUTPUT,
+    ROLE_ARNS_BY_ACCOUNT_OUTPUT,
+    EXTERNAL_ID_REQUIRED_OUTPUT,
+    MFA_REQUIRED_OUTPUT,
+    SESSION_NAME_REQUIRED_OUTPUT,
+    SOURCE_IDENTITY_REQUIRED_OUTPUT,
+    SESSION_TAGS_ALLOWED_OUTPUT,
+    SOURCE_IDENTITY_ALLOWED_OUTPUT,
+    EXPIRES_AT_OUTPUT,
+)
+_FLAG_OUTPUTS = {
+    "external_id_required": EXTERNAL_ID_REQUIRED_OUTPUT,
+    "mfa_required": MFA_REQUIRED_OUTPUT,
+    "session_name_required": SESSION_NAME_REQUIRED_OUTPUT,
+    "source_identity_required": SOURCE_IDENTITY_REQUIRED_OUTPUT,
+    "session_tags_allowed": SESSION_TAGS_ALLOWED_OUTPUT,
+    "source_identity_allowed": SOURCE_IDENTITY_ALLOWED_OUTPUT,
+}
+"""RoleRequirement field -> the trusting stack output it is read from (absent on older stacks: false)."""
+
+
+def _stack_roles(stack: str, out: Mapping[str, Any]) -> StackRoles:
+    by_account = out.get(ROLE_ARNS_BY_ACCOUNT_OUTPUT)
+    arns = (
+        _role_arns_by_account(stack, by_account)
+        if by_account is not None
+        else [_role_arn_of(stack, out.get(ROLE_ARN_OUTPUT))]
+    )
+    requirement: dict[str, Any] = {field: out.get(output) is True for field, output in _FLAG_OUTPUTS.items()}
+    requirement["expires_at"] = _end_of(stack, out.get(EXPIRES_AT_OUTPUT))
+    return StackRoles(tuple(arns), requirement)
+
+
+def _read_stacks(stacks: tuple[str, ...], resolved: list[Any]) -> Any:
+    """The StackRoles of each trusting stack; secret if a stack marks one of the outputs read secret."""
+    outputs, secret_names = resolved[: len(stacks)], resolved[len(stacks) :]
+    values = [_stack_roles(stack, out) for stack, out in zip(stacks, outputs, strict=True)]
+    secret = any(set(_READ_OUTPUTS) & set(names or ()) for names in secret_names)
+    return pulumi.Output.secret(values) if secret else values
+
+
+def _roles_and_requirements(
+    settings: TrustedSettings, key: str, stacks: list[StackRoles]
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Every role ARN (the stacks', in order, then roleArns), checked, and the requirements the stacks give."""
+    arns = [arn for roles in stacks for arn in roles.role_arns] + list(settings.role_arns)
+    requirements = [{"role_arn": arn, **roles.requirement} for roles in stacks for arn in roles.role_arns]
     names = {**KEY_FOR_ARG, "role_arns": key}
     with config_names(names):
         checked = list(
             check.string_list(key, arns, check.role_arn, required=True, identity=check.role_identity)
         )
-        chunks = split_role_arns(checked, require_mfa=settings.args["require_mfa"])
+        by_role = requirements_by_role(checked, requirements)
+        ends = effective_ends(checked, by_role, settings.args.get("expires_at"))
+        actions = session_actions(checked, by_role)
+        chunks = split_role_arns(
+            checked, require_mfa=settings.args["require_mfa"], ends=ends, actions=actions
+        )
         limit = settings.args["managed_policies_per_principal_limit"]
         check_policies_per_principal(len(checked), len(chunks), limit)
-    return checked
+    return checked, requirements
 
 
-_READ_OUTPUTS = (ROLE_ARN_OUTPUT, EXTERNAL_ID_REQUIRED_OUTPUT, MFA_REQUIRED_OUTPUT)
-
-
-def _read_stacks(stacks: tuple[str, ...], resolved: list[Any]) -> Any:
-    """(roleArn, externalIdRequired, mfaRequired) of each trusting stack; secret if a stack marks one so."""
-    outputs, secret_names = resolved[: len(stacks)], resolved[len(stacks) :]
-    values = [
-        (
-            _role_arn_of(stack, out.get(ROLE_ARN_OUTPUT)),
-            out.get(EXTERNAL_ID_REQUIRED_OUTPUT) is True,
-            out.get(MFA_REQUIRED_OUTPUT) is True,
-        )
-        for stack, out in zip(stacks, outputs, strict=True)
-    ]
-    secret = any(set(_READ_OUTPUTS) & set(names or ()) for names in secret_names)
-    return pulumi.Output.secret(values) if secret else values
-
-
-def _any_flag(index: int, values: list[tuple[str, bool, bool]]) -> bool:
-    return any(v[index] for v in values)
+def _principals_output(principals: Mapping[str, Any]) -> dict[str, Any]:
+    """The component's principals under the stack's camelCase names."""
+    return {
+        "users": principals["users"],
+        "groups": principals["groups"],
+        "roles": principals["roles"],
+        "newGroup": principals["new_group"],
+        "newGroupMembers": principals["new_group_members"],
+    }
 
 
 def build_trusted(settings: TrustedSettings) -> None:
@@ -252,27 +342,23 @@ def build_trusted(settings: TrustedSettings) -> None:
     stacks_read = pulumi.Output.unsecret(
         pulumi.Output.all(*(r.outputs for r in references), *(r.secret_output_names for r in references))
     ).apply(partial(_read_stacks, stacks))
-    flags = {
-        flag: stacks_read.apply(partial(_any_flag, index))
-        for index, flag in enumerate(_READ_OUTPUTS[1:], start=1)
-    }
     role_arns: Any
+    requirements: Any
     if references:
-        role_arns = stacks_read.apply(
-            lambda values: _checked_arns(
-                settings, "trustingStacks/roleArns", [v[0] for v in values] + list(settings.role_arns)
-            )
+        both = stacks_read.apply(
+            lambda values: _roles_and_requirements(settings, "trustingStacks/roleArns", values)
         )
+        role_arns = both.apply(lambda pair: pair[0])
+        requirements = both.apply(lambda pair: pair[1])
     else:
-        role_arns = _checked_arns(settings, "roleArns", list(settings.role_arns))
+        role_arns, requirements = _roles_and_requirements(settings, "roleArns", [])
     secret = secret_args(settings.secret_keys)
     access = TrustedAccountAccess(
         "trusted",
         {
-            **settings.args,  # type: ignore[typeddict-item]
+            **{k: v for k, v in settings.args.items() if v is not None},  # type: ignore[typeddict-item]
             "role_arns": role_arns,
-            "role_requires_external_id": flags[EXTERNAL_ID_REQUIRED_OUTPUT],
-            "role_requires_mfa": flags[MFA_REQUIRED_OUTPUT],
+            "role_requirements": requirements,
             **({"secret_inputs": secret} if secret else {}),
         },
         input_names=CALLER_NAMES,
@@ -282,3 +368,5 @@ def build_trusted(settings: TrustedSettings) -> None:
     pulumi.export("roleArns", access.role_arns)
     pulumi.export("switchRoleUrls", access.switch_role_urls)
     pulumi.export("awsCliConfig", access.aws_cli_config)
+    pulumi.export("switchRolesExtensionConfig", access.switch_roles_extension_config)
+    pulumi.export("principals", access.principals.apply(_principals_output))

@@ -30,6 +30,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -210,6 +211,8 @@ class EmulatorMocks(RecordingMocks):
             "aws:iam/policy:Policy": self._policy,
             "aws:iam/userPolicyAttachment:UserPolicyAttachment": self._user_policy_attachment,
             "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": self._group_policy_attachment,
+            "aws:iam/group:Group": self._group,
+            "aws:iam/userGroupMembership:UserGroupMembership": self._user_group_membership,
         }
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
@@ -328,12 +331,15 @@ class EmulatorMocks(RecordingMocks):
         return f"{inputs['role']}:{inputs['name']}", inputs
 
     def _policy(self, iam: Any, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        policy = iam.create_policy(
-            PolicyName=inputs["name"],
-            Path=inputs.get("path", "/"),
-            PolicyDocument=inputs["policy"],
-            Description=inputs.get("description", ""),
-        )["Policy"]
+        request: dict[str, Any] = {
+            "PolicyName": inputs["name"],
+            "Path": inputs.get("path", "/"),
+            "PolicyDocument": inputs["policy"],
+            "Description": inputs.get("description", ""),
+        }
+        if inputs.get("tags"):
+            request["Tags"] = _tags(inputs)
+        policy = iam.create_policy(**request)["Policy"]
         return policy["Arn"], {**inputs, "arn": policy["Arn"], "policyId": policy["PolicyId"]}
 
     def _user_policy_attachment(self, iam: Any, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -343,6 +349,16 @@ class EmulatorMocks(RecordingMocks):
     def _group_policy_attachment(self, iam: Any, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         iam.attach_group_policy(GroupName=inputs["group"], PolicyArn=inputs["policyArn"])
         return f"{inputs['group']}/{inputs['policyArn']}", inputs
+
+    def _group(self, iam: Any, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        group = iam.create_group(GroupName=inputs["name"], Path=inputs.get("path", "/"))["Group"]
+        return group["GroupName"], {**inputs, "arn": group["Arn"], "uniqueId": group["GroupId"]}
+
+    def _user_group_membership(self, iam: Any, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Adds the user to each group, leaving their other groups alone (never the exclusive GroupMembership)."""
+        for group in inputs["groups"]:
+            iam.add_user_to_group(GroupName=group, UserName=inputs["user"])
+        return f"{inputs['user']}/{'/'.join(inputs['groups'])}", inputs
 
 
 def _descendant_accounts(organizations: Any, parent: str) -> list[dict[str, Any]]:
@@ -387,25 +403,70 @@ def _principal_matches(pattern: str, caller_arn: str) -> bool:
     return pattern == caller_arn
 
 
-def trust_allows(document: Mapping[str, Any], caller_arn: str) -> bool:
-    """Whether the trust policy lets ``caller_arn`` call sts:AssumeRole, with IAM's rules.
+def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, str]) -> bool:
+    """The few condition operators the program writes for today's callers, as IAM evaluates them."""
+    values = _as_list(expected)
+    actual = context.get(key)
+    if operator == "Null":
+        return (actual is None) == (values == ["true"])
+    if actual is None:
+        return False  # a condition on a key the request does not have fails (no ...IfExists here)
+    if operator == "DateLessThan":
+        return any(actual < value for value in values)  # RFC 3339 UTC strings compare in time order
+    if operator == "StringLike":
+        username = context.get("aws:username", "")
+        return any(
+            fnmatch.fnmatchcase(actual, value.replace("${aws:username}", username)) for value in values
+        )
+    raise NotImplementedError(f"trust_allows does not evaluate the condition {operator} {key}")
 
-    An explicit Deny wins, then any Allow. Only AWS principals are read;
-    conditions are not evaluated here and raise, so a document this evaluator
-    cannot judge never passes silently.
+
+def _conditions_hold(statement: Mapping[str, Any], context: Mapping[str, str] | None) -> bool:
+    conditions = statement.get("Condition")
+    if not conditions:
+        return True
+    if context is None:
+        raise NotImplementedError(
+            f"trust_allows does not evaluate conditions without a request context: {statement}"
+        )
+    return all(
+        _condition_holds(operator, key, expected, context)
+        for operator, block in conditions.items()
+        for key, expected in block.items()
+    )
+
+
+def trust_allows(
+    document: Mapping[str, Any],
+    caller_arn: str,
+    actions: tuple[str, ...] = ("sts:AssumeRole",),
+    context: Mapping[str, str] | None = None,
+) -> bool:
+    """Whether the trust policy lets ``caller_arn`` call every one of ``actions``, with IAM's rules.
+
+    For each action an explicit Deny wins, then any Allow. Only AWS principals
+    are read. Conditions are evaluated only with a request ``context`` (condition
+    key -> value) and only for the operators the program writes for today's
+    callers (DateLessThan, StringLike with ${aws:username}, Null); any other
+    raises, so a document this evaluator cannot judge never passes silently.
     """
     if document.get("Version") != "2012-10-17":
         raise ValueError(f"trust policy without Version 2012-10-17: {document}")
+    return all(_allows(document, caller_arn, action, context) for action in actions)
+
+
+def _allows(
+    document: Mapping[str, Any], caller_arn: str, action: str, context: Mapping[str, str] | None
+) -> bool:
     allowed = False
     for statement in document["Statement"]:
-        actions = _as_list(statement.get("Action", []))
-        if not any(fnmatch.fnmatchcase("sts:AssumeRole", a) for a in actions):
+        if not any(fnmatch.fnmatchcase(action, a) for a in _as_list(statement.get("Action", []))):
             continue
         principals = _as_list(statement.get("Principal", {}).get("AWS", []))
         if not any(_principal_matches(p, caller_arn) for p in principals):
             continue
-        if "Condition" in statement:
-            raise NotImplementedError(f"trust_allows does not evaluate conditions: {statement}")
+        if not _conditions_hold(statement, context):
+            continue
         if statement["Effect"] == "Deny":
             return False
         allowed = allowed or statement["Effect"] == "Allow"
@@ -421,21 +482,48 @@ def trust_policy_of(role_arn: str) -> dict[str, Any]:
     return json.loads(document) if isinstance(document, str) else dict(document)
 
 
-def assume_role_as(caller: boto3.Session, role_arn: str, session_name: str = "e2e") -> dict[str, str]:
+def assume_role_as(
+    caller: boto3.Session,
+    role_arn: str,
+    session_name: str = "e2e",
+    *,
+    tags: Mapping[str, str] | None = None,
+    source_identity: str | None = None,
+    now: str | None = None,
+) -> dict[str, str]:
     """sts:AssumeRole as ``caller``: the trust side checked here, the identity side by moto.
 
-    Raises botocore's ClientError with code AccessDenied when either side refuses.
+    With ``tags`` the call also needs sts:TagSession, with ``source_identity``
+    sts:SetSourceIdentity, as in AWS. ``now`` (RFC 3339 UTC) is the time the
+    trust policy's conditions see, the current time by default. Raises
+    botocore's ClientError with code AccessDenied when either side refuses.
     """
     caller_arn = caller.client("sts").get_caller_identity()["Arn"]
-    if not trust_allows(trust_policy_of(role_arn), caller_arn):
+    actions = ("sts:AssumeRole",)
+    actions += ("sts:TagSession",) if tags else ()
+    actions += ("sts:SetSourceIdentity",) if source_identity is not None else ()
+    context = {
+        "aws:CurrentTime": now or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "sts:RoleSessionName": session_name,
+    }
+    if ":user/" in caller_arn:
+        context["aws:username"] = caller_arn.rsplit("/", 1)[1]
+    if source_identity is not None:
+        context["sts:SourceIdentity"] = source_identity
+    if not trust_allows(trust_policy_of(role_arn), caller_arn, actions, context):
         raise ClientError(
             {
                 "Error": {
                     "Code": "AccessDenied",
-                    "Message": f"{caller_arn} is not trusted by the trust policy of {role_arn}",
+                    "Message": f"{caller_arn} is not trusted by the trust policy of {role_arn} for {', '.join(actions)}",
                 }
             },
             "AssumeRole",
         )
-    response = caller.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)
+    request: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name}
+    if tags:
+        request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    if source_identity is not None:
+        request["SourceIdentity"] = source_identity
+    response = caller.client("sts").assume_role(**request)
     return dict(response["Credentials"])

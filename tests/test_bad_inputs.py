@@ -741,11 +741,12 @@ BAD_INPUTS: list[BadInput] = [
     ),
     # Trusted side --------------------------------------------------------
     BadInput(
-        "no-user-and-no-group",
+        "no-principal",
         "trusted",
         {},
-        "neither `userNames` nor `groupNames`",
-        "userNames/groupNames: [] name no user and no group: attach the policy to at least one",
+        "none of `userNames`, `groupNames`, `roleNames`, `newGroupName`",
+        "userNames/groupNames/roleNames/newGroupName: [] name no principal: attach the policies to at least one "
+        "user, group or role, or to a group made here (newGroupName)",
     ),
     BadInput(
         "user-wildcard",
@@ -917,6 +918,144 @@ BAD_INPUTS: list[BadInput] = [
         "`externalId` set as a secret on the trusted stack",
         "externalId: '<19 characters, hidden>' is a trusting-side key, but this stack builds the trusted side",
         secret_keys=("externalId",),
+    ),
+    BadInput(
+        "role-names-wildcard",
+        "trusted",
+        {"roleNames": ["ci-*"]},
+        '`["ci-*"]`',
+        "roleNames: 'ci-*' contains a wildcard: a role must be named exactly, never with * or ?",
+    ),
+    BadInput(
+        "role-names-differ-in-case",
+        "trusted",
+        {"roleNames": ["CI", "ci"]},
+        "`CI` and `ci`",
+        "roleNames: 'ci' and 'CI' name the same thing, as IAM names are case-insensitive: keep one spelling",
+    ),
+    BadInput(
+        "role-name-of-an-arn",
+        "trusted",
+        {"roleNames": ["arn:aws:iam::222222222222:role/ci"]},
+        "a role ARN instead of its name",
+        f"roleNames: 'arn:aws:iam::222222222222:role/ci' is not an IAM role name {NAME_RULE}",
+    ),
+    BadInput(
+        "new-group-members-without-group",
+        "trusted",
+        {**USERS, "newGroupMembers": ["dave"]},
+        "`newGroupMembers` without `newGroupName`",
+        "newGroupMembers: ['dave'] needs newGroupName, the group the component creates for them",
+    ),
+    BadInput(
+        "new-group-path-without-group",
+        "trusted",
+        {**USERS, "newGroupPath": "/teams/"},
+        "`newGroupPath` without `newGroupName`",
+        "newGroupPath: '/teams/' needs newGroupName, the group it is the path of",
+    ),
+    BadInput(
+        "new-group-also-in-group-names",
+        "trusted",
+        {"groupNames": ["release-team"], "newGroupName": "Release-Team"},
+        "a group of `groupNames`, in another case",
+        "newGroupName: 'Release-Team' is also in groupNames ('release-team'): the component creates "
+        "newGroupName, groupNames names groups that exist already",
+    ),
+    BadInput(
+        "new-group-name-with-space",
+        "trusted",
+        {"newGroupName": "release team"},
+        "`release team`",
+        "newGroupName: 'release team' is not an IAM group name (1-128 characters of ASCII letters, digits "
+        "and +=,.@_-)",
+    ),
+    BadInput(
+        "new-group-member-wildcard",
+        "trusted",
+        {"newGroupName": "release-team", "newGroupMembers": ["*"]},
+        '`["*"]`',
+        "newGroupMembers: '*' contains a wildcard: a user must be named exactly, never with * or ?",
+    ),
+    BadInput(
+        "new-group-path-relative",
+        "trusted",
+        {"newGroupName": "release-team", "newGroupPath": "teams/"},
+        "`teams/`",
+        f"newGroupPath: 'teams/' {PATH_RULE}",
+    ),
+    BadInput(
+        "session-duration-under-900",
+        "trusted",
+        {**USERS, "sessionDurationSeconds": 600},
+        "`600`",
+        "sessionDurationSeconds: 600 is out of range: must be 900..43200 seconds",
+    ),
+    BadInput(
+        "region-not-a-region",
+        "trusted",
+        {**USERS, "region": "Ireland"},
+        "`Ireland`",
+        "region: 'Ireland' is not an AWS region name (such as us-east-1 or eu-west-2)",
+    ),
+    BadInput(
+        "switch-role-color-with-hash",
+        "trusted",
+        {**USERS, "switchRoleColor": "#f2b0a9"},
+        "`#f2b0a9`",
+        "switchRoleColor: '#f2b0a9' is not a colour of 6 hex digits without # (such as f2b0a9)",
+    ),
+    BadInput(
+        "trusted-expires-at-not-utc",
+        "trusted",
+        {**USERS, "expiresAt": "2027-03-31T23:59:59+02:00"},
+        "`2027-03-31T23:59:59+02:00`",
+        "expiresAt: '2027-03-31T23:59:59+02:00' is not a time in RFC 3339 UTC to the second, such as "
+        "2027-03-31T23:59:59Z",
+    ),
+    BadInput(
+        "trusted-expires-at-in-the-past",
+        "trusted",
+        {**USERS, "expiresAt": "2020-01-01T00:00:00Z"},
+        "`2020-01-01T00:00:00Z`",
+        "expiresAt: '2020-01-01T00:00:00Z' is in the past (it is <now> now): the access would end before it "
+        "starts; set a later time, or remove the key",
+    ),
+    BadInput(
+        "trusted-tags-reserved-prefix",
+        "trusted",
+        {**USERS, "tags": {"aws:team": "ops"}},
+        '`{"aws:team": "ops"}`',
+        "tags: 'aws:team' uses the reserved prefix aws:",
+    ),
+    BadInput(
+        "rollout-stack-role-in-another-account",
+        "trusted",
+        USERS,
+        "the trusting stack's `roleArnsByAccount` lists a role under another account",
+        "trustingStacks: organization/cross-account-access/trusting: roleArnsByAccount.333333333333: "
+        "'arn:aws:iam::444444444444:role/audit' is not a role of account '333333333333'",
+        stack_outputs={
+            REFERENCE: {"roleArnsByAccount": {"333333333333": "arn:aws:iam::444444444444:role/audit"}}
+        },
+    ),
+    BadInput(
+        "rollout-stack-role-arns-not-a-map",
+        "trusted",
+        USERS,
+        "the trusting stack's `roleArnsByAccount` is a list",
+        "trustingStacks: organization/cross-account-access/trusting: roleArnsByAccount: "
+        f"['{ROLE}'] must be a map of account ids to role ARNs",
+        stack_outputs={REFERENCE: {"roleArnsByAccount": [ROLE]}},
+    ),
+    BadInput(
+        "trusting-stack-expires-at-not-rfc3339",
+        "trusted",
+        USERS,
+        "the trusting stack's `expiresAt` is a date only",
+        "trustingStacks: organization/cross-account-access/trusting: expiresAt: '2027-03-31' is not a time "
+        "in RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z",
+        stack_outputs={REFERENCE: {"roleArn": ROLE, "expiresAt": "2027-03-31"}},
     ),
 ]
 

@@ -31,8 +31,10 @@ from pulumi.provider.server import ComponentInitError
 from pulumi.runtime import rpc
 
 from cross_account import (
+    RoleRequirement,
     TrustedAccountAccess,
     TrustedAccountAccessArgs,
+    TrustedPrincipals,
     TrustingAccountRole,
     TrustingAccountRoleArgs,
     TrustingRoleRollout,
@@ -92,6 +94,16 @@ TRUSTED_INPUTS = {
     "roleRequiresMfa": ("boolean", False, True),
     "sourceProfile": ("string", False, False),
     "managedPoliciesPerPrincipalLimit": ("integer", False, False),
+    "roleNames": ("array<string>", False, False),
+    "newGroupName": ("string", False, False),
+    "newGroupMembers": ("array<string>", False, False),
+    "newGroupPath": ("string", False, False),
+    "tags": ("map<string>", False, False),
+    "expiresAt": ("string", False, False),
+    "roleRequirements": ("array<RoleRequirement>", False, True),
+    "sessionDurationSeconds": ("integer", False, False),
+    "region": ("string", False, False),
+    "switchRoleColor": ("string", False, False),
     "secretInputs": ("array<string>", False, False),
 }
 TRUSTING_OUTPUTS = {
@@ -105,6 +117,8 @@ TRUSTING_OUTPUTS = {
     "expiresAt": "string",
     "sessionNameRequired": "boolean",
     "sourceIdentityRequired": "boolean",
+    "sessionTagsAllowed": "boolean",
+    "sourceIdentityAllowed": "boolean",
 }
 ROLLOUT_OUTPUTS = {
     "roleArnsByAccount": "map<string>",
@@ -117,6 +131,8 @@ ROLLOUT_OUTPUTS = {
     "expiresAt": "string",
     "sessionNameRequired": "boolean",
     "sourceIdentityRequired": "boolean",
+    "sessionTagsAllowed": "boolean",
+    "sourceIdentityAllowed": "boolean",
 }
 TRUSTED_OUTPUTS = {
     "policyArn": "string",
@@ -124,6 +140,35 @@ TRUSTED_OUTPUTS = {
     "roleArns": "array<string>",
     "switchRoleUrls": "array<string>",
     "awsCliConfig": "string",
+    "switchRolesExtensionConfig": "string",
+    "principals": "TrustedPrincipals",
+}
+TYPE = "cross-account:index:"
+# Types of the schema: name -> the TypedDict, and each property's (type, required, accepts outputs).
+TYPES: dict[str, tuple[type, dict[str, tuple[str, bool, bool]]]] = {
+    "RoleRequirement": (
+        RoleRequirement,
+        {
+            "roleArn": ("string", True, True),
+            "externalIdRequired": ("boolean", False, True),
+            "mfaRequired": ("boolean", False, True),
+            "sessionNameRequired": ("boolean", False, True),
+            "sourceIdentityRequired": ("boolean", False, True),
+            "sessionTagsAllowed": ("boolean", False, True),
+            "sourceIdentityAllowed": ("boolean", False, True),
+            "expiresAt": ("string", False, True),
+        },
+    ),
+    "TrustedPrincipals": (
+        TrustedPrincipals,
+        {
+            "users": ("array<string>", True, True),
+            "groups": ("array<string>", True, True),
+            "roles": ("array<string>", True, True),
+            "newGroup": ("string", True, True),
+            "newGroupMembers": ("array<string>", True, True),
+        },
+    ),
 }
 
 
@@ -148,9 +193,9 @@ def schema() -> dict[str, Any]:
 
 
 def type_of(prop: Mapping[str, Any]) -> str:
-    """A schema property's type in one word: string, array<string>, map<...>, a $ref."""
+    """A schema property's type in one word: string, array<string>, map<...>, a type's name, a $ref."""
     if "$ref" in prop:
-        return str(prop["$ref"])
+        return str(prop["$ref"]).removeprefix(f"#/types/{TYPE}")
     if prop["type"] == "array":
         return f"array<{type_of(prop['items'])}>"
     if prop["type"] == "object" and "additionalProperties" in prop:
@@ -215,7 +260,24 @@ def test_the_schema_names_the_package_its_version_and_exactly_the_three_componen
     assert schema["version"] == pyproject_version()
     assert sorted(schema["resources"]) == [TRUSTED, TRUSTING, ROLLOUT]
     assert all(resource["isComponent"] for resource in schema["resources"].values())
-    assert schema["types"] == {}, "every input is a plain JSON type: no generated types to keep in sync"
+    assert sorted(schema["types"]) == sorted(f"{TYPE}{name}" for name in TYPES)
+
+
+@pytest.mark.parametrize("name", sorted(TYPES))
+def test_every_type_has_its_properties_required_ness_and_the_docstrings_of_its_typed_dict(
+    schema: dict[str, Any], name: str
+) -> None:
+    typed_dict, expected = TYPES[name]
+    found = schema["types"][f"{TYPE}{name}"]
+    assert found["type"] == "object"
+    assert found["description"] == typed_dict.__doc__
+    assert {
+        key: (type_of(prop), key in found.get("required", []), not prop.get("plain", False))
+        for key, prop in found["properties"].items()
+    } == expected
+    assert {camel(field): doc for field, doc in field_docstrings(typed_dict).items()} == {
+        key: prop["description"] for key, prop in found["properties"].items()
+    }
 
 
 @pytest.mark.parametrize(
@@ -283,6 +345,18 @@ def schema_tables(schema: Mapping[str, Any]) -> str:
         lines += ["", f"`{name}` outputs:", "", "| output | type | description |", "|---|---|---|"]
         for key, prop in resource["properties"].items():
             lines.append(f"| `{key}` | `{type_of(prop)}` | {escape(prop['description'])} |")
+        lines.append("")
+    for token, type_ in schema["types"].items():
+        name = token.rsplit(":", 1)[1]
+        lines += [
+            f"`{name}` (`{token}`): {escape(type_['description'])}",
+            "",
+            "| property | type | required | description |",
+            "|---|---|---|---|",
+        ]
+        for key, prop in type_["properties"].items():
+            required = "yes" if key in type_.get("required", []) else "no"
+            lines.append(f"| `{key}` | `{type_of(prop)}` | {required} | {escape(prop['description'])} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -356,6 +430,14 @@ def test_the_rollout_declares_every_input_of_the_role_exactly_as_trusting_py_doe
     assert {name: field_docstrings(TrustingRoleRolloutArgs)[name] for name in role_docs} == role_docs
 
 
+def test_the_rollout_gives_every_output_of_the_role_shared_or_by_account() -> None:
+    role = set(field_docstrings(TrustingAccountRole))
+    rollout = set(field_docstrings(TrustingRoleRollout))
+    by_account = {name for name in role if f"{name}s_by_account" in rollout}
+    assert by_account == {"role_arn", "switch_role_url", "role_unique_id"}
+    assert rollout == (role - by_account) | {f"{name}s_by_account" for name in by_account}
+
+
 PROBE = '''
 from collections.abc import Sequence
 
@@ -407,11 +489,18 @@ def engine_inputs(args: Mapping[str, Any], secrets: tuple[str, ...] = ()) -> dic
     secret Output, as ``ProviderServicer._select_value`` does.
     """
     wire = struct_pb2.Struct()
-    wire.update({camel(k): v for k, v in args.items() if k not in secrets})
+    wire.update({camel(k): _wire(k, v) for k, v in args.items() if k not in secrets})
     inputs: dict[str, Any] = rpc.deserialize_properties(wire, keep_unknowns=True)
     for key in secrets:
         inputs[camel(key)] = pulumi.Output.secret(args[key])
     return inputs
+
+
+def _wire(key: str, value: Any) -> Any:
+    """The entries of a list of objects of a schema type (role_requirements) with camelCase fields."""
+    if key == "role_requirements":
+        return [{camel(field): v for field, v in entry.items()} for entry in value]
+    return value
 
 
 def canonical(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -498,6 +587,25 @@ TRUSTED_ARGS: dict[str, Any] = {
     "role_requires_mfa": True,
     "source_profile": "security",
     "managed_policies_per_principal_limit": 12,
+    "role_names": ["ci-deployer"],
+    "new_group_name": "release-team",
+    "new_group_members": ["carol", "dave"],
+    "new_group_path": "/teams/",
+    "tags": {"team": "platform"},
+    "expires_at": "2099-12-31T23:59:59Z",
+    "role_requirements": [
+        {
+            "role_arn": "arn:aws:iam::444444444444:role/reader",
+            "external_id_required": False,
+            "session_name_required": True,
+            "source_identity_required": True,
+            "session_tags_allowed": True,
+            "expires_at": "2098-06-30T00:00:00Z",
+        }
+    ],
+    "session_duration_seconds": 7200,
+    "region": "eu-west-1",
+    "switch_role_color": "f2b0a9",
     "secret_inputs": ["policy_path"],
 }
 ROLLOUT_ARGS: dict[str, Any] = {
@@ -524,9 +632,15 @@ def from_python(token: str, args: Mapping[str, Any], secrets: tuple[str, ...], *
     def body() -> dict[str, Any]:
         values = {k: pulumi.Output.secret(v) if k in secrets else v for k, v in args.items()}
         component = CLASSES[token]("acme", values)
-        return {
+        outputs = {
             name: getattr(component, re.sub("([A-Z])", r"_\1", name).lower()) for name in OUTPUT_NAMES[token]
         }
+        if "principals" in outputs:
+            # An output of a schema type: the host gives its fields their schema (camelCase) names.
+            outputs["principals"] = outputs["principals"].apply(
+                lambda value: {camel(field): v for field, v in value.items()}
+            )
+        return outputs
 
     return pulumi_run(body, **kwargs)
 

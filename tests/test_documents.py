@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import configparser
+from pathlib import Path
+
 import pytest
+from botocore.configloader import load_config
 
 from cross_account.documents import (
     CliProfile,
+    ExtensionEntry,
     RoleArn,
     assume_role_policy,
     aws_cli_config,
@@ -13,8 +18,13 @@ from cross_account.documents import (
     parse_role_arn,
     policy_size,
     switch_role_url,
+    switch_roles_extension_config,
     trust_policy,
 )
+
+A = "arn:aws:iam::111111111111:role/a"
+B = "arn:aws:iam::333333333333:role/team/b"
+C = "arn:aws:iam::444444444444:role/c"
 
 
 def test_trust_policy_for_one_account_trusts_its_root_and_nothing_else() -> None:
@@ -196,3 +206,230 @@ def test_aws_cli_config_adds_mfa_serial_and_external_id_placeholders_when_requir
         "mfa_serial = arn:aws:iam::222222222222:mfa/<your-mfa-device-name>\n"
         "external_id = <external-id-from-the-trusting-account>\n"
     )
+
+
+# Ends of access -------------------------------------------------------------------
+
+
+def test_without_ends_the_assume_role_policy_is_the_one_it_always_was() -> None:
+    for require_mfa in (False, True):
+        assert assume_role_policy([B, A], require_mfa=require_mfa, ends={}) == assume_role_policy(
+            [B, A], require_mfa=require_mfa
+        )
+
+
+def test_roles_with_the_same_end_share_one_statement_after_the_roles_without_an_end() -> None:
+    document = assume_role_policy(
+        [C, B, A], ends={B: "2027-03-31T23:59:59Z", C: "2026-12-31T00:00:00Z"}, require_mfa=True
+    )
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    assert document == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AssumeCrossAccountRoles",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": A,
+                "Condition": mfa,
+            },
+            {
+                "Sid": "AssumeCrossAccountRolesUntil20261231000000",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": C,
+                "Condition": {**mfa, "DateLessThan": {"aws:CurrentTime": "2026-12-31T00:00:00Z"}},
+            },
+            {
+                "Sid": "AssumeCrossAccountRolesUntil20270331235959",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": B,
+                "Condition": {**mfa, "DateLessThan": {"aws:CurrentTime": "2027-03-31T23:59:59Z"}},
+            },
+        ],
+    }
+    same_end = assume_role_policy([C, A], ends={A: "2027-01-01T00:00:00Z", C: "2027-01-01T00:00:00Z"})
+    assert same_end["Statement"] == [
+        {
+            "Sid": "AssumeCrossAccountRolesUntil20270101000000",
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": [A, C],
+            "Condition": {"DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}},
+        }
+    ]
+
+
+def test_session_actions_join_assume_role_in_a_statement_of_their_own_named_after_them() -> None:
+    document = assume_role_policy(
+        [A, B, C],
+        ends={C: "2027-01-01T00:00:00Z"},
+        session_actions={B: ["sts:TagSession"], C: ["sts:TagSession", "sts:SetSourceIdentity"]},
+    )
+    assert document["Statement"] == [
+        {"Sid": "AssumeCrossAccountRoles", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": A},
+        {
+            "Sid": "AssumeCrossAccountRolesAndTagSession",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Resource": B,
+        },
+        {
+            "Sid": "AssumeCrossAccountRolesAndSetSourceIdentityAndTagSessionUntil20270101000000",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+            "Resource": C,
+            "Condition": {"DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}},
+        },
+    ]
+    with pytest.raises(ValueError, match=r"\['sts:\*'\] are not session actions"):
+        assume_role_policy([A], session_actions={A: ["sts:*"]})
+
+
+# Colours, complete profiles, the extension --------------------------------------------
+
+
+def test_switch_role_url_carries_the_colour_last() -> None:
+    assert switch_role_url(A, color="f2b0a9") == (
+        "https://signin.aws.amazon.com/switchrole?account=111111111111&roleName=a"
+        "&displayName=a%40111111111111&color=f2b0a9"
+    )
+
+
+COMPLETE = CliProfile(
+    B,
+    "identity-center",
+    external_id_required=True,
+    mfa_serial=mfa_serial_placeholder("aws", "222222222222"),
+    region="eu-west-1",
+    session_name_required=True,
+    duration_seconds=7200,
+    expires_at="2027-03-31T23:59:59Z",
+)
+
+
+def test_a_profile_carries_every_setting_the_role_requires_and_the_end_of_the_access() -> None:
+    assert aws_cli_config([COMPLETE]) == (
+        "# The access ends at 2027-03-31T23:59:59Z.\n"
+        "[profile b-333333333333]\n"
+        f"role_arn = {B}\n"
+        "source_profile = identity-center\n"
+        "mfa_serial = arn:aws:iam::222222222222:mfa/<your-mfa-device-name>\n"
+        "external_id = <external-id-from-the-trusting-account>\n"
+        "# The role requires the session name to be your IAM user name:\n"
+        "role_session_name = <your-iam-user-name>\n"
+        "duration_seconds = 7200\n"
+        "region = eu-west-1\n"
+    )
+
+
+def test_a_profile_of_a_role_that_requires_a_source_identity_says_it_cannot_be_used() -> None:
+    assert aws_cli_config([CliProfile(C, "default", source_identity_required=True)]) == (
+        "# The role requires a source identity, which an AWS CLI profile cannot set: AssumeRole\n"
+        "# refuses this profile. Use an SDK's AssumeRole with SourceIdentity, or check the access with\n"
+        f"# cross-account-verify {C} --source-identity <your-name>\n"
+        "[profile c-444444444444]\n"
+        f"role_arn = {C}\n"
+        "source_profile = default\n"
+    )
+
+
+def test_the_aws_cli_reads_every_setting_of_the_profiles(tmp_path: Path) -> None:
+    """botocore's own config loader (the AWS CLI's) parses the text: comments are not values."""
+    path = tmp_path / "config"
+    path.write_text(aws_cli_config([COMPLETE, CliProfile(C, "default", source_identity_required=True)]))
+    profiles = load_config(str(path))["profiles"]
+    assert profiles == {
+        "b-333333333333": {
+            "role_arn": B,
+            "source_profile": "identity-center",
+            "mfa_serial": "arn:aws:iam::222222222222:mfa/<your-mfa-device-name>",
+            "external_id": "<external-id-from-the-trusting-account>",
+            "role_session_name": "<your-iam-user-name>",
+            "duration_seconds": "7200",
+            "region": "eu-west-1",
+        },
+        "c-444444444444": {"role_arn": C, "source_profile": "default"},
+    }
+
+
+def test_the_extension_config_has_one_section_per_role_the_console_can_switch_to() -> None:
+    text = switch_roles_extension_config(
+        [
+            ExtensionEntry(B, color="f2b0a9", region="eu-west-1"),
+            ExtensionEntry(A, color="f2b0a9", region="eu-west-1"),
+            ExtensionEntry(
+                C, console_refused="the role requires an external id, which the console cannot send"
+            ),
+            ExtensionEntry("arn:aws-iso:iam::555555555555:role/d"),
+        ]
+    )
+    assert text == (
+        "# c-444444444444: left out, the role requires an external id, which the console cannot send.\n"
+        "# d-555555555555: left out, partition 'aws-iso' has no console.\n"
+        "\n"
+        "[a-111111111111]\n"
+        "aws_account_id = 111111111111\n"
+        "role_name = a\n"
+        "color = f2b0a9\n"
+        "region = eu-west-1\n"
+        "\n"
+        "[b-333333333333]\n"
+        "aws_account_id = 333333333333\n"
+        "role_name = team/b\n"
+        "color = f2b0a9\n"
+        "region = eu-west-1\n"
+    )
+
+
+def extension_profiles(text: str) -> list[dict[str, str]]:
+    """The extension's reading of its configuration (src/lib/load_aws_config.js of aws-extend-switch-roles).
+
+    A ``[name]`` line (``profile `` prefix dropped) opens a profile; ``key = value``
+    lines fill it; a blank line, or a comment line (``#``, ``;``), ends it.
+    """
+    profiles: list[dict[str, str]] = []
+    item: dict[str, str] | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line[:1] in ("#", ";"):
+            line = ""
+        if line.startswith("[") and line.endswith("]"):
+            if item is not None:
+                profiles.append(item)
+            item = {"profile": line[1:-1].strip().removeprefix("profile ").strip()}
+        elif item is not None:
+            if line:
+                key, _, value = line.partition("=")
+                item[key.strip()] = value.strip()
+            else:
+                profiles.append(item)
+                item = None
+    if item is not None:
+        profiles.append(item)
+    return profiles
+
+
+def test_the_extension_reads_every_role_whole_and_an_ini_parser_agrees() -> None:
+    text = switch_roles_extension_config(
+        [ExtensionEntry(B, color="83d4e8"), ExtensionEntry(A), ExtensionEntry(C, console_refused="no")]
+    )
+    assert extension_profiles(text) == [
+        {"profile": "a-111111111111", "aws_account_id": "111111111111", "role_name": "a"},
+        {
+            "profile": "b-333333333333",
+            "aws_account_id": "333333333333",
+            "role_name": "team/b",
+            "color": "83d4e8",
+        },
+    ]
+    parser = configparser.ConfigParser()
+    parser.read_string(text)
+    assert {name: dict(parser[name]) for name in parser.sections()} == {
+        p.pop("profile"): p for p in extension_profiles(text)
+    }
+
+
+def test_an_empty_extension_config_is_empty() -> None:
+    assert switch_roles_extension_config([]) == ""

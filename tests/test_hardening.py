@@ -208,6 +208,27 @@ def test_a_secret_policy_name_on_the_trusted_side_is_secret_in_the_policy_and_ou
     assert {"policyArn", "policyArns"} <= run.secret_outputs
 
 
+def test_a_secret_new_group_is_secret_in_the_group_its_attachment_and_the_principals() -> None:
+    mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={REFERENCE: {"roleArn": ROLE_ARN}})
+    run = run_main(
+        stack="trusted",
+        config={
+            "newGroupName": "quiet-team",
+            "newGroupMembers": ["dave"],
+            "expiresAt": "2099-01-01T00:00:00Z",
+        },
+        secret_keys=("newGroupName", "expiresAt"),
+        mocks=mocks,
+    )
+    group = run.one("aws:iam/group:Group")
+    assert group.name == "trusted-new-group", "the group's name is not in its resource name"
+    assert "name" in group.secret_inputs and "name" in group.additional_secret_outputs
+    assert "group" in run.one("aws:iam/groupPolicyAttachment:GroupPolicyAttachment").secret_inputs
+    assert "groups" in run.one("aws:iam/userGroupMembership:UserGroupMembership").secret_inputs
+    assert "policy" in run.one(POLICY).secret_inputs, "the end of access is in the document"
+    assert "principals" in run.secret_outputs
+
+
 SECRET = "Sup3rSecretValue-42"
 
 
@@ -229,10 +250,15 @@ SECRET = "Sup3rSecretValue-42"
         ("trusted", {"userNames": [SECRET + "!"]}, "userNames"),
         ("trusted", {"userNames": ["alice"], "roleArns": [f"arn:aws:iam::1:role/{SECRET}"]}, "roleArns"),
         ("trusting", {**ACCOUNTS, "cross-acount-access:externalId": SECRET}, "cross-acount-access:externalId"),
+        ("trusted", {"newGroupName": SECRET + " x"}, "newGroupName"),
+        ("trusted", {"roleNames": [SECRET + "!"]}, "roleNames"),
+        ("trusted", {"userNames": ["alice"], "tags": {SECRET: "x" * 300}}, "tags"),
+        ("trusted", {"userNames": ["alice"], "expiresAt": SECRET}, "expiresAt"),
     ],
     ids=[
         "trusting-key-on-trusted-stack", "misspelt-key", "description", "role-name", "tags",
         "managed-policy", "account-id", "principal-pattern", "user-name", "role-arn", "misspelt-namespace",
+        "new-group-name", "trusted-role-name", "trusted-tags", "trusted-expires-at",
     ],
 )  # fmt: skip
 def test_no_error_shows_the_value_of_a_key_set_as_a_secret(

@@ -27,10 +27,13 @@ PYPROJECT = tomllib.loads((PACKAGE_DIR / "pyproject.toml").read_text())["project
 VERSION = PYPROJECT["version"]
 EXPORTS = [
     "CliProfile",
+    "ExtensionEntry",
     "InvalidInputError",
     "RoleArn",
+    "RoleRequirement",
     "TrustedAccountAccess",
     "TrustedAccountAccessArgs",
+    "TrustedPrincipals",
     "TrustingAccountRole",
     "TrustingAccountRoleArgs",
     "TrustingRoleRollout",
@@ -42,6 +45,7 @@ EXPORTS = [
     "policy_size",
     "split_role_arns",
     "switch_role_url",
+    "switch_roles_extension_config",
     "trust_policy",
 ]
 MODULES = sorted(

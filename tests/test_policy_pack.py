@@ -48,6 +48,7 @@ RULE_NAMES = [
     "no-admin-on-cross-account-role",
     "assume-role-names-role-arns",
     "no-exclusive-policy-attachment",
+    "no-exclusive-group-membership",
     "max-session-duration-ceiling",
 ]
 
@@ -170,6 +171,7 @@ def test_policies_list_every_rule_once_with_its_enforcement_level() -> None:
         "no-admin-on-cross-account-role": EnforcementLevel.MANDATORY,
         "assume-role-names-role-arns": EnforcementLevel.MANDATORY,
         "no-exclusive-policy-attachment": EnforcementLevel.MANDATORY,
+        "no-exclusive-group-membership": EnforcementLevel.MANDATORY,
         "max-session-duration-ceiling": EnforcementLevel.ADVISORY,
     }
 
@@ -614,6 +616,84 @@ def test_an_exclusive_policy_attachment_is_reported() -> None:
         "list, across the whole account; use RolePolicyAttachment, UserPolicyAttachment or "
         "GroupPolicyAttachment"
     ]
+
+
+@pytest.mark.parametrize(
+    ("type_", "props", "message"),
+    [
+        (
+            "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+            {"roleName": "ci-deployer", "policyArns": [ADMIN_ARN]},
+            "aws.iam.RolePolicyAttachmentsExclusive 'only-these' is exclusive: it detaches from role "
+            "'ci-deployer' every managed policy it does not list, including those other stacks and teams "
+            "attached; use one RolePolicyAttachment per policy",
+        ),
+        (
+            "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+            {"userName": "alice", "policyArns": []},
+            "aws.iam.UserPolicyAttachmentsExclusive 'only-these' is exclusive: it detaches from user "
+            "'alice' every managed policy it does not list, including those other stacks and teams "
+            "attached; use one UserPolicyAttachment per policy",
+        ),
+        (
+            "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+            {"groupName": "ops", "policyArns": []},
+            "aws.iam.GroupPolicyAttachmentsExclusive 'only-these' is exclusive: it detaches from group "
+            "'ops' every managed policy it does not list, including those other stacks and teams "
+            "attached; use one GroupPolicyAttachment per policy",
+        ),
+    ],
+    ids=["role", "user", "group"],
+)
+def test_an_exclusive_set_of_a_principals_attachments_is_reported(
+    type_: str, props: dict[str, Any], message: str
+) -> None:
+    assert messages([Resource(type_, "only-these", props)], "no-exclusive-policy-attachment") == [message]
+
+
+# no-exclusive-group-membership ----------------------------------------------
+
+
+def test_one_membership_per_user_passes() -> None:
+    membership = Resource(
+        "aws:iam/userGroupMembership:UserGroupMembership", "m", {"user": "dave", "groups": ["release-team"]}
+    )
+    assert messages([membership], "no-exclusive-group-membership") == []
+
+
+def test_an_exclusive_group_membership_is_reported() -> None:
+    exclusive = Resource(rules.GROUP_MEMBERSHIP, "all-members", {"group": "release-team", "users": ["dave"]})
+    assert messages([exclusive], "no-exclusive-group-membership") == [
+        "aws.iam.GroupMembership 'all-members' is exclusive: it removes from group 'release-team' every user "
+        "it does not list, whoever added them; use one UserGroupMembership per user, which leaves the user's "
+        "other groups and the group's other members alone"
+    ]
+
+
+def test_a_trusted_stack_with_roles_and_a_new_group_passes_the_whole_pack() -> None:
+    mocks = RecordingMocks(
+        account_id=TRUSTED_ACCOUNT,
+        stack_outputs={TRUSTING_REFERENCE: {"roleArn": ROLE_ARN, "expiresAt": "2099-01-01T00:00:00Z"}},
+    )
+    run = run_main(
+        stack="trusted",
+        config={
+            "roleNames": ["ci-deployer"],
+            "newGroupName": "release-team",
+            "newGroupMembers": ["dave"],
+            "expiresAt": "2098-01-01T00:00:00Z",
+            "requireMfa": True,
+        },
+        mocks=mocks,
+    )
+    resources = program_resources(run)
+    assert {r.type for r in resources} >= {
+        rules.POLICY,
+        rules.ROLE_POLICY_ATTACHMENT,
+        "aws:iam/userGroupMembership:UserGroupMembership",
+    }
+    assert run_pack(resources, read_pack_config(EXAMPLE_CONFIG)) == []
+    assert run_pack(resources) == []
 
 
 # max-session-duration-ceiling -----------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pulumi
@@ -65,6 +66,8 @@ def test_the_trusting_example_stack_builds_the_role_with_s3_read_only() -> None:
         "expiresAt": "",
         "sessionNameRequired": False,
         "sourceIdentityRequired": False,
+        "sessionTagsAllowed": False,
+        "sourceIdentityAllowed": False,
     }
     assert [r.type for r in run.registrations] == [
         "cross-account:index:TrustingAccountRole",
@@ -109,10 +112,21 @@ def test_the_trusted_example_stack_reads_the_role_arn_from_the_trusting_stack() 
         "awsCliConfig": (
             f"[profile my-s3-x-account-role-111111111111]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
         ),
+        "switchRolesExtensionConfig": (
+            "[my-s3-x-account-role-111111111111]\naws_account_id = 111111111111\n"
+            "role_name = my-s3-x-account-role\n"
+        ),
+        "principals": {
+            "users": ["alice"],
+            "groups": ["s3-readers"],
+            "roles": [],
+            "newGroup": "",
+            "newGroupMembers": [],
+        },
     }
 
 
-def test_the_trusted_stack_reads_every_listed_stack_and_adds_explicit_role_arns() -> None:
+def test_every_listed_stack_and_explicit_arn_is_read_and_each_profile_follows_its_own_stack() -> None:
     other = "arn:aws:iam::333333333333:role/other"
     explicit = "arn:aws:iam::444444444444:role/elsewhere"
     outputs = {
@@ -134,7 +148,9 @@ def test_the_trusted_stack_reads_every_listed_stack_and_adds_explicit_role_arns(
     assert run.outputs["roleArns"] == [ROLE_ARN, other, explicit]
     resources = json.loads(run.one("aws:iam/policy:Policy").inputs["policy"])["Statement"][0]["Resource"]
     assert resources == sorted([ROLE_ARN, other, explicit])
-    assert run.outputs["awsCliConfig"].count("external_id = <external-id-from-the-trusting-account>") == 3
+    profiles = run.outputs["awsCliConfig"].split("\n\n")
+    with_external_id = [p.splitlines()[0] for p in profiles if "external_id = <external-id-" in p]
+    assert with_external_id == ["[profile other-333333333333]"], "only the role whose stack requires it"
 
 
 def test_role_arns_alone_need_no_stack_reference() -> None:
@@ -291,7 +307,8 @@ def test_a_role_listed_by_a_stack_and_in_role_arns_is_a_duplicate() -> None:
         (
             "trusted",
             {"roleArns": ["arn:aws:iam::111111111111:role/r"]},
-            "userNames/groupNames: [] name no user and no group: attach the policy to at least one",
+            "userNames/groupNames/roleNames/newGroupName: [] name no principal: attach the policies to at "
+            "least one user, group or role, or to a group made here (newGroupName)",
         ),
         (
             "trusted",
@@ -349,3 +366,194 @@ def test_an_external_id_set_in_plain_text_is_still_secret_and_the_run_warns(
     assert any(
         "the role requires an external id, which the console's switch-role page" in w for w in warnings
     )
+
+
+# What the trusted stack reads from each trusting stack ------------------------------------------
+
+ROLLOUT = "acme/cross-account-access/rollout"
+LEGACY = "acme/cross-account-access/legacy"
+
+
+def rollout_outputs(**extra: Any) -> dict[str, Any]:
+    """A rollout stack: roleArnsByAccount (listed out of order), and a roleArn the trusted stack must not read."""
+    return {
+        "roleArn": "arn:aws:iam::999999999999:role/ignored",
+        "roleArnsByAccount": {
+            "555555555555": "arn:aws:iam::555555555555:role/audit",
+            "333333333333": "arn:aws:iam::333333333333:role/audit",
+            "444444444444": "arn:aws:iam::444444444444:role/audit",
+        },
+        **extra,
+    }
+
+
+def test_a_rollout_stacks_roles_are_read_in_account_order_with_what_its_trust_requires() -> None:
+    outputs = {
+        LEGACY: {"roleArn": ROLE_ARN},  # an older trusting stack: none of the newer outputs
+        ROLLOUT: rollout_outputs(
+            externalIdRequired=False,
+            mfaRequired=True,
+            sessionNameRequired=True,
+            sourceIdentityRequired=False,
+            sessionTagsAllowed=True,
+            sourceIdentityAllowed=False,
+            expiresAt="2098-06-30T12:00:00Z",
+        ),
+    }
+    mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs=outputs)
+    run = run_main(
+        stack="identity",
+        config={"side": "trusted", "trustingStacks": [LEGACY, ROLLOUT], "roleNames": ["ci"]},
+        mocks=mocks,
+    )
+    rollout_roles = [f"arn:aws:iam::{a}:role/audit" for a in ("333333333333", "444444444444", "555555555555")]
+    assert run.outputs["roleArns"] == [ROLE_ARN, *rollout_roles]
+    assert json.loads(run.one("aws:iam/policy:Policy").inputs["policy"])["Statement"] == [
+        {
+            "Sid": "AssumeCrossAccountRoles",
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": ROLE_ARN,
+        },
+        {
+            "Sid": "AssumeCrossAccountRolesAndTagSessionUntil20980630120000",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Resource": rollout_roles,
+            "Condition": {"DateLessThan": {"aws:CurrentTime": "2098-06-30T12:00:00Z"}},
+        },
+    ]
+    profiles = run.outputs["awsCliConfig"].split("\n\n")
+    assert profiles[0] == (
+        "# The access ends at 2098-06-30T12:00:00Z.\n"
+        "[profile audit-333333333333]\n"
+        "role_arn = arn:aws:iam::333333333333:role/audit\n"
+        "source_profile = default\n"
+        "mfa_serial = arn:aws:iam::222222222222:mfa/<your-mfa-device-name>\n"
+        "# The role requires the session name to be your IAM user name:\n"
+        "role_session_name = <your-iam-user-name>"
+    )
+    assert profiles[-1] == (
+        f"[profile my-s3-x-account-role-111111111111]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
+    ), "the older stack's role requires nothing"
+    assert run.outputs["principals"]["roles"] == ["ci"]
+
+
+def test_the_earlier_of_the_stacks_end_and_expires_at_applies() -> None:
+    outputs = {
+        DEFAULT_REFERENCE: trusting_outputs(expiresAt="2099-06-30T00:00:00Z"),
+        ROLLOUT: rollout_outputs(expiresAt=""),
+    }
+    mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs=outputs)
+    run = run_main(
+        stack="trusted",
+        config={"trustingStacks": list(outputs), "userNames": ["alice"], "expiresAt": "2099-01-01T00:00:00Z"},
+        mocks=mocks,
+    )
+    statements = json.loads(run.one("aws:iam/policy:Policy").inputs["policy"])["Statement"]
+    assert [(s["Sid"], s["Condition"]) for s in statements] == [
+        (
+            "AssumeCrossAccountRolesUntil20990101000000",
+            {"DateLessThan": {"aws:CurrentTime": "2099-01-01T00:00:00Z"}},
+        )
+    ], "expiresAt is earlier than the stack's end, and the rollout stack has none: one end for all"
+    assert run.outputs["awsCliConfig"].count("# The access ends at 2099-01-01T00:00:00Z.\n") == 4
+
+
+def test_the_new_trusted_keys_reach_the_resources_and_outputs() -> None:
+    mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={DEFAULT_REFERENCE: trusting_outputs()})
+    run = run_main(
+        stack="trusted",
+        config={
+            "roleNames": ["ci-deployer"],
+            "newGroupName": "release-team",
+            "newGroupMembers": ["dave"],
+            "newGroupPath": "/teams/",
+            "tags": {"team": "release"},
+            "sessionDurationSeconds": 1800,
+            "region": "eu-west-1",
+            "switchRoleColor": "83d4e8",
+        },
+        mocks=mocks,
+    )
+    policy_arn = "arn:aws:iam::222222222222:policy/cross-account-assume-role"
+    assert {(r.type, r.name): r.inputs for r in run.aws_resources if r.type != "aws:iam/policy:Policy"} == {
+        ("aws:iam/group:Group", "trusted-new-group"): {"name": "release-team", "path": "/teams/"},
+        ("aws:iam/userGroupMembership:UserGroupMembership", "trusted-member-dave"): {
+            "user": "dave",
+            "groups": ["release-team"],
+        },
+        ("aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "trusted-group-release-team"): {
+            "group": "release-team",
+            "policyArn": policy_arn,
+        },
+        ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "trusted-role-ci-deployer"): {
+            "role": "ci-deployer",
+            "policyArn": policy_arn,
+        },
+    }
+    assert run.one("aws:iam/policy:Policy").inputs["tags"] == {"team": "release"}
+    assert run.outputs["switchRoleUrls"] == [
+        "https://signin.aws.amazon.com/switchrole?account=111111111111&roleName=my-s3-x-account-role"
+        "&displayName=my-s3-x-account-role%40111111111111&color=83d4e8"
+    ]
+    assert run.outputs["awsCliConfig"] == (
+        "[profile my-s3-x-account-role-111111111111]\n"
+        f"role_arn = {ROLE_ARN}\n"
+        "source_profile = default\n"
+        "duration_seconds = 1800\n"
+        "region = eu-west-1\n"
+    )
+    assert run.outputs["switchRolesExtensionConfig"] == (
+        "[my-s3-x-account-role-111111111111]\n"
+        "aws_account_id = 111111111111\n"
+        "role_name = my-s3-x-account-role\n"
+        "color = 83d4e8\n"
+        "region = eu-west-1\n"
+    )
+    assert run.outputs["principals"] == {
+        "users": [],
+        "groups": [],
+        "roles": ["ci-deployer"],
+        "newGroup": "release-team",
+        "newGroupMembers": ["dave"],
+    }
+
+
+def test_a_stack_marking_its_requirements_secret_makes_the_profiles_secret() -> None:
+    class SecretOutputs(RecordingMocks):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+            id_, state = super().new_resource(args)
+            if args.typ == "pulumi:pulumi:StackReference":
+                state["secretOutputNames"] = ["sessionNameRequired"]
+            return id_, state
+
+    mocks = SecretOutputs(
+        account_id=TRUSTED_ACCOUNT,
+        stack_outputs={DEFAULT_REFERENCE: trusting_outputs(sessionNameRequired=True)},
+    )
+    run = run_main(stack="trusted", config={"userNames": ["alice"]}, mocks=mocks)
+    assert "awsCliConfig" in run.secret_outputs
+    assert "role_session_name = <your-iam-user-name>" in run.outputs["awsCliConfig"]
+
+
+def test_an_end_of_a_stack_less_than_7_days_away_warns_naming_the_role(warnings_: list[str]) -> None:
+    soon = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    mocks = RecordingMocks(
+        account_id=TRUSTED_ACCOUNT, stack_outputs={DEFAULT_REFERENCE: trusting_outputs(expiresAt=soon)}
+    )
+    run_main(stack="trusted", config={"userNames": ["alice"]}, mocks=mocks)
+    assert warnings_ == [
+        f"trustingStacks: access to '{ROLE_ARN}' ends at '{soon}' (expiresAt of its trust policy), less than "
+        "7 days away"
+    ]
+
+
+def test_a_rollout_stack_with_no_account_adds_no_role_and_says_so_once(warnings_: list[str]) -> None:
+    outputs = {DEFAULT_REFERENCE: trusting_outputs(), ROLLOUT: {"roleArnsByAccount": {}, "roleArn": None}}
+    mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs=outputs)
+    run = run_main(
+        stack="trusted", config={"trustingStacks": list(outputs), "userNames": ["alice"]}, mocks=mocks
+    )
+    assert run.outputs["roleArns"] == [ROLE_ARN]
+    assert warnings_ == [f"trustingStacks: {ROLLOUT!r} exports an empty roleArnsByAccount: it adds no role"]

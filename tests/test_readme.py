@@ -24,7 +24,16 @@ from typing import Any
 import pytest
 from conftest import TRUSTED_ACCOUNT, RecordingMocks, pulumi_run, run_main, stack_file_config
 
-from cross_account import TrustedAccountAccess, policy_size, trust_policy
+from cross_account import (
+    CliProfile,
+    ExtensionEntry,
+    TrustedAccountAccess,
+    aws_cli_config,
+    policy_size,
+    switch_roles_extension_config,
+    trust_policy,
+)
+from cross_account.documents import mfa_serial_placeholder
 from local import run as local_run
 from policy.rules import POLICIES
 
@@ -321,7 +330,7 @@ def test_the_quoted_trust_policy_capacity_is_what_the_size_check_allows() -> Non
 
 
 def test_the_security_page_counts_the_policy_pack_rules() -> None:
-    words = {6: "six"}
+    words = {6: "six", 7: "seven"}
     assert f"the pack has {words[len(POLICIES)]} rules" in " ".join(
         (DOCS / "security.md").read_text().split()
     )
@@ -414,3 +423,19 @@ def test_the_components_make_the_invokes_the_unit_test_section_names() -> None:
     run = pulumi_run(access_without_mfa)
     assert run.invokes == [], "without MFA TrustedAccountAccess makes no invoke"
     assert "mfa_serial" not in run.outputs["awsCliConfig"]
+
+
+def test_the_outputs_page_shows_a_profile_and_an_extension_entry_as_the_code_writes_them() -> None:
+    role = "arn:aws:iam::333333333333:role/audit"
+    profile = CliProfile(
+        role,
+        "default",
+        mfa_serial=mfa_serial_placeholder("aws", TRUSTED_ACCOUNT),
+        region="eu-west-1",
+        session_name_required=True,
+        duration_seconds=3600,
+        expires_at="2027-03-31T23:59:59Z",
+    )
+    entry = ExtensionEntry(role, color="f2b0a9", region="eu-west-1")
+    blocks = re.findall(r"^```ini\n(.*?)^```$", (DOCS / "outputs.md").read_text(), re.M | re.S)
+    assert blocks == [aws_cli_config([profile]), switch_roles_extension_config([entry])]

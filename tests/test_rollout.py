@@ -57,6 +57,8 @@ ROLE_OUTPUTS = [
     "expiresAt",
     "sessionNameRequired",
     "sourceIdentityRequired",
+    "sessionTagsAllowed",
+    "sourceIdentityAllowed",
 ]
 """What a trusting stack without targets exports, in order."""
 
@@ -209,6 +211,8 @@ def test_several_accounts_export_the_maps_and_what_every_role_shares_but_no_sing
         "expiresAt",
         "sessionNameRequired",
         "sourceIdentityRequired",
+        "sessionTagsAllowed",
+        "sourceIdentityAllowed",
         "roleArnsByAccount",
         "switchRoleUrlsByAccount",
     ]

@@ -12,8 +12,9 @@ and creates the provider's resources with the session's credentials.
 
 Then: each member account, read with its own credentials, has the role; the
 management account and the account outside the unit have none; alice, a user
-of the trusted account whose policy (made by the trusted stack from the three
-ARNs) allows it, assumes each of the three roles and lands in that account.
+of the trusted account whose policy allows it (made by the trusted stack from
+the three ARNs it reads in the trusting stack's roleArnsByAccount), assumes
+each of the three roles and lands in that account.
 """
 
 from __future__ import annotations
@@ -119,11 +120,12 @@ def rollout() -> Iterator[Rollout]:
             config={"trustedAccountIds": [TRUSTED], "targetOrganizationalUnitIds": [organization.unit]},
             mocks=mocks,
         )
-        arns = list(trusting.outputs["roleArnsByAccount"].values())
+        # The trusted stack reads the rollout's roleArnsByAccount through its stack reference.
+        reference = "organization/cross-account-access/trusting"
         trusted = run_main(
             stack="trusted",
-            config={"roleArns": arns, "userNames": ["alice"]},
-            mocks=EmulatorMocks(TRUSTED),
+            config={"userNames": ["alice"]},
+            mocks=EmulatorMocks(TRUSTED, stack_outputs={reference: trusting.outputs}),
         )
         yield Rollout(organization, trusting, trusted, mocks)
 
@@ -212,6 +214,7 @@ def test_a_trusted_user_assumes_each_of_the_three_roles_and_reads_s3_in_that_acc
     alice = key_session(rollout.organization.alice)
     policy = json.loads(rollout.trusted.one("aws:iam/policy:Policy").inputs["policy"])
     assert policy["Statement"][0]["Resource"] == [role_arn(a) for a in rollout.organization.members]
+    assert rollout.trusted.outputs["roleArns"] == [role_arn(a) for a in rollout.organization.members]
     with enable_iam_authentication():
         for account in rollout.organization.members:
             session = key_session(assume_role_as(alice, role_arn(account)))

@@ -297,7 +297,7 @@ def test_more_policies_than_the_per_principal_limit_fail_before_any_aws_resource
     assert str(root_error(run.error)) == (
         "roleArns: '<231 role ARNs>' need 3 assume-role policies of at most 6144 characters, "
         "over managedPoliciesPerPrincipalLimit (2), the IAM quota on managed policies attached to "
-        "one user or group: raise the quota (up to 20) and managedPoliciesPerPrincipalLimit with it, "
+        "one user, group or role: raise the quota (up to 20) and managedPoliciesPerPrincipalLimit with it, "
         "or give the roles to several IAM groups: split them across trusted stacks that each attach "
         "their policies to one group of groupNames, and add the users to those groups "
         "(a user may belong to 10 groups)"
@@ -334,7 +334,7 @@ def test_beyond_20_policies_the_error_offers_groups_only() -> None:
     assert str(error.value) == (
         "role_arns: '<2500 role ARNs>' need 22 assume-role policies of at most 6144 characters, "
         "over managed_policies_per_principal_limit (20), the IAM quota on managed policies attached to "
-        "one user or group: give the roles to several IAM groups: split them across trusted stacks "
+        "one user, group or role: give the roles to several IAM groups: split them across trusted stacks "
         "that each attach their policies to one group of group_names, and add the users to those "
         "groups (a user may belong to 10 groups)"
     )
@@ -453,8 +453,8 @@ def test_role_arns_read_from_stacks_are_secret_only_when_a_stack_marks_its_role_
     assert ("roleArns" in run.secret_outputs) is role_arns_secret
 
 
-@pytest.mark.parametrize("flags", [(False, False), (True, False), (False, True)])
-def test_the_flags_of_every_stack_reach_the_cli_config_of_every_role(flags: tuple[bool, bool]) -> None:
+@pytest.mark.parametrize("flags", [(False, False), (True, False), (False, True), (True, True)])
+def test_the_flags_of_each_stack_reach_the_cli_profiles_of_its_own_roles(flags: tuple[bool, bool]) -> None:
     mfa, external_id = flags
     outputs = {
         stack(0): {"roleArn": role_arn(0), "externalIdRequired": False, "mfaRequired": mfa},
@@ -465,10 +465,12 @@ def test_the_flags_of_every_stack_reach_the_cli_config_of_every_role(flags: tupl
         config={"trustingStacks": [stack(0), stack(1)], "userNames": ["alice"]},
         mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs=outputs),
     )
-    extra = "mfa_serial = arn:aws:iam::222222222222:mfa/<your-mfa-device-name>\n" if mfa else ""
-    extra += "external_id = <external-id-from-the-trusting-account>\n" if external_id else ""
+    extra = [
+        "mfa_serial = arn:aws:iam::222222222222:mfa/<your-mfa-device-name>\n" if mfa else "",
+        "external_id = <external-id-from-the-trusting-account>\n" if external_id else "",
+    ]
     assert run.outputs["awsCliConfig"] == "\n".join(
-        f"[profile {NAME}-{account(i)}]\nrole_arn = {role_arn(i)}\nsource_profile = default\n{extra}"
+        f"[profile {NAME}-{account(i)}]\nrole_arn = {role_arn(i)}\nsource_profile = default\n{extra[i]}"
         for i in range(2)
     )
 

@@ -190,8 +190,12 @@ def test_the_new_outputs_say_what_callers_must_do() -> None:
     assert run.outputs["roleUniqueId"].startswith("AROA") and len(run.outputs["roleUniqueId"]) == 21
     assert run.outputs["expiresAt"] == LATER
     assert (run.outputs["sessionNameRequired"], run.outputs["sourceIdentityRequired"]) == (True, True)
-    run = run_main(stack="trusting", config={**ACCOUNTS, "sourceIdentity": "allowed"})
+    assert (run.outputs["sessionTagsAllowed"], run.outputs["sourceIdentityAllowed"]) == (False, True)
+    run = run_main(
+        stack="trusting", config={**ACCOUNTS, "sourceIdentity": "allowed", "allowSessionTags": True}
+    )
     assert (run.outputs["expiresAt"], run.outputs["sourceIdentityRequired"]) == ("", False)
+    assert (run.outputs["sessionTagsAllowed"], run.outputs["sourceIdentityAllowed"]) == (True, True)
 
 
 def test_external_ids_stay_secret_and_the_plain_text_config_is_warned_about(warnings_: list[str]) -> None:

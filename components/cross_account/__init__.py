@@ -2,23 +2,31 @@
 
 ``TrustingAccountRole`` builds the role in the trusting account;
 ``TrustingRoleRollout`` builds it in many accounts, each through its own provider;
-``TrustedAccountAccess`` lets users and groups of the trusted account assume it.
+``TrustedAccountAccess`` lets users, groups and roles of the trusted account assume it.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from .documents import (
     CliProfile,
+    ExtensionEntry,
     RoleArn,
     assume_role_policy,
     aws_cli_config,
     parse_role_arn,
     policy_size,
     switch_role_url,
+    switch_roles_extension_config,
     trust_policy,
 )
 from .rollout import TrustingRoleRollout, TrustingRoleRolloutArgs
-from .trusted import TrustedAccountAccess, TrustedAccountAccessArgs, split_role_arns
+from .trusted import (
+    RoleRequirement,
+    TrustedAccountAccess,
+    TrustedAccountAccessArgs,
+    TrustedPrincipals,
+    split_role_arns,
+)
 from .trusting import TrustingAccountRole, TrustingAccountRoleArgs
 from .validation import InvalidInputError
 
@@ -29,10 +37,13 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "CliProfile",
+    "ExtensionEntry",
     "InvalidInputError",
     "RoleArn",
+    "RoleRequirement",
     "TrustedAccountAccess",
     "TrustedAccountAccessArgs",
+    "TrustedPrincipals",
     "TrustingAccountRole",
     "TrustingAccountRoleArgs",
     "TrustingRoleRollout",
@@ -44,5 +55,6 @@ __all__ = [
     "policy_size",
     "split_role_arns",
     "switch_role_url",
+    "switch_roles_extension_config",
     "trust_policy",
 ]

@@ -197,18 +197,61 @@ def _trust_statement(
     return statement
 
 
-def assume_role_policy(role_arns: Iterable[str], *, require_mfa: bool = False) -> dict[str, Any]:
-    """The trusted side's policy: allow ``sts:AssumeRole`` on exactly these role ARNs."""
-    arns = sorted(set(role_arns))
-    statement: dict[str, Any] = {
-        "Sid": ASSUME_SID,
-        "Effect": "Allow",
-        "Action": "sts:AssumeRole",
-        "Resource": _one_or_list(arns),
-    }
-    if require_mfa:
-        statement["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-    return {"Version": POLICY_VERSION, "Statement": [statement]}
+SESSION_ACTIONS: Mapping[str, str] = {
+    "sts:SetSourceIdentity": "AndSetSourceIdentity",
+    "sts:TagSession": "AndTagSession",
+}
+"""Actions a trust policy may allow with sts:AssumeRole, which the caller's own policy must allow too,
+and what each adds to the Sid of the statement that allows it."""
+
+
+def assume_role_policy(
+    role_arns: Iterable[str],
+    *,
+    require_mfa: bool = False,
+    ends: Mapping[str, str] | None = None,
+    session_actions: Mapping[str, Iterable[str]] | None = None,
+) -> dict[str, Any]:
+    """The trusted side's policy: allow ``sts:AssumeRole`` on exactly these role ARNs.
+
+    ``ends`` maps a role ARN to the end of its access (RFC 3339 UTC): those roles
+    are allowed only while ``aws:CurrentTime`` is before it (``DateLessThan``).
+    ``session_actions`` maps a role ARN to the actions of ``SESSION_ACTIONS``
+    its trust policy allows (``sts:TagSession``, ``sts:SetSourceIdentity``):
+    a caller that tags its session or sets a source identity needs them in its
+    own policy too. Roles with neither share the statement
+    ``AssumeCrossAccountRoles``, as they always did; roles with the same end and
+    actions share one statement after it, whose Sid names them
+    (``AssumeCrossAccountRolesAndTagSessionUntil20270331235959``), no end before
+    ends in time order. ARNs are sorted in each statement, so the order given
+    changes nothing.
+    """
+    ends, session_actions = ends or {}, session_actions or {}
+    groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for arn in sorted(set(role_arns)):
+        actions = tuple(sorted(set(session_actions.get(arn, ()))))
+        unknown = [a for a in actions if a not in SESSION_ACTIONS]
+        if unknown:
+            raise ValueError(f"{unknown} are not session actions; known: {sorted(SESSION_ACTIONS)}")
+        groups.setdefault((ends.get(arn, ""), actions), []).append(arn)
+    statements = []
+    for end, actions in sorted(groups):
+        sid = ASSUME_SID + "".join(SESSION_ACTIONS[a] for a in actions)
+        statement: dict[str, Any] = {
+            "Sid": sid + (f"Until{re.sub('[^0-9]', '', end)}" if end else ""),
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole", *actions] if actions else "sts:AssumeRole",
+            "Resource": _one_or_list(groups[(end, actions)]),
+        }
+        condition: dict[str, Any] = {}
+        if require_mfa:
+            condition["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
+        if end:
+            condition["DateLessThan"] = {"aws:CurrentTime": end}
+        if condition:
+            statement["Condition"] = condition
+        statements.append(statement)
+    return {"Version": POLICY_VERSION, "Statement": statements}
 
 
 def policy_size(document: Mapping[str, Any]) -> int:
@@ -226,11 +269,12 @@ def has_console(partition: str) -> bool:
     return partition in SIGNIN_HOSTS
 
 
-def switch_role_url(role_arn: str, display: str | None = None) -> str:
+def switch_role_url(role_arn: str, display: str | None = None, color: str | None = None) -> str:
     """The console link that pre-fills the switch-role page for this role.
 
     ``roleName`` carries the path (without its leading slash) as the console
-    expects; the host is the sign-in host of the role's partition. Raises
+    expects; the host is the sign-in host of the role's partition; ``color``
+    (6 hex digits) pre-selects the console's colour for the role. Raises
     ValueError for a partition without a console (see ``has_console``).
     """
     role = parse_role_arn(role_arn)
@@ -239,48 +283,73 @@ def switch_role_url(role_arn: str, display: str | None = None) -> str:
     host = SIGNIN_HOSTS.get(role.partition)
     if host is None:
         raise ValueError(f"partition {role.partition!r} has no console switch-role page")
-    query = urlencode(
-        {
-            "account": role.account_id,
-            "roleName": role.path_and_name,
-            "displayName": display if display is not None else display_name(role),
-        },
-        quote_via=quote,
-        safe="/",
-    )
+    parameters = {
+        "account": role.account_id,
+        "roleName": role.path_and_name,
+        "displayName": display if display is not None else display_name(role),
+    }
+    if color is not None:
+        parameters["color"] = color
+    query = urlencode(parameters, quote_via=quote, safe="/")
     return f"https://{host}/switchrole?{query}"
+
+
+def profile_name(role_arn: str) -> str:
+    """``<role name>-<account id>``: the name of a role's CLI profile and extension entry."""
+    role = parse_role_arn(role_arn)
+    if role is None:
+        raise ValueError(f"{role_arn!r} is not an IAM role ARN")
+    return f"{role.name}-{role.account_id}"
 
 
 @dataclass(frozen=True)
 class CliProfile:
-    """One ``[profile ...]`` block of ``~/.aws/config``."""
+    """One ``[profile ...]`` block of ``~/.aws/config``, complete for what the role requires."""
 
     role_arn: str
     source_profile: str
     external_id_required: bool = False
     mfa_serial: str | None = None
     region: str | None = None
+    session_name_required: bool = False
+    """The role requires the session name to be the caller's IAM user name."""
+    source_identity_required: bool = False
+    """The role requires a source identity, which a CLI profile cannot set."""
+    duration_seconds: int | None = None
+    expires_at: str | None = None
+    """When the access ends (RFC 3339 UTC), written as a comment."""
 
     @property
     def name(self) -> str:
-        role = parse_role_arn(self.role_arn)
-        if role is None:
-            raise ValueError(f"{self.role_arn!r} is not an IAM role ARN")
-        return f"{role.name}-{role.account_id}"
+        return profile_name(self.role_arn)
 
 
 EXTERNAL_ID_PLACEHOLDER = "<external-id-from-the-trusting-account>"
+SESSION_NAME_PLACEHOLDER = "<your-iam-user-name>"
 
 
 def aws_cli_config(profiles: Iterable[CliProfile]) -> str:
     """A ready ``~/.aws/config`` text: one ``[profile <role>-<account>]`` per role.
 
     ``external_id`` gets a placeholder (the value is a secret of the trusting
-    side); ``mfa_serial`` is written when the profile needs MFA.
+    side); ``mfa_serial`` is written when the profile needs MFA;
+    ``role_session_name`` gets a placeholder, under a comment, when the role
+    requires the session name to be the caller's user name. Comments before a
+    profile say when the access ends and when the profile cannot be used at
+    all (the role requires a source identity, which profiles cannot set).
     """
     blocks = []
     for profile in sorted(profiles, key=lambda p: p.name):
-        lines = [
+        lines = []
+        if profile.expires_at is not None:
+            lines.append(f"# The access ends at {profile.expires_at}.")
+        if profile.source_identity_required:
+            lines += [
+                "# The role requires a source identity, which an AWS CLI profile cannot set: AssumeRole",
+                "# refuses this profile. Use an SDK's AssumeRole with SourceIdentity, or check the access with",
+                f"# cross-account-verify {profile.role_arn} --source-identity <your-name>",
+            ]
+        lines += [
             f"[profile {profile.name}]",
             f"role_arn = {profile.role_arn}",
             f"source_profile = {profile.source_profile}",
@@ -289,10 +358,67 @@ def aws_cli_config(profiles: Iterable[CliProfile]) -> str:
             lines.append(f"mfa_serial = {profile.mfa_serial}")
         if profile.external_id_required:
             lines.append(f"external_id = {EXTERNAL_ID_PLACEHOLDER}")
+        if profile.session_name_required:
+            lines += [
+                "# The role requires the session name to be your IAM user name:",
+                f"role_session_name = {SESSION_NAME_PLACEHOLDER}",
+            ]
+        if profile.duration_seconds is not None:
+            lines.append(f"duration_seconds = {profile.duration_seconds}")
         if profile.region is not None:
             lines.append(f"region = {profile.region}")
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)
+
+
+@dataclass(frozen=True)
+class ExtensionEntry:
+    """One role in the configuration of the "AWS Extend Switch Roles" browser extension."""
+
+    role_arn: str
+    color: str | None = None
+    region: str | None = None
+    console_refused: str | None = None
+    """Why the console cannot switch to the role (it requires an external id or a source identity); None if it can."""
+
+    @property
+    def name(self) -> str:
+        return profile_name(self.role_arn)
+
+
+def switch_roles_extension_config(entries: Iterable[ExtensionEntry]) -> str:
+    """The roles in the configuration format of the "AWS Extend Switch Roles" browser extension.
+
+    One ``[<role>-<account>]`` section per role, sorted by name, with
+    ``aws_account_id``, ``role_name`` (path and name, as the console's
+    ``roleName``), and ``color`` and ``region`` when given. The extension ends a
+    section at a blank or comment line, so comments (the roles left out: those
+    the console cannot switch to, and roles in partitions without a console)
+    come first, before any section.
+    """
+    comments, sections = [], []
+    for entry in sorted(entries, key=lambda e: e.name):
+        role = parse_role_arn(entry.role_arn)
+        if role is None:
+            raise ValueError(f"{entry.role_arn!r} is not an IAM role ARN")
+        if not has_console(role.partition):
+            comments.append(f"# {entry.name}: left out, partition {role.partition!r} has no console.")
+            continue
+        if entry.console_refused is not None:
+            comments.append(f"# {entry.name}: left out, {entry.console_refused}.")
+            continue
+        lines = [
+            f"[{entry.name}]",
+            f"aws_account_id = {role.account_id}",
+            f"role_name = {role.path_and_name}",
+        ]
+        if entry.color is not None:
+            lines.append(f"color = {entry.color}")
+        if entry.region is not None:
+            lines.append(f"region = {entry.region}")
+        sections.append("\n".join(lines) + "\n")
+    head = "\n".join(comments) + "\n" if comments else ""
+    return head + ("\n" if head and sections else "") + "\n".join(sections)
 
 
 def mfa_serial_placeholder(partition: str, account_id: str) -> str:

@@ -19,6 +19,8 @@ DEFAULT_SESSION_SECONDS = 3600
 DEFAULT_SOURCE_PROFILE = "default"
 DEFAULT_DEPLOYMENT_ROLE_NAME = "OrganizationAccountAccessRole"
 """The role a rollout assumes in each member account: AWS Organizations creates it in the accounts it makes."""
+ROLE_ARNS_BY_ACCOUNT_OUTPUT = "roleArnsByAccount"
+"""Trusting stack output of a rollout: account id -> role ARN; the trusted stack reads it instead of roleArn."""
 
 ROLE_ARN_OUTPUT = "roleArn"
 """The trusting stack output the trusted stack reads through a StackReference."""
@@ -26,14 +28,16 @@ EXTERNAL_ID_REQUIRED_OUTPUT = "externalIdRequired"
 """Trusting stack output: the role's trust policy requires sts:ExternalId."""
 MFA_REQUIRED_OUTPUT = "mfaRequired"
 """Trusting stack output: the role's trust policy requires MFA."""
-ROLE_ARNS_BY_ACCOUNT_OUTPUT = "roleArnsByAccount"
-"""Trusting stack output of a rollout: account id -> role ARN."""
 SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT = "switchRoleUrlsByAccount"
 """Trusting stack output of a rollout: account id -> console switch-role link."""
 SESSION_NAME_REQUIRED_OUTPUT = "sessionNameRequired"
 """Trusting stack output: callers must name the session after their IAM user name."""
 SOURCE_IDENTITY_REQUIRED_OUTPUT = "sourceIdentityRequired"
 """Trusting stack output: callers must set a source identity."""
+SESSION_TAGS_ALLOWED_OUTPUT = "sessionTagsAllowed"
+"""Trusting stack output: callers may tag their session (their policy needs sts:TagSession too)."""
+SOURCE_IDENTITY_ALLOWED_OUTPUT = "sourceIdentityAllowed"
+"""Trusting stack output: callers may set a source identity (their policy needs sts:SetSourceIdentity too)."""
 EXPIRES_AT_OUTPUT = "expiresAt"
 """Trusting stack output: when the access ends (RFC 3339 UTC), or ""."""
 
@@ -41,6 +45,8 @@ EXPIRES_AT_OUTPUT = "expiresAt"
 
 MIN_SESSION_SECONDS = 3600
 MAX_SESSION_SECONDS = 43200
+MIN_CLI_SESSION_SECONDS = 900
+"""The shortest session the AWS CLI's duration_seconds (and STS) accepts."""
 ROLE_NAME_MAX = 64
 PATH_MAX = 512
 POLICY_NAME_MAX = 128

@@ -191,6 +191,10 @@ class TrustingRoleRollout(pulumi.ComponentResource):
     """Callers of every role must name their session after their IAM user name."""
     source_identity_required: pulumi.Output[bool]
     """Callers of every role must set a source identity."""
+    session_tags_allowed: pulumi.Output[bool]
+    """Callers of every role may tag their session: their own policies must then allow sts:TagSession on the roles too."""
+    source_identity_allowed: pulumi.Output[bool]
+    """Callers of every role may (or must) set a source identity: their own policies must then allow sts:SetSourceIdentity on the roles too."""
 
     def __init__(
         self,
@@ -279,6 +283,8 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         self.expires_at = first.expires_at
         self.session_name_required = first.session_name_required
         self.source_identity_required = first.source_identity_required
+        self.session_tags_allowed = first.session_tags_allowed
+        self.source_identity_allowed = first.source_identity_allowed
         self.register_outputs(
             {
                 "role_arns_by_account": self.role_arns_by_account,
@@ -291,6 +297,8 @@ class TrustingRoleRollout(pulumi.ComponentResource):
                 "expires_at": self.expires_at,
                 "session_name_required": self.session_name_required,
                 "source_identity_required": self.source_identity_required,
+                "session_tags_allowed": self.session_tags_allowed,
+                "source_identity_allowed": self.source_identity_allowed,
             }
         )
 

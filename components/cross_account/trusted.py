@@ -1,6 +1,8 @@
-"""TrustedAccountAccess: lets users and groups of the trusted account assume the roles."""
+"""TrustedAccountAccess: lets users, groups and roles of the trusted account assume the roles."""
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
@@ -10,15 +12,53 @@ from . import limits
 from . import validation as check
 from .documents import (
     CliProfile,
+    ExtensionEntry,
     assume_role_policy,
     aws_cli_config,
     has_console,
     mfa_serial_placeholder,
     policy_size,
     switch_role_url,
+    switch_roles_extension_config,
 )
 from .invokes import caller_identity
 from .validation import InvalidInputError, Reporter
+
+
+class RoleRequirement(TypedDict):
+    """What the trust policy of one role requires of its callers (the outputs of the role's trusting stack)."""
+
+    role_arn: pulumi.Input[str]
+    """ARN of the role, one of role_arns."""
+    external_id_required: NotRequired[pulumi.Input[bool]]
+    """The role requires sts:ExternalId: its CLI profile gets an external_id placeholder and the extension leaves it out. Default role_requires_external_id."""
+    mfa_required: NotRequired[pulumi.Input[bool]]
+    """The role requires MFA: its CLI profile gets an mfa_serial. Default role_requires_mfa."""
+    session_name_required: NotRequired[pulumi.Input[bool]]
+    """The role requires the session name to be the caller's IAM user name: its CLI profile gets a role_session_name placeholder. Default false."""
+    source_identity_required: NotRequired[pulumi.Input[bool]]
+    """The role requires a source identity, which CLI profiles and the console cannot set: its CLI profile says so and the extension leaves it out. Default false."""
+    session_tags_allowed: NotRequired[pulumi.Input[bool]]
+    """The role lets callers tag their session: the assume-role policies allow sts:TagSession on it too. Default false."""
+    source_identity_allowed: NotRequired[pulumi.Input[bool]]
+    """The role lets callers set a source identity: the assume-role policies allow sts:SetSourceIdentity on it too (so does source_identity_required). Default false."""
+    expires_at: NotRequired[pulumi.Input[str]]
+    """When the role's trust ends, RFC 3339 UTC ("" for never): the assume-role policies allow the role only until then, or until expires_at if that is earlier."""
+
+
+class TrustedPrincipals(TypedDict):
+    """What got the assume-role policies."""
+
+    users: list[str]
+    """IAM users the policies are attached to (user_names)."""
+    groups: list[str]
+    """Existing IAM groups the policies are attached to (group_names)."""
+    roles: list[str]
+    """IAM roles of the trusted account the policies are attached to (role_names)."""
+    new_group: str
+    """The IAM group the component created and attached the policies to (new_group_name; "" when none)."""
+    new_group_members: list[str]
+    """The users the component added to new_group."""
 
 
 class TrustedAccountAccessArgs(TypedDict):
@@ -29,7 +69,7 @@ class TrustedAccountAccessArgs(TypedDict):
     user_names: NotRequired[Sequence[str]]
     """Existing IAM users of the trusted account to attach the assume-role policy to."""
     group_names: NotRequired[Sequence[str]]
-    """Existing IAM groups of the trusted account to attach the assume-role policy to (at least one user or group in all)."""
+    """Existing IAM groups of the trusted account to attach the assume-role policy to (at least one user, group, role or new group in all)."""
     policy_name: NotRequired[str]
     """Name of the assume-role policy; split policies get -2, -3, ... Default "cross-account-assume-role"."""
     policy_path: NotRequired[str]
@@ -37,15 +77,35 @@ class TrustedAccountAccessArgs(TypedDict):
     require_mfa: NotRequired[bool]
     """Identity-side condition: this account's principals may call sts:AssumeRole only in MFA-authenticated sessions. Default false."""
     role_requires_external_id: NotRequired[pulumi.Input[bool]]
-    """What the roles' trust policies require: an external id (the CLI profiles get an external_id placeholder). Default false."""
+    """What the roles' trust policies require: an external id (the CLI profiles get an external_id placeholder). Default false; role_requirements overrides it per role."""
     role_requires_mfa: NotRequired[pulumi.Input[bool]]
-    """What the roles' trust policies require: MFA (the CLI profiles get an mfa_serial). Default false (true when require_mfa)."""
+    """What the roles' trust policies require: MFA (the CLI profiles get an mfa_serial). Default false (true when require_mfa); role_requirements overrides it per role."""
     source_profile: NotRequired[str]
-    """The ~/.aws/config profile holding the trusted account's credentials. Default "default"."""
+    """The ~/.aws/config profile holding the trusted account's credentials (an IAM Identity Center profile works too). Default "default"."""
     managed_policies_per_principal_limit: NotRequired[int]
-    """Managed policies this component may attach to one user or group, 10 (AWS default) up to 20 once raised."""
+    """Managed policies this component may attach to one user, group or role, 10 (AWS default) up to 20 once raised."""
+    role_names: NotRequired[Sequence[str]]
+    """Existing IAM roles of the trusted account (CI jobs, workloads) to attach the assume-role policies to."""
+    new_group_name: NotRequired[str]
+    """An IAM group the component creates and attaches the assume-role policies to, with new_group_members in it. Default: none."""
+    new_group_members: NotRequired[Sequence[str]]
+    """Existing IAM users added to new_group_name, one UserGroupMembership each (their other groups are left alone)."""
+    new_group_path: NotRequired[str]
+    """IAM path of new_group_name. Default "/"."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags of the assume-role policies (IAM groups take no tags)."""
+    expires_at: NotRequired[str]
+    """End of the access, RFC 3339 UTC (such as 2027-03-31T23:59:59Z): the policies allow sts:AssumeRole only before then (DateLessThan aws:CurrentTime). A role whose role_requirements entry ends earlier keeps its own end."""
+    role_requirements: NotRequired[pulumi.Input[Sequence[RoleRequirement]]]
+    """What each role's trust policy requires, at most one entry per role, so that every CLI profile is complete for its role. Roles without an entry take role_requires_external_id and role_requires_mfa."""
+    session_duration_seconds: NotRequired[int]
+    """Written into every CLI profile as duration_seconds, 900..43200 (at most the role's maximum session). Default: left out (one hour)."""
+    region: NotRequired[str]
+    """Written into every CLI profile and extension entry as region (such as eu-west-1). Default: left out."""
+    switch_role_color: NotRequired[str]
+    """Console colour, 6 hex digits without # (such as f2b0a9): added to every switch-role link (color=) and extension entry."""
     secret_inputs: NotRequired[Sequence[str]]
-    """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. User and group names still appear in resource names."""
+    """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. User, group and role names still appear in resource names."""
 
 
 RENAMED_INPUTS: Mapping[str, str] = {
@@ -53,6 +113,17 @@ RENAMED_INPUTS: Mapping[str, str] = {
     "external_id_required": "role_requires_external_id",
 }
 """Inputs of earlier versions and their new names (the old names say too little)."""
+
+REQUIREMENT_FLAGS = (
+    "external_id_required",
+    "mfa_required",
+    "session_name_required",
+    "source_identity_required",
+    "session_tags_allowed",
+    "source_identity_allowed",
+)
+"""The boolean fields of a RoleRequirement."""
+NO_PRINCIPAL_KEY = "user_names/group_names/role_names/new_group_name"
 
 
 def validate_trusted_args(args: Mapping[str, Any]) -> dict[str, Any]:
@@ -65,8 +136,13 @@ def validate_trusted_args(args: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _optional(args: Mapping[str, Any], key: str, checker: Any) -> Any:
+    value = args.get(key)
+    return None if value is None else checker(key, value)
+
+
 def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
-    """Check every TrustedAccountAccessArgs value but the role ARNs."""
+    """Check every TrustedAccountAccessArgs value but the role ARNs (absent optional values are None)."""
     known = set(TrustedAccountAccessArgs.__annotations__) - {"role_arns"}
     for old, new in RENAMED_INPUTS.items():
         if old in args:
@@ -89,9 +165,16 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
     out["group_names"] = check.string_list(
         "group_names", args.get("group_names"), check.group_name, identity=check.folded
     )
-    if not out["user_names"] and not out["group_names"]:
+    out["role_names"] = check.string_list(
+        "role_names", args.get("role_names"), check.existing_role_name, identity=check.folded
+    )
+    _validate_new_group(args, out)
+    if not (out["user_names"] or out["group_names"] or out["role_names"] or out["new_group_name"]):
         raise InvalidInputError(
-            "user_names/group_names", [], "name no user and no group: attach the policy to at least one"
+            NO_PRINCIPAL_KEY,
+            [],
+            "name no principal: attach the policies to at least one user, group or role, "
+            "or to a group made here (new_group_name)",
         )
     out["policy_name"] = check.policy_name("policy_name", args.get("policy_name", limits.DEFAULT_POLICY_NAME))
     out["policy_path"] = check.iam_path("policy_path", args.get("policy_path", limits.DEFAULT_PATH))
@@ -108,7 +191,56 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
         1,
         limits.MANAGED_POLICIES_PER_PRINCIPAL_MAX,
     )
+    out["tags"] = check.tags("tags", args.get("tags"))
+    out["expires_at"] = _optional(args, "expires_at", check.expires_at)
+    requirements = args.get("role_requirements")
+    if requirements is None:
+        out["role_requirements"] = ()
+    elif has_any_output(requirements):
+        out["role_requirements"] = requirements  # checked once it resolves
+    else:
+        out["role_requirements"] = checked_requirements(requirements)
+    out["session_duration_seconds"] = _optional(
+        args,
+        "session_duration_seconds",
+        lambda key, value: check.integer(
+            key, value, limits.MIN_CLI_SESSION_SECONDS, limits.MAX_SESSION_SECONDS, " seconds"
+        ),
+    )
+    out["region"] = _optional(args, "region", check.region)
+    out["switch_role_color"] = _optional(args, "switch_role_color", check.color)
     return out
+
+
+def _validate_new_group(args: Mapping[str, Any], out: dict[str, Any]) -> None:
+    out["new_group_name"] = _optional(args, "new_group_name", check.group_name)
+    out["new_group_members"] = check.string_list(
+        "new_group_members", args.get("new_group_members"), check.user_name, identity=check.folded
+    )
+    out["new_group_path"] = check.iam_path(
+        "new_group_path", args.get("new_group_path", limits.DEFAULT_PATH) or limits.DEFAULT_PATH
+    )
+    group = out["new_group_name"]
+    if group is None:
+        if out["new_group_members"]:
+            raise InvalidInputError(
+                "new_group_members",
+                list(out["new_group_members"]),
+                "needs new_group_name, the group the component creates for them",
+            )
+        if out["new_group_path"] != limits.DEFAULT_PATH:
+            raise InvalidInputError(
+                "new_group_path", out["new_group_path"], "needs new_group_name, the group it is the path of"
+            )
+        return
+    existing = {check.folded(g): g for g in out["group_names"]}
+    if check.folded(group) in existing:
+        raise InvalidInputError(
+            "new_group_name",
+            group,
+            f"is also in group_names ({existing[check.folded(group)]!r}): the component creates "
+            "new_group_name, group_names names groups that exist already",
+        )
 
 
 def _input_name(key: str, value: Any, known: set[str]) -> str:
@@ -117,32 +249,136 @@ def _input_name(key: str, value: Any, known: set[str]) -> str:
     return str(value)
 
 
+def has_any_output(value: Any) -> bool:
+    """True when the value, or anything inside its lists and maps, is a pulumi Output."""
+    if isinstance(value, pulumi.Output):
+        return True
+    if isinstance(value, Mapping):
+        return any(has_any_output(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(has_any_output(v) for v in value)
+    return False
+
+
 def checked_role_arns(role_arns: Any) -> tuple[str, ...]:
     return check.string_list(
         "role_arns", role_arns, check.role_arn, required=True, identity=check.role_identity
     )
 
 
+def _requirement(value: Any) -> dict[str, Any]:
+    """One RoleRequirement, checked: its role ARN, booleans and end (a past end is left to warnings)."""
+    key = "role_requirements"
+    if not isinstance(value, Mapping):
+        raise InvalidInputError(key, value, "must list objects with role_arn and what the role requires")
+    known = set(RoleRequirement.__annotations__)
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise InvalidInputError(
+            f"{key}.{unknown[0]}", value[unknown[0]], f"is not a field; known: {sorted(known)}"
+        )
+    if "role_arn" not in value:
+        raise InvalidInputError(f"{key}.role_arn", None, "is required in every entry")
+    entry: dict[str, Any] = {"role_arn": check.role_arn(f"{key}.role_arn", value["role_arn"])}
+    for flag in REQUIREMENT_FLAGS:
+        if value.get(flag) is not None:
+            entry[flag] = check.boolean(f"{key}.{flag}", value[flag])
+    end = value.get("expires_at")
+    if end:
+        entry["expires_at"] = check.expiry_time(f"{key}.expires_at", end)
+    return entry
+
+
+def checked_requirements(requirements: Any) -> tuple[dict[str, Any], ...]:
+    """The role_requirements entries, each checked, at most one per role."""
+    if isinstance(requirements, (str, bytes, Mapping)) or not isinstance(requirements, (list, tuple)):
+        raise InvalidInputError("role_requirements", requirements, "must be a list")
+    check.shallow("role_requirements", requirements)
+    entries = tuple(_requirement(value) for value in requirements)
+    check.string_list(
+        "role_requirements.role_arn",
+        [e["role_arn"] for e in entries],
+        check.role_arn,
+        identity=check.role_identity,
+    )
+    return entries
+
+
+def requirements_by_role(
+    role_arns: Sequence[str], requirements: Iterable[Mapping[str, Any]]
+) -> dict[str, Mapping[str, Any]]:
+    """Role ARN (as role_arns spells it) -> its requirement entry; every entry must name one of the roles."""
+    roles = {check.role_identity(arn): arn for arn in role_arns}
+    found: dict[str, Mapping[str, Any]] = {}
+    for entry in requirements:
+        arn = roles.get(check.role_identity(entry["role_arn"]))
+        if arn is None:
+            raise InvalidInputError(
+                "role_requirements.role_arn", entry["role_arn"], "is not one of role_arns"
+            )
+        found[arn] = entry
+    return found
+
+
+def effective_ends(
+    role_arns: Iterable[str], requirements: Mapping[str, Mapping[str, Any]], expires_at: str | None
+) -> dict[str, str]:
+    """Role ARN -> the end of its access: the earlier of expires_at and its own end (roles without either are left out)."""
+    ends = {}
+    for arn in role_arns:
+        candidates = [e for e in (expires_at, requirements.get(arn, {}).get("expires_at")) if e]
+        if candidates:
+            ends[arn] = min(candidates)  # one fixed-width UTC format: text order is time order
+    return ends
+
+
+def session_actions(
+    role_arns: Iterable[str], requirements: Mapping[str, Mapping[str, Any]]
+) -> dict[str, tuple[str, ...]]:
+    """Role ARN -> the session actions its trust policy allows, which the callers' policies must allow too."""
+    found = {}
+    for arn in role_arns:
+        entry = requirements.get(arn, {})
+        actions = []
+        if entry.get("source_identity_allowed") or entry.get("source_identity_required"):
+            actions.append("sts:SetSourceIdentity")
+        if entry.get("session_tags_allowed"):
+            actions.append("sts:TagSession")
+        if actions:
+            found[arn] = tuple(actions)
+    return found
+
+
 def split_role_arns(
-    role_arns: Sequence[str], *, require_mfa: bool = False, max_size: int = limits.MANAGED_POLICY_MAX
+    role_arns: Sequence[str],
+    *,
+    require_mfa: bool = False,
+    max_size: int = limits.MANAGED_POLICY_MAX,
+    ends: Mapping[str, str] | None = None,
+    actions: Mapping[str, Sequence[str]] | None = None,
 ) -> list[tuple[str, ...]]:
     """Pack the ARNs, in the order given, into as few policy documents as that order allows.
 
-    Each chunk takes ARNs until the next one would push its document over
-    ``max_size`` characters; filling greedily is optimal among packings that keep
-    the order. A chunk only changes when an ARN in it or before it changes, so
-    appending ARNs (new trusting stacks at the end of the list) leaves every
-    earlier policy byte-identical: the last one grows, or a new one is added.
+    Each chunk takes ARNs until the next one would push its document (with the
+    statements that ends of access and session ``actions`` add) over ``max_size`` characters; filling
+    greedily is optimal among packings that keep the order, as a document never
+    shrinks when an ARN is added. A chunk only changes when an ARN in it or
+    before it changes, so appending ARNs (new trusting stacks at the end of the
+    list) leaves every earlier policy byte-identical: the last one grows, or a
+    new one is added.
     """
     chunks: list[list[str]] = []
+
+    def size(arns: Sequence[str]) -> int:
+        return policy_size(
+            assume_role_policy(arns, require_mfa=require_mfa, ends=ends, session_actions=actions)
+        )
+
     for arn in role_arns:
-        if (
-            chunks
-            and policy_size(assume_role_policy([*chunks[-1], arn], require_mfa=require_mfa)) <= max_size
-        ):
+        if chunks and size([*chunks[-1], arn]) <= max_size:
             chunks[-1].append(arn)
             continue
-        if policy_size(assume_role_policy([arn], require_mfa=require_mfa)) > max_size:
+        if size([arn]) > max_size:
             raise InvalidInputError(
                 "role_arns", arn, f"alone makes a policy over the {max_size}-character quota"
             )
@@ -151,7 +387,7 @@ def split_role_arns(
 
 
 def check_policies_per_principal(arn_count: int, policy_count: int, limit: int) -> None:
-    """Raise unless every user and group can take all ``policy_count`` assume-role policies."""
+    """Raise unless every user, group and role can take all ``policy_count`` assume-role policies."""
     if policy_count <= limit:
         return
     ways = []
@@ -170,7 +406,7 @@ def check_policies_per_principal(arn_count: int, policy_count: int, limit: int) 
         f"<{arn_count} role ARNs>",
         f"need {policy_count} assume-role policies of at most {limits.MANAGED_POLICY_MAX} characters, "
         f"over managed_policies_per_principal_limit ({limit}), the IAM quota on managed policies "
-        "attached to one user or group: " + ", or ".join(ways),
+        "attached to one user, group or role: " + ", or ".join(ways),
     )
 
 
@@ -201,8 +437,30 @@ def attachment_names(prefix: str, principals: Iterable[str], policy_count: int) 
     return names
 
 
+@dataclass(frozen=True)
+class _Built:
+    """What the component registered for its resolved roles, and what each role requires.
+
+    An object rather than a map, so that Output.all passes it along without walking it.
+    """
+
+    policy_arns: list[str]
+    role_arns: list[str]
+    requirements: Mapping[str, Mapping[str, Any]]
+    ends: Mapping[str, str]
+
+
+def _as_output(value: Any) -> pulumi.Output[Any]:
+    """An Output as it is (its resolved value is not walked again), anything else through from_input."""
+    return value if isinstance(value, pulumi.Output) else pulumi.Output.from_input(value)
+
+
+def _roles_described(arns: Sequence[str]) -> str:
+    return repr(arns[0]) if len(arns) == 1 else f"{len(arns)} roles ({arns[0]!r} and {len(arns) - 1} more)"
+
+
 class TrustedAccountAccess(pulumi.ComponentResource):
-    """A policy allowing sts:AssumeRole on the given role ARNs, attached to users and groups of the trusted account."""
+    """A policy allowing sts:AssumeRole on the given role ARNs, attached to users, groups and roles of the trusted account."""
 
     policy_arn: pulumi.Output[str]
     """ARN of the assume-role policy (the first one when the ARNs need several)."""
@@ -213,7 +471,11 @@ class TrustedAccountAccess(pulumi.ComponentResource):
     switch_role_urls: pulumi.Output[list[str]]
     """One console switch-role link per role, in the order of role_arns (empty for a role in a partition without a console)."""
     aws_cli_config: pulumi.Output[str]
-    """A ready ~/.aws/config text with one [profile <role>-<account>] per role."""
+    """A ready ~/.aws/config text with one [profile <role>-<account>] per role, complete for what each role requires."""
+    switch_roles_extension_config: pulumi.Output[str]
+    """The roles in the configuration format of the AWS Extend Switch Roles browser extension: one [<role>-<account>] section each, with aws_account_id, role_name and color."""
+    principals: pulumi.Output[TrustedPrincipals]
+    """What got the assume-role policies: users, groups, roles and the group made here, with its members."""
 
     def __init__(
         self,
@@ -235,22 +497,36 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         self._settings = settings
         self._report = report
         self._secret = frozenset(settings["secret_inputs"])
+        if settings["expires_at"] is not None:
+            warning = check.expiry_warning("expires_at", settings["expires_at"])
+            if warning is not None:
+                report.warn(warning, resource=self)
 
-        role_arns = settings["role_arns"]
-        if check.has_output(role_arns):
-            # ARNs read from stack references are known only once they resolve;
-            # the policies and attachments are registered then, after the checks.
+        role_arns, requirements = settings["role_arns"], settings["role_requirements"]
+        if check.has_output(role_arns) or has_any_output(requirements):
+            # ARNs and requirements read from stack references are known only once they
+            # resolve; the policies and attachments are registered then, after the checks.
+            # Nested applies rather than Output.all: Output.all walks every resolved list
+            # and map again, which costs a second at 1,000 roles with their requirements.
+            arns_output, requirements_output = _as_output(role_arns), _as_output(requirements)
             built = cast(
-                pulumi.Output[dict[str, Any]], pulumi.Output.from_input(role_arns).apply(self._build)
+                pulumi.Output[_Built],
+                arns_output.apply(
+                    lambda arns: requirements_output.apply(lambda resolved: self._build(arns, resolved))
+                ),
             )
         else:
-            built = self._build(role_arns)
+            built = self._build(role_arns, requirements)
 
-        self.policy_arns = built.apply(lambda b: b["policy_arns"])
+        self.policy_arns = built.apply(lambda b: b.policy_arns)
         self.policy_arn = self.policy_arns.apply(lambda arns: arns[0])
-        self.role_arns = built.apply(lambda b: b["role_arns"])
+        self.role_arns = built.apply(lambda b: b.role_arns)
         self.switch_role_urls = self.role_arns.apply(self._console_links)
-        self.aws_cli_config = self._cli_config()
+        self.aws_cli_config = self._cli_config(built)
+        self.switch_roles_extension_config = pulumi.Output.all(
+            built, settings["role_requires_external_id"]
+        ).apply(lambda resolved: self._extension_config(resolved[0], bool(resolved[1])))
+        self.principals = self._principals()
         self.register_outputs(
             {
                 "policy_arn": self.policy_arn,
@@ -258,38 +534,52 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                 "role_arns": self.role_arns,
                 "switch_role_urls": self.switch_role_urls,
                 "aws_cli_config": self.aws_cli_config,
+                "switch_roles_extension_config": self.switch_roles_extension_config,
+                "principals": self.principals,
             }
         )
 
     def _hide_if(self, value: Any, *inputs: str) -> Any:
         return pulumi.Output.secret(value) if self._secret.intersection(inputs) else value
 
-    def _build(self, role_arns: Sequence[str]) -> pulumi.Output[dict[str, Any]]:
-        """Register the policies and attachments for resolved, checked ARNs."""
+    def _build(self, role_arns: Sequence[str], raw_requirements: Any) -> pulumi.Output["_Built"]:
+        """Register the policies, the new group and the attachments for resolved, checked ARNs."""
         settings = self._settings
         try:
             arns = checked_role_arns(list(role_arns))
-            chunks = split_role_arns(arns, require_mfa=settings["require_mfa"])
+            requirements = requirements_by_role(arns, checked_requirements(list(raw_requirements or ())))
+            ends = effective_ends(arns, requirements, settings["expires_at"])
+            actions = session_actions(arns, requirements)
+            chunks = split_role_arns(arns, require_mfa=settings["require_mfa"], ends=ends, actions=actions)
             check_policies_per_principal(
                 len(arns), len(chunks), settings["managed_policies_per_principal_limit"]
             )
         except InvalidInputError as error:
             raise self._report.error(error) from None
-        users = attachment_names(f"{self._name}-user", settings["user_names"], len(chunks))
-        groups = attachment_names(f"{self._name}-group", settings["group_names"], len(chunks))
-        self._warn_about_renamed(users, "user_names")
-        self._warn_about_renamed(groups, "group_names")
+        self._warn_about_role_ends(arns, requirements)
+        new_group = self._new_group()
+        groups = [*settings["group_names"], *([settings["new_group_name"]] if new_group else [])]
+        names = {
+            "user": attachment_names(f"{self._name}-user", settings["user_names"], len(chunks)),
+            "group": attachment_names(f"{self._name}-group", groups, len(chunks)),
+            "role": attachment_names(f"{self._name}-role", settings["role_names"], len(chunks)),
+        }
+        for kind, key in (("user", "user_names"), ("group", "group_names"), ("role", "role_names")):
+            self._warn_about_renamed(names[kind], key)
+        tags = self._hide_if(settings["tags"], "tags") if settings["tags"] else None
         policy_arns = []
         for index, chunk in enumerate(chunks):
             suffix = policy_suffix(index)
+            document = assume_role_policy(
+                chunk, require_mfa=settings["require_mfa"], ends=ends, session_actions=actions
+            )
             policy = aws.iam.Policy(
                 f"{self._name}-policy{suffix}",
                 name=self._hide_if(f"{settings['policy_name']}{suffix}", "policy_name"),
                 path=self._hide_if(settings["policy_path"], "policy_path"),
                 description="Allows sts:AssumeRole on cross-account roles",
-                policy=pulumi.Output.json_dumps(
-                    assume_role_policy(chunk, require_mfa=settings["require_mfa"])
-                ),
+                policy=self._hide_if(pulumi.Output.json_dumps(document), "expires_at"),
+                tags=tags,
                 opts=pulumi.ResourceOptions(
                     parent=self,
                     # The name is fixed: a replacement must delete the old policy first.
@@ -301,42 +591,117 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                     ),
                 ),
             )
-            for user in settings["user_names"]:
-                aws.iam.UserPolicyAttachment(
-                    users[(user, index)],
-                    user=self._hide_if(user, "user_names"),
-                    policy_arn=policy.arn,
-                    opts=pulumi.ResourceOptions(parent=self),
-                )
-            for group in settings["group_names"]:
-                aws.iam.GroupPolicyAttachment(
-                    groups[(group, index)],
-                    group=self._hide_if(group, "group_names"),
-                    policy_arn=policy.arn,
-                    opts=pulumi.ResourceOptions(parent=self),
-                )
+            self._attach(policy, index, names, new_group)
             policy_arns.append(self._hide_if(policy.arn, "policy_name", "policy_path"))
         return pulumi.Output.all(*policy_arns).apply(
-            lambda resolved: {"policy_arns": list(resolved), "role_arns": list(arns)}
+            lambda resolved: _Built(list(resolved), list(arns), requirements, ends)
         )
 
+    def _new_group(self) -> aws.iam.Group | None:
+        """The group new_group_name, and its members (each added without touching their other groups)."""
+        settings = self._settings
+        if settings["new_group_name"] is None:
+            return None
+        hidden = self._secret.intersection(("new_group_name", "new_group_path"))
+        group = aws.iam.Group(
+            f"{self._name}-new-group",
+            name=self._hide_if(settings["new_group_name"], "new_group_name"),
+            path=self._hide_if(settings["new_group_path"], "new_group_path"),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                additional_secret_outputs=["arn", "id", "name", "path", "uniqueId"] if hidden else [],
+            ),
+        )
+        for user in settings["new_group_members"]:
+            aws.iam.UserGroupMembership(
+                f"{self._name}-member-{user}",
+                user=self._hide_if(user, "new_group_members"),
+                groups=[group.name],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return group
+
+    def _attach(
+        self,
+        policy: aws.iam.Policy,
+        index: int,
+        names: Mapping[str, Mapping[tuple[str, int], str]],
+        new_group: aws.iam.Group | None,
+    ) -> None:
+        settings = self._settings
+        child = pulumi.ResourceOptions(parent=self)
+        for user in settings["user_names"]:
+            aws.iam.UserPolicyAttachment(
+                names["user"][(user, index)],
+                user=self._hide_if(user, "user_names"),
+                policy_arn=policy.arn,
+                opts=child,
+            )
+        for group in settings["group_names"]:
+            aws.iam.GroupPolicyAttachment(
+                names["group"][(group, index)],
+                group=self._hide_if(group, "group_names"),
+                policy_arn=policy.arn,
+                opts=child,
+            )
+        if new_group is not None:
+            aws.iam.GroupPolicyAttachment(
+                names["group"][(settings["new_group_name"], index)],
+                group=new_group.name,
+                policy_arn=policy.arn,
+                opts=child,
+            )
+        for role in settings["role_names"]:
+            aws.iam.RolePolicyAttachment(
+                names["role"][(role, index)],
+                role=self._hide_if(role, "role_names"),
+                policy_arn=policy.arn,
+                opts=child,
+            )
+
     def _warn_about_renamed(self, names: Mapping[tuple[str, int], str], key: str) -> None:
+        new_group = self._settings["new_group_name"]
         for (principal, index), name in names.items():
             if "/" in name:
+                named = "new_group_name" if key == "group_names" and principal == new_group else key
                 self._report.warn(
-                    f"{key}: {principal!r} and {f'{principal}-{index + 1}'!r}: the attachment of policy "
+                    f"{named}: {principal!r} and {f'{principal}-{index + 1}'!r}: the attachment of policy "
                     f"{index + 1} to {principal!r} is named {name!r}, so that it cannot clash with the "
                     f"other's; if an earlier run created it as {name.replace('/', '-')!r}, run `pulumi "
                     "refresh` and `pulumi up` once more, which attaches it again",
                     resource=self,
                 )
 
+    def _warn_about_role_ends(
+        self, role_arns: Sequence[str], requirements: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        """One warning per end of a role's own trust that has passed or is less than 7 days away."""
+        by_end: dict[str, list[str]] = {}
+        for arn in role_arns:
+            end = requirements.get(arn, {}).get("expires_at")
+            if end:
+                by_end.setdefault(end, []).append(arn)
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for end, arns in sorted(by_end.items()):
+            if not check.expires_soon(end):
+                continue
+            what = _roles_described(arns)
+            passed = end <= now  # one fixed-width UTC format: text order is time order
+            self._report.warn(
+                f"role_requirements: access to {what} ended at {end!r} (expires_at of its trust policy): "
+                "the role refuses every caller, and the assume-role policies allow it no more"
+                if passed
+                else f"role_requirements: access to {what} ends at {end!r} (expires_at of its trust policy), "
+                f"less than {limits.EXPIRY_WARNING_DAYS} days away",
+                resource=self,
+            )
+
     def _console_links(self, role_arns: Sequence[str]) -> list[str]:
         links = []
         for arn in role_arns:
             partition = arn.split(":")[1]
             if has_console(partition):
-                links.append(switch_role_url(arn))
+                links.append(switch_role_url(arn, color=self._settings["switch_role_color"]))
                 continue
             self._report.warn(
                 f"{arn}: partition {partition!r} has no console switch-role page: its switch_role_urls "
@@ -346,26 +711,78 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             links.append("")
         return links
 
-    def _cli_config(self) -> pulumi.Output[str]:
+    def _mfa_serial(self) -> pulumi.Output[str | None]:
+        """The mfa_serial placeholder of this account, when any role may require MFA (else no invoke)."""
         settings = self._settings
-        mfa_serial: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        if settings["require_mfa"] or settings["role_requires_mfa"] is not False:
-            identity = caller_identity(self)
-            mfa_serial = pulumi.Output.all(identity, settings["role_requires_mfa"]).apply(
-                lambda resolved: (
-                    mfa_serial_placeholder(resolved[0][1].split(":")[1], resolved[0][0])
-                    if settings["require_mfa"] or resolved[1]
-                    else None
+        requirements = settings["role_requirements"]
+        may_require = (
+            settings["require_mfa"]
+            or settings["role_requires_mfa"] is not False
+            or has_any_output(requirements)
+            or any(entry.get("mfa_required") for entry in requirements)
+        )
+        if not may_require:
+            return pulumi.Output.from_input(None)
+        return caller_identity(self).apply(
+            lambda identity: mfa_serial_placeholder(identity[1].split(":")[1], identity[0])
+        )
+
+    def _cli_config(self, built: pulumi.Output["_Built"]) -> pulumi.Output[str]:
+        settings = self._settings
+
+        def profiles(resolved: list[Any]) -> str:
+            b, external_id_default, mfa_default, mfa_serial = resolved
+            found = []
+            for arn in b.role_arns:
+                entry = b.requirements.get(arn, {})
+                mfa = settings["require_mfa"] or bool(entry.get("mfa_required", mfa_default))
+                found.append(
+                    CliProfile(
+                        role_arn=arn,
+                        source_profile=settings["source_profile"],
+                        external_id_required=bool(entry.get("external_id_required", external_id_default)),
+                        mfa_serial=mfa_serial if mfa else None,
+                        region=settings["region"],
+                        session_name_required=bool(entry.get("session_name_required", False)),
+                        source_identity_required=bool(entry.get("source_identity_required", False)),
+                        duration_seconds=settings["session_duration_seconds"],
+                        expires_at=b.ends.get(arn),
+                    )
+                )
+            return aws_cli_config(found)
+
+        return pulumi.Output.all(
+            built, settings["role_requires_external_id"], settings["role_requires_mfa"], self._mfa_serial()
+        ).apply(profiles)
+
+    def _extension_config(self, built: "_Built", external_id_default: bool) -> str:
+        settings = self._settings
+        entries = []
+        for arn in built.role_arns:
+            entry = built.requirements.get(arn, {})
+            refused = None
+            if entry.get("source_identity_required"):
+                refused = "the role requires a source identity, which the console cannot set"
+            elif entry.get("external_id_required", external_id_default):
+                refused = "the role requires an external id, which the console cannot send"
+            entries.append(
+                ExtensionEntry(
+                    arn, settings["switch_role_color"], settings["region"], console_refused=refused
                 )
             )
-        return pulumi.Output.all(self.role_arns, settings["role_requires_external_id"], mfa_serial).apply(
-            lambda resolved: aws_cli_config(
-                CliProfile(
-                    role_arn=arn,
-                    source_profile=settings["source_profile"],
-                    external_id_required=bool(resolved[1]),
-                    mfa_serial=resolved[2],
-                )
-                for arn in resolved[0]
-            )
+        return switch_roles_extension_config(entries)
+
+    def _principals(self) -> pulumi.Output[TrustedPrincipals]:
+        settings = self._settings
+        principals: TrustedPrincipals = {
+            "users": list(settings["user_names"]),
+            "groups": list(settings["group_names"]),
+            "roles": list(settings["role_names"]),
+            "new_group": settings["new_group_name"] or "",
+            "new_group_members": list(settings["new_group_members"]),
+        }
+        inputs = ("user_names", "group_names", "role_names", "new_group_name", "new_group_members")
+        return cast(
+            pulumi.Output[TrustedPrincipals],
+            self._hide_if(pulumi.Output.from_input(principals), *inputs),
         )

@@ -317,6 +317,10 @@ class TrustingAccountRole(pulumi.ComponentResource):
     """Callers must name their session after their IAM user name."""
     source_identity_required: pulumi.Output[bool]
     """Callers must set a source identity (so the console and CLI profiles cannot be used)."""
+    session_tags_allowed: pulumi.Output[bool]
+    """Callers may tag their session: their own policies must then allow sts:TagSession on the role too."""
+    source_identity_allowed: pulumi.Output[bool]
+    """Callers may (or must) set a source identity: their own policies must then allow sts:SetSourceIdentity on the role too."""
 
     def __init__(
         self,
@@ -428,6 +432,8 @@ class TrustingAccountRole(pulumi.ComponentResource):
         self.source_identity_required = pulumi.Output.from_input(
             settings["source_identity"] in ("required", "username")
         )
+        self.session_tags_allowed = pulumi.Output.from_input(settings["allow_session_tags"])
+        self.source_identity_allowed = pulumi.Output.from_input(settings["source_identity"] is not None)
         self._warn(name, settings)
         self.register_outputs(
             {
@@ -441,6 +447,8 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 "expires_at": self.expires_at,
                 "session_name_required": self.session_name_required,
                 "source_identity_required": self.source_identity_required,
+                "session_tags_allowed": self.session_tags_allowed,
+                "source_identity_allowed": self.source_identity_allowed,
             }
         )
 

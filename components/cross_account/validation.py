@@ -57,6 +57,9 @@ AWS_MANAGED_NAME_RE = _pattern(rf"(?:[{NAME_CLASS}]+/)*[{NAME_CLASS}]{{1,128}}")
 STACK_NAME_RE = _pattern(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+){0,2}")
 TAG_KEY_RE = _pattern(rf"[A-Za-z0-9 _.:/=+@-]{{1,{limits.TAG_KEY_MAX}}}")
 TAG_VALUE_RE = _pattern(rf"[A-Za-z0-9 _.:/=+@-]{{0,{limits.TAG_VALUE_MAX}}}")
+REGION_RE = _pattern(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
+"""An AWS region name: us-east-1, us-gov-west-1, cn-north-1."""
+COLOR_RE = _pattern(r"[0-9A-Fa-f]{6}")
 EXPIRES_AT_RE = _pattern(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 """An instant in RFC 3339, in UTC, to the second: 2027-03-31T23:59:59Z."""
 PERMISSION_SET_NAME_RE = _pattern(rf"[{NAME_CLASS}]{{1,32}}")
@@ -291,6 +294,37 @@ def group_name(key: str, value: object) -> str:
 def policy_name(key: str, value: object) -> str:
     rule = f"is not an IAM policy name (1-128 characters of {NAME_CHARACTERS})"
     return _matching(key, value, POLICY_NAME_RE, rule)
+
+
+EXPIRY_RULE = "is not a time in RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z"
+
+
+def existing_role_name(key: str, value: object) -> str:
+    """The name of a role that exists (in the trusted account): never a wildcard."""
+    rule = f"is not an IAM role name (1-64 characters of {NAME_CHARACTERS})"
+    return _matching(key, value, ROLE_NAME_RE, rule, wildcard="a role")
+
+
+def region(key: str, value: object) -> str:
+    return _matching(key, value, REGION_RE, "is not an AWS region name (such as us-east-1 or eu-west-2)")
+
+
+def color(key: str, value: object) -> str:
+    rule = "is not a colour of 6 hex digits without # (such as f2b0a9)"
+    return _matching(key, value, COLOR_RE, rule)
+
+
+def expiry_time(key: str, value: object) -> str:
+    """An end of access in RFC 3339 UTC to the second, past or future (read from elsewhere, not set here)."""
+    text = _string(key, value)
+    try:
+        datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+        valid = EXPIRES_AT_RE.fullmatch(text) is not None
+    except ValueError:
+        valid = False
+    if not valid:
+        raise InvalidInputError(key, text, EXPIRY_RULE)
+    return text
 
 
 def profile_name(key: str, value: object) -> str:
