@@ -22,7 +22,13 @@ Cases:
   StackReference each, every stack exporting one roleArn), one user, one group;
 - ``roleArns N``: trusted side, N ARNs in ``roleArns``, one user, one group;
 - ``accounts N``: trusting side, N ``trustedAccountIds`` (``trustPolicySizeLimit``
-  4096, the raised quota, so that 100 accounts fit).
+  4096, the raised quota, so that 100 accounts fit);
+- ``rollout N``: trusting side, N ``targetAccountIds`` (none of them the deploying
+  account): one ``aws.Provider`` and one ``TrustingAccountRole`` (role and
+  attachment) per account, as a stack run from the management account builds them;
+- ``rolloutFloor N``: the least any such rollout costs, for comparison: a program
+  that registers, per account, one ``aws.Provider`` assuming a role there, and one
+  ``aws.iam.Role`` and one ``aws.iam.RolePolicyAttachment`` through it, and nothing else.
 """
 
 from __future__ import annotations
@@ -60,7 +66,13 @@ class Case:
         return f"{self.series}:{self.count}"
 
 
-SERIES = {"stacks": (1, 10, 100, 1000), "roleArns": (1, 10, 100, 1000), "accounts": (1, 10, 100)}
+SERIES = {
+    "stacks": (1, 10, 100, 1000),
+    "roleArns": (1, 10, 100, 1000),
+    "accounts": (1, 10, 100),
+    "rollout": (1, 10, 100, 1000),
+    "rolloutFloor": (1, 10, 100, 1000),
+}
 
 
 def cases(max_count: int, series: Sequence[str] = tuple(SERIES)) -> list[Case]:
@@ -99,6 +111,11 @@ def case_config(case: Case) -> tuple[str, dict[str, Any], dict[str, dict[str, An
     if case.series == "accounts":
         ids = [account(i) for i in range(n)]
         return "trusting", {"trustedAccountIds": ids, "trustPolicySizeLimit": 4096}, {}
+    if case.series == "rollout":
+        targets = [account(i) for i in range(n)]
+        return "trusting", {"trustedAccountIds": [TRUSTED_ACCOUNT], "targetAccountIds": targets}, {}
+    if case.series == "rolloutFloor":
+        return "trusting", {}, {}
     return "floor", {}, {}
 
 
@@ -125,9 +142,21 @@ def child(case: Case, gc_mode: str = "default", root: Path = ROOT) -> dict[str, 
     stack, config, stack_outputs = case_config(case)
 
     class Mocks(pulumi.runtime.Mocks):
+        def __init__(self) -> None:
+            self.provider_accounts: dict[str, str] = {}
+            """Provider id -> the account of the role it assumes."""
+
+        def account_of(self, provider: str | None, default: str) -> str:
+            return self.provider_accounts.get((provider or "").rsplit("::", 1)[-1], default)
+
         def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
             state = dict(args.inputs)
-            account_id = TRUSTING_ACCOUNT if stack in ("trusting", "floor") else TRUSTED_ACCOUNT
+            if args.typ == "pulumi:providers:aws":
+                role_arn = json.loads(state["assumeRoles"])[-1]["roleArn"]
+                self.provider_accounts[f"{args.name}-id"] = role_arn.split(":")[4]
+                return f"{args.name}-id", state
+            default = TRUSTING_ACCOUNT if stack in ("trusting", "floor") else TRUSTED_ACCOUNT
+            account_id = self.account_of(args.provider, default)
             prefix = f"arn:aws:iam::{account_id}"
             if args.typ == "aws:iam/role:Role":
                 state["arn"] = f"{prefix}:role{state.get('path', '/')}{state['name']}"
@@ -144,8 +173,11 @@ def child(case: Case, gc_mode: str = "default", root: Path = ROOT) -> dict[str, 
             if args.token == "aws:index/getPartition:getPartition":
                 return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
             if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-                arn = f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/deployer"
-                return {"accountId": TRUSTED_ACCOUNT, "arn": arn, "userId": "AIDA", "id": TRUSTED_ACCOUNT}
+                caller = self.account_of(args.provider, TRUSTED_ACCOUNT)
+                arn = f"arn:aws:iam::{caller}:user/deployer"
+                return {"accountId": caller, "arn": arn, "userId": "AIDA", "id": caller}
+            if args.token == "aws:index/getRegion:getRegion":
+                return {"name": "us-east-1", "region": "us-east-1", "id": "us-east-1"}
             raise NotImplementedError(args.token)
 
     class CountingMonitor(MockMonitor):
@@ -187,6 +219,8 @@ def child(case: Case, gc_mode: str = "default", root: Path = ROOT) -> dict[str, 
                 assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": []}),
             )
             outputs: dict[str, Any] = {"roleArn": role.arn}
+        elif case.series == "rolloutFloor":
+            outputs = {"roleArnsByAccount": rollout_floor(case.count)}
         else:
             import runpy
 
@@ -212,6 +246,38 @@ def child(case: Case, gc_mode: str = "default", root: Path = ROOT) -> dict[str, 
     }
 
 
+def rollout_floor(count: int) -> Any:
+    """Per account: an aws.Provider assuming a role there, a role and an attachment through it."""
+    import pulumi
+    import pulumi_aws as aws
+
+    document = json.dumps({"Version": "2012-10-17", "Statement": []})
+    arns = {}
+    for index in range(count):
+        target = account(index)
+        provider = aws.Provider(
+            f"floor-{target}",
+            assume_roles=[
+                aws.ProviderAssumeRoleArgs(
+                    role_arn=f"arn:aws:iam::{target}:role/OrganizationAccountAccessRole"
+                )
+            ],
+            opts=pulumi.ResourceOptions(),
+        )
+        through = pulumi.ResourceOptions(provider=provider)
+        role = aws.iam.Role(
+            f"floor-{target}-role", name="cross-account-role", assume_role_policy=document, opts=through
+        )
+        aws.iam.RolePolicyAttachment(
+            f"floor-{target}-attachment",
+            role=role.name,
+            policy_arn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+            opts=through,
+        )
+        arns[target] = role.arn
+    return pulumi.Output.all(**arns)
+
+
 def check_outputs(case: Case, outputs: dict[str, Any], types: dict[str, int], policies: int) -> None:
     """Fail the run unless the outputs match what was registered for this case."""
     problems = []
@@ -229,6 +295,17 @@ def check_outputs(case: Case, outputs: dict[str, Any], types: dict[str, int], po
     elif case.series == "accounts":
         if outputs["roleArn"] != f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/cross-account-role":
             problems.append(f"roleArn is {outputs['roleArn']!r}")
+    elif case.series in ("rollout", "rolloutFloor"):
+        expected = {
+            account(i): f"arn:aws:iam::{account(i)}:role/cross-account-role" for i in range(case.count)
+        }
+        if outputs["roleArnsByAccount"] != expected:
+            problems.append("roleArnsByAccount differs from the ARNs of the accounts' roles")
+        per_account = ["pulumi:providers:aws", "aws:iam/role:Role"]
+        if case.series == "rollout":
+            per_account.append("cross-account:index:TrustingAccountRole")
+        if any(types.get(t) != case.count for t in per_account) or policies != case.count:
+            problems.append(f"not one provider, role and trust policy per account: {types}")
     elif outputs["roleArn"] != f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/floor":
         problems.append(f"floor roleArn is {outputs['roleArn']!r}")
     if problems:

@@ -2,7 +2,8 @@
 
 Consumers in any Pulumi language run ``pulumi package add <repo-url>/components@<tag>``;
 the Pulumi CLI then runs this file to read the package schema and to construct
-``cross-account:index:TrustingAccountRole`` and ``cross-account:index:TrustedAccountAccess``.
+``cross-account:index:TrustingAccountRole``, ``cross-account:index:TrustingRoleRollout`` and
+``cross-account:index:TrustedAccountAccess``.
 The package version is the distribution version in pyproject.toml.
 """
 
@@ -11,10 +12,10 @@ from pathlib import Path
 
 from pulumi.provider.experimental import component_provider_host
 
-from cross_account import TrustedAccountAccess, TrustingAccountRole
+from cross_account import TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout
 
 PACKAGE_NAME = "cross-account"
-COMPONENTS = [TrustingAccountRole, TrustedAccountAccess]
+COMPONENTS = [TrustingAccountRole, TrustingRoleRollout, TrustedAccountAccess]
 PYPROJECT = Path(__file__).resolve().parent / "pyproject.toml"
 
 

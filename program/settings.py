@@ -18,6 +18,7 @@ import pulumi
 
 from cross_account import limits
 from cross_account import validation as check
+from cross_account.rollout import not_trusted
 from cross_account.trusted import validate_trusted_options
 from cross_account.trusting import validate_trusting_args
 from cross_account.validation import InvalidInputError, Reporter
@@ -46,6 +47,16 @@ KEYS: tuple[Key, ...] = (
     Key("side", "both", "string", "", None,
         'What the stack builds: "trusting" or "trusted". Empty: the stack name decides.'),
     # Trusting side
+    Key("targetAccountIds", "trusting", "array", [], "target_account_ids",
+        "12-digit ids of the accounts to create the role in (quoted strings). Empty, with no OU: this stack's account."),
+    Key("targetOrganizationalUnitIds", "trusting", "array", [], None,
+        "Organizational units (ou-...) or roots (r-...) whose active accounts, at any depth, also get the role."),
+    Key("excludeAccountIds", "trusting", "array", [], None,
+        "Accounts of targetOrganizationalUnitIds that get no role."),
+    Key("deploymentRoleName", "trusting", "string", limits.DEFAULT_DEPLOYMENT_ROLE_NAME, "deployment_role_name",
+        "Role assumed in each target account other than the deploying one, to create the role there."),
+    Key("deploymentRoleExternalId", "trusting", "string", "", "deployment_role_external_id",
+        "sts:ExternalId of the deployment role; set it with --secret. Empty: none.", unset=""),
     Key("trustedAccountIds", "trusting", "array", [], "trusted_account_ids",
         "12-digit ids of the accounts whose principals may assume the role (quoted strings)."),
     Key("roleName", "trusting", "string", limits.DEFAULT_ROLE_NAME, "role_name",
@@ -142,6 +153,29 @@ CALLER_NAMES: Mapping[str, str] = {**KEY_FOR_ARG, **OUTPUT_FOR_ATTRIBUTE}
 """How the components should name their inputs and outputs in the program's errors and warnings."""
 
 
+ROLLOUT_KEYS = (
+    "targetAccountIds",
+    "targetOrganizationalUnitIds",
+    "excludeAccountIds",
+    "deploymentRoleName",
+    "deploymentRoleExternalId",
+)
+"""The keys of a rollout to many accounts; the others apply to the role in every account."""
+
+
+@dataclass(frozen=True)
+class RolloutSettings:
+    """Where a trusting stack creates its role when it targets accounts or organizational units."""
+
+    target_account_ids: tuple[str, ...]
+    organizational_unit_ids: tuple[str, ...]
+    exclude_account_ids: tuple[str, ...]
+    deployment_role_name: str
+    deployment_role_external_id: str | None = None
+    external_id_secret: bool = False
+    """deploymentRoleExternalId was set with --secret."""
+
+
 @dataclass(frozen=True)
 class TrustingSettings:
     """Checked args of TrustingAccountRole, from the trusting stack's config."""
@@ -149,6 +183,8 @@ class TrustingSettings:
     args: Mapping[str, Any]
     secret_keys: frozenset[str] = frozenset()
     """The config keys set as secrets."""
+    rollout: RolloutSettings | None = None
+    """Set when the stack targets accounts or organizational units: the role is made in each."""
 
 
 @dataclass(frozen=True)
@@ -274,15 +310,66 @@ def _args(values: Mapping[str, Any], side: Side) -> dict[str, Any]:
     return args
 
 
+def rollout_settings(
+    values: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()
+) -> RolloutSettings | None:
+    """The rollout keys checked; None when the stack targets no account and no organizational unit."""
+    targets = check.string_list("targetAccountIds", values["targetAccountIds"], check.account_id)
+    units = check.string_list(
+        "targetOrganizationalUnitIds", values["targetOrganizationalUnitIds"], check.organizational_unit_id
+    )
+    excluded = check.string_list("excludeAccountIds", values["excludeAccountIds"], check.account_id)
+    name = check.role_name("deploymentRoleName", values["deploymentRoleName"])
+    external_id = values["deploymentRoleExternalId"] or None
+    if external_id is not None:
+        external_id = check.external_id("deploymentRoleExternalId", external_id)
+    if not targets and not units:
+        for key in ROLLOUT_KEYS[2:]:
+            if values[key] != KEYS_BY_NAME[key].default:
+                raise InvalidInputError(
+                    key,
+                    values[key],
+                    "applies only to a rollout: set targetAccountIds or targetOrganizationalUnitIds, "
+                    "or remove it",
+                )
+        return None
+    for account in excluded:
+        if account in targets:
+            raise InvalidInputError(
+                "excludeAccountIds", account, "is also in targetAccountIds: list the account in one of them"
+            )
+    if excluded and not units:
+        raise InvalidInputError(
+            "excludeAccountIds",
+            list(excluded),
+            "excludes accounts of targetOrganizationalUnitIds, which is empty: leave them out of "
+            "targetAccountIds instead",
+        )
+    return RolloutSettings(
+        target_account_ids=targets,
+        organizational_unit_ids=units,
+        exclude_account_ids=excluded,
+        deployment_role_name=name,
+        deployment_role_external_id=external_id,
+        external_id_secret="deploymentRoleExternalId" in secret_keys,
+    )
+
+
 def trusting_settings(
     values: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()
 ) -> TrustingSettings:
+    role_keys = {k: v for k, v in _args(values, "trusting").items() if KEY_FOR_ARG.get(k) not in ROLLOUT_KEYS}
     try:
-        args = validate_trusting_args(_args(values, "trusting"))
+        args = validate_trusting_args(role_keys)
     except InvalidInputError as error:
         raise error.renamed(KEY_FOR_ARG) from None
     args = {k: v for k, v in args.items() if v is not None and k != "secret_inputs"}
-    return TrustingSettings(args=args, secret_keys=secret_keys)
+    rollout = rollout_settings(values, secret_keys)
+    if rollout is not None and not check.has_output(args["trusted_account_ids"]):
+        not_trusted(
+            "targetAccountIds", rollout.target_account_ids, args["trusted_account_ids"], "trustedAccountIds"
+        )
+    return TrustingSettings(args=args, secret_keys=secret_keys, rollout=rollout)
 
 
 def trusted_settings(

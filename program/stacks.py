@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from cross_account import TrustedAccountAccess, TrustingAccountRole
+from cross_account import TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout
 from cross_account import validation as check
 from cross_account.documents import parse_role_arn
 from cross_account.limits import (
@@ -24,7 +24,9 @@ from cross_account.limits import (
     SESSION_TAGS_ALLOWED_OUTPUT,
     SOURCE_IDENTITY_ALLOWED_OUTPUT,
     SOURCE_IDENTITY_REQUIRED_OUTPUT,
+    SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT,
 )
+from cross_account.rollout import ROLE_INPUTS
 from cross_account.trusted import (
     check_policies_per_principal,
     effective_ends,
@@ -35,7 +37,14 @@ from cross_account.trusted import (
 from cross_account.trusting import checked_trust_policy, validate_trusting_args
 from cross_account.validation import InvalidInputError
 
-from .settings import CALLER_NAMES, KEY_FOR_ARG, TrustedSettings, TrustingSettings, secret_args
+from .settings import (
+    CALLER_NAMES,
+    KEY_FOR_ARG,
+    RolloutSettings,
+    TrustedSettings,
+    TrustingSettings,
+    secret_args,
+)
 
 
 @contextmanager
@@ -74,21 +83,132 @@ def build_trusting(settings: TrustingSettings) -> None:
                     + (" <id>`" if arg == "external_id" else "[0] <id>`")
                 )
     secret = secret_args(settings.secret_keys)
+    if settings.rollout is not None:
+        build_rollout(settings.rollout, args, checked["trusted_account_ids"], secret)
+        return
+    secret = tuple(name for name in secret if name in ROLE_INPUTS)
     if secret:
         args["secret_inputs"] = secret
     role = TrustingAccountRole("trusting", args, input_names=CALLER_NAMES)  # type: ignore[arg-type]
-    pulumi.export("roleArn", role.role_arn)
+    export_role(role, role.role_arn, role.switch_role_url, role.role_unique_id)
+
+
+def export_role(
+    role: TrustingAccountRole | TrustingRoleRollout,
+    role_arn: pulumi.Output[str] | None,
+    switch_role_url: pulumi.Output[str] | None,
+    role_unique_id: pulumi.Output[str] | None,
+) -> None:
+    """The trusting stack's outputs; those of one role only when there is one (None: left out)."""
+    if role_arn is not None:
+        pulumi.export("roleArn", role_arn)
     pulumi.export("roleName", role.role_name)
-    pulumi.export("switchRoleUrl", role.switch_role_url)
+    if switch_role_url is not None:
+        pulumi.export("switchRoleUrl", switch_role_url)
     pulumi.export(EXTERNAL_ID_REQUIRED_OUTPUT, role.external_id_required)
     pulumi.export(MFA_REQUIRED_OUTPUT, role.mfa_required)
-    pulumi.export("roleUniqueId", role.role_unique_id)
+    if role_unique_id is not None:
+        pulumi.export("roleUniqueId", role_unique_id)
     pulumi.export("rolePath", role.role_path)
     pulumi.export(EXPIRES_AT_OUTPUT, role.expires_at)
     pulumi.export(SESSION_NAME_REQUIRED_OUTPUT, role.session_name_required)
     pulumi.export(SOURCE_IDENTITY_REQUIRED_OUTPUT, role.source_identity_required)
     pulumi.export(SESSION_TAGS_ALLOWED_OUTPUT, role.session_tags_allowed)
     pulumi.export(SOURCE_IDENTITY_ALLOWED_OUTPUT, role.source_identity_allowed)
+    pulumi.export(SESSION_TAGS_ALLOWED_OUTPUT, role.session_tags_allowed)
+    pulumi.export(SOURCE_IDENTITY_ALLOWED_OUTPUT, role.source_identity_allowed)
+
+
+def build_rollout(
+    rollout: RolloutSettings, args: dict[str, Any], trusted: Sequence[str], secret: tuple[str, ...]
+) -> None:
+    """The role in every target account, through TrustingRoleRollout; the accounts resolved first."""
+    accounts = target_accounts(rollout, trusted)
+    rollout_args: dict[str, Any] = {
+        **args,
+        "target_account_ids": accounts,
+        "deployment_role_name": rollout.deployment_role_name,
+    }
+    if rollout.deployment_role_external_id is not None:
+        rollout_args["deployment_role_external_id"] = pulumi.Output.secret(
+            rollout.deployment_role_external_id
+        )
+        if not rollout.external_id_secret:
+            pulumi.log.warn(
+                "deploymentRoleExternalId is stored in plain text in the stack's config file: set it with "
+                "`pulumi config set --secret cross-account-access:deploymentRoleExternalId <id>`"
+            )
+    if secret:
+        rollout_args["secret_inputs"] = secret
+    component = TrustingRoleRollout("trusting", rollout_args, input_names=CALLER_NAMES)  # type: ignore[arg-type]
+    if len(accounts) == 1:
+        # One account: the outputs of one role mean what they mean on a stack without targets.
+        def only(by_account: pulumi.Output[dict[str, str]]) -> pulumi.Output[str]:
+            return by_account.apply(lambda values: values[accounts[0]])
+
+        export_role(
+            component,
+            only(component.role_arns_by_account),
+            only(component.switch_role_urls_by_account),
+            only(component.role_unique_ids_by_account),
+        )
+    else:
+        export_role(component, None, None, None)
+    pulumi.export(ROLE_ARNS_BY_ACCOUNT_OUTPUT, component.role_arns_by_account)
+    pulumi.export(SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT, component.switch_role_urls_by_account)
+
+
+ORGANIZATIONS_REFUSED = (
+    "could not be read from AWS Organizations ({reason}): listing the accounts of an organizational "
+    "unit needs credentials of the organization's management account or of a delegated administrator, "
+    "and the id of a unit of that organization"
+)
+
+
+def organizational_unit_accounts(unit: str) -> list[str]:
+    """The active accounts in an organizational unit and every unit under it, as AWS Organizations lists them now."""
+    try:
+        found = aws.organizations.get_organizational_unit_descendant_accounts(parent_id=unit)
+    except Exception as error:  # noqa: BLE001 - any refusal of the invoke ends in this one line
+        reason = " ".join(str(error).split()).split(" failed: ", 1)[-1][:300]
+        raise InvalidInputError(
+            "targetOrganizationalUnitIds", unit, ORGANIZATIONS_REFUSED.format(reason=reason)
+        ) from None
+    return [account.id for account in found.accounts if account.state == "ACTIVE"]
+
+
+def target_accounts(rollout: RolloutSettings, trusted: Sequence[str]) -> tuple[str, ...]:
+    """targetAccountIds, and the active accounts of targetOrganizationalUnitIds but excludeAccountIds."""
+    accounts = dict.fromkeys(rollout.target_account_ids)
+    excluded = set(rollout.exclude_account_ids)
+    excluding: set[str] = set()
+    for unit in rollout.organizational_unit_ids:
+        for account in organizational_unit_accounts(unit):
+            if account in excluded:
+                excluding.add(account)
+                continue
+            if account in trusted:
+                raise InvalidInputError(
+                    "targetOrganizationalUnitIds",
+                    unit,
+                    f"holds account {account!r}, which is also in trustedAccountIds: a role that trusts the "
+                    "account it is in is not cross-account access; leave it out with excludeAccountIds",
+                )
+            accounts.setdefault(account)
+    for account in rollout.exclude_account_ids:
+        if account not in excluding:
+            pulumi.log.warn(
+                f"excludeAccountIds: {account!r} is not an active account of targetOrganizationalUnitIds "
+                f"{list(rollout.organizational_unit_ids)}: it excludes nothing"
+            )
+    if not accounts:
+        raise InvalidInputError(
+            "targetOrganizationalUnitIds",
+            list(rollout.organizational_unit_ids),
+            "hold no active account that excludeAccountIds leaves in: the rollout would create no role "
+            "(to remove this stack's roles, run `pulumi destroy`)",
+        )
+    return tuple(sorted(accounts))
 
 
 def _role_arn_of(stack: str, value: Any) -> str:

@@ -11,6 +11,14 @@ another account, nor its conditions. ``assume_role_as`` therefore
 checks the trust side itself with ``trust_allows``, a deliberately small
 evaluator of the documents the program writes, and leaves the identity side
 (the caller's own policies) and the session's permissions to moto.
+
+An ``aws.Provider`` with ``assumeRoles`` is replayed as the AWS provider would
+configure itself: ``sts:AssumeRole`` on the last role, with its session name
+and external id, from the credentials of the mocks' own account (moto lets the
+management account of an organization assume ``OrganizationAccountAccessRole``
+in its member accounts), then ``allowedAccountIds`` checked against the
+session's account. Every resource and invoke made through that provider uses
+the session's credentials, so moto creates it in the assumed role's account.
 """
 
 from __future__ import annotations
@@ -21,13 +29,14 @@ import os
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pulumi
 from botocore.exceptions import ClientError
-from conftest import RecordingMocks
+from conftest import SECRET_SIG, SIG_KEY, RecordingMocks
 from moto.core import disable_iam_authentication
 
 REGION = "us-east-1"
@@ -35,7 +44,15 @@ ACCOUNT_HEADER = "x-moto-account-id"
 MANAGED_POLICIES_ENV = "MOTO_IAM_LOAD_MANAGED_POLICIES"
 S3_READ_ONLY_ARN = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 COMPONENTS = frozenset(
-    {"cross-account:index:TrustingAccountRole", "cross-account:index:TrustedAccountAccess"}
+    {
+        "cross-account:index:TrustingAccountRole",
+        "cross-account:index:TrustingRoleRollout",
+        "cross-account:index:TrustedAccountAccess",
+    }
+)
+PROVIDER = "pulumi:providers:aws"
+DESCENDANT_ACCOUNTS = (
+    "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts"
 )
 
 
@@ -143,6 +160,27 @@ def _tags(inputs: Mapping[str, Any]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in (inputs.get("tags") or {}).items()]
 
 
+def _provider_list(value: Any) -> list[Any]:
+    """A provider input list: it reaches the mocks as a JSON string (in a secret wrapper when secret)."""
+    while isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
+        value = value["value"]
+    if value is None:
+        return []
+    return list(json.loads(value) if isinstance(value, str) else value)
+
+
+@dataclass
+class ProviderSession:
+    """An aws.Provider as the emulator configured it: its credentials, account and region."""
+
+    name: str
+    session: boto3.Session
+    account_id: str
+    region: str
+    assumed: dict[str, str] = field(default_factory=dict)
+    """What was assumed: roleArn, sessionName, and whether an externalId was sent ("externalId": "set")."""
+
+
 class EmulatorMocks(RecordingMocks):
     """Pulumi mocks that create the program's IAM resources in moto, in one account."""
 
@@ -161,7 +199,12 @@ class EmulatorMocks(RecordingMocks):
         self.endpoint_url = endpoint_url
         self.iam = self.session.client("iam", endpoint_url=endpoint_url)
         self.created: list[tuple[str, str]] = []
-        self.handlers: dict[str, Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+        """(type, id) of every resource created through the default provider, in order."""
+        self.created_in: dict[str, list[tuple[str, str]]] = {}
+        """Account id -> (type, id) of every resource created in it through an aws.Provider."""
+        self.providers: dict[str, ProviderSession] = {}
+        """Provider id -> its session."""
+        self.handlers: dict[str, Callable[[Any, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
             "aws:iam/role:Role": self._role,
             "aws:iam/rolePolicyAttachment:RolePolicyAttachment": self._role_policy_attachment,
             "aws:iam/rolePolicy:RolePolicy": self._role_policy,
@@ -175,20 +218,30 @@ class EmulatorMocks(RecordingMocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         if args.typ == "pulumi:pulumi:StackReference" or (not args.custom and args.typ in COMPONENTS):
             return super().new_resource(args)
+        if args.typ == PROVIDER:
+            return self._provider(args.name, dict(args.inputs))
         handler = self.handlers.get(args.typ)
         if handler is None:
             raise UnknownResourceTypeError(
                 f"the emulator adapter does not map {args.typ} ({args.name}); "
-                f"it maps {sorted(self.handlers)} and the components {sorted(COMPONENTS)}"
+                f"it maps {sorted(self.handlers)}, {PROVIDER} and the components {sorted(COMPONENTS)}"
             )
-        id_, state = handler(dict(args.inputs))
-        self.created.append((args.typ, id_))
+        provider = self._provider_of(args.provider)
+        iam = self.iam if provider is None else provider.session.client("iam", endpoint_url=self.endpoint_url)
+        id_, state = handler(iam, dict(args.inputs))
+        if provider is None:
+            self.created.append((args.typ, id_))
+        else:
+            self.created_in.setdefault(provider.account_id, []).append((args.typ, id_))
         return id_, state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
+        provider = self._provider_of(args.provider)
+        session = self.session if provider is None else provider.session
+        region = self.region if provider is None else provider.region
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             self.invokes.append(args.token)
-            identity = self.session.client("sts", endpoint_url=self.endpoint_url).get_caller_identity()
+            identity = session.client("sts", endpoint_url=self.endpoint_url).get_caller_identity()
             return {
                 "accountId": identity["Account"],
                 "arn": identity["Arn"],
@@ -197,12 +250,63 @@ class EmulatorMocks(RecordingMocks):
             }
         if args.token == "aws:index/getRegion:getRegion":
             self.invokes.append(args.token)
-            return {"name": self.region, "region": self.region, "id": self.region}
+            return {"name": region, "region": region, "id": region}
+        if args.token == DESCENDANT_ACCOUNTS:
+            self.invokes.append(args.token)
+            parent = str(args.args["parentId"])
+            organizations = session.client("organizations", endpoint_url=self.endpoint_url)
+            try:
+                accounts = _descendant_accounts(organizations, parent)
+            except ClientError as error:
+                # As the engine reports a provider's refusal: a failed invoke the program can catch.
+                return {}, [("parentId", str(error))]
+            return {"accounts": accounts, "id": parent, "parentId": parent}
         return super().call(args)  # getPartition; anything else raises
+
+    # aws.Provider: the credentials its resources are created with ---------------
+
+    def _provider(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Configure a provider as the AWS provider would: assume its role, check the account it lands in."""
+        region = inputs.get("region") or self.region
+        session, assumed = self.session, {}
+        roles = [role for role in _provider_list(inputs.get("assumeRoles")) if role.get("roleArn")]
+        if roles:
+            role = roles[-1]
+            request = {"RoleArn": role["roleArn"], "RoleSessionName": role.get("sessionName") or "pulumi"}
+            if role.get("externalId"):
+                request["ExternalId"] = role["externalId"]
+            sts = self.session.client("sts", endpoint_url=self.endpoint_url)
+            credentials = sts.assume_role(**request)["Credentials"]
+            session = key_session(credentials, region)
+            assumed = {
+                "roleArn": role["roleArn"],
+                "sessionName": request["RoleSessionName"],
+                **({"externalId": "set"} if "ExternalId" in request else {}),
+            }
+        account = session.client("sts", endpoint_url=self.endpoint_url).get_caller_identity()["Account"]
+        allowed = _provider_list(inputs.get("allowedAccountIds"))
+        if allowed and account not in allowed:
+            raise ValueError(
+                f"provider {name}: account {account} is not one of its allowedAccountIds {allowed}"
+            )
+        provider_id = f"{name}-id"
+        self.providers[provider_id] = ProviderSession(name, session, account, region, assumed)
+        return provider_id, inputs
+
+    def _provider_of(self, reference: str | None) -> ProviderSession | None:
+        """The provider of a reference ``<urn>::<id>``; None for the default provider."""
+        if not reference:
+            return None
+        provider_id = reference.rsplit("::", 1)[-1]
+        if provider_id not in self.providers:
+            if "::pulumi:providers:aws::default" in reference:
+                return None
+            raise ValueError(f"the emulator adapter knows no provider {reference}")
+        return self.providers[provider_id]
 
     # One function per resource type: the AWS call the provider would make.
 
-    def _role(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _role(self, iam: Any, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         request: dict[str, Any] = {
             "RoleName": inputs["name"],
             "Path": inputs.get("path", "/"),
@@ -213,20 +317,20 @@ class EmulatorMocks(RecordingMocks):
         }
         if inputs.get("permissionsBoundary"):
             request["PermissionsBoundary"] = inputs["permissionsBoundary"]
-        role = self.iam.create_role(**request)["Role"]
+        role = iam.create_role(**request)["Role"]
         return role["RoleName"], {**inputs, "arn": role["Arn"], "uniqueId": role["RoleId"]}
 
-    def _role_policy_attachment(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        self.iam.attach_role_policy(RoleName=inputs["role"], PolicyArn=inputs["policyArn"])
+    def _role_policy_attachment(self, iam: Any, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        iam.attach_role_policy(RoleName=inputs["role"], PolicyArn=inputs["policyArn"])
         return f"{inputs['role']}/{inputs['policyArn']}", inputs
 
-    def _role_policy(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        self.iam.put_role_policy(
+    def _role_policy(self, iam: Any, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        iam.put_role_policy(
             RoleName=inputs["role"], PolicyName=inputs["name"], PolicyDocument=inputs["policy"]
         )
         return f"{inputs['role']}:{inputs['name']}", inputs
 
-    def _policy(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _policy(self, iam: Any, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         request: dict[str, Any] = {
             "PolicyName": inputs["name"],
             "Path": inputs.get("path", "/"),
@@ -235,26 +339,50 @@ class EmulatorMocks(RecordingMocks):
         }
         if inputs.get("tags"):
             request["Tags"] = _tags(inputs)
-        policy = self.iam.create_policy(**request)["Policy"]
+        policy = iam.create_policy(**request)["Policy"]
         return policy["Arn"], {**inputs, "arn": policy["Arn"], "policyId": policy["PolicyId"]}
 
-    def _user_policy_attachment(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        self.iam.attach_user_policy(UserName=inputs["user"], PolicyArn=inputs["policyArn"])
+    def _user_policy_attachment(self, iam: Any, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        iam.attach_user_policy(UserName=inputs["user"], PolicyArn=inputs["policyArn"])
         return f"{inputs['user']}/{inputs['policyArn']}", inputs
 
-    def _group_policy_attachment(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        self.iam.attach_group_policy(GroupName=inputs["group"], PolicyArn=inputs["policyArn"])
+    def _group_policy_attachment(self, iam: Any, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        iam.attach_group_policy(GroupName=inputs["group"], PolicyArn=inputs["policyArn"])
         return f"{inputs['group']}/{inputs['policyArn']}", inputs
 
-    def _group(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        group = self.iam.create_group(GroupName=inputs["name"], Path=inputs.get("path", "/"))["Group"]
+    def _group(self, iam: Any, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        group = iam.create_group(GroupName=inputs["name"], Path=inputs.get("path", "/"))["Group"]
         return group["GroupName"], {**inputs, "arn": group["Arn"], "uniqueId": group["GroupId"]}
 
-    def _user_group_membership(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _user_group_membership(self, iam: Any, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """Adds the user to each group, leaving their other groups alone (never the exclusive GroupMembership)."""
         for group in inputs["groups"]:
-            self.iam.add_user_to_group(GroupName=group, UserName=inputs["user"])
+            iam.add_user_to_group(GroupName=group, UserName=inputs["user"])
         return f"{inputs['user']}/{'/'.join(inputs['groups'])}", inputs
+
+
+def _descendant_accounts(organizations: Any, parent: str) -> list[dict[str, Any]]:
+    """Every account under ``parent``, at any depth, as getOrganizationalUnitDescendantAccounts returns them."""
+    found = []
+    parents = [parent]
+    while parents:
+        current = parents.pop(0)
+        for account in organizations.list_accounts_for_parent(ParentId=current)["Accounts"]:
+            found.append(
+                {
+                    "id": account["Id"],
+                    "arn": account["Arn"],
+                    "email": account["Email"],
+                    "name": account["Name"],
+                    "status": account["Status"],
+                    "state": account.get("State", account["Status"]),
+                    "joinedMethod": account["JoinedMethod"],
+                    "joinedTimestamp": account["JoinedTimestamp"].isoformat(),
+                }
+            )
+        units = organizations.list_organizational_units_for_parent(ParentId=current)["OrganizationalUnits"]
+        parents += [unit["Id"] for unit in units]
+    return found
 
 
 # The trust side, which moto does not check across accounts -----------------

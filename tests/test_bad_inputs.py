@@ -65,6 +65,98 @@ PATH_RULE = (
 )
 
 BAD_INPUTS: list[BadInput] = [
+    # Trusting side: rollout to many accounts ------------------------------
+    BadInput(
+        "target-account-not-12-digits",
+        "trusting",
+        {**ACCOUNTS, "targetAccountIds": ["33333333333"]},
+        "11 digits",
+        "targetAccountIds: '33333333333' is not a 12-digit AWS account id",
+    ),
+    BadInput(
+        "target-account-also-trusted",
+        "trusting",
+        {**ACCOUNTS, "targetAccountIds": ["333333333333", "222222222222"]},
+        "a trusted account as a target",
+        "targetAccountIds: '222222222222' is also in trustedAccountIds: a role that trusts the account it is "
+        "in is not cross-account access (it lets in every principal of that account whose own policies "
+        "allow sts:AssumeRole)",
+    ),
+    BadInput(
+        "organizational-unit-malformed",
+        "trusting",
+        {**ACCOUNTS, "targetOrganizationalUnitIds": ["ou-1234"]},
+        "`ou-1234`",
+        "targetOrganizationalUnitIds: 'ou-1234' is not an AWS Organizations organizational unit id "
+        "(ou-<4-32>-<8-32> or a root, r-<4-32>, of lowercase letters and digits)",
+    ),
+    BadInput(
+        "organizational-unit-wildcard",
+        "trusting",
+        {**ACCOUNTS, "targetOrganizationalUnitIds": ["ou-ab12-*"]},
+        "`ou-ab12-*`",
+        "targetOrganizationalUnitIds: 'ou-ab12-*' contains a wildcard: an organizational unit must be named "
+        "exactly, never with * or ?",
+    ),
+    BadInput(
+        "organizational-unit-trailing-newline",
+        "trusting",
+        {**ACCOUNTS, "targetOrganizationalUnitIds": ["ou-ab12-cdefgh34\n"]},
+        "`ou-ab12-cdefgh34` and a newline",
+        "targetOrganizationalUnitIds: 'ou-ab12-cdefgh34\\n' is not an AWS Organizations organizational unit "
+        "id (ou-<4-32>-<8-32> or a root, r-<4-32>, of lowercase letters and digits)",
+    ),
+    BadInput(
+        "excluded-account-also-targeted",
+        "trusting",
+        {
+            **ACCOUNTS,
+            "targetAccountIds": ["333333333333"],
+            "targetOrganizationalUnitIds": ["ou-ab12-cdefgh34"],
+            "excludeAccountIds": ["333333333333"],
+        },
+        "one account in `targetAccountIds` and `excludeAccountIds`",
+        "excludeAccountIds: '333333333333' is also in targetAccountIds: list the account in one of them",
+    ),
+    BadInput(
+        "exclusion-without-unit",
+        "trusting",
+        {**ACCOUNTS, "targetAccountIds": ["333333333333"], "excludeAccountIds": ["444444444444"]},
+        "`excludeAccountIds` with no `targetOrganizationalUnitIds`",
+        "excludeAccountIds: ['444444444444'] excludes accounts of targetOrganizationalUnitIds, which is "
+        "empty: leave them out of targetAccountIds instead",
+    ),
+    BadInput(
+        "deployment-role-without-target",
+        "trusting",
+        {**ACCOUNTS, "deploymentRoleName": "AWSControlTowerExecution"},
+        "`deploymentRoleName` with no target",
+        "deploymentRoleName: 'AWSControlTowerExecution' applies only to a rollout: set targetAccountIds or "
+        "targetOrganizationalUnitIds, or remove it",
+    ),
+    BadInput(
+        "deployment-role-name-with-space",
+        "trusting",
+        {**ACCOUNTS, "targetAccountIds": ["333333333333"], "deploymentRoleName": "org admin"},
+        "`org admin`",
+        f"deploymentRoleName: 'org admin' is not an IAM role name {NAME_RULE}",
+    ),
+    BadInput(
+        "deployment-external-id-too-short",
+        "trusting",
+        {**ACCOUNTS, "targetAccountIds": ["333333333333"], "deploymentRoleExternalId": "x"},
+        "`x` (the value is never echoed)",
+        "deploymentRoleExternalId: '<1 characters, hidden>' is not a valid external id: "
+        "2-1224 characters of ASCII letters, digits and +=,.@:/_-",
+    ),
+    BadInput(
+        "rollout-key-on-trusted-stack",
+        "trusted",
+        {**USERS, "targetOrganizationalUnitIds": ["ou-ab12-cdefgh34"]},
+        "`targetOrganizationalUnitIds` on the trusted stack",
+        "targetOrganizationalUnitIds: ['ou-ab12-cdefgh34'] is a trusting-side key, but this stack builds the "
+        "trusted side",
+    ),
     # Trusting side -------------------------------------------------------
     BadInput(
         "no-trusted-account", "trusting", {}, "`[]`", "trustedAccountIds: [] must name at least one entry"

@@ -8,12 +8,16 @@ what other languages see is asserted here without the Pulumi CLI.
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 import json
+import os
 import re
 import runpy
+import sys
 import tomllib
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -33,11 +37,15 @@ from cross_account import (
     TrustedPrincipals,
     TrustingAccountRole,
     TrustingAccountRoleArgs,
+    TrustingRoleRollout,
+    TrustingRoleRolloutArgs,
 )
+from cross_account.testing import CrossAccountMocks
 
 PACKAGE_DIR = ROOT / "components"
 TRUSTING = "cross-account:index:TrustingAccountRole"
 TRUSTED = "cross-account:index:TrustedAccountAccess"
+ROLLOUT = "cross-account:index:TrustingRoleRollout"
 
 # name -> (type, required, accepts outputs). "plain" inputs must be known values
 # in every language (they name child resources or are checked before anything
@@ -68,6 +76,12 @@ TRUSTING_INPUTS = {
     "trustedPermissionSets": ("array<string>", False, False),
     "forceDetachPolicies": ("boolean", False, False),
     "secretInputs": ("array<string>", False, False),
+}
+ROLLOUT_INPUTS = {
+    "targetAccountIds": ("array<string>", True, False),
+    "deploymentRoleName": ("string", False, False),
+    "deploymentRoleExternalId": ("string", False, True),
+    **TRUSTING_INPUTS,
 }
 TRUSTED_INPUTS = {
     "roleArns": ("array<string>", True, True),
@@ -100,6 +114,20 @@ TRUSTING_OUTPUTS = {
     "mfaRequired": "boolean",
     "roleUniqueId": "string",
     "rolePath": "string",
+    "expiresAt": "string",
+    "sessionNameRequired": "boolean",
+    "sourceIdentityRequired": "boolean",
+    "sessionTagsAllowed": "boolean",
+    "sourceIdentityAllowed": "boolean",
+}
+ROLLOUT_OUTPUTS = {
+    "roleArnsByAccount": "map<string>",
+    "switchRoleUrlsByAccount": "map<string>",
+    "roleUniqueIdsByAccount": "map<string>",
+    "roleName": "string",
+    "rolePath": "string",
+    "externalIdRequired": "boolean",
+    "mfaRequired": "boolean",
     "expiresAt": "string",
     "sessionNameRequired": "boolean",
     "sourceIdentityRequired": "boolean",
@@ -214,10 +242,10 @@ def test_the_plugin_requirements_are_the_distribution_dependencies() -> None:
     assert requirements == dependencies
 
 
-def test_the_host_serves_both_components_as_cross_account_at_the_distribution_version() -> None:
+def test_the_host_serves_the_three_components_as_cross_account_at_the_distribution_version() -> None:
     host = load_host()
     assert host["PACKAGE_NAME"] == "cross-account"
-    assert host["COMPONENTS"] == [TrustingAccountRole, TrustedAccountAccess]
+    assert host["COMPONENTS"] == [TrustingAccountRole, TrustingRoleRollout, TrustedAccountAccess]
     assert host["package_version"]() == pyproject_version()
     assert re.fullmatch(r"\d+\.\d+\.\d+", pyproject_version()), "release tags are v<semver>"
 
@@ -225,12 +253,12 @@ def test_the_host_serves_both_components_as_cross_account_at_the_distribution_ve
 # -- the schema ----------------------------------------------------------------
 
 
-def test_the_schema_names_the_package_its_version_and_exactly_the_two_components(
+def test_the_schema_names_the_package_its_version_and_exactly_the_three_components(
     schema: dict[str, Any],
 ) -> None:
     assert schema["name"] == "cross-account"
     assert schema["version"] == pyproject_version()
-    assert sorted(schema["resources"]) == [TRUSTED, TRUSTING]
+    assert sorted(schema["resources"]) == [TRUSTED, TRUSTING, ROLLOUT]
     assert all(resource["isComponent"] for resource in schema["resources"].values())
     assert sorted(schema["types"]) == sorted(f"{TYPE}{name}" for name in TYPES)
 
@@ -256,6 +284,7 @@ def test_every_type_has_its_properties_required_ness_and_the_docstrings_of_its_t
     ("token", "expected", "args"),
     [
         (TRUSTING, TRUSTING_INPUTS, TrustingAccountRoleArgs),
+        (ROLLOUT, ROLLOUT_INPUTS, TrustingRoleRolloutArgs),
         (TRUSTED, TRUSTED_INPUTS, TrustedAccountAccessArgs),
     ],
 )
@@ -278,7 +307,11 @@ def test_every_input_has_its_type_required_ness_and_the_docstring_of_its_field(
 
 @pytest.mark.parametrize(
     ("token", "expected", "component"),
-    [(TRUSTING, TRUSTING_OUTPUTS, TrustingAccountRole), (TRUSTED, TRUSTED_OUTPUTS, TrustedAccountAccess)],
+    [
+        (TRUSTING, TRUSTING_OUTPUTS, TrustingAccountRole),
+        (ROLLOUT, ROLLOUT_OUTPUTS, TrustingRoleRollout),
+        (TRUSTED, TRUSTED_OUTPUTS, TrustedAccountAccess),
+    ],
 )
 def test_every_output_has_its_type_and_docstring_and_is_always_set(
     schema: dict[str, Any], token: str, expected: dict[str, str], component: type
@@ -346,6 +379,103 @@ def test_the_documented_tables_of_inputs_and_outputs_are_the_schema(schema: dict
     assert documented_tables() == schema_tables(schema), (
         "docs/components.md is out of date: run .venv/bin/python tests/test_component_package.py"
     )
+
+
+# -- the rollout takes every input of TrustingAccountRole ---------------------------
+
+ROLLOUT_MODULE = PACKAGE_DIR / "cross_account" / "rollout.py"
+FORWARD_BEGIN = "    # forwarded-inputs:begin\n"
+FORWARD_END = "    # forwarded-inputs:end\n"
+
+
+def forwarded_inputs() -> str:
+    """The fields of TrustingAccountRoleArgs (annotations, docstrings, comments), as trusting.py writes them."""
+    source = (PACKAGE_DIR / "cross_account" / "trusting.py").read_text()
+    args = next(
+        node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.ClassDef) and node.name == "TrustingAccountRoleArgs"
+    )
+    docstring, *fields = args.body
+    assert isinstance(docstring, ast.Expr), "TrustingAccountRoleArgs starts with its docstring"
+    lines = source.splitlines(keepends=True)
+    return "".join(lines[fields[0].lineno - 1 : fields[-1].end_lineno])
+
+
+def with_forwarded_inputs(module: str) -> str:
+    """rollout.py with the block between its markers made of the fields of TrustingAccountRoleArgs."""
+    head, rest = module.split(FORWARD_BEGIN)
+    tail = rest.split(FORWARD_END)[1]
+    return f"{head}{FORWARD_BEGIN}{forwarded_inputs()}{FORWARD_END}{tail}"
+
+
+def test_the_rollout_declares_every_input_of_the_role_exactly_as_trusting_py_does() -> None:
+    module = ROLLOUT_MODULE.read_text()
+    assert module == with_forwarded_inputs(module), (
+        "TrustingRoleRolloutArgs lacks inputs of TrustingAccountRoleArgs, or has old ones: "
+        "run .venv/bin/python tests/test_component_package.py"
+    )
+    role = TrustingAccountRoleArgs.__annotations__
+    rollout = TrustingRoleRolloutArgs.__annotations__
+    assert {name: rollout[name] for name in role} == role
+    assert set(rollout) - set(role) == {
+        "target_account_ids",
+        "deployment_role_name",
+        "deployment_role_external_id",
+    }
+    assert TrustingRoleRolloutArgs.__required_keys__ == TrustingAccountRoleArgs.__required_keys__ | {
+        "target_account_ids"
+    }
+    role_docs = field_docstrings(TrustingAccountRoleArgs)
+    assert {name: field_docstrings(TrustingRoleRolloutArgs)[name] for name in role_docs} == role_docs
+
+
+def test_the_rollout_gives_every_output_of_the_role_shared_or_by_account() -> None:
+    role = set(field_docstrings(TrustingAccountRole))
+    rollout = set(field_docstrings(TrustingRoleRollout))
+    by_account = {name for name in role if f"{name}s_by_account" in rollout}
+    assert by_account == {"role_arn", "switch_role_url", "role_unique_id"}
+    assert rollout == (role - by_account) | {f"{name}s_by_account" for name in by_account}
+
+
+PROBE = '''
+from collections.abc import Sequence
+
+import pulumi
+
+from cross_account import TrustingAccountRoleArgs
+
+
+class InheritingArgs(TrustingAccountRoleArgs):
+    target_account_ids: Sequence[str]
+    """12-digit ids of the accounts to create the role in."""
+
+
+class Probe(pulumi.ComponentResource):
+    """A component whose args extend TrustingAccountRoleArgs."""
+
+    def __init__(self, name: str, args: InheritingArgs) -> None:
+        super().__init__("probe:index:Probe", name)
+'''
+
+
+def test_a_subclass_would_lose_the_descriptions_of_what_it_inherits(tmp_path: Path) -> None:
+    """Why the fields are copied: the analyzer reads types through inheritance, descriptions not."""
+    (tmp_path / "probe.py").write_text(PROBE)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        probe = importlib.import_module("probe")
+        schema = json.loads(ComponentProvider([probe.Probe], "probe", None, "1.0.0").schema)
+    finally:  # the analyzer reads the module's source while it is imported
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("probe", None)
+    resource = schema["resources"]["probe:index:Probe"]
+    inputs = resource["inputProperties"]
+    assert set(inputs) == {camel(name) for name in TrustingAccountRoleArgs.__annotations__} | {
+        "targetAccountIds"
+    }
+    assert sorted(resource["requiredInputs"]) == ["targetAccountIds", "trustedAccountIds"]
+    assert [name for name, prop in inputs.items() if "description" in prop] == ["targetAccountIds"]
 
 
 # -- construction the way the provider host does it -----------------------------
@@ -478,12 +608,22 @@ TRUSTED_ARGS: dict[str, Any] = {
     "switch_role_color": "f2b0a9",
     "secret_inputs": ["policy_path"],
 }
+ROLLOUT_ARGS: dict[str, Any] = {
+    **TRUSTING_ARGS,
+    # The deploying account (through the component's provider) and two others (each through its own).
+    "target_account_ids": ["555555555555", "111111111111", "444444444444"],
+    "deployment_role_name": "OrganizationAdmin",
+    "deployment_role_external_id": "deploy-2b8e41",
+    "secret_inputs": ["role_description", "tags", "deployment_role_name"],
+}
 OUTPUT_NAMES = {
     TRUSTING: [camel(name) for name in field_docstrings(TrustingAccountRole)],
+    ROLLOUT: [camel(name) for name in field_docstrings(TrustingRoleRollout)],
     TRUSTED: [camel(name) for name in field_docstrings(TrustedAccountAccess)],
 }
 CLASSES: dict[str, Callable[..., pulumi.ComponentResource]] = {
     TRUSTING: TrustingAccountRole,
+    ROLLOUT: TrustingRoleRollout,
     TRUSTED: TrustedAccountAccess,
 }
 
@@ -521,12 +661,18 @@ def through_the_host(token: str, args: Mapping[str, Any], secrets: tuple[str, ..
     [
         (TRUSTING, TRUSTING_ARGS, ("external_id",), RecordingMocks()),
         (TRUSTING, TRUSTING_ROTATION_ARGS, ("external_ids",), RecordingMocks()),
+        (ROLLOUT, ROLLOUT_ARGS, ("external_id", "deployment_role_external_id"), CrossAccountMocks()),
         (TRUSTED, TRUSTED_ARGS, (), RecordingMocks(account_id=TRUSTED_ACCOUNT)),
     ],
-    ids=["TrustingAccountRole", "TrustingAccountRole-external-ids", "TrustedAccountAccess"],
+    ids=[
+        "TrustingAccountRole",
+        "TrustingAccountRole-external-ids",
+        "TrustingRoleRollout",
+        "TrustedAccountAccess",
+    ],
 )
 def test_the_host_builds_exactly_what_python_builds_from_every_input(
-    token: str, args: dict[str, Any], secrets: tuple[str, ...], mocks: RecordingMocks
+    token: str, args: dict[str, Any], secrets: tuple[str, ...], mocks: pulumi.runtime.Mocks
 ) -> None:
     python = from_python(token, args, secrets, mocks=mocks)
     hosted = through_the_host(token, args, secrets, mocks=mocks)
@@ -538,8 +684,12 @@ def test_the_host_builds_exactly_what_python_builds_from_every_input(
 
 @pytest.mark.parametrize(
     ("token", "fields"),
-    [(TRUSTING, {**TRUSTING_ARGS, **TRUSTING_ROTATION_ARGS}), (TRUSTED, TRUSTED_ARGS)],
-    ids=["TrustingAccountRole", "TrustedAccountAccess"],
+    [
+        (TRUSTING, {**TRUSTING_ARGS, **TRUSTING_ROTATION_ARGS}),
+        (ROLLOUT, {**ROLLOUT_ARGS, **TRUSTING_ROTATION_ARGS}),
+        (TRUSTED, TRUSTED_ARGS),
+    ],
+    ids=["TrustingAccountRole", "TrustingRoleRollout", "TrustedAccountAccess"],
 )
 def test_the_construct_cases_set_every_input_of_the_schema(
     schema: dict[str, Any], token: str, fields: dict[str, Any]
@@ -582,6 +732,11 @@ def test_the_component_modules_keep_their_annotations_readable_at_run_time() -> 
 
 
 if __name__ == "__main__":
+    rollout_module = ROLLOUT_MODULE.read_text()
+    if with_forwarded_inputs(rollout_module) != rollout_module:
+        ROLLOUT_MODULE.write_text(with_forwarded_inputs(rollout_module))
+        print(f"{ROLLOUT_MODULE}: the inputs of TrustingAccountRoleArgs copied", file=sys.stderr)
+        os.execv(sys.executable, [sys.executable, *sys.argv])  # the schema of the rewritten module
     page = COMPONENTS_PAGE.read_text()
     tables = schema_tables(json.loads(provider().schema))
     head, rest = page.split(TABLES_BEGIN)

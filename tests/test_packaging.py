@@ -36,6 +36,8 @@ EXPORTS = [
     "TrustedPrincipals",
     "TrustingAccountRole",
     "TrustingAccountRoleArgs",
+    "TrustingRoleRollout",
+    "TrustingRoleRolloutArgs",
     "__version__",
     "assume_role_policy",
     "aws_cli_config",

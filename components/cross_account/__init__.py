@@ -1,6 +1,7 @@
 """Cross-account access with IAM roles, as Pulumi components.
 
 ``TrustingAccountRole`` builds the role in the trusting account;
+``TrustingRoleRollout`` builds it in many accounts, each through its own provider;
 ``TrustedAccountAccess`` lets users, groups and roles of the trusted account assume it.
 """
 
@@ -18,6 +19,7 @@ from .documents import (
     switch_roles_extension_config,
     trust_policy,
 )
+from .rollout import TrustingRoleRollout, TrustingRoleRolloutArgs
 from .trusted import (
     RoleRequirement,
     TrustedAccountAccess,
@@ -44,6 +46,8 @@ __all__ = [
     "TrustedPrincipals",
     "TrustingAccountRole",
     "TrustingAccountRoleArgs",
+    "TrustingRoleRollout",
+    "TrustingRoleRolloutArgs",
     "__version__",
     "assume_role_policy",
     "aws_cli_config",

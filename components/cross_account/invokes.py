@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 GET_PARTITION = "aws:index/getPartition:getPartition"
 GET_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+GET_REGION = "aws:index/getRegion:getRegion"
 
 
 class InvokeResultError(pulumi.RunError):
@@ -54,3 +55,18 @@ def caller_identity(parent: pulumi.Resource) -> pulumi.Output[tuple[str, str]]:
 def caller_account(parent: pulumi.Resource) -> pulumi.Output[str]:
     """The account id of the credentials the parent's provider uses."""
     return caller_identity(parent).apply(lambda identity: identity[0])
+
+
+def where_now(parent: pulumi.Resource) -> tuple[str, str, str]:
+    """(account id, partition, region) of the parent's provider, as plain values, to decide what to
+    register and to configure other providers with; the region whatever set it (stack config,
+    environment, profile)."""
+    options = pulumi.InvokeOptions(parent=parent)
+    account = aws.get_caller_identity(opts=options).account_id
+    partition = aws.get_partition(opts=options).partition
+    region = aws.get_region(opts=options).region
+    return (
+        _field(GET_CALLER_IDENTITY, "accountId", account),
+        _field(GET_PARTITION, "partition", partition),
+        _field(GET_REGION, "region", region),
+    )

@@ -17,6 +17,8 @@ DEFAULT_POLICY_NAME = "cross-account-assume-role"
 DEFAULT_PATH = "/"
 DEFAULT_SESSION_SECONDS = 3600
 DEFAULT_SOURCE_PROFILE = "default"
+DEFAULT_DEPLOYMENT_ROLE_NAME = "OrganizationAccountAccessRole"
+"""The role a rollout assumes in each member account: AWS Organizations creates it in the accounts it makes."""
 ROLE_ARNS_BY_ACCOUNT_OUTPUT = "roleArnsByAccount"
 """Trusting stack output of a rollout: account id -> role ARN; the trusted stack reads it instead of roleArn."""
 
@@ -26,6 +28,8 @@ EXTERNAL_ID_REQUIRED_OUTPUT = "externalIdRequired"
 """Trusting stack output: the role's trust policy requires sts:ExternalId."""
 MFA_REQUIRED_OUTPUT = "mfaRequired"
 """Trusting stack output: the role's trust policy requires MFA."""
+SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT = "switchRoleUrlsByAccount"
+"""Trusting stack output of a rollout: account id -> console switch-role link."""
 SESSION_NAME_REQUIRED_OUTPUT = "sessionNameRequired"
 """Trusting stack output: callers must name the session after their IAM user name."""
 SOURCE_IDENTITY_REQUIRED_OUTPUT = "sourceIdentityRequired"
@@ -49,6 +53,8 @@ POLICY_NAME_MAX = 128
 DESCRIPTION_MAX = 1000
 CONSOLE_SWITCH_ROLE_MAX = 64
 """Path + name longer than this cannot be used in the console's switch-role page."""
+ROLE_SESSION_NAME_MAX = 64
+"""sts:AssumeRole's RoleSessionName: 2-64 characters."""
 EXTERNAL_ID_MIN = 2
 EXTERNAL_ID_MAX = 1224
 MFA_MAX_AGE_MAX = 129600

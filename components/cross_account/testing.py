@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pulumi.runtime import rpc
 
 __all__ = ["CREATE_DATE", "CrossAccountMocks"]
 
@@ -121,8 +122,16 @@ def _hex(*parts: str) -> str:
     return _digest(*parts).hex()[:7]
 
 
+def _plain(value: Any) -> Any:
+    """A value without its secret marker (a provider input holding a secret arrives wrapped)."""
+    while isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig:  # noqa: SLF001
+        value = value.get("value")
+    return value
+
+
 def _list(value: Any) -> list[Any]:
-    """A provider input list: provider inputs reach the mocks as JSON strings."""
+    """A provider input list: provider inputs reach the mocks as JSON strings (wrapped when secret)."""
+    value = _plain(value)
     if value is None:
         return []
     if isinstance(value, str):
@@ -311,7 +320,7 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
                 f"{where}: account {account} is not in its allowedAccountIds {allowed} "
                 "(give its account in provider_accounts)"
             )
-        region = inputs.get("region")
+        region = _plain(inputs.get("region"))
         if region:
             self._check_region(f"{where}: region", region, None)
             partition = _partition_of_region(region)

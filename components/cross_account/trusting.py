@@ -329,22 +329,29 @@ class TrustingAccountRole(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         *,
         input_names: Mapping[str, str] | None = None,
+        reporter: Reporter | None = None,
+        partition: str | None = None,
+        account_id: str | None = None,
     ) -> None:
         """``input_names`` maps input names to the names errors and warnings should use
-        (the program passes its config keys)."""
-        report = Reporter(input_names, args.get("secret_inputs") or (), args)
+        (the program passes its config keys); ``reporter``, given instead, reports them
+        (TrustingRoleRollout shares one with every account's role). ``partition`` and
+        ``account_id``, when the caller knows where its provider works (TrustingRoleRollout
+        does), save the getPartition and getCallerIdentity invokes."""
+        report = reporter or Reporter(input_names, args.get("secret_inputs") or (), args)
         try:
             settings = validate_trusting_args(args)
         except InvalidInputError as error:
             raise report.error(error) from None
         super().__init__("cross-account:index:TrustingAccountRole", name, {}, opts)
         self._report = report
+        self._account_id = account_id
         secret = set(settings["secret_inputs"])
 
         def hide_if(value: Any, *inputs: str) -> Any:
             return pulumi.Output.secret(value) if secret.intersection(inputs) else value
 
-        partition = partition_of(self)
+        partition_output = partition_of(self) if partition is None else pulumi.Output.from_input(partition)
         external_id = (
             settings["external_id"] if settings["external_id"] is not None else settings["external_ids"]
         )
@@ -355,7 +362,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
             except InvalidInputError as error:
                 raise report.error(error) from None
 
-        document = pulumi.Output.all(partition, settings["trusted_account_ids"], external_id).apply(
+        document = pulumi.Output.all(partition_output, settings["trusted_account_ids"], external_id).apply(
             document_for
         )
         trust_secret = external_id is not None or bool(secret.intersection(TRUST_INPUTS))
@@ -388,11 +395,13 @@ class TrustingAccountRole(pulumi.ComponentResource):
         )
 
         for policy in settings["managed_policy_arns"]:
-            arn = (
-                policy
-                if policy.startswith("arn:")
-                else pulumi.Output.concat("arn:", partition, ":iam::aws:policy/", policy)
-            )
+            arn: Any = policy
+            if not policy.startswith("arn:"):
+                arn = (
+                    pulumi.Output.concat("arn:", partition_output, ":iam::aws:policy/", policy)
+                    if partition is None
+                    else f"arn:{partition}:iam::aws:policy/{policy}"
+                )
             aws.iam.RolePolicyAttachment(
                 f"{name}-{attachment_suffix(policy)}",
                 role=role.name,
@@ -506,7 +515,11 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 resource=self,
             )
         accounts = settings["trusted_account_ids"]
-        pulumi.Output.all(caller_account(self), accounts).apply(
+        if self._account_id is not None and not check.has_output(accounts):
+            self._warn_own_account(self._account_id, accounts)
+            return
+        account = caller_account(self) if self._account_id is None else self._account_id
+        pulumi.Output.all(account, accounts).apply(
             lambda resolved: self._warn_own_account(resolved[0], resolved[1])
         )
 

@@ -45,6 +45,8 @@ POLICY_ARN_RE = _pattern(
 )
 EXTERNAL_ID_RE = _pattern(r"[A-Za-z0-9+=,.@:/_-]+")
 ORGANIZATION_ID_RE = _pattern(r"o-[a-z0-9]{10,32}")
+ORGANIZATIONAL_UNIT_ID_RE = _pattern(r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32}")
+"""An organizational unit (``ou-``) or an organization's root (``r-``), as AWS Organizations writes them."""
 ARN_PARTS_RE = _pattern(
     r"arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.*)"
 )
@@ -428,6 +430,15 @@ def organization_id(key: str, value: object) -> str:
     return value
 
 
+def organizational_unit_id(key: str, value: object) -> str:
+    """An organizational unit id (``ou-ab12-cdefgh34``) or root id (``r-ab12``)."""
+    rule = (
+        "is not an AWS Organizations organizational unit id (ou-<4-32>-<8-32> or a root, r-<4-32>, of "
+        "lowercase letters and digits)"
+    )
+    return _matching(key, value, ORGANIZATIONAL_UNIT_ID_RE, rule, wildcard="an organizational unit")
+
+
 PRINCIPAL_PATTERN_RULE = (
     "is not an IAM principal ARN pattern (arn:<partition>:iam::<account>:root|user/...|role/...)"
 )
@@ -805,16 +816,23 @@ class Reporter:
         names: Mapping[str, str] | None = None,
         secret_inputs: Iterable[str] = (),
         values: Mapping[str, Any] | None = None,
+        *,
+        once: bool = False,
     ) -> None:
+        """``once``: a warning whose text was already given is not given again (a rollout shares one
+        Reporter with the role of every account, so a warning about their common inputs shows once)."""
         self.names = dict(names or {})
         self.secret_inputs = frozenset(secret_inputs)
         self.secrets: list[str] = []
+        self._warned: set[str] | None = set() if once else None
         for name, value in (values or {}).items():
             if self.is_secret(name) and not has_output(value):
                 self.secrets.extend(secret_strings(value))
 
     def is_secret(self, name: str) -> bool:
         head = re.split(r"[./]", name, maxsplit=1)[0]
+        if head == "secret_inputs":  # input names, which say nothing secret (only its name looks like it)
+            return False
         return head in self.secret_inputs or bool(SECRET_NAME_RE.search(head))
 
     def error(self, error: InvalidInputError) -> InvalidInputError:
@@ -832,7 +850,12 @@ class Reporter:
         return scrub(rename_inputs(message, self.names), self.secrets)
 
     def warn(self, message: str, resource: pulumi.Resource | None = None) -> None:
-        pulumi.log.warn(self.text(message), resource=resource)
+        text = self.text(message)
+        if self._warned is not None:
+            if text in self._warned:
+                return
+            self._warned.add(text)
+        pulumi.log.warn(text, resource=resource)
 
 
 def _scrubbed(value: Any, secrets: list[str]) -> Any:

@@ -1,0 +1,313 @@
+"""TrustingRoleRollout: the trusting role in many accounts, each through its own AWS provider.
+
+The way CloudFormation StackSets does it: for each target account other than
+the one deploying, an ``aws.Provider`` assumes the deployment role
+(``OrganizationAccountAccessRole`` by default) in that account, and a
+``TrustingAccountRole`` is built through it. Everything is named after the
+account id, so adding or removing an account touches only that account's
+resources.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NotRequired, TypedDict, cast
+
+import pulumi
+import pulumi_aws as aws
+
+from . import limits
+from . import validation as check
+from .invokes import where_now
+from .trusting import TrustingAccountRole, TrustingAccountRoleArgs, validate_trusting_args
+from .validation import InvalidInputError, Reporter
+
+TOKEN = "cross-account:index:TrustingRoleRollout"
+SESSION_NAME_PREFIX = "cross-account-access-"
+
+
+class TrustingRoleRolloutArgs(TypedDict):
+    """Inputs of TrustingRoleRollout: the target accounts, how to reach them, and every input of TrustingAccountRole."""
+
+    target_account_ids: Sequence[str]
+    """12-digit ids of the accounts to create the role in (resolved: list an organizational unit's accounts first). Each gets its own TrustingAccountRole, named after the account, so adding or removing an account touches only that account's resources."""
+    deployment_role_name: NotRequired[str]
+    """Role assumed in each target account other than the deploying one, to create the role there (arn:<partition>:iam::<account>:role/<name>). Default "OrganizationAccountAccessRole", the role AWS Organizations creates in the accounts it makes."""
+    deployment_role_external_id: NotRequired[pulumi.Input[str]]
+    """sts:ExternalId to pass when assuming the deployment role, if that role requires one. Always registered as a secret."""
+    # Every input of TrustingAccountRoleArgs, copied from trusting.py by
+    # `.venv/bin/python tests/test_component_package.py`: a subclass would inherit the fields, but
+    # the schema takes a field's description only from the class that declares it.
+    # forwarded-inputs:begin
+    trusted_account_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """12-digit ids of the accounts whose principals may assume the role (principal arn:<partition>:iam::<id>:root)."""
+    role_name: NotRequired[str]
+    """Role name, fixed so the ARN is predictable (1-64 characters). Default "cross-account-role"."""
+    role_path: NotRequired[str]
+    """IAM path of the role. Default "/"."""
+    role_description: NotRequired[str]
+    """Role description."""
+    managed_policy_arns: NotRequired[Sequence[str]]
+    """Managed policies attached to the role: ARNs, or names of AWS managed policies (resolved in the stack's partition). Default ["AmazonS3ReadOnlyAccess"], i.e. arn:<partition>:iam::aws:policy/AmazonS3ReadOnlyAccess; [] attaches none."""
+    inline_policies: NotRequired[Mapping[str, Any]]
+    """Inline policies of the role: policy name to identity policy document (an object)."""
+    max_session_duration: NotRequired[int]
+    """Longest session, in seconds, 3600..43200. Default 3600."""
+    permissions_boundary_arn: NotRequired[str]
+    """ARN of a managed policy used as the role's permissions boundary."""
+    require_mfa: NotRequired[bool]
+    """Trust only sessions authenticated with MFA (aws:MultiFactorAuthPresent). Default false."""
+    mfa_max_age_seconds: NotRequired[int]
+    """Trust only MFA authentications younger than this (aws:MultiFactorAuthAge); implies require_mfa."""
+    external_id: NotRequired[pulumi.Input[str]]
+    """Require this sts:ExternalId (2-1224 characters of letters, digits and +=,.@:/_-). Pass a secret to keep it secret."""
+    organization_id: NotRequired[str]
+    """Trust only principals of this AWS Organization (aws:PrincipalOrgID), e.g. o-abcdefghij."""
+    trusted_principal_arns: NotRequired[Sequence[str]]
+    """ARN patterns (aws:PrincipalArn, ArnLike) that narrow who may assume the role in the accounts they name; an account no pattern names is trusted whole."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags of the role."""
+    trust_policy_size_limit: NotRequired[int]
+    """The account's role trust policy size quota in characters, 2048 (AWS default) up to 4096 once raised."""
+    managed_policies_per_role_limit: NotRequired[int]
+    """The account's managed-policies-per-role quota, 10 (AWS default) up to 20 once raised."""
+    allow_session_tags: NotRequired[bool]
+    """Callers may tag their session: the trust policy also allows sts:TagSession (CI tools such as aws-actions/configure-aws-credentials tag by default). Default false."""
+    source_identity: NotRequired[str]
+    """"" (default): no source identity; "allowed": callers may set one (sts:SetSourceIdentity); "required": they must set one; "username": it must be their IAM user name (${aws:username}), which ties each session to a person in CloudTrail."""
+    session_name_is_username: NotRequired[bool]
+    """Callers must name their session after their IAM user (sts:RoleSessionName = ${aws:username}); the console does. Default false."""
+    external_ids: NotRequired[pulumi.Input[Sequence[str]]]
+    """Several accepted sts:ExternalId values at once, so a third party's id can be rotated without an outage; each like external_id; not with external_id. Kept secret."""
+    expires_at: NotRequired[str]
+    """The access ends then (aws:CurrentTime DateLessThan): RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z; not in the past."""
+    extra_trust_conditions: NotRequired[Mapping[str, Mapping[str, Any]]]
+    """Further conditions on every Allow statement of the trust policy: IAM condition operator to condition key to a value or a list of values, e.g. {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}. They only narrow who may assume the role."""
+    trusted_permission_sets: NotRequired[Sequence[str]]
+    """IAM Identity Center permission set names: people signed in with one of them, in the trusted accounts, may assume the role (aws:PrincipalArn patterns for the roles Identity Center makes). They narrow like trusted_principal_arns."""
+    force_detach_policies: NotRequired[bool]
+    """Detach policies attached outside Pulumi when the role is deleted, so they cannot block pulumi destroy. Default true."""
+    secret_inputs: NotRequired[Sequence[str]]
+    """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. Names that name resources (policy names) still appear in resource names."""
+    # forwarded-inputs:end
+
+
+ROLE_INPUTS = frozenset(TrustingAccountRoleArgs.__annotations__)
+"""The inputs each account's TrustingAccountRole gets; the rollout's own are the other three."""
+
+
+def session_name(stack: str) -> str:
+    """The session name of the deployment role: ``cross-account-access-<stack>``, cut to STS's 64 characters."""
+    return f"{SESSION_NAME_PREFIX}{stack}"[: limits.ROLE_SESSION_NAME_MAX]
+
+
+def not_trusted(key: str, accounts: Iterable[str], trusted: Iterable[str], trusted_key: str) -> None:
+    """Refuse a target account that the role would also trust: a role trusting its own account."""
+    trusted_set = set(trusted)
+    for account in accounts:
+        if account in trusted_set:
+            raise InvalidInputError(
+                key,
+                account,
+                f"is also in {trusted_key}: a role that trusts the account it is in is not cross-account "
+                "access (it lets in every principal of that account whose own policies allow sts:AssumeRole)",
+            )
+
+
+def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check TrustingRoleRolloutArgs: (the rollout's own inputs normalized, the inputs of each role).
+
+    The inputs of each role are passed on as given (each TrustingAccountRole
+    checks them again), once they passed ``validate_trusting_args`` here.
+    """
+    known = set(TrustingRoleRolloutArgs.__annotations__)
+    unknown = sorted(set(args) - known)
+    if unknown:
+        raise InvalidInputError(unknown[0], args[unknown[0]], f"is not an input; known: {sorted(known)}")
+    secret = check.string_list(
+        "secret_inputs",
+        args.get("secret_inputs"),
+        lambda key, value: _input_name(key, value, known),
+    )
+    role_args = {k: v for k, v in args.items() if k in ROLE_INPUTS and k != "secret_inputs"}
+    role_secret = [name for name in secret if name in ROLE_INPUTS]
+    if role_secret:
+        role_args["secret_inputs"] = role_secret
+    out: dict[str, Any] = {"secret_inputs": secret}
+    targets = args.get("target_account_ids")
+    if targets is None:
+        raise InvalidInputError("target_account_ids", None, "is required")
+    if check.has_output(targets):
+        raise InvalidInputError(
+            "target_account_ids",
+            "<an output>",
+            "must be known account ids, not outputs: each account names its own resources",
+        )
+    out["target_account_ids"] = check.string_list(
+        "target_account_ids", targets, check.account_id, required=True
+    )
+    out["deployment_role_name"] = check.role_name(
+        "deployment_role_name", args.get("deployment_role_name", limits.DEFAULT_DEPLOYMENT_ROLE_NAME)
+    )
+    external_id = args.get("deployment_role_external_id")
+    if external_id is not None and not isinstance(external_id, pulumi.Output):
+        external_id = check.external_id("deployment_role_external_id", external_id)
+    out["deployment_role_external_id"] = external_id
+    role = validate_trusting_args(role_args)
+    if not check.has_output(role["trusted_account_ids"]):
+        not_trusted(
+            "target_account_ids",
+            out["target_account_ids"],
+            role["trusted_account_ids"],
+            "trusted_account_ids",
+        )
+    return out, role_args
+
+
+def _input_name(key: str, value: Any, known: set[str]) -> str:
+    if value not in known or value == "secret_inputs":
+        raise InvalidInputError(key, value, f"is not an input that can be secret; inputs: {sorted(known)}")
+    return str(value)
+
+
+class TrustingRoleRollout(pulumi.ComponentResource):
+    """The trusting role in every target account, each through its own AWS provider: one TrustingAccountRole per account."""
+
+    role_arns_by_account: pulumi.Output[dict[str, str]]
+    """ARN of the role in each target account, by account id."""
+    switch_role_urls_by_account: pulumi.Output[dict[str, str]]
+    """Console link that switches to each account's role, by account id (not usable when an external id is required; empty in partitions without a console)."""
+    role_unique_ids_by_account: pulumi.Output[dict[str, str]]
+    """Unique id (AROA...) of the role in each target account, by account id: it changes when a role is recreated."""
+    role_name: pulumi.Output[str]
+    """Name of the role, the same in every account."""
+    role_path: pulumi.Output[str]
+    """IAM path of the role, the same in every account."""
+    external_id_required: pulumi.Output[bool]
+    """The trust policy of every role requires sts:ExternalId."""
+    mfa_required: pulumi.Output[bool]
+    """The trust policy of every role requires MFA."""
+    expires_at: pulumi.Output[str]
+    """When the access to every role ends (RFC 3339 UTC); empty when it does not."""
+    session_name_required: pulumi.Output[bool]
+    """Callers of every role must name their session after their IAM user name."""
+    source_identity_required: pulumi.Output[bool]
+    """Callers of every role must set a source identity."""
+    session_tags_allowed: pulumi.Output[bool]
+    """Callers of every role may tag their session: their own policies must then allow sts:TagSession on the roles too."""
+    source_identity_allowed: pulumi.Output[bool]
+    """Callers of every role may (or must) set a source identity: their own policies must then allow sts:SetSourceIdentity on the roles too."""
+
+    def __init__(
+        self,
+        name: str,
+        args: TrustingRoleRolloutArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        input_names: Mapping[str, str] | None = None,
+    ) -> None:
+        """``input_names`` maps input names to the names errors and warnings should use
+        (the program passes its config keys).
+
+        The account deploying is the one of the provider this component gets
+        (``opts``); its role is built through that provider, and every other
+        account's through an ``aws.Provider`` named after the account that
+        assumes ``deployment_role_name`` there, in the same region.
+        """
+        report = Reporter(input_names, args.get("secret_inputs") or (), args, once=True)
+        try:
+            rollout, role_args = validate_rollout_args(args)
+        except InvalidInputError as error:
+            raise report.error(error) from None
+        super().__init__(TOKEN, name, {}, opts)
+        accounts = sorted(rollout["target_account_ids"])
+        # Each account's role reports under the rollout's name, so a warning about their
+        # common inputs reads the same for every account and shows once.
+        report.names.update({f"{name}-{account}": name for account in accounts})
+        # Where the given provider works decides what to register: plain values, read once.
+        deploying, partition, region = where_now(self)
+        session = session_name(pulumi.get_stack())
+        external_id = rollout["deployment_role_external_id"]
+        if external_id is not None:
+            external_id = pulumi.Output.secret(external_id)
+        name_secret = "deployment_role_name" in rollout["secret_inputs"]
+        roles: dict[str, TrustingAccountRole] = {}
+        for account in accounts:
+            child = pulumi.ResourceOptions(parent=self)
+            if account != deploying:
+                role_arn = f"arn:{partition}:iam::{account}:role/{rollout['deployment_role_name']}"
+                assume = aws.ProviderAssumeRoleArgs(
+                    role_arn=pulumi.Output.secret(role_arn) if name_secret else role_arn,
+                    session_name=session,
+                    external_id=external_id,
+                )
+                provider = aws.Provider(
+                    f"{name}-{account}",
+                    assume_roles=[assume],
+                    region=region,
+                    allowed_account_ids=[account],
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+                child = pulumi.ResourceOptions(parent=self, providers=[provider])
+            roles[account] = TrustingAccountRole(
+                f"{name}-{account}",
+                cast(TrustingAccountRoleArgs, role_args),
+                child,
+                reporter=report,
+                partition=partition,
+                account_id=account,
+            )
+
+        trusted = role_args["trusted_account_ids"]
+        checked: pulumi.Output[Any] = pulumi.Output.from_input(None)
+        if check.has_output(trusted):
+            # Known only now: refuse an account the roles would also trust.
+            def refuse_trusted(resolved: Sequence[str]) -> None:
+                try:
+                    not_trusted("target_account_ids", accounts, resolved, "trusted_account_ids")
+                except InvalidInputError as error:
+                    raise report.error(error) from None
+
+            checked = pulumi.Output.from_input(trusted).apply(refuse_trusted)
+        # Per account, a map; what every account's role has alike, from the first.
+        first = roles[accounts[0]]
+        self.role_arns_by_account = _by_account(checked, {a: r.role_arn for a, r in roles.items()})
+        self.switch_role_urls_by_account = _by_account(
+            checked, {a: r.switch_role_url for a, r in roles.items()}
+        )
+        self.role_unique_ids_by_account = _by_account(
+            checked, {a: r.role_unique_id for a, r in roles.items()}
+        )
+        self.role_name = first.role_name
+        self.role_path = first.role_path
+        self.external_id_required = first.external_id_required
+        self.mfa_required = first.mfa_required
+        self.expires_at = first.expires_at
+        self.session_name_required = first.session_name_required
+        self.source_identity_required = first.source_identity_required
+        self.session_tags_allowed = first.session_tags_allowed
+        self.source_identity_allowed = first.source_identity_allowed
+        self.register_outputs(
+            {
+                "role_arns_by_account": self.role_arns_by_account,
+                "switch_role_urls_by_account": self.switch_role_urls_by_account,
+                "role_unique_ids_by_account": self.role_unique_ids_by_account,
+                "role_name": self.role_name,
+                "role_path": self.role_path,
+                "external_id_required": self.external_id_required,
+                "mfa_required": self.mfa_required,
+                "expires_at": self.expires_at,
+                "session_name_required": self.session_name_required,
+                "source_identity_required": self.source_identity_required,
+                "session_tags_allowed": self.session_tags_allowed,
+                "source_identity_allowed": self.source_identity_allowed,
+            }
+        )
+
+
+def _by_account(
+    checked: pulumi.Output[Any], values: Mapping[str, pulumi.Output[str]]
+) -> pulumi.Output[dict[str, str]]:
+    """One output: account id -> value, in account order, once ``checked`` resolved."""
+    accounts = list(values)
+    return pulumi.Output.all(checked, *values.values()).apply(
+        lambda resolved: dict(zip(accounts, resolved[1:], strict=True))
+    )
