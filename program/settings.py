@@ -46,6 +46,8 @@ class Key:
 KEYS: tuple[Key, ...] = (
     Key("side", "both", "string", "", None,
         'What the stack builds: "trusting" or "trusted". Empty: the stack name decides.'),
+    Key("protect", "both", "boolean", False, None,
+        "Protect every resource of the stack: a pulumi up that would delete or replace one fails."),
     # Trusting side
     Key("targetAccountIds", "trusting", "array", [], "target_account_ids",
         "12-digit ids of the accounts to create the role in (quoted strings). Empty, with no OU: this stack's account."),
@@ -185,6 +187,8 @@ class TrustingSettings:
     """The config keys set as secrets."""
     rollout: RolloutSettings | None = None
     """Set when the stack targets accounts or organizational units: the role is made in each."""
+    protect: bool = False
+    """Every resource of the stack is protected (the component passes it to its children)."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,8 @@ class TrustedSettings:
     args: Mapping[str, Any] = field(default_factory=dict)
     secret_keys: frozenset[str] = frozenset()
     """The config keys set as secrets."""
+    protect: bool = False
+    """Every resource of the stack is protected (the component passes it to its children)."""
 
 
 def secret_args(secret_keys: frozenset[str]) -> tuple[str, ...]:
@@ -369,7 +375,8 @@ def trusting_settings(
         not_trusted(
             "targetAccountIds", rollout.target_account_ids, args["trusted_account_ids"], "trustedAccountIds"
         )
-    return TrustingSettings(args=args, secret_keys=secret_keys, rollout=rollout)
+    protect = check.boolean("protect", values["protect"])
+    return TrustingSettings(args=args, secret_keys=secret_keys, rollout=rollout, protect=protect)
 
 
 def trusted_settings(
@@ -387,7 +394,13 @@ def trusted_settings(
     except InvalidInputError as error:
         raise error.renamed(KEY_FOR_ARG) from None
     args.pop("secret_inputs", None)
-    return TrustedSettings(trusting_stacks=stacks, role_arns=role_arns, args=args, secret_keys=secret_keys)
+    return TrustedSettings(
+        trusting_stacks=stacks,
+        role_arns=role_arns,
+        args=args,
+        secret_keys=secret_keys,
+        protect=check.boolean("protect", values["protect"]),
+    )
 
 
 def secret_config_keys(raw: Mapping[str, str]) -> frozenset[str]:

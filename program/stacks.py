@@ -56,6 +56,11 @@ def config_names(names: Mapping[str, str] = KEY_FOR_ARG) -> Iterator[None]:
         raise error.renamed(names) from None
 
 
+def protected(settings: TrustingSettings | TrustedSettings) -> pulumi.ResourceOptions | None:
+    """``protect`` for the component, which its children inherit; None (no options) when not asked."""
+    return pulumi.ResourceOptions(protect=True) if settings.protect else None
+
+
 def build(settings: TrustingSettings | TrustedSettings) -> None:
     if isinstance(settings, TrustingSettings):
         build_trusting(settings)
@@ -84,12 +89,12 @@ def build_trusting(settings: TrustingSettings) -> None:
                 )
     secret = secret_args(settings.secret_keys)
     if settings.rollout is not None:
-        build_rollout(settings.rollout, args, checked["trusted_account_ids"], secret)
+        build_rollout(settings.rollout, args, checked["trusted_account_ids"], secret, protected(settings))
         return
     secret = tuple(name for name in secret if name in ROLE_INPUTS)
     if secret:
         args["secret_inputs"] = secret
-    role = TrustingAccountRole("trusting", args, input_names=CALLER_NAMES)  # type: ignore[arg-type]
+    role = TrustingAccountRole("trusting", args, protected(settings), input_names=CALLER_NAMES)  # type: ignore[arg-type]
     export_role(role, role.role_arn, role.switch_role_url, role.role_unique_id)
 
 
@@ -115,12 +120,14 @@ def export_role(
     pulumi.export(SOURCE_IDENTITY_REQUIRED_OUTPUT, role.source_identity_required)
     pulumi.export(SESSION_TAGS_ALLOWED_OUTPUT, role.session_tags_allowed)
     pulumi.export(SOURCE_IDENTITY_ALLOWED_OUTPUT, role.source_identity_allowed)
-    pulumi.export(SESSION_TAGS_ALLOWED_OUTPUT, role.session_tags_allowed)
-    pulumi.export(SOURCE_IDENTITY_ALLOWED_OUTPUT, role.source_identity_allowed)
 
 
 def build_rollout(
-    rollout: RolloutSettings, args: dict[str, Any], trusted: Sequence[str], secret: tuple[str, ...]
+    rollout: RolloutSettings,
+    args: dict[str, Any],
+    trusted: Sequence[str],
+    secret: tuple[str, ...],
+    opts: pulumi.ResourceOptions | None = None,
 ) -> None:
     """The role in every target account, through TrustingRoleRollout; the accounts resolved first."""
     accounts = target_accounts(rollout, trusted)
@@ -140,7 +147,7 @@ def build_rollout(
             )
     if secret:
         rollout_args["secret_inputs"] = secret
-    component = TrustingRoleRollout("trusting", rollout_args, input_names=CALLER_NAMES)  # type: ignore[arg-type]
+    component = TrustingRoleRollout("trusting", rollout_args, opts, input_names=CALLER_NAMES)  # type: ignore[arg-type]
     if len(accounts) == 1:
         # One account: the outputs of one role mean what they mean on a stack without targets.
         def only(by_account: pulumi.Output[dict[str, str]]) -> pulumi.Output[str]:
@@ -361,6 +368,7 @@ def build_trusted(settings: TrustedSettings) -> None:
             "role_requirements": requirements,
             **({"secret_inputs": secret} if secret else {}),
         },
+        protected(settings),
         input_names=CALLER_NAMES,
     )
     pulumi.export("policyArn", access.policy_arns.apply(lambda arns: arns[0] if len(arns) == 1 else None))

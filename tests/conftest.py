@@ -49,6 +49,7 @@ class Registration:
     additional_secret_outputs: tuple[str, ...]
     provider: str = ""
     """The provider reference (``<provider urn>::<id>``) of a custom resource; "" for the default."""
+    protect: bool = False
 
 
 @dataclass
@@ -111,6 +112,7 @@ class RecordingMonitor(MockMonitor):
                     delete_before_replace=request.deleteBeforeReplace,
                     additional_secret_outputs=tuple(request.additionalSecretOutputs),
                     provider=request.provider,
+                    protect=request.protect,
                 )
             )
         return response

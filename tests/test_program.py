@@ -557,3 +557,22 @@ def test_a_rollout_stack_with_no_account_adds_no_role_and_says_so_once(warnings_
     )
     assert run.outputs["roleArns"] == [ROLE_ARN]
     assert warnings_ == [f"trustingStacks: {ROLLOUT!r} exports an empty roleArnsByAccount: it adds no role"]
+
+
+@pytest.mark.parametrize("side", ["trusting", "trusted"])
+def test_protect_protects_the_component_and_every_resource_it_makes(side: str) -> None:
+    config: dict[str, Any] = (
+        {"trustedAccountIds": ["222222222222"]} if side == "trusting" else {"userNames": ["alice"]}
+    )
+    mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={DEFAULT_REFERENCE: trusting_outputs()})
+    run = run_main(stack=side, config={**config, "protect": True}, mocks=mocks)
+    made = [r for r in run.registrations if r.type != "pulumi:pulumi:StackReference"]
+    assert len(made) == 3 and all(r.protect for r in made), [(r.name, r.protect) for r in made]
+    plain = run_main(
+        stack=side,
+        config=config,
+        mocks=RecordingMocks(
+            account_id=TRUSTED_ACCOUNT, stack_outputs={DEFAULT_REFERENCE: trusting_outputs()}
+        ),
+    )
+    assert not any(r.protect for r in plain.registrations), "nothing is protected unless asked"
