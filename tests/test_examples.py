@@ -21,6 +21,7 @@ import pytest
 import yaml
 from conftest import ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, Run, pulumi_run
 from test_component_package import provider, type_of
+from test_packaging import installed_versions
 from uv import find_uv_bin
 
 from cross_account.testing import CrossAccountMocks
@@ -169,16 +170,7 @@ def test_the_python_examples_own_tests_pass_from_its_folder_and_can_fail(tmp_pat
 
 
 def test_the_python_examples_requirements_install_as_written_into_a_clean_venv(tmp_path: Path) -> None:
-    # Offline, uv may only pick versions it holds: the ones this test environment runs on.
-    frozen = subprocess.run(
-        [find_uv_bin(), "pip", "freeze", "--python", sys.executable],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.splitlines()
-    constraints = tmp_path / "constraints.txt"
-    constraints.write_text("\n".join(line for line in frozen if "==" in line) + "\n")
+    constraints = installed_versions(tmp_path / "constraints.txt")
     venv = tmp_path / "venv"
     uv = [find_uv_bin(), "--offline", "--quiet"]
     subprocess.run([*uv, "venv", str(venv), "--python", sys.executable], check=True, timeout=120)

@@ -22,6 +22,21 @@ from uv import find_uv_bin
 
 import cross_account
 
+
+def installed_versions(path: Path) -> Path:
+    """A constraints file of every package this test environment runs, at its version, but this
+    project's own: offline, uv may only pick versions it holds."""
+    frozen = subprocess.run(
+        [find_uv_bin(), "pip", "freeze", "--python", sys.executable],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.splitlines()
+    path.write_text("\n".join(line for line in frozen if "==" in line and "cross" not in line) + "\n")
+    return path
+
+
 PACKAGE_DIR = ROOT / "components"
 PYPROJECT = tomllib.loads((PACKAGE_DIR / "pyproject.toml").read_text())["project"]
 VERSION = PYPROJECT["version"]
@@ -85,16 +100,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     venv = tmp_path_factory.mktemp("consumer") / "venv"
     uv("venv", str(venv), "--python", sys.executable)
     python = venv / "bin" / "python"
-    # Offline, uv may only pick versions it holds: the ones this test environment runs on.
-    frozen = subprocess.run(
-        [find_uv_bin(), "pip", "freeze", "--python", sys.executable],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.splitlines()
-    constraints = out / "constraints.txt"
-    constraints.write_text("\n".join(line for line in frozen if "==" in line and "cross" not in line) + "\n")
+    constraints = installed_versions(out / "constraints.txt")
     uv("pip", "install", "--python", str(python), "-c", str(constraints), str(wheel))
     probe = subprocess.run(
         [str(python), "-c", PROBE], capture_output=True, text=True, check=True, timeout=120, cwd=out

@@ -68,10 +68,6 @@ class TrustingAccountRoleArgs(TypedDict):
     """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. Names that name resources (policy names) still appear in resource names."""
 
 
-# Args that may arrive as pulumi Outputs (all others must be plain values:
-# they name child resources or are checked before anything is registered).
-_OUTPUT_ARGS = ("trusted_account_ids", "external_id", "external_ids")
-
 TRUST_INPUTS = (
     "trusted_account_ids",
     "require_mfa",

@@ -689,11 +689,6 @@ def trust_conditions(key: str, value: object) -> dict[str, dict[str, str | tuple
     return result
 
 
-def pattern_account(pattern: str) -> str:
-    """The account a checked principal pattern names."""
-    return pattern.split(":")[4]
-
-
 def stack_name(key: str, value: object) -> str:
     value = _string(key, value)
     if not STACK_NAME_RE.fullmatch(value):
