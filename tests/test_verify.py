@@ -892,3 +892,14 @@ def test_the_console_script_and_the_module_run_the_same_main() -> None:
         "cross-account-verify: error: ROLE_ARN 'not-an-arn' is not an IAM role ARN "
         "(arn:<partition>:iam::<account>:role/[<path>/]<name>)"
     ]
+
+
+def test_the_help_shows_role_arn_as_required_as_the_module_documents_it() -> None:
+    command = Path(sys.executable).with_name("cross-account-verify")
+    done = subprocess.run([str(command), "--help"], capture_output=True, text=True, timeout=60, env={})
+    assert done.returncode == 0, done.stderr
+    usage = done.stdout.split("\n\n", 1)[0]
+    assert usage.startswith("usage: cross-account-verify ROLE_ARN [--external-id ID] "), usage
+    assert "[ROLE_ARN]" not in done.stdout, "ROLE_ARN is required, not optional"
+    documented = cli.__doc__.split("\n\n")[1] if cli.__doc__ else ""
+    assert " ".join(usage.removeprefix("usage: ").split()) == " ".join(documented.split())
