@@ -10,6 +10,13 @@ MIN_PYTHON := 3.11
 .DEFAULT_GOAL := help
 .PHONY: help test lint venv lock local local-destroy bench dist release-check clean
 
+# make local needs the Pulumi CLI: without it, stop with one line before .venv is built (or checked).
+ifneq ($(filter local,$(MAKECMDGOALS)),)
+ifeq ($(shell command -v pulumi 2>/dev/null),)
+$(error make local needs the Pulumi CLI, which is not on PATH: install it with `curl -fsSL https://get.pulumi.com | sh` (or see https://www.pulumi.com/docs/install/), then run make local again)
+endif
+endif
+
 # Before any goal that uses .venv: an existing .venv must run Python $(MIN_PYTHON)+, and a new one needs
 # $(PYTHON) to be $(MIN_PYTHON)+. Each problem stops make with one line; `help` and `clean` always run.
 comma := ,
@@ -89,10 +96,10 @@ lock: | $(UV) ## re-pin requirements.lock from requirements-dev.txt (UPGRADE=1: 
 # Both stacks deployed with the Pulumi CLI into an embedded AWS (moto on 127.0.0.1), then verified
 # as the trusted users (local/run.py). Needs the Pulumi CLI.
 local: venv ## deploy both stacks on the local emulator and verify the access (Pulumi CLI; KEEP=1 keeps it up)
-	$(BIN)/python -m local.run up $(if $(KEEP),--keep)
+	$(BIN)/python -m local.run up $(if $(KEEP),--keep) --invoked-as 'make local$(if $(KEEP), KEEP=1)'
 
 local-destroy: venv ## destroy what `make local KEEP=1` left
-	$(BIN)/python -m local.run destroy
+	$(BIN)/python -m local.run destroy --invoked-as 'make local-destroy'
 
 # See docs/benchmarks.md; not part of `make test`.
 bench: venv ## benchmark the program under mocks at 1..1,000 roles against the floor

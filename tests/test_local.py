@@ -509,11 +509,28 @@ def test_without_the_pulumi_cli_make_local_stops_at_once_with_one_line_saying_ho
     local, out, err = _local(project, pulumi)
     assert local_run.main(["up"], local=local, which=lambda name: None) == 127
     assert err.getvalue() == (
-        "make local needs the Pulumi CLI, which is not on PATH: install it with "
+        "python -m local.run up needs the Pulumi CLI, which is not on PATH: install it with "
         "`curl -fsSL https://get.pulumi.com | sh` (or see https://www.pulumi.com/docs/install/), "
-        "then run make local again\n"
-    )
+        "then run python -m local.run up again\n"
+    ), "a user who ran the module is not told to run make"
     assert (out.getvalue(), pulumi.calls, project.local.exists()) == ("", [], False)
+
+
+@pytest.mark.parametrize(
+    ("argv", "invoked"),
+    [
+        (["up", "--keep"], "python -m local.run up --keep"),
+        (["up", "--invoked-as", "make local KEEP=1"], "make local KEEP=1"),
+        (["up", "--invoked-as", "make local"], "make local"),
+    ],
+)
+def test_the_missing_cli_line_names_the_command_as_it_was_run(
+    project: local_run.Paths, argv: list[str], invoked: str
+) -> None:
+    local, _, err = _local(project, FakePulumi())
+    assert local_run.main(argv, local=local, which=lambda name: None) == 127
+    assert err.getvalue().splitlines() == [local_run.install_pulumi(invoked)]
+    assert err.getvalue().count(f"then run {invoked} again") == 1
 
 
 def test_the_make_target_reports_the_missing_cli_in_one_line(tmp_path: Path) -> None:
@@ -527,7 +544,7 @@ def test_the_make_target_reports_the_missing_cli_in_one_line(tmp_path: Path) -> 
         timeout=60,
     )
     assert (done.returncode, done.stdout) == (127, "")
-    assert done.stderr.splitlines() == [local_run.INSTALL_PULUMI]
+    assert done.stderr.splitlines() == [local_run.install_pulumi("python -m local.run up")]
 
 
 # Pure parts --------------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from local import run as local_run
+
 MAKEFILE = ROOT / "Makefile"
 LOCK = ROOT / "requirements.lock"
 PHONY = [t for line in re.findall(r"^\.PHONY:(.*)$", MAKEFILE.read_text(), re.M) for t in line.split()]
@@ -33,9 +35,14 @@ LOCK_ENTRY = re.compile(
 )
 
 
-def make(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run make as a person would, outside any parent make (whose flags would change its output)."""
+def make(*args: str, cwd: Path = ROOT, path_first: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run make as a person would, outside any parent make (whose flags would change its output).
+
+    ``path_first``: a folder put before the rest of PATH (for fake tools).
+    """
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEFILES")}
+    if path_first is not None:
+        env["PATH"] = f"{path_first}{os.pathsep}{env.get('PATH', '')}"
     return subprocess.run(
         ["make", "--no-print-directory", *args], capture_output=True, text=True, timeout=60, cwd=cwd, env=env
     )
@@ -116,8 +123,10 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 def test_a_venv_whose_python_is_too_old_stops_make_with_one_line_naming_the_fix(project: Path) -> None:
     # What a Python 3.9 prints for the Makefile's version check.
     fake_python(project / ".venv" / "bin" / "python", "echo 3.9.18")
+    tools = project / "tools"
+    fake_python(tools / "pulumi", "exit 0")  # make local checks for the CLI before the venv
     for goal in ("test", "lint", "venv", "lock", "bench", "local"):
-        assert one_error_line(make(goal, cwd=project)) == (
+        assert one_error_line(make(goal, cwd=project, path_first=tools)) == (
             ".venv runs Python 3.9.18, older than 3.11. "
             "`make clean` removes it; the next make builds it anew with python3"
         )
@@ -159,6 +168,29 @@ def test_a_python_too_old_to_create_the_venv_stops_make_with_one_line(project: P
         "no-such-python is not a Python that runs: install Python 3.11+, or name one: make venv PYTHON=python3.11"
     )
     assert not (project / ".venv").exists()
+
+
+def test_make_local_without_the_pulumi_cli_stops_with_one_line_before_building_the_venv(
+    project: Path,
+) -> None:
+    tools = project / "bin"
+    tools.mkdir()
+    python, make_ = os.path.realpath(sys.executable), shutil.which("make")
+    assert make_, "make is on PATH"
+    (tools / "python3").symlink_to(python)  # a Python that could build .venv, and no pulumi
+    env = {"PATH": str(tools), "HOME": str(project)}
+    assert shutil.which("pulumi", path=env["PATH"]) is None
+    for goal in (["local"], ["local", "KEEP=1"]):
+        done = subprocess.run(
+            [make_, "--no-print-directory", *goal],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=project,
+            env=env,
+        )
+        assert one_error_line(done) == local_run.install_pulumi("make local")
+    assert not (project / ".venv").exists(), "no .venv is built for a goal that cannot run"
 
 
 def test_the_venv_is_rebuilt_when_the_lock_changes(project: Path) -> None:
