@@ -1,4 +1,4 @@
-"""One Pulumi mocks harness for every test (see ../shared/OFFLINE-TESTING.md).
+"""One Pulumi mocks harness for every test (docs/testing.md, "Pulumi mocks").
 
 ``pulumi_run`` runs a body (the real ``__main__.py``, or components built in
 Python) under mocks that record every registration, and returns the resolved

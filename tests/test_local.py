@@ -1,6 +1,6 @@
 """make local (local/run.py, local/emulator.py): everything but the Pulumi CLI itself.
 
-The Pulumi CLI cannot be installed on these machines, so ``FakePulumi`` stands
+The tests run without the Pulumi CLI, so ``FakePulumi`` stands
 in for it: it records every call and does to the files and to the emulator
 what the CLI would do, running the real ``__main__.py`` (through the one mocks
 harness) with mocks that create the resources in moto with the deployer keys

@@ -1,7 +1,7 @@
 """The guardrail policy pack (policy/): each rule both ways, the pack itself, and the real program under it.
 
-Rules are called as the pack's analyzer calls them (OFFLINE-TESTING.md, "Policy
-packs"): properties go through the same protobuf round trip and unknown-checking
+Rules are called as the pack's analyzer calls them (docs/testing.md, "Policy
+packs without the CLI"): properties go through the same protobuf round trip and unknown-checking
 proxy, and config arrives as the CLI hands it over (numbers as floats).
 """
 

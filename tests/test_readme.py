@@ -339,6 +339,34 @@ def test_the_testing_page_names_every_test_module() -> None:
     assert not missing, f"docs/testing.md does not say what {missing} test"
 
 
+@pytest.mark.parametrize("page", PAGES + OTHER_READMES, ids=relative)
+def test_every_page_speaks_to_the_reader_not_of_the_machines_it_was_written_on(page: Path) -> None:
+    text = " ".join(page.read_text().split()).lower()
+    for words in ("these machines", "this machine", "our machines", "the machines here"):
+        assert words not in text, f"{relative(page)} speaks of {words!r}: say what the reader needs instead"
+
+
+CITED_PAGE = re.compile(r"(?<![\w*/.-])((?:\.\./|[\w-]+/)*[\w.-]+\.md)\b")
+"""A Markdown page a source file cites (not a glob such as ``*/README.md``)."""
+
+
+def test_every_page_a_source_file_cites_is_in_the_project() -> None:
+    folders = ("tests", "components", "program", "local", "policy", "benchmarks", "tools", "examples")
+    sources = [*ROOT.glob("*.py"), *(path for folder in folders for path in (ROOT / folder).rglob("*.py"))]
+    missing = [
+        f"{relative(source)}: {name}"
+        for source in sources
+        for name in sorted(set(CITED_PAGE.findall(source.read_text())))
+        if not any((base / name).is_file() for base in (source.parent, ROOT, DOCS))
+    ]
+    assert not missing, f"cited pages that are not in the project: {missing}"
+    elsewhere = "../shared/X" + ".md"  # written in two pieces, so that this file cites no such page
+    assert CITED_PAGE.findall(f"see {elsewhere} and docs/testing.md, not */README.md") == [
+        elsewhere,
+        "docs/testing.md",
+    ]
+
+
 def test_the_outputs_page_lists_exactly_what_each_stack_exports() -> None:
     page = (DOCS / "outputs.md").read_text()
     documented: dict[str, set[str]] = {"trusting": set(), "trusted": set()}
