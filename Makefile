@@ -110,11 +110,15 @@ dist: venv ## build the components package (sdist and wheel) into dist/
 	rm -rf dist
 	$(UV) build --quiet components --out-dir dist
 
-release-check: venv ## check that TAG=v<version> matches components/pyproject.toml
+release-check: venv ## check that TAG=v<version> matches components/pyproject.toml and CHANGELOG.md
 	@version=$$($(BIN)/python -c 'import tomllib; print(tomllib.load(open("components/pyproject.toml", "rb"))["project"]["version"])'); \
 	if [ "$(TAG)" != "v$$version" ]; then \
 		echo "tag '$(TAG)' is not v$$version (components/pyproject.toml): bump the version, or tag v$$version"; exit 1; \
-	fi; echo "tag $(TAG) matches components/pyproject.toml"
+	fi; \
+	heading="^## \[$$(echo "$$version" | sed 's/[.]/[.]/g')\] - [0-9]{4}-[0-9]{2}-[0-9]{2}$$"; \
+	if ! grep -Eq "$$heading" CHANGELOG.md 2>/dev/null; then \
+		echo "CHANGELOG.md has no entry for $$version: add a section '## [$$version] - <YYYY-MM-DD>' saying what changed"; exit 1; \
+	fi; echo "tag $(TAG) matches components/pyproject.toml and CHANGELOG.md"
 
 clean: ## remove .venv and the tools' caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -209,6 +210,61 @@ def test_the_venv_is_rebuilt_when_the_lock_changes(project: Path) -> None:
         ".venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e ./components",
         "touch .venv/bin/.installed",
     ]
+
+
+# -- release-check -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ready_venv(project: Path) -> Path:
+    """The project with a .venv make takes as built: a Python that runs, uv, the stamp newer than the lock."""
+    bin_ = project / ".venv" / "bin"
+    bin_.mkdir(parents=True)
+    (bin_ / "python").symlink_to(os.path.realpath(sys.executable))
+    fake_python(bin_ / "uv", "exit 0")
+    os.utime(project / "requirements.lock", (1, 1))
+    os.utime(project / "components" / "pyproject.toml", (1, 1))
+    (bin_ / ".installed").touch()
+    return project
+
+
+VERSION = tomllib.loads((ROOT / "components" / "pyproject.toml").read_text())["project"]["version"]
+
+
+def test_the_committed_changelog_has_an_entry_for_the_version_and_release_check_passes(
+    ready_venv: Path,
+) -> None:
+    shutil.copy(ROOT / "CHANGELOG.md", ready_venv / "CHANGELOG.md")
+    done = make("release-check", f"TAG=v{VERSION}", cwd=ready_venv)
+    assert (done.returncode, done.stdout) == (
+        0,
+        f"tag v{VERSION} matches components/pyproject.toml and CHANGELOG.md\n",
+    ), done.stderr
+    headings = re.findall(r"^## \[([^\]]+)\]", (ROOT / "CHANGELOG.md").read_text(), re.M)
+    assert headings[:1] == ["Unreleased"] and {"0.1.0", "0.2.0", VERSION} <= set(headings), headings
+
+
+@pytest.mark.parametrize(
+    "changelog",
+    [
+        None,
+        "# Changelog\n\n## [Unreleased]\n",
+        "## [{v}]\n",
+        "## [{v}.1] - 2026-12-01\n",
+        "### [{v}] - 2026-12-01\n",
+    ],
+    ids=["no-file", "no-entry", "no-date", "another-version", "not-a-version-heading"],
+)
+def test_release_check_refuses_a_version_without_a_changelog_entry(
+    ready_venv: Path, changelog: str | None
+) -> None:
+    if changelog is not None:
+        (ready_venv / "CHANGELOG.md").write_text(changelog.format(v=VERSION))
+    done = make("release-check", f"TAG=v{VERSION}", cwd=ready_venv)
+    assert done.returncode == 2
+    assert done.stdout == (
+        f"CHANGELOG.md has no entry for {VERSION}: add a section '## [{VERSION}] - <YYYY-MM-DD>' saying what changed\n"
+    )
 
 
 # -- the lock ------------------------------------------------------------------------------
