@@ -23,6 +23,9 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import subprocess
+import sys
+import tomllib
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -484,3 +487,39 @@ def test_the_security_doc_states_how_many_documents_are_checked(
     text = (ROOT / "docs" / "security.md").read_text()
     assert f"**{total} policy documents**" in text, f"docs/security.md should say {total}"
     assert f"({total} of them:" in text, f"docs/security.md's summary should say {total}"
+
+
+# -- parliament's one import warning ------------------------------------------------------------
+
+PKG_RESOURCES_FILTER = "ignore:pkg_resources is deprecated as an API:UserWarning"
+IMPORT_UNDER_FILTERS = """
+import sys, warnings
+from _pytest.config import parse_warning_filter
+warnings.simplefilter("error", UserWarning)
+for line in sys.argv[1:]:
+    warnings.filterwarnings(*parse_warning_filter(line, escape=False))
+import parliament
+try:
+    warnings.warn("another warning", UserWarning)
+except UserWarning:
+    print("other warnings still show")
+"""
+
+
+def import_parliament(*filters: str) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter that turns UserWarnings into errors, applies ``filters`` as pytest parses them, imports parliament."""
+    return subprocess.run(
+        [sys.executable, "-c", IMPORT_UNDER_FILTERS, *filters], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_pytest_filters_parliaments_pkg_resources_warning_by_its_message_and_nothing_else() -> None:
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert options["filterwarnings"] == [PKG_RESOURCES_FILTER], "that one warning, by its message"
+    unfiltered = import_parliament()
+    assert (
+        unfiltered.returncode == 1
+        and "UserWarning: pkg_resources is deprecated as an API" in unfiltered.stderr
+    )
+    filtered = import_parliament(*options["filterwarnings"])
+    assert (filtered.returncode, filtered.stdout, filtered.stderr) == (0, "other warnings still show\n", "")
