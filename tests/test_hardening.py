@@ -22,7 +22,7 @@ from conftest import (
     run_main,
 )
 
-from cross_account import InvalidInputError, TrustedAccountAccess, TrustingAccountRole
+from cross_account import InvalidInputError, TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout
 from cross_account.documents import policy_size, trust_policy
 from cross_account.trusted import attachment_names
 from cross_account.trusting import checked_trust_policy, validate_trusting_args
@@ -545,3 +545,99 @@ def test_no_value_of_any_key_ends_in_anything_but_a_one_line_config_error() -> N
                         assert "\n" not in str(error).replace("\\n", ""), (key.name, value, str(error))
                         outcomes["errors"] += 1
     assert outcomes["errors"] > 1000 and outcomes["settings"] > 0, outcomes
+
+
+# Component args written as config keys (camelCase) ---------------------------------------------
+
+CAMEL_ROLE_ARN = "arn:aws:iam::111122223333:role/audit"
+
+
+@pytest.mark.parametrize(
+    ("component", "args", "message"),
+    [
+        (
+            TrustingAccountRole,
+            {"trustedAccountIds": ["444455556666"]},
+            "trustedAccountIds: ['444455556666'] is not an input: did you mean trusted_account_ids? "
+            "(inputs are snake_case)",
+        ),
+        (
+            TrustingAccountRole,
+            {"trusted_account_ids": ["444455556666"], "maxSessionDuration": 7200},
+            "maxSessionDuration: 7200 is not an input: did you mean max_session_duration? (inputs are snake_case)",
+        ),
+        (
+            TrustedAccountAccess,
+            {"roleArns": [CAMEL_ROLE_ARN], "user_names": ["alice"]},
+            f"roleArns: ['{CAMEL_ROLE_ARN}'] is not an input: did you mean role_arns? (inputs are snake_case)",
+        ),
+        (
+            TrustedAccountAccess,
+            {"role_arns": [CAMEL_ROLE_ARN], "userNames": ["alice"]},
+            "userNames: ['alice'] is not an input: did you mean user_names? (inputs are snake_case)",
+        ),
+        (
+            TrustingRoleRollout,
+            {"targetAccountIds": ["111122223333"], "trusted_account_ids": ["444455556666"]},
+            "targetAccountIds: ['111122223333'] is not an input: did you mean target_account_ids? "
+            "(inputs are snake_case)",
+        ),
+        (
+            TrustingRoleRollout,
+            {"target_account_ids": ["111122223333"], "trustedAccountIds": ["444455556666"]},
+            "trustedAccountIds: ['444455556666'] is not an input: did you mean trusted_account_ids? "
+            "(inputs are snake_case)",
+        ),
+    ],
+    ids=["role", "role-second-arg", "access", "access-second-arg", "rollout", "rollout-role-input"],
+)
+def test_a_camel_case_component_arg_is_refused_with_the_snake_case_input_it_means(
+    component: Any, args: dict[str, Any], message: str
+) -> None:
+    run = pulumi_run(lambda: {"x": component("acme", args).urn}, expect_error=True)
+    assert str(run.error) == message
+    assert run.registrations == []
+
+
+def test_a_camel_case_secret_input_name_gets_the_input_it_means_and_a_camel_case_secret_stays_hidden() -> (
+    None
+):
+    run = pulumi_run(
+        lambda: {
+            "x": TrustingAccountRole(
+                "acme", {"trusted_account_ids": ["444455556666"], "secret_inputs": ["roleName"]}
+            ).urn
+        },
+        expect_error=True,
+    )
+    assert str(run.error).startswith(
+        "secret_inputs: 'roleName' is not an input that can be secret: did you mean role_name? (inputs: ["
+    ), run.error
+    run = pulumi_run(
+        lambda: {
+            "x": TrustingAccountRole(
+                "acme", {"trusted_account_ids": ["444455556666"], "roleDescription": "s3cr3t-words"}
+            ).urn
+        },
+        expect_error=True,
+    )
+    assert str(run.error).startswith(
+        "roleDescription: 's3cr3t-words' is not an input: did you mean role_description?"
+    )
+    run = pulumi_run(
+        lambda: {
+            "x": TrustingAccountRole(
+                "acme",
+                {
+                    "trusted_account_ids": ["444455556666"],
+                    "roleDescription": "s3cr3t-words",
+                    "secret_inputs": ["role_description"],
+                },
+            ).urn
+        },
+        expect_error=True,
+    )
+    assert str(run.error) == (
+        "roleDescription: '<12 characters, hidden>' is not an input: did you mean role_description? "
+        "(inputs are snake_case)"
+    ), "the value of an input set as secret stays hidden under its camelCase name too"

@@ -201,16 +201,21 @@ def test_bad_args_fail_before_anything_is_registered() -> None:
     assert run.registrations == []
 
 
-def test_unknown_args_are_refused() -> None:
+@pytest.mark.parametrize(
+    ("arg", "message"),
+    [
+        ("rolename", "rolename: 'x' is not an input: did you mean role_name? (inputs are snake_case)"),
+        ("colour", "colour: 'x' is not an input; known: ['allow_session_tags', 'expires_at', "),
+    ],
+)
+def test_unknown_args_are_refused(arg: str, message: str) -> None:
     run = pulumi_run(
         lambda: {
-            "arn": TrustingAccountRole(
-                "acme", {"trusted_account_ids": ["222222222222"], "rolename": "x"}
-            ).role_arn
-        },  # type: ignore[typeddict-unknown-key]
+            "arn": TrustingAccountRole("acme", {"trusted_account_ids": ["222222222222"], arg: "x"}).role_arn
+        },  # type: ignore[misc]
         expect_error=True,
     )
-    assert str(run.error).startswith("rolename: 'x' is not an input; known: [")
+    assert str(run.error).startswith(message)
     assert run.registrations == []
 
 
