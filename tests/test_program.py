@@ -220,21 +220,57 @@ def test_side_config_overrides_the_stack_name() -> None:
     assert run.outputs["roleArn"] == f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/cross-account-role"
 
 
-def test_a_stack_without_a_role_arn_output_is_named_in_the_error() -> None:
+def one_line_run_error(error: Exception | None) -> str:
+    """The error as the language host shows a RunError: its one line (not a ValueError the SDK would wrap)."""
+    assert isinstance(error, pulumi.RunError) and not isinstance(error, ValueError), repr(error)
+    assert "\n" not in str(error) and "While processing" not in str(error), str(error)
+    return str(error)
+
+
+def test_a_stack_without_a_role_arn_output_fails_with_one_line_naming_the_stack_and_the_output() -> None:
     mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={DEFAULT_REFERENCE: {"roleName": "x"}})
     run = run_failing(stack="trusted", config={"userNames": ["alice"]}, mocks=mocks)
-    assert str(run.error).endswith(
+    assert one_line_run_error(run.error) == (
         "trustingStacks: 'organization/cross-account-access/trusting' has no 'roleArn' output: "
         "run `pulumi up` on that stack first, or list the role in roleArns"
     )
     assert run.aws_resources == []
 
 
-def test_a_missing_stack_fails_the_run() -> None:
+def test_a_missing_trusting_stack_says_to_deploy_it_first() -> None:
     mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={})
     run = run_failing(stack="trusted", config={"userNames": ["alice"]}, mocks=mocks)
-    assert 'unknown stack "organization/cross-account-access/trusting"' in str(run.error)
+    assert one_line_run_error(run.error) == (
+        "trustingStacks: 'organization/cross-account-access/trusting': "
+        'unknown stack "organization/cross-account-access/trusting": '
+        "deploy the trusting stack first (pulumi up --stack trusting)"
+    )
     assert run.aws_resources == []
+
+
+def test_a_missing_stack_among_several_is_named_with_its_own_stack_name() -> None:
+    prod = "organization/cross-account-access/prod-trusting"
+    mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={DEFAULT_REFERENCE: trusting_outputs()})
+    config = {"trustingStacks": [DEFAULT_REFERENCE, prod], "userNames": ["alice"]}
+    run = run_failing(stack="trusted", config=config, mocks=mocks)
+    assert one_line_run_error(run.error) == (
+        f"trustingStacks: '{prod}': unknown stack \"{prod}\": "
+        "deploy the trusting stack first (pulumi up --stack prod-trusting)"
+    )
+    assert run.aws_resources == []
+
+
+def test_a_value_error_a_trusting_stack_causes_is_one_line_too() -> None:
+    outputs = {DEFAULT_REFERENCE: {"roleArn": f"arn:aws:iam::{TRUSTING_ACCOUNT}:user/alice"}}
+    run = run_failing(
+        stack="trusted",
+        config={"userNames": ["alice"]},
+        mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs=outputs),
+    )
+    assert one_line_run_error(run.error) == (
+        f"trustingStacks: {DEFAULT_REFERENCE}: roleArn: 'arn:aws:iam::{TRUSTING_ACCOUNT}:user/alice' "
+        "is not an IAM role ARN (arn:<partition>:iam::<account>:role/<path/>name)"
+    )
 
 
 def test_a_role_listed_by_a_stack_and_in_role_arns_is_a_duplicate() -> None:
