@@ -60,7 +60,7 @@ PROJECT = "cross-account-access"
 ORGANIZATION = "organization"
 NAMESPACE = f"{PROJECT}:"
 STACKS = ("trusting", "trusted")
-ACCOUNTS = {"trusting": "111111111111", "trusted": "222222222222"}
+ACCOUNTS = {"trusting": "111122223333", "trusted": "444455556666"}
 PASSPHRASE = "local-emulator-only"
 """Encrypts the emulator's deployer keys in .pulumi-local; not a secret, never use it for a real stack."""
 VERIFY_TIMEOUT_SECONDS = 20.0

@@ -19,6 +19,7 @@ from cross_account.limits import (
     EXPIRES_AT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
     MFA_REQUIRED_OUTPUT,
+    PLACEHOLDER_ACCOUNT_IDS,
     ROLE_ARN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
     SESSION_NAME_REQUIRED_OUTPUT,
@@ -62,7 +63,49 @@ def protected(settings: TrustingSettings | TrustedSettings) -> pulumi.ResourceOp
     return pulumi.ResourceOptions(protect=True) if settings.protect else None
 
 
+EXAMPLE_ACCOUNT = "an account id AWS's documentation uses as an example, not an account of yours"
+REPLACE_IT = "replace it with the id of the account you mean"
+
+
+def placeholder_warnings(settings: TrustingSettings | TrustedSettings) -> list[str]:
+    """One line per config key and placeholder account id it names (PLACEHOLDER_ACCOUNT_IDS)."""
+    named: list[tuple[str, str, str]] = []  # (key, value as written, the account id in it)
+    if isinstance(settings, TrustingSettings):
+        accounts = settings.args.get("trusted_account_ids")
+        if not check.has_output(accounts):
+            named += [("trustedAccountIds", account, account) for account in accounts or ()]
+        if settings.rollout is not None:
+            named += [
+                ("targetAccountIds", account, account) for account in settings.rollout.target_account_ids
+            ]
+        patterns = settings.args.get("trusted_principal_arns")
+        if not check.has_output(patterns):
+            named += [
+                ("trustedPrincipalArns", arn, arn.split(":")[4])
+                for arn in patterns or ()
+                if arn.count(":") >= 5
+            ]
+    else:
+        roles = ((arn, parse_role_arn(arn)) for arn in settings.role_arns)
+        named += [("roleArns", arn, role.account_id) for arn, role in roles if role is not None]
+    lines: list[str] = []
+    for key, value, account in named:
+        if account not in PLACEHOLDER_ACCOUNT_IDS:
+            continue
+        if key in settings.secret_keys:
+            line = f"{key}: {check.hidden_value(value)} names {EXAMPLE_ACCOUNT}: {REPLACE_IT}"
+        elif value == account:
+            line = f"{key}: {value!r} is {EXAMPLE_ACCOUNT}: {REPLACE_IT}"
+        else:
+            line = f"{key}: {value!r} names account {account!r}, {EXAMPLE_ACCOUNT}: {REPLACE_IT}"
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
 def build(settings: TrustingSettings | TrustedSettings) -> None:
+    for line in placeholder_warnings(settings):
+        pulumi.log.warn(line)
     if isinstance(settings, TrustingSettings):
         build_trusting(settings)
     else:

@@ -312,6 +312,6 @@ def test_the_yaml_check_catches_a_wrong_property(
     schema: dict[str, Any], properties: dict[str, Any], message: str
 ) -> None:
     program = yaml.safe_load((YAML_EXAMPLE / "Pulumi.yaml").read_text())
-    program["resources"]["role"]["properties"] = {"trustedAccountIds": ["111111111111"], **properties}
+    program["resources"]["role"]["properties"] = {"trustedAccountIds": ["111122223333"], **properties}
     with pytest.raises(AssertionError, match=re.escape(message)):
         test_every_property_the_yaml_example_sets_is_an_input_of_the_right_type(YamlProgram(program, schema))

@@ -420,7 +420,7 @@ def test_the_python_example_builds_the_role_on_the_default_provider_and_the_acce
         "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": f"{provider.urn}::trusted-id",
     }
     trust = json.loads(run.one("aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"][0]
-    assert trust["Principal"] == {"AWS": "arn:aws:iam::222222222222:root"}
+    assert trust["Principal"] == {"AWS": "arn:aws:iam::444455556666:root"}
     assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
     assert run.one("aws:iam/groupPolicyAttachment:GroupPolicyAttachment").inputs["group"] == "auditors"
     assert (
@@ -440,7 +440,7 @@ def test_the_components_make_the_invokes_the_unit_test_section_names() -> None:
     assert sorted(set(example.invokes)) == sorted({CALLER_INVOKE, PARTITION_INVOKE})
 
     def access_without_mfa() -> dict[str, Any]:
-        role_arn = "arn:aws:iam::111111111111:role/audit"
+        role_arn = "arn:aws:iam::111122223333:role/audit"
         access = TrustedAccountAccess("audit", {"role_arns": [role_arn], "group_names": ["auditors"]})
         return {"awsCliConfig": access.aws_cli_config}
 
@@ -450,7 +450,7 @@ def test_the_components_make_the_invokes_the_unit_test_section_names() -> None:
 
 
 def test_the_outputs_page_shows_a_profile_and_an_extension_entry_as_the_code_writes_them() -> None:
-    role = "arn:aws:iam::333333333333:role/audit"
+    role = "arn:aws:iam::123456789012:role/audit"
     profile = CliProfile(
         role,
         "default",
