@@ -689,3 +689,23 @@ def test_roles_given_access_to_a_role_without_such_requirements_do_not_warn(warn
         mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={REFERENCE: {"roleArn": ROLE_ARN}}),
     )
     assert warnings_ == []
+
+
+def test_extra_conditions_that_hold_but_maybe_not_as_meant_warn_naming_the_key(warnings_: list[str]) -> None:
+    run_main(
+        stack="trusting",
+        config={
+            **ACCOUNTS,
+            "extraTrustConditions": {
+                "ForAllValues:StringLike": {"aws:PrincipalOrgPaths": ["o-abcdefghij/*"]},
+                "NotIpAddress": {"aws:SourceIp": "::/0"},
+            },
+        },
+    )
+    assert warnings_ == [
+        "extraTrustConditions.ForAllValues:StringLike.aws:PrincipalOrgPaths: ForAllValues:StringLike also holds "
+        'for a request without aws:PrincipalOrgPaths; if the key must be there, add {"Null": '
+        '{"aws:PrincipalOrgPaths": "false"}}',
+        "extraTrustConditions.NotIpAddress.aws:SourceIp: '::/0' leaves out every IPv6 address: only callers "
+        "over IPv4 may assume the role",
+    ]

@@ -294,6 +294,27 @@ def conditions_error(conditions: dict[str, Any], context: check.TrustContext = N
             f"c.StringLike: 'aws:PrincipalOrgID' {WRITES} organization_id: set it there",
         ),
         (
+            {"DateLessThanEquals": {"aws:CurrentTime": "2098-01-01T00:00:00Z"}},
+            NO_INPUT,
+            f"c.DateLessThanEquals: 'aws:CurrentTime' {WRITES} expires_at: set it there",
+        ),
+        (
+            {"NumericLessThan": {"aws:EpochTime": "4070908800"}},
+            NO_INPUT,
+            f"c.NumericLessThan: 'aws:EpochTime' {WRITES} expires_at (as DateLessThan aws:CurrentTime, which "
+            "this condition repeats): set it there",
+        ),
+        (
+            {"NumericLessThanEquals": {"aws:MultiFactorAuthAge": "300"}},
+            NO_INPUT,
+            f"c.NumericLessThanEquals: 'aws:MultiFactorAuthAge' {WRITES} mfa_max_age_seconds: set it there",
+        ),
+        (
+            {"StringNotEquals": {"aws:PrincipalOrgID": "o-bbbbbbbbbb"}},
+            EVERY_INPUT,
+            f"c.StringNotEquals: 'aws:PrincipalOrgID' {WRITES} organization_id: set it there",
+        ),
+        (
             {"StringEquals": {"aws:PrincipalTag/team": "ops", "aws:principaltag/TEAM": "sre"}},
             NO_INPUT,
             "c.StringEquals: 'aws:principaltag/TEAM' and 'aws:PrincipalTag/team' are one condition key, as "
@@ -501,9 +522,8 @@ def test_an_external_id_in_a_malformed_condition_block_is_not_shown() -> None:
         {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-abcdefghij/r-ab12/ou-*"]}},
         {"ForAllValues:StringEquals": {"accounts.google.com:amr": ["authenticated"]}},
         {"BinaryEquals": {"aws:x": "QmluYXJ5"}},
-        {"DateLessThan": {"aws:EpochTime": "4102444800"}},
         {"Bool": {"aws:SecureTransport": "true"}},
-        {"NumericLessThan": {"aws:EpochTime": "4102444800"}},
+        {"DateGreaterThan": {"aws:EpochTime": "4039372800"}},
     ],
 )
 def test_extra_trust_conditions_that_narrow_beside_every_input_are_kept(conditions: dict[str, Any]) -> None:
@@ -512,3 +532,21 @@ def test_extra_trust_conditions_that_narrow_beside_every_input_are_kept(conditio
         operator: {key: value if isinstance(value, str) else tuple(value) for key, value in keys.items()}
         for operator, keys in conditions.items()
     }
+
+
+def test_conditions_that_hold_but_maybe_not_as_meant_give_warnings() -> None:
+    conditions = check.trust_conditions(
+        "c",
+        {
+            "ForAllValues:StringLike": {"aws:PrincipalOrgPaths": ["o-abcdefghij/*"], "aws:CalledVia": ["a"]},
+            "Null": {"aws:CalledVia": "false"},
+            "NotIpAddress": {"aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1", "2001:db8::/32"]},
+        },
+    )
+    assert check.condition_warnings("c", conditions) == [
+        "c.ForAllValues:StringLike.aws:PrincipalOrgPaths: ForAllValues:StringLike also holds for a request "
+        'without aws:PrincipalOrgPaths; if the key must be there, add {"Null": {"aws:PrincipalOrgPaths": '
+        '"false"}}',
+        "c.NotIpAddress.aws:SourceIp: ('0.0.0.0/1', '128.0.0.0/1', '2001:db8::/32') leaves out every IPv4 "
+        "address: only callers over IPv6 may assume the role",
+    ]

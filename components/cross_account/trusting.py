@@ -536,6 +536,8 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 "(cross-account-verify --source-identity, or an SDK)",
                 resource=self,
             )
+        for warning in check.condition_warnings("extra_trust_conditions", settings["extra_trust_conditions"]):
+            report.warn(warning, resource=self)
         if settings["expires_at"] is not None:
             soon = check.expiry_warning("expires_at", settings["expires_at"])
             if soon is not None:

@@ -869,23 +869,43 @@ def _set_operator_key(where: str, operator: ConditionOperator, condition_key: st
         )
 
 
+UPPER_BOUNDS = ("DateLessThan", "DateLessThanEquals", "NumericLessThan", "NumericLessThanEquals")
+SAME_CONDITIONS: Mapping[str, tuple[str, str]] = {
+    "aws:currenttime": ("aws:currenttime", "DateLessThan"),
+    "aws:epochtime": ("aws:currenttime", "DateLessThan"),
+    "aws:multifactorauthage": ("aws:multifactorauthage", "NumericLessThan"),
+}
+"""Folded keys whose upper bounds (UPPER_BOUNDS) say what a condition of the project says: an end of access
+(the current time as a date or in seconds), a longest MFA age."""
+
+
+def _meaning(condition_key: str, operator: ConditionOperator) -> tuple[str, str]:
+    """The folded key and the test a condition makes, as the project writes the same condition."""
+    same = SAME_CONDITIONS.get(folded(condition_key))
+    if same is not None and operator.test in UPPER_BOUNDS:
+        return same
+    return folded(condition_key), operator.test
+
+
 def _written_by_the_project(
     where: str, operator: ConditionOperator, condition_key: str, context: TrustContext
 ) -> None:
-    found = _PROJECT_KEYS.get(folded(condition_key))
+    key, test = _meaning(condition_key, operator)
+    found = _PROJECT_KEYS.get(key)
     if found is None:
         return
     spelling, pairs = found
-    allowed = BESIDE_PROJECT_CONDITIONS.get(folded(condition_key))
+    allowed = BESIDE_PROJECT_CONDITIONS.get(key)
     beside = allowed is not None and allowed(operator)
     for project_operator, setter in pairs:
-        same_test = parse_operator(where, project_operator).test == operator.test
+        same_test = parse_operator(where, project_operator).test == test
         if same_test or (context.sets(setter) and not beside):
-            also = (
-                ""
-                if condition_key == spelling
-                else f" (as {spelling}: IAM reads condition keys case-insensitively)"
-            )
+            if condition_key == spelling:
+                also = ""
+            elif folded(condition_key) == key:
+                also = f" (as {spelling}: IAM reads condition keys case-insensitively)"
+            else:
+                also = f" (as {project_operator} {spelling}, which this condition repeats)"
             raise InvalidInputError(
                 where,
                 condition_key,
@@ -1108,6 +1128,40 @@ def _contradicts_the_project(
         )
     if never is not None:
         raise InvalidInputError(where, shown, f"{never}: {NEVER}")
+
+
+def condition_warnings(key: str, conditions: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Warnings about checked extra conditions that hold, but maybe not as meant (each naming the key and value).
+
+    ``ForAllValues:`` also holds when the request has no such key at all
+    (unless a ``Null`` ``false`` condition requires it); ``NotIpAddress`` of
+    every IPv4 (or IPv6) address lets in only callers of the other version.
+    """
+    found = []
+    required = {folded(k) for k, v in conditions.get("Null", {}).items() if v == "false"}
+    for operator_text, keys in conditions.items():
+        operator = parse_operator(key, operator_text)
+        for condition_key, values in keys.items():
+            where = f"{key}.{operator.text}.{condition_key}"
+            listed = (values,) if isinstance(values, str) else tuple(values)
+            if operator.set_prefix == "ForAllValues:" and folded(condition_key) not in required:
+                found.append(
+                    f"{where}: {operator.text} also holds for a request without {condition_key}; if the key must "
+                    f'be there, add {{"Null": {{"{condition_key}": "false"}}}}'
+                )
+            if operator.test == "NotIpAddress" and not operator.if_exists:
+                for version, everything in ((4, "0.0.0.0/0"), (6, "::/0")):
+                    networks = [
+                        n for n in (_network(v) for v in listed) if n is not None and n.version == version
+                    ]
+                    collapsed = list(ipaddress.collapse_addresses(networks))  # type: ignore[type-var]
+                    if collapsed == [ipaddress.ip_network(everything)]:
+                        other = 6 if version == 4 else 4
+                        found.append(
+                            f"{where}: {values!r} leaves out every IPv{version} address: only callers over "
+                            f"IPv{other} may assume the role"
+                        )
+    return found
 
 
 def stack_name(key: str, value: object) -> str:
