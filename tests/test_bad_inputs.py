@@ -694,7 +694,7 @@ BAD_INPUTS: list[BadInput] = [
     BadInput(
         "extra-condition-set-by-a-key",
         "trusting",
-        {**ACCOUNTS, "extraTrustConditions": {"DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}},
+        {**ACCOUNTS, "extraTrustConditions": {"DateLessThan": {"aws:CurrentTime": "2099-01-01T00:00:00Z"}}},
         "`DateLessThan` `aws:CurrentTime`",
         "extraTrustConditions.DateLessThan: 'aws:CurrentTime' is a condition the role already writes from "
         "expiresAt: set it there",
@@ -704,8 +704,9 @@ BAD_INPUTS: list[BadInput] = [
         "trusting",
         {**ACCOUNTS, "extraTrustConditions": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/33"]}}},
         "`203.0.113.0/33`",
-        "extraTrustConditions.IpAddress.aws:SourceIp: '203.0.113.0/33' is not an IP address or CIDR block, "
-        "which this operator compares",
+        "extraTrustConditions.IpAddress.aws:SourceIp: '203.0.113.0/33' is not an IP address or CIDR block "
+        "(a prefix length of 0-32 for IPv4, 0-128 for IPv6; no netmask, no zone id such as %eth0), which this "
+        "operator compares",
     ),
     BadInput(
         "extra-condition-null-if-exists",
@@ -715,6 +716,171 @@ BAD_INPUTS: list[BadInput] = [
         "extraTrustConditions: 'NullIfExists' is not an IAM condition operator (StringEquals, StringLike, "
         "ArnLike, IpAddress, DateLessThan, Bool, Null, ...; with IfExists and the ForAllValues:/ForAnyValue: "
         "forms)",
+    ),
+    BadInput(
+        "extra-condition-external-id",
+        "trusting",
+        {**ACCOUNTS, "extraTrustConditions": {"StringLike": {"STS:externalid": "Partner-7f3a*"}}},
+        "`StringLike` `STS:externalid` (a secret in clear)",
+        "extraTrustConditions.StringLike: 'STS:externalid' is an external id, which is a secret: use "
+        "externalIds (or externalId), which keep it secret in state and outputs and tell the CLI profiles to "
+        "send one; never extraTrustConditions, which stores it in clear",
+    ),
+    BadInput(
+        "extra-condition-key-in-another-case",
+        "trusting",
+        {
+            **ACCOUNTS,
+            "organizationId": "o-abcdefghij",
+            "extraTrustConditions": {"StringEquals": {"aws:principalorgid": "o-abcdefghij"}},
+        },
+        "`aws:principalorgid` beside `organizationId`",
+        "extraTrustConditions.StringEquals: 'aws:principalorgid' is a condition the role already writes from "
+        "organizationId (as aws:PrincipalOrgID: IAM reads condition keys case-insensitively): set it there",
+    ),
+    BadInput(
+        "extra-condition-another-operator-on-a-written-key",
+        "trusting",
+        {
+            **ACCOUNTS,
+            "sessionNameIsUsername": True,
+            "extraTrustConditions": {"StringEquals": {"sts:RoleSessionName": "deploy"}},
+        },
+        "`StringEquals` `sts:RoleSessionName` beside `sessionNameIsUsername`",
+        "extraTrustConditions.StringEquals: 'sts:RoleSessionName' is a condition the role already writes from "
+        "sessionNameIsUsername: set it there",
+    ),
+    BadInput(
+        "extra-condition-contradicts-require-mfa",
+        "trusting",
+        {
+            **ACCOUNTS,
+            "requireMfa": True,
+            "extraTrustConditions": {"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+        },
+        "MFA `false` beside `requireMfa`",
+        "extraTrustConditions.Bool.aws:MultiFactorAuthPresent: 'false' contradicts requireMfa, which requires "
+        "aws:MultiFactorAuthPresent to be true: the condition can never hold, so no one could assume the role",
+    ),
+    BadInput(
+        "extra-condition-contradicts-external-id",
+        "trusting",
+        {
+            **ACCOUNTS,
+            "externalId": "Partner-7f3a",
+            "extraTrustConditions": {"Null": {"sts:ExternalId": "true"}},
+        },
+        "`Null` `sts:ExternalId` `true` beside `externalId`",
+        "extraTrustConditions.Null.sts:ExternalId: 'true' contradicts externalId/externalIds, which require an "
+        "sts:ExternalId: the condition can never hold, so no one could assume the role",
+        secret_keys=("externalId",),
+    ),
+    BadInput(
+        "extra-condition-not-ip-of-everything",
+        "trusting",
+        {**ACCOUNTS, "extraTrustConditions": {"NotIpAddress": {"aws:SourceIp": ["0.0.0.0/0", "::/0"]}}},
+        "`NotIpAddress` `0.0.0.0/0` and `::/0`",
+        "extraTrustConditions.NotIpAddress.aws:SourceIp: ['0.0.0.0/0', '::/0'] matches every value: the "
+        "condition holds only for a request without this key; if that is meant, say so with the Null operator "
+        'and "true"',
+    ),
+    BadInput(
+        "extra-condition-excludes-every-principal",
+        "trusting",
+        {**ACCOUNTS, "extraTrustConditions": {"ArnNotLike": {"aws:PrincipalArn": "arn:*"}}},
+        "`ArnNotLike` `aws:PrincipalArn` `arn:*`",
+        "extraTrustConditions.ArnNotLike.aws:PrincipalArn: 'arn:*' matches every value of a key that every "
+        "AssumeRole request carries: the condition can never hold, so no one could assume the role",
+    ),
+    BadInput(
+        "extra-condition-excludes-the-trusted-account",
+        "trusting",
+        {
+            **ACCOUNTS,
+            "extraTrustConditions": {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:*"}},
+        },
+        "`ArnNotLike` every principal of the one trusted account (checked with the stack's partition)",
+        "extraTrustConditions.ArnNotLike.aws:PrincipalArn: 'arn:aws:iam::444455556666:*' matches every value "
+        "of a key that every AssumeRole request carries: the condition can never hold, so no one could assume "
+        "the role",
+    ),
+    BadInput(
+        "extra-condition-without-tls",
+        "trusting",
+        {**ACCOUNTS, "extraTrustConditions": {"Bool": {"aws:SecureTransport": "false"}}},
+        "`Bool` `aws:SecureTransport` `false`",
+        "extraTrustConditions.Bool.aws:SecureTransport: 'false' can never hold: AssumeRole is called over TLS "
+        "only (aws:SecureTransport is always true), so no one could assume the role",
+    ),
+    BadInput(
+        "extra-condition-current-time-past",
+        "trusting",
+        {**ACCOUNTS, "extraTrustConditions": {"DateLessThanEquals": {"aws:CurrentTime": "2020-01-01"}}},
+        "`DateLessThanEquals` `aws:CurrentTime` `2020-01-01`",
+        "extraTrustConditions.DateLessThanEquals.aws:CurrentTime: '2020-01-01' is in the past (it is <now> "
+        "now): the access would end before it starts; set a later time, or remove the condition",
+    ),
+    BadInput(
+        "extra-condition-account-not-trusted",
+        "trusting",
+        {**ACCOUNTS, "extraTrustConditions": {"StringEquals": {"aws:PrincipalAccount": "444466667777"}}},
+        "`aws:PrincipalAccount` `444466667777`",
+        "extraTrustConditions.StringEquals.aws:PrincipalAccount: '444466667777' names account '444466667777', "
+        "which is not one of trustedAccountIds ['444455556666']",
+    ),
+    BadInput(
+        "extra-condition-set-operator-on-a-single-valued-key",
+        "trusting",
+        {
+            **ACCOUNTS,
+            "extraTrustConditions": {"ForAllValues:StringEquals": {"aws:PrincipalTag/team": ["ops"]}},
+        },
+        "`ForAllValues:StringEquals` `aws:PrincipalTag/team`",
+        "extraTrustConditions.ForAllValues:StringEquals: 'aws:PrincipalTag/team' is a single-valued context "
+        "key: ForAllValues: compares sets of values and, on a key with one value, can match where the operator "
+        "alone would not (ForAllValues: even when the key is absent); write StringEquals (AWS's \"Single-valued "
+        'vs. multivalued context keys")',
+    ),
+    BadInput(
+        "extra-condition-ip-with-zone-id",
+        "trusting",
+        {**ACCOUNTS, "extraTrustConditions": {"IpAddress": {"aws:SourceIp": "fe80::1%eth0/64"}}},
+        "`fe80::1%eth0/64`",
+        "extraTrustConditions.IpAddress.aws:SourceIp: 'fe80::1%eth0/64' is not an IP address or CIDR block (a "
+        "prefix length of 0-32 for IPv4, 0-128 for IPv6; no netmask, no zone id such as %eth0), which this "
+        "operator compares",
+    ),
+    BadInput(
+        "extra-condition-binary-not-base64",
+        "trusting",
+        {**ACCOUNTS, "extraTrustConditions": {"BinaryEquals": {"aws:x": "not base64!"}}},
+        "`BinaryEquals` `not base64!`",
+        "extraTrustConditions.BinaryEquals.aws:x: 'not base64!' is not base64 (A-Z, a-z, 0-9, + and /, padded "
+        "with = to a multiple of 4 characters), which this operator compares",
+    ),
+    BadInput(
+        "session-name-username-with-only-permission-sets",
+        "trusting",
+        {**ACCOUNTS, "sessionNameIsUsername": True, "trustedPermissionSets": ["Admin"]},
+        "`true` with only Identity Center roles trusted",
+        "sessionNameIsUsername: True requires the session name to be ${aws:username}, which only IAM users "
+        "have, but trustedPrincipalArns/trustedPermissionSets admit only role sessions (roles, Identity Center "
+        "permission sets) and the root user: no one could ever assume the role; trust users too, or leave it "
+        "unset",
+    ),
+    BadInput(
+        "source-identity-username-with-only-role-patterns",
+        "trusting",
+        {
+            **ACCOUNTS,
+            "sourceIdentity": "username",
+            "trustedPrincipalArns": ["arn:aws:iam::444455556666:role/ci-*"],
+        },
+        "`username` with only roles trusted",
+        "sourceIdentity: 'username' requires the source identity to be ${aws:username}, which only IAM users "
+        "have, but trustedPrincipalArns/trustedPermissionSets admit only role sessions (roles, Identity Center "
+        "permission sets) and the root user: no one could ever assume the role; trust users too, or leave it "
+        "unset",
     ),
     BadInput(
         "permission-set-name-33-characters",

@@ -555,7 +555,10 @@ TRUSTING_ARGS: dict[str, Any] = {
     "mfa_max_age_seconds": 3600,
     "external_id": "partner-7f3a9c",
     "organization_id": "o-abcdefghij",
-    "trusted_principal_arns": ["arn:aws:iam::444455556666:role/auditors-*"],
+    "trusted_principal_arns": [
+        "arn:aws:iam::444455556666:role/auditors-*",
+        "arn:aws:iam::444455556666:user/auditors-*",
+    ],
     "tags": {"team": "platform", "purpose": "audit"},
     "trust_policy_size_limit": 4096,
     "managed_policies_per_role_limit": 12,

@@ -641,3 +641,167 @@ def test_a_camel_case_secret_input_name_gets_the_input_it_means_and_a_camel_case
         "roleDescription: '<12 characters, hidden>' is not an input: did you mean role_description? "
         "(inputs are snake_case)"
     ), "the value of an input set as secret stays hidden under its camelCase name too"
+
+
+# Trust conditions: no bypass, no secret in clear, nothing that can never hold -----------------
+
+
+@pytest.mark.parametrize(
+    "conditions",
+    [
+        {"StringEquals": {"sts:externalid": "Partner-Secret-7f3a"}},
+        {"StringLike": {"STS:EXTERNALID": ["Partner-Secret-7f3a*"]}},
+        {"StringNotEquals": {"sts:ExternalId": "Partner-Secret-7f3a"}},
+        {"ForAnyValue:StringEquals": {"sts:ExternalId": ["Partner-Secret-7f3a"]}},
+        {"StringEquals": ["sts:ExternalId", "Partner-Secret-7f3a"]},
+    ],
+    ids=["lower-case", "upper-case-like", "not-equals", "set-operator", "a-list-not-a-map"],
+)
+def test_an_external_id_in_extra_trust_conditions_is_refused_and_never_shown(
+    conditions: dict[str, Any],
+) -> None:
+    run = run_failing(stack="trusting", config={**ACCOUNTS, "extraTrustConditions": conditions})
+    assert isinstance(run.error, InvalidInputError), run.error
+    assert "Partner-Secret-7f3a" not in str(run.error), str(run.error)
+    assert run.aws_resources == []
+    if isinstance(
+        conditions["StringEquals" if "StringEquals" in conditions else next(iter(conditions))], dict
+    ):
+        assert "use externalIds (or externalId)" in str(run.error)
+
+
+def test_a_key_the_role_writes_is_refused_in_any_case_beside_its_input() -> None:
+    """The four spellings of the report, each next to the key that writes the same condition."""
+    cases = [
+        ({"externalId": "Partner-7f3a"}, {"StringEquals": {"sts:externalid": "x"}}, "is an external id"),
+        (
+            {"expiresAt": "2099-12-31T23:59:59Z"},
+            {"DateLessThan": {"aws:currenttime": "2099-01-01"}},
+            "expiresAt",
+        ),
+        (
+            {"trustedPrincipalArns": ["arn:aws:iam::444455556666:role/ci"]},
+            {"ArnLike": {"aws:principalarn": "arn:aws:iam::444455556666:*"}},
+            "trustedPrincipalArns/trustedPermissionSets",
+        ),
+        ({"requireMfa": True}, {"Bool": {"aws:MULTIFACTORAUTHPRESENT": "true"}}, "requireMfa"),
+    ]
+    for config, conditions, named in cases:
+        run = run_failing(stack="trusting", config={**ACCOUNTS, **config, "extraTrustConditions": conditions})
+        assert isinstance(run.error, InvalidInputError), run.error
+        assert named in str(run.error), str(run.error)
+        assert run.aws_resources == []
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"trustedPermissionSets": ["Admin"], "trustedPrincipalArns": ["arn:aws:iam::444455556666:user/*"]},
+        {
+            "trustedAccountIds": ["444455556666", "444466667777"],
+            "trustedPrincipalArns": ["arn:aws:iam::444455556666:role/ci"],
+        },
+        {},
+    ],
+    ids=["users-too", "an-account-trusted-whole", "no-pattern"],
+)
+def test_a_username_requirement_stays_when_iam_users_may_call(config: dict[str, Any]) -> None:
+    run = run_main(stack="trusting", config={**ACCOUNTS, "sessionNameIsUsername": True, **config})
+    statements = json.loads(run.one(ROLE).inputs["assumeRolePolicy"])["Statement"]
+    assert all(
+        s["Condition"]["StringLike"] == {"sts:RoleSessionName": "${aws:username}"} for s in statements
+    ), statements
+
+
+def test_conditions_that_narrow_beside_the_inputs_reach_the_trust_policy() -> None:
+    run = run_main(
+        stack="trusting",
+        config={
+            **ACCOUNTS,
+            "expiresAt": "2099-12-31T23:59:59Z",
+            "trustedPrincipalArns": ["arn:aws:iam::444455556666:role/ops-*"],
+            "extraTrustConditions": {
+                "DateGreaterThan": {"aws:CurrentTime": "2099-01-01T00:00:00Z"},
+                "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:role/ops-admin"},
+            },
+        },
+    )
+    statement = json.loads(run.one(ROLE).inputs["assumeRolePolicy"])["Statement"][0]
+    assert statement["Condition"] == {
+        "DateLessThan": {"aws:CurrentTime": "2099-12-31T23:59:59Z"},
+        "DateGreaterThan": {"aws:CurrentTime": "2099-01-01T00:00:00Z"},
+        "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:role/ops-admin"},
+        "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:role/ops-*"},
+    }
+
+
+def test_the_component_checks_conditions_against_accounts_known_only_later() -> None:
+    """Account ids from an Output: aws:PrincipalAccount is checked once they resolve, before the role exists."""
+
+    def body() -> None:
+        TrustingAccountRole(
+            "acme",
+            {
+                "trusted_account_ids": pulumi.Output.from_input(["444455556666"]),
+                "extra_trust_conditions": {"StringEquals": {"aws:PrincipalAccount": "444466667777"}},
+            },
+        )
+
+    run = pulumi_run(body, expect_error=True)
+    assert (
+        str(run.error)
+        .splitlines()[-1]
+        .endswith(
+            "extra_trust_conditions.StringEquals.aws:PrincipalAccount: '444466667777' names account '444466667777', "
+            "which is not one of trusted_account_ids ['444455556666']"
+        )
+    ), run.error
+    assert run.aws_resources == []
+
+
+def test_roles_given_access_to_a_role_that_requires_the_session_name_or_mfa_warn_once(
+    warnings_: list[str],
+) -> None:
+    outputs = {"roleArn": ROLE_ARN, "sessionNameRequired": True, "mfaRequired": True}
+    run_main(
+        stack="trusted",
+        config={"roleNames": ["ci", "deploy"], "userNames": ["alice"]},
+        mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={REFERENCE: outputs}),
+    )
+    assert warnings_ == [
+        f"roleNames: ['ci', 'deploy'] get the assume-role policies, but '{ROLE_ARN}' requires the session name "
+        "to be the caller's IAM user name (${aws:username}), which a role session does not have: these roles "
+        "cannot assume it; give it to users or groups instead",
+        f"roleNames: ['ci', 'deploy'] get the assume-role policies, but '{ROLE_ARN}' requires MFA "
+        "(aws:MultiFactorAuthPresent), which the sessions of roles that CI jobs and workloads use never have: "
+        "these roles cannot assume it; give it to users or groups instead",
+    ]
+
+
+def test_roles_given_access_to_a_role_without_such_requirements_do_not_warn(warnings_: list[str]) -> None:
+    run_main(
+        stack="trusted",
+        config={"roleNames": ["ci"]},
+        mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={REFERENCE: {"roleArn": ROLE_ARN}}),
+    )
+    assert warnings_ == []
+
+
+def test_extra_conditions_that_hold_but_maybe_not_as_meant_warn_naming_the_key(warnings_: list[str]) -> None:
+    run_main(
+        stack="trusting",
+        config={
+            **ACCOUNTS,
+            "extraTrustConditions": {
+                "ForAllValues:StringLike": {"aws:PrincipalOrgPaths": ["o-abcdefghij/*"]},
+                "NotIpAddress": {"aws:SourceIp": "::/0"},
+            },
+        },
+    )
+    assert warnings_ == [
+        "extraTrustConditions.ForAllValues:StringLike.aws:PrincipalOrgPaths: ForAllValues:StringLike also holds "
+        'for a request without aws:PrincipalOrgPaths; if the key must be there, add {"Null": '
+        '{"aws:PrincipalOrgPaths": "false"}}',
+        "extraTrustConditions.NotIpAddress.aws:SourceIp: '::/0' leaves out every IPv6 address: only callers "
+        "over IPv4 may assume the role",
+    ]

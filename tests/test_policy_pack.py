@@ -325,6 +325,8 @@ def test_a_hardened_trusting_stack_passes_even_the_strictest_config() -> None:
             "expiresAt": "2099-12-31T23:59:59Z",
             "extraTrustConditions": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}},
             "trustedPermissionSets": ["Auditor"],
+            # IAM users too: only they have the ${aws:username} that the session name must be.
+            "trustedPrincipalArns": ["arn:aws:iam::444455556666:user/*", "arn:aws:iam::444466667777:user/*"],
             "inlinePolicies": {
                 "assume-next-hop": {
                     "Version": "2012-10-17",

@@ -242,14 +242,18 @@ def test_extra_conditions_with_lists_and_set_operators_keep_their_shape() -> Non
     document = trust_of(
         {
             "extraTrustConditions": {
-                "ForAnyValue:StringLike": {"aws:PrincipalTag/team": ["ops", "sre-*"]},
+                "ForAnyValue:StringLike": {
+                    "aws:PrincipalOrgPaths": ["o-abcdefghij/r-ab12/ou-ab12-11111111/*", "o-x*"]
+                },
                 "BoolIfExists": {"aws:ViaAWSService": "false"},
             }
         }
     )
     assert document["Statement"][0]["Condition"] == {
         "BoolIfExists": {"aws:ViaAWSService": "false"},
-        "ForAnyValue:StringLike": {"aws:PrincipalTag/team": ["ops", "sre-*"]},
+        "ForAnyValue:StringLike": {
+            "aws:PrincipalOrgPaths": ["o-abcdefghij/r-ab12/ou-ab12-11111111/*", "o-x*"]
+        },
     }
 
 

@@ -74,13 +74,13 @@ class TrustingRoleRolloutArgs(TypedDict):
     source_identity: NotRequired[str]
     """"" (default): no source identity; "allowed": callers may set one (sts:SetSourceIdentity); "required": they must set one; "username": it must be their IAM user name (${aws:username}), which ties each session to a person in CloudTrail."""
     session_name_is_username: NotRequired[bool]
-    """Callers must name their session after their IAM user (sts:RoleSessionName = ${aws:username}); the console does. Default false."""
+    """Callers must name their session after their IAM user (sts:RoleSessionName = ${aws:username}); the console does. Refused when the principal patterns leave only roles as callers (only IAM users have ${aws:username}). Default false."""
     external_ids: NotRequired[pulumi.Input[Sequence[str]]]
     """Several accepted sts:ExternalId values at once, so a third party's id can be rotated without an outage; each like external_id; not with external_id. Kept secret."""
     expires_at: NotRequired[str]
     """The access ends then (aws:CurrentTime DateLessThan): RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z; not in the past."""
     extra_trust_conditions: NotRequired[Mapping[str, Mapping[str, Any]]]
-    """Further conditions on every Allow statement of the trust policy: IAM condition operator to condition key to a value or a list of values, e.g. {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}. They only narrow who may assume the role."""
+    """Further conditions on every Allow statement of the trust policy: IAM condition operator to condition key to a value or a list of values, e.g. {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}. They only narrow who may assume the role. Keys are compared without case, as IAM reads them; refused: a key another input writes, sts:ExternalId (use external_ids, which keeps it secret), conditions that can never hold, and set operators on single-valued aws: and sts: keys."""
     trusted_permission_sets: NotRequired[Sequence[str]]
     """IAM Identity Center permission set names: people signed in with one of them, in the trusted accounts, may assume the role (aws:PrincipalArn patterns for the roles Identity Center makes). They narrow like trusted_principal_arns."""
     force_detach_policies: NotRequired[bool]

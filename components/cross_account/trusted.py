@@ -123,6 +123,17 @@ REQUIREMENT_FLAGS = (
     "source_identity_allowed",
 )
 """The boolean fields of a RoleRequirement."""
+ROLE_SESSION_REQUIREMENTS: Mapping[str, str] = {
+    "session_name_required": (
+        "requires the session name to be the caller's IAM user name (${aws:username}), which a role "
+        "session does not have"
+    ),
+    "mfa_required": (
+        "requires MFA (aws:MultiFactorAuthPresent), which the sessions of roles that CI jobs and workloads "
+        "use never have"
+    ),
+}
+"""What a trusting role may require that callers using an IAM role (role_names) cannot give."""
 NO_PRINCIPAL_KEY = "user_names/group_names/role_names/new_group_name"
 
 
@@ -555,6 +566,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         except InvalidInputError as error:
             raise self._report.error(error) from None
         self._warn_about_role_ends(arns, requirements)
+        self._warn_about_role_sessions(arns, requirements)
         new_group = self._new_group()
         groups = [*settings["group_names"], *([settings["new_group_name"]] if new_group else [])]
         names = {
@@ -693,6 +705,24 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                 f"less than {limits.EXPIRY_WARNING_DAYS} days away",
                 resource=self,
             )
+
+    def _warn_about_role_sessions(
+        self, role_arns: Sequence[str], requirements: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        """One warning per requirement that role sessions (role_names) cannot meet, naming the roles."""
+        roles = list(self._settings["role_names"])
+        if not roles:
+            return
+        default_mfa = self._settings["role_requires_mfa"]
+        for flag, what in ROLE_SESSION_REQUIREMENTS.items():
+            default = default_mfa is True if flag == "mfa_required" else False
+            arns = [arn for arn in role_arns if requirements.get(arn, {}).get(flag, default)]
+            if arns:
+                self._report.warn(
+                    f"role_names: {roles} get the assume-role policies, but {_roles_described(arns)} "
+                    f"{what}: these roles cannot assume it; give it to users or groups instead",
+                    resource=self,
+                )
 
     def _console_links(self, role_arns: Sequence[str]) -> list[str]:
         links = []

@@ -53,13 +53,13 @@ class TrustingAccountRoleArgs(TypedDict):
     source_identity: NotRequired[str]
     """"" (default): no source identity; "allowed": callers may set one (sts:SetSourceIdentity); "required": they must set one; "username": it must be their IAM user name (${aws:username}), which ties each session to a person in CloudTrail."""
     session_name_is_username: NotRequired[bool]
-    """Callers must name their session after their IAM user (sts:RoleSessionName = ${aws:username}); the console does. Default false."""
+    """Callers must name their session after their IAM user (sts:RoleSessionName = ${aws:username}); the console does. Refused when the principal patterns leave only roles as callers (only IAM users have ${aws:username}). Default false."""
     external_ids: NotRequired[pulumi.Input[Sequence[str]]]
     """Several accepted sts:ExternalId values at once, so a third party's id can be rotated without an outage; each like external_id; not with external_id. Kept secret."""
     expires_at: NotRequired[str]
     """The access ends then (aws:CurrentTime DateLessThan): RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z; not in the past."""
     extra_trust_conditions: NotRequired[Mapping[str, Mapping[str, Any]]]
-    """Further conditions on every Allow statement of the trust policy: IAM condition operator to condition key to a value or a list of values, e.g. {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}. They only narrow who may assume the role."""
+    """Further conditions on every Allow statement of the trust policy: IAM condition operator to condition key to a value or a list of values, e.g. {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}. They only narrow who may assume the role. Keys are compared without case, as IAM reads them; refused: a key another input writes, sts:ExternalId (use external_ids, which keeps it secret), conditions that can never hold, and set operators on single-valued aws: and sts: keys."""
     trusted_permission_sets: NotRequired[Sequence[str]]
     """IAM Identity Center permission set names: people signed in with one of them, in the trusted accounts, may assume the role (aws:PrincipalArn patterns for the roles Identity Center makes). They narrow like trusted_principal_arns."""
     force_detach_policies: NotRequired[bool]
@@ -184,14 +184,14 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     )
     expires = args.get("expires_at")
     out["expires_at"] = None if expires in (None, "") else check.expires_at("expires_at", expires)
-    out["extra_trust_conditions"] = check.trust_conditions(
-        "extra_trust_conditions", args.get("extra_trust_conditions")
-    )
     out["trusted_permission_sets"] = check.string_list(
         "trusted_permission_sets",
         args.get("trusted_permission_sets"),
         check.permission_set_name,
         identity=check.folded,
+    )
+    out["extra_trust_conditions"] = check.trust_conditions(
+        "extra_trust_conditions", args.get("extra_trust_conditions"), trust_context(out)
     )
     out["force_detach_policies"] = check.boolean(
         "force_detach_policies", args.get("force_detach_policies", True)
@@ -222,6 +222,59 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def trust_context(
+    settings: Mapping[str, Any], account_ids: Sequence[str] | None = None, partition: str | None = None
+) -> check.TrustContext:
+    """What the checked inputs write into the trust policy, to check extra_trust_conditions against."""
+    accounts = settings["trusted_account_ids"] if account_ids is None else account_ids
+    return check.TrustContext(
+        external_id=settings["external_id"] is not None or settings.get("external_ids") is not None,
+        require_mfa=settings["require_mfa"],
+        mfa_max_age_seconds=settings["mfa_max_age_seconds"],
+        organization_id=settings["organization_id"],
+        expires_at=settings.get("expires_at"),
+        source_identity=settings.get("source_identity"),
+        session_name_is_username=settings.get("session_name_is_username", False),
+        principal_patterns=bool(
+            settings.get("trusted_principal_arns") or settings.get("trusted_permission_sets")
+        ),
+        allow_session_tags=settings.get("allow_session_tags", False),
+        trusted_account_ids=None if check.has_output(accounts) else tuple(accounts),
+        partition=partition,
+    )
+
+
+def only_role_sessions(patterns: Sequence[str], accounts: Sequence[str]) -> bool:
+    """Whether principal patterns leave only role sessions as callers: every account narrowed, to roles (or root)."""
+    if not patterns:
+        return False
+    narrowed = {pattern.split(":")[4] for pattern in patterns}
+    if not set(accounts) <= narrowed:
+        return False
+    return all(pattern.split(":", 5)[5].startswith(("role/", "root")) for pattern in patterns)
+
+
+def _username_check(settings: Mapping[str, Any], patterns: Sequence[str], accounts: Sequence[str]) -> None:
+    """Refuse ${aws:username} requirements when no caller can be an IAM user (the role could never be assumed)."""
+    if not only_role_sessions(patterns, accounts):
+        return
+    who = "trusted_principal_arns/trusted_permission_sets"
+    value: object
+    if settings["session_name_is_username"]:
+        key, value, what = "session_name_is_username", True, "the session name"
+    elif settings["source_identity"] == "username":
+        key, value, what = "source_identity", "username", "the source identity"
+    else:
+        return
+    raise InvalidInputError(
+        key,
+        value,
+        f"requires {what} to be ${{aws:username}}, which only IAM users have, but {who} admit only role "
+        "sessions (roles, Identity Center permission sets) and the root user: no one could ever assume the "
+        "role; trust users too, or leave it unset",
+    )
+
+
 def checked_trust_policy(
     partition: str,
     account_ids: Sequence[str],
@@ -244,6 +297,12 @@ def checked_trust_policy(
     )
     for permission_set in settings["trusted_permission_sets"]:
         patterns += tuple(permission_set_patterns(partition, accounts, permission_set))
+    _username_check(settings, patterns, accounts)
+    extra = check.trust_conditions(
+        "extra_trust_conditions",
+        settings["extra_trust_conditions"],
+        trust_context(settings, accounts, partition),
+    )
     document = trust_policy(
         partition,
         accounts,
@@ -256,7 +315,7 @@ def checked_trust_policy(
         source_identity=settings["source_identity"],
         session_name_is_username=settings["session_name_is_username"],
         expires_at=settings["expires_at"],
-        extra_conditions=settings["extra_trust_conditions"],
+        extra_conditions=extra,
     )
     size = policy_size(document)
     quota = settings["trust_policy_size_limit"]
@@ -469,6 +528,8 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 "(cross-account-verify --source-identity, or an SDK)",
                 resource=self,
             )
+        for warning in check.condition_warnings("extra_trust_conditions", settings["extra_trust_conditions"]):
+            report.warn(warning, resource=self)
         if settings["expires_at"] is not None:
             soon = check.expiry_warning("expires_at", settings["expires_at"])
             if soon is not None:
