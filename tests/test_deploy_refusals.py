@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import pulumi
+import pulumi_aws as aws
 import pytest
 from conftest import ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, RecordingMocks, pulumi_run, run_main
 
@@ -83,6 +85,23 @@ def test_the_testing_mocks_take_a_regions_partition_from_the_list() -> None:
     assert str(raised.value) == "region: 'us-isob-east-1' is not a region of partition 'aws'"
     assert CrossAccountMocks(TRUSTING_ACCOUNT, partition="aws-us-gov", region="us-gov-east-1").region == (
         "us-gov-east-1"
+    )
+
+
+def test_a_provider_in_a_region_of_a_partition_the_mocks_do_not_emulate_fails_naming_it() -> None:
+    """Before, us-isob-east-1 was taken for a region of aws, and its ARNs said arn:aws:."""
+
+    def body() -> dict[str, Any]:
+        provider = aws.Provider("iso", region="us-isob-east-1")
+        role = aws.iam.Role(
+            "r", name="reader", assume_role_policy="{}", opts=pulumi.ResourceOptions(provider=provider)
+        )
+        return {"arn": role.arn}
+
+    run = pulumi_run(body, mocks=CrossAccountMocks(TRUSTING_ACCOUNT), expect_error=True)
+    assert str(run.error).splitlines()[-1] == (
+        "ValueError has risen: provider 'iso': region 'us-isob-east-1' is in partition 'aws-iso-b', which the "
+        "mocks do not emulate (aws, aws-cn, aws-us-gov)"
     )
 
 

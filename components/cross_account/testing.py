@@ -330,6 +330,11 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
         if region:
             self._check_region(f"{where}: region", region, None)
             partition = _partition_of_region(region)
+            if partition not in PARTITION_DNS:
+                raise ValueError(
+                    f"{where}: region {region!r} is in partition {partition!r}, which the mocks do not "
+                    f"emulate ({', '.join(PARTITION_DNS)})"
+                )
         else:
             region = self.region
             partition = role["partition"] if role else self.partition
