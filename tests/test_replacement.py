@@ -18,6 +18,7 @@ from cross_account.testing import CrossAccountMocks
 
 ROLE = "aws:iam/role:Role"
 POLICY = "aws:iam/policy:Policy"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 REFERENCE = "organization/cross-account-access/trusting"
 ROLE_A = "arn:aws:iam::111111111111:role/reader"
 ROLE_B = "arn:aws:iam::333333333333:role/team/writer"
@@ -52,15 +53,40 @@ def test_a_new_policy_name_creates_every_new_policy_before_deleting_the_old_ones
     assert len(policies) == 2 and all(create_first(policy) for policy in policies)
 
 
+def test_an_inline_policy_moves_to_a_renamed_role_before_it_leaves_the_old_one() -> None:
+    """A RolePolicy has a name too, so the provider would ask for delete-first when its role is replaced."""
+    inline = {
+        "read": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}],
+        }
+    }
+    run = run_main(
+        stack="trusting", config={"trustedAccountIds": [TRUSTED_ACCOUNT], "inlinePolicies": inline}
+    )
+    assert create_first(run.one(ROLE_POLICY))
+
+
 def test_no_other_resource_says_a_replacement_order() -> None:
-    """Attachments are replaced by Pulumi's default (create-first); only the named role and policy say it."""
-    trusting = run_main(stack="trusting", config={"trustedAccountIds": [TRUSTED_ACCOUNT]})
+    """Attachments have no name: the provider leaves them to Pulumi's default, create-first."""
+    inline = {
+        "read": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}],
+        }
+    }
+    config = {"trustedAccountIds": [TRUSTED_ACCOUNT], "inlinePolicies": inline}
+    trusting = run_main(stack="trusting", config=config)
     mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={REFERENCE: trusting.outputs})
-    trusted = run_main(stack="trusted", config={"userNames": ["alice"], "roleNames": ["ci"]}, mocks=mocks)
+    trusted = run_main(
+        stack="trusted",
+        config={"userNames": ["alice"], "roleNames": ["ci"], "newGroupName": "ops"},
+        mocks=mocks,
+    )
     said = sorted(
         r.type for r in [*trusting.registrations, *trusted.registrations] if r.delete_before_replace_defined
     )
-    assert said == [POLICY, ROLE]
+    assert said == [POLICY, ROLE, ROLE_POLICY]
 
 
 def test_the_trusted_stack_says_which_role_arn_each_switch_role_link_grants() -> None:

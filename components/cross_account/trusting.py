@@ -415,7 +415,9 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 name=hide_if(policy, "inline_policies"),
                 role=role.name,
                 policy=hide_if(pulumi.Output.json_dumps(body), "inline_policies"),
-                opts=pulumi.ResourceOptions(parent=self),
+                # Replaced only when the role is (a new name is a new resource): put on the new role
+                # before it leaves the old one, which keeps its permissions until it is deleted.
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
             )
 
         # The ARN holds the name and path: secret if either is.
