@@ -18,7 +18,7 @@ import pulumi
 
 from cross_account import limits
 from cross_account import validation as check
-from cross_account.rollout import not_trusted
+from cross_account.rollout import not_the_deployment_role, not_trusted
 from cross_account.trusted import validate_trusted_options
 from cross_account.trusting import validate_trusting_args
 from cross_account.validation import InvalidInputError, Reporter
@@ -371,6 +371,11 @@ def trusting_settings(
         raise error.renamed(KEY_FOR_ARG) from None
     args = {k: v for k, v in args.items() if v is not None and k != "secret_inputs"}
     rollout = rollout_settings(values, secret_keys)
+    if rollout is not None:
+        try:
+            not_the_deployment_role(args["role_name"], rollout.deployment_role_name)
+        except InvalidInputError as error:
+            raise error.renamed(KEY_FOR_ARG) from None
     if rollout is not None and not check.has_output(args["trusted_account_ids"]):
         not_trusted(
             "targetAccountIds", rollout.target_account_ids, args["trusted_account_ids"], "trustedAccountIds"

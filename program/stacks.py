@@ -15,11 +15,15 @@ import pulumi_aws as aws
 from cross_account import TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout
 from cross_account import validation as check
 from cross_account.documents import parse_role_arn
+from cross_account.invokes import account_now
 from cross_account.limits import (
     EXPIRES_AT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
+    MAX_SESSION_DURATION_OUTPUT,
+    MAX_SESSION_SECONDS,
     MFA_REQUIRED_OUTPUT,
     PLACEHOLDER_ACCOUNT_IDS,
+    MIN_SESSION_SECONDS,
     ROLE_ARN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
     SESSION_NAME_REQUIRED_OUTPUT,
@@ -31,6 +35,8 @@ from cross_account.limits import (
 from cross_account.rollout import ROLE_INPUTS
 from cross_account.trusted import (
     check_policies_per_principal,
+    check_policy_names,
+    check_region_partition,
     effective_ends,
     requirements_by_role,
     session_actions,
@@ -164,6 +170,7 @@ def export_role(
     pulumi.export(SOURCE_IDENTITY_REQUIRED_OUTPUT, role.source_identity_required)
     pulumi.export(SESSION_TAGS_ALLOWED_OUTPUT, role.session_tags_allowed)
     pulumi.export(SOURCE_IDENTITY_ALLOWED_OUTPUT, role.source_identity_allowed)
+    pulumi.export(MAX_SESSION_DURATION_OUTPUT, role.max_session_duration)
 
 
 def build_rollout(
@@ -293,6 +300,19 @@ def _role_arns_by_account(stack: str, value: Any) -> list[str]:
     return arns
 
 
+def _max_session_of(stack: str, value: Any) -> int | None:
+    """A trusting stack's maxSessionDuration: None when absent (older stacks), else 3600..43200 seconds."""
+    if value is None:
+        return None
+    return check.integer(
+        f"trustingStacks: {stack}: {MAX_SESSION_DURATION_OUTPUT}",
+        value,
+        MIN_SESSION_SECONDS,
+        MAX_SESSION_SECONDS,
+        " seconds",
+    )
+
+
 def _end_of(stack: str, value: Any) -> str:
     """A trusting stack's expiresAt: "" when absent or empty (older stacks), else an RFC 3339 UTC time."""
     if value is None or value == "":
@@ -307,6 +327,9 @@ class StackRoles:
     role_arns: tuple[str, ...]
     requirement: Mapping[str, Any]
     """The RoleRequirement fields (role_arn aside) that apply to every role of the stack."""
+    stack: str = ""
+    max_session_duration: int | None = None
+    """The roles' longest session (None: an older stack that does not say)."""
 
 
 _READ_OUTPUTS = (
@@ -319,6 +342,7 @@ _READ_OUTPUTS = (
     SESSION_TAGS_ALLOWED_OUTPUT,
     SOURCE_IDENTITY_ALLOWED_OUTPUT,
     EXPIRES_AT_OUTPUT,
+    MAX_SESSION_DURATION_OUTPUT,
 )
 _FLAG_OUTPUTS = {
     "external_id_required": EXTERNAL_ID_REQUIRED_OUTPUT,
@@ -340,7 +364,8 @@ def _stack_roles(stack: str, out: Mapping[str, Any]) -> StackRoles:
     )
     requirement: dict[str, Any] = {field: out.get(output) is True for field, output in _FLAG_OUTPUTS.items()}
     requirement["expires_at"] = _end_of(stack, out.get(EXPIRES_AT_OUTPUT))
-    return StackRoles(tuple(arns), requirement)
+    longest = _max_session_of(stack, out.get(MAX_SESSION_DURATION_OUTPUT))
+    return StackRoles(tuple(arns), requirement, stack, longest)
 
 
 class StackReferenceError(pulumi.RunError):
@@ -412,9 +437,11 @@ def _one_line(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _roles_and_requirements(
-    settings: TrustedSettings, key: str, stacks: list[StackRoles]
+    settings: TrustedSettings, key: str, stacks: list[StackRoles], account: str = ""
 ) -> tuple[list[str], list[dict[str, Any]]]:
-    """Every role ARN (the stacks', in order, then roleArns), checked, and the requirements the stacks give."""
+    """Every role ARN (the stacks', in order, then roleArns), checked, and the requirements the stacks give.
+
+    ``account`` is the trusted account (this stack's): a role in it is refused."""
     arns = [arn for roles in stacks for arn in roles.role_arns] + list(settings.role_arns)
     requirements = [{"role_arn": arn, **roles.requirement} for roles in stacks for arn in roles.role_arns]
     names = {**KEY_FOR_ARG, "role_arns": key}
@@ -430,7 +457,39 @@ def _roles_and_requirements(
         )
         limit = settings.args["managed_policies_per_principal_limit"]
         check_policies_per_principal(len(checked), len(chunks), limit)
+        check_policy_names(settings.args["policy_name"], len(chunks))
+        check_region_partition(settings.args.get("region"), checked)
+    _refuse_own_account(key, checked, account)
+    _check_session_duration(settings.args.get("session_duration_seconds"), stacks)
     return checked, requirements
+
+
+def _refuse_own_account(key: str, role_arns: Sequence[str], account: str) -> None:
+    for arn in role_arns:
+        role = parse_role_arn(arn)
+        if role is not None and role.account_id == account:
+            raise InvalidInputError(
+                key,
+                arn,
+                f"is a role of account {account!r}, the trusted account this stack deploys to: access within "
+                "one account is not cross-account access (the role's own trust policy decides it, not an "
+                "assume-role policy here); list roles of other accounts",
+            )
+
+
+def _check_session_duration(seconds: int | None, stacks: Sequence[StackRoles]) -> None:
+    """sessionDurationSeconds may not exceed the maxSessionDuration a trusting stack exports."""
+    if seconds is None:
+        return
+    for roles in stacks:
+        if roles.max_session_duration is not None and seconds > roles.max_session_duration:
+            raise InvalidInputError(
+                "sessionDurationSeconds",
+                seconds,
+                f"is over the maxSessionDuration ({roles.max_session_duration} seconds) of the role of trusting "
+                f"stack {roles.stack!r}: STS refuses a longer DurationSeconds, so every CLI profile would fail; "
+                f"set it to {roles.max_session_duration} or less, or raise maxSessionDuration there",
+            )
 
 
 def _principals_output(principals: Mapping[str, Any]) -> dict[str, Any]:
@@ -449,18 +508,19 @@ def build_trusted(settings: TrustedSettings) -> None:
     # about 3 ms more per stack, and 37 MiB more at 1,000 stacks (docs/benchmarks.md).
     # As with get_output, the values are secret only if a stack marks one of them secret.
     stacks = settings.trusting_stacks
+    account = account_now()  # a role of this account is refused
     references = [pulumi.StackReference(stack) for stack in stacks]
     stacks_read = _read_references(stacks, references).apply(_one_line(partial(_read_stacks, stacks)))
     role_arns: Any
     requirements: Any
     if references:
         both = stacks_read.apply(
-            _one_line(lambda values: _roles_and_requirements(settings, "trustingStacks/roleArns", values))
+            _one_line(lambda values: _roles_and_requirements(settings, "trustingStacks/roleArns", values, account))
         )
         role_arns = both.apply(lambda pair: pair[0])
         requirements = both.apply(lambda pair: pair[1])
     else:
-        role_arns, requirements = _roles_and_requirements(settings, "roleArns", [])
+        role_arns, requirements = _roles_and_requirements(settings, "roleArns", [], account)
     secret = secret_args(settings.secret_keys)
     access = TrustedAccountAccess(
         "trusted",
@@ -477,6 +537,14 @@ def build_trusted(settings: TrustedSettings) -> None:
     pulumi.export("policyArns", access.policy_arns)
     pulumi.export("roleArns", access.role_arns)
     pulumi.export("switchRoleUrls", access.switch_role_urls)
+    # Which role ARN each link grants: after a trusting stack renames its role, the old ARN stays
+    # here (and in the policy) until this stack runs again (docs/deploy.md).
+    pulumi.export(
+        "switchRoleUrlsByRoleArn",
+        pulumi.Output.all(access.role_arns, access.switch_role_urls).apply(
+            lambda pair: dict(zip(pair[0], pair[1], strict=True))
+        ),
+    )
     pulumi.export("awsCliConfig", access.aws_cli_config)
     pulumi.export("switchRolesExtensionConfig", access.switch_roles_extension_config)
     pulumi.export("principals", access.principals.apply(_principals_output))

@@ -47,6 +47,8 @@ class Registration:
     secret_inputs: frozenset[str]
     delete_before_replace: bool
     additional_secret_outputs: tuple[str, ...]
+    delete_before_replace_defined: bool = False
+    """The program said delete_before_replace (True or False), which overrides the provider's choice."""
     provider: str = ""
     """The provider reference (``<provider urn>::<id>``) of a custom resource; "" for the default."""
     protect: bool = False
@@ -113,6 +115,7 @@ class RecordingMonitor(MockMonitor):
                     additional_secret_outputs=tuple(request.additionalSecretOutputs),
                     provider=request.provider,
                     protect=request.protect,
+                    delete_before_replace_defined=request.deleteBeforeReplaceDefined,
                 )
             )
         return response

@@ -59,6 +59,13 @@ BIG_INLINE = {
         "Statement": [statement(Resource=[f"arn:aws:s3:::bucket-{i:04d}/*" for i in range(400)])],
     }
 }
+SPLIT_ROLES = [f"arn:aws:iam::{100000000000 + i}:role/cross-account-role-{i:04d}" for i in range(150)]
+"""Role ARNs that need two assume-role policies."""
+SERVICE_LINKED_ARN = (
+    "arn:aws:iam::111122223333:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport"
+)
+SSO_ARN = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_ReadOnly_0123456789abcdef"
+OWN_ROLE = f"arn:aws:iam::{TRUSTED_ACCOUNT}:role/reader"
 NAME_RULE = "(1-64 characters of ASCII letters, digits and +=,.@_-)"
 PATH_RULE = (
     "is not an IAM path: '/' or '/segments/' of printable ASCII with no empty segment, at most 512 characters"
@@ -1222,6 +1229,139 @@ BAD_INPUTS: list[BadInput] = [
         "trustingStacks: organization/cross-account-access/trusting: expiresAt: '2027-03-31' is not a time "
         "in RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z",
         stack_outputs={REFERENCE: {"roleArn": ROLE, "expiresAt": "2027-03-31"}},
+    ),
+    # AWS would refuse them at deploy time ------------------------------------------
+    BadInput(
+        "policy-name-over-128-with-split-suffix",
+        "trusted",
+        {"roleArns": SPLIT_ROLES, **USERS, "policyName": "p" * 127},
+        "a 127-character `policyName` when 150 roles need a second policy (`-2`)",
+        "policyName: '"
+        + "p" * 127
+        + "' is 127 characters, and the role ARNs need 2 policies, the last named "
+        "with the suffix '-2': 129 characters, over the 128 IAM allows in a policy name; shorten policyName "
+        "to at most 126 characters",
+    ),
+    BadInput(
+        "role-names-service-linked-role",
+        "trusted",
+        {"roleNames": ["AWSServiceRoleForSupport"]},
+        "a service-linked role",
+        "roleNames: 'AWSServiceRoleForSupport' names a service-linked role (AWSServiceRoleFor*), whose "
+        "permissions its AWS service owns: IAM refuses to attach a policy to it (UnmodifiableEntity); name a "
+        "role of your own",
+    ),
+    BadInput(
+        "role-names-identity-center-role",
+        "trusted",
+        {"roleNames": ["awsreservedsso_Admin_0123456789abcdef"]},
+        "an IAM Identity Center role, in lower case",
+        "roleNames: 'awsreservedsso_Admin_0123456789abcdef' names an IAM Identity Center role "
+        "(AWSReservedSSO_*), which only Identity Center may change: IAM refuses to attach a policy to it; "
+        "give the permission set an inline policy allowing sts:AssumeRole on the roles instead",
+    ),
+    BadInput(
+        "role-arn-service-linked",
+        "trusted",
+        {**USERS, "roleArns": [SERVICE_LINKED_ARN]},
+        "a service-linked role's ARN",
+        f"roleArns: '{SERVICE_LINKED_ARN}' is a service-linked role (path /aws-service-role/): its trust "
+        "policy names only its AWS service, so no principal of another account can assume it; name a role "
+        "made for cross-account access",
+        stack_outputs={},
+    ),
+    BadInput(
+        "role-arn-identity-center",
+        "trusted",
+        {**USERS, "roleArns": [SSO_ARN]},
+        "an IAM Identity Center role's ARN",
+        f"roleArns: '{SSO_ARN}' is an IAM Identity Center role (AWSReservedSSO_*): it trusts only Identity "
+        "Center's SAML provider, so no principal of another account can assume it; assign the permission set "
+        "in that account instead",
+        stack_outputs={},
+    ),
+    BadInput(
+        "role-arn-in-the-trusted-account",
+        "trusted",
+        {**USERS, "roleArns": [OWN_ROLE]},
+        "a role of the trusted account itself",
+        f"roleArns: '{OWN_ROLE}' is a role of account '{TRUSTED_ACCOUNT}', the trusted account this stack "
+        "deploys to: access within one account is not cross-account access (the role's own trust policy "
+        "decides it, not an assume-role policy here); list roles of other accounts",
+        stack_outputs={},
+    ),
+    BadInput(
+        "trusting-stack-role-in-the-trusted-account",
+        "trusted",
+        USERS,
+        "the trusting stack's `roleArn` is in the trusted account",
+        f"trustingStacks/roleArns: '{OWN_ROLE}' is a role of account '{TRUSTED_ACCOUNT}', the trusted account "
+        "this stack deploys to: access within one account is not cross-account access (the role's own trust "
+        "policy decides it, not an assume-role policy here); list roles of other accounts",
+        stack_outputs={REFERENCE: {"roleArn": OWN_ROLE}},
+    ),
+    BadInput(
+        "region-not-in-any-partition",
+        "trusted",
+        {**USERS, "region": "eu-wset-1"},
+        "a misspelt region",
+        "region: 'eu-wset-1' is not a region of any AWS partition (the package's list, from botocore): did you "
+        "mean 'eu-west-1'?",
+    ),
+    BadInput(
+        "region-of-another-partition",
+        "trusted",
+        {**USERS, "region": "cn-north-1"},
+        "a China region for a role in `aws`",
+        f"region: 'cn-north-1' is a region of partition 'aws-cn', but the role '{ROLE}' is in partition "
+        "'aws': the CLI profile would call STS where the role does not exist; use a region of 'aws'",
+    ),
+    BadInput(
+        "session-over-the-roles-max-session",
+        "trusted",
+        {**USERS, "sessionDurationSeconds": 7200},
+        "7200 s; the trusting stack's `maxSessionDuration` is 3600",
+        "sessionDurationSeconds: 7200 is over the maxSessionDuration (3600 seconds) of the role of trusting "
+        "stack 'organization/cross-account-access/trusting': STS refuses a longer DurationSeconds, so every CLI "
+        "profile would fail; set it to 3600 or less, or raise maxSessionDuration there",
+        stack_outputs={REFERENCE: {"roleArn": ROLE, "maxSessionDuration": 3600}},
+    ),
+    BadInput(
+        "session-over-an-hour-for-roles-only",
+        "trusted",
+        {"roleNames": ["ci"], "sessionDurationSeconds": 7200},
+        "7200 s when only roles get the policies",
+        "sessionDurationSeconds: 7200 is over 3600 seconds, but the policies go to roleNames only, so every "
+        "caller is a role session: a role session that assumes another role (role chaining) gets at most 3600 "
+        "seconds, and STS refuses a longer DurationSeconds; set it to 3600 or less",
+    ),
+    BadInput(
+        "session-over-an-hour-source-profile-a-role",
+        "trusted",
+        {**USERS, "roleNames": ["ci"], "sourceProfile": "CI", "sessionDurationSeconds": 7200},
+        "7200 s with `sourceProfile` naming a role of `roleNames`",
+        "sessionDurationSeconds: 7200 is over 3600 seconds, but sourceProfile 'CI' names the role 'ci' of "
+        "roleNames: a role session that assumes another role (role chaining) gets at most 3600 seconds, and "
+        "STS refuses a longer DurationSeconds; set it to 3600 or less",
+    ),
+    BadInput(
+        "trusting-stack-max-session-not-a-number",
+        "trusted",
+        USERS,
+        "the trusting stack's `maxSessionDuration` is not a number",
+        "trustingStacks: organization/cross-account-access/trusting: maxSessionDuration: 'long' must be a "
+        "whole number",
+        stack_outputs={REFERENCE: {"roleArn": ROLE, "maxSessionDuration": "long"}},
+    ),
+    BadInput(
+        "rollout-role-is-the-deployment-role",
+        "trusting",
+        {**ACCOUNTS, "targetAccountIds": ["444466667777"], "roleName": "organizationaccountaccessrole"},
+        "`roleName` is `deploymentRoleName` but for case",
+        "roleName: 'organizationaccountaccessrole' is also deploymentRoleName ('OrganizationAccountAccessRole'), "
+        "the role the rollout assumes in each target account to create the role there: IAM refuses a second "
+        "role of that name (EntityAlreadyExists), and taking it over would put the deployers' own access in the "
+        "stack; choose another roleName",
     ),
 ]
 

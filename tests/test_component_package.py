@@ -119,6 +119,7 @@ TRUSTING_OUTPUTS = {
     "sourceIdentityRequired": "boolean",
     "sessionTagsAllowed": "boolean",
     "sourceIdentityAllowed": "boolean",
+    "maxSessionDuration": "integer",
 }
 ROLLOUT_OUTPUTS = {
     "roleArnsByAccount": "map<string>",
@@ -133,6 +134,7 @@ ROLLOUT_OUTPUTS = {
     "sourceIdentityRequired": "boolean",
     "sessionTagsAllowed": "boolean",
     "sourceIdentityAllowed": "boolean",
+    "maxSessionDuration": "integer",
 }
 TRUSTED_OUTPUTS = {
     "policyArn": "string",

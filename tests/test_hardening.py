@@ -450,12 +450,6 @@ def test_no_two_attachment_names_are_the_same_whatever_the_names() -> None:
         assert len(set(names.values())) == len(names), count
 
 
-def test_the_trusted_policy_is_replaced_delete_first_like_the_role() -> None:
-    mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={REFERENCE: {"roleArn": ROLE_ARN}})
-    run = run_main(stack="trusted", config={"userNames": ["alice"]}, mocks=mocks)
-    assert run.one(POLICY).delete_before_replace is True
-
-
 # The component API ------------------------------------------------------------------
 
 

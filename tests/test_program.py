@@ -71,6 +71,7 @@ def test_the_trusting_example_stack_builds_the_role_with_s3_read_only() -> None:
         "sourceIdentityRequired": False,
         "sessionTagsAllowed": False,
         "sourceIdentityAllowed": False,
+        "maxSessionDuration": 3600,
     }
     assert [r.type for r in run.registrations] == [
         "cross-account:index:TrustingAccountRole",
@@ -112,6 +113,7 @@ def test_the_trusted_example_stack_reads_the_role_arn_from_the_trusting_stack() 
         "policyArns": [policy_arn],
         "roleArns": [ROLE_ARN],
         "switchRoleUrls": [trusting.outputs["switchRoleUrl"]],
+        "switchRoleUrlsByRoleArn": {ROLE_ARN: trusting.outputs["switchRoleUrl"]},
         "awsCliConfig": (
             f"[profile my-s3-x-account-role-111122223333]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
         ),

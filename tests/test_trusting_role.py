@@ -70,10 +70,6 @@ def test_children_are_parented_to_the_component() -> None:
     assert {r.parent for r in run.aws_resources} == {component.urn}
 
 
-def test_a_named_role_is_replaced_delete_before_replace() -> None:
-    assert build({"trusted_account_ids": ["444455556666"]}).one(ROLE).delete_before_replace is True
-
-
 def test_the_default_policy_and_principals_follow_the_partition() -> None:
     run = build({"trusted_account_ids": ["444455556666"]}, mocks=RecordingMocks(partition="aws-us-gov"))
     assert run.one(ATTACHMENT).inputs["policyArn"] == "arn:aws-us-gov:iam::aws:policy/AmazonS3ReadOnlyAccess"

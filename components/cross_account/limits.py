@@ -45,6 +45,8 @@ SOURCE_IDENTITY_ALLOWED_OUTPUT = "sourceIdentityAllowed"
 """Trusting stack output: callers may set a source identity (their policy needs sts:SetSourceIdentity too)."""
 EXPIRES_AT_OUTPUT = "expiresAt"
 """Trusting stack output: when the access ends (RFC 3339 UTC), or ""."""
+MAX_SESSION_DURATION_OUTPUT = "maxSessionDuration"
+"""Trusting stack output: the role's longest session in seconds (the trusted side's CLI profiles ask for no more)."""
 
 # IAM limits (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)
 
@@ -52,6 +54,8 @@ MIN_SESSION_SECONDS = 3600
 MAX_SESSION_SECONDS = 43200
 MIN_CLI_SESSION_SECONDS = 900
 """The shortest session the AWS CLI's duration_seconds (and STS) accepts."""
+ROLE_CHAINING_MAX_SECONDS = 3600
+"""The longest session STS gives a role session that assumes another role (role chaining)."""
 ROLE_NAME_MAX = 64
 PATH_MAX = 512
 POLICY_NAME_MAX = 128

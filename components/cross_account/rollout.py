@@ -150,6 +150,7 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
         external_id = check.external_id("deployment_role_external_id", external_id)
     out["deployment_role_external_id"] = external_id
     role = validate_trusting_args(role_args)
+    not_the_deployment_role(role["role_name"], out["deployment_role_name"])
     if not check.has_output(role["trusted_account_ids"]):
         not_trusted(
             "target_account_ids",
@@ -158,6 +159,19 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
             "trusted_account_ids",
         )
     return out, role_args
+
+
+def not_the_deployment_role(role_name: str, deployment_role_name: str) -> None:
+    """Raise when the role to create is the deployment role (IAM names are case-insensitive)."""
+    if check.folded(role_name) == check.folded(deployment_role_name):
+        raise InvalidInputError(
+            "role_name",
+            role_name,
+            f"is also deployment_role_name ({deployment_role_name!r}), the role the rollout assumes in each "
+            "target account to create the role there: IAM refuses a second role of that name "
+            "(EntityAlreadyExists), and taking it over would put the deployers' own access in the stack; "
+            "choose another role_name",
+        )
 
 
 class TrustingRoleRollout(pulumi.ComponentResource):
@@ -187,6 +201,8 @@ class TrustingRoleRollout(pulumi.ComponentResource):
     """Callers of every role may tag their session: their own policies must then allow sts:TagSession on the roles too."""
     source_identity_allowed: pulumi.Output[bool]
     """Callers of every role may (or must) set a source identity: their own policies must then allow sts:SetSourceIdentity on the roles too."""
+    max_session_duration: pulumi.Output[int]
+    """The roles' longest session in seconds (the same in every account)."""
 
     def __init__(
         self,
@@ -277,6 +293,7 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         self.source_identity_required = first.source_identity_required
         self.session_tags_allowed = first.session_tags_allowed
         self.source_identity_allowed = first.source_identity_allowed
+        self.max_session_duration = first.max_session_duration
         self.register_outputs(
             {
                 "role_arns_by_account": self.role_arns_by_account,
@@ -291,6 +308,7 @@ class TrustingRoleRollout(pulumi.ComponentResource):
                 "source_identity_required": self.source_identity_required,
                 "session_tags_allowed": self.session_tags_allowed,
                 "source_identity_allowed": self.source_identity_allowed,
+                "max_session_duration": self.max_session_duration,
             }
         )
 

@@ -36,6 +36,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime import rpc
 
+from .validation import region_partition
+
 __all__ = ["CREATE_DATE", "CrossAccountMocks"]
 
 CREATE_DATE = "2024-01-01T00:00:00Z"
@@ -146,6 +148,10 @@ def _account_id(key: str, value: Any) -> str:
 
 
 def _partition_of_region(region: str) -> str:
+    """The region's partition from the package's region list (botocore's), by its prefix if not listed."""
+    listed = region_partition(region)
+    if listed is not None:
+        return listed
     if region.startswith("cn-"):
         return "aws-cn"
     if region.startswith("us-gov-"):
@@ -324,6 +330,11 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
         if region:
             self._check_region(f"{where}: region", region, None)
             partition = _partition_of_region(region)
+            if partition not in PARTITION_DNS:
+                raise ValueError(
+                    f"{where}: region {region!r} is in partition {partition!r}, which the mocks do not "
+                    f"emulate ({', '.join(PARTITION_DNS)})"
+                )
         else:
             region = self.region
             partition = role["partition"] if role else self.partition

@@ -224,7 +224,63 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
     )
     out["region"] = _optional(args, "region", check.region)
     out["switch_role_color"] = _optional(args, "switch_role_color", check.color)
+    _check_role_chaining(out)
     return out
+
+
+def _check_role_chaining(out: Mapping[str, Any]) -> None:
+    """A session longer than an hour cannot be asked for by a role session (role chaining)."""
+    seconds = out["session_duration_seconds"]
+    if seconds is None or seconds <= limits.ROLE_CHAINING_MAX_SECONDS:
+        return
+    roles = {check.folded(role): role for role in out["role_names"]}
+    source = out["source_profile"]
+    only_roles = not (out["user_names"] or out["group_names"] or out["new_group_name"])
+    if check.folded(source) in roles:
+        why = f"source_profile {source!r} names the role {roles[check.folded(source)]!r} of role_names"
+    elif only_roles:
+        why = "the policies go to role_names only, so every caller is a role session"
+    else:
+        return
+    raise InvalidInputError(
+        "session_duration_seconds",
+        seconds,
+        f"is over {limits.ROLE_CHAINING_MAX_SECONDS} seconds, but {why}: a role session that assumes another "
+        f"role (role chaining) gets at most {limits.ROLE_CHAINING_MAX_SECONDS} seconds, and STS refuses a "
+        "longer DurationSeconds; set it to 3600 or less",
+    )
+
+
+def check_policy_names(policy_name: str, policy_count: int) -> None:
+    """Raise unless every split policy's name (policy_name and its -2, -3, ... suffix) fits IAM's 128 characters."""
+    suffix = policy_suffix(policy_count - 1)
+    longest = f"{policy_name}{suffix}"
+    if len(longest) <= limits.POLICY_NAME_MAX:
+        return
+    raise InvalidInputError(
+        "policy_name",
+        policy_name,
+        f"is {len(policy_name)} characters, and the role ARNs need {policy_count} policies, the last named "
+        f"with the suffix {suffix!r}: {len(longest)} characters, over the {limits.POLICY_NAME_MAX} IAM allows "
+        f"in a policy name; shorten policy_name to at most {limits.POLICY_NAME_MAX - len(suffix)} characters",
+    )
+
+
+def check_region_partition(region: str | None, role_arns: Iterable[str]) -> None:
+    """Raise unless the region belongs to the partition of every role (the CLI profile calls STS there)."""
+    if region is None:
+        return
+    partition = check.region_partition(region)
+    for arn in role_arns:
+        role_partition = arn.split(":")[1]
+        if partition is not None and partition != role_partition:
+            raise InvalidInputError(
+                "region",
+                region,
+                f"is a region of partition {partition!r}, but the role {arn!r} is in partition "
+                f"{role_partition!r}: the CLI profile would call STS where the role does not exist; "
+                f"use a region of {role_partition!r}",
+            )
 
 
 def _validate_new_group(args: Mapping[str, Any], out: dict[str, Any]) -> None:
@@ -563,6 +619,8 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             check_policies_per_principal(
                 len(arns), len(chunks), settings["managed_policies_per_principal_limit"]
             )
+            check_policy_names(settings["policy_name"], len(chunks))
+            check_region_partition(settings["region"], arns)
         except InvalidInputError as error:
             raise self._report.error(error) from None
         self._warn_about_role_ends(arns, requirements)
@@ -592,8 +650,9 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                 tags=tags,
                 opts=pulumi.ResourceOptions(
                     parent=self,
-                    # The name is fixed: a replacement must delete the old policy first.
-                    delete_before_replace=True,
+                    # A new name replaces the policy create-first (attached before the old one goes),
+                    # said explicitly, as the AWS provider would ask for delete-first (docs/deploy.md).
+                    delete_before_replace=False,
                     additional_secret_outputs=(
                         ["arn", "id", "name", "path"]
                         if self._secret.intersection(("policy_name", "policy_path"))

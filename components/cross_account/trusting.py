@@ -368,6 +368,8 @@ class TrustingAccountRole(pulumi.ComponentResource):
     """Callers may tag their session: their own policies must then allow sts:TagSession on the role too."""
     source_identity_allowed: pulumi.Output[bool]
     """Callers may (or must) set a source identity: their own policies must then allow sts:SetSourceIdentity on the role too."""
+    max_session_duration: pulumi.Output[int]
+    """The role's longest session in seconds: callers may ask for no longer (the trusted side checks its CLI profiles against it)."""
 
     def __init__(
         self,
@@ -436,7 +438,10 @@ class TrustingAccountRole(pulumi.ComponentResource):
             force_detach_policies=settings["force_detach_policies"],
             opts=pulumi.ResourceOptions(
                 parent=self,
-                delete_before_replace=True,
+                # A new name replaces the role create-first: the new role exists before the old one
+                # goes, so access never pauses. Said explicitly, as the AWS provider would otherwise
+                # ask for delete-first for every role with a fixed name (docs/deploy.md).
+                delete_before_replace=False,
                 additional_secret_outputs=secret_outputs,
             ),
         )
@@ -461,7 +466,9 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 name=hide_if(policy, "inline_policies"),
                 role=role.name,
                 policy=hide_if(pulumi.Output.json_dumps(body), "inline_policies"),
-                opts=pulumi.ResourceOptions(parent=self),
+                # Replaced only when the role is (a new name is a new resource): put on the new role
+                # before it leaves the old one, which keeps its permissions until it is deleted.
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
             )
 
         # The ARN holds the name and path: secret if either is.
@@ -481,6 +488,9 @@ class TrustingAccountRole(pulumi.ComponentResource):
         )
         self.session_tags_allowed = pulumi.Output.from_input(settings["allow_session_tags"])
         self.source_identity_allowed = pulumi.Output.from_input(settings["source_identity"] is not None)
+        self.max_session_duration = hide_if(
+            pulumi.Output.from_input(settings["max_session_duration"]), "max_session_duration"
+        )
         self._warn(name, settings)
         self.register_outputs(
             {
@@ -496,6 +506,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 "source_identity_required": self.source_identity_required,
                 "session_tags_allowed": self.session_tags_allowed,
                 "source_identity_allowed": self.source_identity_allowed,
+                "max_session_duration": self.max_session_duration,
             }
         )
 

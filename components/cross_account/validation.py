@@ -7,11 +7,14 @@ program) and returns the value normalized (tuples for lists).
 
 from __future__ import annotations
 
+import difflib
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from typing import Any, TypeVar
 
 import pulumi
@@ -345,14 +348,70 @@ def policy_name(key: str, value: object) -> str:
 EXPIRY_RULE = "is not a time in RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z"
 
 
+SERVICE_LINKED_PREFIX = "awsservicerolefor"
+"""How the names of service-linked roles begin (``AWSServiceRoleForSupport``), folded."""
+SSO_ROLE_PREFIX = "awsreservedsso_"
+"""How the names of IAM Identity Center's roles begin (``AWSReservedSSO_ReadOnly_0123456789abcdef``), folded."""
+SERVICE_LINKED_PATH = "/aws-service-role/"
+"""Where service-linked roles live (``role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport``)."""
+
+
 def existing_role_name(key: str, value: object) -> str:
-    """The name of a role that exists (in the trusted account): never a wildcard."""
+    """The name of a role that exists (in the trusted account) and takes policies: never a wildcard,
+    never a role that AWS manages (service-linked, IAM Identity Center)."""
     rule = f"is not an IAM role name (1-64 characters of {NAME_CHARACTERS})"
-    return _matching(key, value, ROLE_NAME_RE, rule, wildcard="a role")
+    name = _matching(key, value, ROLE_NAME_RE, rule, wildcard="a role")
+    if folded(name).startswith(SERVICE_LINKED_PREFIX):
+        raise InvalidInputError(
+            key,
+            name,
+            "names a service-linked role (AWSServiceRoleFor*), whose permissions its AWS service owns: "
+            "IAM refuses to attach a policy to it (UnmodifiableEntity); name a role of your own",
+        )
+    if folded(name).startswith(SSO_ROLE_PREFIX):
+        raise InvalidInputError(
+            key,
+            name,
+            "names an IAM Identity Center role (AWSReservedSSO_*), which only Identity Center may change: "
+            "IAM refuses to attach a policy to it; give the permission set an inline policy allowing "
+            "sts:AssumeRole on the roles instead",
+        )
+    return name
 
 
 def region(key: str, value: object) -> str:
-    return _matching(key, value, REGION_RE, "is not an AWS region name (such as us-east-1 or eu-west-2)")
+    """A region that exists in one of AWS's partitions (the package's list, from botocore)."""
+    text = _string(key, value)
+    regions = known_regions()
+    if text in regions:
+        return text
+    if not REGION_RE.fullmatch(text):
+        raise InvalidInputError(key, text, "is not an AWS region name (such as us-east-1 or eu-west-2)")
+    close = difflib.get_close_matches(text, sorted(regions), n=1, cutoff=0.6)
+    hint = f": did you mean {close[0]!r}?" if close else ""
+    raise InvalidInputError(
+        key, text, f"is not a region of any AWS partition (the package's list, from botocore){hint}"
+    )
+
+
+def region_partition(region_name: str) -> str | None:
+    """The partition a known region belongs to (``aws``, ``aws-cn``, ...); None for an unknown region."""
+    return known_regions().get(region_name)
+
+
+@functools.cache
+def known_regions() -> dict[str, str]:
+    """Region -> partition, from ``aws_regions.txt`` (written by tools/aws_regions.py from botocore)."""
+    text = resources.files(__package__).joinpath(REGIONS_FILE).read_text(encoding="ascii")
+    found = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            partition, name = line.split()
+            found[name] = partition
+    return found
+
+
+REGIONS_FILE = "aws_regions.txt"
 
 
 def color(key: str, value: object) -> str:
@@ -410,11 +469,30 @@ def aws_managed_policy_name(key: str, value: object) -> str:
 
 
 def role_arn(key: str, value: object) -> str:
+    """The ARN of a role that principals of another account may assume: never a wildcard, never a
+    role whose trust policy AWS owns (service-linked, IAM Identity Center)."""
     text = _string(key, value)
     _no_wildcard(key, text, "a role")
-    if parse_role_arn(text) is None:
+    role = parse_role_arn(text)
+    if role is None:
         raise InvalidInputError(
             key, text, "is not an IAM role ARN (arn:<partition>:iam::<account>:role/<path/>name)"
+        )
+    if role.path.startswith(SERVICE_LINKED_PATH) or folded(role.name).startswith(SERVICE_LINKED_PREFIX):
+        raise InvalidInputError(
+            key,
+            text,
+            "is a service-linked role (path /aws-service-role/): its trust policy names only its AWS "
+            "service, so no principal of another account can assume it; name a role made for cross-account "
+            "access",
+        )
+    if folded(role.name).startswith(SSO_ROLE_PREFIX):
+        raise InvalidInputError(
+            key,
+            text,
+            "is an IAM Identity Center role (AWSReservedSSO_*): it trusts only Identity Center's SAML "
+            "provider, so no principal of another account can assume it; assign the permission set in "
+            "that account instead",
         )
     return text
 
