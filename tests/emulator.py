@@ -403,6 +403,17 @@ def _principal_matches(pattern: str, caller_arn: str) -> bool:
     return pattern == caller_arn
 
 
+def _instant(text: str) -> datetime:
+    """An RFC 3339 time as IAM's date operators compare it: by the instant, fractions of a second included."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, str]) -> bool:
+    """The few condition operators the program writes, as IAM evaluates them (a key the request
+    lacks fails the condition; no ...IfExists here)."""
+    return _condition_holds(operator, key, expected, context)
+
+
 def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, str]) -> bool:
     """The few condition operators the program writes for today's callers, as IAM evaluates them."""
     values = _as_list(expected)
@@ -412,7 +423,7 @@ def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[st
     if actual is None:
         return False  # a condition on a key the request does not have fails (no ...IfExists here)
     if operator == "DateLessThan":
-        return any(actual < value for value in values)  # RFC 3339 UTC strings compare in time order
+        return any(_instant(actual) < _instant(value) for value in values)
     if operator == "StringLike":
         username = context.get("aws:username", "")
         return any(
