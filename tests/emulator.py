@@ -422,6 +422,10 @@ def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[st
         return (actual is None) == (values == ["true"])
     if actual is None:
         return False  # a condition on a key the request does not have fails (no ...IfExists here)
+    if operator == "ArnEquals":
+        return actual in values
+    if operator == "ArnLike":
+        return any(fnmatch.fnmatchcase(actual, value) for value in values)
     if operator == "DateLessThan":
         return any(_instant(actual) < _instant(value) for value in values)
     if operator == "StringLike":
@@ -538,3 +542,59 @@ def assume_role_as(
         request["SourceIdentity"] = source_identity
     response = caller.client("sts").assume_role(**request)
     return dict(response["Credentials"])
+
+
+# IAM's resources, as AWS authorizes them -----------------------------------------
+
+
+def _first(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return str(value[0]) if value else None
+
+
+@contextmanager
+def iam_resources_as_aws() -> Iterator[None]:
+    """moto authorizes an IAM call against the resource AWS authorizes it against.
+
+    moto 5.2 resolves the resource of an IAM request only from ``RoleName`` and only when that role
+    exists; every other request (``CreateRole`` itself, ``CreatePolicy``, ``AttachUserPolicy``,
+    ``AddUserToGroup``, ...) is checked against ``*``, which a policy scoped to ARNs never matches.
+    AWS checks each action against its resource type in the Service Authorization Reference: the
+    role, group or user the request names (the group for ``AddUserToGroup``, the role for
+    ``PutRolePolicy`` and ``AttachRolePolicy``), else the policy (``PolicyArn``, or for
+    ``CreatePolicy`` the ARN it will have). A request with a ``Path`` (the Create calls) is checked
+    against the ARN it asks for, a name not found yet against its ARN at the root path.
+    """
+    from moto.iam.responses import IamResponse
+
+    original = IamResponse._determine_resource
+
+    def determine(self: Any) -> str:
+        data = self.data
+        partition, account = self.partition, self.current_account
+        given_path = _first(data, "Path")  # CreateRole, CreatePolicy, ...: the ARN the request asks for
+        path = given_path or "/"
+        for kind, key, find in (
+            ("role", "RoleName", self.backend.get_role),
+            ("group", "GroupName", self.backend.get_group),
+            ("user", "UserName", self.backend.get_user),
+        ):
+            name = _first(data, key)
+            if name is not None:
+                if given_path is not None:
+                    return f"arn:{partition}:iam::{account}:{kind}{path}{name}"
+                try:
+                    return str(find(name).arn)
+                except Exception:  # moto's NotFound errors differ per entity
+                    return f"arn:{partition}:iam::{account}:{kind}{path}{name}"
+        if (policy_arn := _first(data, "PolicyArn")) is not None:
+            return policy_arn
+        if (policy_name := _first(data, "PolicyName")) is not None:
+            return f"arn:{partition}:iam::{account}:policy{path}{policy_name}"
+        return str(original(self))
+
+    IamResponse._determine_resource = determine  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        IamResponse._determine_resource = original  # type: ignore[method-assign]
