@@ -598,3 +598,29 @@ def iam_resources_as_aws() -> Iterator[None]:
         yield
     finally:
         IamResponse._determine_resource = original  # type: ignore[method-assign]
+
+
+def deployer_session(
+    account_id: str, stack: str, config: Mapping[str, Any], user: str = "deployer"
+) -> boto3.Session:
+    """A user of ``account_id`` holding only the policy `python -m program.deployer` generates for this
+    stack config (set up with authentication off), as a session with its own access key."""
+    from conftest import config_strings
+
+    from program.deployer import for_settings
+    from program.settings import load
+
+    policy = for_settings(load(config_strings(config), stack), "aws", account_id)
+    iam = account_session(account_id).client("iam")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="deploy", PolicyDocument=json.dumps(policy))
+    return key_session(iam.create_access_key(UserName=user)["AccessKey"])
+
+
+@contextmanager
+def as_deployers() -> Iterator[None]:
+    """IAM authentication on, each IAM call checked against the resource AWS checks it against."""
+    from moto.core import enable_iam_authentication
+
+    with enable_iam_authentication(), iam_resources_as_aws():
+        yield
