@@ -44,6 +44,10 @@ EXCLUSIVE_ATTACHMENTS = {
 }
 """Resources that own every managed policy attachment of one principal: type -> (principal, its property)."""
 GROUP_MEMBERSHIP = "aws:iam/groupMembership:GroupMembership"
+ROLE_POLICIES_EXCLUSIVE = "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive"
+"""Owns every inline policy of one role."""
+REVOKE_SESSIONS_POLICY = "AWSRevokeOlderSessions"
+"""The inline policy the IAM console's "Revoke active sessions" writes on a role."""
 
 IDENTITY_POLICY_TYPES = (POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY)
 """Resources whose ``policy`` property is an identity policy document."""
@@ -57,6 +61,7 @@ PLACEHOLDER_ACCOUNT_IDS = ("111122223333", "444455556666", "123456789012", "0123
 """Account ids AWS's documentation uses as examples (as cross_account.limits lists them; the pack
 runs without that package): never anyone's own account, so never internal."""
 DEFAULT_ALLOWED_POLICIES: tuple[str, ...] = ()
+DEFAULT_PROTECTED_ROLE_NAMES: tuple[str, ...] = ()
 DEFAULT_MAX_SESSION_SECONDS = 3600
 """The ceiling on a role's maximum session: one hour, the AWS default."""
 AWS_DEFAULT_SESSION_SECONDS = 3600
@@ -446,7 +451,8 @@ def no_exclusive_policy_attachment(args: ResourceValidationArgs, report_violatio
         report_violation(
             f"aws.iam.{kind} {args.name!r} is exclusive: it detaches from {principal} "
             f"{args.props.get(prop)!r} every managed policy it does not list, including those other "
-            f"stacks and teams attached; use one {principal.title()}PolicyAttachment per policy",
+            "stacks and teams attached and a deny attached in an incident (AWSDenyAll); use one "
+            f"{principal.title()}PolicyAttachment per policy",
             None,
         )
 
@@ -467,7 +473,58 @@ def no_exclusive_group_membership(args: ResourceValidationArgs, report_violation
     )
 
 
-# 7. Session ceiling ----------------------------------------------------------
+# 7. No exclusive inline policies or attachments on a protected role ---------
+
+
+def is_protected_role(props: Mapping[str, Any], patterns: Sequence[str]) -> bool:
+    """A role the pack protects: one other accounts may assume, or one ``protectedRoleNames`` names.
+
+    Patterns are shell-style (``*``, ``?``) and, as IAM names, matched without regard to case.
+    """
+    name = props.get("name")
+    if isinstance(name, str) and any(fnmatch.fnmatchcase(name.lower(), p.lower()) for p in patterns):
+        return True
+    return is_cross_account_role(props)
+
+
+def no_exclusive_role_policies(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Nothing may own every inline policy (or every managed policy) of a protected role: it would delete
+    ``AWSRevokeOlderSessions``, the deny the console's "Revoke active sessions" writes in an incident,
+    or detach a deny attached in one (``AWSDenyAll``), at the next ``pulumi up``."""
+    if args.resource_type == ROLE_POLICIES_EXCLUSIVE:
+        report_violation(
+            f"aws.iam.RolePoliciesExclusive {args.name!r} is exclusive: it deletes from role "
+            f"{args.props.get('roleName')!r} every inline policy it does not list, including "
+            f"{REVOKE_SESSIONS_POLICY}, the deny the console's Revoke active sessions writes in an incident, "
+            "so the next pulumi up lifts the revocation; use one RolePolicy per policy",
+            None,
+        )
+        return
+    if args.resource_type != ROLE:
+        return
+    patterns = config_strings(args.get_config(), "protectedRoleNames", DEFAULT_PROTECTED_ROLE_NAMES)
+    present = set(args.props)  # the keys only: a value unknown in preview still counts as set
+    exclusive = [key for key in ("inlinePolicies", "managedPolicyArns") if key in present]
+    if not exclusive or not is_protected_role(args.props, patterns):
+        return
+    label = role_label(args)
+    if "inlinePolicies" in exclusive:
+        report_violation(
+            f"{label}: inlinePolicies makes the role's inline policies exclusive (even set to []): pulumi up "
+            f"deletes every inline policy it does not list, including {REVOKE_SESSIONS_POLICY}, the deny the "
+            "console's Revoke active sessions writes in an incident; use one aws.iam.RolePolicy per policy",
+            None,
+        )
+    if "managedPolicyArns" in exclusive:
+        report_violation(
+            f"{label}: managedPolicyArns makes the role's managed policies exclusive (even set to []): pulumi "
+            "up detaches every managed policy it does not list, including a deny attached in an incident "
+            "(AWSDenyAll) and policies other stacks attached; use one aws.iam.RolePolicyAttachment per policy",
+            None,
+        )
+
+
+# 8. Session ceiling ----------------------------------------------------------
 
 
 def max_session_duration_ceiling(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -565,6 +622,24 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="No aws.iam.GroupMembership: it removes every other member from the group.",
         validate=no_exclusive_group_membership,
         enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="no-exclusive-role-policies",
+        description="No aws.iam.RolePoliciesExclusive, and no inlinePolicies or managedPolicyArns on a "
+        "protected role: they delete AWSRevokeOlderSessions, the console's session revocation.",
+        validate=no_exclusive_role_policies,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        config_schema=PolicyConfigSchema(
+            {
+                "protectedRoleNames": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": list(DEFAULT_PROTECTED_ROLE_NAMES),
+                    "description": "Role names (shell patterns, any case) protected besides every role "
+                    'other accounts may assume; ["*"] protects every role.',
+                }
+            }
+        ),
     ),
     ResourceValidationPolicy(
         name="max-session-duration-ceiling",

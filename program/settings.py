@@ -107,6 +107,9 @@ KEYS: tuple[Key, ...] = (
         "IAM Identity Center permission sets whose people in the trusted accounts may assume the role."),
     Key("forceDetachPolicies", "trusting", "boolean", True, "force_detach_policies",
         "Detach policies attached outside Pulumi when the role is deleted."),
+    Key("revokeSessionsIssuedBefore", "trusting", "string", "", "revoke_sessions_issued_before",
+        "Deny every session of the role issued before this RFC 3339 time with a time zone, not in the future "
+        "(inline policy AWSRevokeOlderSessions, as the console's Revoke active sessions). Empty: none.", unset=""),
     # Trusted side
     Key("trustingStacks", "trusted", "array", [], None,
         "Stacks whose roleArn output is read. Empty: [<organization>/<project>/trusting]."),

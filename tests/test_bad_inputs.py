@@ -683,6 +683,45 @@ BAD_INPUTS: list[BadInput] = [
         "2027-03-31T23:59:59Z",
     ),
     BadInput(
+        "revoke-sessions-in-the-future",
+        "trusting",
+        {**ACCOUNTS, "revokeSessionsIssuedBefore": "2099-01-01T00:00:00Z"},
+        "`2099-01-01T00:00:00Z`",
+        "revokeSessionsIssuedBefore: '2099-01-01T00:00:00Z' is in the future (it is <now> now): every session "
+        "issued until then, new ones too, would be denied, so nobody could use the role until then; revoke "
+        "with the current time (date -u +%Y-%m-%dT%H:%M:%SZ), as the console does",
+    ),
+    BadInput(
+        "revoke-sessions-without-time-zone",
+        "trusting",
+        {**ACCOUNTS, "revokeSessionsIssuedBefore": "2026-01-05T09:30:00"},
+        "`2026-01-05T09:30:00` (no time zone)",
+        "revokeSessionsIssuedBefore: '2026-01-05T09:30:00' is not an RFC 3339 time with seconds and a time zone "
+        "(Z or +HH:MM), such as 2026-12-05T09:30:00Z",
+    ),
+    BadInput(
+        "revoke-sessions-no-such-day",
+        "trusting",
+        {**ACCOUNTS, "revokeSessionsIssuedBefore": "2026-02-29T09:30:00Z"},
+        "`2026-02-29T09:30:00Z`",
+        "revokeSessionsIssuedBefore: '2026-02-29T09:30:00Z' is not an RFC 3339 time with seconds and a time zone "
+        "(Z or +HH:MM), such as 2026-12-05T09:30:00Z: not a real date and time",
+    ),
+    BadInput(
+        "revoke-sessions-beside-an-inline-policy-of-its-name",
+        "trusting",
+        {
+            **ACCOUNTS,
+            "revokeSessionsIssuedBefore": "2026-01-05T09:30:00Z",
+            "inlinePolicies": {
+                "awsRevokeOlderSessions": {"Version": "2012-10-17", "Statement": [statement()]}
+            },
+        },
+        "`inlinePolicies` `awsRevokeOlderSessions` with `revokeSessionsIssuedBefore`",
+        "inlinePolicies: 'awsRevokeOlderSessions' is the inline policy revokeSessionsIssuedBefore writes "
+        "(AWSRevokeOlderSessions, as the console's Revoke active sessions): give your policy another name",
+    ),
+    BadInput(
         "extra-condition-unknown-operator",
         "trusting",
         {**ACCOUNTS, "extraTrustConditions": {"StringEqual": {"aws:PrincipalTag/team": "ops"}}},

@@ -75,6 +75,7 @@ TRUSTING_INPUTS = {
     "extraTrustConditions": ("map<map<pulumi.json#/Any>>", False, False),
     "trustedPermissionSets": ("array<string>", False, False),
     "forceDetachPolicies": ("boolean", False, False),
+    "revokeSessionsIssuedBefore": ("string", False, False),
     "secretInputs": ("array<string>", False, False),
 }
 ROLLOUT_INPUTS = {
@@ -571,6 +572,7 @@ TRUSTING_ARGS: dict[str, Any] = {
     "extra_trust_conditions": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "198.51.100.7"]}},
     "trusted_permission_sets": ["Auditor"],
     "force_detach_policies": False,
+    "revoke_sessions_issued_before": "2026-01-05T09:30:00Z",
     "secret_inputs": ["role_description", "tags"],
 }
 TRUSTING_ROTATION_ARGS: dict[str, Any] = {

@@ -49,8 +49,10 @@ from emulator import (
     EmulatorMocks,
     UnknownResourceTypeError,
     account_session,
+    as_deployers,
     assume_role_as,
     aws_managed_policies,
+    deployer_session,
     key_session,
     trust_allows,
     trust_policy_of,
@@ -140,11 +142,17 @@ def emulator() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def world(emulator: None) -> World:
     keys = _seed()
-    trusting_mocks = EmulatorMocks(TRUSTING_ACCOUNT)
-    trusting = run_main(stack="trusting", config=stack_file_config("trusting"), mocks=trusting_mocks)
+    trusting_config, trusted_config = stack_file_config("trusting"), stack_file_config("trusted")
+    trusting_deployer = deployer_session(TRUSTING_ACCOUNT, "trusting", trusting_config)
+    trusted_deployer = deployer_session(TRUSTED_ACCOUNT, "trusted", trusted_config)
+    trusting_mocks = EmulatorMocks(TRUSTING_ACCOUNT, session=trusting_deployer)
     reference = f"{ORGANIZATION}/{PROJECT}/trusting"
-    trusted_mocks = EmulatorMocks(TRUSTED_ACCOUNT, stack_outputs={reference: trusting.outputs})
-    trusted = run_main(stack="trusted", config=stack_file_config("trusted"), mocks=trusted_mocks)
+    with as_deployers():  # each stack deployed by a user holding only its generated deployer policy
+        trusting = run_main(stack="trusting", config=trusting_config, mocks=trusting_mocks)
+        trusted_mocks = EmulatorMocks(
+            TRUSTED_ACCOUNT, stack_outputs={reference: trusting.outputs}, session=trusted_deployer
+        )
+        trusted = run_main(stack="trusted", config=trusted_config, mocks=trusted_mocks)
     return World(trusting, trusted, keys, {"trusting": trusting_mocks, "trusted": trusted_mocks})
 
 
@@ -338,7 +346,6 @@ def callers(world: World) -> Callers:
         "batch-job": _role_session(iam, sts, "batch-job"),
     }
     reference = f"{ORGANIZATION}/{PROJECT}/trusting"
-    mocks = EmulatorMocks(TRUSTED_ACCOUNT, stack_outputs={reference: world.trusting.outputs})
     config = {
         "side": "trusted",
         "policyName": "release-assume-role",
@@ -348,7 +355,12 @@ def callers(world: World) -> Callers:
         "expiresAt": CALLERS_END,
         "tags": {"team": "release"},
     }
-    return Callers(run_main(stack="callers", config=config, mocks=mocks), keys)
+    deployer = deployer_session(TRUSTED_ACCOUNT, "callers", config, user="callers-deployer")
+    mocks = EmulatorMocks(
+        TRUSTED_ACCOUNT, stack_outputs={reference: world.trusting.outputs}, session=deployer
+    )
+    with as_deployers():
+        return Callers(run_main(stack="callers", config=config, mocks=mocks), keys)
 
 
 @pytest.mark.e2e
@@ -557,7 +569,9 @@ def ci_world(world: World) -> World:
         "sourceIdentity": "allowed",
         "expiresAt": END,
     }
-    run_main(stack="trusting", config=config, mocks=EmulatorMocks(TRUSTING_ACCOUNT))
+    deployer = deployer_session(TRUSTING_ACCOUNT, "trusting", config, user="ci-access-deployer")
+    with as_deployers():
+        run_main(stack="trusting", config=config, mocks=EmulatorMocks(TRUSTING_ACCOUNT, session=deployer))
     trusted = account_session(TRUSTED_ACCOUNT).client("iam")
     world.keys["dave"] = _user_with_key(trusted, "dave")
     trusted.put_user_policy(

@@ -237,6 +237,7 @@ def program_runs() -> dict[str, Run]:
                 "organizationId": "o-abcdefghij",
                 "trustedPrincipalArns": ["arn:aws:iam::444455556666:role/ops-*"],
                 "inlinePolicies": INLINE_POLICIES,
+                "revokeSessionsIssuedBefore": "2026-01-05T09:30:00.085Z",
             },
             secret_keys=("externalId",),
         ),
@@ -370,8 +371,8 @@ def test_every_document_the_program_registers_lints_clean(
     lint: Any, program_documents: dict[str, tuple[str, Document]]
 ) -> None:
     kinds = [kind for kind, _ in program_documents.values()]
-    assert (kinds.count("trust"), kinds.count("identity")) == (2, 7), (
-        "2 roles; 1 + 2 split policies + 1 with ends, 3 inline"
+    assert (kinds.count("trust"), kinds.count("identity")) == (2, 8), (
+        "2 roles; 1 + 2 split policies + 1 with ends, 3 inline, AWSRevokeOlderSessions"
     )
     failures = {}
     for label, (kind, document) in program_documents.items():
@@ -389,7 +390,20 @@ def test_inline_policies_reach_the_role_exactly_as_given(
         for label, (_, document) in program_documents.items()
         if label.startswith("trusting hardened: trusting-inline-")
     }
-    assert inline == INLINE_POLICIES
+    assert inline == {
+        **INLINE_POLICIES,
+        "AWSRevokeOlderSessions": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"DateLessThan": {"aws:TokenIssueTime": "2026-01-05T09:30:00.085Z"}},
+                }
+            ],
+        },
+    }
 
 
 def test_the_linter_reports_what_is_wrong(lint: Any) -> None:

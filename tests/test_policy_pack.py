@@ -50,6 +50,7 @@ RULE_NAMES = [
     "assume-role-names-role-arns",
     "no-exclusive-policy-attachment",
     "no-exclusive-group-membership",
+    "no-exclusive-role-policies",
     "max-session-duration-ceiling",
 ]
 
@@ -173,6 +174,7 @@ def test_policies_list_every_rule_once_with_its_enforcement_level() -> None:
         "assume-role-names-role-arns": EnforcementLevel.MANDATORY,
         "no-exclusive-policy-attachment": EnforcementLevel.MANDATORY,
         "no-exclusive-group-membership": EnforcementLevel.MANDATORY,
+        "no-exclusive-role-policies": EnforcementLevel.MANDATORY,
         "max-session-duration-ceiling": EnforcementLevel.ADVISORY,
     }
 
@@ -228,6 +230,7 @@ def test_schema_defaults_are_the_defaults_the_rules_apply() -> None:
         "internalAccountIds": list(rules.DEFAULT_INTERNAL_ACCOUNT_IDS),
         "requireEndDate": rules.DEFAULT_REQUIRE_END_DATE,
         "allowedPolicies": list(rules.DEFAULT_ALLOWED_POLICIES),
+        "protectedRoleNames": list(rules.DEFAULT_PROTECTED_ROLE_NAMES),
         "maxSessionSeconds": rules.DEFAULT_MAX_SESSION_SECONDS,
     }
 
@@ -665,21 +668,21 @@ def test_an_exclusive_policy_attachment_is_reported() -> None:
             {"roleName": "ci-deployer", "policyArns": [ADMIN_ARN]},
             "aws.iam.RolePolicyAttachmentsExclusive 'only-these' is exclusive: it detaches from role "
             "'ci-deployer' every managed policy it does not list, including those other stacks and teams "
-            "attached; use one RolePolicyAttachment per policy",
+            "attached and a deny attached in an incident (AWSDenyAll); use one RolePolicyAttachment per policy",
         ),
         (
             "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
             {"userName": "alice", "policyArns": []},
             "aws.iam.UserPolicyAttachmentsExclusive 'only-these' is exclusive: it detaches from user "
             "'alice' every managed policy it does not list, including those other stacks and teams "
-            "attached; use one UserPolicyAttachment per policy",
+            "attached and a deny attached in an incident (AWSDenyAll); use one UserPolicyAttachment per policy",
         ),
         (
             "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
             {"groupName": "ops", "policyArns": []},
             "aws.iam.GroupPolicyAttachmentsExclusive 'only-these' is exclusive: it detaches from group "
             "'ops' every managed policy it does not list, including those other stacks and teams "
-            "attached; use one GroupPolicyAttachment per policy",
+            "attached and a deny attached in an incident (AWSDenyAll); use one GroupPolicyAttachment per policy",
         ),
     ],
     ids=["role", "user", "group"],
@@ -733,6 +736,103 @@ def test_a_trusted_stack_with_roles_and_a_new_group_passes_the_whole_pack() -> N
     }
     assert run_pack(resources, read_pack_config(EXAMPLE_CONFIG)) == []
     assert run_pack(resources) == []
+
+
+# no-exclusive-role-policies ------------------------------------------------
+
+LOCAL_TRUST = trust(
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+)
+INLINE_EXCLUSIVE = (
+    "role 'x-role': inlinePolicies makes the role's inline policies exclusive (even set to []): pulumi up "
+    "deletes every inline policy it does not list, including AWSRevokeOlderSessions, the deny the console's "
+    "Revoke active sessions writes in an incident; use one aws.iam.RolePolicy per policy"
+)
+MANAGED_EXCLUSIVE = (
+    "role 'x-role': managedPolicyArns makes the role's managed policies exclusive (even set to []): pulumi "
+    "up detaches every managed policy it does not list, including a deny attached in an incident "
+    "(AWSDenyAll) and policies other stacks attached; use one aws.iam.RolePolicyAttachment per policy"
+)
+READ_LOGS = identity(allow("logs:GetLogEvents", "*"))
+
+
+def test_role_policies_exclusive_is_reported_in_any_project() -> None:
+    exclusive = Resource(
+        rules.ROLE_POLICIES_EXCLUSIVE, "only-these", {"roleName": "ci-deployer", "policyNames": ["logs"]}
+    )
+    assert messages([exclusive], "no-exclusive-role-policies") == [
+        "aws.iam.RolePoliciesExclusive 'only-these' is exclusive: it deletes from role 'ci-deployer' every "
+        "inline policy it does not list, including AWSRevokeOlderSessions, the deny the console's Revoke "
+        "active sessions writes in an incident, so the next pulumi up lifts the revocation; use one "
+        "RolePolicy per policy"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        ({"inlinePolicies": [{"name": "logs", "policy": READ_LOGS}]}, [INLINE_EXCLUSIVE]),
+        ({"inlinePolicies": []}, [INLINE_EXCLUSIVE]),
+        ({"managedPolicyArns": [ADMIN_ARN]}, [MANAGED_EXCLUSIVE]),
+        ({"managedPolicyArns": []}, [MANAGED_EXCLUSIVE]),
+        ({"inlinePolicies": [], "managedPolicyArns": []}, [INLINE_EXCLUSIVE, MANAGED_EXCLUSIVE]),
+    ],
+    ids=["inline", "inline-empty", "managed", "managed-empty", "both"],
+)
+def test_exclusive_policies_on_a_cross_account_role_are_reported(
+    props: dict[str, Any], expected: list[str]
+) -> None:
+    assert messages([role(trust(trusting()), **props)], "no-exclusive-role-policies") == expected
+
+
+def test_a_role_without_exclusive_properties_and_its_own_policies_pass() -> None:
+    resources = [
+        role(trust(trusting())),
+        Resource(rules.ROLE_POLICY, "p", {"role": "x-role", "name": "logs", "policy": READ_LOGS}),
+        attachment(ADMIN_ARN),
+    ]
+    assert messages(resources, "no-exclusive-role-policies") == []
+
+
+def test_a_role_no_other_account_may_assume_is_protected_only_when_named() -> None:
+    local = role(LOCAL_TRUST, name="Lambda-Runner", managedPolicyArns=[])
+    assert messages([local], "no-exclusive-role-policies") == []
+    assert messages([local], "no-exclusive-role-policies", protectedRoleNames=["other-*"]) == []
+    named = messages([local], "no-exclusive-role-policies", protectedRoleNames=["lambda-*"])
+    assert named == [MANAGED_EXCLUSIVE.replace("'x-role'", "'Lambda-Runner'")], "names match in any case"
+    assert len(messages([local], "no-exclusive-role-policies", protectedRoleNames=["*"])) == 1
+
+
+def test_protected_role_names_must_be_strings() -> None:
+    with pytest.raises(ValueError) as caught:
+        messages([role(trust(trusting()))], "no-exclusive-role-policies", protectedRoleNames="x-*")
+    assert str(caught.value) == "policy config protectedRoleNames: 'x-*' must be a list of strings"
+
+
+def test_an_unknown_inline_policies_value_in_preview_still_counts_as_set() -> None:
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
+    unknown = role(trust(trusting()), inlinePolicies=UNKNOWN_STRING_VALUE)
+    assert messages([unknown], "no-exclusive-role-policies") == [INLINE_EXCLUSIVE]
+
+
+def test_the_program_never_makes_a_roles_policies_exclusive_even_when_it_revokes_sessions() -> None:
+    run = run_main(
+        stack="trusting",
+        config={
+            "trustedAccountIds": [TRUSTED_ACCOUNT],
+            "inlinePolicies": {"logs": json.loads(READ_LOGS)},
+            "revokeSessionsIssuedBefore": "2026-01-05T09:30:00Z",
+        },
+    )
+    resources = program_resources(run)
+    roles = [r for r in resources if r.type == rules.ROLE]
+    assert len(roles) == 1 and not {"inlinePolicies", "managedPolicyArns"} & set(roles[0].props)
+    assert sorted(r.props["name"] for r in resources if r.type == rules.ROLE_POLICY) == [
+        "AWSRevokeOlderSessions",
+        "logs",
+    ]
+    assert messages(resources, "no-exclusive-role-policies") == []
 
 
 # max-session-duration-ceiling -----------------------------------------------

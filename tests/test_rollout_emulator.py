@@ -32,12 +32,16 @@ from emulator import (
     EmulatorMocks,
     _loading_managed_policies,
     account_session,
+    as_deployers,
     assume_role_as,
+    deployer_session,
     key_session,
     trust_policy_of,
 )
 from moto import mock_aws
 from moto.core import enable_iam_authentication
+
+from program.deployer import trusting_deployer_policy
 
 MANAGEMENT = "111122223333"
 TRUSTED = "444455556666"
@@ -114,19 +118,31 @@ def _build_organization() -> Organization:
 def rollout() -> Iterator[Rollout]:
     with mock_aws():
         organization = _build_organization()
-        mocks = EmulatorMocks(MANAGEMENT)
-        trusting = run_main(
-            stack="trusting",
-            config={"trustedAccountIds": [TRUSTED], "targetOrganizationalUnitIds": [organization.unit]},
-            mocks=mocks,
-        )
-        # The trusted stack reads the rollout's roleArnsByAccount through its stack reference.
+        config = {"trustedAccountIds": [TRUSTED], "targetOrganizationalUnitIds": [organization.unit]}
+        # Least privilege: the management account's deployer holds only its generated policy (assume the
+        # deployment role, list the unit), and in each member the deployment role only the trusting policy.
+        deployer = deployer_session(MANAGEMENT, "trusting", config)
+        for member in organization.members:
+            account_session(member).client("iam").put_role_policy(
+                RoleName=ORGANIZATION_ROLE,
+                PolicyName="deploy",
+                PolicyDocument=json.dumps(trusting_deployer_policy("aws", member, "/", ROLE, [S3_READ_ONLY])),
+            )
+        trusted_deployer = deployer_session(TRUSTED, "trusted", {"userNames": ["alice"]})
+        mocks = EmulatorMocks(MANAGEMENT, session=deployer)
         reference = "organization/cross-account-access/trusting"
-        trusted = run_main(
-            stack="trusted",
-            config={"userNames": ["alice"]},
-            mocks=EmulatorMocks(TRUSTED, stack_outputs={reference: trusting.outputs}),
-        )
+        with as_deployers():
+            trusting = run_main(stack="trusting", config=config, mocks=mocks)
+            # The trusted stack reads the rollout's roleArnsByAccount through its stack reference.
+            trusted = run_main(
+                stack="trusted",
+                config={"userNames": ["alice"]},
+                mocks=EmulatorMocks(
+                    TRUSTED,
+                    stack_outputs={reference: trusting.outputs},
+                    session=trusted_deployer,
+                ),
+            )
         yield Rollout(organization, trusting, trusted, mocks)
 
 

@@ -254,6 +254,24 @@ def assume_role_policy(
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
+def revoke_older_sessions_policy(issued_before: str) -> dict[str, Any]:
+    """The deny the IAM console's "Revoke active sessions" writes as the role's inline policy
+    ``AWSRevokeOlderSessions``: every action on every resource, for sessions whose token was
+    issued before ``issued_before`` (RFC 3339 UTC). Sessions issued later are not touched.
+    No Sid, as the console writes it."""
+    return {
+        "Version": POLICY_VERSION,
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"DateLessThan": {"aws:TokenIssueTime": issued_before}},
+            }
+        ],
+    }
+
+
 def policy_size(document: Mapping[str, Any]) -> int:
     """Characters IAM counts against its size quotas (whitespace is not counted)."""
     return len(json.dumps(document, separators=(",", ":")))

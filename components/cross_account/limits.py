@@ -43,6 +43,8 @@ SESSION_TAGS_ALLOWED_OUTPUT = "sessionTagsAllowed"
 """Trusting stack output: callers may tag their session (their policy needs sts:TagSession too)."""
 SOURCE_IDENTITY_ALLOWED_OUTPUT = "sourceIdentityAllowed"
 """Trusting stack output: callers may set a source identity (their policy needs sts:SetSourceIdentity too)."""
+REVOKE_SESSIONS_POLICY_NAME = "AWSRevokeOlderSessions"
+"""The inline policy the IAM console's "Revoke active sessions" writes; revokeSessionsIssuedBefore writes the same."""
 EXPIRES_AT_OUTPUT = "expiresAt"
 """Trusting stack output: when the access ends (RFC 3339 UTC), or ""."""
 MAX_SESSION_DURATION_OUTPUT = "maxSessionDuration"
@@ -52,6 +54,7 @@ MAX_SESSION_DURATION_OUTPUT = "maxSessionDuration"
 
 MIN_SESSION_SECONDS = 3600
 MAX_SESSION_SECONDS = 43200
+"""Also the longest any role session lasts: a session issued before T has expired by T + 12 hours."""
 MIN_CLI_SESSION_SECONDS = 900
 """The shortest session the AWS CLI's duration_seconds (and STS) accepts."""
 ROLE_CHAINING_MAX_SECONDS = 3600

@@ -85,6 +85,8 @@ class TrustingRoleRolloutArgs(TypedDict):
     """IAM Identity Center permission set names: people signed in with one of them, in the trusted accounts, may assume the role (aws:PrincipalArn patterns for the roles Identity Center makes). They narrow like trusted_principal_arns."""
     force_detach_policies: NotRequired[bool]
     """Detach policies attached outside Pulumi when the role is deleted, so they cannot block pulumi destroy. Default true."""
+    revoke_sessions_issued_before: NotRequired[str]
+    """Deny every session of the role issued before this time (RFC 3339 with seconds and a time zone, not in the future, such as 2026-12-05T09:30:00Z): the inline policy AWSRevokeOlderSessions that the IAM console's "Revoke active sessions" writes (Deny * on * when aws:TokenIssueTime is earlier). Sessions issued later are not touched."""
     secret_inputs: NotRequired[Sequence[str]]
     """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. Names that name resources (policy names) still appear in resource names."""
     # forwarded-inputs:end

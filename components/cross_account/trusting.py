@@ -8,7 +8,14 @@ import pulumi_aws as aws
 
 from . import advice, limits
 from . import validation as check
-from .documents import has_console, permission_set_patterns, policy_size, switch_role_url, trust_policy
+from .documents import (
+    has_console,
+    permission_set_patterns,
+    policy_size,
+    revoke_older_sessions_policy,
+    switch_role_url,
+    trust_policy,
+)
 from .invokes import caller_account, partition_of
 from .validation import InvalidInputError, Reporter
 
@@ -64,6 +71,8 @@ class TrustingAccountRoleArgs(TypedDict):
     """IAM Identity Center permission set names: people signed in with one of them, in the trusted accounts, may assume the role (aws:PrincipalArn patterns for the roles Identity Center makes). They narrow like trusted_principal_arns."""
     force_detach_policies: NotRequired[bool]
     """Detach policies attached outside Pulumi when the role is deleted, so they cannot block pulumi destroy. Default true."""
+    revoke_sessions_issued_before: NotRequired[str]
+    """Deny every session of the role issued before this time (RFC 3339 with seconds and a time zone, not in the future, such as 2026-12-05T09:30:00Z): the inline policy AWSRevokeOlderSessions that the IAM console's "Revoke active sessions" writes (Deny * on * when aws:TokenIssueTime is earlier). Sessions issued later are not touched."""
     secret_inputs: NotRequired[Sequence[str]]
     """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. Names that name resources (policy names) still appear in resource names."""
 
@@ -193,6 +202,14 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     out["extra_trust_conditions"] = check.trust_conditions(
         "extra_trust_conditions", args.get("extra_trust_conditions"), trust_context(out)
     )
+    revoke = args.get("revoke_sessions_issued_before")
+    out["revoke_sessions_issued_before"] = (
+        None
+        if revoke in (None, "")
+        else check.revoke_sessions_issued_before("revoke_sessions_issued_before", revoke)
+    )
+    if out["revoke_sessions_issued_before"] is not None:
+        _revocation_fits(out["inline_policies"], out["revoke_sessions_issued_before"])
     out["force_detach_policies"] = check.boolean(
         "force_detach_policies", args.get("force_detach_policies", True)
     )
@@ -273,6 +290,27 @@ def _username_check(settings: Mapping[str, Any], patterns: Sequence[str], accoun
         "sessions (roles, Identity Center permission sets) and the root user: no one could ever assume the "
         "role; trust users too, or leave it unset",
     )
+
+
+def _revocation_fits(inline: Mapping[str, Any], revoke: str) -> None:
+    """The revocation policy beside the inline policies: a name of its own, within the size quota."""
+    for policy in inline:
+        if check.folded(policy) == check.folded(limits.REVOKE_SESSIONS_POLICY_NAME):
+            raise InvalidInputError(
+                "inline_policies",
+                policy,
+                "is the inline policy revoke_sessions_issued_before writes "
+                f"({limits.REVOKE_SESSIONS_POLICY_NAME}, as the console's Revoke active sessions): "
+                "give your policy another name",
+            )
+    total = sum(policy_size(d) for d in inline.values()) + policy_size(revoke_older_sessions_policy(revoke))
+    if total > limits.INLINE_ROLE_POLICIES_MAX:
+        raise InvalidInputError(
+            "inline_policies",
+            f"<{total} characters with {limits.REVOKE_SESSIONS_POLICY_NAME}>",
+            f"exceeds the {limits.INLINE_ROLE_POLICIES_MAX}-character quota on a role's inline policies "
+            "once revoke_sessions_issued_before adds its policy: move permissions into a managed policy",
+        )
 
 
 def checked_trust_policy(
@@ -470,6 +508,18 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 # before it leaves the old one, which keeps its permissions until it is deleted.
                 opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
             )
+        revoke = settings["revoke_sessions_issued_before"]
+        if revoke is not None:
+            aws.iam.RolePolicy(
+                f"{name}-inline-{limits.REVOKE_SESSIONS_POLICY_NAME}",
+                name=limits.REVOKE_SESSIONS_POLICY_NAME,
+                role=role.name,
+                policy=hide_if(
+                    pulumi.Output.json_dumps(revoke_older_sessions_policy(revoke)),
+                    "revoke_sessions_issued_before",
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
         # The ARN holds the name and path: secret if either is.
         self.role_arn = hide_if(role.arn, *ROLE_NAME_INPUTS)
@@ -545,6 +595,21 @@ class TrustingAccountRole(pulumi.ComponentResource):
             soon = check.expiry_warning("expires_at", settings["expires_at"])
             if soon is not None:
                 report.warn(soon, resource=self)
+        if settings["revoke_sessions_issued_before"] is not None:
+            inert = check.revocation_warning(
+                "revoke_sessions_issued_before", settings["revoke_sessions_issued_before"]
+            )
+            if inert is not None:
+                report.warn(inert, resource=self)
+        for policy in settings["inline_policies"]:
+            if check.folded(policy) == check.folded(limits.REVOKE_SESSIONS_POLICY_NAME):
+                report.warn(
+                    f"inline_policies: {policy!r} is the name of the inline policy the console's Revoke "
+                    "active sessions writes: a click there overwrites it, and the next pulumi up puts yours "
+                    "back and lifts the revocation; name it otherwise, and revoke with "
+                    "revoke_sessions_issued_before",
+                    resource=self,
+                )
         if settings["external_id"] is not None or settings["external_ids"] is not None:
             report.warn(
                 f"{name}: the role requires an external id, which the console's switch-role page "

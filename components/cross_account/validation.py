@@ -66,6 +66,11 @@ REGION_RE = _pattern(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
 COLOR_RE = _pattern(r"[0-9A-Fa-f]{6}")
 EXPIRES_AT_RE = _pattern(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 """An instant in RFC 3339, in UTC, to the second: 2027-03-31T23:59:59Z."""
+TOKEN_ISSUE_TIME_RE = _pattern(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})T(?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})"
+    r"(?P<fraction>\.[0-9]{1,9})?(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})"
+)
+"""An instant in RFC 3339 with seconds and a time zone (``Z`` or ``+HH:MM``), ``T`` and ``Z`` upper case."""
 PERMISSION_SET_NAME_RE = _pattern(rf"[{NAME_CLASS}]{{1,32}}")
 CONDITION_KEY_RE = _pattern(r"[A-Za-z0-9][A-Za-z0-9.-]{0,63}:[A-Za-z0-9][A-Za-z0-9_.:/=+@-]{0,127}")
 """A condition key: ``service:key`` (``aws:SourceIp``, ``aws:PrincipalTag/team``), in any case: IAM reads
@@ -641,6 +646,54 @@ def expires_at(key: str, value: object, now: datetime | None = None) -> str:
             "it starts; set a later time, or remove the key",
         )
     return text
+
+
+REVOKE_RULE = (
+    "is not an RFC 3339 time with seconds and a time zone (Z or +HH:MM), such as 2026-12-05T09:30:00Z"
+)
+
+
+def revoke_sessions_issued_before(key: str, value: object, now: datetime | None = None) -> str:
+    """A time sessions issued before are denied (aws:TokenIssueTime): RFC 3339 with a time zone,
+    a real date and time, not in the future; returned in UTC (``Z``), the fraction of a second kept."""
+    text = _string(key, value)
+    match = TOKEN_ISSUE_TIME_RE.fullmatch(text)
+    if match is None:
+        raise InvalidInputError(key, text, REVOKE_RULE)
+    zone = match["zone"]
+    try:
+        local = datetime.strptime(f"{match['date']}T{match['time']}", "%Y-%m-%dT%H:%M:%S")
+        hours, minutes = (0, 0) if zone == "Z" else (int(zone[1:3]), int(zone[4:6]))
+        if hours > 23 or minutes > 59:
+            raise ValueError(zone)
+        offset = timedelta(hours=hours, minutes=minutes) * (-1 if zone.startswith("-") else 1)
+        when = (local - offset).replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise InvalidInputError(key, text, f"{REVOKE_RULE}: not a real date and time") from None
+    fraction = match["fraction"] or ""
+    now = now or datetime.now(UTC)
+    if when + timedelta(microseconds=int((fraction[1:] + "000000")[:6])) > now:
+        raise InvalidInputError(
+            key,
+            text,
+            f"is in the future (it is {now.strftime('%Y-%m-%dT%H:%M:%SZ')} now): every session issued "
+            "until then, new ones too, would be denied, so nobody could use the role until then; revoke "
+            "with the current time (date -u +%Y-%m-%dT%H:%M:%SZ), as the console does",
+        )
+    return f"{when.strftime('%Y-%m-%dT%H:%M:%S')}{fraction}Z"
+
+
+def revocation_warning(key: str, value: str, now: datetime | None = None) -> str | None:
+    """The warning for a revocation time more than 12 hours old (None otherwise): every session
+    issued before it has expired, so the deny has nothing left to deny."""
+    when = datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    if (now or datetime.now(UTC)) - when <= timedelta(seconds=limits.MAX_SESSION_SECONDS):
+        return None
+    return (
+        f"{key}: {value!r} is more than {limits.MAX_SESSION_SECONDS // 3600} hours ago: every role session "
+        f"issued before it has expired (none lasts longer), so {limits.REVOKE_SESSIONS_POLICY_NAME} denies "
+        "nothing any more; remove the key once the incident is closed"
+    )
 
 
 def expires_soon(value: str, now: datetime | None = None) -> bool:
