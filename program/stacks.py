@@ -12,13 +12,17 @@ import pulumi
 import pulumi_aws as aws
 
 from cross_account import TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout
+from cross_account import stackset as stackset_mode
 from cross_account import validation as check
 from cross_account.documents import parse_role_arn
 from cross_account.limits import (
+    COVERED_UNITS_OUTPUT,
     EXPIRES_AT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
     MFA_REQUIRED_OUTPUT,
+    ORGANIZATIONAL_UNIT_PATHS_OUTPUT,
     ROLE_ARN_OUTPUT,
+    ROLE_ARN_PATTERN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
     SESSION_NAME_REQUIRED_OUTPUT,
     SESSION_TAGS_ALLOWED_OUTPUT,
@@ -130,6 +134,9 @@ def build_rollout(
     opts: pulumi.ResourceOptions | None = None,
 ) -> None:
     """The role in every target account, through TrustingRoleRollout; the accounts resolved first."""
+    if rollout.mode == "stackset":
+        build_stack_set_rollout(rollout, args, trusted, opts)
+        return
     accounts = target_accounts(rollout, trusted)
     rollout_args: dict[str, Any] = {
         **args,
@@ -165,6 +172,82 @@ def build_rollout(
     pulumi.export(SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT, component.switch_role_urls_by_account)
 
 
+MODE_DEFAULTED = (
+    "rolloutMode is not set: with targetOrganizationalUnitIds it is now stackset (one CloudFormation StackSet, "
+    "one instance per unit). A stack deployed in providers mode (the only mode up to version 0.2.0) would delete "
+    "the role it made in every account: set `pulumi config set cross-account-access:rolloutMode providers` "
+    "to keep them, or move as docs/rollout.md says (moving from providers to stackset)"
+)
+
+
+def build_stack_set_rollout(
+    rollout: RolloutSettings,
+    args: dict[str, Any],
+    trusted: Sequence[str],
+    opts: pulumi.ResourceOptions | None = None,
+) -> None:
+    """Stackset mode: the units' accounts listed (for the outputs and the checks), then the StackSet."""
+    if rollout.mode_defaulted:
+        pulumi.log.warn(MODE_DEFAULTED)
+    partition = aws.get_partition().partition
+    with config_names():
+        stackset_mode.validate_stackset_args(rollout.stackset, partition)
+    listed = {unit: organizational_unit_members(unit) for unit in rollout.organizational_unit_ids}
+    management = {m.management for members in listed.values() for m in members}
+    organizations = {m.organization for members in listed.values() for m in members}
+    excluded = set(rollout.exclude_account_ids)
+    for unit, members in listed.items():
+        for member in members:
+            if member.account in excluded:
+                continue
+            if member.account in management:
+                raise InvalidInputError(
+                    "targetOrganizationalUnitIds",
+                    unit,
+                    f"holds account {member.account!r}, the organization's management account, where StackSets "
+                    f"never deploy a stack instance: {stackset_mode.MANAGEMENT_REFUSED} (or leave it out with "
+                    "excludeAccountIds)",
+                )
+    accounts = target_accounts(rollout, trusted, {u: [m.account for m in ms] for u, ms in listed.items()})
+    component = TrustingRoleRollout(
+        "trusting",
+        {  # type: ignore[typeddict-item]
+            **args,
+            **rollout.stackset,
+            "target_account_ids": accounts,
+            "rollout_mode": "stackset",
+            **({"management_account_id": sorted(management)[0]} if len(management) == 1 else {}),
+        },
+        opts,
+        input_names=CALLER_NAMES,
+    )
+    export_role(component, component.role_arns_by_account.apply(lambda m: m[accounts[0]]) if len(accounts) == 1 else None, None, None)
+    pulumi.export(ROLE_ARNS_BY_ACCOUNT_OUTPUT, component.role_arns_by_account)
+    pulumi.export(SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT, component.switch_role_urls_by_account)
+    pulumi.export("stackSetName", component.stack_set_name)
+    pulumi.export("stackSetArn", component.stack_set_arn)
+    pulumi.export(COVERED_UNITS_OUTPUT, component.covered_organizational_unit_ids)
+    pulumi.export(ROLE_ARN_PATTERN_OUTPUT, component.role_arn_pattern)
+    if len(organizations) == 1:
+        organization = organizations.pop()
+        paths = [
+            f"{organization}/{unit}/" if unit.startswith("r-") else f"{organization}/*/{unit}/"
+            for unit in rollout.organizational_unit_ids
+        ]
+        pulumi.export(ORGANIZATIONAL_UNIT_PATHS_OUTPUT, paths)
+
+
+@dataclass(frozen=True)
+class Member:
+    """An active account of an organizational unit, and whose organization it is in."""
+
+    account: str
+    management: str
+    """The organization's management account (the account field of the account's ARN)."""
+    organization: str
+    """The organization id, o-..."""
+
+
 ORGANIZATIONS_REFUSED = (
     "could not be read from AWS Organizations ({reason}): listing the accounts of an organizational "
     "unit needs credentials of the organization's management account or of a delegated administrator, "
@@ -174,6 +257,11 @@ ORGANIZATIONS_REFUSED = (
 
 def organizational_unit_accounts(unit: str) -> list[str]:
     """The active accounts in an organizational unit and every unit under it, as AWS Organizations lists them now."""
+    return [member.account for member in organizational_unit_members(unit)]
+
+
+def organizational_unit_members(unit: str) -> list[Member]:
+    """The active accounts of a unit (and the units under it), with their organization and its management account."""
     try:
         found = aws.organizations.get_organizational_unit_descendant_accounts(parent_id=unit)
     except Exception as error:  # noqa: BLE001 - any refusal of the invoke ends in this one line
@@ -181,16 +269,31 @@ def organizational_unit_accounts(unit: str) -> list[str]:
         raise InvalidInputError(
             "targetOrganizationalUnitIds", unit, ORGANIZATIONS_REFUSED.format(reason=reason)
         ) from None
-    return [account.id for account in found.accounts if account.state == "ACTIVE"]
+    members = []
+    for account in found.accounts:
+        if account.state != "ACTIVE":
+            continue
+        # arn:<partition>:organizations::<management account>:account/<organization id>/<account id>
+        arn = str(account.arn or "")
+        parts = arn.split(":")
+        management = parts[4] if len(parts) > 5 else ""
+        organization = parts[5].split("/")[1] if len(parts) > 5 and parts[5].count("/") == 2 else ""
+        members.append(Member(account.id, management, organization))
+    return members
 
 
-def target_accounts(rollout: RolloutSettings, trusted: Sequence[str]) -> tuple[str, ...]:
-    """targetAccountIds, and the active accounts of targetOrganizationalUnitIds but excludeAccountIds."""
+def target_accounts(
+    rollout: RolloutSettings, trusted: Sequence[str], listed: Mapping[str, Sequence[str]] | None = None
+) -> tuple[str, ...]:
+    """targetAccountIds, and the active accounts of targetOrganizationalUnitIds but excludeAccountIds.
+
+    ``listed``: the units' accounts when already read (unit -> accounts)."""
     accounts = dict.fromkeys(rollout.target_account_ids)
     excluded = set(rollout.exclude_account_ids)
     excluding: set[str] = set()
     for unit in rollout.organizational_unit_ids:
-        for account in organizational_unit_accounts(unit):
+        members = listed[unit] if listed is not None else organizational_unit_accounts(unit)
+        for account in members:
             if account in excluded:
                 excluding.add(account)
                 continue

@@ -424,3 +424,98 @@ def switch_roles_extension_config(entries: Iterable[ExtensionEntry]) -> str:
 def mfa_serial_placeholder(partition: str, account_id: str) -> str:
     """The MFA device ARN pattern of a user of the trusted account."""
     return f"arn:{partition}:iam::{account_id}:mfa/<your-mfa-device-name>"
+
+
+# CloudFormation: the role as a StackSet template -----------------------------
+
+TEMPLATE_FORMAT_VERSION = "2010-09-09"
+ROLE_LOGICAL_ID = "CrossAccountRole"
+"""The logical id of the role in the StackSet template (a rename would replace the role in every account)."""
+TEMPLATE_BODY_MAX = 51200
+"""CloudFormation's limit on a template passed in the request (TemplateBody), in bytes."""
+
+
+def role_template(
+    *,
+    role_name: str,
+    role_path: str,
+    description: str,
+    trust_policy: Mapping[str, Any],
+    managed_policy_arns: Sequence[str],
+    inline_policies: Mapping[str, Mapping[str, Any]],
+    max_session_duration: int,
+    permissions_boundary_arn: str | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A CloudFormation template that declares the role, as ``TrustingAccountRole`` registers it.
+
+    The documents are the ones given (the same functions build them for both), set in the
+    ``AWS::IAM::Role`` properties that mean what the ``aws.iam.Role``, ``RolePolicyAttachment``
+    and ``RolePolicy`` inputs mean: ``AssumeRolePolicyDocument``, ``ManagedPolicyArns`` (sorted),
+    ``Policies`` (by name), ``PermissionsBoundary``, ``Path``, ``MaxSessionDuration``, ``Tags``.
+    The role's ARN is the stack's output ``RoleArn``.
+    """
+    properties: dict[str, Any] = {
+        "RoleName": role_name,
+        "Path": role_path,
+        "Description": description,
+        "AssumeRolePolicyDocument": dict(trust_policy),
+        "MaxSessionDuration": max_session_duration,
+    }
+    if managed_policy_arns:
+        properties["ManagedPolicyArns"] = sorted(managed_policy_arns)
+    if inline_policies:
+        properties["Policies"] = [
+            {"PolicyName": name, "PolicyDocument": dict(inline_policies[name])} for name in sorted(inline_policies)
+        ]
+    if permissions_boundary_arn is not None:
+        properties["PermissionsBoundary"] = permissions_boundary_arn
+    if tags:
+        properties["Tags"] = [{"Key": key, "Value": tags[key]} for key in sorted(tags)]
+    return {
+        "AWSTemplateFormatVersion": TEMPLATE_FORMAT_VERSION,
+        "Description": f"Cross-account access role {role_path}{role_name}",
+        "Resources": {ROLE_LOGICAL_ID: {"Type": "AWS::IAM::Role", "Properties": properties}},
+        "Outputs": {
+            "RoleArn": {
+                "Description": "ARN of the role",
+                "Value": {"Fn::GetAtt": [ROLE_LOGICAL_ID, "Arn"]},
+            }
+        },
+    }
+
+
+def template_body(template: Mapping[str, Any]) -> str:
+    """The template as the StackSet's TemplateBody: JSON, keys in a fixed order, no whitespace to count."""
+    return json.dumps(template, separators=(",", ":"), sort_keys=True)
+
+
+def role_arn_pattern(partition: str, role_path: str, role_name: str) -> str:
+    """``arn:<partition>:iam::*:role/<path><name>``: the role in any account."""
+    return f"arn:{partition}:iam::*:role{role_path}{role_name}"
+
+
+ORG_PATHS_SID = "AssumeCrossAccountRolesInOrganizationalUnits"
+ORG_PATHS_KEY = "aws:ResourceOrgPaths"
+
+
+def organizational_unit_path_statement(
+    role_arn_patterns: Iterable[str], paths: Iterable[str], *, require_mfa: bool = False
+) -> dict[str, Any]:
+    """Allow ``sts:AssumeRole`` on the role in any account whose organization path is under one of ``paths``.
+
+    ``aws:ResourceOrgPaths`` is multivalued: ``ForAnyValue:StringLike`` with each path
+    followed by ``*``, so accounts of the units under it are covered as well.
+    """
+    condition: dict[str, Any] = {
+        "ForAnyValue:StringLike": {ORG_PATHS_KEY: _one_or_list([f"{p}*" for p in sorted(set(paths))])}
+    }
+    if require_mfa:
+        condition["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
+    return {
+        "Sid": ORG_PATHS_SID,
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Resource": _one_or_list(sorted(set(role_arn_patterns))),
+        "Condition": condition,
+    }
