@@ -40,6 +40,7 @@ from cross_account import (
     TrustingRoleRollout,
     TrustingRoleRolloutArgs,
 )
+from cross_account.stackset import STACKSET_INPUTS
 from cross_account.testing import CrossAccountMocks
 
 PACKAGE_DIR = ROOT / "components"
@@ -81,6 +82,17 @@ ROLLOUT_INPUTS = {
     "targetAccountIds": ("array<string>", True, False),
     "deploymentRoleName": ("string", False, False),
     "deploymentRoleExternalId": ("string", False, True),
+    "rolloutMode": ("string", False, False),
+    "organizationalUnitIds": ("array<string>", False, False),
+    "excludeAccountIds": ("array<string>", False, False),
+    "managementAccountId": ("string", False, False),
+    "stackSetName": ("string", False, False),
+    "callAs": ("string", False, False),
+    "retainStacksOnAccountRemoval": ("boolean", False, False),
+    "maxConcurrentPercentage": ("integer", False, False),
+    "failureTolerancePercentage": ("integer", False, False),
+    "regionConcurrencyType": ("string", False, False),
+    "stackSetInstanceRegion": ("string", False, False),
     **TRUSTING_INPUTS,
 }
 TRUSTED_INPUTS = {
@@ -133,6 +145,10 @@ ROLLOUT_OUTPUTS = {
     "sourceIdentityRequired": "boolean",
     "sessionTagsAllowed": "boolean",
     "sourceIdentityAllowed": "boolean",
+    "roleArnPattern": "string",
+    "stackSetName": "string",
+    "stackSetArn": "string",
+    "coveredOrganizationalUnitIds": "array<string>",
 }
 TRUSTED_OUTPUTS = {
     "policyArn": "string",
@@ -420,8 +436,10 @@ def test_the_rollout_declares_every_input_of_the_role_exactly_as_trusting_py_doe
     assert {name: rollout[name] for name in role} == role
     assert set(rollout) - set(role) == {
         "target_account_ids",
+        "rollout_mode",
         "deployment_role_name",
         "deployment_role_external_id",
+        *STACKSET_INPUTS,
     }
     assert TrustingRoleRolloutArgs.__required_keys__ == TrustingAccountRoleArgs.__required_keys__ | {
         "target_account_ids"
@@ -435,7 +453,8 @@ def test_the_rollout_gives_every_output_of_the_role_shared_or_by_account() -> No
     rollout = set(field_docstrings(TrustingRoleRollout))
     by_account = {name for name in role if f"{name}s_by_account" in rollout}
     assert by_account == {"role_arn", "switch_role_url", "role_unique_id"}
-    assert rollout == (role - by_account) | {f"{name}s_by_account" for name in by_account}
+    stackset = {"role_arn_pattern", "stack_set_name", "stack_set_arn", "covered_organizational_unit_ids"}
+    assert rollout == (role - by_account) | {f"{name}s_by_account" for name in by_account} | stackset
 
 
 PROBE = '''
@@ -616,6 +635,22 @@ ROLLOUT_ARGS: dict[str, Any] = {
     "deployment_role_external_id": "deploy-2b8e41",
     "secret_inputs": ["role_description", "tags", "deployment_role_name"],
 }
+ROLLOUT_STACKSET_ARGS: dict[str, Any] = {
+    **{k: v for k, v in TRUSTING_ARGS.items() if k not in ("external_id", "secret_inputs", "force_detach_policies")},
+    "target_account_ids": ["555555555555", "444444444444"],
+    "rollout_mode": "stackset",
+    "organizational_unit_ids": ["ou-ab12-cdefgh34", "r-ab12"],
+    "exclude_account_ids": ["666666666666"],
+    "management_account_id": "777777777777",
+    "stack_set_name": "audit-role",
+    "call_as": "DELEGATED_ADMIN",
+    "retain_stacks_on_account_removal": True,
+    "max_concurrent_percentage": 50,
+    "failure_tolerance_percentage": 20,
+    "region_concurrency_type": "SEQUENTIAL",
+    "stack_set_instance_region": "eu-west-1",
+}
+"""The stackset mode's own inputs (and every role input it can express)."""
 OUTPUT_NAMES = {
     TRUSTING: [camel(name) for name in field_docstrings(TrustingAccountRole)],
     ROLLOUT: [camel(name) for name in field_docstrings(TrustingRoleRollout)],
@@ -662,12 +697,14 @@ def through_the_host(token: str, args: Mapping[str, Any], secrets: tuple[str, ..
         (TRUSTING, TRUSTING_ARGS, ("external_id",), RecordingMocks()),
         (TRUSTING, TRUSTING_ROTATION_ARGS, ("external_ids",), RecordingMocks()),
         (ROLLOUT, ROLLOUT_ARGS, ("external_id", "deployment_role_external_id"), CrossAccountMocks()),
+        (ROLLOUT, ROLLOUT_STACKSET_ARGS, (), CrossAccountMocks()),
         (TRUSTED, TRUSTED_ARGS, (), RecordingMocks(account_id=TRUSTED_ACCOUNT)),
     ],
     ids=[
         "TrustingAccountRole",
         "TrustingAccountRole-external-ids",
         "TrustingRoleRollout",
+        "TrustingRoleRollout-stackset",
         "TrustedAccountAccess",
     ],
 )
@@ -686,7 +723,7 @@ def test_the_host_builds_exactly_what_python_builds_from_every_input(
     ("token", "fields"),
     [
         (TRUSTING, {**TRUSTING_ARGS, **TRUSTING_ROTATION_ARGS}),
-        (ROLLOUT, {**ROLLOUT_ARGS, **TRUSTING_ROTATION_ARGS}),
+        (ROLLOUT, {**ROLLOUT_ARGS, **TRUSTING_ROTATION_ARGS, **ROLLOUT_STACKSET_ARGS}),
         (TRUSTED, TRUSTED_ARGS),
     ],
     ids=["TrustingAccountRole", "TrustingRoleRollout", "TrustedAccountAccess"],

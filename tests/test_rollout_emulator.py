@@ -117,7 +117,11 @@ def rollout() -> Iterator[Rollout]:
         mocks = EmulatorMocks(MANAGEMENT)
         trusting = run_main(
             stack="trusting",
-            config={"trustedAccountIds": [TRUSTED], "targetOrganizationalUnitIds": [organization.unit]},
+            config={
+                "trustedAccountIds": [TRUSTED],
+                "targetOrganizationalUnitIds": [organization.unit],
+                "rolloutMode": "providers",
+            },
             mocks=mocks,
         )
         # The trusted stack reads the rollout's roleArnsByAccount through its stack reference.
@@ -234,7 +238,11 @@ def test_a_member_account_cannot_read_the_unit_and_the_error_says_whose_credenti
     member = rollout.organization.members[0]
     run = run_failing(
         stack="trusting",
-        config={"trustedAccountIds": [TRUSTED], "targetOrganizationalUnitIds": [rollout.organization.unit]},
+        config={
+            "trustedAccountIds": [TRUSTED],
+            "targetOrganizationalUnitIds": [rollout.organization.unit],
+            "rolloutMode": "providers",
+        },
         mocks=EmulatorMocks(member),
     )
     assert str(run.error).splitlines()[-1] == (

@@ -130,18 +130,20 @@ def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None
     out["retain_stacks_on_account_removal"] = check.boolean(
         "retain_stacks_on_account_removal", args.get("retain_stacks_on_account_removal", False)
     )
-    for key, default in (
-        ("max_concurrent_percentage", limits.DEFAULT_MAX_CONCURRENT_PERCENTAGE),
-        ("failure_tolerance_percentage", limits.DEFAULT_FAILURE_TOLERANCE_PERCENTAGE),
-    ):
-        value = args.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
-            raise InvalidInputError(key, value, "must be a whole percentage, 0..100")
-        out[key] = value
-    if out["max_concurrent_percentage"] == 0:
-        raise InvalidInputError(
-            "max_concurrent_percentage", 0, "must be at least 1: 0 accounts at a time deploys nowhere"
-        )
+    out["max_concurrent_percentage"] = check.integer(
+        "max_concurrent_percentage",
+        args.get("max_concurrent_percentage", limits.DEFAULT_MAX_CONCURRENT_PERCENTAGE),
+        1,
+        100,
+        " percent",
+    )
+    out["failure_tolerance_percentage"] = check.integer(
+        "failure_tolerance_percentage",
+        args.get("failure_tolerance_percentage", limits.DEFAULT_FAILURE_TOLERANCE_PERCENTAGE),
+        0,
+        100,
+        " percent",
+    )
     concurrency = args.get("region_concurrency_type", limits.DEFAULT_REGION_CONCURRENCY)
     if concurrency not in REGION_CONCURRENCY:
         raise InvalidInputError(
