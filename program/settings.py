@@ -129,8 +129,6 @@ KEYS: tuple[Key, ...] = (
         "Stacks whose roleArn output is read. Empty: [<organization>/<project>/trusting]."),
     Key("roleArns", "trusted", "array", [], None,
         "Role ARNs to use instead of stack references (roles made elsewhere)."),
-    Key("trustOrganizationalUnitPaths", "trusted", "array", [], None,
-        "Organization paths (o-.../r-.../ou-.../) whose accounts' role (roleArnPattern) may be assumed."),
     Key("policyName", "trusted", "string", limits.DEFAULT_POLICY_NAME, "policy_name",
         "Name of the assume-role policy (split policies get -2, -3, ...)."),
     Key("policyPath", "trusted", "string", limits.DEFAULT_PATH, "policy_path", "IAM path of the policy."),
@@ -382,17 +380,6 @@ def rollout_settings(
                     "or remove it",
                 )
         return None
-    defaulted = mode == "" and bool(units)
-    mode = mode or ("stackset" if units else "providers")
-    stackset: dict[str, Any] = {}
-    if mode == "stackset":
-        stackset = _stackset_settings(values, targets, units, excluded)
-    else:
-        for key in STACKSET_KEYS:
-            if values[key] != KEYS_BY_NAME[key].default:
-                raise InvalidInputError(
-                    key, values[key], "applies only to rolloutMode stackset: remove it, or set rolloutMode stackset"
-                )
     for account in excluded:
         if account in targets:
             raise InvalidInputError(
@@ -405,6 +392,19 @@ def rollout_settings(
             "excludes accounts of targetOrganizationalUnitIds, which is empty: leave them out of "
             "targetAccountIds instead",
         )
+    defaulted = mode == "" and bool(units)
+    mode = mode or ("stackset" if units else "providers")
+    stackset: dict[str, Any] = {}
+    if mode == "stackset":
+        stackset = _stackset_settings(values, targets, units, excluded)
+    else:
+        for key in STACKSET_KEYS:
+            if values[key] != KEYS_BY_NAME[key].default:
+                raise InvalidInputError(
+                    key,
+                    values[key],
+                    "applies only to rolloutMode stackset: remove it, or set rolloutMode stackset",
+                )
     return RolloutSettings(
         target_account_ids=targets,
         organizational_unit_ids=units,
@@ -445,7 +445,7 @@ def _stackset_settings(
                 "applies only to rolloutMode providers: CloudFormation StackSets reach the accounts "
                 "themselves; remove it, or set rolloutMode providers",
             )
-    args = {KEYS_BY_NAME[key].arg: values[key] for key in STACKSET_KEYS}
+    args: dict[str, Any] = {str(KEYS_BY_NAME[key].arg): values[key] for key in STACKSET_KEYS}
     args = {k: v for k, v in args.items() if v != ""}
     args["organizational_unit_ids"] = units
     args["exclude_account_ids"] = excluded

@@ -209,19 +209,20 @@ def build_stack_set_rollout(
                     "excludeAccountIds)",
                 )
     accounts = target_accounts(rollout, trusted, {u: [m.account for m in ms] for u, ms in listed.items()})
-    component = TrustingRoleRollout(
-        "trusting",
-        {  # type: ignore[typeddict-item]
-            **args,
-            **rollout.stackset,
-            "target_account_ids": accounts,
-            "rollout_mode": "stackset",
-            **({"management_account_id": sorted(management)[0]} if len(management) == 1 else {}),
-        },
-        opts,
-        input_names=CALLER_NAMES,
+    inputs: dict[str, Any] = {
+        **args,
+        **rollout.stackset,
+        "target_account_ids": accounts,
+        "rollout_mode": "stackset",
+        **({"management_account_id": sorted(management)[0]} if len(management) == 1 else {}),
+    }
+    component = TrustingRoleRollout("trusting", inputs, opts, input_names=CALLER_NAMES)  # type: ignore[arg-type]
+    export_role(
+        component,
+        component.role_arns_by_account.apply(lambda m: m[accounts[0]]) if len(accounts) == 1 else None,
+        None,
+        None,
     )
-    export_role(component, component.role_arns_by_account.apply(lambda m: m[accounts[0]]) if len(accounts) == 1 else None, None, None)
     pulumi.export(ROLE_ARNS_BY_ACCOUNT_OUTPUT, component.role_arns_by_account)
     pulumi.export(SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT, component.switch_role_urls_by_account)
     pulumi.export("stackSetName", component.stack_set_name)

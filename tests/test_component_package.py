@@ -636,7 +636,11 @@ ROLLOUT_ARGS: dict[str, Any] = {
     "secret_inputs": ["role_description", "tags", "deployment_role_name"],
 }
 ROLLOUT_STACKSET_ARGS: dict[str, Any] = {
-    **{k: v for k, v in TRUSTING_ARGS.items() if k not in ("external_id", "secret_inputs", "force_detach_policies")},
+    **{
+        k: v
+        for k, v in TRUSTING_ARGS.items()
+        if k not in ("external_id", "secret_inputs", "force_detach_policies")
+    },
     "target_account_ids": ["555555555555", "444444444444"],
     "rollout_mode": "stackset",
     "organizational_unit_ids": ["ou-ab12-cdefgh34", "r-ab12"],

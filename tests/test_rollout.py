@@ -151,8 +151,9 @@ def test_rollout_keys_at_their_defaults_change_nothing_at_all() -> None:
         "regionConcurrencyType": "PARALLEL",
         "stackSetInstanceRegion": "",
     }
-    plain, explicit = run_main(stack="trusting", config=ACCOUNTS, mocks=mocks()), run_main(
-        stack="trusting", config={**ACCOUNTS, **defaults}, mocks=mocks()
+    plain, explicit = (
+        run_main(stack="trusting", config=ACCOUNTS, mocks=mocks()),
+        run_main(stack="trusting", config={**ACCOUNTS, **defaults}, mocks=mocks()),
     )
     assert [(r.type, r.urn, r.inputs, r.provider) for r in explicit.registrations] == [
         (r.type, r.urn, r.inputs, r.provider) for r in plain.registrations

@@ -38,7 +38,12 @@ def mocks(units: dict[str, list[str]] | None = None, **kwargs: Any) -> CrossAcco
 
 
 def stackset_run(config: dict[str, Any], found: CrossAccountMocks | None = None, **kwargs: Any) -> Run:
-    return run_main(stack="trusting", config={**BASE, "rolloutMode": "stackset", **config}, mocks=found or mocks(), **kwargs)
+    return run_main(
+        stack="trusting",
+        config={**BASE, "rolloutMode": "stackset", **config},
+        mocks=found or mocks(),
+        **kwargs,
+    )
 
 
 def template_of(run: Run) -> dict[str, Any]:
@@ -48,7 +53,9 @@ def template_of(run: Run) -> dict[str, Any]:
 # What the program registers and exports ---------------------------------------------
 
 
-def test_a_stackset_rollout_registers_one_stack_set_and_one_instance_per_unit_and_nothing_per_account() -> None:
+def test_a_stackset_rollout_registers_one_stack_set_and_one_instance_per_unit_and_nothing_per_account() -> (
+    None
+):
     run = stackset_run(
         {"targetOrganizationalUnitIds": [UNIT, OTHER_UNIT], "excludeAccountIds": [B]},
         mocks({UNIT: [A, B], OTHER_UNIT: [C]}, region="eu-west-1"),
@@ -105,7 +112,10 @@ def test_a_stackset_rollout_registers_one_stack_set_and_one_instance_per_unit_an
     assert run.outputs["coveredOrganizationalUnitIds"] == [UNIT, OTHER_UNIT]
     assert run.outputs["roleArnPattern"] == "arn:aws:iam::*:role/cross-account-role"
     organization = json.loads(json.dumps(run.outputs["organizationalUnitPaths"]))[0].split("/")[0]
-    assert run.outputs["organizationalUnitPaths"] == [f"{organization}/*/{UNIT}/", f"{organization}/*/{OTHER_UNIT}/"]
+    assert run.outputs["organizationalUnitPaths"] == [
+        f"{organization}/*/{UNIT}/",
+        f"{organization}/*/{OTHER_UNIT}/",
+    ]
 
 
 def test_the_stackset_keys_reach_the_stack_set_and_its_instances() -> None:
@@ -119,14 +129,20 @@ def test_the_stackset_keys_reach_the_stack_set_and_its_instances() -> None:
             "stackSetInstanceRegion": "eu-central-1",
         }
     )
-    preferences = {"maxConcurrentPercentage": 25, "failureTolerancePercentage": 5, "regionConcurrencyType": "SEQUENTIAL"}
+    preferences = {
+        "maxConcurrentPercentage": 25,
+        "failureTolerancePercentage": 5,
+        "regionConcurrencyType": "SEQUENTIAL",
+    }
     stack_set, instance = run.one(STACK_SET), run.one(INSTANCE)
     assert stack_set.inputs["callAs"] == instance.inputs["callAs"] == "DELEGATED_ADMIN"
     assert stack_set.inputs["autoDeployment"] == {"enabled": True, "retainStacksOnAccountRemoval": True}
     assert stack_set.inputs["operationPreferences"] == instance.inputs["operationPreferences"] == preferences
     assert instance.inputs["stackSetInstanceRegion"] == "eu-central-1"
     assert instance.inputs["retainStack"] is True
-    assert instance.inputs["deploymentTargets"] == {"organizationalUnitIds": [UNIT]}, "no filter without exclusions"
+    assert instance.inputs["deploymentTargets"] == {"organizationalUnitIds": [UNIT]}, (
+        "no filter without exclusions"
+    )
 
 
 def test_resources_do_not_grow_with_the_accounts_of_the_unit() -> None:
@@ -153,7 +169,11 @@ def test_without_rollout_mode_units_default_to_stackset_and_warn_about_stacks_ma
 
 
 def test_only_target_account_ids_keeps_the_providers_mode() -> None:
-    run = run_main(stack="trusting", config={"trustedAccountIds": [TRUSTED_ACCOUNT], "targetAccountIds": [A]}, mocks=mocks())
+    run = run_main(
+        stack="trusting",
+        config={"trustedAccountIds": [TRUSTED_ACCOUNT], "targetAccountIds": [A]},
+        mocks=mocks(),
+    )
     assert not run.of_type(STACK_SET) and len(run.of_type("pulumi:providers:aws")) == 1
 
 
@@ -201,7 +221,9 @@ def role_of_trusting_account_role(config: dict[str, Any]) -> dict[str, Any]:
         "AssumeRolePolicyDocument": json.loads(role["assumeRolePolicy"]),
         "MaxSessionDuration": int(role["maxSessionDuration"]),
     }
-    managed = sorted(r.inputs["policyArn"] for r in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"))
+    managed = sorted(
+        r.inputs["policyArn"] for r in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    )
     if managed:
         properties["ManagedPolicyArns"] = managed
     inline = sorted(run.of_type("aws:iam/rolePolicy:RolePolicy"), key=lambda r: r.inputs["name"])
@@ -246,7 +268,9 @@ def test_the_component_alone_builds_the_same_template_as_the_program() -> None:
         return {"pattern": rollout.role_arn_pattern}
 
     alone = pulumi_run(body, mocks=mocks())
-    assert alone.one(STACK_SET).inputs["templateBody"] == stackset_run({}).one(STACK_SET).inputs["templateBody"]
+    assert (
+        alone.one(STACK_SET).inputs["templateBody"] == stackset_run({}).one(STACK_SET).inputs["templateBody"]
+    )
 
 
 # Refusals: what the mode cannot express, bad input, the management account ------------
@@ -335,7 +359,11 @@ REFUSED: dict[str, tuple[dict[str, Any], tuple[str, ...], str]] = {
         (),
         "retainStacksOnAccountRemoval: 'yes' must be true or false",
     ),
-    "mode": ({"rolloutMode": "cloudformation"}, (), "rolloutMode: 'cloudformation' must be \"stackset\" or \"providers\" (or empty)"),
+    "mode": (
+        {"rolloutMode": "cloudformation"},
+        (),
+        'rolloutMode: \'cloudformation\' must be "stackset" or "providers" (or empty)',
+    ),
     "stackset without units": (
         {"targetOrganizationalUnitIds": [], "targetAccountIds": [A]},
         (),
@@ -349,14 +377,21 @@ REFUSED: dict[str, tuple[dict[str, Any], tuple[str, ...], str]] = {
 def test_what_stackset_mode_refuses_fails_in_one_line_before_anything_is_registered(case: str) -> None:
     config, secrets, message = REFUSED[case]
     run = run_failing(
-        stack="trusting", config={**BASE, "rolloutMode": "stackset", **config}, mocks=mocks(), secret_keys=secrets
+        stack="trusting",
+        config={**BASE, "rolloutMode": "stackset", **config},
+        mocks=mocks(),
+        secret_keys=secrets,
     )
     assert str(run.error).splitlines()[-1] == message
     assert run.registrations == []
 
 
 def test_stackset_keys_in_providers_mode_are_errors() -> None:
-    run = run_failing(stack="trusting", config={**BASE, "rolloutMode": "providers", "callAs": "DELEGATED_ADMIN"}, mocks=mocks())
+    run = run_failing(
+        stack="trusting",
+        config={**BASE, "rolloutMode": "providers", "callAs": "DELEGATED_ADMIN"},
+        mocks=mocks(),
+    )
     assert str(run.error).splitlines()[-1] == (
         "callAs: 'DELEGATED_ADMIN' applies only to rolloutMode stackset: remove it, or set rolloutMode stackset"
     )
@@ -364,7 +399,11 @@ def test_stackset_keys_in_providers_mode_are_errors() -> None:
 
 
 def test_a_unit_holding_the_management_account_is_refused_naming_the_way_out() -> None:
-    run = run_failing(stack="trusting", config={**BASE, "targetOrganizationalUnitIds": ["r-ab12"]}, mocks=mocks({"r-ab12": [TRUSTING_ACCOUNT, A]}))
+    run = run_failing(
+        stack="trusting",
+        config={**BASE, "targetOrganizationalUnitIds": ["r-ab12"]},
+        mocks=mocks({"r-ab12": [TRUSTING_ACCOUNT, A]}),
+    )
     assert str(run.error).splitlines()[-1] == (
         f"targetOrganizationalUnitIds: 'r-ab12' holds account '{TRUSTING_ACCOUNT}', the organization's management "
         "account, where StackSets never deploy a stack instance: use rolloutMode providers for the management "
@@ -415,14 +454,22 @@ def test_cfn_lint_does_find_a_broken_role() -> None:
     """The lint can fail: a role without its trust policy is reported."""
     template = template_of(stackset_run({}))
     del template["Resources"][ROLE_LOGICAL_ID]["Properties"]["AssumeRolePolicyDocument"]
-    assert any("AssumeRolePolicyDocument" in str(m) for m in lint(json.dumps(template), regions=["us-east-1"]))
+    assert any(
+        "AssumeRolePolicyDocument" in str(m) for m in lint(json.dumps(template), regions=["us-east-1"])
+    )
 
 
 # Deployed into moto's CloudFormation in each member account ---------------------------
 
 S3_READ = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": ["s3:ListAllMyBuckets", "s3:ListBucket", "s3:GetObject"], "Resource": "*"}],
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["s3:ListAllMyBuckets", "s3:ListBucket", "s3:GetObject"],
+            "Resource": "*",
+        }
+    ],
 }
 
 
@@ -439,14 +486,24 @@ def deployed() -> Iterator[tuple[list[str], str, dict[str, str]]]:
         organizations = account_session(TRUSTING_ACCOUNT).client("organizations")
         organizations.create_organization(FeatureSet="ALL")
         root = organizations.list_roots()["Roots"][0]["Id"]
-        unit = organizations.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
+        unit = organizations.create_organizational_unit(ParentId=root, Name="workloads")[
+            "OrganizationalUnit"
+        ]["Id"]
         members = []
         for name in ("billing", "payments"):
-            status = organizations.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]
-            organizations.move_account(AccountId=status["AccountId"], SourceParentId=root, DestinationParentId=unit)
+            status = organizations.create_account(Email=f"{name}@example.com", AccountName=name)[
+                "CreateAccountStatus"
+            ]
+            organizations.move_account(
+                AccountId=status["AccountId"], SourceParentId=root, DestinationParentId=unit
+            )
             members.append(status["AccountId"])
         run = stackset_run(
-            {"targetOrganizationalUnitIds": [unit], "managedPolicyArns": [], "inlinePolicies": {"s3-read": S3_READ}},
+            {
+                "targetOrganizationalUnitIds": [unit],
+                "managedPolicyArns": [],
+                "inlinePolicies": {"s3-read": S3_READ},
+            },
             mocks({unit: members}),
         )
         body = run.one(STACK_SET).inputs["templateBody"]
@@ -455,10 +512,13 @@ def deployed() -> Iterator[tuple[list[str], str, dict[str, str]]]:
             # the organization's access role stands in for it here.
             sts = account_session(TRUSTING_ACCOUNT).client("sts")
             credentials = sts.assume_role(
-                RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="stacksets"
+                RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+                RoleSessionName="stacksets",
             )["Credentials"]
             cloudformation = key_session(credentials).client("cloudformation")
-            cloudformation.create_stack(StackName="StackSet-cross-account", TemplateBody=body, Capabilities=["CAPABILITY_NAMED_IAM"])
+            cloudformation.create_stack(
+                StackName="StackSet-cross-account", TemplateBody=body, Capabilities=["CAPABILITY_NAMED_IAM"]
+            )
             stack = cloudformation.describe_stacks(StackName="StackSet-cross-account")["Stacks"][0]
             assert stack["StackStatus"] == "CREATE_COMPLETE"
             assert stack["Outputs"][0]["OutputValue"] == run.outputs["roleArnsByAccount"][account]
@@ -480,7 +540,13 @@ def deployed() -> Iterator[tuple[list[str], str, dict[str, str]]]:
             PolicyDocument=json.dumps(
                 {
                     "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": run.outputs["roleArnPattern"]}],
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Resource": run.outputs["roleArnPattern"],
+                        }
+                    ],
                 }
             ),
         )
@@ -512,7 +578,9 @@ def test_the_trusted_user_assumes_each_role_reads_s3_and_is_refused_a_write(
     members, _, alice = deployed
     with enable_iam_authentication():
         for account in members:
-            session = key_session(assume_role_as(key_session(alice), f"arn:aws:iam::{account}:role/cross-account-role"))
+            session = key_session(
+                assume_role_as(key_session(alice), f"arn:aws:iam::{account}:role/cross-account-role")
+            )
             assert session.client("sts").get_caller_identity()["Account"] == account
             s3 = session.client("s3")
             assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [f"reports-{account}"]
@@ -521,7 +589,9 @@ def test_the_trusted_user_assumes_each_role_reads_s3_and_is_refused_a_write(
             assert caught.value.response["Error"]["Code"] == "AccessDenied"
 
 
-def test_moto_cloudformation_does_not_attach_managed_policy_arns_which_is_why_the_e2e_role_reads_s3_inline() -> None:
+def test_moto_cloudformation_does_not_attach_managed_policy_arns_which_is_why_the_e2e_role_reads_s3_inline() -> (
+    None
+):
     """Pins the emulator gap the e2e test works around: when moto attaches them, use the managed policy there."""
     template = template_of(stackset_run({"managedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}))
     with mock_aws():

@@ -466,7 +466,8 @@ def role_template(
         properties["ManagedPolicyArns"] = sorted(managed_policy_arns)
     if inline_policies:
         properties["Policies"] = [
-            {"PolicyName": name, "PolicyDocument": dict(inline_policies[name])} for name in sorted(inline_policies)
+            {"PolicyName": name, "PolicyDocument": dict(inline_policies[name])}
+            for name in sorted(inline_policies)
         ]
     if permissions_boundary_arn is not None:
         properties["PermissionsBoundary"] = permissions_boundary_arn

@@ -49,7 +49,12 @@ PROVIDERS_INPUTS = ("deployment_role_name", "deployment_role_external_id")
 """The inputs only the providers mode reads."""
 MANAGEMENT_REFUSED = "use rolloutMode providers for the management account, or a plain trusting stack"
 STACK_SET_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}", re.ASCII)
-REGION_PARTITIONS = (("us-gov-", "aws-us-gov"), ("cn-", "aws-cn"), ("us-iso-", "aws-iso"), ("us-isob-", "aws-iso-b"))
+REGION_PARTITIONS = (
+    ("us-gov-", "aws-us-gov"),
+    ("cn-", "aws-cn"),
+    ("us-iso-", "aws-iso"),
+    ("us-isob-", "aws-iso-b"),
+)
 
 
 def region_partition(region: str) -> str:
