@@ -495,28 +495,3 @@ def role_arn_pattern(partition: str, role_path: str, role_name: str) -> str:
     """``arn:<partition>:iam::*:role/<path><name>``: the role in any account."""
     return f"arn:{partition}:iam::*:role{role_path}{role_name}"
 
-
-ORG_PATHS_SID = "AssumeCrossAccountRolesInOrganizationalUnits"
-ORG_PATHS_KEY = "aws:ResourceOrgPaths"
-
-
-def organizational_unit_path_statement(
-    role_arn_patterns: Iterable[str], paths: Iterable[str], *, require_mfa: bool = False
-) -> dict[str, Any]:
-    """Allow ``sts:AssumeRole`` on the role in any account whose organization path is under one of ``paths``.
-
-    ``aws:ResourceOrgPaths`` is multivalued: ``ForAnyValue:StringLike`` with each path
-    followed by ``*``, so accounts of the units under it are covered as well.
-    """
-    condition: dict[str, Any] = {
-        "ForAnyValue:StringLike": {ORG_PATHS_KEY: _one_or_list([f"{p}*" for p in sorted(set(paths))])}
-    }
-    if require_mfa:
-        condition["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
-    return {
-        "Sid": ORG_PATHS_SID,
-        "Effect": "Allow",
-        "Action": "sts:AssumeRole",
-        "Resource": _one_or_list(sorted(set(role_arn_patterns))),
-        "Condition": condition,
-    }
