@@ -129,6 +129,8 @@ KEYS: tuple[Key, ...] = (
         "Stacks whose roleArn output is read. Empty: [<organization>/<project>/trusting]."),
     Key("roleArns", "trusted", "array", [], None,
         "Role ARNs to use instead of stack references (roles made elsewhere)."),
+    Key("trustOrganizationalUnitPaths", "trusted", "array", [], None,
+        "Organization paths (o-.../r-.../ou-.../) under which the roleArnPattern of stackset-mode stacks may be assumed."),
     Key("policyName", "trusted", "string", limits.DEFAULT_POLICY_NAME, "policy_name",
         "Name of the assume-role policy (split policies get -2, -3, ...)."),
     Key("policyPath", "trusted", "string", limits.DEFAULT_PATH, "policy_path", "IAM path of the policy."),
@@ -236,6 +238,8 @@ class TrustedSettings:
     trusting_stacks: tuple[str, ...]
     role_arns: tuple[str, ...]
     args: Mapping[str, Any] = field(default_factory=dict)
+    organization_paths: tuple[str, ...] = ()
+    """trustOrganizationalUnitPaths: the paths of every stackset-mode trusting stack read (else its own)."""
     secret_keys: frozenset[str] = frozenset()
     """The config keys set as secrets."""
     protect: bool = False
@@ -498,8 +502,18 @@ def trusted_settings(
     role_arns = check.string_list(
         "roleArns", values["roleArns"], check.role_arn, identity=check.role_identity
     )
+    paths = check.string_list(
+        "trustOrganizationalUnitPaths", values["trustOrganizationalUnitPaths"], check.organization_path
+    )
     if not stacks and not role_arns:
         stacks = (default_stack,)
+    if paths and not stacks:
+        raise InvalidInputError(
+            "trustOrganizationalUnitPaths",
+            list(paths),
+            "applies to trusting stacks in rolloutMode stackset read through trustingStacks (their "
+            "roleArnPattern), and this stack reads none: list them in trustingStacks",
+        )
     try:
         # The ARNs read from stacks are checked with the others once they resolve.
         args = validate_trusted_options(_args(values, "trusted"))
@@ -510,6 +524,7 @@ def trusted_settings(
         trusting_stacks=stacks,
         role_arns=role_arns,
         args=args,
+        organization_paths=paths,
         secret_keys=secret_keys,
         protect=check.boolean("protect", values["protect"]),
     )

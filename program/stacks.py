@@ -33,7 +33,9 @@ from cross_account.limits import (
 from cross_account.rollout import ROLE_INPUTS
 from cross_account.trusted import (
     check_policies_per_principal,
+    checked_grants,
     effective_ends,
+    grant_of,
     requirements_by_role,
     session_actions,
     split_role_arns,
@@ -367,9 +369,13 @@ class StackRoles:
     role_arns: tuple[str, ...]
     requirement: Mapping[str, Any]
     """The RoleRequirement fields (role_arn aside) that apply to every role of the stack."""
+    grant: Mapping[str, Any] | None = None
+    """A stackset-mode stack: the OrganizationalUnitAccess of its roles (no per-account ARN)."""
 
 
 _READ_OUTPUTS = (
+    ROLE_ARN_PATTERN_OUTPUT,
+    ORGANIZATIONAL_UNIT_PATHS_OUTPUT,
     ROLE_ARN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
@@ -391,7 +397,34 @@ _FLAG_OUTPUTS = {
 """RoleRequirement field -> the trusting stack output it is read from (absent on older stacks: false)."""
 
 
-def _stack_roles(stack: str, out: Mapping[str, Any]) -> StackRoles:
+def _stack_roles(stack: str, out: Mapping[str, Any], paths: Sequence[str] = ()) -> StackRoles:
+    pattern = out.get(ROLE_ARN_PATTERN_OUTPUT)
+    if pattern is not None and out.get(COVERED_UNITS_OUTPUT):
+        # A stackset-mode rollout: its role in any account under its units' paths (or the key's).
+        key = f"trustingStacks: {stack}"
+        given = paths or out.get(ORGANIZATIONAL_UNIT_PATHS_OUTPUT) or []
+        if not given:
+            raise InvalidInputError(
+                key,
+                stack,
+                f"exports {ROLE_ARN_PATTERN_OUTPUT} but no {ORGANIZATIONAL_UNIT_PATHS_OUTPUT}: set "
+                "trustOrganizationalUnitPaths to the paths of its units",
+            )
+        grant: dict[str, Any] = {
+            "role_arn_pattern": check.role_arn_pattern(f"{key}: {ROLE_ARN_PATTERN_OUTPUT}", pattern),
+            "organization_paths": list(
+                check.string_list(
+                    f"{key}: {ORGANIZATIONAL_UNIT_PATHS_OUTPUT}", list(given), check.organization_path
+                )
+            ),
+            "session_tags_allowed": out.get(SESSION_TAGS_ALLOWED_OUTPUT) is True,
+            "source_identity_allowed": out.get(SOURCE_IDENTITY_ALLOWED_OUTPUT) is True
+            or out.get(SOURCE_IDENTITY_REQUIRED_OUTPUT) is True,
+        }
+        end = _end_of(stack, out.get(EXPIRES_AT_OUTPUT))
+        if end:
+            grant["expires_at"] = end
+        return StackRoles((), {}, grant)
     by_account = out.get(ROLE_ARNS_BY_ACCOUNT_OUTPUT)
     arns = (
         _role_arns_by_account(stack, by_account)
@@ -403,34 +436,48 @@ def _stack_roles(stack: str, out: Mapping[str, Any]) -> StackRoles:
     return StackRoles(tuple(arns), requirement)
 
 
-def _read_stacks(stacks: tuple[str, ...], resolved: list[Any]) -> Any:
+def _read_stacks(stacks: tuple[str, ...], paths: tuple[str, ...], resolved: list[Any]) -> Any:
     """The StackRoles of each trusting stack; secret if a stack marks one of the outputs read secret."""
     outputs, secret_names = resolved[: len(stacks)], resolved[len(stacks) :]
-    values = [_stack_roles(stack, out) for stack, out in zip(stacks, outputs, strict=True)]
+    values = [_stack_roles(stack, out, paths) for stack, out in zip(stacks, outputs, strict=True)]
+    if paths and not any(roles.grant for roles in values):
+        raise InvalidInputError(
+            "trustOrganizationalUnitPaths",
+            list(paths),
+            "applies to trusting stacks in rolloutMode stackset (their roleArnPattern), and none of "
+            f"trustingStacks {list(stacks)} is one",
+        )
     secret = any(set(_READ_OUTPUTS) & set(names or ()) for names in secret_names)
     return pulumi.Output.secret(values) if secret else values
 
 
 def _roles_and_requirements(
     settings: TrustedSettings, key: str, stacks: list[StackRoles]
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """Every role ARN (the stacks', in order, then roleArns), checked, and the requirements the stacks give."""
+) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every role ARN (the stacks', in order, then roleArns), checked, the requirements the stacks
+    give, and the organizational unit grants of stackset-mode stacks."""
     arns = [arn for roles in stacks for arn in roles.role_arns] + list(settings.role_arns)
     requirements = [{"role_arn": arn, **roles.requirement} for roles in stacks for arn in roles.role_arns]
-    names = {**KEY_FOR_ARG, "role_arns": key}
+    grants = [dict(roles.grant) for roles in stacks if roles.grant is not None]
+    names = {**KEY_FOR_ARG, "role_arns": key, "organizational_unit_grants": "trustOrganizationalUnitPaths"}
     with config_names(names):
         checked = list(
-            check.string_list(key, arns, check.role_arn, required=True, identity=check.role_identity)
+            check.string_list(key, arns, check.role_arn, required=not grants, identity=check.role_identity)
         )
         by_role = requirements_by_role(checked, requirements)
         ends = effective_ends(checked, by_role, settings.args.get("expires_at"))
         actions = session_actions(checked, by_role)
+        expires_at = settings.args.get("expires_at")
         chunks = split_role_arns(
-            checked, require_mfa=settings.args["require_mfa"], ends=ends, actions=actions
+            checked,
+            require_mfa=settings.args["require_mfa"],
+            ends=ends,
+            actions=actions,
+            grants=[grant_of(grant, expires_at) for grant in checked_grants(grants)],
         )
         limit = settings.args["managed_policies_per_principal_limit"]
-        check_policies_per_principal(len(checked), len(chunks), limit)
-    return checked, requirements
+        check_policies_per_principal(len(checked) + len(grants), len(chunks), limit)
+    return checked, requirements, grants
 
 
 def _principals_output(principals: Mapping[str, Any]) -> dict[str, Any]:
@@ -452,17 +499,18 @@ def build_trusted(settings: TrustedSettings) -> None:
     references = [pulumi.StackReference(stack) for stack in stacks]
     stacks_read = pulumi.Output.unsecret(
         pulumi.Output.all(*(r.outputs for r in references), *(r.secret_output_names for r in references))
-    ).apply(partial(_read_stacks, stacks))
+    ).apply(partial(_read_stacks, stacks, settings.organization_paths))
     role_arns: Any
     requirements: Any
     if references:
         both = stacks_read.apply(
             lambda values: _roles_and_requirements(settings, "trustingStacks/roleArns", values)
         )
-        role_arns = both.apply(lambda pair: pair[0])
-        requirements = both.apply(lambda pair: pair[1])
+        role_arns = both.apply(lambda found: found[0])
+        requirements = both.apply(lambda found: found[1])
+        grants: Any = both.apply(lambda found: found[2])
     else:
-        role_arns, requirements = _roles_and_requirements(settings, "roleArns", [])
+        role_arns, requirements, grants = _roles_and_requirements(settings, "roleArns", [])
     secret = secret_args(settings.secret_keys)
     access = TrustedAccountAccess(
         "trusted",
@@ -470,6 +518,7 @@ def build_trusted(settings: TrustedSettings) -> None:
             **{k: v for k, v in settings.args.items() if v is not None},  # type: ignore[typeddict-item]
             "role_arns": role_arns,
             "role_requirements": requirements,
+            **({"organizational_unit_grants": grants} if references else {}),
             **({"secret_inputs": secret} if secret else {}),
         },
         protected(settings),

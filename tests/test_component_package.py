@@ -31,6 +31,7 @@ from pulumi.provider.server import ComponentInitError
 from pulumi.runtime import rpc
 
 from cross_account import (
+    OrganizationalUnitAccess,
     RoleRequirement,
     TrustedAccountAccess,
     TrustedAccountAccessArgs,
@@ -117,6 +118,7 @@ TRUSTED_INPUTS = {
     "region": ("string", False, False),
     "switchRoleColor": ("string", False, False),
     "secretInputs": ("array<string>", False, False),
+    "organizationalUnitGrants": ("array<OrganizationalUnitAccess>", False, True),
 }
 TRUSTING_OUTPUTS = {
     "roleArn": "string",
@@ -162,6 +164,16 @@ TRUSTED_OUTPUTS = {
 TYPE = "cross-account:index:"
 # Types of the schema: name -> the TypedDict, and each property's (type, required, accepts outputs).
 TYPES: dict[str, tuple[type, dict[str, tuple[str, bool, bool]]]] = {
+    "OrganizationalUnitAccess": (
+        OrganizationalUnitAccess,
+        {
+            "roleArnPattern": ("string", True, True),
+            "organizationPaths": ("array<string>", True, True),
+            "sessionTagsAllowed": ("boolean", False, True),
+            "sourceIdentityAllowed": ("boolean", False, True),
+            "expiresAt": ("string", False, True),
+        },
+    ),
     "RoleRequirement": (
         RoleRequirement,
         {
@@ -516,8 +528,8 @@ def engine_inputs(args: Mapping[str, Any], secrets: tuple[str, ...] = ()) -> dic
 
 
 def _wire(key: str, value: Any) -> Any:
-    """The entries of a list of objects of a schema type (role_requirements) with camelCase fields."""
-    if key == "role_requirements":
+    """The entries of a list of objects of a schema type (role_requirements, organizational_unit_grants) with camelCase fields."""
+    if key in ("role_requirements", "organizational_unit_grants"):
         return [{camel(field): v for field, v in entry.items()} for entry in value]
     return value
 
@@ -626,6 +638,15 @@ TRUSTED_ARGS: dict[str, Any] = {
     "region": "eu-west-1",
     "switch_role_color": "f2b0a9",
     "secret_inputs": ["policy_path"],
+    "organizational_unit_grants": [
+        {
+            "role_arn_pattern": "arn:aws:iam::*:role/cross-account/audit-read-only",
+            "organization_paths": ["o-abcdefghij/r-ab12/ou-ab12-cdefgh34/", "o-abcdefghij/*/ou-ab12-ijklmn56/"],
+            "session_tags_allowed": True,
+            "source_identity_allowed": False,
+            "expires_at": "2098-01-01T00:00:00Z",
+        }
+    ],
 }
 ROLLOUT_ARGS: dict[str, Any] = {
     **TRUSTING_ARGS,

@@ -205,12 +205,72 @@ SESSION_ACTIONS: Mapping[str, str] = {
 and what each adds to the Sid of the statement that allows it."""
 
 
+ORG_PATHS_SID = "AssumeCrossAccountRolesInOrganizationalUnits"
+ORG_PATHS_KEY = "aws:ResourceOrgPaths"
+
+
+@dataclass(frozen=True)
+class OrganizationalUnitGrant:
+    """sts:AssumeRole on a role in any account under some organization paths (``aws:ResourceOrgPaths``)."""
+
+    role_arn_pattern: str
+    """``arn:<partition>:iam::*:role/<path><name>``."""
+    organization_paths: tuple[str, ...]
+    """``o-.../r-.../ou-.../`` (or ``o-.../*/ou-.../``) paths; accounts under each, at any depth, are covered."""
+    end: str = ""
+    """RFC 3339 UTC end of the access, "" for none."""
+    actions: tuple[str, ...] = ()
+    """Of SESSION_ACTIONS: what the roles' trust policy allows besides sts:AssumeRole."""
+
+
+def organizational_unit_statements(
+    grants: Iterable[OrganizationalUnitGrant], *, require_mfa: bool = False
+) -> list[dict[str, Any]]:
+    """One statement per (paths, end, actions), after the statements of the role ARNs.
+
+    ``aws:ResourceOrgPaths`` is multivalued: ``ForAnyValue:StringLike``, each path followed
+    by ``*`` so that the accounts of the units under it are covered too. The Sid names the
+    actions and the end as ``assume_role_policy``'s do, and a number when several share it.
+    """
+    groups: dict[tuple[str, tuple[str, ...], tuple[str, ...]], set[str]] = {}
+    for grant in grants:
+        unknown = [a for a in grant.actions if a not in SESSION_ACTIONS]
+        if unknown:
+            raise ValueError(f"{unknown} are not session actions; known: {sorted(SESSION_ACTIONS)}")
+        key = (grant.end, tuple(sorted(set(grant.actions))), tuple(sorted(set(grant.organization_paths))))
+        groups.setdefault(key, set()).add(grant.role_arn_pattern)
+    statements = []
+    seen: dict[str, int] = {}
+    for end, actions, paths in sorted(groups):
+        sid = ORG_PATHS_SID + "".join(SESSION_ACTIONS[a] for a in actions)
+        sid += f"Until{re.sub('[^0-9]', '', end)}" if end else ""
+        seen[sid] = seen.get(sid, 0) + 1
+        condition: dict[str, Any] = {
+            "ForAnyValue:StringLike": {ORG_PATHS_KEY: _one_or_list([f"{p}*" for p in paths])}
+        }
+        if require_mfa:
+            condition["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
+        if end:
+            condition["DateLessThan"] = {"aws:CurrentTime": end}
+        statements.append(
+            {
+                "Sid": sid if seen[sid] == 1 else f"{sid}{seen[sid]}",
+                "Effect": "Allow",
+                "Action": ["sts:AssumeRole", *actions] if actions else "sts:AssumeRole",
+                "Resource": _one_or_list(sorted(groups[(end, actions, paths)])),
+                "Condition": condition,
+            }
+        )
+    return statements
+
+
 def assume_role_policy(
     role_arns: Iterable[str],
     *,
     require_mfa: bool = False,
     ends: Mapping[str, str] | None = None,
     session_actions: Mapping[str, Iterable[str]] | None = None,
+    grants: Iterable[OrganizationalUnitGrant] = (),
 ) -> dict[str, Any]:
     """The trusted side's policy: allow ``sts:AssumeRole`` on exactly these role ARNs.
 
@@ -224,7 +284,7 @@ def assume_role_policy(
     actions share one statement after it, whose Sid names them
     (``AssumeCrossAccountRolesAndTagSessionUntil20270331235959``), no end before
     ends in time order. ARNs are sorted in each statement, so the order given
-    changes nothing.
+    changes nothing. ``grants`` add the statements of ``organizational_unit_statements`` last.
     """
     ends, session_actions = ends or {}, session_actions or {}
     groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
@@ -251,6 +311,7 @@ def assume_role_policy(
         if condition:
             statement["Condition"] = condition
         statements.append(statement)
+    statements += organizational_unit_statements(grants, require_mfa=require_mfa)
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
@@ -494,4 +555,3 @@ def template_body(template: Mapping[str, Any]) -> str:
 def role_arn_pattern(partition: str, role_path: str, role_name: str) -> str:
     """``arn:<partition>:iam::*:role/<path><name>``: the role in any account."""
     return f"arn:{partition}:iam::*:role{role_path}{role_name}"
-
