@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 from cfnlint.api import lint
 from conftest import TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, Run, pulumi_run, run_failing, run_main
-from emulator import account_session, assume_role_as, key_session
+from emulator import EmulatorMocks, account_session, assume_role_as, key_session
 from moto import mock_aws
 from moto.core import enable_iam_authentication
 
@@ -30,6 +30,7 @@ A, B, C = "333333333333", "444444444444", "555555555555"
 STACK_SET = "aws:cloudformation/stackSet:StackSet"
 INSTANCE = "aws:cloudformation/stackSetInstance:StackSetInstance"
 ROLLOUT = "cross-account:index:TrustingRoleRollout"
+REFERENCE = "organization/cross-account-access/trusting"
 BASE = {"trustedAccountIds": [TRUSTED_ACCOUNT], "targetOrganizationalUnitIds": [UNIT]}
 
 
@@ -534,23 +535,24 @@ def deployed() -> Iterator[tuple[list[str], str, dict[str, str]]]:
             account_session(account).client("s3").create_bucket(Bucket=f"reports-{account}")
         iam = account_session(TRUSTED_ACCOUNT).client("iam")
         iam.create_user(UserName="alice")
-        iam.put_user_policy(
-            UserName="alice",
-            PolicyName="assume",
-            PolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": "sts:AssumeRole",
-                            "Resource": run.outputs["roleArnPattern"],
-                        }
-                    ],
-                }
-            ),
-        )
         alice = dict(iam.create_access_key(UserName="alice")["AccessKey"])
+        # The trusted stack reads the stackset-mode stack: one grant by organization path, made in moto.
+        trusted = run_main(
+            stack="trusted",
+            config={"userNames": ["alice"]},
+            mocks=EmulatorMocks(TRUSTED_ACCOUNT, stack_outputs={REFERENCE: run.outputs}),
+        )
+        [path] = run.outputs["organizationalUnitPaths"]
+        assert path.endswith(f"/*/{unit}/")
+        assert json.loads(trusted.one("aws:iam/policy:Policy").inputs["policy"])["Statement"] == [
+            {
+                "Sid": "AssumeCrossAccountRolesInOrganizationalUnits",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": "arn:aws:iam::*:role/cross-account-role",
+                "Condition": {"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": f"{path}*"}},
+            }
+        ]
         yield members, body, alice
 
 
@@ -607,3 +609,157 @@ def test_the_stack_set_and_instances_are_pulumi_resources_of_the_component() -> 
     run = stackset_run({})
     rollout = run.one(ROLLOUT)
     assert [r.parent for r in run.registrations if r.type in (STACK_SET, INSTANCE)] == [rollout.urn] * 2
+
+
+# The trusted side: a grant by organization path ------------------------------------------
+
+PATTERN = "arn:aws:iam::*:role/cross-account-role"
+STACKSET_OUTPUTS = {
+    "roleName": "cross-account-role",
+    "mfaRequired": False,
+    "expiresAt": "",
+    "sessionTagsAllowed": False,
+    "roleArnsByAccount": {A: f"arn:aws:iam::{A}:role/cross-account-role"},
+    "stackSetName": "cross-account-access-trusting",
+    "coveredOrganizationalUnitIds": [UNIT],
+    "roleArnPattern": PATTERN,
+    "organizationalUnitPaths": [f"o-abcdefghij/*/{UNIT}/"],
+}
+
+
+def trusted_run(config: dict[str, Any], outputs: dict[str, Any] | None = None, **kwargs: Any) -> Run:
+    found = CrossAccountMocks(TRUSTED_ACCOUNT, stack_outputs={REFERENCE: outputs or STACKSET_OUTPUTS})
+    return run_main(stack="trusted", config={"userNames": ["alice"], **config}, mocks=found, **kwargs)
+
+
+def policy_of(run: Run) -> dict[str, Any]:
+    return dict(json.loads(run.one("aws:iam/policy:Policy").inputs["policy"]))
+
+
+def test_a_trusted_stack_reading_a_stackset_stack_grants_its_role_pattern_under_its_units_paths() -> None:
+    run = trusted_run({})
+    assert policy_of(run) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AssumeCrossAccountRolesInOrganizationalUnits",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": PATTERN,
+                "Condition": {"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": f"o-abcdefghij/*/{UNIT}/*"}},
+            }
+        ],
+    }
+    assert run.outputs["roleArns"] == [], "no per-account ARN"
+
+
+def test_trust_organizational_unit_paths_replace_the_stacks_paths_beside_per_account_roles() -> None:
+    paths = ["o-abcdefghij/r-ab12/ou-ab12-cdefgh34/", "o-abcdefghij/r-ab12/ou-ab12-ijklmn56/"]
+    other = "arn:aws:iam::444444444444:role/reader"
+    run = trusted_run(
+        {
+            "trustOrganizationalUnitPaths": paths,
+            "roleArns": [other],
+            "trustingStacks": [REFERENCE],
+            "requireMfa": True,
+            "expiresAt": "2099-01-01T00:00:00Z",
+        },
+        {**STACKSET_OUTPUTS, "sessionTagsAllowed": True},
+    )
+    mfa = {
+        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+        "DateLessThan": {"aws:CurrentTime": "2099-01-01T00:00:00Z"},
+    }
+    assert policy_of(run)["Statement"] == [
+        {
+            "Sid": "AssumeCrossAccountRolesUntil20990101000000",
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": other,
+            "Condition": mfa,
+        },
+        {
+            "Sid": "AssumeCrossAccountRolesInOrganizationalUnitsAndTagSessionUntil20990101000000",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Resource": PATTERN,
+            "Condition": {
+                "ForAnyValue:StringLike": {"aws:ResourceOrgPaths": [f"{p}*" for p in paths]},
+                **mfa,
+            },
+        },
+    ]
+    assert run.outputs["roleArns"] == [other]
+
+
+def test_the_grant_counts_as_one_arn_in_the_size_quota() -> None:
+    from cross_account import split_role_arns
+    from cross_account.documents import OrganizationalUnitGrant, assume_role_policy, policy_size
+
+    grant = OrganizationalUnitGrant(PATTERN, (f"o-abcdefghij/*/{UNIT}/",))
+    arns = [f"arn:aws:iam::{100000000000 + i}:role/cross-account-role-{i:04d}" for i in range(400)]
+    without = split_role_arns(arns)
+    with_grant = split_role_arns(arns, grants=[grant])
+    first = assume_role_policy(with_grant[0], grants=[grant])
+    assert (
+        policy_size(first)
+        <= 6144
+        < policy_size(assume_role_policy([*with_grant[0], with_grant[1][0]], grants=[grant]))
+    )
+    assert len(with_grant[0]) < len(without[0]), "the grant takes room in the first policy"
+    assert [a for chunk in with_grant for a in chunk] == arns
+    run = trusted_run(
+        {"roleArns": arns[:7], "trustingStacks": [REFERENCE], "managedPoliciesPerPrincipalLimit": 1}
+    )
+    assert len(run.outputs["policyArns"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("config", "outputs", "message"),
+    [
+        (
+            {"trustOrganizationalUnitPaths": ["o-abcdefghij/r-ab12/ou-ab12-cdefgh34"]},
+            None,
+            "trustOrganizationalUnitPaths: 'o-abcdefghij/r-ab12/ou-ab12-cdefgh34' is not an organization path "
+            "(o-<id>/r-<root>/ou-<unit>/..., ending in /, as AWS Organizations writes it; or o-<id>/*/ou-<unit>/ "
+            "for a unit wherever it is)",
+        ),
+        (
+            {"trustOrganizationalUnitPaths": ["o-abcdefghij/*/"]},
+            None,
+            "trustOrganizationalUnitPaths: 'o-abcdefghij/*/' is not an organization path (o-<id>/r-<root>/ou-<unit>/..., "
+            "ending in /, as AWS Organizations writes it; or o-<id>/*/ou-<unit>/ for a unit wherever it is)",
+        ),
+        (
+            {
+                "trustOrganizationalUnitPaths": ["o-abcdefghij/r-ab12/"],
+                "roleArns": [f"arn:aws:iam::{A}:role/x"],
+            },
+            None,
+            "trustOrganizationalUnitPaths: ['o-abcdefghij/r-ab12/'] applies to trusting stacks in rolloutMode "
+            "stackset read through trustingStacks (their roleArnPattern), and this stack reads none: list them "
+            "in trustingStacks",
+        ),
+    ],
+    ids=["no-trailing-slash", "wildcard-alone", "no-stack-read"],
+)
+def test_bad_organization_paths_fail_in_one_line_before_any_aws_resource(
+    config: dict[str, Any], outputs: dict[str, Any] | None, message: str
+) -> None:
+    run = trusted_run(config, outputs, expect_error=True)
+    assert str(run.error).splitlines()[-1] == message
+    assert run.aws_resources == []
+
+
+def test_paths_for_a_stack_that_is_not_in_stackset_mode_are_refused() -> None:
+    run = trusted_run(
+        {"trustOrganizationalUnitPaths": ["o-abcdefghij/r-ab12/"]},
+        {"roleArn": f"arn:aws:iam::{A}:role/cross-account-role"},
+        expect_error=True,
+    )
+    # Known once the stack is read: raised inside an apply, which the engine prefixes.
+    assert str(run.error).splitlines()[-1].split("has risen: ")[-1] == (
+        "trustOrganizationalUnitPaths: ['o-abcdefghij/r-ab12/'] applies to trusting stacks in rolloutMode stackset "
+        f"(their roleArnPattern), and none of trustingStacks ['{REFERENCE}'] is one"
+    )
+    assert run.aws_resources == []
