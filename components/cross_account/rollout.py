@@ -397,8 +397,9 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         role = f"{settings['role_path']}{settings['role_name']}"
         arns = {account: f"arn:{partition}:iam::{account}:role{role}" for account in accounts}
         links = {a: switch_role_url(arn) if has_console(partition) else "" for a, arn in arns.items()}
-        self.role_arns_by_account = pulumi.Output.from_input(arns)
-        self.switch_role_urls_by_account = pulumi.Output.from_input(links)
+        # Thousands of accounts: apply's result is taken as it is, where from_input would walk every entry.
+        self.role_arns_by_account = _known(arns)
+        self.switch_role_urls_by_account = _known(links)
         self.role_unique_ids_by_account = pulumi.Output.from_input({})
         self.role_name = pulumi.Output.from_input(settings["role_name"])
         self.role_path = pulumi.Output.from_input(settings["role_path"])
@@ -420,6 +421,11 @@ class TrustingRoleRollout(pulumi.ComponentResource):
             list(rollout["organizational_unit_ids"])
         )
         self._register()
+
+
+def _known(value: Any) -> pulumi.Output[Any]:
+    """A plain value as an Output, not walked entry by entry (``Output.from_input`` walks maps and lists)."""
+    return pulumi.Output.from_input(True).apply(lambda _: value)
 
 
 def _by_account(
