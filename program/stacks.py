@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -225,8 +226,9 @@ def build_stack_set_rollout(
         None,
         None,
     )
+    # No switchRoleUrlsByAccount: a second map of every account costs 0.02 ms per account to export
+    # (docs/benchmarks.md, "Stackset mode"); the link of any account is switchRoleUrl's form.
     pulumi.export(ROLE_ARNS_BY_ACCOUNT_OUTPUT, component.role_arns_by_account)
-    pulumi.export(SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT, component.switch_role_urls_by_account)
     pulumi.export("stackSetName", component.stack_set_name)
     pulumi.export("stackSetArn", component.stack_set_arn)
     pulumi.export(COVERED_UNITS_OUTPUT, component.covered_organizational_unit_ids)
@@ -251,6 +253,16 @@ class Member:
     """The organization id, o-..."""
 
 
+DESCENDANT_ACCOUNTS = (
+    "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts"
+)
+
+
+def aws_invoke_options() -> pulumi.InvokeOptions:
+    """What pulumi_aws's typed invokes pass: the version of the AWS provider the program's resources use."""
+    return pulumi.InvokeOptions(version=importlib.metadata.version("pulumi_aws"))
+
+
 ORGANIZATIONS_REFUSED = (
     "could not be read from AWS Organizations ({reason}): listing the accounts of an organizational "
     "unit needs credentials of the organization's management account or of a delegated administrator, "
@@ -266,22 +278,24 @@ def organizational_unit_accounts(unit: str) -> list[str]:
 def organizational_unit_members(unit: str) -> list[Member]:
     """The active accounts of a unit (and the units under it), with their organization and its management account."""
     try:
-        found = aws.organizations.get_organizational_unit_descendant_accounts(parent_id=unit)
+        # The untyped invoke: the typed function builds an object per account, 0.1 ms each, which
+        # is most of what a stackset rollout to 5,000 accounts costs (docs/benchmarks.md).
+        found = pulumi.runtime.invoke(DESCENDANT_ACCOUNTS, {"parentId": unit}, aws_invoke_options()).value
     except Exception as error:  # noqa: BLE001 - any refusal of the invoke ends in this one line
         reason = " ".join(str(error).split()).split(" failed: ", 1)[-1][:300]
         raise InvalidInputError(
             "targetOrganizationalUnitIds", unit, ORGANIZATIONS_REFUSED.format(reason=reason)
         ) from None
     members = []
-    for account in found.accounts:
-        if account.state != "ACTIVE":
+    for account in found.get("accounts") or ():
+        if account.get("state") != "ACTIVE":
             continue
         # arn:<partition>:organizations::<management account>:account/<organization id>/<account id>
-        arn = str(account.arn or "")
+        arn = str(account.get("arn") or "")
         parts = arn.split(":")
         management = parts[4] if len(parts) > 5 else ""
         organization = parts[5].split("/")[1] if len(parts) > 5 and parts[5].count("/") == 2 else ""
-        members.append(Member(account.id, management, organization))
+        members.append(Member(str(account["id"]), management, organization))
     return members
 
 

@@ -111,6 +111,23 @@ def test_a_stackset_rollout_registers_one_stack_set_and_one_instance_per_unit_an
         f"arn:aws:cloudformation:eu-west-1:{TRUSTING_ACCOUNT}:stackset/cross-account-access-trusting:"
     )
     assert run.outputs["coveredOrganizationalUnitIds"] == [UNIT, OTHER_UNIT]
+    assert list(run.outputs) == [
+        "roleName",
+        "externalIdRequired",
+        "mfaRequired",
+        "rolePath",
+        "expiresAt",
+        "sessionNameRequired",
+        "sourceIdentityRequired",
+        "sessionTagsAllowed",
+        "sourceIdentityAllowed",
+        "roleArnsByAccount",
+        "stackSetName",
+        "stackSetArn",
+        "coveredOrganizationalUnitIds",
+        "roleArnPattern",
+        "organizationalUnitPaths",
+    ], "no switchRoleUrlsByAccount: a second map of every account (docs/benchmarks.md)"
     assert run.outputs["roleArnPattern"] == "arn:aws:iam::*:role/cross-account-role"
     organization = json.loads(json.dumps(run.outputs["organizationalUnitPaths"]))[0].split("/")[0]
     assert run.outputs["organizationalUnitPaths"] == [

@@ -555,3 +555,22 @@ def template_body(template: Mapping[str, Any]) -> str:
 def role_arn_pattern(partition: str, role_path: str, role_name: str) -> str:
     """``arn:<partition>:iam::*:role/<path><name>``: the role in any account."""
     return f"arn:{partition}:iam::*:role{role_path}{role_name}"
+
+
+def switch_role_urls_by_account(
+    partition: str, accounts: Iterable[str], role_path: str, role_name: str
+) -> dict[str, str]:
+    """``switch_role_url`` of the role in each account, for thousands of accounts at once.
+
+    The links differ only in the account id, which is 12 digits wherever it is: the common parts are
+    quoted once. Equal to ``switch_role_url`` of each ARN (tests/test_documents.py checks it); a display
+    name that would be cut, and partitions without a console, go through ``switch_role_url`` itself.
+    """
+    accounts = list(accounts)
+    host = SIGNIN_HOSTS.get(partition)
+    if host is None or len(role_name) + 13 > 64:
+        return {a: switch_role_url(f"arn:{partition}:iam::{a}:role{role_path}{role_name}") for a in accounts}
+    path_and_name = quote(f"{role_path}{role_name}".lstrip("/"), safe="/")
+    middle = f"&roleName={path_and_name}&displayName={quote(role_name, safe='/')}%40"
+    prefix = f"https://{host}/switchrole?account="
+    return {a: f"{prefix}{a}{middle}{a}" for a in accounts}

@@ -21,7 +21,7 @@ import pulumi_aws as aws
 from . import limits
 from . import stackset as stackset_mode
 from . import validation as check
-from .documents import has_console, switch_role_url
+from .documents import has_console, switch_role_urls_by_account
 from .invokes import where_now
 from .trusting import TrustingAccountRole, TrustingAccountRoleArgs, validate_trusting_args
 from .validation import InvalidInputError, Reporter
@@ -396,7 +396,11 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         stack_set, _ = stackset_mode.build_stack_set(self, name, options, settings, partition, region)
         role = f"{settings['role_path']}{settings['role_name']}"
         arns = {account: f"arn:{partition}:iam::{account}:role{role}" for account in accounts}
-        links = {a: switch_role_url(arn) if has_console(partition) else "" for a, arn in arns.items()}
+        links = (
+            switch_role_urls_by_account(partition, accounts, settings["role_path"], settings["role_name"])
+            if has_console(partition)
+            else dict.fromkeys(accounts, "")
+        )
         # Thousands of accounts: apply's result is taken as it is, where from_input would walk every entry.
         self.role_arns_by_account = _known(arns)
         self.switch_role_urls_by_account = _known(links)
