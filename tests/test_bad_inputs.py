@@ -124,7 +124,7 @@ BAD_INPUTS: list[BadInput] = [
         "trusting",
         {**ACCOUNTS, "targetOrganizationalUnitIds": [UNIT], "rolloutMode": "cloudformation"},
         "`cloudformation`",
-        "rolloutMode: 'cloudformation' must be \"stackset\" or \"providers\" (or empty)",
+        'rolloutMode: \'cloudformation\' must be "stackset" or "providers" (or empty)',
     ),
     BadInput(
         "call-as-lowercase",

@@ -641,7 +641,10 @@ TRUSTED_ARGS: dict[str, Any] = {
     "organizational_unit_grants": [
         {
             "role_arn_pattern": "arn:aws:iam::*:role/cross-account/audit-read-only",
-            "organization_paths": ["o-abcdefghij/r-ab12/ou-ab12-cdefgh34/", "o-abcdefghij/*/ou-ab12-ijklmn56/"],
+            "organization_paths": [
+                "o-abcdefghij/r-ab12/ou-ab12-cdefgh34/",
+                "o-abcdefghij/*/ou-ab12-ijklmn56/",
+            ],
             "session_tags_allowed": True,
             "source_identity_allowed": False,
             "expires_at": "2098-01-01T00:00:00Z",
