@@ -212,7 +212,7 @@ def _input_name(key: str, value: Any, known: set[str]) -> str:
 
 
 class TrustingRoleRollout(pulumi.ComponentResource):
-    """The trusting role in every target account, each through its own AWS provider: one TrustingAccountRole per account."""
+    """The trusting role in every target account: one AWS provider and TrustingAccountRole per account, or (rollout_mode stackset) one service-managed CloudFormation StackSet deploying it to organizational units."""
 
     role_arns_by_account: pulumi.Output[dict[str, str]]
     """ARN of the role in each target account, by account id."""
