@@ -780,3 +780,26 @@ def test_paths_for_a_stack_that_is_not_in_stackset_mode_are_refused() -> None:
         f"(their roleArnPattern), and none of trustingStacks ['{REFERENCE}'] is one"
     )
     assert run.aws_resources == []
+
+
+def test_stackset_mode_is_refused_in_the_china_partition_where_stacksets_have_no_trusted_access() -> None:
+    found = CrossAccountMocks(
+        TRUSTING_ACCOUNT, partition="aws-cn", region="cn-north-1", organization_accounts={UNIT: [A]}
+    )
+    run = run_failing(stack="trusting", config={**BASE, "rolloutMode": "stackset"}, mocks=found)
+    assert str(run.error).splitlines()[-1] == (
+        "rolloutMode: 'stackset' is not available in partition 'aws-cn': AWS Organizations trusted access for "
+        "CloudFormation StackSets is not supported in the China regions; use rolloutMode providers"
+    )
+    assert run.registrations == []
+
+
+def test_the_role_warnings_of_a_plain_stack_are_given_for_the_template_once(warnings_: list[str]) -> None:
+    stackset_run({"managedPolicyArns": ["AmazonS3ReadOnlyAcess", "AdministratorAccess"]})
+    assert warnings_ == [
+        "managedPolicyArns: 'AmazonS3ReadOnlyAcess' is not a known AWS managed policy: did you mean "
+        "'AmazonS3ReadOnlyAccess'? (it is used as given; AWS refuses it at deploy time if it does not exist)",
+        "managedPolicyArns: 'AdministratorAccess' gives administrator-level permissions (every action on every "
+        "resource), to principals of other accounts: grant only what the role needs (the policy pack's rule "
+        "no-admin-on-cross-account-role refuses it)",
+    ]

@@ -23,7 +23,7 @@ from . import stackset as stackset_mode
 from . import validation as check
 from .documents import has_console, switch_role_urls_by_account
 from .invokes import where_now
-from .trusting import TrustingAccountRole, TrustingAccountRoleArgs, validate_trusting_args
+from .trusting import TrustingAccountRole, TrustingAccountRoleArgs, role_warnings, validate_trusting_args
 from .validation import InvalidInputError, Reporter
 
 TOKEN = "cross-account:index:TrustingRoleRollout"
@@ -394,6 +394,7 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         stack_set_name = rollout["stack_set_name"] or stackset_mode.default_stack_set_name(pulumi.get_stack())
         options = {**rollout, "stack_set_name": stack_set_name}
         stack_set, _ = stackset_mode.build_stack_set(self, name, options, settings, partition, region)
+        role_warnings(report, name, settings, self)
         role = f"{settings['role_path']}{settings['role_name']}"
         arns = {account: f"arn:{partition}:iam::{account}:role{role}" for account in accounts}
         links = (

@@ -101,6 +101,13 @@ def unsupported(role: Mapping[str, Any], given: Mapping[str, Any]) -> InvalidInp
 
 def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None) -> dict[str, Any]:
     """The stackset mode's own inputs, checked and with their defaults."""
+    if partition == "aws-cn":
+        raise InvalidInputError(
+            "rollout_mode",
+            "stackset",
+            "is not available in partition 'aws-cn': AWS Organizations trusted access for CloudFormation "
+            "StackSets is not supported in the China regions; use rollout_mode providers",
+        )
     out: dict[str, Any] = {}
     units = args.get("organizational_unit_ids")
     if not units:
