@@ -490,7 +490,7 @@ def refuse_in_stackset_mode(role_args: Mapping[str, Any], secret_keys: frozenset
             "is set as a secret, which rolloutMode stackset cannot keep: the StackSet template, which holds "
             "every value of the role, is stored in plain text in CloudFormation; set rolloutMode providers",
         )
-    refused = stackset_mode.unsupported(role_args, role_args)
+    refused = stackset_mode.unsupported(role_args)
     if refused is not None:
         raise refused.renamed(KEY_FOR_ARG)
 

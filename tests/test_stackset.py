@@ -803,3 +803,43 @@ def test_the_role_warnings_of_a_plain_stack_are_given_for_the_template_once(warn
         "resource), to principals of other accounts: grant only what the role needs (the policy pack's rule "
         "no-admin-on-cross-account-role refuses it)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            {"rollout_mode": "stackset", "organizational_unit_ids": [UNIT], "stack_set_name": "1-role"},
+            "stack_set_name: '1-role' is not a StackSet name (a letter, then up to 127 ASCII letters, digits and "
+            "hyphens)",
+        ),
+        (
+            {"rollout_mode": "stackset"},
+            "organizational_unit_ids: None is required in stackset mode: the units to deploy the role to",
+        ),
+        (
+            {"organizational_unit_ids": [UNIT]},
+            f"organizational_unit_ids: ['{UNIT}'] does not apply to rollout_mode 'providers': remove it",
+        ),
+        (
+            {"rollout_mode": "stackset", "organizational_unit_ids": [UNIT], "deployment_role_name": "Admin"},
+            "deployment_role_name: 'Admin' does not apply to rollout_mode 'stackset': remove it",
+        ),
+        ({"rollout_mode": "cfn"}, "rollout_mode: 'cfn' must be one of providers, stackset"),
+    ],
+    ids=["stack-set-name", "no-units", "units-in-providers-mode", "deployment-role-in-stackset-mode", "mode"],
+)
+def test_the_component_refuses_inputs_of_the_other_mode_and_bad_stackset_inputs_before_registering(
+    extra: dict[str, Any], message: str
+) -> None:
+    from cross_account import TrustingRoleRollout
+
+    def body() -> dict[str, Any]:
+        TrustingRoleRollout(
+            "trusting", {"trusted_account_ids": [TRUSTED_ACCOUNT], "target_account_ids": [A], **extra}
+        )
+        return {}
+
+    run = pulumi_run(body, mocks=mocks(), expect_error=True)
+    assert str(run.error).splitlines()[-1] == message
+    assert run.registrations == []

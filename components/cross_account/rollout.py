@@ -179,11 +179,10 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
     other = stackset_mode.PROVIDERS_INPUTS if mode == "stackset" else stackset_mode.STACKSET_INPUTS
     for name in other:
         if name in args:
-            raise InvalidInputError(
-                name, check.hidden_value(None), f"does not apply to rollout_mode {mode!r}: remove it"
-            )
+            shown = check.hidden_value(None) if name == "deployment_role_external_id" else args[name]
+            raise InvalidInputError(name, shown, f"does not apply to rollout_mode {mode!r}: remove it")
     if mode == "stackset":
-        refused = stackset_mode.unsupported(args, args)
+        refused = stackset_mode.unsupported(args)
         if refused is not None:
             raise refused
         out.update(stackset_mode.validate_stackset_args(args))

@@ -70,8 +70,8 @@ def default_stack_set_name(stack: str) -> str:
     return re.sub(r"[^A-Za-z0-9-]", "-", f"cross-account-access-{stack}")[:128]
 
 
-def unsupported(role: Mapping[str, Any], given: Mapping[str, Any]) -> InvalidInputError | None:
-    """The first role input the stackset mode cannot express, with the reason; None when all can be."""
+def unsupported(role: Mapping[str, Any]) -> InvalidInputError | None:
+    """The first role input (of those given) the stackset mode cannot express, with the reason; None when all can be."""
     for name in ("external_id", "external_ids"):
         if role.get(name) is not None:
             return InvalidInputError(
@@ -81,7 +81,7 @@ def unsupported(role: Mapping[str, Any], given: Mapping[str, Any]) -> InvalidInp
                 "CloudFormation (DescribeStackSet shows it to anyone allowed to call it), so a secret "
                 "external id would not stay secret; use rollout_mode providers",
             )
-    secret = [name for name in role.get("secret_inputs") or () if name in given]
+    secret = [name for name in role.get("secret_inputs") or () if name in role]
     if secret:
         return InvalidInputError(
             "secret_inputs",
@@ -125,15 +125,12 @@ def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None
         None if management in (None, "") else check.account_id("management_account_id", management)
     )
     name = args.get("stack_set_name")
-    if name is not None:
-        text = check._string("stack_set_name", name)  # noqa: SLF001 - the shared string check
-        if STACK_SET_NAME_RE.fullmatch(text) is None:
-            raise InvalidInputError(
-                "stack_set_name",
-                text,
-                "is not a StackSet name (a letter, then up to 127 ASCII letters, digits and hyphens)",
-            )
-        name = text
+    if name is not None and (not isinstance(name, str) or STACK_SET_NAME_RE.fullmatch(name) is None):
+        raise InvalidInputError(
+            "stack_set_name",
+            name,
+            "is not a StackSet name (a letter, then up to 127 ASCII letters, digits and hyphens)",
+        )
     out["stack_set_name"] = name
     call_as = args.get("call_as", limits.DEFAULT_CALL_AS)
     if call_as not in CALL_AS:
@@ -271,4 +268,5 @@ def build_stack_set(
 
 
 def pattern(partition: str, settings: Mapping[str, Any]) -> str:
+    """The role_arn_pattern output: the role, by its path and name, in any account."""
     return role_arn_pattern(partition, settings["role_path"], settings["role_name"])
