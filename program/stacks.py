@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,18 +14,22 @@ import pulumi
 import pulumi_aws as aws
 
 from cross_account import TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout
+from cross_account import stackset as stackset_mode
 from cross_account import validation as check
 from cross_account.documents import parse_role_arn
 from cross_account.invokes import account_now
 from cross_account.limits import (
+    COVERED_UNITS_OUTPUT,
     EXPIRES_AT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
     MAX_SESSION_DURATION_OUTPUT,
     MAX_SESSION_SECONDS,
     MFA_REQUIRED_OUTPUT,
-    PLACEHOLDER_ACCOUNT_IDS,
     MIN_SESSION_SECONDS,
+    ORGANIZATIONAL_UNIT_PATHS_OUTPUT,
+    PLACEHOLDER_ACCOUNT_IDS,
     ROLE_ARN_OUTPUT,
+    ROLE_ARN_PATTERN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
     SESSION_NAME_REQUIRED_OUTPUT,
     SESSION_TAGS_ALLOWED_OUTPUT,
@@ -37,7 +42,9 @@ from cross_account.trusted import (
     check_policies_per_principal,
     check_policy_names,
     check_region_partition,
+    checked_grants,
     effective_ends,
+    grant_of,
     requirements_by_role,
     session_actions,
     split_role_arns,
@@ -181,6 +188,9 @@ def build_rollout(
     opts: pulumi.ResourceOptions | None = None,
 ) -> None:
     """The role in every target account, through TrustingRoleRollout; the accounts resolved first."""
+    if rollout.mode == "stackset":
+        build_stack_set_rollout(rollout, args, trusted, opts)
+        return
     accounts = target_accounts(rollout, trusted)
     rollout_args: dict[str, Any] = {
         **args,
@@ -216,6 +226,94 @@ def build_rollout(
     pulumi.export(SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT, component.switch_role_urls_by_account)
 
 
+MODE_DEFAULTED = (
+    "rolloutMode is not set: with targetOrganizationalUnitIds it is now stackset (one CloudFormation StackSet, "
+    "one instance per unit). A stack deployed in providers mode (the only mode up to version 0.2.0) would delete "
+    "the role it made in every account: set `pulumi config set cross-account-access:rolloutMode providers` "
+    "to keep them, or move as docs/rollout.md says (moving from providers to stackset)"
+)
+
+
+def build_stack_set_rollout(
+    rollout: RolloutSettings,
+    args: dict[str, Any],
+    trusted: Sequence[str],
+    opts: pulumi.ResourceOptions | None = None,
+) -> None:
+    """Stackset mode: the units' accounts listed (for the outputs and the checks), then the StackSet."""
+    if rollout.mode_defaulted:
+        pulumi.log.warn(MODE_DEFAULTED)
+    partition = aws.get_partition().partition
+    with config_names():
+        stackset_mode.validate_stackset_args(rollout.stackset, partition)
+    listed = {unit: organizational_unit_members(unit) for unit in rollout.organizational_unit_ids}
+    management = {m.management for members in listed.values() for m in members}
+    organizations = {m.organization for members in listed.values() for m in members}
+    excluded = set(rollout.exclude_account_ids)
+    for unit, members in listed.items():
+        for member in members:
+            if member.account in excluded:
+                continue
+            if member.account in management:
+                raise InvalidInputError(
+                    "targetOrganizationalUnitIds",
+                    unit,
+                    f"holds account {member.account!r}, the organization's management account, where StackSets "
+                    f"never deploy a stack instance: {stackset_mode.MANAGEMENT_REFUSED} (or leave it out with "
+                    "excludeAccountIds)",
+                )
+    accounts = target_accounts(rollout, trusted, {u: [m.account for m in ms] for u, ms in listed.items()})
+    inputs: dict[str, Any] = {
+        **args,
+        **rollout.stackset,
+        "target_account_ids": accounts,
+        "rollout_mode": "stackset",
+        **({"management_account_id": sorted(management)[0]} if len(management) == 1 else {}),
+    }
+    component = TrustingRoleRollout("trusting", inputs, opts, input_names=CALLER_NAMES)  # type: ignore[arg-type]
+    export_role(
+        component,
+        component.role_arns_by_account.apply(lambda m: m[accounts[0]]) if len(accounts) == 1 else None,
+        None,
+        None,
+    )
+    # No switchRoleUrlsByAccount: a second map of every account costs 0.02 ms per account to export
+    # (docs/benchmarks.md, "Stackset mode"); the link of any account is switchRoleUrl's form.
+    pulumi.export(ROLE_ARNS_BY_ACCOUNT_OUTPUT, component.role_arns_by_account)
+    pulumi.export("stackSetName", component.stack_set_name)
+    pulumi.export("stackSetArn", component.stack_set_arn)
+    pulumi.export(COVERED_UNITS_OUTPUT, component.covered_organizational_unit_ids)
+    pulumi.export(ROLE_ARN_PATTERN_OUTPUT, component.role_arn_pattern)
+    if len(organizations) == 1:
+        organization = organizations.pop()
+        paths = [
+            f"{organization}/{unit}/" if unit.startswith("r-") else f"{organization}/*/{unit}/"
+            for unit in rollout.organizational_unit_ids
+        ]
+        pulumi.export(ORGANIZATIONAL_UNIT_PATHS_OUTPUT, paths)
+
+
+@dataclass(frozen=True)
+class Member:
+    """An active account of an organizational unit, and whose organization it is in."""
+
+    account: str
+    management: str
+    """The organization's management account (the account field of the account's ARN)."""
+    organization: str
+    """The organization id, o-..."""
+
+
+DESCENDANT_ACCOUNTS = (
+    "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts"
+)
+
+
+def aws_invoke_options() -> pulumi.InvokeOptions:
+    """What pulumi_aws's typed invokes pass: the version of the AWS provider the program's resources use."""
+    return pulumi.InvokeOptions(version=importlib.metadata.version("pulumi_aws"))
+
+
 ORGANIZATIONS_REFUSED = (
     "could not be read from AWS Organizations ({reason}): listing the accounts of an organizational "
     "unit needs credentials of the organization's management account or of a delegated administrator, "
@@ -225,23 +323,45 @@ ORGANIZATIONS_REFUSED = (
 
 def organizational_unit_accounts(unit: str) -> list[str]:
     """The active accounts in an organizational unit and every unit under it, as AWS Organizations lists them now."""
+    return [member.account for member in organizational_unit_members(unit)]
+
+
+def organizational_unit_members(unit: str) -> list[Member]:
+    """The active accounts of a unit (and the units under it), with their organization and its management account."""
     try:
-        found = aws.organizations.get_organizational_unit_descendant_accounts(parent_id=unit)
+        # The untyped invoke: the typed function builds an object per account, 0.1 ms each, which
+        # is most of what a stackset rollout to 5,000 accounts costs (docs/benchmarks.md).
+        found = pulumi.runtime.invoke(DESCENDANT_ACCOUNTS, {"parentId": unit}, aws_invoke_options()).value
     except Exception as error:  # noqa: BLE001 - any refusal of the invoke ends in this one line
         reason = " ".join(str(error).split()).split(" failed: ", 1)[-1][:300]
         raise InvalidInputError(
             "targetOrganizationalUnitIds", unit, ORGANIZATIONS_REFUSED.format(reason=reason)
         ) from None
-    return [account.id for account in found.accounts if account.state == "ACTIVE"]
+    members = []
+    for account in found.get("accounts") or ():
+        if account.get("state") != "ACTIVE":
+            continue
+        # arn:<partition>:organizations::<management account>:account/<organization id>/<account id>
+        arn = str(account.get("arn") or "")
+        parts = arn.split(":")
+        management = parts[4] if len(parts) > 5 else ""
+        organization = parts[5].split("/")[1] if len(parts) > 5 and parts[5].count("/") == 2 else ""
+        members.append(Member(str(account["id"]), management, organization))
+    return members
 
 
-def target_accounts(rollout: RolloutSettings, trusted: Sequence[str]) -> tuple[str, ...]:
-    """targetAccountIds, and the active accounts of targetOrganizationalUnitIds but excludeAccountIds."""
+def target_accounts(
+    rollout: RolloutSettings, trusted: Sequence[str], listed: Mapping[str, Sequence[str]] | None = None
+) -> tuple[str, ...]:
+    """targetAccountIds, and the active accounts of targetOrganizationalUnitIds but excludeAccountIds.
+
+    ``listed``: the units' accounts when already read (unit -> accounts)."""
     accounts = dict.fromkeys(rollout.target_account_ids)
     excluded = set(rollout.exclude_account_ids)
     excluding: set[str] = set()
     for unit in rollout.organizational_unit_ids:
-        for account in organizational_unit_accounts(unit):
+        members = listed[unit] if listed is not None else organizational_unit_accounts(unit)
+        for account in members:
             if account in excluded:
                 excluding.add(account)
                 continue
@@ -330,9 +450,13 @@ class StackRoles:
     stack: str = ""
     max_session_duration: int | None = None
     """The roles' longest session (None: an older stack that does not say)."""
+    grant: Mapping[str, Any] | None = None
+    """A stackset-mode stack: the OrganizationalUnitAccess of its roles (no per-account ARN)."""
 
 
 _READ_OUTPUTS = (
+    ROLE_ARN_PATTERN_OUTPUT,
+    ORGANIZATIONAL_UNIT_PATHS_OUTPUT,
     ROLE_ARN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
@@ -355,7 +479,35 @@ _FLAG_OUTPUTS = {
 """RoleRequirement field -> the trusting stack output it is read from (absent on older stacks: false)."""
 
 
-def _stack_roles(stack: str, out: Mapping[str, Any]) -> StackRoles:
+def _stack_roles(stack: str, out: Mapping[str, Any], paths: Sequence[str] = ()) -> StackRoles:
+    pattern = out.get(ROLE_ARN_PATTERN_OUTPUT)
+    if pattern is not None and out.get(COVERED_UNITS_OUTPUT):
+        # A stackset-mode rollout: its role in any account under its units' paths (or the key's).
+        key = f"trustingStacks: {stack}"
+        given = paths or out.get(ORGANIZATIONAL_UNIT_PATHS_OUTPUT) or []
+        if not given:
+            raise InvalidInputError(
+                key,
+                stack,
+                f"exports {ROLE_ARN_PATTERN_OUTPUT} but no {ORGANIZATIONAL_UNIT_PATHS_OUTPUT}: set "
+                "trustOrganizationalUnitPaths to the paths of its units",
+            )
+        grant: dict[str, Any] = {
+            "role_arn_pattern": check.role_arn_pattern(f"{key}: {ROLE_ARN_PATTERN_OUTPUT}", pattern),
+            "organization_paths": list(
+                check.string_list(
+                    f"{key}: {ORGANIZATIONAL_UNIT_PATHS_OUTPUT}", list(given), check.organization_path
+                )
+            ),
+            "session_tags_allowed": out.get(SESSION_TAGS_ALLOWED_OUTPUT) is True,
+            "source_identity_allowed": out.get(SOURCE_IDENTITY_ALLOWED_OUTPUT) is True
+            or out.get(SOURCE_IDENTITY_REQUIRED_OUTPUT) is True,
+        }
+        end = _end_of(stack, out.get(EXPIRES_AT_OUTPUT))
+        if end:
+            grant["expires_at"] = end
+        longest = _max_session_of(stack, out.get(MAX_SESSION_DURATION_OUTPUT))
+        return StackRoles((), {}, stack, longest, grant)
     by_account = out.get(ROLE_ARNS_BY_ACCOUNT_OUTPUT)
     arns = (
         _role_arns_by_account(stack, by_account)
@@ -416,10 +568,17 @@ def _read_references(stacks: tuple[str, ...], references: list[pulumi.StackRefer
     return pulumi.Output(set(references), asyncio.ensure_future(read()), known)
 
 
-def _read_stacks(stacks: tuple[str, ...], resolved: list[Any]) -> Any:
+def _read_stacks(stacks: tuple[str, ...], paths: tuple[str, ...], resolved: list[Any]) -> Any:
     """The StackRoles of each trusting stack; secret if a stack marks one of the outputs read secret."""
     outputs, secret_names = resolved[: len(stacks)], resolved[len(stacks) :]
-    values = [_stack_roles(stack, out) for stack, out in zip(stacks, outputs, strict=True)]
+    values = [_stack_roles(stack, out, paths) for stack, out in zip(stacks, outputs, strict=True)]
+    if paths and not any(roles.grant for roles in values):
+        raise InvalidInputError(
+            "trustOrganizationalUnitPaths",
+            list(paths),
+            "applies to trusting stacks in rolloutMode stackset (their roleArnPattern), and none of "
+            f"trustingStacks {list(stacks)} is one",
+        )
     secret = any(set(_READ_OUTPUTS) & set(names or ()) for names in secret_names)
     return pulumi.Output.secret(values) if secret else values
 
@@ -438,30 +597,37 @@ def _one_line(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 def _roles_and_requirements(
     settings: TrustedSettings, key: str, stacks: list[StackRoles], account: str = ""
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """Every role ARN (the stacks', in order, then roleArns), checked, and the requirements the stacks give.
+) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every role ARN (the stacks', in order, then roleArns), checked, the requirements the stacks
+    give, and the organizational unit grants of stackset-mode stacks.
 
     ``account`` is the trusted account (this stack's): a role in it is refused."""
     arns = [arn for roles in stacks for arn in roles.role_arns] + list(settings.role_arns)
     requirements = [{"role_arn": arn, **roles.requirement} for roles in stacks for arn in roles.role_arns]
-    names = {**KEY_FOR_ARG, "role_arns": key}
+    grants = [dict(roles.grant) for roles in stacks if roles.grant is not None]
+    names = {**KEY_FOR_ARG, "role_arns": key, "organizational_unit_grants": "trustOrganizationalUnitPaths"}
     with config_names(names):
         checked = list(
-            check.string_list(key, arns, check.role_arn, required=True, identity=check.role_identity)
+            check.string_list(key, arns, check.role_arn, required=not grants, identity=check.role_identity)
         )
         by_role = requirements_by_role(checked, requirements)
         ends = effective_ends(checked, by_role, settings.args.get("expires_at"))
         actions = session_actions(checked, by_role)
+        expires_at = settings.args.get("expires_at")
         chunks = split_role_arns(
-            checked, require_mfa=settings.args["require_mfa"], ends=ends, actions=actions
+            checked,
+            require_mfa=settings.args["require_mfa"],
+            ends=ends,
+            actions=actions,
+            grants=[grant_of(grant, expires_at) for grant in checked_grants(grants)],
         )
         limit = settings.args["managed_policies_per_principal_limit"]
-        check_policies_per_principal(len(checked), len(chunks), limit)
+        check_policies_per_principal(len(checked) + len(grants), len(chunks), limit)
         check_policy_names(settings.args["policy_name"], len(chunks))
         check_region_partition(settings.args.get("region"), checked)
     _refuse_own_account(key, checked, account)
     _check_session_duration(settings.args.get("session_duration_seconds"), stacks)
-    return checked, requirements
+    return checked, requirements, grants
 
 
 def _refuse_own_account(key: str, role_arns: Sequence[str], account: str) -> None:
@@ -510,17 +676,22 @@ def build_trusted(settings: TrustedSettings) -> None:
     stacks = settings.trusting_stacks
     account = account_now()  # a role of this account is refused
     references = [pulumi.StackReference(stack) for stack in stacks]
-    stacks_read = _read_references(stacks, references).apply(_one_line(partial(_read_stacks, stacks)))
+    stacks_read = _read_references(stacks, references).apply(
+        _one_line(partial(_read_stacks, stacks, settings.organization_paths))
+    )
     role_arns: Any
     requirements: Any
     if references:
         both = stacks_read.apply(
-            _one_line(lambda values: _roles_and_requirements(settings, "trustingStacks/roleArns", values, account))
+            _one_line(
+                lambda values: _roles_and_requirements(settings, "trustingStacks/roleArns", values, account)
+            )
         )
-        role_arns = both.apply(lambda pair: pair[0])
-        requirements = both.apply(lambda pair: pair[1])
+        role_arns = both.apply(lambda found: found[0])
+        requirements = both.apply(lambda found: found[1])
+        grants: Any = both.apply(lambda found: found[2])
     else:
-        role_arns, requirements = _roles_and_requirements(settings, "roleArns", [], account)
+        role_arns, requirements, grants = _roles_and_requirements(settings, "roleArns", [], account)
     secret = secret_args(settings.secret_keys)
     access = TrustedAccountAccess(
         "trusted",
@@ -528,6 +699,7 @@ def build_trusted(settings: TrustedSettings) -> None:
             **{k: v for k, v in settings.args.items() if v is not None},  # type: ignore[typeddict-item]
             "role_arns": role_arns,
             "role_requirements": requirements,
+            **({"organizational_unit_grants": grants} if references else {}),
             **({"secret_inputs": secret} if secret else {}),
         },
         protected(settings),

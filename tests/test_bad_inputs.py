@@ -24,6 +24,7 @@ REFERENCE = "organization/cross-account-access/trusting"
 ROLE = "arn:aws:iam::111122223333:role/my-s3-x-account-role"
 ACCOUNTS = {"trustedAccountIds": ["444455556666"]}
 USERS = {"userNames": ["alice"]}
+UNIT = "ou-ab12-cdefgh34"
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,74 @@ BAD_INPUTS: list[BadInput] = [
         },
         "one account in `targetAccountIds` and `excludeAccountIds`",
         "excludeAccountIds: '123456789012' is also in targetAccountIds: list the account in one of them",
+    ),
+    BadInput(
+        "rollout-mode-unknown",
+        "trusting",
+        {**ACCOUNTS, "targetOrganizationalUnitIds": [UNIT], "rolloutMode": "cloudformation"},
+        "`cloudformation`",
+        'rolloutMode: \'cloudformation\' must be "stackset" or "providers" (or empty)',
+    ),
+    BadInput(
+        "call-as-lowercase",
+        "trusting",
+        {**ACCOUNTS, "targetOrganizationalUnitIds": [UNIT], "callAs": "self"},
+        "`self`",
+        "callAs: 'self' must be one of SELF, DELEGATED_ADMIN",
+    ),
+    BadInput(
+        "max-concurrent-over-100",
+        "trusting",
+        {**ACCOUNTS, "targetOrganizationalUnitIds": [UNIT], "maxConcurrentPercentage": 101},
+        "`101`",
+        "maxConcurrentPercentage: 101 is out of range: must be 1..100 percent",
+    ),
+    BadInput(
+        "failure-tolerance-negative",
+        "trusting",
+        {**ACCOUNTS, "targetOrganizationalUnitIds": [UNIT], "failureTolerancePercentage": -1},
+        "`-1`",
+        "failureTolerancePercentage: -1 is out of range: must be 0..100 percent",
+    ),
+    BadInput(
+        "retain-not-boolean",
+        "trusting",
+        {**ACCOUNTS, "targetOrganizationalUnitIds": [UNIT], "retainStacksOnAccountRemoval": "yes"},
+        "`yes`",
+        "retainStacksOnAccountRemoval: 'yes' must be true or false",
+    ),
+    BadInput(
+        "instance-region-other-partition",
+        "trusting",
+        {**ACCOUNTS, "targetOrganizationalUnitIds": [UNIT], "stackSetInstanceRegion": "cn-north-1"},
+        "`cn-north-1` in partition `aws`",
+        "stackSetInstanceRegion: 'cn-north-1' is a region of partition 'aws-cn', not of 'aws', where the stack "
+        "set is made",
+    ),
+    BadInput(
+        "stackset-key-in-providers-mode",
+        "trusting",
+        {**ACCOUNTS, "targetAccountIds": ["444466667777"], "callAs": "DELEGATED_ADMIN"},
+        "`callAs` with `rolloutMode: providers`",
+        "callAs: 'DELEGATED_ADMIN' applies only to rolloutMode stackset: remove it, or set rolloutMode stackset",
+    ),
+    BadInput(
+        "external-id-in-stackset-mode",
+        "trusting",
+        {**ACCOUNTS, "targetOrganizationalUnitIds": [UNIT], "externalId": "partner-7f3a"},
+        "an `externalId` with `rolloutMode: stackset`",
+        "externalId: '<hidden>' cannot be used in stackset mode: the StackSet template is stored in plain text "
+        "in CloudFormation (DescribeStackSet shows it to anyone allowed to call it), so a secret external id "
+        "would not stay secret; use rolloutMode providers",
+    ),
+    BadInput(
+        "organization-path-without-slash",
+        "trusted",
+        {**USERS, "trustOrganizationalUnitPaths": ["o-abcdefghij/r-ab12/ou-ab12-cdefgh34"]},
+        "`o-abcdefghij/r-ab12/ou-ab12-cdefgh34`",
+        "trustOrganizationalUnitPaths: 'o-abcdefghij/r-ab12/ou-ab12-cdefgh34' is not an organization path "
+        "(o-<id>/r-<root>/ou-<unit>/..., ending in /, as AWS Organizations writes it; or o-<id>/*/ou-<unit>/ "
+        "for a unit wherever it is)",
     ),
     BadInput(
         "exclusion-without-unit",

@@ -31,6 +31,7 @@ from pulumi.provider.server import ComponentInitError
 from pulumi.runtime import rpc
 
 from cross_account import (
+    OrganizationalUnitAccess,
     RoleRequirement,
     TrustedAccountAccess,
     TrustedAccountAccessArgs,
@@ -40,6 +41,7 @@ from cross_account import (
     TrustingRoleRollout,
     TrustingRoleRolloutArgs,
 )
+from cross_account.stackset import STACKSET_INPUTS
 from cross_account.testing import CrossAccountMocks
 
 PACKAGE_DIR = ROOT / "components"
@@ -82,6 +84,17 @@ ROLLOUT_INPUTS = {
     "targetAccountIds": ("array<string>", True, False),
     "deploymentRoleName": ("string", False, False),
     "deploymentRoleExternalId": ("string", False, True),
+    "rolloutMode": ("string", False, False),
+    "organizationalUnitIds": ("array<string>", False, False),
+    "excludeAccountIds": ("array<string>", False, False),
+    "managementAccountId": ("string", False, False),
+    "stackSetName": ("string", False, False),
+    "callAs": ("string", False, False),
+    "retainStacksOnAccountRemoval": ("boolean", False, False),
+    "maxConcurrentPercentage": ("integer", False, False),
+    "failureTolerancePercentage": ("integer", False, False),
+    "regionConcurrencyType": ("string", False, False),
+    "stackSetInstanceRegion": ("string", False, False),
     **TRUSTING_INPUTS,
 }
 TRUSTED_INPUTS = {
@@ -106,6 +119,7 @@ TRUSTED_INPUTS = {
     "region": ("string", False, False),
     "switchRoleColor": ("string", False, False),
     "secretInputs": ("array<string>", False, False),
+    "organizationalUnitGrants": ("array<OrganizationalUnitAccess>", False, True),
 }
 TRUSTING_OUTPUTS = {
     "roleArn": "string",
@@ -136,6 +150,10 @@ ROLLOUT_OUTPUTS = {
     "sessionTagsAllowed": "boolean",
     "sourceIdentityAllowed": "boolean",
     "maxSessionDuration": "integer",
+    "roleArnPattern": "string",
+    "stackSetName": "string",
+    "stackSetArn": "string",
+    "coveredOrganizationalUnitIds": "array<string>",
 }
 TRUSTED_OUTPUTS = {
     "policyArn": "string",
@@ -149,6 +167,16 @@ TRUSTED_OUTPUTS = {
 TYPE = "cross-account:index:"
 # Types of the schema: name -> the TypedDict, and each property's (type, required, accepts outputs).
 TYPES: dict[str, tuple[type, dict[str, tuple[str, bool, bool]]]] = {
+    "OrganizationalUnitAccess": (
+        OrganizationalUnitAccess,
+        {
+            "roleArnPattern": ("string", True, True),
+            "organizationPaths": ("array<string>", True, True),
+            "sessionTagsAllowed": ("boolean", False, True),
+            "sourceIdentityAllowed": ("boolean", False, True),
+            "expiresAt": ("string", False, True),
+        },
+    ),
     "RoleRequirement": (
         RoleRequirement,
         {
@@ -423,8 +451,10 @@ def test_the_rollout_declares_every_input_of_the_role_exactly_as_trusting_py_doe
     assert {name: rollout[name] for name in role} == role
     assert set(rollout) - set(role) == {
         "target_account_ids",
+        "rollout_mode",
         "deployment_role_name",
         "deployment_role_external_id",
+        *STACKSET_INPUTS,
     }
     assert TrustingRoleRolloutArgs.__required_keys__ == TrustingAccountRoleArgs.__required_keys__ | {
         "target_account_ids"
@@ -438,7 +468,8 @@ def test_the_rollout_gives_every_output_of_the_role_shared_or_by_account() -> No
     rollout = set(field_docstrings(TrustingRoleRollout))
     by_account = {name for name in role if f"{name}s_by_account" in rollout}
     assert by_account == {"role_arn", "switch_role_url", "role_unique_id"}
-    assert rollout == (role - by_account) | {f"{name}s_by_account" for name in by_account}
+    stackset = {"role_arn_pattern", "stack_set_name", "stack_set_arn", "covered_organizational_unit_ids"}
+    assert rollout == (role - by_account) | {f"{name}s_by_account" for name in by_account} | stackset
 
 
 PROBE = '''
@@ -500,8 +531,8 @@ def engine_inputs(args: Mapping[str, Any], secrets: tuple[str, ...] = ()) -> dic
 
 
 def _wire(key: str, value: Any) -> Any:
-    """The entries of a list of objects of a schema type (role_requirements) with camelCase fields."""
-    if key == "role_requirements":
+    """The entries of a list of objects of a schema type (role_requirements, organizational_unit_grants) with camelCase fields."""
+    if key in ("role_requirements", "organizational_unit_grants"):
         return [{camel(field): v for field, v in entry.items()} for entry in value]
     return value
 
@@ -614,6 +645,18 @@ TRUSTED_ARGS: dict[str, Any] = {
     "region": "eu-west-1",
     "switch_role_color": "f2b0a9",
     "secret_inputs": ["policy_path"],
+    "organizational_unit_grants": [
+        {
+            "role_arn_pattern": "arn:aws:iam::*:role/cross-account/audit-read-only",
+            "organization_paths": [
+                "o-abcdefghij/r-ab12/ou-ab12-cdefgh34/",
+                "o-abcdefghij/*/ou-ab12-ijklmn56/",
+            ],
+            "session_tags_allowed": True,
+            "source_identity_allowed": False,
+            "expires_at": "2098-01-01T00:00:00Z",
+        }
+    ],
 }
 ROLLOUT_ARGS: dict[str, Any] = {
     **TRUSTING_ARGS,
@@ -623,6 +666,26 @@ ROLLOUT_ARGS: dict[str, Any] = {
     "deployment_role_external_id": "deploy-2b8e41",
     "secret_inputs": ["role_description", "tags", "deployment_role_name"],
 }
+ROLLOUT_STACKSET_ARGS: dict[str, Any] = {
+    **{
+        k: v
+        for k, v in TRUSTING_ARGS.items()
+        if k not in ("external_id", "secret_inputs", "force_detach_policies")
+    },
+    "target_account_ids": ["555555555555", "444477778888"],
+    "rollout_mode": "stackset",
+    "organizational_unit_ids": ["ou-ab12-cdefgh34", "r-ab12"],
+    "exclude_account_ids": ["666666666666"],
+    "management_account_id": "777777777777",
+    "stack_set_name": "audit-role",
+    "call_as": "DELEGATED_ADMIN",
+    "retain_stacks_on_account_removal": True,
+    "max_concurrent_percentage": 50,
+    "failure_tolerance_percentage": 20,
+    "region_concurrency_type": "SEQUENTIAL",
+    "stack_set_instance_region": "eu-west-1",
+}
+"""The stackset mode's own inputs (and every role input it can express)."""
 OUTPUT_NAMES = {
     TRUSTING: [camel(name) for name in field_docstrings(TrustingAccountRole)],
     ROLLOUT: [camel(name) for name in field_docstrings(TrustingRoleRollout)],
@@ -669,12 +732,14 @@ def through_the_host(token: str, args: Mapping[str, Any], secrets: tuple[str, ..
         (TRUSTING, TRUSTING_ARGS, ("external_id",), RecordingMocks()),
         (TRUSTING, TRUSTING_ROTATION_ARGS, ("external_ids",), RecordingMocks()),
         (ROLLOUT, ROLLOUT_ARGS, ("external_id", "deployment_role_external_id"), CrossAccountMocks()),
+        (ROLLOUT, ROLLOUT_STACKSET_ARGS, (), CrossAccountMocks()),
         (TRUSTED, TRUSTED_ARGS, (), RecordingMocks(account_id=TRUSTED_ACCOUNT)),
     ],
     ids=[
         "TrustingAccountRole",
         "TrustingAccountRole-external-ids",
         "TrustingRoleRollout",
+        "TrustingRoleRollout-stackset",
         "TrustedAccountAccess",
     ],
 )
@@ -693,7 +758,7 @@ def test_the_host_builds_exactly_what_python_builds_from_every_input(
     ("token", "fields"),
     [
         (TRUSTING, {**TRUSTING_ARGS, **TRUSTING_ROTATION_ARGS}),
-        (ROLLOUT, {**ROLLOUT_ARGS, **TRUSTING_ROTATION_ARGS}),
+        (ROLLOUT, {**ROLLOUT_ARGS, **TRUSTING_ROTATION_ARGS, **ROLLOUT_STACKSET_ARGS}),
         (TRUSTED, TRUSTED_ARGS),
     ],
     ids=["TrustingAccountRole", "TrustingRoleRollout", "TrustedAccountAccess"],

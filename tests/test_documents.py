@@ -14,10 +14,12 @@ from cross_account.documents import (
     RoleArn,
     assume_role_policy,
     aws_cli_config,
+    has_console,
     mfa_serial_placeholder,
     parse_role_arn,
     policy_size,
     switch_role_url,
+    switch_role_urls_by_account,
     switch_roles_extension_config,
     trust_policy,
 )
@@ -433,3 +435,26 @@ def test_the_extension_reads_every_role_whole_and_an_ini_parser_agrees() -> None
 
 def test_an_empty_extension_config_is_empty() -> None:
     assert switch_roles_extension_config([]) == ""
+
+
+@pytest.mark.parametrize(
+    ("partition", "path", "name"),
+    [
+        ("aws", "/", "cross-account-role"),
+        ("aws", "/team-a/ops/", "audit+read=only,x@y_z.v-1"),
+        ("aws-us-gov", "/", "r"),
+        ("aws-cn", "/p/", "n" * 51),
+        ("aws", "/", "n" * 52),
+        ("aws-iso", "/", "r"),
+    ],
+)
+def test_switch_role_urls_by_account_are_switch_role_url_of_each_arn(
+    partition: str, path: str, name: str
+) -> None:
+    accounts = ["111122223333", "000000000000", "123456789012"]
+    if not has_console(partition):
+        with pytest.raises(ValueError, match="no console"):
+            switch_role_urls_by_account(partition, accounts, path, name)
+        return
+    found = switch_role_urls_by_account(partition, accounts, path, name)
+    assert found == {a: switch_role_url(f"arn:{partition}:iam::{a}:role{path}{name}") for a in accounts}

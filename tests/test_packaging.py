@@ -59,6 +59,7 @@ EXPORTS = [
     "CliProfile",
     "ExtensionEntry",
     "InvalidInputError",
+    "OrganizationalUnitAccess",
     "RoleArn",
     "RoleRequirement",
     "TrustedAccountAccess",

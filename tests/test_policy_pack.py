@@ -40,6 +40,7 @@ from policy.rules import POLICIES
 
 PACK_DIR = ROOT / "policy"
 EXAMPLE_CONFIG = PACK_DIR / "config.json"
+REFERENCE = "organization/cross-account-access/trusting"
 OPTS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 ROLE_ARN = "arn:aws:iam::111122223333:role/my-s3-x-account-role"
 TRUSTING_REFERENCE = "organization/cross-account-access/trusting"
@@ -623,7 +624,8 @@ def test_assume_role_on_anything_but_named_roles_is_reported(statement: dict[str
     policy = Resource(rules.POLICY, "p", {"name": "p", "policy": identity(statement)})
     assert messages([policy], "assume-role-names-role-arns") == [
         f"policy 'p': statement S allows sts:AssumeRole on {shown}: name the roles "
-        "(arn:<partition>:iam::<account>:role/<name>), never '*'"
+        "(arn:<partition>:iam::<account>:role/<name>, or arn:<partition>:iam::*:role/<name> under an "
+        "aws:ResourceOrgPaths condition), never '*'"
     ]
 
 
@@ -897,3 +899,111 @@ def test_the_security_doc_lists_every_rule_with_its_level_and_settings() -> None
         settings = ", ".join(f"`{k}` (`{json.dumps(v['default'])}`)" for k, v in properties.items())
         expected[policy.name] = (policy.enforcement_level.value, settings or "none")
     assert rows == expected
+
+
+# Roles in a StackSet's template (rolloutMode stackset), and grants by organization path -----------
+
+
+def stack_set(role_properties: dict[str, Any], name: str = "cross-account-access-trusting") -> Resource:
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {"CrossAccountRole": {"Type": "AWS::IAM::Role", "Properties": role_properties}},
+    }
+    return Resource(
+        rules.STACK_SET, "trusting-stackset", {"name": name, "templateBody": json.dumps(template)}
+    )
+
+
+def test_a_stackset_rollout_of_the_program_passes_the_whole_pack_with_the_example_config() -> None:
+    from cross_account.testing import CrossAccountMocks
+
+    mocks = CrossAccountMocks("111122223333", organization_accounts={"ou-ab12-cdefgh34": ["444466667777"]})
+    config = {
+        "trustedAccountIds": [TRUSTED_ACCOUNT],
+        "targetOrganizationalUnitIds": ["ou-ab12-cdefgh34"],
+        "rolloutMode": "stackset",
+    }
+    run = run_main(stack="trusting", config=config, mocks=mocks)
+    resources = program_resources(run)
+    assert [r.type for r in resources].count(rules.STACK_SET) == 1
+    assert run_pack(resources, read_pack_config(EXAMPLE_CONFIG)) == []
+    trusted = run_main(
+        stack="trusted",
+        config={"userNames": ["alice"]},
+        mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={REFERENCE: run.outputs}),
+    )
+    assert run_pack(program_resources(trusted), read_pack_config(EXAMPLE_CONFIG)) == []
+
+
+def test_a_role_in_a_stack_set_template_trusting_everyone_is_an_open_trust_policy() -> None:
+    resource = stack_set(
+        {"RoleName": "r", "AssumeRolePolicyDocument": json.loads(trust(trusting("*", Sid="Open")))}
+    )
+    assert messages([resource], "no-open-trust-policy") == [
+        "StackSet 'cross-account-access-trusting' role 'r': trust statement Open trusts ['*']: a wildcard "
+        "principal lets any AWS account assume the role; name the trusted accounts"
+    ]
+
+
+def test_a_stack_set_template_that_is_not_json_is_reported_not_skipped() -> None:
+    resource = Resource(
+        rules.STACK_SET, "s", {"name": "s", "templateBody": "Resources:\n  R:\n    Type: AWS::IAM::Role\n"}
+    )
+    assert messages([resource], "no-open-trust-policy") == [
+        "StackSet 's': the template is not JSON, so the roles it may declare cannot be checked: give the "
+        "template as JSON"
+    ]
+
+
+def test_admin_rights_and_long_sessions_in_a_stack_set_template_are_reported() -> None:
+    resource = stack_set(
+        {
+            "RoleName": "r",
+            "AssumeRolePolicyDocument": json.loads(trust(trusting())),
+            "ManagedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"],
+            "Policies": [{"PolicyName": "all", "PolicyDocument": json.loads(identity(allow("*", "*")))}],
+            "MaxSessionDuration": 43200,
+        }
+    )
+    assert [
+        v.message.split(":")[0] for v in run_pack([resource], policies=only("no-admin-on-cross-account-role"))
+    ] == [
+        "cross-account role 'r' gets AdministratorAccess (managedPolicyArns)",
+        "cross-account role 'r' gets AdministratorAccess (inline policy 'all')",
+    ]
+    assert messages([resource], "max-session-duration-ceiling") == [
+        "StackSet 'cross-account-access-trusting' role 'r': maxSessionDuration 43200 s is over the 3600 s ceiling "
+        "(maxSessionSeconds): stolen session credentials stay valid that long; shorten it or raise the ceiling"
+    ]
+
+
+ORG_PATHS = {"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": "o-abcdefghij/*/ou-ab12-cdefgh34/*"}}
+
+
+def test_assume_role_on_a_role_in_any_account_passes_only_under_an_organization_path_condition() -> None:
+    pattern = "arn:aws:iam::*:role/cross-account-role"
+    granted = Resource(
+        rules.POLICY,
+        "p",
+        {"name": "p", "policy": identity(allow("sts:AssumeRole", pattern, Condition=ORG_PATHS))},
+    )
+    assert messages([granted], "assume-role-names-role-arns") == []
+    for condition in (
+        None,
+        {"ForAllValues:StringLike": ORG_PATHS["ForAnyValue:StringLike"]},
+        {"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": "*"}},
+    ):
+        extra = {} if condition is None else {"Condition": condition}
+        open_ = Resource(
+            rules.POLICY, "p", {"name": "p", "policy": identity(allow("sts:AssumeRole", pattern, **extra))}
+        )
+        assert len(messages([open_], "assume-role-names-role-arns")) == 1, condition
+    anything = Resource(
+        rules.POLICY,
+        "p",
+        {
+            "name": "p",
+            "policy": identity(allow("sts:AssumeRole", "arn:aws:iam::*:role/*", Condition=ORG_PATHS)),
+        },
+    )
+    assert len(messages([anything], "assume-role-names-role-arns")) == 1, "a name is still required"

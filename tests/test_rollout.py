@@ -80,6 +80,9 @@ def mocks(units: dict[str, list[str]] | None = None, **kwargs: Any) -> CrossAcco
 
 
 def rollout_run(config: dict[str, Any], found: CrossAccountMocks | None = None, **kwargs: Any) -> Run:
+    """The program in providers mode (this file's subject; stackset mode is test_stackset.py's)."""
+    if "targetOrganizationalUnitIds" in config:
+        config = {"rolloutMode": "providers", **config}
     return run_main(stack="trusting", config={**ACCOUNTS, **config}, mocks=found or mocks(), **kwargs)
 
 
@@ -141,8 +144,18 @@ def test_rollout_keys_at_their_defaults_change_nothing_at_all() -> None:
         "excludeAccountIds": [],
         "deploymentRoleName": "OrganizationAccountAccessRole",
         "deploymentRoleExternalId": "",
+        "rolloutMode": "",
+        "callAs": "SELF",
+        "retainStacksOnAccountRemoval": False,
+        "maxConcurrentPercentage": 100,
+        "failureTolerancePercentage": 10,
+        "regionConcurrencyType": "PARALLEL",
+        "stackSetInstanceRegion": "",
     }
-    plain, explicit = rollout_run({}), rollout_run(defaults)
+    plain, explicit = (
+        run_main(stack="trusting", config=ACCOUNTS, mocks=mocks()),
+        run_main(stack="trusting", config={**ACCOUNTS, **defaults}, mocks=mocks()),
+    )
     assert [(r.type, r.urn, r.inputs, r.provider) for r in explicit.registrations] == [
         (r.type, r.urn, r.inputs, r.provider) for r in plain.registrations
     ]

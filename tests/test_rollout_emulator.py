@@ -118,7 +118,11 @@ def _build_organization() -> Organization:
 def rollout() -> Iterator[Rollout]:
     with mock_aws():
         organization = _build_organization()
-        config = {"trustedAccountIds": [TRUSTED], "targetOrganizationalUnitIds": [organization.unit]}
+        config = {
+            "trustedAccountIds": [TRUSTED],
+            "targetOrganizationalUnitIds": [organization.unit],
+            "rolloutMode": "providers",
+        }
         # Least privilege: the management account's deployer holds only its generated policy (assume the
         # deployment role, list the unit), and in each member the deployment role only the trusting policy.
         deployer = deployer_session(MANAGEMENT, "trusting", config)
@@ -250,7 +254,11 @@ def test_a_member_account_cannot_read_the_unit_and_the_error_says_whose_credenti
     member = rollout.organization.members[0]
     run = run_failing(
         stack="trusting",
-        config={"trustedAccountIds": [TRUSTED], "targetOrganizationalUnitIds": [rollout.organization.unit]},
+        config={
+            "trustedAccountIds": [TRUSTED],
+            "targetOrganizationalUnitIds": [rollout.organization.unit],
+            "rolloutMode": "providers",
+        },
         mocks=EmulatorMocks(member),
     )
     assert str(run.error).splitlines()[-1] == (

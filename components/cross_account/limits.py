@@ -19,6 +19,14 @@ DEFAULT_SESSION_SECONDS = 3600
 DEFAULT_SOURCE_PROFILE = "default"
 DEFAULT_DEPLOYMENT_ROLE_NAME = "OrganizationAccountAccessRole"
 """The role a rollout assumes in each member account: AWS Organizations creates it in the accounts it makes."""
+DEFAULT_CALL_AS = "SELF"
+"""A stackset-mode rollout acts as the organization's management account unless told DELEGATED_ADMIN."""
+DEFAULT_MAX_CONCURRENT_PERCENTAGE = 100
+"""StackSet operations: accounts at a time, in percent of the targets (CloudFormation lowers it to the
+failure tolerance + 1 in its default STRICT_FAILURE_TOLERANCE mode)."""
+DEFAULT_FAILURE_TOLERANCE_PERCENTAGE = 10
+"""StackSet operations: accounts, in percent, that may fail before CloudFormation stops the operation."""
+DEFAULT_REGION_CONCURRENCY = "PARALLEL"
 ROLE_ARNS_BY_ACCOUNT_OUTPUT = "roleArnsByAccount"
 """Trusting stack output of a rollout: account id -> role ARN; the trusted stack reads it instead of roleArn."""
 
@@ -27,6 +35,12 @@ PLACEHOLDER_ACCOUNT_IDS = ("111122223333", "444455556666", "123456789012", "0123
 ARN reference: 123456789012; Account Management reference: 012345678901). The examples of this
 project use them; a stack that trusts one of them is warned about, as it is no account you own."""
 
+ROLE_ARN_PATTERN_OUTPUT = "roleArnPattern"
+"""Trusting stack output: arn:<partition>:iam::*:role/<path><name>, the role in any account."""
+COVERED_UNITS_OUTPUT = "coveredOrganizationalUnitIds"
+"""Trusting stack output of a stackset-mode rollout: the units whose accounts get the role, those joining later too."""
+ORGANIZATIONAL_UNIT_PATHS_OUTPUT = "organizationalUnitPaths"
+"""Trusting stack output of a stackset-mode rollout: aws:ResourceOrgPaths patterns of the covered units."""
 ROLE_ARN_OUTPUT = "roleArn"
 """The trusting stack output the trusted stack reads through a StackReference."""
 EXTERNAL_ID_REQUIRED_OUTPUT = "externalIdRequired"

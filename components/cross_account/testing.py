@@ -242,6 +242,18 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
             owner = str(state[_INLINE_POLICIES[args.typ]])
             state.setdefault("name", self._auto_name(args.name, target))
             return args.resource_id or f"{owner}:{state['name']}", state
+        if args.typ == "aws:cloudformation/stackSet:StackSet":
+            name = str(state.setdefault("name", self._auto_name(args.name, target)))
+            state["arn"] = (
+                f"arn:{target.partition}:cloudformation:{target.region}:{target.account_id}:stackset/"
+                f"{name}:{_digest(target.account_id, name).hex()[:8]}-0000-4000-8000-{_digest(name).hex()[:12]}"
+            )
+            state["stackSetId"] = state["arn"].rsplit("/", 1)[1]
+            return args.resource_id or name, state
+        if args.typ == "aws:cloudformation/stackSetInstance:StackSetInstance":
+            units = ",".join((state.get("deploymentTargets") or {}).get("organizationalUnitIds") or [])
+            where = state.get("stackSetInstanceRegion") or target.region
+            return args.resource_id or f"{state['stackSetName']},{units},{where}", state
         if args.typ == "aws:iam/userGroupMembership:UserGroupMembership":
             groups = [str(g) for g in state.get("groups", [])]
             return (

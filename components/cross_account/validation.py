@@ -50,6 +50,11 @@ POLICY_ARN_RE = _pattern(
 EXTERNAL_ID_RE = _pattern(r"[A-Za-z0-9+=,.@:/_-]+")
 ORGANIZATION_ID_RE = _pattern(r"o-[a-z0-9]{10,32}")
 ORGANIZATIONAL_UNIT_ID_RE = _pattern(r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32}")
+_OU = r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}"
+ORGANIZATION_PATH_RE = _pattern(rf"o-[a-z0-9]{{10,32}}/(?:r-[0-9a-z]{{4,32}}/(?:{_OU}/)*|\*/{_OU}/)")
+ROLE_ARN_PATTERN_RE = _pattern(
+    rf"arn:aws(?:-[a-z]+)*:iam::\*:role/(?:{PATH_SEGMENT}/)*[{NAME_CLASS}]{{1,64}}"
+)
 """An organizational unit (``ou-``) or an organization's root (``r-``), as AWS Organizations writes them."""
 ARN_PARTS_RE = _pattern(
     r"arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.*)"
@@ -566,6 +571,31 @@ def organizational_unit_id(key: str, value: object) -> str:
         "lowercase letters and digits)"
     )
     return _matching(key, value, ORGANIZATIONAL_UNIT_ID_RE, rule, wildcard="an organizational unit")
+
+
+def organization_path(key: str, value: object) -> str:
+    """An AWS Organizations entity path down to a root or unit, ending in ``/``: ``o-.../r-.../ou-.../``."""
+    text = _string(key, value)
+    if ORGANIZATION_PATH_RE.fullmatch(text) is None:
+        raise InvalidInputError(
+            key,
+            text,
+            "is not an organization path (o-<id>/r-<root>/ou-<unit>/..., ending in /, as AWS Organizations "
+            "writes it; or o-<id>/*/ou-<unit>/ for a unit wherever it is)",
+        )
+    return text
+
+
+def role_arn_pattern(key: str, value: object) -> str:
+    """``arn:<partition>:iam::*:role/<path><name>``: one role, in any account."""
+    text = _string(key, value)
+    if ROLE_ARN_PATTERN_RE.fullmatch(text) is None:
+        raise InvalidInputError(
+            key,
+            text,
+            "is not a role ARN pattern (arn:<partition>:iam::*:role/<path/>name, only the account a *)",
+        )
+    return text
 
 
 PRINCIPAL_PATTERN_RULE = (
