@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import logging
+import re
 import runpy
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -31,7 +32,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
 from cross_account.limits import ROLE_ARN_OUTPUT
-from cross_account.testing import ACCOUNT_ID_RE, STACK_REFERENCE, CrossAccountMocks
+from cross_account.testing import ACCOUNT_ID_RE, INVOKES, STACK_REFERENCE, CrossAccountMocks
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "cross-account-access"
@@ -41,6 +42,8 @@ DEFAULT_ACCOUNT = "123456789012"
 """The account the stack is planned in when --account-id does not name it (AWS's documented example id)."""
 PLACEHOLDER_ROLE_ACCOUNT = "111122223333"
 """The account of the placeholder role ARNs given to stack references when no --outputs file is given."""
+OU_ACCOUNTS = INVOKES[3]
+"""The invoke listing the accounts of an organizational unit."""
 SECRET = "[secret]"
 SECRET_PLACEHOLDER = "plan-secret-{}"
 """The value a secure config value is planned with (valid as an external id); never shown."""
@@ -321,6 +324,15 @@ class PlanMocks(CrossAccountMocks):
             self.stack_outputs[name] = {ROLE_ARN_OUTPUT: arn}
         return super().new_resource(args)
 
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        unit = args.args.get("parentId")
+        if args.token == OU_ACCOUNTS and unit not in self.organization_accounts:
+            raise ValueError(
+                f"targetOrganizationalUnitIds: {unit!r}: a plan cannot list the accounts of an "
+                "organizational unit without AWS; to plan the role of each, list them in targetAccountIds"
+            )
+        return super().call(args)
+
 
 def _partition_of(region: str) -> str:
     """The partition of a region: aws-cn for cn-*, aws-us-gov for us-gov-*, else aws."""
@@ -386,12 +398,17 @@ class _Warnings(logging.Handler):
 
 def error_line(error: BaseException) -> str:
     """The one line pulumi up ends with: the program's own error, not the wrapper of an input it failed."""
-    cause: BaseException | None = error
-    while cause is not None:
+    seen: list[BaseException] = []
+    queue: list[BaseException | None] = [error]
+    while queue:  # both links of each error: a wrapper is its own cause, the program's error its context
+        cause = queue.pop(0)
+        if cause is None or any(cause is e for e in seen):
+            continue
         if isinstance(cause, pulumi.RunError):
             error = cause
             break
-        cause = cause.__cause__ or cause.__context__
+        seen.append(cause)
+        queue += [cause.__cause__, cause.__context__]
     lines = [line for line in str(error).splitlines() if line.strip()] or [type(error).__name__]
     return lines[-1].split("has risen: ")[-1]
 
@@ -401,6 +418,12 @@ class _Redactor:
 
     def __init__(self, secret_values: Iterable[str]) -> None:
         self.values = sorted({v for v in secret_values if v}, key=len, reverse=True)
+        # A value as a whole word: a secret "x" is not in "externalId".
+        self.pattern = (
+            re.compile("|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in self.values))
+            if self.values
+            else None
+        )
 
     def _leaves(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -412,8 +435,7 @@ class _Redactor:
         return value
 
     def _leaks(self, value: Any) -> bool:
-        text = json.dumps(value)
-        return any(v in text or json.dumps(v)[1:-1] in text for v in self.values)
+        return self.pattern is not None and self.pattern.search(json.dumps(value)) is not None
 
     def show(self, value: Any, secret: bool) -> Any:
         """``value`` with each secret leaf as [secret]; [secret] whole if a secret may be in it otherwise."""
@@ -423,9 +445,7 @@ class _Redactor:
         return shown
 
     def text(self, message: str) -> str:
-        for value in self.values:
-            message = message.replace(value, SECRET)
-        return message
+        return message if self.pattern is None else self.pattern.sub(SECRET, message)
 
 
 def _document(value: Any) -> Any:
@@ -649,13 +669,6 @@ def _read_outputs(path: Path) -> dict[str, dict[str, Any]]:
     return outputs
 
 
-class _NoUnretrievedFutures(logging.Filter):
-    """asyncio's "Future exception was never retrieved" after a failed run repeats the error as a traceback."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "exception was never retrieved" not in record.getMessage()
-
-
 def main(
     argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
@@ -663,7 +676,6 @@ def main(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     args = _parser().parse_args(argv)
-    logging.getLogger("asyncio").addFilter(_NoUnretrievedFutures())
     root = ROOT
     try:
         if args.account_id is not None and not ACCOUNT_ID_RE.fullmatch(args.account_id):
