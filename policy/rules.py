@@ -53,6 +53,9 @@ IDENTITY_POLICY_TYPES = (POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY)
 DEFAULT_REQUIRE_CONDITION = False
 DEFAULT_INTERNAL_ACCOUNT_IDS: tuple[str, ...] = ()
 DEFAULT_REQUIRE_END_DATE = False
+PLACEHOLDER_ACCOUNT_IDS = ("111122223333", "444455556666", "123456789012", "012345678901")
+"""Account ids AWS's documentation uses as examples (as cross_account.limits lists them; the pack
+runs without that package): never anyone's own account, so never internal."""
 DEFAULT_ALLOWED_POLICIES: tuple[str, ...] = ()
 DEFAULT_MAX_SESSION_SECONDS = 3600
 """The ceiling on a role's maximum session: one hour, the AWS default."""
@@ -192,6 +195,12 @@ def config_account_ids(config: Mapping[str, Any], key: str) -> tuple[str, ...]:
     bad = [i for i in ids if not ACCOUNT_ID_RE.fullmatch(i)]
     if bad:
         raise ValueError(f"policy config {key}: {bad!r} are not 12-digit AWS account ids")
+    examples = [i for i in ids if i in PLACEHOLDER_ACCOUNT_IDS]
+    if examples:
+        raise ValueError(
+            f"policy config {key}: {examples!r} are account ids AWS's documentation uses as examples, "
+            "not accounts of yours: list your own account ids"
+        )
     return ids
 
 

@@ -555,7 +555,13 @@ def make_plan(
         plan.error = "the stack's outputs never resolved"
         return plan
     by_urn = {r.urn: r for r in run.registrations}
-    for registration in run.registrations:
+
+    def tree_order(registration: Registration) -> list[tuple[str, str]]:
+        """Each resource after its parent, siblings by type and name: registration order varies from run to run."""
+        parent = by_urn.get(registration.parent)
+        return (tree_order(parent) if parent is not None else []) + [(registration.type, registration.name)]
+
+    for registration in sorted(run.registrations, key=tree_order):
         parent = by_urn.get(registration.parent)
         plan.resources.append(
             {

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import asyncio
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -18,6 +19,7 @@ from cross_account.limits import (
     EXPIRES_AT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
     MFA_REQUIRED_OUTPUT,
+    PLACEHOLDER_ACCOUNT_IDS,
     ROLE_ARN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
     SESSION_NAME_REQUIRED_OUTPUT,
@@ -61,7 +63,49 @@ def protected(settings: TrustingSettings | TrustedSettings) -> pulumi.ResourceOp
     return pulumi.ResourceOptions(protect=True) if settings.protect else None
 
 
+EXAMPLE_ACCOUNT = "an account id AWS's documentation uses as an example, not an account of yours"
+REPLACE_IT = "replace it with the id of the account you mean"
+
+
+def placeholder_warnings(settings: TrustingSettings | TrustedSettings) -> list[str]:
+    """One line per config key and placeholder account id it names (PLACEHOLDER_ACCOUNT_IDS)."""
+    named: list[tuple[str, str, str]] = []  # (key, value as written, the account id in it)
+    if isinstance(settings, TrustingSettings):
+        accounts = settings.args.get("trusted_account_ids")
+        if not check.has_output(accounts):
+            named += [("trustedAccountIds", account, account) for account in accounts or ()]
+        if settings.rollout is not None:
+            named += [
+                ("targetAccountIds", account, account) for account in settings.rollout.target_account_ids
+            ]
+        patterns = settings.args.get("trusted_principal_arns")
+        if not check.has_output(patterns):
+            named += [
+                ("trustedPrincipalArns", arn, arn.split(":")[4])
+                for arn in patterns or ()
+                if arn.count(":") >= 5
+            ]
+    else:
+        roles = ((arn, parse_role_arn(arn)) for arn in settings.role_arns)
+        named += [("roleArns", arn, role.account_id) for arn, role in roles if role is not None]
+    lines: list[str] = []
+    for key, value, account in named:
+        if account not in PLACEHOLDER_ACCOUNT_IDS:
+            continue
+        if key in settings.secret_keys:
+            line = f"{key}: {check.hidden_value(value)} names {EXAMPLE_ACCOUNT}: {REPLACE_IT}"
+        elif value == account:
+            line = f"{key}: {value!r} is {EXAMPLE_ACCOUNT}: {REPLACE_IT}"
+        else:
+            line = f"{key}: {value!r} names account {account!r}, {EXAMPLE_ACCOUNT}: {REPLACE_IT}"
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
 def build(settings: TrustingSettings | TrustedSettings) -> None:
+    for line in placeholder_warnings(settings):
+        pulumi.log.warn(line)
     if isinstance(settings, TrustingSettings):
         build_trusting(settings)
     else:
@@ -299,12 +343,72 @@ def _stack_roles(stack: str, out: Mapping[str, Any]) -> StackRoles:
     return StackRoles(tuple(arns), requirement)
 
 
+class StackReferenceError(pulumi.RunError):
+    """A trusting stack that cannot be read, or that lacks what the trusted stack needs: one line.
+
+    Not a ValueError, unlike InvalidInputError: the SDK wraps a ValueError raised while it prepares
+    a resource's inputs in a multi-line "While processing input ... ValueError has risen" message,
+    whereas a RunError reaches the user as its one line.
+    """
+
+
+UNKNOWN_STACK = "unknown stack"
+"""How the engine (and the mocks) fail a StackReference to a stack that does not exist."""
+
+
+def deploy_first(stack: str) -> str:
+    """What to do when a trusting stack does not exist yet."""
+    return f"deploy the trusting stack first (pulumi up --stack {stack.rsplit('/', 1)[-1]})"
+
+
+def _unreadable(stack: str, error: Exception) -> Exception:
+    """The error of a stack reference that failed, with what to do when the stack does not exist."""
+    message = " ".join(str(error).split())
+    if UNKNOWN_STACK not in message:
+        return error
+    return StackReferenceError(f"trustingStacks: {stack!r}: {message}: {deploy_first(stack)}")
+
+
+def _read_references(stacks: tuple[str, ...], references: list[pulumi.StackReference]) -> pulumi.Output[Any]:
+    """Every stack's outputs, then every stack's secret output names, as plain values (one Output).
+
+    A stack that does not exist fails with one line naming it and saying to deploy it first.
+    The Output depends on the references, as theirs do.
+    """
+
+    async def read() -> list[Any]:
+        outputs = []
+        for stack, reference in zip(stacks, references, strict=True):
+            try:
+                outputs.append(await reference.outputs.future(with_unknowns=True))
+            except Exception as error:  # noqa: BLE001 - re-raised, explained when it is a missing stack
+                raise _unreadable(stack, error) from None
+        names = [await reference.secret_output_names.future(with_unknowns=True) for reference in references]
+        return outputs + names
+
+    known: asyncio.Future[bool] = asyncio.get_event_loop().create_future()
+    known.set_result(True)
+    return pulumi.Output(set(references), asyncio.ensure_future(read()), known)
+
+
 def _read_stacks(stacks: tuple[str, ...], resolved: list[Any]) -> Any:
     """The StackRoles of each trusting stack; secret if a stack marks one of the outputs read secret."""
     outputs, secret_names = resolved[: len(stacks)], resolved[len(stacks) :]
     values = [_stack_roles(stack, out) for stack, out in zip(stacks, outputs, strict=True)]
     secret = any(set(_READ_OUTPUTS) & set(names or ()) for names in secret_names)
     return pulumi.Output.secret(values) if secret else values
+
+
+def _one_line(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``function`` for an apply on what the stacks gave: its InvalidInputError becomes one line."""
+
+    def checked(value: Any) -> Any:
+        try:
+            return function(value)
+        except InvalidInputError as error:
+            raise StackReferenceError(str(error)) from error
+
+    return checked
 
 
 def _roles_and_requirements(
@@ -346,14 +450,12 @@ def build_trusted(settings: TrustedSettings) -> None:
     # As with get_output, the values are secret only if a stack marks one of them secret.
     stacks = settings.trusting_stacks
     references = [pulumi.StackReference(stack) for stack in stacks]
-    stacks_read = pulumi.Output.unsecret(
-        pulumi.Output.all(*(r.outputs for r in references), *(r.secret_output_names for r in references))
-    ).apply(partial(_read_stacks, stacks))
+    stacks_read = _read_references(stacks, references).apply(_one_line(partial(_read_stacks, stacks)))
     role_arns: Any
     requirements: Any
     if references:
         both = stacks_read.apply(
-            lambda values: _roles_and_requirements(settings, "trustingStacks/roleArns", values)
+            _one_line(lambda values: _roles_and_requirements(settings, "trustingStacks/roleArns", values))
         )
         role_arns = both.apply(lambda pair: pair[0])
         requirements = both.apply(lambda pair: pair[1])

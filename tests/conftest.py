@@ -1,4 +1,4 @@
-"""One Pulumi mocks harness for every test (see ../shared/OFFLINE-TESTING.md).
+"""One Pulumi mocks harness for every test (docs/testing.md, "Pulumi mocks").
 
 ``pulumi_run`` runs a body (the real ``__main__.py``, or components built in
 Python) under mocks that record every registration, and returns the resolved
@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import runpy
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -34,8 +35,8 @@ from program.plan import (  # noqa: F401
     stack_file_config,
 )
 
-TRUSTING_ACCOUNT = "111111111111"
-TRUSTED_ACCOUNT = "222222222222"
+TRUSTING_ACCOUNT = "111122223333"
+TRUSTED_ACCOUNT = "444455556666"
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -135,16 +136,42 @@ def run_failing(**kwargs: Any) -> Run:
     return run_main(expect_error=True, **kwargs)
 
 
-@pytest.fixture
-def warnings_(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+EXAMPLE_ACCOUNT_WARNING = "an account id AWS's documentation uses as an example, not an account of yours"
+"""The words of the warning about an account id AWS documents as a placeholder (program/stacks.py)."""
+
+
+@dataclass
+class Warnings:
+    every: list[str] = field(default_factory=list)
     """Every pulumi.log.warn message of the run, in order."""
-    found: list[str] = []
+    others: list[str] = field(default_factory=list)
+    """The same but the warnings about placeholder account ids."""
+
+
+@pytest.fixture
+def _warnings(monkeypatch: pytest.MonkeyPatch) -> Warnings:
+    found = Warnings()
 
     def warn(message: str, resource: Any = None, stream_id: Any = None, ephemeral: Any = None) -> None:
-        found.append(message)
+        found.every.append(message)
+        if EXAMPLE_ACCOUNT_WARNING not in message:
+            found.others.append(message)
 
     monkeypatch.setattr(pulumi.log, "warn", warn)
     return found
+
+
+@pytest.fixture
+def warnings_(_warnings: Warnings) -> list[str]:
+    """Every pulumi.log.warn message of the run, in order, but those about the placeholder account ids
+    the tests use as their accounts (``every_warning_`` has them too; tests/test_program.py tests them)."""
+    return _warnings.others
+
+
+@pytest.fixture
+def every_warning_(_warnings: Warnings) -> list[str]:
+    """Every pulumi.log.warn message of the run, in order."""
+    return _warnings.every
 
 
 @pytest.fixture(autouse=True)

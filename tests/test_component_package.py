@@ -531,11 +531,11 @@ def summary(run: Run) -> list[tuple[Any, ...]]:
 
 
 TRUSTING_ARGS: dict[str, Any] = {
-    "trusted_account_ids": ["222222222222", "333333333333"],
+    "trusted_account_ids": ["444455556666", "444466667777"],
     "role_name": "audit-read-only",
     "role_path": "/cross-account/",
     "role_description": "Audit access for the security account",
-    "managed_policy_arns": ["ReadOnlyAccess", "arn:aws:iam::111111111111:policy/audit-extra"],
+    "managed_policy_arns": ["ReadOnlyAccess", "arn:aws:iam::111122223333:policy/audit-extra"],
     "inline_policies": {
         "read-logs": {
             "Version": "2012-10-17",
@@ -550,12 +550,12 @@ TRUSTING_ARGS: dict[str, Any] = {
         }
     },
     "max_session_duration": 7200,
-    "permissions_boundary_arn": "arn:aws:iam::111111111111:policy/boundary",
+    "permissions_boundary_arn": "arn:aws:iam::111122223333:policy/boundary",
     "require_mfa": True,
     "mfa_max_age_seconds": 3600,
     "external_id": "partner-7f3a9c",
     "organization_id": "o-abcdefghij",
-    "trusted_principal_arns": ["arn:aws:iam::222222222222:role/auditors-*"],
+    "trusted_principal_arns": ["arn:aws:iam::444455556666:role/auditors-*"],
     "tags": {"team": "platform", "purpose": "audit"},
     "trust_policy_size_limit": 4096,
     "managed_policies_per_role_limit": 12,
@@ -575,8 +575,8 @@ TRUSTING_ROTATION_ARGS: dict[str, Any] = {
 """The inputs the first case cannot set with the others (external_ids goes without external_id)."""
 TRUSTED_ARGS: dict[str, Any] = {
     "role_arns": [
-        "arn:aws:iam::111111111111:role/cross-account/audit-read-only",
-        "arn:aws:iam::444444444444:role/reader",
+        "arn:aws:iam::111122223333:role/cross-account/audit-read-only",
+        "arn:aws:iam::444477778888:role/reader",
     ],
     "user_names": ["alice", "bob"],
     "group_names": ["auditors"],
@@ -595,7 +595,7 @@ TRUSTED_ARGS: dict[str, Any] = {
     "expires_at": "2099-12-31T23:59:59Z",
     "role_requirements": [
         {
-            "role_arn": "arn:aws:iam::444444444444:role/reader",
+            "role_arn": "arn:aws:iam::444477778888:role/reader",
             "external_id_required": False,
             "session_name_required": True,
             "source_identity_required": True,
@@ -611,7 +611,7 @@ TRUSTED_ARGS: dict[str, Any] = {
 ROLLOUT_ARGS: dict[str, Any] = {
     **TRUSTING_ARGS,
     # The deploying account (through the component's provider) and two others (each through its own).
-    "target_account_ids": ["555555555555", "111111111111", "444444444444"],
+    "target_account_ids": ["555555555555", "111122223333", "444477778888"],
     "deployment_role_name": "OrganizationAdmin",
     "deployment_role_external_id": "deploy-2b8e41",
     "secret_inputs": ["role_description", "tags", "deployment_role_name"],
@@ -710,7 +710,7 @@ def test_bad_input_through_the_host_names_the_input_the_value_and_the_rule() -> 
             .construct(
                 "acme",
                 TRUSTING,
-                engine_inputs({"trusted_account_ids": ["222222222222"], "max_session_duration": 7200.5}),
+                engine_inputs({"trusted_account_ids": ["444455556666"], "max_session_duration": 7200.5}),
                 None,
             )
             .state

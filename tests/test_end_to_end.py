@@ -1,7 +1,7 @@
 """End to end: the real program, both stacks, provisioned into the moto AWS emulator.
 
-The trusting stack runs first, in account 111111111111; the trusted stack runs
-second, in account 222222222222, and its StackReference returns the trusting
+The trusting stack runs first, in account 111122223333; the trusted stack runs
+second, in account 444455556666, and its StackReference returns the trusting
 run's real outputs. Both use the committed stack files. Then, with IAM
 authentication on, the people of the scenario act with their own keys:
 
@@ -57,7 +57,7 @@ from emulator import (
 )
 from moto.core import enable_iam_authentication
 
-OUTSIDER_ACCOUNT = "333333333333"
+OUTSIDER_ACCOUNT = "444466667777"
 ROLE_ARN = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/my-s3-x-account-role"
 POLICY_ARN = f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/my-s3-x-account-policy"
 OTHER_ROLE = "other-team-role"
@@ -170,8 +170,8 @@ def _denied(call: Any) -> str:
 def test_the_trusting_run_creates_the_role_in_the_trusting_account(world: World) -> None:
     assert world.trusting.outputs["roleArn"] == ROLE_ARN
     assert world.trusting.outputs["switchRoleUrl"] == (
-        "https://signin.aws.amazon.com/switchrole?account=111111111111"
-        "&roleName=my-s3-x-account-role&displayName=my-s3-x-account-role%40111111111111"
+        "https://signin.aws.amazon.com/switchrole?account=111122223333"
+        "&roleName=my-s3-x-account-role&displayName=my-s3-x-account-role%40111122223333"
     )
     assert world.mocks["trusting"].created == [
         ("aws:iam/role:Role", "my-s3-x-account-role"),
@@ -186,7 +186,7 @@ def test_the_trusting_run_creates_the_role_in_the_trusting_account(world: World)
             {
                 "Sid": "TrustedAccountsMayAssume",
                 "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+                "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
                 "Action": "sts:AssumeRole",
             }
         ],
@@ -204,7 +204,7 @@ def test_the_trusted_run_reads_the_role_arn_and_attaches_the_policy_to_the_user_
     assert world.trusted.outputs["roleArns"] == [ROLE_ARN]
     assert world.trusted.outputs["policyArn"] == POLICY_ARN
     assert world.trusted.outputs["awsCliConfig"] == (
-        f"[profile my-s3-x-account-role-111111111111]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
+        f"[profile my-s3-x-account-role-111122223333]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
     )
     iam = account_session(TRUSTED_ACCOUNT).client("iam")
     version = iam.get_policy(PolicyArn=POLICY_ARN)["Policy"]["DefaultVersionId"]
@@ -462,8 +462,8 @@ def test_the_emulator_adapter_refuses_the_exclusive_group_membership(emulator: N
     )
 
 
-ACCOUNT_ROOT = {"AWS": "arn:aws:iam::222222222222:root"}
-ALICE = "arn:aws:iam::222222222222:user/alice"
+ACCOUNT_ROOT = {"AWS": "arn:aws:iam::444455556666:root"}
+ALICE = "arn:aws:iam::444455556666:user/alice"
 
 
 def _trust(*statements: dict[str, Any]) -> dict[str, Any]:
@@ -474,11 +474,11 @@ def _trust(*statements: dict[str, Any]) -> dict[str, Any]:
     ("document", "allowed"),
     [
         (_trust({"Effect": "Allow", "Principal": ACCOUNT_ROOT, "Action": "sts:AssumeRole"}), True),
-        (_trust({"Effect": "Allow", "Principal": {"AWS": "222222222222"}, "Action": "sts:AssumeRole"}), True),
+        (_trust({"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "sts:AssumeRole"}), True),
         (_trust({"Effect": "Allow", "Principal": {"AWS": [ALICE]}, "Action": ["sts:*"]}), True),
         (_trust({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*"}), True),
-        (_trust({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "sts:AssumeRole"}), False),
-        (_trust({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:user/bob"}, "Action": "sts:AssumeRole"}), False),
+        (_trust({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}), False),
+        (_trust({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:user/bob"}, "Action": "sts:AssumeRole"}), False),
         (_trust({"Effect": "Allow", "Principal": ACCOUNT_ROOT, "Action": "sts:TagSession"}), False),
         (_trust({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}), False),
         (

@@ -1,7 +1,7 @@
 """The guardrail policy pack (policy/): each rule both ways, the pack itself, and the real program under it.
 
-Rules are called as the pack's analyzer calls them (OFFLINE-TESTING.md, "Policy
-packs"): properties go through the same protobuf round trip and unknown-checking
+Rules are called as the pack's analyzer calls them (docs/testing.md, "Policy
+packs without the CLI"): properties go through the same protobuf round trip and unknown-checking
 proxy, and config arrives as the CLI hands it over (numbers as floats).
 """
 
@@ -34,13 +34,14 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
+from cross_account import limits
 from policy import rules
 from policy.rules import POLICIES
 
 PACK_DIR = ROOT / "policy"
 EXAMPLE_CONFIG = PACK_DIR / "config.json"
 OPTS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
-ROLE_ARN = "arn:aws:iam::111111111111:role/my-s3-x-account-role"
+ROLE_ARN = "arn:aws:iam::111122223333:role/my-s3-x-account-role"
 TRUSTING_REFERENCE = "organization/cross-account-access/trusting"
 RULE_NAMES = [
     "no-open-trust-policy",
@@ -144,7 +145,7 @@ def trust(*statements: dict[str, Any]) -> str:
 
 
 def trusting(principal: Any = None, **extra: Any) -> dict[str, Any]:
-    principal = {"AWS": "arn:aws:iam::222222222222:root"} if principal is None else principal
+    principal = {"AWS": "arn:aws:iam::444455556666:root"} if principal is None else principal
     return {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **extra}
 
 
@@ -250,34 +251,70 @@ def trusted_example() -> Run:
     return run_main(stack="trusted", config=stack_file_config("trusted"), mocks=mocks)
 
 
-def test_both_example_stacks_pass_the_whole_pack_with_the_example_config() -> None:
+THIRD_PARTY_EXAMPLE = Violation(
+    "third-party-requires-external-id",
+    EnforcementLevel.MANDATORY,
+    "role 'my-s3-x-account-role': trust statement TrustedAccountsMayAssume trusts "
+    "['444455556666'], not in internalAccountIds [], without an sts:ExternalId condition: "
+    "a third party must be required to pass an external id (the confused-deputy problem); "
+    "set the role's external id, or list the account in internalAccountIds if it is yours",
+    None,
+)
+"""What the pack says of the example trusting stack: its account is AWS's example, no account of yours."""
+
+
+def test_the_example_config_lists_no_placeholder_account_as_internal() -> None:
     config = read_pack_config(EXAMPLE_CONFIG)
-    for run in (trusting_example(), trusted_example()):
-        resources = program_resources(run)
+    internal = config["third-party-requires-external-id"][1]["internalAccountIds"]
+    assert not set(internal) & set(limits.PLACEHOLDER_ACCOUNT_IDS), internal
+    assert rules.PLACEHOLDER_ACCOUNT_IDS == limits.PLACEHOLDER_ACCOUNT_IDS, "the pack's copy of the list"
+
+
+def test_the_pack_refuses_a_placeholder_account_listed_as_internal() -> None:
+    document = trust(trusting(Sid="T"))
+    with pytest.raises(ValueError) as caught:
+        messages(
+            [role(document)],
+            "third-party-requires-external-id",
+            internalAccountIds=["123456789012", "444466667777", "444455556666"],
+        )
+    assert str(caught.value) == (
+        "policy config internalAccountIds: ['123456789012', '444455556666'] are account ids AWS's "
+        "documentation uses as examples, not accounts of yours: list your own account ids"
+    )
+
+
+def test_with_the_example_config_the_trusted_example_passes_and_the_trusting_example_trusts_a_third_party() -> (
+    None
+):
+    config = read_pack_config(EXAMPLE_CONFIG)
+    trusted, trusting = program_resources(trusted_example()), program_resources(trusting_example())
+    for resources in (trusted, trusting):
         assert {r.type for r in resources} & {rules.ROLE, rules.POLICY}, "the rules had documents to read"
-        assert run_pack(resources, config) == []
+    assert run_pack(trusted, config) == []
+    assert run_pack(trusting, config) == [THIRD_PARTY_EXAMPLE], "until you list your own accounts"
+
+
+def test_with_the_example_trusted_account_listed_as_yours_both_examples_pass_the_whole_pack() -> None:
+    config = read_pack_config(EXAMPLE_CONFIG)
+    rule = "third-party-requires-external-id"
+    level, props = config[rule]
+    config[rule] = (level, {**props, "internalAccountIds": ["444477778888"]})
+    mine = stack_file_config("trusting") | {"cross-account-access:trustedAccountIds": ["444477778888"]}
+    for run in (run_main(stack="trusting", config=mine), trusted_example()):
+        assert run_pack(program_resources(run), config) == []
 
 
 def test_without_pack_config_the_trusting_example_is_told_its_account_is_a_third_party() -> None:
     assert run_pack(program_resources(trusted_example())) == []
-    assert run_pack(program_resources(trusting_example())) == [
-        Violation(
-            "third-party-requires-external-id",
-            EnforcementLevel.MANDATORY,
-            "role 'my-s3-x-account-role': trust statement TrustedAccountsMayAssume trusts "
-            "['222222222222'], not in internalAccountIds [], without an sts:ExternalId condition: "
-            "a third party must be required to pass an external id (the confused-deputy problem); "
-            "set the role's external id, or list the account in internalAccountIds if it is yours",
-            None,
-        )
-    ]
+    assert run_pack(program_resources(trusting_example())) == [THIRD_PARTY_EXAMPLE]
 
 
 def test_a_hardened_trusting_stack_passes_even_the_strictest_config() -> None:
     run = run_main(
         stack="trusting",
         config={
-            "trustedAccountIds": ["222222222222", "333333333333"],
+            "trustedAccountIds": ["444455556666", "444466667777"],
             "externalIds": ["partner-7f3a", "partner-9b1c"],
             "requireMfa": True,
             "organizationId": "o-abcdefghij",
@@ -291,7 +328,7 @@ def test_a_hardened_trusting_stack_passes_even_the_strictest_config() -> None:
             "inlinePolicies": {
                 "assume-next-hop": {
                     "Version": "2012-10-17",
-                    "Statement": [allow("sts:AssumeRole", "arn:aws:iam::444444444444:role/next-hop")],
+                    "Statement": [allow("sts:AssumeRole", "arn:aws:iam::444477778888:role/next-hop")],
                 }
             },
         },
@@ -329,7 +366,7 @@ def test_a_wildcard_principal_is_an_open_trust_policy(principal: Any, shown: str
 
 
 def test_not_principal_with_allow_is_an_open_trust_policy() -> None:
-    statement = {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::222222222222:root"}}
+    statement = {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::444455556666:root"}}
     assert messages([role(trust({**statement, "Action": "sts:AssumeRole"}))], "no-open-trust-policy") == [
         "role 'x-role': trust statement #1 allows NotPrincipal, which trusts every principal it "
         "does not list: name the trusted accounts in Principal"
@@ -363,7 +400,7 @@ def test_a_required_condition_is_met_by_mfa_external_id_or_organization(conditio
 def test_trust_without_a_real_condition_is_reported_when_one_is_required(condition: Any) -> None:
     statement = trusting(Sid="T") if condition is None else trusting(Sid="T", Condition=condition)
     assert messages([role(trust(statement))], "no-open-trust-policy", requireCondition=True) == [
-        "role 'x-role': trust statement T trusts ['arn:aws:iam::222222222222:root'] without a "
+        "role 'x-role': trust statement T trusts ['arn:aws:iam::444455556666:root'] without a "
         "condition: require one of ['aws:MultiFactorAuthPresent', 'aws:MultiFactorAuthAge', "
         "'sts:ExternalId', 'aws:PrincipalOrgID'] (MFA, an external id or the organization)"
     ]
@@ -380,12 +417,12 @@ def test_a_service_principal_needs_no_condition() -> None:
 
 @pytest.mark.parametrize(
     "principal",
-    ["arn:aws:iam::222222222222:root", "222222222222", "arn:aws:iam::222222222222:role/ops"],
+    ["arn:aws:iam::444477778888:root", "444477778888", "arn:aws:iam::444477778888:role/ops"],
 )
 def test_an_internal_account_needs_no_external_id(principal: str) -> None:
     document = trust(trusting({"AWS": principal}))
     found = messages(
-        [role(document)], "third-party-requires-external-id", internalAccountIds=["222222222222"]
+        [role(document)], "third-party-requires-external-id", internalAccountIds=["444477778888"]
     )
     assert found == []
 
@@ -398,10 +435,10 @@ def test_a_third_party_with_an_external_id_passes() -> None:
 @pytest.mark.parametrize(
     ("principal", "condition"),
     [
-        ({"AWS": ["arn:aws:iam::222222222222:root", "333333333333"]}, None),
-        ({"AWS": ["arn:aws:iam::222222222222:root", "arn:aws:sts::333333333333:assumed-role/a/b"]}, None),
+        ({"AWS": ["arn:aws:iam::444477778888:root", "444466667777"]}, None),
+        ({"AWS": ["arn:aws:iam::444477778888:root", "arn:aws:sts::444466667777:assumed-role/a/b"]}, None),
         (
-            {"AWS": ["arn:aws:iam::222222222222:root", "333333333333"]},
+            {"AWS": ["arn:aws:iam::444477778888:root", "444466667777"]},
             {"StringEqualsIfExists": {"sts:ExternalId": "partner-7f3a"}},
         ),
     ],
@@ -410,11 +447,11 @@ def test_a_third_party_without_an_external_id_is_reported(principal: Any, condit
     extra = {} if condition is None else {"Condition": condition}
     document = trust(trusting(principal, Sid="T", **extra))
     found = messages(
-        [role(document)], "third-party-requires-external-id", internalAccountIds=["222222222222"]
+        [role(document)], "third-party-requires-external-id", internalAccountIds=["444477778888"]
     )
     assert found == [
-        "role 'x-role': trust statement T trusts ['333333333333'], not in internalAccountIds "
-        "['222222222222'], without an sts:ExternalId condition: a third party must be required to "
+        "role 'x-role': trust statement T trusts ['444466667777'], not in internalAccountIds "
+        "['444477778888'], without an sts:ExternalId condition: a third party must be required to "
         "pass an external id (the confused-deputy problem); set the role's external id, or list "
         "the account in internalAccountIds if it is yours"
     ]
@@ -447,7 +484,7 @@ def test_with_require_end_date_a_third_party_with_an_end_date_passes(operator: s
 def test_with_require_end_date_a_third_party_without_an_end_is_reported(condition: Any) -> None:
     document = trust(trusting(Sid="T", Condition=condition))
     assert messages([role(document)], "third-party-requires-external-id", requireEndDate=True) == [
-        "role 'x-role': trust statement T trusts ['222222222222'], not in internalAccountIds, with no end "
+        "role 'x-role': trust statement T trusts ['444455556666'], not in internalAccountIds, with no end "
         "date: with requireEndDate a third party's access must end (DateLessThan aws:CurrentTime; the "
         "program's expiresAt)"
     ]
@@ -457,9 +494,9 @@ def test_with_require_end_date_a_third_party_without_an_end_is_reported(conditio
 def test_internal_account_ids_must_be_quoted_12_digit_strings() -> None:
     document = trust(trusting())
     with pytest.raises(ValueError) as caught:
-        messages([role(document)], "third-party-requires-external-id", internalAccountIds=[222222222222])
+        messages([role(document)], "third-party-requires-external-id", internalAccountIds=[444455556666])
     assert str(caught.value) == (
-        "policy config internalAccountIds: [222222222222.0] must be a list of strings (quote account ids)"
+        "policy config internalAccountIds: [444455556666.0] must be a list of strings (quote account ids)"
     )
     with pytest.raises(ValueError) as caught:
         messages([role(document)], "third-party-requires-external-id", internalAccountIds=["2222"])
@@ -484,7 +521,7 @@ def test_narrow_permissions_on_a_cross_account_role_pass() -> None:
     resources = [
         role(trust(trusting())),
         attachment("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"),
-        attachment("arn:aws:iam::111111111111:policy/AdministratorAccess"),  # a customer policy
+        attachment("arn:aws:iam::111122223333:policy/AdministratorAccess"),  # a customer policy
         inline(identity(allow("s3:GetObject", "*"))),
     ]
     assert messages(resources, "no-admin-on-cross-account-role") == []
@@ -555,7 +592,7 @@ def test_allowed_policies_let_an_intended_admin_role_through() -> None:
         allow("sts:AssumeRole", ROLE_ARN),
         allow(
             ["sts:AssumeRole", "sts:TagSession"],
-            [ROLE_ARN, "arn:aws-us-gov:iam::333333333333:role/ops/app-*"],
+            [ROLE_ARN, "arn:aws-us-gov:iam::444466667777:role/ops/app-*"],
         ),
         allow("s3:GetObject", "*"),
         allow("sts:GetCallerIdentity", "*"),
@@ -571,9 +608,9 @@ def test_assume_role_on_named_roles_passes(statement: dict[str, Any]) -> None:
     [
         (allow("sts:AssumeRole", "*"), "['*']"),
         (allow("sts:*", [ROLE_ARN, "*"]), "['*']"),
-        (allow("STS:Assume*", "arn:aws:iam::111111111111:role/*"), "['arn:aws:iam::111111111111:role/*']"),
+        (allow("STS:Assume*", "arn:aws:iam::111122223333:role/*"), "['arn:aws:iam::111122223333:role/*']"),
         (allow("sts:AssumeRole", "arn:aws:iam::*:role/x"), "['arn:aws:iam::*:role/x']"),
-        (allow("sts:AssumeRole", "arn:aws:iam::111111111111:user/x"), "['arn:aws:iam::111111111111:user/x']"),
+        (allow("sts:AssumeRole", "arn:aws:iam::111122223333:user/x"), "['arn:aws:iam::111122223333:user/x']"),
         ({"Sid": "S", "Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}, "['*']"),
     ],
 )

@@ -35,7 +35,7 @@ from cross_account.testing import CrossAccountMocks
 
 UNIT = "ou-ab12-cdefgh34"
 OTHER_UNIT = "ou-ab12-ijklmn56"
-A, B, C, D = "333333333333", "444444444444", "555555555555", "666666666666"
+A, B, C, D = "444466667777", "444477778888", "555555555555", "666666666666"
 ACCOUNTS = {"trustedAccountIds": [TRUSTED_ACCOUNT]}
 ROLE = "aws:iam/role:Role"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
@@ -105,7 +105,7 @@ def test_a_stack_without_targets_registers_what_it_always_did_and_exports_the_sa
     config = {
         **ACCOUNTS,
         "roleName": "auditor",
-        "managedPolicyArns": ["ReadOnlyAccess", "arn:aws:iam::111111111111:policy/extra"],
+        "managedPolicyArns": ["ReadOnlyAccess", "arn:aws:iam::111122223333:policy/extra"],
         "inlinePolicies": {
             "logs": {
                 "Version": "2012-10-17",
@@ -120,7 +120,7 @@ def test_a_stack_without_targets_registers_what_it_always_did_and_exports_the_sa
             (TRUSTING, "trusting", "cross-account-access-trusting", ""),
             (ROLE, "trusting-role", "trusting", ""),
             (ATTACHMENT, "trusting-ReadOnlyAccess", "trusting", ""),
-            (ATTACHMENT, "trusting-111111111111-extra", "trusting", ""),
+            (ATTACHMENT, "trusting-111122223333-extra", "trusting", ""),
             ("aws:iam/rolePolicy:RolePolicy", "trusting-inline-logs", "trusting", ""),
         ]
     )
@@ -678,9 +678,15 @@ def test_the_policy_pack_passes_a_rollout_and_refuses_admin_on_every_accounts_ro
     from test_policy_pack import EXAMPLE_CONFIG, program_resources, read_pack_config, run_pack
 
     config = read_pack_config(EXAMPLE_CONFIG)
-    plain = rollout_run({"targetAccountIds": [A, B, C]})
+    rule = "third-party-requires-external-id"
+    config[rule] = (
+        config[rule][0],
+        {**config[rule][1], "internalAccountIds": [D]},
+    )  # the trusted account, yours
+    mine = {"trustedAccountIds": [D]}
+    plain = rollout_run({**mine, "targetAccountIds": [A, B, C]})
     assert run_pack(program_resources(plain), config) == [], "providers and every account's role pass"
-    admin = rollout_run({"targetAccountIds": [A, B, C], "managedPolicyArns": ["AdministratorAccess"]})
+    admin = rollout_run({**mine, "targetAccountIds": [A, B, C], "managedPolicyArns": ["AdministratorAccess"]})
     found = run_pack(program_resources(admin), config)
     assert sorted(v.message for v in found) == [
         f"cross-account role 'cross-account-role' gets AdministratorAccess (attachment "
@@ -757,3 +763,11 @@ def test_organizational_unit_ids_are_ou_or_root_ids_in_lowercase_ascii_whole(
     else:
         with pytest.raises(InvalidInputError, match="is not an AWS Organizations organizational unit id"):
             validation.organizational_unit_id("targetOrganizationalUnitIds", value)
+
+
+def test_a_rollout_to_a_placeholder_account_warns_once_naming_the_key(every_warning_: list[str]) -> None:
+    rollout_run({"trustedAccountIds": [D], "targetAccountIds": ["111122223333", A]})
+    assert every_warning_ == [
+        "targetAccountIds: '111122223333' is an account id AWS's documentation uses as an example, "
+        "not an account of yours: replace it with the id of the account you mean"
+    ]

@@ -1,6 +1,6 @@
 """End to end: one trusting stack rolls the role out to the accounts of an organizational unit, in moto.
 
-The organization: management account 111111111111, an organizational unit
+The organization: management account 111122223333, an organizational unit
 "workloads" holding two member accounts and a nested unit "team-a" holding a
 third, and one more member account directly under the root. The real
 ``__main__.py`` runs as the management account with
@@ -39,8 +39,8 @@ from emulator import (
 from moto import mock_aws
 from moto.core import enable_iam_authentication
 
-MANAGEMENT = "111111111111"
-TRUSTED = "222222222222"
+MANAGEMENT = "111122223333"
+TRUSTED = "444455556666"
 ROLE = "cross-account-role"
 S3_READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 ORGANIZATION_ROLE = "OrganizationAccountAccessRole"

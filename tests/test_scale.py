@@ -466,7 +466,7 @@ def test_the_flags_of_each_stack_reach_the_cli_profiles_of_its_own_roles(flags: 
         mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs=outputs),
     )
     extra = [
-        "mfa_serial = arn:aws:iam::222222222222:mfa/<your-mfa-device-name>\n" if mfa else "",
+        "mfa_serial = arn:aws:iam::444455556666:mfa/<your-mfa-device-name>\n" if mfa else "",
         "external_id = <external-id-from-the-trusting-account>\n" if external_id else "",
     ]
     assert run.outputs["awsCliConfig"] == "\n".join(

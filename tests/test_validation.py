@@ -15,13 +15,13 @@ READ = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
 @pytest.mark.parametrize(
     ("function", "value"),
     [
-        (check.account_id, "222222222222"),
+        (check.account_id, "444455556666"),
         (check.role_name, "a+b=c,d.e@f_g-h"),
         (check.iam_path, "/"),
         (check.iam_path, "/team/app/"),
         (check.policy_arn, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"),
-        (check.policy_arn, "arn:aws-us-gov:iam::111111111111:policy/team/Boundary"),
-        (check.role_arn, "arn:aws-cn:iam::111111111111:role/a/b/c"),
+        (check.policy_arn, "arn:aws-us-gov:iam::111122223333:policy/team/Boundary"),
+        (check.role_arn, "arn:aws-cn:iam::111122223333:role/a/b/c"),
         (check.organization_id, "o-abcdefghij"),
         (check.external_id, "Ab1+=,.@:/-_"),
         (check.stack_name, "acme/cross-account-access/trusting"),
@@ -37,10 +37,10 @@ def test_valid_values_pass_unchanged(function: Any, value: str) -> None:
     [
         (
             check.account_id,
-            222222222222,
-            "k: 222222222222 is a number: write the 12-digit account id as a quoted string",
+            444455556666,
+            "k: 444455556666 is a number: write the 12-digit account id as a quoted string",
         ),
-        (check.account_id, "2222222222223", "k: '2222222222223' is not a 12-digit AWS account id"),
+        (check.account_id, "4444555566663", "k: '4444555566663' is not a 12-digit AWS account id"),
         (
             check.role_name,
             "x" * 65,
@@ -99,11 +99,11 @@ def test_an_external_id_error_never_shows_the_value() -> None:
     ("pattern", "message"),
     [
         (
-            "arn:aws:iam::333333333333:user/bob",
-            "names account '333333333333', which is not one of trustedAccountIds ['222222222222']",
+            "arn:aws:iam::444466667777:user/bob",
+            "names account '444466667777', which is not one of trustedAccountIds ['444455556666']",
         ),
         (
-            "arn:aws:iam::222222222222:*",
+            "arn:aws:iam::444455556666:*",
             "does not start with a principal type (root, user/ or role/) before any wildcard, so it "
             "could match every principal: name a user or role pattern",
         ),
@@ -112,13 +112,13 @@ def test_an_external_id_error_never_shows_the_value() -> None:
 )
 def test_principal_patterns_stay_inside_the_trusted_accounts(pattern: str, message: str) -> None:
     with pytest.raises(InvalidInputError) as caught:
-        check.principal_pattern("trustedPrincipalArns", pattern, ["222222222222"])
+        check.principal_pattern("trustedPrincipalArns", pattern, ["444455556666"])
     assert str(caught.value).endswith(message)
 
 
 def test_principal_patterns_may_narrow_with_wildcards_after_the_account() -> None:
-    pattern = "arn:aws:iam::222222222222:role/ops-*"
-    assert check.principal_pattern("k", pattern, ["222222222222"]) == pattern
+    pattern = "arn:aws:iam::444455556666:role/ops-*"
+    assert check.principal_pattern("k", pattern, ["444455556666"]) == pattern
 
 
 @pytest.mark.parametrize(
@@ -190,14 +190,14 @@ VALID = [
     (check.iam_path, "/team/"),
     (check.policy_arn, "arn:aws:iam::aws:policy/ReadOnlyAccess"),
     (check.aws_managed_policy_name, "job-function/ViewOnlyAccess"),
-    (check.role_arn, "arn:aws:iam::111111111111:role/ops"),
+    (check.role_arn, "arn:aws:iam::111122223333:role/ops"),
     (check.external_id, "partner-1"),
     (check.organization_id, "o-abcdefghij"),
-    (check.account_id, "222222222222"),
+    (check.account_id, "444455556666"),
     (check.stack_name, "organization/cross-account-access/trusting"),
     (
-        lambda key, value: check.principal_pattern(key, value, ["222222222222"]),
-        "arn:aws:iam::222222222222:role/ops",
+        lambda key, value: check.principal_pattern(key, value, ["444455556666"]),
+        "arn:aws:iam::444455556666:role/ops",
     ),
 ]
 

@@ -22,6 +22,11 @@ DEFAULT_DEPLOYMENT_ROLE_NAME = "OrganizationAccountAccessRole"
 ROLE_ARNS_BY_ACCOUNT_OUTPUT = "roleArnsByAccount"
 """Trusting stack output of a rollout: account id -> role ARN; the trusted stack reads it instead of roleArn."""
 
+PLACEHOLDER_ACCOUNT_IDS = ("111122223333", "444455556666", "123456789012", "012345678901")
+"""Account ids AWS's documentation uses as examples (IAM User Guide: 111122223333 and 444455556666;
+ARN reference: 123456789012; Account Management reference: 012345678901). The examples of this
+project use them; a stack that trusts one of them is warned about, as it is no account you own."""
+
 ROLE_ARN_OUTPUT = "roleArn"
 """The trusting stack output the trusted stack reads through a StackReference."""
 EXTERNAL_ID_REQUIRED_OUTPUT = "externalIdRequired"

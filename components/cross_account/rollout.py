@@ -119,13 +119,11 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
     checks them again), once they passed ``validate_trusting_args`` here.
     """
     known = set(TrustingRoleRolloutArgs.__annotations__)
-    unknown = sorted(set(args) - known)
-    if unknown:
-        raise InvalidInputError(unknown[0], args[unknown[0]], f"is not an input; known: {sorted(known)}")
+    check.refuse_unknown_inputs(args, known)
     secret = check.string_list(
         "secret_inputs",
         args.get("secret_inputs"),
-        lambda key, value: _input_name(key, value, known),
+        check.secret_input_name(known),
     )
     role_args = {k: v for k, v in args.items() if k in ROLE_INPUTS and k != "secret_inputs"}
     role_secret = [name for name in secret if name in ROLE_INPUTS]
@@ -160,12 +158,6 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
             "trusted_account_ids",
         )
     return out, role_args
-
-
-def _input_name(key: str, value: Any, known: set[str]) -> str:
-    if value not in known or value == "secret_inputs":
-        raise InvalidInputError(key, value, f"is not an input that can be secret; inputs: {sorted(known)}")
-    return str(value)
 
 
 class TrustingRoleRollout(pulumi.ComponentResource):

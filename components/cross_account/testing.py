@@ -12,7 +12,7 @@ fails with a message naming it.
     import pulumi
     from cross_account.testing import CrossAccountMocks
 
-    pulumi.runtime.set_mocks(CrossAccountMocks(account_id="111111111111"), preview=False)
+    pulumi.runtime.set_mocks(CrossAccountMocks(account_id="111122223333"), preview=False)
 
 A resource lands in the mocks' ``account_id``, unless it is created through an
 ``aws.Provider`` that names another account: the account of the last role in
@@ -185,7 +185,7 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
 
     def __init__(
         self,
-        account_id: str = "111111111111",
+        account_id: str = "111122223333",
         *,
         partition: str = "aws",
         region: str | None = None,

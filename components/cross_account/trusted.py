@@ -128,6 +128,8 @@ NO_PRINCIPAL_KEY = "user_names/group_names/role_names/new_group_name"
 
 def validate_trusted_args(args: Mapping[str, Any]) -> dict[str, Any]:
     """Check every plain value of TrustedAccountAccessArgs; return them normalized."""
+    _refuse_renamed(args)
+    check.refuse_unknown_inputs(args, TrustedAccountAccessArgs.__annotations__)
     if "role_arns" not in args:
         raise InvalidInputError("role_arns", None, "is required")
     role_arns = args["role_arns"]
@@ -141,9 +143,7 @@ def _optional(args: Mapping[str, Any], key: str, checker: Any) -> Any:
     return None if value is None else checker(key, value)
 
 
-def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
-    """Check every TrustedAccountAccessArgs value but the role ARNs (absent optional values are None)."""
-    known = set(TrustedAccountAccessArgs.__annotations__) - {"role_arns"}
+def _refuse_renamed(args: Mapping[str, Any]) -> None:
     for old, new in RENAMED_INPUTS.items():
         if old in args:
             raise InvalidInputError(
@@ -152,12 +152,16 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
                 f"was renamed {new}: it says what the roles' trust policies require "
                 "(require_mfa is the identity-side condition this component adds)",
             )
-    unknown = sorted(set(args) - known)
-    if unknown:
-        raise InvalidInputError(unknown[0], args[unknown[0]], f"is not an input; known: {sorted(known)}")
+
+
+def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Check every TrustedAccountAccessArgs value but the role ARNs (absent optional values are None)."""
+    known = set(TrustedAccountAccessArgs.__annotations__) - {"role_arns"}
+    _refuse_renamed(args)
+    check.refuse_unknown_inputs(args, known)
     out: dict[str, Any] = {}
     out["secret_inputs"] = check.string_list(
-        "secret_inputs", args.get("secret_inputs"), lambda key, value: _input_name(key, value, known)
+        "secret_inputs", args.get("secret_inputs"), check.secret_input_name(known)
     )
     out["user_names"] = check.string_list(
         "user_names", args.get("user_names"), check.user_name, identity=check.folded
@@ -241,12 +245,6 @@ def _validate_new_group(args: Mapping[str, Any], out: dict[str, Any]) -> None:
             f"is also in group_names ({existing[check.folded(group)]!r}): the component creates "
             "new_group_name, group_names names groups that exist already",
         )
-
-
-def _input_name(key: str, value: Any, known: set[str]) -> str:
-    if value not in known or value == "secret_inputs":
-        raise InvalidInputError(key, value, f"is not an input that can be secret; inputs: {sorted(known)}")
-    return str(value)
 
 
 def has_any_output(value: Any) -> bool:

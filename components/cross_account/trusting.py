@@ -116,14 +116,12 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     are pulumi Outputs are checked when they resolve.
     """
     known = set(TrustingAccountRoleArgs.__annotations__)
-    unknown = sorted(set(args) - known)
-    if unknown:
-        raise InvalidInputError(unknown[0], args[unknown[0]], f"is not an input; known: {sorted(known)}")
+    check.refuse_unknown_inputs(args, known)
     if "trusted_account_ids" not in args:
         raise InvalidInputError("trusted_account_ids", None, "is required")
     out: dict[str, Any] = {}
     out["secret_inputs"] = check.string_list(
-        "secret_inputs", args.get("secret_inputs"), lambda key, value: _input_name(key, value, known)
+        "secret_inputs", args.get("secret_inputs"), check.secret_input_name(known)
     )
     accounts = args["trusted_account_ids"]
     if not check.has_output(accounts):
@@ -222,12 +220,6 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
             "managed_policies_per_role_limit with it, or merge policies)",
         )
     return out
-
-
-def _input_name(key: str, value: Any, known: set[str]) -> str:
-    if value not in known or value == "secret_inputs":
-        raise InvalidInputError(key, value, f"is not an input that can be secret; inputs: {sorted(known)}")
-    return str(value)
 
 
 def checked_trust_policy(

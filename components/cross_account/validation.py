@@ -187,6 +187,50 @@ def shallow(key: str, value: Any) -> Any:
     return value
 
 
+def snake_case(name: str) -> str:
+    """``trustedAccountIds`` -> ``trusted_account_ids``: the component arg a config-style name means."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def _meant_input(name: object, known: Iterable[str]) -> str | None:
+    """The input ``name`` means when it is one written in camelCase (or another case), else None."""
+    if not isinstance(name, str):
+        return None
+    by_folded = {k.replace("_", "").lower(): k for k in known}
+    meant = by_folded.get(snake_case(name).replace("_", ""))
+    return meant if meant != name else None
+
+
+def refuse_unknown_inputs(args: Mapping[str, Any], known: Iterable[str]) -> None:
+    """The first arg (by name) that is not an input fails, naming it and, for a camelCase name, the input it means."""
+    known = sorted(known)
+    unknown = sorted(set(args) - set(known))
+    if unknown:
+        name = unknown[0]
+        meant = _meant_input(name, known)
+        rule = (
+            f"is not an input: did you mean {meant}? (inputs are snake_case)"
+            if meant
+            else f"is not an input; known: {known}"
+        )
+        raise InvalidInputError(name, args[name], rule)
+
+
+def secret_input_name(known: Iterable[str]) -> Callable[[str, Any], str]:
+    """A checker of one entry of ``secret_inputs``: the name of an input that can be secret."""
+    known = sorted(known)
+    inputs = [name for name in known if name != "secret_inputs"]
+
+    def checked(key: str, value: Any) -> str:
+        if value not in inputs:
+            meant = _meant_input(value, inputs)
+            hint = f": did you mean {meant}? (inputs: {known})" if meant else f"; inputs: {known}"
+            raise InvalidInputError(key, value, f"is not an input that can be secret{hint}")
+        return str(value)
+
+    return checked
+
+
 def has_output(value: object) -> bool:
     """True when the value is, or a list of it holds, a pulumi Output (resolved later)."""
     if isinstance(value, pulumi.Output):
@@ -828,7 +872,12 @@ class Reporter:
         head = re.split(r"[./]", name, maxsplit=1)[0]
         if head == "secret_inputs":  # input names, which say nothing secret (only its name looks like it)
             return False
-        return head in self.secret_inputs or bool(SECRET_NAME_RE.search(head))
+        # An input written in camelCase (refused as unknown) is as secret as the input it means.
+        return (
+            head in self.secret_inputs
+            or snake_case(head) in self.secret_inputs
+            or bool(SECRET_NAME_RE.search(head))
+        )
 
     def error(self, error: InvalidInputError) -> InvalidInputError:
         """``error`` under the caller's names, its value hidden if the input is secret."""
