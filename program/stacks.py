@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 import pulumi_aws as aws
@@ -18,6 +18,7 @@ from cross_account.limits import (
     EXPIRES_AT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
     MFA_REQUIRED_OUTPUT,
+    OUTPUT_NAMES,
     ROLE_ARN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
     SESSION_NAME_REQUIRED_OUTPUT,
@@ -35,7 +36,15 @@ from cross_account.trusted import (
     split_role_arns,
 )
 from cross_account.trusting import checked_trust_policy, validate_trusting_args
-from cross_account.validation import InvalidInputError
+from cross_account.validation import (
+    InvalidInputError,
+    Reporter,
+    ResolvedInputError,
+    hidden_value,
+    scrub,
+    scrub_key,
+    scrubbed,
+)
 
 from .settings import (
     CALLER_NAMES,
@@ -43,8 +52,11 @@ from .settings import (
     RolloutSettings,
     TrustedSettings,
     TrustingSettings,
+    hidden,
     secret_args,
 )
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -62,10 +74,23 @@ def protected(settings: TrustingSettings | TrustedSettings) -> pulumi.ResourceOp
 
 
 def build(settings: TrustingSettings | TrustedSettings) -> None:
-    if isinstance(settings, TrustingSettings):
-        build_trusting(settings)
-    else:
-        build_trusted(settings)
+    """Build the side; every check made here reports as the config's checks do (secrets hidden)."""
+    with hidden(settings.reporter):
+        if isinstance(settings, TrustingSettings):
+            build_trusting(settings)
+        else:
+            build_trusted(settings)
+
+
+def reported_late(reporter: Reporter, work: Callable[[], T], names: Mapping[str, str] = KEY_FOR_ARG) -> T:
+    """``work()`` inside an apply: an InvalidInputError ends the run as one line (ResolvedInputError),
+    under config keys, secrets hidden."""
+    try:
+        return work()
+    except InvalidInputError as error:
+        reported = reporter.error(error.renamed(names))
+    # Raised out of the except block: the first error, which may show a secret, is not its context.
+    raise ResolvedInputError(reported) from reported
 
 
 def build_trusting(settings: TrustingSettings) -> None:
@@ -89,7 +114,14 @@ def build_trusting(settings: TrustingSettings) -> None:
                 )
     secret = secret_args(settings.secret_keys)
     if settings.rollout is not None:
-        build_rollout(settings.rollout, args, checked["trusted_account_ids"], secret, protected(settings))
+        build_rollout(
+            settings.rollout,
+            args,
+            checked["trusted_account_ids"],
+            secret,
+            protected(settings),
+            settings.reporter,
+        )
         return
     secret = tuple(name for name in secret if name in ROLE_INPUTS)
     if secret:
@@ -128,9 +160,10 @@ def build_rollout(
     trusted: Sequence[str],
     secret: tuple[str, ...],
     opts: pulumi.ResourceOptions | None = None,
+    reporter: Reporter | None = None,
 ) -> None:
     """The role in every target account, through TrustingRoleRollout; the accounts resolved first."""
-    accounts = target_accounts(rollout, trusted)
+    accounts = target_accounts(rollout, trusted, reporter or Reporter())
     rollout_args: dict[str, Any] = {
         **args,
         "target_account_ids": accounts,
@@ -184,7 +217,9 @@ def organizational_unit_accounts(unit: str) -> list[str]:
     return [account.id for account in found.accounts if account.state == "ACTIVE"]
 
 
-def target_accounts(rollout: RolloutSettings, trusted: Sequence[str]) -> tuple[str, ...]:
+def target_accounts(
+    rollout: RolloutSettings, trusted: Sequence[str], reporter: Reporter | None = None
+) -> tuple[str, ...]:
     """targetAccountIds, and the active accounts of targetOrganizationalUnitIds but excludeAccountIds."""
     accounts = dict.fromkeys(rollout.target_account_ids)
     excluded = set(rollout.exclude_account_ids)
@@ -204,7 +239,7 @@ def target_accounts(rollout: RolloutSettings, trusted: Sequence[str]) -> tuple[s
             accounts.setdefault(account)
     for account in rollout.exclude_account_ids:
         if account not in excluding:
-            pulumi.log.warn(
+            (reporter or Reporter()).warn(
                 f"excludeAccountIds: {account!r} is not an active account of targetOrganizationalUnitIds "
                 f"{list(rollout.organizational_unit_ids)}: it excludes nothing"
             )
@@ -235,8 +270,11 @@ def _role_arns_by_account(stack: str, value: Any) -> list[str]:
     if not isinstance(value, Mapping):
         raise InvalidInputError(key, value, "must be a map of account ids to role ARNs")
     if not value:
-        pulumi.log.warn(
-            f"trustingStacks: {stack!r} exports an empty {ROLE_ARNS_BY_ACCOUNT_OUTPUT}: it adds no role"
+        raise InvalidInputError(
+            key,
+            value,
+            "holds no role: a rollout stack lists at least one account; run `pulumi up` on that stack, "
+            "or leave it out of trustingStacks",
         )
     arns = []
     for account in sorted(value, key=str):
@@ -287,7 +325,24 @@ _FLAG_OUTPUTS = {
 """RoleRequirement field -> the trusting stack output it is read from (absent on older stacks: false)."""
 
 
-def _stack_roles(stack: str, out: Mapping[str, Any]) -> StackRoles:
+def _stack_roles(stack: str, out: Mapping[str, Any], secret_names: Sequence[str] = ()) -> StackRoles:
+    """What a stack gives, checked; a bad value is reported without the value of a secret output."""
+    try:
+        return _checked_stack_roles(stack, out)
+    except InvalidInputError as error:
+        secret = [name for name in _READ_OUTPUTS if name in secret_names]
+        if not secret:
+            raise
+        values = check.secret_strings([out.get(name) for name in secret])
+        tail = error.key.rsplit(": ", 1)[-1].split(".", 1)[0]  # the output: "roleArnsByAccount.<account>"
+        raise InvalidInputError(
+            scrub_key(error.key, values, OUTPUT_NAMES),
+            hidden_value(error.value) if tail in secret else scrubbed(error.value, values),
+            scrub(error.rule, values, OUTPUT_NAMES),
+        ) from None
+
+
+def _checked_stack_roles(stack: str, out: Mapping[str, Any]) -> StackRoles:
     by_account = out.get(ROLE_ARNS_BY_ACCOUNT_OUTPUT)
     arns = (
         _role_arns_by_account(stack, by_account)
@@ -299,22 +354,41 @@ def _stack_roles(stack: str, out: Mapping[str, Any]) -> StackRoles:
     return StackRoles(tuple(arns), requirement)
 
 
-def _read_stacks(stacks: tuple[str, ...], resolved: list[Any]) -> Any:
-    """The StackRoles of each trusting stack; secret if a stack marks one of the outputs read secret."""
+def _read_stacks(stacks: tuple[str, ...], reporter: Reporter, resolved: list[Any]) -> Any:
+    """The StackRoles of each trusting stack; secret if a stack marks one of the outputs read secret.
+
+    A bad value ends the run in one line naming the stack and the output; from then on, the values
+    of secret outputs are hidden from every error and warning too.
+    """
     outputs, secret_names = resolved[: len(stacks)], resolved[len(stacks) :]
-    values = [_stack_roles(stack, out) for stack, out in zip(stacks, outputs, strict=True)]
-    secret = any(set(_READ_OUTPUTS) & set(names or ()) for names in secret_names)
+    secret = False
+    for out, names in zip(outputs, secret_names, strict=True):
+        read = [name for name in _READ_OUTPUTS if name in (names or ())]
+        if read:
+            secret = True
+            reporter.add_secrets([out.get(name) for name in read])
+    values = reported_late(
+        reporter,
+        lambda: [
+            _stack_roles(stack, out, names or ())
+            for stack, out, names in zip(stacks, outputs, secret_names, strict=True)
+        ],
+    )
     return pulumi.Output.secret(values) if secret else values
 
 
 def _roles_and_requirements(
-    settings: TrustedSettings, key: str, stacks: list[StackRoles]
+    settings: TrustedSettings, key: str, stacks: list[StackRoles], *, late: bool = False
 ) -> tuple[list[str], list[dict[str, Any]]]:
-    """Every role ARN (the stacks', in order, then roleArns), checked, and the requirements the stacks give."""
+    """Every role ARN (the stacks', in order, then roleArns), checked, and the requirements the stacks give.
+
+    ``late``: called inside an apply (the stacks' outputs resolved), where an error ends the run as one line.
+    """
     arns = [arn for roles in stacks for arn in roles.role_arns] + list(settings.role_arns)
     requirements = [{"role_arn": arn, **roles.requirement} for roles in stacks for arn in roles.role_arns]
     names = {**KEY_FOR_ARG, "role_arns": key}
-    with config_names(names):
+
+    def checks() -> list[str]:
         checked = list(
             check.string_list(key, arns, check.role_arn, required=True, identity=check.role_identity)
         )
@@ -326,6 +400,13 @@ def _roles_and_requirements(
         )
         limit = settings.args["managed_policies_per_principal_limit"]
         check_policies_per_principal(len(checked), len(chunks), limit)
+        return checked
+
+    if late:
+        checked = reported_late(settings.reporter, checks, names)
+    else:
+        with config_names(names):
+            checked = checks()
     return checked, requirements
 
 
@@ -348,18 +429,21 @@ def build_trusted(settings: TrustedSettings) -> None:
     references = [pulumi.StackReference(stack) for stack in stacks]
     stacks_read = pulumi.Output.unsecret(
         pulumi.Output.all(*(r.outputs for r in references), *(r.secret_output_names for r in references))
-    ).apply(partial(_read_stacks, stacks))
+    ).apply(partial(_read_stacks, stacks, settings.reporter))
     role_arns: Any
     requirements: Any
     if references:
         both = stacks_read.apply(
-            lambda values: _roles_and_requirements(settings, "trustingStacks/roleArns", values)
+            lambda values: _roles_and_requirements(settings, "trustingStacks/roleArns", values, late=True)
         )
         role_arns = both.apply(lambda pair: pair[0])
         requirements = both.apply(lambda pair: pair[1])
     else:
         role_arns, requirements = _roles_and_requirements(settings, "roleArns", [])
     secret = secret_args(settings.secret_keys)
+    if settings.secret_keys & {"roleArns", "trustingStacks"}:
+        # The roles, and what their stacks say of them, are as secret as where they come from.
+        secret = (*secret, "role_arns", "role_requirements")
     access = TrustedAccountAccess(
         "trusted",
         {

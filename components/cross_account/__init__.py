@@ -28,7 +28,7 @@ from .trusted import (
     split_role_arns,
 )
 from .trusting import TrustingAccountRole, TrustingAccountRoleArgs
-from .validation import InvalidInputError
+from .validation import InvalidInputError, ResolvedInputError
 
 try:
     __version__ = version("cross-account")
@@ -39,6 +39,7 @@ __all__ = [
     "CliProfile",
     "ExtensionEntry",
     "InvalidInputError",
+    "ResolvedInputError",
     "RoleArn",
     "RoleRequirement",
     "TrustedAccountAccess",

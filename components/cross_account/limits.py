@@ -40,6 +40,21 @@ SOURCE_IDENTITY_ALLOWED_OUTPUT = "sourceIdentityAllowed"
 """Trusting stack output: callers may set a source identity (their policy needs sts:SetSourceIdentity too)."""
 EXPIRES_AT_OUTPUT = "expiresAt"
 """Trusting stack output: when the access ends (RFC 3339 UTC), or ""."""
+OUTPUT_NAMES = frozenset(
+    {
+        ROLE_ARN_OUTPUT,
+        ROLE_ARNS_BY_ACCOUNT_OUTPUT,
+        EXTERNAL_ID_REQUIRED_OUTPUT,
+        MFA_REQUIRED_OUTPUT,
+        SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT,
+        SESSION_NAME_REQUIRED_OUTPUT,
+        SOURCE_IDENTITY_REQUIRED_OUTPUT,
+        SESSION_TAGS_ALLOWED_OUTPUT,
+        SOURCE_IDENTITY_ALLOWED_OUTPUT,
+        EXPIRES_AT_OUTPUT,
+    }
+)
+"""The trusting stack outputs the trusted side reads: names in error keys, never hidden."""
 
 # IAM limits (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)
 
