@@ -249,3 +249,35 @@ def test_the_venv_holds_exactly_what_the_lock_pins_and_the_components_from_the_t
     installed.pop("pip")
     assert {name: info["version"] for name, info in installed.items()} == expected
     assert sys.version_info >= (3, 11)
+
+
+# -- CI ---------------------------------------------------------------------------------
+
+
+def test_ci_runs_make_test_with_a_new_empty_uv_cache_and_no_pip_cache_and_removes_the_cache(
+    tmp_path: Path,
+) -> None:
+    # A stand-in `make` on PATH reports what .ci/run gave it: a warm cache would hide an install step.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    report = tmp_path / "report.json"
+    fake = bin_dir / "make"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys\n"
+        "cache = os.environ.get('UV_CACHE_DIR', '')\n"
+        f"json.dump({{'args': sys.argv[1:], 'cwd': os.getcwd(), 'cache': cache,\n"
+        "    'cache_files': os.listdir(cache) if os.path.isdir(cache) else None,\n"
+        f"    'pip': os.environ.get('PIP_NO_CACHE_DIR')}}, open({str(report)!r}, 'w'))\n"
+    )
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "UV_CACHE_DIR": str(tmp_path)}
+    env.pop("PIP_NO_CACHE_DIR", None)
+    ran = subprocess.run(["bash", str(ROOT / ".ci/run")], capture_output=True, text=True, timeout=60, env=env)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    seen = json.loads(report.read_text())
+    assert seen["args"] == ["test"] and seen["cwd"] == str(ROOT)
+    assert seen["cache"] != str(tmp_path), "a new cache folder, not the one the caller had"
+    assert seen["cache_files"] == [], "the cache folder exists and is empty when make test starts"
+    assert seen["pip"] == "1"
+    assert not Path(seen["cache"]).exists(), "the run removes its cache folder"
