@@ -1057,6 +1057,25 @@ BAD_INPUTS: list[BadInput] = [
         "in RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z",
         stack_outputs={REFERENCE: {"roleArn": ROLE, "expiresAt": "2027-03-31"}},
     ),
+    BadInput(
+        "trusting-stack-role-arn-wildcard",
+        "trusted",
+        USERS,
+        'the trusting stack\'s `roleArn` is `"*"`',
+        "trustingStacks: organization/cross-account-access/trusting: roleArn: '*' contains a wildcard: "
+        "a role must be named exactly, never with * or ?",
+        stack_outputs={REFERENCE: {"roleArn": "*"}},
+    ),
+    BadInput(
+        "rollout-stack-role-arns-empty",
+        "trusted",
+        USERS,
+        "the trusting stack's `roleArnsByAccount` is empty",
+        "trustingStacks: organization/cross-account-access/trusting: roleArnsByAccount: {} holds no role: "
+        "a rollout stack lists at least one account; run `pulumi up` on that stack, or leave it out of "
+        "trustingStacks",
+        stack_outputs={REFERENCE: {"roleArnsByAccount": {}}},
+    ),
 ]
 
 

@@ -59,6 +59,7 @@ EXPORTS = [
     "CliProfile",
     "ExtensionEntry",
     "InvalidInputError",
+    "ResolvedInputError",
     "RoleArn",
     "RoleRequirement",
     "TrustedAccountAccess",
