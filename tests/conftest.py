@@ -12,15 +12,22 @@ from __future__ import annotations
 
 import hashlib
 import runpy
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
 
+# Run as a script too (`.venv/bin/python tests/test_bad_inputs.py` rewrites the docs' tables), where
+# pytest's pythonpath setting does not apply: the project's root is where `program` is imported from.
+if str(Path(__file__).resolve().parent.parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 # The harness is the one `make plan` runs the program with (program/plan.py); re-exported for the tests.
-from program.plan import (  # noqa: F401
+from program.plan import (  # noqa: F401, E402
     ORGANIZATION,
     PROJECT,
     ROOT,

@@ -216,7 +216,10 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "permissionsBoundaryArn": "arn:aws:iam::111122223333:policy/boundary",
         "mfaMaxAgeSeconds": 3600,
         "organizationId": "o-abcdefghij",
-        "trustedPrincipalArns": ["arn:aws:iam::444455556666:role/ops-*", "arn:aws:iam::444455556666:user/ops-*"],
+        "trustedPrincipalArns": [
+            "arn:aws:iam::444455556666:role/ops-*",
+            "arn:aws:iam::444455556666:user/ops-*",
+        ],
         "tags": {"team": "platform", "cost-centre": "42"},
         "allowSessionTags": True,
         "sourceIdentity": "username",

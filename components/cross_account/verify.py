@@ -36,6 +36,9 @@ boto3 is the optional extra ``verify`` of the distribution: ``pip install
 from __future__ import annotations
 
 import argparse
+import base64
+import html
+import json
 import math
 import re
 import sys
@@ -44,7 +47,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TextIO, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 T = TypeVar("T")
 
@@ -98,7 +102,23 @@ TAG_CHARACTERS = "letters, digits, spaces and _.:/=+-@"
 RETRIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "InvalidClientTokenId"})
 """Errors a change still propagating through IAM causes; every other error fails at once."""
 REFUSAL_CODES = frozenset({"AccessDenied", "AccessDeniedException"})
-"""What --expect-deny accepts as a refusal; any other error proves nothing about the door."""
+"""The only answers that mean "denied": any other error proves nothing about the door (exit 2)."""
+TRANSIENT_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "InternalFailure",
+        "InternalError",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+"""Errors of a busy or failing service: retried while --timeout lasts, then a setup error (exit 2)."""
 CREDENTIAL_CODES = frozenset(
     {
         "InvalidClientTokenId",
@@ -110,6 +130,7 @@ CREDENTIAL_CODES = frozenset(
         "UnrecognizedClientException",
         "AuthFailure",
         "AccessDenied",
+        "RequestExpired",
     }
 )
 SECRET_OPTIONS = ("--external-id", "--mfa-token")
@@ -200,10 +221,32 @@ USAGE = (
 """The usage line of --help: ROLE_ARN is required (argparse would show it optional, as it is parsed
 with nargs="?" so that a missing ROLE_ARN after --tags gets its own message)."""
 
+UNRECOGNIZED = "unrecognized arguments: "
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            raise UsageError(unrecognized(extra))
+        return parsed
+
+
+def unrecognized(words: Sequence[str]) -> str:
+    """The error for words no option takes, naming only the unknown options: their values are never
+    repeated (``--externalid SECRET`` is a misspelt --external-id, and the next word its secret)."""
+    options = [word.split("=", 1)[0] for word in words if word.startswith("-") and word != "-"]
+    hidden = len(words) - len(options)
+    shown = ", ".join(dict.fromkeys(options)) or "none"
+    values = sum("=" in word for word in words if word.startswith("-"))
+    not_shown = hidden + values
+    tail = f" ({not_shown} value{'s' if not_shown != 1 else ''} not shown)" if not_shown else ""
+    if not options:
+        return f"{hidden} unexpected word{'s' if hidden != 1 else ''} after ROLE_ARN (not shown; an option misspelt?)"
+    return f"unknown option{'s' if len(options) > 1 else ''}: {shown}{tail}; see --help"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -235,7 +278,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         nargs="+",
         action="extend",
-        help=f"session tags (sts:TagSession), at most {MAX_TAGS}; end the list with -- before ROLE_ARN",
+        help=f"session tags (sts:TagSession), at most {MAX_TAGS}; give ROLE_ARN first, or end the list with "
+        "-- and ROLE_ARN (other options may follow it)",
     )
     parser.add_argument(
         "--probe",
@@ -330,7 +374,21 @@ def parse_args(argv: Sequence[str]) -> Options:
 
     No message ever holds the value of --external-id or --mfa-token, only its length.
     """
-    args = _parser().parse_args(list(argv))
+    words = list(argv)
+    after_dashes: str | None = None
+    if "--" in words:
+        # "--tags a=b -- ROLE_ARN --timeout 5": the word after -- is ROLE_ARN, options may follow it.
+        at = words.index("--")
+        if at + 1 < len(words):
+            after_dashes = words[at + 1]
+            words = words[:at] + words[at + 2 :]
+        else:
+            words = words[:at]
+    args = _parser().parse_args(words)
+    if after_dashes is not None:
+        if args.role_arn is not None:
+            raise UsageError("ROLE_ARN is given twice: before -- and after it")
+        args.role_arn = after_dashes
     if args.role_arn is None:
         after_tags = " (--tags takes every word after it: give ROLE_ARN first, or end the tags with --)"
         raise UsageError("the following arguments are required: ROLE_ARN" + (after_tags if args.tags else ""))
@@ -399,11 +457,70 @@ def secret_values(argv: Sequence[str]) -> tuple[str, ...]:
     return tuple(v for v in found if v)
 
 
+def encodings(secret: str) -> set[str]:
+    """The forms a secret may come back in from an endpoint: URL-encoded (once or twice), JSON- and
+    XML-escaped (named, decimal and hex references), hex. Base64 is found by ``_base64_hidden``."""
+    forms = {
+        quote(secret, safe=""),
+        quote(secret, safe="/"),
+        quote_plus(secret),
+        quote(quote(secret, safe=""), safe=""),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret)[1:-1].replace("/", "\\/"),
+        "".join(f"\\u{ord(c):04x}" for c in secret),
+        html.escape(secret),
+        xml_escape(secret, {"'": "&apos;", '"': "&quot;"}),
+        "".join(f"&#{ord(c)};" for c in secret),
+        "".join(f"&#x{ord(c):x};" for c in secret),
+        secret.encode().hex(),
+    }
+    return {form for form in forms if form != secret}
+
+
+BASE64_RUN_RE = re.compile(r"[A-Za-z0-9+/_-]{4,}={0,2}", re.ASCII)
+
+
+def _base64_cores(secret: str) -> list[str]:
+    """What the secret's bytes always encode to in base64 (standard and URL-safe), wherever they start
+    in the encoded data: the characters made of the secret's bits only, at each of the 3 alignments."""
+    raw = secret.encode()
+    cores = []
+    for shift in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(b"\0" * shift + raw + b"\0\0").decode()
+            first = -(-8 * shift // 6)  # the first character whose 6 bits are all the secret's
+            last = (8 * (shift + len(raw))) // 6  # past the last such character
+            core = text[first:last]
+            if len(core) >= 4:
+                cores.append(core)
+    return cores
+
+
+BASE64_WINDOW = 16
+"""A run holding this many characters of a secret's base64 in a row is hidden (96 bits: never by chance),
+so that a cut answer hides it too; a shorter secret's whole encoding is looked for."""
+
+
+def _base64_hidden(text: str, secrets: Iterable[str]) -> str:
+    windows: set[str] = set()
+    for secret in secrets:
+        for core in _base64_cores(secret):
+            width = min(len(core), BASE64_WINDOW)
+            windows.update(core[start : start + width] for start in range(len(core) - width + 1))
+    if not windows:
+        return text
+    return BASE64_RUN_RE.sub(lambda m: HIDDEN if any(w in m.group(0) for w in windows) else m.group(0), text)
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret value that stands as a word of its own replaced by <hidden>."""
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        if secret:
-            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", HIDDEN, text)
+    """``text`` with every secret value replaced by <hidden>: as a word of its own (not inside a longer
+    word), and in any form an endpoint may echo it in (``encodings``, base64: the whole run hidden)."""
+    found = sorted({s for s in secrets if s}, key=len, reverse=True)
+    text = _base64_hidden(text, found)
+    for secret in found:
+        for form in sorted(encodings(secret), key=len, reverse=True):
+            text = re.sub(re.escape(form), HIDDEN, text, flags=re.IGNORECASE)
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", HIDDEN, text)
     return text
 
 
@@ -439,6 +556,11 @@ def describe_request(options: Options) -> str:
 
 
 # The calls ------------------------------------------------------------------------------
+
+
+def _operation_name(operation: str) -> str:
+    """botocore's method name as the API names the operation: get_caller_identity -> GetCallerIdentity."""
+    return "".join(part.capitalize() for part in operation.split("_"))
 
 
 def _one_line(text: str) -> str:
@@ -505,6 +627,9 @@ class _Run:
         self.log = log
         self.progress = progress or Progress()
         self.errors = exceptions
+        from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
+
+        self.parser_errors: tuple[type[Exception], ...] = (ResponseParserError,)
         self.config_class = Config
         self.budget = max(options.timeout, MIN_RUN_SECONDS)
         self.deadline = clock() + self.budget
@@ -513,9 +638,15 @@ class _Run:
     def describe(self, error: Exception) -> str:
         """AWS's code and message (or botocore's words) in one line, secret values hidden."""
         response = getattr(error, "response", None)
-        if isinstance(response, dict) and "Error" in response:
-            code = response["Error"].get("Code", "Error")
-            text = _one_line(f"{code}: {response['Error'].get('Message', '')}").rstrip(": ")
+        error_part = response.get("Error") if isinstance(response, dict) else None
+        metadata = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
+        status = metadata.get("HTTPStatusCode")
+        code = error_part.get("Code") if isinstance(error_part, dict) else None
+        if isinstance(response, dict) and (code in (None, "", "Unknown") or code == str(status)):
+            # Not an AWS error document (an HTML 404 page): only the status says anything.
+            text = f"HTTP {status}, not an AWS error response"
+        elif isinstance(error_part, dict):
+            text = _one_line(f"{code}: {error_part.get('Message', '')}").rstrip(": ")
         else:
             text = _one_line(f"{type(error).__name__}: {error}")
         return redact(text, self.options.secrets)
@@ -558,6 +689,24 @@ class _Run:
             return getattr(client, operation)(**params)
         except (self.errors.ConnectionError, self.errors.HTTPClientError) as error:
             raise SetupError(self.unreachable(client, error)) from None
+        except self.parser_errors:
+            # Its text holds the body, which may repeat anything the request sent: not shown.
+            raise SetupError(
+                f"{client.meta.endpoint_url} did not answer {service}:{_operation_name(operation)} as "
+                f"{service.upper()} does: the answer is not an AWS response (empty, or not XML)"
+            ) from None
+
+    def field(self, response: Any, service: str, operation: str, *path: str) -> Any:
+        """``response[path[0]][path[1]]...``; an answer without it is a setup error naming the field."""
+        value = response
+        for key in path:
+            if not isinstance(value, dict) or value.get(key) in (None, ""):
+                raise SetupError(
+                    f"{self.progress.endpoint} did not answer {service}:{_operation_name(operation)} as "
+                    f"{service.upper()} does: the answer has no {'.'.join(path)}"
+                )
+            value = value[key]
+        return value
 
     def unreachable(self, client: Any, error: Exception) -> str:
         endpoint = str(client.meta.endpoint_url)
@@ -600,7 +749,8 @@ class _Run:
         """The caller's ARN; no, rejected or unknown credentials are setup errors."""
         while True:
             try:
-                return str(self.call(session, "sts", "get_caller_identity")["Arn"])
+                identity = self.call(session, "sts", "get_caller_identity")
+                return str(self.field(identity, "sts", "get_caller_identity", "Arn"))
             except self.errors.NoCredentialsError:
                 raise SetupError(
                     "no AWS credentials: set AWS_PROFILE or pass --profile, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
@@ -651,35 +801,52 @@ def verify(
     while True:
         attempts += 1
         step = f"sts:AssumeRole on {options.role_arn} as {caller}"
+        assuming = True
         try:
-            credentials = run.call(caller_session, "sts", "assume_role", **request)["Credentials"]
+            response = run.call(caller_session, "sts", "assume_role", **request)
+            credentials = run.field(response, "sts", "assume_role", "Credentials")
+            keys = [
+                run.field(response, "sts", "assume_role", "Credentials", key)
+                for key in ("AccessKeyId", "SecretAccessKey", "SessionToken")
+            ]
             assumed = run.session(
-                aws_access_key_id=credentials["AccessKeyId"],
-                aws_secret_access_key=credentials["SecretAccessKey"],
-                aws_session_token=credentials["SessionToken"],
+                aws_access_key_id=keys[0],
+                aws_secret_access_key=keys[1],
+                aws_session_token=keys[2],
                 region_name=options.region or caller_session.region_name,
             )
+            assuming = False
             identity = run.call(assumed, "sts", "get_caller_identity")
+            assumed_arn = run.field(identity, "sts", "get_caller_identity", "Arn")
             probe = PROBES[options.probe]
-            step = f"probe {options.probe} as {identity['Arn']}"
+            step = f"probe {options.probe} as {assumed_arn}"
             detail = "skipped" if probe is None else probe(assumed, run)
-            expiration = credentials["Expiration"]
+            expiration = credentials.get("Expiration", "unknown")
             return Result(
                 caller_arn=caller,
-                assumed_arn=identity["Arn"],
-                account_id=identity["Account"],
+                assumed_arn=assumed_arn,
+                account_id=str(identity.get("Account", "unknown")),
                 expiration=expiration.isoformat() if hasattr(expiration, "isoformat") else str(expiration),
                 probe=options.probe,
                 probe_detail=detail,
                 attempts=attempts,
             )
         except errors.ClientError as error:
-            delay = run.next_delay() if _error_code(error) in RETRIED_CODES else None
+            code = _error_code(error)
+            retried = code in RETRIED_CODES or code in TRANSIENT_CODES
+            delay = run.next_delay() if retried else None
             if delay is None:
                 tries = f" (after {attempts} attempts)" if attempts > 1 else ""
-                raise AccessFailure(f"{step}: {run.describe(error)}{tries}") from None
+                if code in REFUSAL_CODES or (not assuming and not _setup_code(code)):
+                    raise AccessFailure(f"{step}: {run.describe(error)}{tries}") from None
+                raise SetupError(f"{step}: {run.describe(error)}{tries}: {_not_an_answer(code)}") from None
+            why = (
+                "the service is busy or failing"
+                if code in TRANSIENT_CODES
+                else "IAM changes take a few seconds to propagate"
+            )
             log(
-                f"denied, retrying in {delay:g}s (IAM changes take a few seconds to propagate): {run.describe(error)}"
+                f"{'denied' if code in REFUSAL_CODES else 'failed'}, retrying in {delay:g}s ({why}): {run.describe(error)}"
             )
             sleep(delay)
         except errors.BotoCoreError as error:
@@ -721,6 +888,7 @@ def verify_denied(
             raise SetupError(
                 f"sts:AssumeRole on {options.role_arn} as {caller}: {run.describe(error)}"
             ) from None
+        run.field(response, "sts", "assume_role", "Credentials", "AccessKeyId")  # a session, or no proof
         assumed = str(response.get("AssumedRoleUser", {}).get("Arn", "a session"))
         delay = run.next_delay()
         if delay is None:
@@ -734,6 +902,24 @@ def verify_denied(
             "(a revoked permission takes a few seconds to propagate)"
         )
         sleep(delay)
+
+
+def _setup_code(code: str | None) -> bool:
+    """An error that says nothing about access: the credentials, the service, the request or the answer."""
+    return (
+        code is None
+        or code in CREDENTIAL_CODES - REFUSAL_CODES
+        or code in TRANSIENT_CODES
+        or code == "Unknown"
+    )
+
+
+def _not_an_answer(code: str | None) -> str:
+    if code in TRANSIENT_CODES:
+        return "the service is busy or failing, not an answer about access; try again later"
+    if code in CREDENTIAL_CODES:
+        return "the caller's credentials or the request's signature were refused, not the role"
+    return "not a refusal (AccessDenied), so it proves nothing about access to the role"
 
 
 def _bounded(work: Callable[[], T], seconds: float, progress: Progress) -> T:
