@@ -773,6 +773,9 @@ def build_trusted(settings: TrustedSettings) -> None:
     if settings.secret_keys & {"roleArns", "trustingStacks"}:
         # The roles, and what their stacks say of them, are as secret as where they come from.
         secret = (*secret, "role_arns", "role_requirements")
+    if "trustOrganizationalUnitPaths" in settings.secret_keys and references:
+        # The paths go into the grants' statements (and their errors): as secret as the key.
+        secret = (*secret, "organizational_unit_grants")
     access = TrustedAccountAccess(
         "trusted",
         {

@@ -160,7 +160,12 @@ def test_an_exclusion_that_excludes_nothing_warns_without_the_secret_values(warn
     found = CrossAccountMocks(TRUSTING_ACCOUNT, organization_accounts={UNIT: [A, B]})
     run_main(
         stack="trusting",
-        config={**ACCOUNTS, "targetOrganizationalUnitIds": [UNIT], "excludeAccountIds": [B, D]},
+        config={
+            **ACCOUNTS,
+            "targetOrganizationalUnitIds": [UNIT],
+            "excludeAccountIds": [B, D],
+            "rolloutMode": "providers",
+        },
         mocks=found,
         secret_keys=("targetOrganizationalUnitIds", "excludeAccountIds"),
     )
@@ -217,6 +222,7 @@ TRUSTED_VALUES: dict[str, Any] = {
     "expiresAt": "2097-01-02T03:04:05Z",
     "sessionDurationSeconds": 7207,
     "tags": {"team": "zq-team-7"},
+    "trustOrganizationalUnitPaths": ["o-zq7zq7zq7z/r-zq77/ou-zq77-zq7zq7zq/"],
 }
 """A value of each trusted-side key that can be told apart in any document or output."""
 SHOWN_AS = {"sessionDurationSeconds": "7207", "switchRoleColor": "abc123", "region": "eu-west-3"}
@@ -273,12 +279,15 @@ def test_a_trusted_key_set_as_a_secret_shows_nowhere_in_the_clear(key: str) -> N
     config = {**({"userNames": ["alice"]} if key not in ("userNames",) else {}), key: value}
     if key in ("newGroupMembers", "newGroupPath"):
         config["newGroupName"] = "members"
-    run = run_main(
-        stack="trusted",
-        config=config,
-        mocks=stacks({reference: {"roleArn": ROLE_ARN, "expiresAt": "", "mfaRequired": False}}),
-        secret_keys=(key,),
-    )
+    outputs: dict[str, Any] = {"roleArn": ROLE_ARN, "expiresAt": "", "mfaRequired": False}
+    if key == "trustOrganizationalUnitPaths":  # the paths apply to a stackset-mode rollout's role
+        outputs = {
+            "roleArnPattern": "arn:aws:iam::*:role/cross-account-role",
+            "coveredOrganizationalUnitIds": ["ou-zq77-zq7zq7zq"],
+            "organizationalUnitPaths": ["o-zq7zq7zq7z/*/ou-zq77-zq7zq7zq/"],
+            "expiresAt": "",
+        }
+    run = run_main(stack="trusted", config=config, mocks=stacks({reference: outputs}), secret_keys=(key,))
     shown = _shown(key, value)
     assert leaks(run, shown) == [], f"{key}: {shown!r} is in the clear"
     assert run.registrations, "the stack built something"

@@ -771,7 +771,9 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         error ends the run as one line (ResolvedInputError).
         """
         settings = self._settings
-        secret = secret or bool(self._secret.intersection(("role_arns", "role_requirements")))
+        secret = secret or bool(
+            self._secret.intersection(("role_arns", "role_requirements", "organizational_unit_grants"))
+        )
         if secret:
             self._report.add_secrets(list(role_arns))
         if "role_requirements" in self._secret:
