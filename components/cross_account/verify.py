@@ -36,17 +36,33 @@ boto3 is the optional extra ``verify`` of the distribution: ``pip install
 from __future__ import annotations
 
 import argparse
-import math
 import re
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, TextIO, TypeVar
-from urllib.parse import urlsplit
+from typing import Any, TextIO
 
-T = TypeVar("T")
+from .connection import (
+    DEFAULT_TIMEOUT_SECONDS,
+    HIDDEN,
+    MIN_RUN_SECONDS,
+    WATCHDOG_GRACE_SECONDS,
+    Calls,
+    Parser,
+    Progress,
+    SetupError,
+    UsageError,
+    add_connection_arguments,
+    bounded,
+    check_connection_arguments,
+    error_code,
+    one_line,
+    redact,
+)
+from .connection import (
+    backoff_delays as backoff_delays,
+)
 
 EXIT_OK = 0
 EXIT_DENIED = 1
@@ -56,22 +72,9 @@ EXIT_INTERRUPTED = 130
 PROG = "cross-account-verify"
 DEFAULT_SESSION_NAME = "cross-account-verify"
 DEFAULT_PROBE = "s3:ListBuckets"
-DEFAULT_TIMEOUT_SECONDS = 60.0
-MAX_TIMEOUT_SECONDS = 3600.0
-MIN_RUN_SECONDS = 5.0
-"""The calls of a first attempt get at least this long, whatever --timeout says (0 tries once)."""
-MIN_ATTEMPT_SECONDS = 1.0
-"""A retry starts only when at least this long is left before the deadline."""
-CONNECT_TIMEOUT_MAX_SECONDS = 10.0
-WATCHDOG_GRACE_SECONDS = 2.0
-"""After the deadline, how long a call stuck where no socket timeout reaches it (DNS, a trickling answer) is given."""
-DEFAULT_REGION = "us-east-1"
-BACKOFF_FIRST_SECONDS = 1.0
-BACKOFF_MAX_SECONDS = 8.0
 EXPECT_DENY_SESSION_SECONDS = 900
 """With --expect-deny a session AssumeRole should not have given lives the shortest time STS allows."""
 MAX_TAGS = 50
-HIDDEN = "<hidden>"
 INSTALL_HINT = "cross-account-verify needs boto3: pip install 'cross-account[verify]'"
 
 # Every pattern is ASCII-only and matched against the whole string (fullmatch).
@@ -87,10 +90,6 @@ SESSION_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}", re.ASCII)
 SOURCE_IDENTITY_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}", re.ASCII)
 TAG_KEY_RE = re.compile(r"[A-Za-z0-9 _.:/=+@-]{1,128}", re.ASCII)
 TAG_VALUE_RE = re.compile(r"[A-Za-z0-9 _.:/=+@-]{0,256}", re.ASCII)
-PROFILE_RE = re.compile(r"[A-Za-z0-9_.@+=,:/-]{1,128}", re.ASCII)
-REGION_RE = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
-TIMEOUT_RE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{0,9})?|\.[0-9]{1,9}", re.ASCII)
-HOST_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\]", re.ASCII)
 
 NAME_CHARACTERS = "letters, digits and _+=,.@-"
 TAG_CHARACTERS = "letters, digits, spaces and _.:/=+-@"
@@ -99,28 +98,7 @@ RETRIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "InvalidClie
 """Errors a change still propagating through IAM causes; every other error fails at once."""
 REFUSAL_CODES = frozenset({"AccessDenied", "AccessDeniedException"})
 """What --expect-deny accepts as a refusal; any other error proves nothing about the door."""
-CREDENTIAL_CODES = frozenset(
-    {
-        "InvalidClientTokenId",
-        "SignatureDoesNotMatch",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "IncompleteSignature",
-        "InvalidAccessKeyId",
-        "UnrecognizedClientException",
-        "AuthFailure",
-        "AccessDenied",
-    }
-)
 SECRET_OPTIONS = ("--external-id", "--mfa-token")
-
-
-class UsageError(Exception):
-    """The command line is wrong, or the setup cannot run it: exit 2."""
-
-
-class SetupError(UsageError):
-    """The check could not be carried out (no or rejected credentials, endpoint unreachable): exit 2."""
 
 
 class AccessFailure(Exception):
@@ -175,13 +153,13 @@ class Refusal:
     attempts: int
 
 
-def _list_buckets(session: Any, run: _Run) -> str:
+def _list_buckets(session: Any, run: Calls) -> str:
     buckets = run.call(session, "s3", "list_buckets").get("Buckets", [])
     names = ", ".join(b["Name"] for b in buckets[:5]) + (", ..." if len(buckets) > 5 else "")
     return f"{len(buckets)} bucket(s)" + (f": {names}" if buckets else "")
 
 
-PROBES: dict[str, Callable[[Any, _Run], str] | None] = {
+PROBES: dict[str, Callable[[Any, Calls], str] | None] = {
     "s3:ListBuckets": _list_buckets,
     "none": None,
 }
@@ -191,13 +169,8 @@ PROBES: dict[str, Callable[[Any, _Run], str] | None] = {
 # The command line -------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=PROG,
         description="Assume a cross-account IAM role and check that the session works (or, with "
         "--expect-deny, that this caller is refused).",
@@ -235,58 +208,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="succeed only if AssumeRole is refused; retries while it still works, until the timeout",
     )
-    parser.add_argument("--profile", metavar="NAME", help="AWS profile with the caller's credentials")
-    parser.add_argument("--region", metavar="NAME", help="region of the STS and probe calls")
-    parser.add_argument(
-        "--endpoint-url", metavar="URL", help="send STS and the probe to this endpoint (an emulator)"
-    )
-    parser.add_argument(
-        "--timeout",
-        metavar="SECONDS",
-        default=f"{DEFAULT_TIMEOUT_SECONDS:g}",
-        help=f"the whole run's time limit in seconds, 0-{MAX_TIMEOUT_SECONDS:g}, connections and reads "
-        f"included (a first attempt always gets {MIN_RUN_SECONDS:g} s): denials are retried while it lasts; "
-        f"0 tries once (default {DEFAULT_TIMEOUT_SECONDS:g})",
-    )
+    add_connection_arguments(parser, "the STS and probe calls")
     return parser
 
 
 def _hidden(value: str) -> str:
     return f"<{len(value)} characters, hidden>"
-
-
-def _check_endpoint_url(url: str) -> str:
-    if "@" in url:  # user information may hold a password: the URL is not repeated
-        raise UsageError(
-            "--endpoint-url: a URL with user information (@) is not accepted; give the host only"
-        )
-    rule = (
-        f"--endpoint-url {url!r} is not an http:// or https:// URL with a host (like http://127.0.0.1:5000)"
-    )
-    if not url.isascii() or not url.isprintable() or any(c.isspace() for c in url):
-        raise UsageError(rule)
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise UsageError(rule) from None
-    host = parts.netloc
-    host = host[: host.rindex(":")] if port is not None or host.endswith(":") else host
-    if parts.scheme not in ("http", "https") or not HOST_RE.fullmatch(host) or port == 0:
-        raise UsageError(rule)
-    if parts.query or parts.fragment or url.endswith(("?", "#")):
-        raise UsageError(f"--endpoint-url {url!r}: a query or fragment has no place in an endpoint URL")
-    return url
-
-
-def _check_timeout(text: str) -> float:
-    rule = f"--timeout {text!r} must be a number of seconds from 0 to {MAX_TIMEOUT_SECONDS:g}"
-    if not TIMEOUT_RE.fullmatch(text):
-        raise UsageError(rule)
-    value = float(text)
-    if not math.isfinite(value) or not 0 <= value <= MAX_TIMEOUT_SECONDS:
-        raise UsageError(rule)
-    return value
 
 
 def _check_tags(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
@@ -352,24 +279,18 @@ def parse_args(argv: Sequence[str]) -> Options:
             f"--probe {args.probe!r} with --expect-deny: --expect-deny stops at sts:AssumeRole, "
             "there is no session to probe"
         )
-    if args.profile is not None and not PROFILE_RE.fullmatch(args.profile):
-        raise UsageError(
-            f"--profile {args.profile!r} is not a profile name (1-128 characters of letters, digits and _.@+=,:/-)"
-        )
-    if args.region is not None and not REGION_RE.fullmatch(args.region):
-        raise UsageError(f"--region {args.region!r} is not a valid AWS region name (like us-east-1)")
-    endpoint_url = None if args.endpoint_url is None else _check_endpoint_url(args.endpoint_url)
+    connection = check_connection_arguments(args)
     return Options(
         role_arn=args.role_arn,
         external_id=args.external_id,
         mfa_serial=args.mfa_serial,
         mfa_token=args.mfa_token,
         probe=args.probe or DEFAULT_PROBE,
-        profile=args.profile,
-        region=args.region,
-        endpoint_url=endpoint_url,
+        profile=connection.profile,
+        region=connection.region,
+        endpoint_url=connection.endpoint_url,
         session_name=args.session_name,
-        timeout=_check_timeout(args.timeout),
+        timeout=connection.timeout,
         source_identity=args.source_identity,
         tags=tags,
         expect_deny=args.expect_deny,
@@ -386,14 +307,6 @@ def secret_values(argv: Sequence[str]) -> tuple[str, ...]:
             elif token.startswith(f"{option}="):
                 found.append(token[len(option) + 1 :])
     return tuple(v for v in found if v)
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret value that stands as a word of its own replaced by <hidden>."""
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        if secret:
-            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", HIDDEN, text)
-    return text
 
 
 def assume_role_request(options: Options) -> dict[str, Any]:
@@ -430,186 +343,6 @@ def describe_request(options: Options) -> str:
 # The calls ------------------------------------------------------------------------------
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-def _error_code(error: Exception) -> str | None:
-    response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        return str(code) if code is not None else None
-    return None
-
-
-def _os_reason(error: BaseException | None) -> str | None:
-    """The innermost operating-system reason in an exception chain ("Connection refused")."""
-    reason = None
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        if isinstance(error, OSError) and error.strerror:
-            reason = error.strerror
-        error = error.__cause__ or error.__context__
-    return reason
-
-
-def backoff_delays(timeout: float) -> list[float]:
-    """The pauses between attempts: 1, 2, 4, 8, 8, ... seconds, adding up to at most ``timeout``."""
-    delays: list[float] = []
-    delay, total = BACKOFF_FIRST_SECONDS, 0.0
-    while total + delay <= timeout:
-        delays.append(delay)
-        total += delay
-        delay = min(delay * 2, BACKOFF_MAX_SECONDS)
-    return delays
-
-
-@dataclass
-class Progress:
-    """Where the run is: the endpoint of the call in flight (read by the watchdog in ``main``)."""
-
-    endpoint: str = "AWS"
-
-
-class _Run:
-    """One run: the deadline, the clients built from the time left, errors turned into exits."""
-
-    def __init__(
-        self,
-        options: Options,
-        boto3: Any,
-        clock: Callable[[], float],
-        sleep: Callable[[float], None],
-        log: Callable[[str], None],
-        progress: Progress | None,
-    ) -> None:
-        from botocore import exceptions  # type: ignore[import-untyped]
-        from botocore.config import Config  # type: ignore[import-untyped]
-
-        self.options = options
-        self.boto3 = boto3
-        self.clock = clock
-        self.sleep = sleep
-        self.log = log
-        self.progress = progress or Progress()
-        self.errors = exceptions
-        self.config_class = Config
-        self.budget = max(options.timeout, MIN_RUN_SECONDS)
-        self.deadline = clock() + self.budget
-        self.delays = backoff_delays(options.timeout)
-
-    def describe(self, error: Exception) -> str:
-        """AWS's code and message (or botocore's words) in one line, secret values hidden."""
-        response = getattr(error, "response", None)
-        if isinstance(response, dict) and "Error" in response:
-            code = response["Error"].get("Code", "Error")
-            text = _one_line(f"{code}: {response['Error'].get('Message', '')}").rstrip(": ")
-        else:
-            text = _one_line(f"{type(error).__name__}: {error}")
-        return redact(text, self.options.secrets)
-
-    def session(self, **kwargs: Any) -> Any:
-        try:
-            return self.boto3.Session(**kwargs)
-        except self.errors.ProfileNotFound as error:
-            raise UsageError(f"--profile {self.options.profile!r}: {self.describe(error)}") from None
-        except self.errors.BotoCoreError as error:
-            raise SetupError(f"cannot use the AWS configuration: {self.describe(error)}") from None
-
-    def client(self, session: Any, service: str) -> Any:
-        """A client whose connection and reads end by the deadline, without botocore's own retries."""
-        left = self.deadline - self.clock()
-        if left <= 0:
-            raise SetupError(
-                f"cannot reach {self.progress.endpoint}: no complete answer within {self.budget:g}s (--timeout)"
-            )
-        connect = min(left / 2, CONNECT_TIMEOUT_MAX_SECONDS)
-        config = self.config_class(
-            connect_timeout=connect, read_timeout=left - connect, retries={"total_max_attempts": 1}
-        )
-        region = self.options.region or session.region_name or DEFAULT_REGION
-        try:
-            client = session.client(
-                service, region_name=region, endpoint_url=self.options.endpoint_url, config=config
-            )
-        except self.errors.InvalidRegionError as error:
-            raise SetupError(f"region {region!r} is not valid: {self.describe(error)}") from None
-        except (self.errors.BotoCoreError, ValueError) as error:  # AWS_ENDPOINT_URL=notaurl: ValueError
-            raise SetupError(f"cannot use the AWS configuration: {self.describe(error)}") from None
-        self.progress.endpoint = str(client.meta.endpoint_url)
-        return client
-
-    def call(self, session: Any, service: str, operation: str, **params: Any) -> Any:
-        """One API call; a connection that fails or times out is a setup error naming the endpoint."""
-        client = self.client(session, service)
-        try:
-            return getattr(client, operation)(**params)
-        except (self.errors.ConnectionError, self.errors.HTTPClientError) as error:
-            raise SetupError(self.unreachable(client, error)) from None
-
-    def unreachable(self, client: Any, error: Exception) -> str:
-        endpoint = str(client.meta.endpoint_url)
-        if isinstance(error, self.errors.ConnectTimeoutError):
-            why = "no connection within the time left (--timeout)"
-        elif isinstance(error, self.errors.ReadTimeoutError):
-            why = "no answer within the time left (--timeout)"
-        elif isinstance(error, self.errors.EndpointConnectionError):
-            reason = _os_reason(getattr(error, "kwargs", {}).get("error"))
-            why = "could not connect" + (f" ({reason})" if reason else "")
-        elif isinstance(error, self.errors.ConnectionClosedError):
-            why = "the connection closed before an answer"
-        else:
-            why = self.describe(error)
-        message = f"cannot reach {endpoint}: {why}"
-        region = str(client.meta.region_name)
-        if self.options.endpoint_url is None and not self._known_region(region):
-            given = "--region" if self.options.region else "region (from the profile or AWS_DEFAULT_REGION)"
-            message += f"; {given} {region!r} is not a valid AWS region: no AWS partition has it"
-        return message
-
-    def _known_region(self, region: str) -> bool:
-        session = self.boto3.Session()
-        try:
-            partitions = session.get_available_partitions()
-            return any(region in session.get_available_regions("sts", partition_name=p) for p in partitions)
-        except Exception:  # without botocore's data the region cannot be judged
-            return True
-
-    def next_delay(self) -> float | None:
-        """The pause before the next attempt, or None when no attempt fits in the time left."""
-        if not self.delays:
-            return None
-        delay = self.delays[0]
-        if self.clock() + delay + MIN_ATTEMPT_SECONDS > self.deadline:
-            return None
-        return self.delays.pop(0)
-
-    def caller(self, session: Any) -> str:
-        """The caller's ARN; no, rejected or unknown credentials are setup errors."""
-        while True:
-            try:
-                return str(self.call(session, "sts", "get_caller_identity")["Arn"])
-            except self.errors.NoCredentialsError:
-                raise SetupError(
-                    "no AWS credentials: set AWS_PROFILE or pass --profile, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-                ) from None
-            except self.errors.ClientError as error:
-                code = _error_code(error)
-                delay = self.next_delay() if code == "InvalidClientTokenId" else None
-                if delay is None:
-                    what = (
-                        "the caller's credentials do not work"
-                        if code in CREDENTIAL_CODES
-                        else f"{self.progress.endpoint} did not answer sts:GetCallerIdentity as STS does"
-                    )
-                    raise SetupError(f"{what}: {self.describe(error)}") from None
-                self.log(f"credentials not accepted yet, retrying in {delay:g}s: {self.describe(error)}")
-                self.sleep(delay)
-            except self.errors.BotoCoreError as error:
-                raise SetupError(f"the caller's credentials cannot be used: {self.describe(error)}") from None
-
-
 def _start(
     options: Options,
     boto3: Any,
@@ -617,8 +350,8 @@ def _start(
     sleep: Callable[[float], None],
     log: Callable[[str], None],
     progress: Progress | None,
-) -> tuple[_Run, Any, str]:
-    run = _Run(options, boto3, clock, sleep, log, progress)
+) -> tuple[Calls, Any, str]:
+    run = Calls(options, boto3, clock, sleep, log, progress)
     caller_session = run.session(profile_name=options.profile, region_name=options.region)
     return run, caller_session, run.caller(caller_session)
 
@@ -663,7 +396,7 @@ def verify(
                 attempts=attempts,
             )
         except errors.ClientError as error:
-            delay = run.next_delay() if _error_code(error) in RETRIED_CODES else None
+            delay = run.next_delay() if error_code(error) in RETRIED_CODES else None
             if delay is None:
                 tries = f" (after {attempts} attempts)" if attempts > 1 else ""
                 raise AccessFailure(f"{step}: {run.describe(error)}{tries}") from None
@@ -698,7 +431,7 @@ def verify_denied(
         try:
             response = run.call(caller_session, "sts", "assume_role", **request)
         except errors.ClientError as error:
-            code = _error_code(error) or "Error"
+            code = error_code(error) or "Error"
             if code not in REFUSAL_CODES:
                 raise SetupError(
                     f"sts:AssumeRole on {options.role_arn} as {caller}: {run.describe(error)}: "
@@ -725,30 +458,6 @@ def verify_denied(
         sleep(delay)
 
 
-def _bounded(work: Callable[[], T], seconds: float, progress: Progress) -> T:
-    """``work()`` in a thread given ``seconds``; past them the run ends as unreachable, whatever blocks it."""
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = work()
-        except BaseException as error:  # handed back to the caller below
-            outcome["error"] = error
-
-    worker = threading.Thread(target=target, name=PROG, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise SetupError(
-            f"cannot reach {progress.endpoint}: no complete answer within {seconds - WATCHDOG_GRACE_SECONDS:g}s "
-            "(--timeout)"
-        )
-    if "error" in outcome:
-        raise outcome["error"]
-    value: T = outcome["value"]
-    return value
-
-
 def main(
     argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
@@ -770,17 +479,18 @@ def main(
         progress = Progress(options.endpoint_url or "AWS")
         check = verify_denied if options.expect_deny else verify
         budget = max(options.timeout, MIN_RUN_SECONDS)
-        result = _bounded(
+        result = bounded(
             lambda: check(options, boto3, log=lambda line: say(line, err), progress=progress),
             budget + WATCHDOG_GRACE_SECONDS,
             progress,
+            PROG,
         )
     except UsageError as error:
-        say(f"{PROG}: error: {_one_line(str(error))}", err)
+        say(f"{PROG}: error: {one_line(str(error))}", err)
         return EXIT_USAGE
     except AccessFailure as error:
         what = "not denied" if options.expect_deny else "denied"
-        say(f"{PROG}: {what}: {_one_line(str(error))}", err)
+        say(f"{PROG}: {what}: {one_line(str(error))}", err)
         return EXIT_DENIED
     except KeyboardInterrupt:
         say(f"{PROG}: interrupted", err)
