@@ -13,8 +13,9 @@ import pulumi_aws as aws
 
 from cross_account import TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout
 from cross_account import validation as check
-from cross_account.documents import parse_role_arn
+from cross_account.documents import external_id_digest, parse_role_arn, with_external_ids
 from cross_account.limits import (
+    AUDIT_BASELINE_OUTPUT,
     EXPIRES_AT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
     MFA_REQUIRED_OUTPUT,
@@ -34,7 +35,7 @@ from cross_account.trusted import (
     session_actions,
     split_role_arns,
 )
-from cross_account.trusting import checked_trust_policy, validate_trusting_args
+from cross_account.trusting import TRUST_INPUTS, checked_trust_policy, validate_trusting_args
 from cross_account.validation import InvalidInputError
 
 from .settings import (
@@ -76,6 +77,7 @@ def build_trusting(settings: TrustingSettings) -> None:
     checked = validate_trusting_args(args)
     with config_names():
         checked_trust_policy(partition, checked["trusted_account_ids"], checked["external_id"], checked)
+        baseline = audit_baseline(partition, checked, secret_args(settings.secret_keys))
     for arg, key in (("external_id", "externalId"), ("external_ids", "externalIds")):
         if arg in args:
             # Always a secret in state and outputs, whether or not it was set with --secret.
@@ -89,13 +91,46 @@ def build_trusting(settings: TrustingSettings) -> None:
                 )
     secret = secret_args(settings.secret_keys)
     if settings.rollout is not None:
-        build_rollout(settings.rollout, args, checked["trusted_account_ids"], secret, protected(settings))
+        build_rollout(
+            settings.rollout, args, checked["trusted_account_ids"], secret, baseline, protected(settings)
+        )
         return
     secret = tuple(name for name in secret if name in ROLE_INPUTS)
     if secret:
         args["secret_inputs"] = secret
     role = TrustingAccountRole("trusting", args, protected(settings), input_names=CALLER_NAMES)  # type: ignore[arg-type]
-    export_role(role, role.role_arn, role.switch_role_url, role.role_unique_id)
+    export_role(role, role.role_arn, role.switch_role_url, role.role_unique_id, baseline)
+
+
+BASELINE_INPUTS = (
+    *TRUST_INPUTS,
+    "managed_policy_arns",
+    "inline_policies",
+    "max_session_duration",
+    "permissions_boundary_arn",
+)
+"""The inputs the audit baseline is made of: if one is secret (or an external id is set), so is the baseline."""
+
+
+def audit_baseline(partition: str, checked: Mapping[str, Any], secret: Sequence[str]) -> Any:
+    """What every role of the stack should be, for cross-account-audit: the trust policy (an external
+    id only as its digest), the managed policy ARNs, the inline policy names, the longest session and
+    the permissions boundary. Secret when an external id is set or one of its inputs is secret."""
+    external_id = checked["external_id"] if checked["external_id"] is not None else checked["external_ids"]
+    document = checked_trust_policy(partition, checked["trusted_account_ids"], external_id, checked)
+    baseline = {
+        "trustPolicy": with_external_ids(document, external_id_digest),
+        "managedPolicyArns": [
+            arn if arn.startswith("arn:") else f"arn:{partition}:iam::aws:policy/{arn}"
+            for arn in checked["managed_policy_arns"]
+        ],
+        "inlinePolicyNames": sorted(checked["inline_policies"]),
+        "maxSessionDuration": checked["max_session_duration"],
+        "permissionsBoundaryArn": checked["permissions_boundary_arn"] or "",
+    }
+    if external_id is not None or set(secret) & set(BASELINE_INPUTS):
+        return pulumi.Output.secret(baseline)
+    return baseline
 
 
 def export_role(
@@ -103,6 +138,7 @@ def export_role(
     role_arn: pulumi.Output[str] | None,
     switch_role_url: pulumi.Output[str] | None,
     role_unique_id: pulumi.Output[str] | None,
+    baseline: Any,
 ) -> None:
     """The trusting stack's outputs; those of one role only when there is one (None: left out)."""
     if role_arn is not None:
@@ -120,6 +156,7 @@ def export_role(
     pulumi.export(SOURCE_IDENTITY_REQUIRED_OUTPUT, role.source_identity_required)
     pulumi.export(SESSION_TAGS_ALLOWED_OUTPUT, role.session_tags_allowed)
     pulumi.export(SOURCE_IDENTITY_ALLOWED_OUTPUT, role.source_identity_allowed)
+    pulumi.export(AUDIT_BASELINE_OUTPUT, baseline)
 
 
 def build_rollout(
@@ -127,6 +164,7 @@ def build_rollout(
     args: dict[str, Any],
     trusted: Sequence[str],
     secret: tuple[str, ...],
+    baseline: Any,
     opts: pulumi.ResourceOptions | None = None,
 ) -> None:
     """The role in every target account, through TrustingRoleRollout; the accounts resolved first."""
@@ -158,9 +196,10 @@ def build_rollout(
             only(component.role_arns_by_account),
             only(component.switch_role_urls_by_account),
             only(component.role_unique_ids_by_account),
+            baseline,
         )
     else:
-        export_role(component, None, None, None)
+        export_role(component, None, None, None, baseline)
     pulumi.export(ROLE_ARNS_BY_ACCOUNT_OUTPUT, component.role_arns_by_account)
     pulumi.export(SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT, component.switch_role_urls_by_account)
 

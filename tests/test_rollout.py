@@ -59,6 +59,7 @@ ROLE_OUTPUTS = [
     "sourceIdentityRequired",
     "sessionTagsAllowed",
     "sourceIdentityAllowed",
+    "auditBaseline",
 ]
 """What a trusting stack without targets exports, in order."""
 
@@ -213,6 +214,7 @@ def test_several_accounts_export_the_maps_and_what_every_role_shares_but_no_sing
         "sourceIdentityRequired",
         "sessionTagsAllowed",
         "sourceIdentityAllowed",
+        "auditBaseline",
         "roleArnsByAccount",
         "switchRoleUrlsByAccount",
     ]

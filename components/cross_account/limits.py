@@ -40,6 +40,10 @@ SOURCE_IDENTITY_ALLOWED_OUTPUT = "sourceIdentityAllowed"
 """Trusting stack output: callers may set a source identity (their policy needs sts:SetSourceIdentity too)."""
 EXPIRES_AT_OUTPUT = "expiresAt"
 """Trusting stack output: when the access ends (RFC 3339 UTC), or ""."""
+AUDIT_BASELINE_OUTPUT = "auditBaseline"
+"""A trusting stack output: what cross-account-audit compares the live role with (trust policy, policies, limits)."""
+REVOKE_SESSIONS_POLICY = "AWSRevokeOlderSessions"
+"""The inline policy the IAM console's "Revoke active sessions" puts on a role."""
 
 # IAM limits (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)
 
