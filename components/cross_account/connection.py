@@ -255,8 +255,10 @@ class Calls:
         except self.errors.BotoCoreError as error:
             raise SetupError(f"cannot use the AWS configuration: {self.describe(error)}") from None
 
-    def client(self, session: Any, service: str) -> Any:
-        """A client whose connection and reads end by the deadline, without botocore's own retries."""
+    def client(self, session: Any, service: str, **credentials: Any) -> Any:
+        """A client whose connection and reads end by the deadline, without botocore's own retries.
+
+        ``credentials`` (aws_access_key_id, ...), when given, replace the session's own."""
         left = self.deadline - self.clock()
         if left <= 0:
             raise SetupError(
@@ -269,7 +271,11 @@ class Calls:
         region = self.options.region or session.region_name or DEFAULT_REGION
         try:
             client = session.client(
-                service, region_name=region, endpoint_url=self.options.endpoint_url, config=config
+                service,
+                region_name=region,
+                endpoint_url=self.options.endpoint_url,
+                config=config,
+                **credentials,
             )
         except self.errors.InvalidRegionError as error:
             raise SetupError(f"region {region!r} is not valid: {self.describe(error)}") from None
@@ -283,7 +289,7 @@ class Calls:
         return self.call_with(self.client(session, service), operation, **params)
 
     def call_with(self, client: Any, operation: str, **params: Any) -> Any:
-        """One API call with a client of ``client``: errors as in ``call``."""
+        """One API call with ``client``: errors as in ``call``."""
         try:
             return getattr(client, operation)(**params)
         except (self.errors.ConnectionError, self.errors.HTTPClientError) as error:
