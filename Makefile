@@ -8,7 +8,7 @@ LOCK := requirements.lock
 MIN_PYTHON := 3.11
 
 .DEFAULT_GOAL := help
-.PHONY: help test lint venv lock local local-destroy bench dist release-check clean
+.PHONY: help test lint venv lock local audit local-destroy bench dist release-check clean
 
 # Before any goal that uses .venv: an existing .venv must run Python $(MIN_PYTHON)+, and a new one needs
 # $(PYTHON) to be $(MIN_PYTHON)+. Each problem stops make with one line; `help` and `clean` always run.
@@ -88,8 +88,13 @@ lock: | $(UV) ## re-pin requirements.lock from requirements-dev.txt (UPGRADE=1: 
 
 # Both stacks deployed with the Pulumi CLI into an embedded AWS (moto on 127.0.0.1), then verified
 # as the trusted users (local/run.py). Needs the Pulumi CLI.
-local: venv ## deploy both stacks on the local emulator and verify the access (Pulumi CLI; KEEP=1 keeps it up)
+local: venv ## deploy both stacks on the local emulator, verify the access, audit it (Pulumi CLI; KEEP=1 keeps it up)
 	$(BIN)/python -m local.run up $(if $(KEEP),--keep)
+
+# cross-account-audit of both local stacks (outputs read from their state files) against the emulator
+# `make local KEEP=1` left running, as each account's read-only auditor. No Pulumi CLI needed.
+audit: venv ## audit the stacks `make local KEEP=1` left: live IAM compared with their outputs
+	$(BIN)/python -m local.run audit
 
 local-destroy: venv ## destroy what `make local KEEP=1` left
 	$(BIN)/python -m local.run destroy
