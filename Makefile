@@ -88,12 +88,12 @@ lock: | $(UV) ## re-pin requirements.lock from requirements-dev.txt (UPGRADE=1: 
 
 # Both stacks deployed with the Pulumi CLI into an embedded AWS (moto on 127.0.0.1), then verified
 # as the trusted users (local/run.py). Needs the Pulumi CLI.
-local: venv ## deploy both stacks on the local emulator, verify the access, audit it (Pulumi CLI; KEEP=1 keeps it up)
+local: venv ## deploy both stacks on the local emulator, verify and audit the access (Pulumi CLI; KEEP=1 keeps it)
 	$(BIN)/python -m local.run up $(if $(KEEP),--keep)
 
 # cross-account-audit of both local stacks (outputs read from their state files) against the emulator
 # `make local KEEP=1` left running, as each account's read-only auditor. No Pulumi CLI needed.
-audit: venv ## audit the stacks `make local KEEP=1` left: live IAM compared with their outputs
+audit: venv ## audit what `make local KEEP=1` left: live IAM compared with the stacks' outputs
 	$(BIN)/python -m local.run audit
 
 local-destroy: venv ## destroy what `make local KEEP=1` left

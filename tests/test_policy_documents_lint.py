@@ -484,3 +484,15 @@ def test_the_security_doc_states_how_many_documents_are_checked(
     text = (ROOT / "docs" / "security.md").read_text()
     assert f"**{total} policy documents**" in text, f"docs/security.md should say {total}"
     assert f"({total} of them:" in text, f"docs/security.md's summary should say {total}"
+
+
+def test_the_audits_read_only_policy_lints_clean_and_is_the_one_docs_audit_md_shows(lint: Any) -> None:
+    from cross_account.audit import RULES, read_only_policy
+
+    for partition in PARTITIONS:
+        assert lint(read_only_policy(partition)) == [], partition
+    text = (ROOT / "docs" / "audit.md").read_text()
+    block = re.search(r"```json\n(.*?)\n```", text, re.DOTALL)
+    assert block is not None and json.loads(block[1]) == read_only_policy()
+    for rule, (severity, meaning) in RULES.items():
+        assert f"| `{rule}` | {severity} | {meaning} |" in text, rule
