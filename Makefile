@@ -10,6 +10,13 @@ MIN_PYTHON := 3.11
 .DEFAULT_GOAL := help
 .PHONY: help test lint venv lock local audit local-destroy bench dist release-check clean
 
+# make local needs the Pulumi CLI: without it, stop with one line before .venv is built (or checked).
+ifneq ($(filter local,$(MAKECMDGOALS)),)
+ifeq ($(shell command -v pulumi 2>/dev/null),)
+$(error make local needs the Pulumi CLI, which is not on PATH: install it with `curl -fsSL https://get.pulumi.com | sh` (or see https://www.pulumi.com/docs/install/), then run make local again)
+endif
+endif
+
 # Before any goal that uses .venv: an existing .venv must run Python $(MIN_PYTHON)+, and a new one needs
 # $(PYTHON) to be $(MIN_PYTHON)+. Each problem stops make with one line; `help` and `clean` always run.
 comma := ,
@@ -89,7 +96,7 @@ lock: | $(UV) ## re-pin requirements.lock from requirements-dev.txt (UPGRADE=1: 
 # Both stacks deployed with the Pulumi CLI into an embedded AWS (moto on 127.0.0.1), then verified
 # as the trusted users (local/run.py). Needs the Pulumi CLI.
 local: venv ## deploy both stacks on the local emulator, verify and audit the access (Pulumi CLI; KEEP=1 keeps it)
-	$(BIN)/python -m local.run up $(if $(KEEP),--keep)
+	$(BIN)/python -m local.run up $(if $(KEEP),--keep) --invoked-as 'make local$(if $(KEEP), KEEP=1)'
 
 # cross-account-audit of both local stacks (outputs read from their state files) against the emulator
 # `make local KEEP=1` left running, as each account's read-only auditor. No Pulumi CLI needed.
@@ -97,7 +104,7 @@ audit: venv ## audit what `make local KEEP=1` left: live IAM compared with the s
 	$(BIN)/python -m local.run audit
 
 local-destroy: venv ## destroy what `make local KEEP=1` left
-	$(BIN)/python -m local.run destroy
+	$(BIN)/python -m local.run destroy --invoked-as 'make local-destroy'
 
 # See docs/benchmarks.md; not part of `make test`.
 bench: venv ## benchmark the program under mocks at 1..1,000 roles against the floor
@@ -108,11 +115,15 @@ dist: venv ## build the components package (sdist and wheel) into dist/
 	rm -rf dist
 	$(UV) build --quiet components --out-dir dist
 
-release-check: venv ## check that TAG=v<version> matches components/pyproject.toml
+release-check: venv ## check that TAG=v<version> matches components/pyproject.toml and CHANGELOG.md
 	@version=$$($(BIN)/python -c 'import tomllib; print(tomllib.load(open("components/pyproject.toml", "rb"))["project"]["version"])'); \
 	if [ "$(TAG)" != "v$$version" ]; then \
 		echo "tag '$(TAG)' is not v$$version (components/pyproject.toml): bump the version, or tag v$$version"; exit 1; \
-	fi; echo "tag $(TAG) matches components/pyproject.toml"
+	fi; \
+	heading="^## \[$$(echo "$$version" | sed 's/[.]/[.]/g')\] - [0-9]{4}-[0-9]{2}-[0-9]{2}$$"; \
+	if ! grep -Eq "$$heading" CHANGELOG.md 2>/dev/null; then \
+		echo "CHANGELOG.md has no entry for $$version: add a section '## [$$version] - <YYYY-MM-DD>' saying what changed"; exit 1; \
+	fi; echo "tag $(TAG) matches components/pyproject.toml and CHANGELOG.md"
 
 clean: ## remove .venv and the tools' caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -26,6 +26,8 @@ Cases:
 - ``rollout N``: trusting side, N ``targetAccountIds`` (none of them the deploying
   account): one ``aws.Provider`` and one ``TrustingAccountRole`` (role and
   attachment) per account, as a stack run from the management account builds them;
+- ``rolloutStackSet N``: trusting side, ``rolloutMode: stackset`` on one organizational
+  unit whose organizations invoke lists N accounts: one StackSet and one instance, whatever N;
 - ``rolloutFloor N``: the least any such rollout costs, for comparison: a program
   that registers, per account, one ``aws.Provider`` assuming a role there, and one
   ``aws.iam.Role`` and one ``aws.iam.RolePolicyAttachment`` through it, and nothing else.
@@ -52,6 +54,10 @@ ORGANIZATION = "organization"
 TRUSTED_ACCOUNT = "222222222222"
 TRUSTING_ACCOUNT = "111111111111"
 FIRST_ACCOUNT = 100000000000
+UNIT = "ou-ab12-cdefgh34"
+DESCENDANTS = (
+    "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts"
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ SERIES = {
     "accounts": (1, 10, 100),
     "rollout": (1, 10, 100, 1000),
     "rolloutFloor": (1, 10, 100, 1000),
+    "rolloutStackSet": (1, 10, 100, 1000, 5000),
 }
 
 
@@ -116,6 +123,13 @@ def case_config(case: Case) -> tuple[str, dict[str, Any], dict[str, dict[str, An
         return "trusting", {"trustedAccountIds": [TRUSTED_ACCOUNT], "targetAccountIds": targets}, {}
     if case.series == "rolloutFloor":
         return "trusting", {}, {}
+    if case.series == "rolloutStackSet":
+        config = {
+            "trustedAccountIds": [TRUSTED_ACCOUNT],
+            "targetOrganizationalUnitIds": [UNIT],
+            "rolloutMode": "stackset",
+        }
+        return "trusting", config, {}
     return "floor", {}, {}
 
 
@@ -167,6 +181,9 @@ def child(case: Case, gc_mode: str = "default", root: Path = ROOT) -> dict[str, 
             if args.typ == "pulumi:pulumi:StackReference":
                 name = args.inputs["name"]
                 return name, {"name": name, "outputs": stack_outputs[name]}
+            if args.typ == "aws:cloudformation/stackSet:StackSet":
+                state["arn"] = f"arn:aws:cloudformation:us-east-1:{account_id}:stackset/{state['name']}:1"
+                return state["name"], state
             return f"{args.name}-id", state
 
         def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
@@ -178,6 +195,18 @@ def child(case: Case, gc_mode: str = "default", root: Path = ROOT) -> dict[str, 
                 return {"accountId": caller, "arn": arn, "userId": "AIDA", "id": caller}
             if args.token == "aws:index/getRegion:getRegion":
                 return {"name": "us-east-1", "region": "us-east-1", "id": "us-east-1"}
+            if args.token == DESCENDANTS:
+                organization = f"arn:aws:organizations::{TRUSTING_ACCOUNT}:account/o-abcdefghij"
+                accounts = [
+                    {
+                        "id": account(i),
+                        "arn": f"{organization}/{account(i)}",
+                        "state": "ACTIVE",
+                        "status": "ACTIVE",
+                    }
+                    for i in range(case.count)
+                ]
+                return {"accounts": accounts, "id": UNIT, "parentId": UNIT}
             raise NotImplementedError(args.token)
 
     class CountingMonitor(MockMonitor):
@@ -295,6 +324,19 @@ def check_outputs(case: Case, outputs: dict[str, Any], types: dict[str, int], po
     elif case.series == "accounts":
         if outputs["roleArn"] != f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/cross-account-role":
             problems.append(f"roleArn is {outputs['roleArn']!r}")
+    elif case.series == "rolloutStackSet":
+        expected = {
+            account(i): f"arn:aws:iam::{account(i)}:role/cross-account-role" for i in range(case.count)
+        }
+        if outputs["roleArnsByAccount"] != expected:
+            problems.append("roleArnsByAccount differs from the accounts the unit lists")
+        constant = {
+            "cross-account:index:TrustingRoleRollout": 1,
+            "aws:cloudformation/stackSet:StackSet": 1,
+            "aws:cloudformation/stackSetInstance:StackSetInstance": 1,
+        }
+        if types != constant:
+            problems.append(f"not one stack set and one instance whatever the accounts: {types}")
     elif case.series in ("rollout", "rolloutFloor"):
         expected = {
             account(i): f"arn:aws:iam::{account(i)}:role/cross-account-role" for i in range(case.count)

@@ -1,7 +1,7 @@
 """The embedded AWS of `make local`: a moto server on 127.0.0.1 and the accounts in it.
 
 Two emulated accounts, as docs/local.md describes: the trusting account
-111111111111 and the trusted account 222222222222. moto picks the account of
+111122223333 and the trusted account 444455556666. moto picks the account of
 a call from the caller's access key, so each account gets a ``deployer`` user
 (AdministratorAccess, one access key) whose keys the stack of that account
 deploys with. The trusted account also gets the callers make local checks:

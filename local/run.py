@@ -64,7 +64,7 @@ PROJECT = "cross-account-access"
 ORGANIZATION = "organization"
 NAMESPACE = f"{PROJECT}:"
 STACKS = ("trusting", "trusted")
-ACCOUNTS = {"trusting": "111111111111", "trusted": "222222222222"}
+ACCOUNTS = {"trusting": "111122223333", "trusted": "444455556666"}
 PASSPHRASE = "local-emulator-only"
 """Encrypts the emulator's deployer keys in .pulumi-local; not a secret, never use it for a real stack."""
 VERIFY_TIMEOUT_SECONDS = 20.0
@@ -74,13 +74,21 @@ OUTSIDER = "outsider"
 """The user make local creates in the trusted account without the policy: it must be refused."""
 EXIT_NO_PULUMI = 127
 INSTALL_PULUMI = (
-    "make local needs the Pulumi CLI, which is not on PATH: install it with "
-    "`curl -fsSL https://get.pulumi.com | sh` (or see https://www.pulumi.com/docs/install/), then run make local again"
+    "{invoked} needs the Pulumi CLI, which is not on PATH: install it with "
+    "`curl -fsSL https://get.pulumi.com | sh` (or see https://www.pulumi.com/docs/install/), then run {invoked} again"
 )
 AUDIT_TIMEOUT_SECONDS = 30.0
 STACK_TYPE = "pulumi:pulumi:Stack"
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 """How Pulumi state marks a secret value (its ciphertext stays encrypted with the passphrase)."""
+"""Said without the CLI, in the words of the command the user ran (``make local`` passes --invoked-as)."""
+
+
+def install_pulumi(invoked: str) -> str:
+    """The one line that says the Pulumi CLI is missing, naming the command to run again."""
+    return INSTALL_PULUMI.format(invoked=invoked)
+
+
 CLEARED_ENV = ("PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN")
 """Besides every AWS_* variable: nothing of your own AWS or Pulumi setup reaches the local stacks."""
 
@@ -702,12 +710,15 @@ def main(
     parser = argparse.ArgumentParser(prog="python -m local.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["up", "audit", "destroy"])
     parser.add_argument("--keep", action="store_true", help="up: leave the emulator running afterwards")
+    # How the user started this, for messages that say what to run again (the Makefile passes its target).
+    parser.add_argument("--invoked-as", help=argparse.SUPPRESS)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    invoked = args.invoked_as or f"python -m local.run {args.command}" + (" --keep" if args.keep else "")
     local = local or Local()
     previous = signal.signal(signal.SIGTERM, _stop_on_signal)
     try:
         if _needs_cli(args.command, local) and which("pulumi") is None:
-            print(INSTALL_PULUMI, file=local.err)
+            print(install_pulumi(invoked), file=local.err)
             return EXIT_NO_PULUMI
         if args.command == "audit":
             return local.audit_running()

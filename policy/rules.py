@@ -44,6 +44,12 @@ EXCLUSIVE_ATTACHMENTS = {
 }
 """Resources that own every managed policy attachment of one principal: type -> (principal, its property)."""
 GROUP_MEMBERSHIP = "aws:iam/groupMembership:GroupMembership"
+ROLE_POLICIES_EXCLUSIVE = "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive"
+"""Owns every inline policy of one role."""
+REVOKE_SESSIONS_POLICY = "AWSRevokeOlderSessions"
+"""The inline policy the IAM console's "Revoke active sessions" writes on a role."""
+STACK_SET = "aws:cloudformation/stackSet:StackSet"
+"""A StackSet's template may declare roles (rolloutMode stackset): the role rules read them too."""
 
 IDENTITY_POLICY_TYPES = (POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY)
 """Resources whose ``policy`` property is an identity policy document."""
@@ -53,7 +59,11 @@ IDENTITY_POLICY_TYPES = (POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY)
 DEFAULT_REQUIRE_CONDITION = False
 DEFAULT_INTERNAL_ACCOUNT_IDS: tuple[str, ...] = ()
 DEFAULT_REQUIRE_END_DATE = False
+PLACEHOLDER_ACCOUNT_IDS = ("111122223333", "444455556666", "123456789012", "012345678901")
+"""Account ids AWS's documentation uses as examples (as cross_account.limits lists them; the pack
+runs without that package): never anyone's own account, so never internal."""
 DEFAULT_ALLOWED_POLICIES: tuple[str, ...] = ()
+DEFAULT_PROTECTED_ROLE_NAMES: tuple[str, ...] = ()
 DEFAULT_MAX_SESSION_SECONDS = 3600
 """The ceiling on a role's maximum session: one hour, the AWS default."""
 AWS_DEFAULT_SESSION_SECONDS = 3600
@@ -77,6 +87,9 @@ CONDITION_KEYS = (
 ACCOUNT_ID_RE = re.compile(r"[0-9]{12}", re.ASCII)
 PRINCIPAL_ACCOUNT_RE = re.compile(r"arn:[^:]*:(?:iam|sts)::(?P<account>[^:]*):", re.ASCII)
 ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):role/(?P<path_and_name>.+)", re.ASCII)
+ORG_PATH_RE = re.compile(r"o-[a-z0-9]{10,32}/", re.ASCII)
+ROLE_ARN_ANY_ACCOUNT_RE = re.compile(r"arn:aws[a-z-]*:iam::\*:role/(?P<path_and_name>.+)", re.ASCII)
+"""A role in any account: allowed only under an aws:ResourceOrgPaths condition."""
 AWS_MANAGED_POLICY_RE = re.compile(r"arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?(?P<name>[^/]+)", re.ASCII)
 
 
@@ -192,12 +205,76 @@ def config_account_ids(config: Mapping[str, Any], key: str) -> tuple[str, ...]:
     bad = [i for i in ids if not ACCOUNT_ID_RE.fullmatch(i)]
     if bad:
         raise ValueError(f"policy config {key}: {bad!r} are not 12-digit AWS account ids")
+    examples = [i for i in ids if i in PLACEHOLDER_ACCOUNT_IDS]
+    if examples:
+        raise ValueError(
+            f"policy config {key}: {examples!r} are account ids AWS's documentation uses as examples, "
+            "not accounts of yours: list your own account ids"
+        )
     return ids
 
 
 def role_label(args: ResourceValidationArgs) -> str:
     name = args.props.get("name")
     return f"role {name!r}" if isinstance(name, str) else f"role resource {args.name!r}"
+
+
+def template_roles(props: Mapping[str, Any], resource_name: str) -> list[tuple[str, dict[str, Any]]]:
+    """The AWS::IAM::Role resources of a StackSet's JSON template, as (label, props of an aws.iam.Role).
+
+    Their inline (``Policies``) and managed (``ManagedPolicyArns``) policies become ``inlinePolicies``
+    and ``managedPolicyArns``, as an ``aws.iam.Role`` would carry them. A template that is not JSON
+    (YAML, or unknown in a preview) is reported by the rules, never skipped silently.
+    """
+    template = policy_document(props.get("templateBody"))
+    if template is None:
+        return [(f"StackSet {props.get('name') or resource_name!r}", {"unreadable": True})]
+    found = []
+    resources = template.get("Resources")
+    for logical_id, resource in resources.items() if isinstance(resources, Mapping) else ():
+        if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::IAM::Role":
+            continue
+        role = resource.get("Properties")
+        role = role if isinstance(role, Mapping) else {}
+        name = role.get("RoleName", logical_id)
+        found.append(
+            (
+                f"StackSet {props.get('name') or resource_name!r} role {name!r}",
+                {
+                    "name": name,
+                    "assumeRolePolicy": role.get("AssumeRolePolicyDocument"),
+                    "maxSessionDuration": role.get("MaxSessionDuration"),
+                    "managedPolicyArns": role.get("ManagedPolicyArns"),
+                    "inlinePolicies": [
+                        {"name": p.get("PolicyName"), "policy": p.get("PolicyDocument")}
+                        for p in as_list(role.get("Policies"))
+                        if isinstance(p, Mapping)
+                    ],
+                },
+            )
+        )
+    return found
+
+
+def roles_of(args: Any) -> Sequence[tuple[str, Mapping[str, Any]]]:
+    """(label, role props) of the roles a resource makes: an aws.iam.Role, or those of a StackSet's template."""
+    if args.resource_type == ROLE:
+        return [(role_label(args), args.props)]
+    if args.resource_type == STACK_SET:
+        return template_roles(args.props, args.name)
+    return []
+
+
+def unreadable(label: str, props: Mapping[str, Any], report_violation: ReportViolation) -> bool:
+    """Report a StackSet template the rules cannot read (they would otherwise pass it unseen)."""
+    if props.get("unreadable"):
+        report_violation(
+            f"{label}: the template is not JSON, so the roles it may declare cannot be checked: "
+            "give the template as JSON",
+            None,
+        )
+        return True
+    return False
 
 
 # 1. No open trust policy ------------------------------------------------------
@@ -209,11 +286,16 @@ def no_open_trust_policy(args: ResourceValidationArgs, report_violation: ReportV
     With ``requireCondition``, every statement that trusts AWS principals must
     also require MFA, an external id or the organization.
     """
-    if args.resource_type != ROLE:
-        return
     require_condition = config_bool(args.get_config(), "requireCondition", DEFAULT_REQUIRE_CONDITION)
-    label = role_label(args)
-    for sid, statement in allow_statements(policy_document(args.props.get("assumeRolePolicy"))):
+    for label, props in roles_of(args):
+        if not unreadable(label, props, report_violation):
+            _open_trust(label, props, require_condition, report_violation)
+
+
+def _open_trust(
+    label: str, props: Mapping[str, Any], require_condition: bool, report_violation: ReportViolation
+) -> None:
+    for sid, statement in allow_statements(policy_document(props.get("assumeRolePolicy"))):
         if "NotPrincipal" in statement:
             report_violation(
                 f"{label}: trust statement {sid} allows NotPrincipal, which trusts every principal "
@@ -259,12 +341,20 @@ def ends(statement: Mapping[str, Any]) -> bool:
 def third_party_requires_external_id(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """A role trusting an account outside ``internalAccountIds`` must require ``sts:ExternalId``
     (and, with ``requireEndDate``, end at a date)."""
-    if args.resource_type != ROLE:
-        return
     internal = set(config_account_ids(args.get_config(), "internalAccountIds"))
     require_end = config_bool(args.get_config(), "requireEndDate", DEFAULT_REQUIRE_END_DATE)
-    label = role_label(args)
-    for sid, statement in allow_statements(policy_document(args.props.get("assumeRolePolicy"))):
+    for label, props in roles_of(args):
+        _third_parties(label, props, internal, require_end, report_violation)
+
+
+def _third_parties(
+    label: str,
+    props: Mapping[str, Any],
+    internal: set[str],
+    require_end: bool,
+    report_violation: ReportViolation,
+) -> None:
+    for sid, statement in allow_statements(policy_document(props.get("assumeRolePolicy"))):
         accounts = {a for a in map(principal_account, aws_principals(statement)) if a is not None}
         third_parties = sorted(accounts - internal)
         if third_parties and require_end and not ends(statement):
@@ -329,6 +419,13 @@ def no_admin_on_cross_account_role(args: StackValidationArgs, report_violation: 
         for r in args.resources
         if r.resource_type == ROLE and is_cross_account_role(r.props)
     }
+    in_templates = [
+        (r, props)
+        for r in args.resources
+        if r.resource_type == STACK_SET
+        for _, props in template_roles(r.props, r.name)
+        if is_cross_account_role(props)
+    ]
 
     def check(role_name: Any, name: str, arn: str | None, where: str, urn: str) -> None:
         if not _allowed(name, arn, allowed):
@@ -339,12 +436,15 @@ def no_admin_on_cross_account_role(args: StackValidationArgs, report_violation: 
                 urn,
             )
 
-    for role_name, role in roles.items():
-        for arn in as_list(role.props.get("managedPolicyArns")):
+    for role_name, role, props in [
+        *((n, r, r.props) for n, r in roles.items()),
+        *((props.get("name"), r, props) for r, props in in_templates),
+    ]:
+        for arn in as_list(props.get("managedPolicyArns")):
             name = admin_policy_name(arn)
             if name:
                 check(role_name, name, arn, "managedPolicyArns", role.urn)
-        for inline in as_list(role.props.get("inlinePolicies")):
+        for inline in as_list(props.get("inlinePolicies")):
             if isinstance(inline, Mapping):
                 for name in inline_admin_actions(policy_document(inline.get("policy"))):
                     check(role_name, name, None, f"inline policy {inline.get('name')!r}", role.urn)
@@ -374,10 +474,34 @@ def grants_assume_role(statement: Mapping[str, Any]) -> bool:
     return any(a.startswith("sts:") and fnmatch.fnmatchcase("sts:assumerole", a) for a in actions)
 
 
-def names_a_role(resource: Any) -> bool:
-    """A role ARN in a named account whose path/name is not only wildcards."""
+def names_a_role(resource: Any, under_org_paths: bool = False) -> bool:
+    """A role ARN in a named account whose path/name is not only wildcards; with ``under_org_paths``
+    (the statement requires aws:ResourceOrgPaths), the account may be ``*``."""
     match = ROLE_ARN_RE.fullmatch(str(resource))
+    if match is None and under_org_paths:
+        match = ROLE_ARN_ANY_ACCOUNT_RE.fullmatch(str(resource))
     return match is not None and match["path_and_name"].strip("*?/") != ""
+
+
+def requires_org_paths(statement: Mapping[str, Any]) -> bool:
+    """The statement holds only under ``ForAnyValue:StringLike`` (or ``StringEquals``) on
+    ``aws:ResourceOrgPaths`` with paths of a named organization. (``ForAllValues`` would not do: it
+    holds when the key is missing.)"""
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return False
+    for operator, block in condition.items():
+        if str(operator).lower() not in ("foranyvalue:stringlike", "foranyvalue:stringequals"):
+            continue
+        for key, values in block.items() if isinstance(block, Mapping) else ():
+            paths = [str(v) for v in as_list(values)]
+            if (
+                str(key).lower() == "aws:resourceorgpaths"
+                and paths
+                and all(ORG_PATH_RE.match(v) for v in paths)
+            ):
+                return True
+    return False
 
 
 def identity_documents(args: ResourceValidationArgs) -> list[tuple[str, dict[str, Any] | None]]:
@@ -386,13 +510,12 @@ def identity_documents(args: ResourceValidationArgs) -> list[tuple[str, dict[str
         return [
             (f"policy {args.props.get('name') or args.name!r}", policy_document(args.props.get("policy")))
         ]
-    if args.resource_type == ROLE:
-        return [
-            (f"{role_label(args)} inline policy {p.get('name')!r}", policy_document(p.get("policy")))
-            for p in as_list(args.props.get("inlinePolicies"))
-            if isinstance(p, Mapping)
-        ]
-    return []
+    return [
+        (f"{label} inline policy {p.get('name')!r}", policy_document(p.get("policy")))
+        for label, props in roles_of(args)
+        for p in as_list(props.get("inlinePolicies"))
+        if isinstance(p, Mapping)
+    ]
 
 
 def assume_role_names_role_arns(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -408,11 +531,13 @@ def assume_role_names_role_arns(args: ResourceValidationArgs, report_violation: 
                     None,
                 )
                 continue
-            bad = [r for r in as_list(statement.get("Resource")) if not names_a_role(r)]
+            paths = requires_org_paths(statement)
+            bad = [r for r in as_list(statement.get("Resource")) if not names_a_role(r, paths)]
             if bad:
                 report_violation(
                     f"{what}: statement {sid} allows sts:AssumeRole on {bad}: name the roles "
-                    "(arn:<partition>:iam::<account>:role/<name>), never '*'",
+                    "(arn:<partition>:iam::<account>:role/<name>, or arn:<partition>:iam::*:role/<name> "
+                    "under an aws:ResourceOrgPaths condition), never '*'",
                     None,
                 )
 
@@ -437,7 +562,8 @@ def no_exclusive_policy_attachment(args: ResourceValidationArgs, report_violatio
         report_violation(
             f"aws.iam.{kind} {args.name!r} is exclusive: it detaches from {principal} "
             f"{args.props.get(prop)!r} every managed policy it does not list, including those other "
-            f"stacks and teams attached; use one {principal.title()}PolicyAttachment per policy",
+            "stacks and teams attached and a deny attached in an incident (AWSDenyAll); use one "
+            f"{principal.title()}PolicyAttachment per policy",
             None,
         )
 
@@ -458,23 +584,73 @@ def no_exclusive_group_membership(args: ResourceValidationArgs, report_violation
     )
 
 
-# 7. Session ceiling ----------------------------------------------------------
+# 7. No exclusive inline policies or attachments on a protected role ---------
+
+
+def is_protected_role(props: Mapping[str, Any], patterns: Sequence[str]) -> bool:
+    """A role the pack protects: one other accounts may assume, or one ``protectedRoleNames`` names.
+
+    Patterns are shell-style (``*``, ``?``) and, as IAM names, matched without regard to case.
+    """
+    name = props.get("name")
+    if isinstance(name, str) and any(fnmatch.fnmatchcase(name.lower(), p.lower()) for p in patterns):
+        return True
+    return is_cross_account_role(props)
+
+
+def no_exclusive_role_policies(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Nothing may own every inline policy (or every managed policy) of a protected role: it would delete
+    ``AWSRevokeOlderSessions``, the deny the console's "Revoke active sessions" writes in an incident,
+    or detach a deny attached in one (``AWSDenyAll``), at the next ``pulumi up``."""
+    if args.resource_type == ROLE_POLICIES_EXCLUSIVE:
+        report_violation(
+            f"aws.iam.RolePoliciesExclusive {args.name!r} is exclusive: it deletes from role "
+            f"{args.props.get('roleName')!r} every inline policy it does not list, including "
+            f"{REVOKE_SESSIONS_POLICY}, the deny the console's Revoke active sessions writes in an incident, "
+            "so the next pulumi up lifts the revocation; use one RolePolicy per policy",
+            None,
+        )
+        return
+    if args.resource_type != ROLE:
+        return
+    patterns = config_strings(args.get_config(), "protectedRoleNames", DEFAULT_PROTECTED_ROLE_NAMES)
+    present = set(args.props)  # the keys only: a value unknown in preview still counts as set
+    exclusive = [key for key in ("inlinePolicies", "managedPolicyArns") if key in present]
+    if not exclusive or not is_protected_role(args.props, patterns):
+        return
+    label = role_label(args)
+    if "inlinePolicies" in exclusive:
+        report_violation(
+            f"{label}: inlinePolicies makes the role's inline policies exclusive (even set to []): pulumi up "
+            f"deletes every inline policy it does not list, including {REVOKE_SESSIONS_POLICY}, the deny the "
+            "console's Revoke active sessions writes in an incident; use one aws.iam.RolePolicy per policy",
+            None,
+        )
+    if "managedPolicyArns" in exclusive:
+        report_violation(
+            f"{label}: managedPolicyArns makes the role's managed policies exclusive (even set to []): pulumi "
+            "up detaches every managed policy it does not list, including a deny attached in an incident "
+            "(AWSDenyAll) and policies other stacks attached; use one aws.iam.RolePolicyAttachment per policy",
+            None,
+        )
+
+
+# 8. Session ceiling ----------------------------------------------------------
 
 
 def max_session_duration_ceiling(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """A role's maxSessionDuration must not exceed ``maxSessionSeconds``."""
-    if args.resource_type != ROLE:
-        return
     ceiling = config_int(args.get_config(), "maxSessionSeconds", DEFAULT_MAX_SESSION_SECONDS, 3600, 43200)
-    duration = args.props.get("maxSessionDuration")
-    seconds = AWS_DEFAULT_SESSION_SECONDS if duration is None else int(duration)
-    if seconds > ceiling:
-        report_violation(
-            f"{role_label(args)}: maxSessionDuration {seconds} s is over the {ceiling} s ceiling "
-            "(maxSessionSeconds): stolen session credentials stay valid that long; shorten it "
-            "or raise the ceiling",
-            None,
-        )
+    for label, props in roles_of(args):
+        duration = props.get("maxSessionDuration")
+        seconds = AWS_DEFAULT_SESSION_SECONDS if duration is None else int(duration)
+        if seconds > ceiling:
+            report_violation(
+                f"{label}: maxSessionDuration {seconds} s is over the {ceiling} s ceiling "
+                "(maxSessionSeconds): stolen session credentials stay valid that long; shorten it "
+                "or raise the ceiling",
+                None,
+            )
 
 
 # The pack --------------------------------------------------------------------
@@ -556,6 +732,24 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="No aws.iam.GroupMembership: it removes every other member from the group.",
         validate=no_exclusive_group_membership,
         enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="no-exclusive-role-policies",
+        description="No aws.iam.RolePoliciesExclusive, and no inlinePolicies or managedPolicyArns on a "
+        "protected role: they delete AWSRevokeOlderSessions, the console's session revocation.",
+        validate=no_exclusive_role_policies,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        config_schema=PolicyConfigSchema(
+            {
+                "protectedRoleNames": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": list(DEFAULT_PROTECTED_ROLE_NAMES),
+                    "description": "Role names (shell patterns, any case) protected besides every role "
+                    'other accounts may assume; ["*"] protects every role.',
+                }
+            }
+        ),
     ),
     ResourceValidationPolicy(
         name="max-session-duration-ceiling",

@@ -17,8 +17,10 @@ from typing import Any, Literal
 import pulumi
 
 from cross_account import limits
+from cross_account import stackset as stackset_mode
 from cross_account import validation as check
-from cross_account.rollout import not_trusted
+from cross_account.rollout import ROLE_INPUTS as ROLE_ARGS
+from cross_account.rollout import not_the_deployment_role, not_trusted
 from cross_account.trusted import validate_trusted_options
 from cross_account.trusting import validate_trusting_args
 from cross_account.validation import InvalidInputError, Reporter
@@ -59,6 +61,21 @@ KEYS: tuple[Key, ...] = (
         "Role assumed in each target account other than the deploying one, to create the role there."),
     Key("deploymentRoleExternalId", "trusting", "string", "", "deployment_role_external_id",
         "sts:ExternalId of the deployment role; set it with --secret. Empty: none.", unset=""),
+    Key("rolloutMode", "trusting", "string", "", "rollout_mode",
+        'How a rollout reaches its accounts: "stackset" or "providers". Empty: stackset with '
+        "targetOrganizationalUnitIds, else providers.", unset=""),
+    Key("callAs", "trusting", "string", limits.DEFAULT_CALL_AS, "call_as",
+        'Stackset mode: "SELF" (the management account) or "DELEGATED_ADMIN" (a delegated administrator).'),
+    Key("retainStacksOnAccountRemoval", "trusting", "boolean", False, "retain_stacks_on_account_removal",
+        "Stackset mode: an account that leaves the units keeps its role."),
+    Key("maxConcurrentPercentage", "trusting", "integer", limits.DEFAULT_MAX_CONCURRENT_PERCENTAGE,
+        "max_concurrent_percentage", "Stackset mode: accounts deployed at a time, percent, 1..100."),
+    Key("failureTolerancePercentage", "trusting", "integer", limits.DEFAULT_FAILURE_TOLERANCE_PERCENTAGE,
+        "failure_tolerance_percentage", "Stackset mode: accounts that may fail before an operation stops, percent."),
+    Key("regionConcurrencyType", "trusting", "string", limits.DEFAULT_REGION_CONCURRENCY, "region_concurrency_type",
+        'Stackset mode: "PARALLEL" or "SEQUENTIAL".'),
+    Key("stackSetInstanceRegion", "trusting", "string", "", "stack_set_instance_region",
+        "Stackset mode: region of the stack instances. Empty: the stack's region.", unset=""),
     Key("trustedAccountIds", "trusting", "array", [], "trusted_account_ids",
         "12-digit ids of the accounts whose principals may assume the role (quoted strings)."),
     Key("roleName", "trusting", "string", limits.DEFAULT_ROLE_NAME, "role_name",
@@ -107,11 +124,16 @@ KEYS: tuple[Key, ...] = (
         "IAM Identity Center permission sets whose people in the trusted accounts may assume the role."),
     Key("forceDetachPolicies", "trusting", "boolean", True, "force_detach_policies",
         "Detach policies attached outside Pulumi when the role is deleted."),
+    Key("revokeSessionsIssuedBefore", "trusting", "string", "", "revoke_sessions_issued_before",
+        "Deny every session of the role issued before this RFC 3339 time with a time zone, not in the future "
+        "(inline policy AWSRevokeOlderSessions, as the console's Revoke active sessions). Empty: none.", unset=""),
     # Trusted side
     Key("trustingStacks", "trusted", "array", [], None,
         "Stacks whose roleArn output is read. Empty: [<organization>/<project>/trusting]."),
     Key("roleArns", "trusted", "array", [], None,
         "Role ARNs to use instead of stack references (roles made elsewhere)."),
+    Key("trustOrganizationalUnitPaths", "trusted", "array", [], None,
+        "Organization paths (o-.../r-.../ou-.../) under which the roleArnPattern of stackset-mode stacks may be assumed."),
     Key("policyName", "trusted", "string", limits.DEFAULT_POLICY_NAME, "policy_name",
         "Name of the assume-role policy (split policies get -2, -3, ...)."),
     Key("policyPath", "trusted", "string", limits.DEFAULT_PATH, "policy_path", "IAM path of the policy."),
@@ -140,6 +162,8 @@ KEYS_BY_NAME: Mapping[str, Key] = {k.name: k for k in KEYS}
 KEY_FOR_ARG: Mapping[str, str] = {
     **{k.arg: k.name for k in KEYS if k.arg is not None},
     "role_arns": "roleArns",
+    "organizational_unit_ids": "targetOrganizationalUnitIds",
+    "exclude_account_ids": "excludeAccountIds",
     "role_requirements": "trustingStacks",
     "user_names/group_names/role_names/new_group_name": "userNames/groupNames/roleNames/newGroupName",
 }
@@ -155,12 +179,25 @@ CALLER_NAMES: Mapping[str, str] = {**KEY_FOR_ARG, **OUTPUT_FOR_ATTRIBUTE}
 """How the components should name their inputs and outputs in the program's errors and warnings."""
 
 
+STACKSET_KEYS = (
+    "callAs",
+    "retainStacksOnAccountRemoval",
+    "maxConcurrentPercentage",
+    "failureTolerancePercentage",
+    "regionConcurrencyType",
+    "stackSetInstanceRegion",
+)
+"""The keys only a stackset-mode rollout reads."""
+PROVIDERS_KEYS = ("deploymentRoleName", "deploymentRoleExternalId")
+"""The keys only a providers-mode rollout reads."""
 ROLLOUT_KEYS = (
     "targetAccountIds",
     "targetOrganizationalUnitIds",
     "excludeAccountIds",
     "deploymentRoleName",
     "deploymentRoleExternalId",
+    "rolloutMode",
+    *STACKSET_KEYS,
 )
 """The keys of a rollout to many accounts; the others apply to the role in every account."""
 
@@ -176,6 +213,12 @@ class RolloutSettings:
     deployment_role_external_id: str | None = None
     external_id_secret: bool = False
     """deploymentRoleExternalId was set with --secret."""
+    mode: str = "providers"
+    """rolloutMode, decided: "providers" or "stackset"."""
+    mode_defaulted: bool = False
+    """rolloutMode was not set and targetOrganizationalUnitIds made it stackset."""
+    stackset: Mapping[str, Any] = field(default_factory=dict)
+    """Stackset mode: the component inputs of the stackset keys, checked."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +241,8 @@ class TrustedSettings:
     trusting_stacks: tuple[str, ...]
     role_arns: tuple[str, ...]
     args: Mapping[str, Any] = field(default_factory=dict)
+    organization_paths: tuple[str, ...] = ()
+    """trustOrganizationalUnitPaths: the paths of every stackset-mode trusting stack read (else its own)."""
     secret_keys: frozenset[str] = frozenset()
     """The config keys set as secrets."""
     protect: bool = False
@@ -329,6 +374,9 @@ def rollout_settings(
     external_id = values["deploymentRoleExternalId"] or None
     if external_id is not None:
         external_id = check.external_id("deploymentRoleExternalId", external_id)
+    mode = values["rolloutMode"]
+    if mode not in ("", *stackset_mode.MODES):
+        raise InvalidInputError("rolloutMode", mode, 'must be "stackset" or "providers" (or empty)')
     if not targets and not units:
         for key in ROLLOUT_KEYS[2:]:
             if values[key] != KEYS_BY_NAME[key].default:
@@ -351,6 +399,19 @@ def rollout_settings(
             "excludes accounts of targetOrganizationalUnitIds, which is empty: leave them out of "
             "targetAccountIds instead",
         )
+    defaulted = mode == "" and bool(units)
+    mode = mode or ("stackset" if units else "providers")
+    stackset: dict[str, Any] = {}
+    if mode == "stackset":
+        stackset = _stackset_settings(values, targets, units, excluded)
+    else:
+        for key in STACKSET_KEYS:
+            if values[key] != KEYS_BY_NAME[key].default:
+                raise InvalidInputError(
+                    key,
+                    values[key],
+                    "applies only to rolloutMode stackset: remove it, or set rolloutMode stackset",
+                )
     return RolloutSettings(
         target_account_ids=targets,
         organizational_unit_ids=units,
@@ -358,7 +419,48 @@ def rollout_settings(
         deployment_role_name=name,
         deployment_role_external_id=external_id,
         external_id_secret="deploymentRoleExternalId" in secret_keys,
+        mode=mode,
+        mode_defaulted=defaulted,
+        stackset=stackset,
     )
+
+
+STACKSET_NEEDS_UNITS = (
+    "needs targetOrganizationalUnitIds: a service-managed stack set deploys to organizational units"
+)
+
+
+def _stackset_settings(
+    values: Mapping[str, Any], targets: tuple[str, ...], units: tuple[str, ...], excluded: tuple[str, ...]
+) -> dict[str, Any]:
+    """The stackset keys checked, as the component's inputs (without the partition check of the region)."""
+    if not units:
+        raise InvalidInputError("rolloutMode", "stackset", STACKSET_NEEDS_UNITS)
+    if targets:
+        raise InvalidInputError(
+            "targetAccountIds",
+            list(targets),
+            "cannot be used with rolloutMode stackset: a service-managed stack set deploys to whole "
+            "organizational units (leave accounts out with excludeAccountIds); list these accounts' units, "
+            "or set rolloutMode providers",
+        )
+    for key in PROVIDERS_KEYS:
+        if values[key] != KEYS_BY_NAME[key].default:
+            raise InvalidInputError(
+                key,
+                check.hidden_value(None) if key == "deploymentRoleExternalId" else values[key],
+                "applies only to rolloutMode providers: CloudFormation StackSets reach the accounts "
+                "themselves; remove it, or set rolloutMode providers",
+            )
+    args: dict[str, Any] = {str(KEYS_BY_NAME[key].arg): values[key] for key in STACKSET_KEYS}
+    args = {k: v for k, v in args.items() if v != ""}
+    args["organizational_unit_ids"] = units
+    args["exclude_account_ids"] = excluded
+    try:
+        checked = stackset_mode.validate_stackset_args(args)
+    except InvalidInputError as error:
+        raise error.renamed(KEY_FOR_ARG) from None
+    return {k: v for k, v in checked.items() if v is not None and k in args}
 
 
 def trusting_settings(
@@ -371,12 +473,34 @@ def trusting_settings(
         raise error.renamed(KEY_FOR_ARG) from None
     args = {k: v for k, v in args.items() if v is not None and k != "secret_inputs"}
     rollout = rollout_settings(values, secret_keys)
+    if rollout is not None:
+        try:
+            not_the_deployment_role(args["role_name"], rollout.deployment_role_name)
+        except InvalidInputError as error:
+            raise error.renamed(KEY_FOR_ARG) from None
+    if rollout is not None and rollout.mode == "stackset":
+        refuse_in_stackset_mode(role_keys, secret_keys)
     if rollout is not None and not check.has_output(args["trusted_account_ids"]):
         not_trusted(
             "targetAccountIds", rollout.target_account_ids, args["trusted_account_ids"], "trustedAccountIds"
         )
     protect = check.boolean("protect", values["protect"])
     return TrustingSettings(args=args, secret_keys=secret_keys, rollout=rollout, protect=protect)
+
+
+def refuse_in_stackset_mode(role_args: Mapping[str, Any], secret_keys: frozenset[str]) -> None:
+    """The role keys a StackSet template cannot hold, refused with the reason."""
+    secret = sorted(k for k in secret_keys if k in KEYS_BY_NAME and KEYS_BY_NAME[k].arg in ROLE_ARGS)
+    if secret:
+        raise InvalidInputError(
+            secret[0],
+            check.hidden_value(None),
+            "is set as a secret, which rolloutMode stackset cannot keep: the StackSet template, which holds "
+            "every value of the role, is stored in plain text in CloudFormation; set rolloutMode providers",
+        )
+    refused = stackset_mode.unsupported(role_args)
+    if refused is not None:
+        raise refused.renamed(KEY_FOR_ARG)
 
 
 def trusted_settings(
@@ -386,8 +510,18 @@ def trusted_settings(
     role_arns = check.string_list(
         "roleArns", values["roleArns"], check.role_arn, identity=check.role_identity
     )
+    paths = check.string_list(
+        "trustOrganizationalUnitPaths", values["trustOrganizationalUnitPaths"], check.organization_path
+    )
     if not stacks and not role_arns:
         stacks = (default_stack,)
+    if paths and not stacks:
+        raise InvalidInputError(
+            "trustOrganizationalUnitPaths",
+            list(paths),
+            "applies to trusting stacks in rolloutMode stackset read through trustingStacks (their "
+            "roleArnPattern), and this stack reads none: list them in trustingStacks",
+        )
     try:
         # The ARNs read from stacks are checked with the others once they resolve.
         args = validate_trusted_options(_args(values, "trusted"))
@@ -398,6 +532,7 @@ def trusted_settings(
         trusting_stacks=stacks,
         role_arns=role_arns,
         args=args,
+        organization_paths=paths,
         secret_keys=secret_keys,
         protect=check.boolean("protect", values["protect"]),
     )

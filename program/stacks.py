@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import asyncio
+import importlib.metadata
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -12,14 +14,23 @@ import pulumi
 import pulumi_aws as aws
 
 from cross_account import TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout
+from cross_account import stackset as stackset_mode
 from cross_account import validation as check
 from cross_account.documents import external_id_digest, parse_role_arn, with_external_ids
+from cross_account.invokes import account_now
 from cross_account.limits import (
     AUDIT_BASELINE_OUTPUT,
+    COVERED_UNITS_OUTPUT,
     EXPIRES_AT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
+    MAX_SESSION_DURATION_OUTPUT,
+    MAX_SESSION_SECONDS,
     MFA_REQUIRED_OUTPUT,
+    MIN_SESSION_SECONDS,
+    ORGANIZATIONAL_UNIT_PATHS_OUTPUT,
+    PLACEHOLDER_ACCOUNT_IDS,
     ROLE_ARN_OUTPUT,
+    ROLE_ARN_PATTERN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
     SESSION_NAME_REQUIRED_OUTPUT,
     SESSION_TAGS_ALLOWED_OUTPUT,
@@ -30,7 +41,11 @@ from cross_account.limits import (
 from cross_account.rollout import ROLE_INPUTS
 from cross_account.trusted import (
     check_policies_per_principal,
+    check_policy_names,
+    check_region_partition,
+    checked_grants,
     effective_ends,
+    grant_of,
     requirements_by_role,
     session_actions,
     split_role_arns,
@@ -62,7 +77,49 @@ def protected(settings: TrustingSettings | TrustedSettings) -> pulumi.ResourceOp
     return pulumi.ResourceOptions(protect=True) if settings.protect else None
 
 
+EXAMPLE_ACCOUNT = "an account id AWS's documentation uses as an example, not an account of yours"
+REPLACE_IT = "replace it with the id of the account you mean"
+
+
+def placeholder_warnings(settings: TrustingSettings | TrustedSettings) -> list[str]:
+    """One line per config key and placeholder account id it names (PLACEHOLDER_ACCOUNT_IDS)."""
+    named: list[tuple[str, str, str]] = []  # (key, value as written, the account id in it)
+    if isinstance(settings, TrustingSettings):
+        accounts = settings.args.get("trusted_account_ids")
+        if not check.has_output(accounts):
+            named += [("trustedAccountIds", account, account) for account in accounts or ()]
+        if settings.rollout is not None:
+            named += [
+                ("targetAccountIds", account, account) for account in settings.rollout.target_account_ids
+            ]
+        patterns = settings.args.get("trusted_principal_arns")
+        if not check.has_output(patterns):
+            named += [
+                ("trustedPrincipalArns", arn, arn.split(":")[4])
+                for arn in patterns or ()
+                if arn.count(":") >= 5
+            ]
+    else:
+        roles = ((arn, parse_role_arn(arn)) for arn in settings.role_arns)
+        named += [("roleArns", arn, role.account_id) for arn, role in roles if role is not None]
+    lines: list[str] = []
+    for key, value, account in named:
+        if account not in PLACEHOLDER_ACCOUNT_IDS:
+            continue
+        if key in settings.secret_keys:
+            line = f"{key}: {check.hidden_value(value)} names {EXAMPLE_ACCOUNT}: {REPLACE_IT}"
+        elif value == account:
+            line = f"{key}: {value!r} is {EXAMPLE_ACCOUNT}: {REPLACE_IT}"
+        else:
+            line = f"{key}: {value!r} names account {account!r}, {EXAMPLE_ACCOUNT}: {REPLACE_IT}"
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
 def build(settings: TrustingSettings | TrustedSettings) -> None:
+    for line in placeholder_warnings(settings):
+        pulumi.log.warn(line)
     if isinstance(settings, TrustingSettings):
         build_trusting(settings)
     else:
@@ -156,6 +213,7 @@ def export_role(
     pulumi.export(SOURCE_IDENTITY_REQUIRED_OUTPUT, role.source_identity_required)
     pulumi.export(SESSION_TAGS_ALLOWED_OUTPUT, role.session_tags_allowed)
     pulumi.export(SOURCE_IDENTITY_ALLOWED_OUTPUT, role.source_identity_allowed)
+    pulumi.export(MAX_SESSION_DURATION_OUTPUT, role.max_session_duration)
     pulumi.export(AUDIT_BASELINE_OUTPUT, baseline)
 
 
@@ -168,6 +226,9 @@ def build_rollout(
     opts: pulumi.ResourceOptions | None = None,
 ) -> None:
     """The role in every target account, through TrustingRoleRollout; the accounts resolved first."""
+    if rollout.mode == "stackset":
+        build_stack_set_rollout(rollout, args, trusted, baseline, opts)
+        return
     accounts = target_accounts(rollout, trusted)
     rollout_args: dict[str, Any] = {
         **args,
@@ -204,6 +265,96 @@ def build_rollout(
     pulumi.export(SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT, component.switch_role_urls_by_account)
 
 
+MODE_DEFAULTED = (
+    "rolloutMode is not set: with targetOrganizationalUnitIds it is now stackset (one CloudFormation StackSet, "
+    "one instance per unit). A stack deployed in providers mode (the only mode up to version 0.2.0) would delete "
+    "the role it made in every account: set `pulumi config set cross-account-access:rolloutMode providers` "
+    "to keep them, or move as docs/rollout.md says (moving from providers to stackset)"
+)
+
+
+def build_stack_set_rollout(
+    rollout: RolloutSettings,
+    args: dict[str, Any],
+    trusted: Sequence[str],
+    baseline: Any,
+    opts: pulumi.ResourceOptions | None = None,
+) -> None:
+    """Stackset mode: the units' accounts listed (for the outputs and the checks), then the StackSet."""
+    if rollout.mode_defaulted:
+        pulumi.log.warn(MODE_DEFAULTED)
+    partition = aws.get_partition().partition
+    with config_names():
+        stackset_mode.validate_stackset_args(rollout.stackset, partition)
+    listed = {unit: organizational_unit_members(unit) for unit in rollout.organizational_unit_ids}
+    management = {m.management for members in listed.values() for m in members}
+    organizations = {m.organization for members in listed.values() for m in members}
+    excluded = set(rollout.exclude_account_ids)
+    for unit, members in listed.items():
+        for member in members:
+            if member.account in excluded:
+                continue
+            if member.account in management:
+                raise InvalidInputError(
+                    "targetOrganizationalUnitIds",
+                    unit,
+                    f"holds account {member.account!r}, the organization's management account, where StackSets "
+                    f"never deploy a stack instance: {stackset_mode.MANAGEMENT_REFUSED} (or leave it out with "
+                    "excludeAccountIds)",
+                )
+    accounts = target_accounts(rollout, trusted, {u: [m.account for m in ms] for u, ms in listed.items()})
+    inputs: dict[str, Any] = {
+        **args,
+        **rollout.stackset,
+        "target_account_ids": accounts,
+        "rollout_mode": "stackset",
+        **({"management_account_id": sorted(management)[0]} if len(management) == 1 else {}),
+    }
+    component = TrustingRoleRollout("trusting", inputs, opts, input_names=CALLER_NAMES)  # type: ignore[arg-type]
+    export_role(
+        component,
+        component.role_arns_by_account.apply(lambda m: m[accounts[0]]) if len(accounts) == 1 else None,
+        None,
+        None,
+        baseline,
+    )
+    # No switchRoleUrlsByAccount: a second map of every account costs 0.02 ms per account to export
+    # (docs/benchmarks.md, "Stackset mode"); the link of any account is switchRoleUrl's form.
+    pulumi.export(ROLE_ARNS_BY_ACCOUNT_OUTPUT, component.role_arns_by_account)
+    pulumi.export("stackSetName", component.stack_set_name)
+    pulumi.export("stackSetArn", component.stack_set_arn)
+    pulumi.export(COVERED_UNITS_OUTPUT, component.covered_organizational_unit_ids)
+    pulumi.export(ROLE_ARN_PATTERN_OUTPUT, component.role_arn_pattern)
+    if len(organizations) == 1:
+        organization = organizations.pop()
+        paths = [
+            f"{organization}/{unit}/" if unit.startswith("r-") else f"{organization}/*/{unit}/"
+            for unit in rollout.organizational_unit_ids
+        ]
+        pulumi.export(ORGANIZATIONAL_UNIT_PATHS_OUTPUT, paths)
+
+
+@dataclass(frozen=True)
+class Member:
+    """An active account of an organizational unit, and whose organization it is in."""
+
+    account: str
+    management: str
+    """The organization's management account (the account field of the account's ARN)."""
+    organization: str
+    """The organization id, o-..."""
+
+
+DESCENDANT_ACCOUNTS = (
+    "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts"
+)
+
+
+def aws_invoke_options() -> pulumi.InvokeOptions:
+    """What pulumi_aws's typed invokes pass: the version of the AWS provider the program's resources use."""
+    return pulumi.InvokeOptions(version=importlib.metadata.version("pulumi_aws"))
+
+
 ORGANIZATIONS_REFUSED = (
     "could not be read from AWS Organizations ({reason}): listing the accounts of an organizational "
     "unit needs credentials of the organization's management account or of a delegated administrator, "
@@ -213,23 +364,45 @@ ORGANIZATIONS_REFUSED = (
 
 def organizational_unit_accounts(unit: str) -> list[str]:
     """The active accounts in an organizational unit and every unit under it, as AWS Organizations lists them now."""
+    return [member.account for member in organizational_unit_members(unit)]
+
+
+def organizational_unit_members(unit: str) -> list[Member]:
+    """The active accounts of a unit (and the units under it), with their organization and its management account."""
     try:
-        found = aws.organizations.get_organizational_unit_descendant_accounts(parent_id=unit)
+        # The untyped invoke: the typed function builds an object per account, 0.1 ms each, which
+        # is most of what a stackset rollout to 5,000 accounts costs (docs/benchmarks.md).
+        found = pulumi.runtime.invoke(DESCENDANT_ACCOUNTS, {"parentId": unit}, aws_invoke_options()).value
     except Exception as error:  # noqa: BLE001 - any refusal of the invoke ends in this one line
         reason = " ".join(str(error).split()).split(" failed: ", 1)[-1][:300]
         raise InvalidInputError(
             "targetOrganizationalUnitIds", unit, ORGANIZATIONS_REFUSED.format(reason=reason)
         ) from None
-    return [account.id for account in found.accounts if account.state == "ACTIVE"]
+    members = []
+    for account in found.get("accounts") or ():
+        if account.get("state") != "ACTIVE":
+            continue
+        # arn:<partition>:organizations::<management account>:account/<organization id>/<account id>
+        arn = str(account.get("arn") or "")
+        parts = arn.split(":")
+        management = parts[4] if len(parts) > 5 else ""
+        organization = parts[5].split("/")[1] if len(parts) > 5 and parts[5].count("/") == 2 else ""
+        members.append(Member(str(account["id"]), management, organization))
+    return members
 
 
-def target_accounts(rollout: RolloutSettings, trusted: Sequence[str]) -> tuple[str, ...]:
-    """targetAccountIds, and the active accounts of targetOrganizationalUnitIds but excludeAccountIds."""
+def target_accounts(
+    rollout: RolloutSettings, trusted: Sequence[str], listed: Mapping[str, Sequence[str]] | None = None
+) -> tuple[str, ...]:
+    """targetAccountIds, and the active accounts of targetOrganizationalUnitIds but excludeAccountIds.
+
+    ``listed``: the units' accounts when already read (unit -> accounts)."""
     accounts = dict.fromkeys(rollout.target_account_ids)
     excluded = set(rollout.exclude_account_ids)
     excluding: set[str] = set()
     for unit in rollout.organizational_unit_ids:
-        for account in organizational_unit_accounts(unit):
+        members = listed[unit] if listed is not None else organizational_unit_accounts(unit)
+        for account in members:
             if account in excluded:
                 excluding.add(account)
                 continue
@@ -288,6 +461,19 @@ def _role_arns_by_account(stack: str, value: Any) -> list[str]:
     return arns
 
 
+def _max_session_of(stack: str, value: Any) -> int | None:
+    """A trusting stack's maxSessionDuration: None when absent (older stacks), else 3600..43200 seconds."""
+    if value is None:
+        return None
+    return check.integer(
+        f"trustingStacks: {stack}: {MAX_SESSION_DURATION_OUTPUT}",
+        value,
+        MIN_SESSION_SECONDS,
+        MAX_SESSION_SECONDS,
+        " seconds",
+    )
+
+
 def _end_of(stack: str, value: Any) -> str:
     """A trusting stack's expiresAt: "" when absent or empty (older stacks), else an RFC 3339 UTC time."""
     if value is None or value == "":
@@ -302,9 +488,16 @@ class StackRoles:
     role_arns: tuple[str, ...]
     requirement: Mapping[str, Any]
     """The RoleRequirement fields (role_arn aside) that apply to every role of the stack."""
+    stack: str = ""
+    max_session_duration: int | None = None
+    """The roles' longest session (None: an older stack that does not say)."""
+    grant: Mapping[str, Any] | None = None
+    """A stackset-mode stack: the OrganizationalUnitAccess of its roles (no per-account ARN)."""
 
 
 _READ_OUTPUTS = (
+    ROLE_ARN_PATTERN_OUTPUT,
+    ORGANIZATIONAL_UNIT_PATHS_OUTPUT,
     ROLE_ARN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
@@ -314,6 +507,7 @@ _READ_OUTPUTS = (
     SESSION_TAGS_ALLOWED_OUTPUT,
     SOURCE_IDENTITY_ALLOWED_OUTPUT,
     EXPIRES_AT_OUTPUT,
+    MAX_SESSION_DURATION_OUTPUT,
 )
 _FLAG_OUTPUTS = {
     "external_id_required": EXTERNAL_ID_REQUIRED_OUTPUT,
@@ -326,7 +520,35 @@ _FLAG_OUTPUTS = {
 """RoleRequirement field -> the trusting stack output it is read from (absent on older stacks: false)."""
 
 
-def _stack_roles(stack: str, out: Mapping[str, Any]) -> StackRoles:
+def _stack_roles(stack: str, out: Mapping[str, Any], paths: Sequence[str] = ()) -> StackRoles:
+    pattern = out.get(ROLE_ARN_PATTERN_OUTPUT)
+    if pattern is not None and out.get(COVERED_UNITS_OUTPUT):
+        # A stackset-mode rollout: its role in any account under its units' paths (or the key's).
+        key = f"trustingStacks: {stack}"
+        given = paths or out.get(ORGANIZATIONAL_UNIT_PATHS_OUTPUT) or []
+        if not given:
+            raise InvalidInputError(
+                key,
+                stack,
+                f"exports {ROLE_ARN_PATTERN_OUTPUT} but no {ORGANIZATIONAL_UNIT_PATHS_OUTPUT}: set "
+                "trustOrganizationalUnitPaths to the paths of its units",
+            )
+        grant: dict[str, Any] = {
+            "role_arn_pattern": check.role_arn_pattern(f"{key}: {ROLE_ARN_PATTERN_OUTPUT}", pattern),
+            "organization_paths": list(
+                check.string_list(
+                    f"{key}: {ORGANIZATIONAL_UNIT_PATHS_OUTPUT}", list(given), check.organization_path
+                )
+            ),
+            "session_tags_allowed": out.get(SESSION_TAGS_ALLOWED_OUTPUT) is True,
+            "source_identity_allowed": out.get(SOURCE_IDENTITY_ALLOWED_OUTPUT) is True
+            or out.get(SOURCE_IDENTITY_REQUIRED_OUTPUT) is True,
+        }
+        end = _end_of(stack, out.get(EXPIRES_AT_OUTPUT))
+        if end:
+            grant["expires_at"] = end
+        longest = _max_session_of(stack, out.get(MAX_SESSION_DURATION_OUTPUT))
+        return StackRoles((), {}, stack, longest, grant)
     by_account = out.get(ROLE_ARNS_BY_ACCOUNT_OUTPUT)
     arns = (
         _role_arns_by_account(stack, by_account)
@@ -335,37 +557,146 @@ def _stack_roles(stack: str, out: Mapping[str, Any]) -> StackRoles:
     )
     requirement: dict[str, Any] = {field: out.get(output) is True for field, output in _FLAG_OUTPUTS.items()}
     requirement["expires_at"] = _end_of(stack, out.get(EXPIRES_AT_OUTPUT))
-    return StackRoles(tuple(arns), requirement)
+    longest = _max_session_of(stack, out.get(MAX_SESSION_DURATION_OUTPUT))
+    return StackRoles(tuple(arns), requirement, stack, longest)
 
 
-def _read_stacks(stacks: tuple[str, ...], resolved: list[Any]) -> Any:
+class StackReferenceError(pulumi.RunError):
+    """A trusting stack that cannot be read, or that lacks what the trusted stack needs: one line.
+
+    Not a ValueError, unlike InvalidInputError: the SDK wraps a ValueError raised while it prepares
+    a resource's inputs in a multi-line "While processing input ... ValueError has risen" message,
+    whereas a RunError reaches the user as its one line.
+    """
+
+
+UNKNOWN_STACK = "unknown stack"
+"""How the engine (and the mocks) fail a StackReference to a stack that does not exist."""
+
+
+def deploy_first(stack: str) -> str:
+    """What to do when a trusting stack does not exist yet."""
+    return f"deploy the trusting stack first (pulumi up --stack {stack.rsplit('/', 1)[-1]})"
+
+
+def _unreadable(stack: str, error: Exception) -> Exception:
+    """The error of a stack reference that failed, with what to do when the stack does not exist."""
+    message = " ".join(str(error).split())
+    if UNKNOWN_STACK not in message:
+        return error
+    return StackReferenceError(f"trustingStacks: {stack!r}: {message}: {deploy_first(stack)}")
+
+
+def _read_references(stacks: tuple[str, ...], references: list[pulumi.StackReference]) -> pulumi.Output[Any]:
+    """Every stack's outputs, then every stack's secret output names, as plain values (one Output).
+
+    A stack that does not exist fails with one line naming it and saying to deploy it first.
+    The Output depends on the references, as theirs do.
+    """
+
+    async def read() -> list[Any]:
+        outputs = []
+        for stack, reference in zip(stacks, references, strict=True):
+            try:
+                outputs.append(await reference.outputs.future(with_unknowns=True))
+            except Exception as error:  # noqa: BLE001 - re-raised, explained when it is a missing stack
+                raise _unreadable(stack, error) from None
+        names = [await reference.secret_output_names.future(with_unknowns=True) for reference in references]
+        return outputs + names
+
+    known: asyncio.Future[bool] = asyncio.get_event_loop().create_future()
+    known.set_result(True)
+    return pulumi.Output(set(references), asyncio.ensure_future(read()), known)
+
+
+def _read_stacks(stacks: tuple[str, ...], paths: tuple[str, ...], resolved: list[Any]) -> Any:
     """The StackRoles of each trusting stack; secret if a stack marks one of the outputs read secret."""
     outputs, secret_names = resolved[: len(stacks)], resolved[len(stacks) :]
-    values = [_stack_roles(stack, out) for stack, out in zip(stacks, outputs, strict=True)]
+    values = [_stack_roles(stack, out, paths) for stack, out in zip(stacks, outputs, strict=True)]
+    if paths and not any(roles.grant for roles in values):
+        raise InvalidInputError(
+            "trustOrganizationalUnitPaths",
+            list(paths),
+            "applies to trusting stacks in rolloutMode stackset (their roleArnPattern), and none of "
+            f"trustingStacks {list(stacks)} is one",
+        )
     secret = any(set(_READ_OUTPUTS) & set(names or ()) for names in secret_names)
     return pulumi.Output.secret(values) if secret else values
 
 
+def _one_line(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``function`` for an apply on what the stacks gave: its InvalidInputError becomes one line."""
+
+    def checked(value: Any) -> Any:
+        try:
+            return function(value)
+        except InvalidInputError as error:
+            raise StackReferenceError(str(error)) from error
+
+    return checked
+
+
 def _roles_and_requirements(
-    settings: TrustedSettings, key: str, stacks: list[StackRoles]
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """Every role ARN (the stacks', in order, then roleArns), checked, and the requirements the stacks give."""
+    settings: TrustedSettings, key: str, stacks: list[StackRoles], account: str = ""
+) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every role ARN (the stacks', in order, then roleArns), checked, the requirements the stacks
+    give, and the organizational unit grants of stackset-mode stacks.
+
+    ``account`` is the trusted account (this stack's): a role in it is refused."""
     arns = [arn for roles in stacks for arn in roles.role_arns] + list(settings.role_arns)
     requirements = [{"role_arn": arn, **roles.requirement} for roles in stacks for arn in roles.role_arns]
-    names = {**KEY_FOR_ARG, "role_arns": key}
+    grants = [dict(roles.grant) for roles in stacks if roles.grant is not None]
+    names = {**KEY_FOR_ARG, "role_arns": key, "organizational_unit_grants": "trustOrganizationalUnitPaths"}
     with config_names(names):
         checked = list(
-            check.string_list(key, arns, check.role_arn, required=True, identity=check.role_identity)
+            check.string_list(key, arns, check.role_arn, required=not grants, identity=check.role_identity)
         )
         by_role = requirements_by_role(checked, requirements)
         ends = effective_ends(checked, by_role, settings.args.get("expires_at"))
         actions = session_actions(checked, by_role)
+        expires_at = settings.args.get("expires_at")
         chunks = split_role_arns(
-            checked, require_mfa=settings.args["require_mfa"], ends=ends, actions=actions
+            checked,
+            require_mfa=settings.args["require_mfa"],
+            ends=ends,
+            actions=actions,
+            grants=[grant_of(grant, expires_at) for grant in checked_grants(grants)],
         )
         limit = settings.args["managed_policies_per_principal_limit"]
-        check_policies_per_principal(len(checked), len(chunks), limit)
-    return checked, requirements
+        check_policies_per_principal(len(checked) + len(grants), len(chunks), limit)
+        check_policy_names(settings.args["policy_name"], len(chunks))
+        check_region_partition(settings.args.get("region"), checked)
+    _refuse_own_account(key, checked, account)
+    _check_session_duration(settings.args.get("session_duration_seconds"), stacks)
+    return checked, requirements, grants
+
+
+def _refuse_own_account(key: str, role_arns: Sequence[str], account: str) -> None:
+    for arn in role_arns:
+        role = parse_role_arn(arn)
+        if role is not None and role.account_id == account:
+            raise InvalidInputError(
+                key,
+                arn,
+                f"is a role of account {account!r}, the trusted account this stack deploys to: access within "
+                "one account is not cross-account access (the role's own trust policy decides it, not an "
+                "assume-role policy here); list roles of other accounts",
+            )
+
+
+def _check_session_duration(seconds: int | None, stacks: Sequence[StackRoles]) -> None:
+    """sessionDurationSeconds may not exceed the maxSessionDuration a trusting stack exports."""
+    if seconds is None:
+        return
+    for roles in stacks:
+        if roles.max_session_duration is not None and seconds > roles.max_session_duration:
+            raise InvalidInputError(
+                "sessionDurationSeconds",
+                seconds,
+                f"is over the maxSessionDuration ({roles.max_session_duration} seconds) of the role of trusting "
+                f"stack {roles.stack!r}: STS refuses a longer DurationSeconds, so every CLI profile would fail; "
+                f"set it to {roles.max_session_duration} or less, or raise maxSessionDuration there",
+            )
 
 
 def _principals_output(principals: Mapping[str, Any]) -> dict[str, Any]:
@@ -384,20 +715,24 @@ def build_trusted(settings: TrustedSettings) -> None:
     # about 3 ms more per stack, and 37 MiB more at 1,000 stacks (docs/benchmarks.md).
     # As with get_output, the values are secret only if a stack marks one of them secret.
     stacks = settings.trusting_stacks
+    account = account_now()  # a role of this account is refused
     references = [pulumi.StackReference(stack) for stack in stacks]
-    stacks_read = pulumi.Output.unsecret(
-        pulumi.Output.all(*(r.outputs for r in references), *(r.secret_output_names for r in references))
-    ).apply(partial(_read_stacks, stacks))
+    stacks_read = _read_references(stacks, references).apply(
+        _one_line(partial(_read_stacks, stacks, settings.organization_paths))
+    )
     role_arns: Any
     requirements: Any
     if references:
         both = stacks_read.apply(
-            lambda values: _roles_and_requirements(settings, "trustingStacks/roleArns", values)
+            _one_line(
+                lambda values: _roles_and_requirements(settings, "trustingStacks/roleArns", values, account)
+            )
         )
-        role_arns = both.apply(lambda pair: pair[0])
-        requirements = both.apply(lambda pair: pair[1])
+        role_arns = both.apply(lambda found: found[0])
+        requirements = both.apply(lambda found: found[1])
+        grants: Any = both.apply(lambda found: found[2])
     else:
-        role_arns, requirements = _roles_and_requirements(settings, "roleArns", [])
+        role_arns, requirements, grants = _roles_and_requirements(settings, "roleArns", [], account)
     secret = secret_args(settings.secret_keys)
     access = TrustedAccountAccess(
         "trusted",
@@ -405,6 +740,7 @@ def build_trusted(settings: TrustedSettings) -> None:
             **{k: v for k, v in settings.args.items() if v is not None},  # type: ignore[typeddict-item]
             "role_arns": role_arns,
             "role_requirements": requirements,
+            **({"organizational_unit_grants": grants} if references else {}),
             **({"secret_inputs": secret} if secret else {}),
         },
         protected(settings),
@@ -414,6 +750,14 @@ def build_trusted(settings: TrustedSettings) -> None:
     pulumi.export("policyArns", access.policy_arns)
     pulumi.export("roleArns", access.role_arns)
     pulumi.export("switchRoleUrls", access.switch_role_urls)
+    # Which role ARN each link grants: after a trusting stack renames its role, the old ARN stays
+    # here (and in the policy) until this stack runs again (docs/deploy.md).
+    pulumi.export(
+        "switchRoleUrlsByRoleArn",
+        pulumi.Output.all(access.role_arns, access.switch_role_urls).apply(
+            lambda pair: dict(zip(pair[0], pair[1], strict=True))
+        ),
+    )
     pulumi.export("awsCliConfig", access.aws_cli_config)
     pulumi.export("switchRolesExtensionConfig", access.switch_roles_extension_config)
     pulumi.export("principals", access.principals.apply(_principals_output))

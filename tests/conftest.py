@@ -1,4 +1,4 @@
-"""One Pulumi mocks harness for every test (see ../shared/OFFLINE-TESTING.md).
+"""One Pulumi mocks harness for every test (docs/testing.md, "Pulumi mocks").
 
 ``pulumi_run`` runs a body (the real ``__main__.py``, or components built in
 Python) under mocks that record every registration, and returns the resolved
@@ -28,8 +28,8 @@ from pulumi.runtime.mocks import MockMonitor
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "cross-account-access"
 ORGANIZATION = "organization"
-TRUSTING_ACCOUNT = "111111111111"
-TRUSTED_ACCOUNT = "222222222222"
+TRUSTING_ACCOUNT = "111122223333"
+TRUSTED_ACCOUNT = "444455556666"
 SECRET_SIG = rpc._special_secret_sig  # noqa: SLF001 - the wire marker of a secret value
 SIG_KEY = rpc._special_sig_key  # noqa: SLF001
 
@@ -47,6 +47,8 @@ class Registration:
     secret_inputs: frozenset[str]
     delete_before_replace: bool
     additional_secret_outputs: tuple[str, ...]
+    delete_before_replace_defined: bool = False
+    """The program said delete_before_replace (True or False), which overrides the provider's choice."""
     provider: str = ""
     """The provider reference (``<provider urn>::<id>``) of a custom resource; "" for the default."""
     protect: bool = False
@@ -113,6 +115,7 @@ class RecordingMonitor(MockMonitor):
                     additional_secret_outputs=tuple(request.additionalSecretOutputs),
                     provider=request.provider,
                     protect=request.protect,
+                    delete_before_replace_defined=request.deleteBeforeReplaceDefined,
                 )
             )
         return response
@@ -262,16 +265,42 @@ def run_failing(**kwargs: Any) -> Run:
     return run_main(expect_error=True, **kwargs)
 
 
-@pytest.fixture
-def warnings_(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+EXAMPLE_ACCOUNT_WARNING = "an account id AWS's documentation uses as an example, not an account of yours"
+"""The words of the warning about an account id AWS documents as a placeholder (program/stacks.py)."""
+
+
+@dataclass
+class Warnings:
+    every: list[str] = field(default_factory=list)
     """Every pulumi.log.warn message of the run, in order."""
-    found: list[str] = []
+    others: list[str] = field(default_factory=list)
+    """The same but the warnings about placeholder account ids."""
+
+
+@pytest.fixture
+def _warnings(monkeypatch: pytest.MonkeyPatch) -> Warnings:
+    found = Warnings()
 
     def warn(message: str, resource: Any = None, stream_id: Any = None, ephemeral: Any = None) -> None:
-        found.append(message)
+        found.every.append(message)
+        if EXAMPLE_ACCOUNT_WARNING not in message:
+            found.others.append(message)
 
     monkeypatch.setattr(pulumi.log, "warn", warn)
     return found
+
+
+@pytest.fixture
+def warnings_(_warnings: Warnings) -> list[str]:
+    """Every pulumi.log.warn message of the run, in order, but those about the placeholder account ids
+    the tests use as their accounts (``every_warning_`` has them too; tests/test_program.py tests them)."""
+    return _warnings.others
+
+
+@pytest.fixture
+def every_warning_(_warnings: Warnings) -> list[str]:
+    """Every pulumi.log.warn message of the run, in order."""
+    return _warnings.every
 
 
 @pytest.fixture(autouse=True)

@@ -403,6 +403,17 @@ def _principal_matches(pattern: str, caller_arn: str) -> bool:
     return pattern == caller_arn
 
 
+def _instant(text: str) -> datetime:
+    """An RFC 3339 time as IAM's date operators compare it: by the instant, fractions of a second included."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, str]) -> bool:
+    """The few condition operators the program writes, as IAM evaluates them (a key the request
+    lacks fails the condition; no ...IfExists here)."""
+    return _condition_holds(operator, key, expected, context)
+
+
 def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, str]) -> bool:
     """The few condition operators the program writes for today's callers, as IAM evaluates them."""
     values = _as_list(expected)
@@ -411,8 +422,12 @@ def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[st
         return (actual is None) == (values == ["true"])
     if actual is None:
         return False  # a condition on a key the request does not have fails (no ...IfExists here)
+    if operator == "ArnEquals":
+        return actual in values
+    if operator == "ArnLike":
+        return any(fnmatch.fnmatchcase(actual, value) for value in values)
     if operator == "DateLessThan":
-        return any(actual < value for value in values)  # RFC 3339 UTC strings compare in time order
+        return any(_instant(actual) < _instant(value) for value in values)
     if operator == "StringLike":
         username = context.get("aws:username", "")
         return any(
@@ -527,3 +542,85 @@ def assume_role_as(
         request["SourceIdentity"] = source_identity
     response = caller.client("sts").assume_role(**request)
     return dict(response["Credentials"])
+
+
+# IAM's resources, as AWS authorizes them -----------------------------------------
+
+
+def _first(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return str(value[0]) if value else None
+
+
+@contextmanager
+def iam_resources_as_aws() -> Iterator[None]:
+    """moto authorizes an IAM call against the resource AWS authorizes it against.
+
+    moto 5.2 resolves the resource of an IAM request only from ``RoleName`` and only when that role
+    exists; every other request (``CreateRole`` itself, ``CreatePolicy``, ``AttachUserPolicy``,
+    ``AddUserToGroup``, ...) is checked against ``*``, which a policy scoped to ARNs never matches.
+    AWS checks each action against its resource type in the Service Authorization Reference: the
+    role, group or user the request names (the group for ``AddUserToGroup``, the role for
+    ``PutRolePolicy`` and ``AttachRolePolicy``), else the policy (``PolicyArn``, or for
+    ``CreatePolicy`` the ARN it will have). A request with a ``Path`` (the Create calls) is checked
+    against the ARN it asks for, a name not found yet against its ARN at the root path.
+    """
+    from moto.iam.responses import IamResponse
+
+    original = IamResponse._determine_resource
+
+    def determine(self: Any) -> str:
+        data = self.data
+        partition, account = self.partition, self.current_account
+        given_path = _first(data, "Path")  # CreateRole, CreatePolicy, ...: the ARN the request asks for
+        path = given_path or "/"
+        for kind, key, find in (
+            ("role", "RoleName", self.backend.get_role),
+            ("group", "GroupName", self.backend.get_group),
+            ("user", "UserName", self.backend.get_user),
+        ):
+            name = _first(data, key)
+            if name is not None:
+                if given_path is not None:
+                    return f"arn:{partition}:iam::{account}:{kind}{path}{name}"
+                try:
+                    return str(find(name).arn)
+                except Exception:  # moto's NotFound errors differ per entity
+                    return f"arn:{partition}:iam::{account}:{kind}{path}{name}"
+        if (policy_arn := _first(data, "PolicyArn")) is not None:
+            return policy_arn
+        if (policy_name := _first(data, "PolicyName")) is not None:
+            return f"arn:{partition}:iam::{account}:policy{path}{policy_name}"
+        return str(original(self))
+
+    IamResponse._determine_resource = determine  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        IamResponse._determine_resource = original  # type: ignore[method-assign]
+
+
+def deployer_session(
+    account_id: str, stack: str, config: Mapping[str, Any], user: str = "deployer"
+) -> boto3.Session:
+    """A user of ``account_id`` holding only the policy `python -m program.deployer` generates for this
+    stack config (set up with authentication off), as a session with its own access key."""
+    from conftest import config_strings
+
+    from program.deployer import for_settings
+    from program.settings import load
+
+    policy = for_settings(load(config_strings(config), stack), "aws", account_id)
+    iam = account_session(account_id).client("iam")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="deploy", PolicyDocument=json.dumps(policy))
+    return key_session(iam.create_access_key(UserName=user)["AccessKey"])
+
+
+@contextmanager
+def as_deployers() -> Iterator[None]:
+    """IAM authentication on, each IAM call checked against the resource AWS checks it against."""
+    from moto.core import enable_iam_authentication
+
+    with enable_iam_authentication(), iam_resources_as_aws():
+        yield

@@ -31,6 +31,7 @@ from pulumi.provider.server import ComponentInitError
 from pulumi.runtime import rpc
 
 from cross_account import (
+    OrganizationalUnitAccess,
     RoleRequirement,
     TrustedAccountAccess,
     TrustedAccountAccessArgs,
@@ -40,6 +41,7 @@ from cross_account import (
     TrustingRoleRollout,
     TrustingRoleRolloutArgs,
 )
+from cross_account.stackset import STACKSET_INPUTS
 from cross_account.testing import CrossAccountMocks
 
 PACKAGE_DIR = ROOT / "components"
@@ -75,12 +77,24 @@ TRUSTING_INPUTS = {
     "extraTrustConditions": ("map<map<pulumi.json#/Any>>", False, False),
     "trustedPermissionSets": ("array<string>", False, False),
     "forceDetachPolicies": ("boolean", False, False),
+    "revokeSessionsIssuedBefore": ("string", False, False),
     "secretInputs": ("array<string>", False, False),
 }
 ROLLOUT_INPUTS = {
     "targetAccountIds": ("array<string>", True, False),
     "deploymentRoleName": ("string", False, False),
     "deploymentRoleExternalId": ("string", False, True),
+    "rolloutMode": ("string", False, False),
+    "organizationalUnitIds": ("array<string>", False, False),
+    "excludeAccountIds": ("array<string>", False, False),
+    "managementAccountId": ("string", False, False),
+    "stackSetName": ("string", False, False),
+    "callAs": ("string", False, False),
+    "retainStacksOnAccountRemoval": ("boolean", False, False),
+    "maxConcurrentPercentage": ("integer", False, False),
+    "failureTolerancePercentage": ("integer", False, False),
+    "regionConcurrencyType": ("string", False, False),
+    "stackSetInstanceRegion": ("string", False, False),
     **TRUSTING_INPUTS,
 }
 TRUSTED_INPUTS = {
@@ -105,6 +119,7 @@ TRUSTED_INPUTS = {
     "region": ("string", False, False),
     "switchRoleColor": ("string", False, False),
     "secretInputs": ("array<string>", False, False),
+    "organizationalUnitGrants": ("array<OrganizationalUnitAccess>", False, True),
 }
 TRUSTING_OUTPUTS = {
     "roleArn": "string",
@@ -119,6 +134,7 @@ TRUSTING_OUTPUTS = {
     "sourceIdentityRequired": "boolean",
     "sessionTagsAllowed": "boolean",
     "sourceIdentityAllowed": "boolean",
+    "maxSessionDuration": "integer",
 }
 ROLLOUT_OUTPUTS = {
     "roleArnsByAccount": "map<string>",
@@ -133,6 +149,11 @@ ROLLOUT_OUTPUTS = {
     "sourceIdentityRequired": "boolean",
     "sessionTagsAllowed": "boolean",
     "sourceIdentityAllowed": "boolean",
+    "maxSessionDuration": "integer",
+    "roleArnPattern": "string",
+    "stackSetName": "string",
+    "stackSetArn": "string",
+    "coveredOrganizationalUnitIds": "array<string>",
 }
 TRUSTED_OUTPUTS = {
     "policyArn": "string",
@@ -146,6 +167,16 @@ TRUSTED_OUTPUTS = {
 TYPE = "cross-account:index:"
 # Types of the schema: name -> the TypedDict, and each property's (type, required, accepts outputs).
 TYPES: dict[str, tuple[type, dict[str, tuple[str, bool, bool]]]] = {
+    "OrganizationalUnitAccess": (
+        OrganizationalUnitAccess,
+        {
+            "roleArnPattern": ("string", True, True),
+            "organizationPaths": ("array<string>", True, True),
+            "sessionTagsAllowed": ("boolean", False, True),
+            "sourceIdentityAllowed": ("boolean", False, True),
+            "expiresAt": ("string", False, True),
+        },
+    ),
     "RoleRequirement": (
         RoleRequirement,
         {
@@ -420,8 +451,10 @@ def test_the_rollout_declares_every_input_of_the_role_exactly_as_trusting_py_doe
     assert {name: rollout[name] for name in role} == role
     assert set(rollout) - set(role) == {
         "target_account_ids",
+        "rollout_mode",
         "deployment_role_name",
         "deployment_role_external_id",
+        *STACKSET_INPUTS,
     }
     assert TrustingRoleRolloutArgs.__required_keys__ == TrustingAccountRoleArgs.__required_keys__ | {
         "target_account_ids"
@@ -435,7 +468,8 @@ def test_the_rollout_gives_every_output_of_the_role_shared_or_by_account() -> No
     rollout = set(field_docstrings(TrustingRoleRollout))
     by_account = {name for name in role if f"{name}s_by_account" in rollout}
     assert by_account == {"role_arn", "switch_role_url", "role_unique_id"}
-    assert rollout == (role - by_account) | {f"{name}s_by_account" for name in by_account}
+    stackset = {"role_arn_pattern", "stack_set_name", "stack_set_arn", "covered_organizational_unit_ids"}
+    assert rollout == (role - by_account) | {f"{name}s_by_account" for name in by_account} | stackset
 
 
 PROBE = '''
@@ -497,8 +531,8 @@ def engine_inputs(args: Mapping[str, Any], secrets: tuple[str, ...] = ()) -> dic
 
 
 def _wire(key: str, value: Any) -> Any:
-    """The entries of a list of objects of a schema type (role_requirements) with camelCase fields."""
-    if key == "role_requirements":
+    """The entries of a list of objects of a schema type (role_requirements, organizational_unit_grants) with camelCase fields."""
+    if key in ("role_requirements", "organizational_unit_grants"):
         return [{camel(field): v for field, v in entry.items()} for entry in value]
     return value
 
@@ -531,11 +565,11 @@ def summary(run: Run) -> list[tuple[Any, ...]]:
 
 
 TRUSTING_ARGS: dict[str, Any] = {
-    "trusted_account_ids": ["222222222222", "333333333333"],
+    "trusted_account_ids": ["444455556666", "444466667777"],
     "role_name": "audit-read-only",
     "role_path": "/cross-account/",
     "role_description": "Audit access for the security account",
-    "managed_policy_arns": ["ReadOnlyAccess", "arn:aws:iam::111111111111:policy/audit-extra"],
+    "managed_policy_arns": ["ReadOnlyAccess", "arn:aws:iam::111122223333:policy/audit-extra"],
     "inline_policies": {
         "read-logs": {
             "Version": "2012-10-17",
@@ -550,12 +584,15 @@ TRUSTING_ARGS: dict[str, Any] = {
         }
     },
     "max_session_duration": 7200,
-    "permissions_boundary_arn": "arn:aws:iam::111111111111:policy/boundary",
+    "permissions_boundary_arn": "arn:aws:iam::111122223333:policy/boundary",
     "require_mfa": True,
     "mfa_max_age_seconds": 3600,
     "external_id": "partner-7f3a9c",
     "organization_id": "o-abcdefghij",
-    "trusted_principal_arns": ["arn:aws:iam::222222222222:role/auditors-*"],
+    "trusted_principal_arns": [
+        "arn:aws:iam::444455556666:role/auditors-*",
+        "arn:aws:iam::444455556666:user/auditors-*",
+    ],
     "tags": {"team": "platform", "purpose": "audit"},
     "trust_policy_size_limit": 4096,
     "managed_policies_per_role_limit": 12,
@@ -566,6 +603,7 @@ TRUSTING_ARGS: dict[str, Any] = {
     "extra_trust_conditions": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "198.51.100.7"]}},
     "trusted_permission_sets": ["Auditor"],
     "force_detach_policies": False,
+    "revoke_sessions_issued_before": "2026-01-05T09:30:00Z",
     "secret_inputs": ["role_description", "tags"],
 }
 TRUSTING_ROTATION_ARGS: dict[str, Any] = {
@@ -575,8 +613,8 @@ TRUSTING_ROTATION_ARGS: dict[str, Any] = {
 """The inputs the first case cannot set with the others (external_ids goes without external_id)."""
 TRUSTED_ARGS: dict[str, Any] = {
     "role_arns": [
-        "arn:aws:iam::111111111111:role/cross-account/audit-read-only",
-        "arn:aws:iam::444444444444:role/reader",
+        "arn:aws:iam::111122223333:role/cross-account/audit-read-only",
+        "arn:aws:iam::444477778888:role/reader",
     ],
     "user_names": ["alice", "bob"],
     "group_names": ["auditors"],
@@ -595,7 +633,7 @@ TRUSTED_ARGS: dict[str, Any] = {
     "expires_at": "2099-12-31T23:59:59Z",
     "role_requirements": [
         {
-            "role_arn": "arn:aws:iam::444444444444:role/reader",
+            "role_arn": "arn:aws:iam::444477778888:role/reader",
             "external_id_required": False,
             "session_name_required": True,
             "source_identity_required": True,
@@ -607,15 +645,47 @@ TRUSTED_ARGS: dict[str, Any] = {
     "region": "eu-west-1",
     "switch_role_color": "f2b0a9",
     "secret_inputs": ["policy_path"],
+    "organizational_unit_grants": [
+        {
+            "role_arn_pattern": "arn:aws:iam::*:role/cross-account/audit-read-only",
+            "organization_paths": [
+                "o-abcdefghij/r-ab12/ou-ab12-cdefgh34/",
+                "o-abcdefghij/*/ou-ab12-ijklmn56/",
+            ],
+            "session_tags_allowed": True,
+            "source_identity_allowed": False,
+            "expires_at": "2098-01-01T00:00:00Z",
+        }
+    ],
 }
 ROLLOUT_ARGS: dict[str, Any] = {
     **TRUSTING_ARGS,
     # The deploying account (through the component's provider) and two others (each through its own).
-    "target_account_ids": ["555555555555", "111111111111", "444444444444"],
+    "target_account_ids": ["555555555555", "111122223333", "444477778888"],
     "deployment_role_name": "OrganizationAdmin",
     "deployment_role_external_id": "deploy-2b8e41",
     "secret_inputs": ["role_description", "tags", "deployment_role_name"],
 }
+ROLLOUT_STACKSET_ARGS: dict[str, Any] = {
+    **{
+        k: v
+        for k, v in TRUSTING_ARGS.items()
+        if k not in ("external_id", "secret_inputs", "force_detach_policies")
+    },
+    "target_account_ids": ["555555555555", "444477778888"],
+    "rollout_mode": "stackset",
+    "organizational_unit_ids": ["ou-ab12-cdefgh34", "r-ab12"],
+    "exclude_account_ids": ["666666666666"],
+    "management_account_id": "777777777777",
+    "stack_set_name": "audit-role",
+    "call_as": "DELEGATED_ADMIN",
+    "retain_stacks_on_account_removal": True,
+    "max_concurrent_percentage": 50,
+    "failure_tolerance_percentage": 20,
+    "region_concurrency_type": "SEQUENTIAL",
+    "stack_set_instance_region": "eu-west-1",
+}
+"""The stackset mode's own inputs (and every role input it can express)."""
 OUTPUT_NAMES = {
     TRUSTING: [camel(name) for name in field_docstrings(TrustingAccountRole)],
     ROLLOUT: [camel(name) for name in field_docstrings(TrustingRoleRollout)],
@@ -662,12 +732,14 @@ def through_the_host(token: str, args: Mapping[str, Any], secrets: tuple[str, ..
         (TRUSTING, TRUSTING_ARGS, ("external_id",), RecordingMocks()),
         (TRUSTING, TRUSTING_ROTATION_ARGS, ("external_ids",), RecordingMocks()),
         (ROLLOUT, ROLLOUT_ARGS, ("external_id", "deployment_role_external_id"), CrossAccountMocks()),
+        (ROLLOUT, ROLLOUT_STACKSET_ARGS, (), CrossAccountMocks()),
         (TRUSTED, TRUSTED_ARGS, (), RecordingMocks(account_id=TRUSTED_ACCOUNT)),
     ],
     ids=[
         "TrustingAccountRole",
         "TrustingAccountRole-external-ids",
         "TrustingRoleRollout",
+        "TrustingRoleRollout-stackset",
         "TrustedAccountAccess",
     ],
 )
@@ -686,7 +758,7 @@ def test_the_host_builds_exactly_what_python_builds_from_every_input(
     ("token", "fields"),
     [
         (TRUSTING, {**TRUSTING_ARGS, **TRUSTING_ROTATION_ARGS}),
-        (ROLLOUT, {**ROLLOUT_ARGS, **TRUSTING_ROTATION_ARGS}),
+        (ROLLOUT, {**ROLLOUT_ARGS, **TRUSTING_ROTATION_ARGS, **ROLLOUT_STACKSET_ARGS}),
         (TRUSTED, TRUSTED_ARGS),
     ],
     ids=["TrustingAccountRole", "TrustingRoleRollout", "TrustedAccountAccess"],
@@ -710,7 +782,7 @@ def test_bad_input_through_the_host_names_the_input_the_value_and_the_rule() -> 
             .construct(
                 "acme",
                 TRUSTING,
-                engine_inputs({"trusted_account_ids": ["222222222222"], "max_session_duration": 7200.5}),
+                engine_inputs({"trusted_account_ids": ["444455556666"], "max_session_duration": 7200.5}),
                 None,
             )
             .state

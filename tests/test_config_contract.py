@@ -70,14 +70,14 @@ def test_example_stack_files_set_only_known_keys() -> None:
 def test_read_config_parses_values_as_the_cli_passes_them() -> None:
     values = read_config(
         {
-            "cross-account-access:trustedAccountIds": '["222222222222"]',
+            "cross-account-access:trustedAccountIds": '["444455556666"]',
             "cross-account-access:requireMfa": "true",
             "cross-account-access:maxSessionDuration": "7200",
             "cross-account-access:tags": '{"team": "platform"}',
             "aws:region": "eu-west-1",
         }
     )
-    assert values["trustedAccountIds"] == ["222222222222"]
+    assert values["trustedAccountIds"] == ["444455556666"]
     assert values["requireMfa"] is True
     assert values["maxSessionDuration"] == 7200
     assert values["tags"] == {"team": "platform"}

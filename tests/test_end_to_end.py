@@ -1,7 +1,7 @@
 """End to end: the real program, both stacks, provisioned into the moto AWS emulator.
 
-The trusting stack runs first, in account 111111111111; the trusted stack runs
-second, in account 222222222222, and its StackReference returns the trusting
+The trusting stack runs first, in account 111122223333; the trusted stack runs
+second, in account 444455556666, and its StackReference returns the trusting
 run's real outputs. Both use the committed stack files. Then, with IAM
 authentication on, the people of the scenario act with their own keys:
 
@@ -49,15 +49,17 @@ from emulator import (
     EmulatorMocks,
     UnknownResourceTypeError,
     account_session,
+    as_deployers,
     assume_role_as,
     aws_managed_policies,
+    deployer_session,
     key_session,
     trust_allows,
     trust_policy_of,
 )
 from moto.core import enable_iam_authentication
 
-OUTSIDER_ACCOUNT = "333333333333"
+OUTSIDER_ACCOUNT = "444466667777"
 ROLE_ARN = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/my-s3-x-account-role"
 POLICY_ARN = f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/my-s3-x-account-policy"
 OTHER_ROLE = "other-team-role"
@@ -140,11 +142,17 @@ def emulator() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def world(emulator: None) -> World:
     keys = _seed()
-    trusting_mocks = EmulatorMocks(TRUSTING_ACCOUNT)
-    trusting = run_main(stack="trusting", config=stack_file_config("trusting"), mocks=trusting_mocks)
+    trusting_config, trusted_config = stack_file_config("trusting"), stack_file_config("trusted")
+    trusting_deployer = deployer_session(TRUSTING_ACCOUNT, "trusting", trusting_config)
+    trusted_deployer = deployer_session(TRUSTED_ACCOUNT, "trusted", trusted_config)
+    trusting_mocks = EmulatorMocks(TRUSTING_ACCOUNT, session=trusting_deployer)
     reference = f"{ORGANIZATION}/{PROJECT}/trusting"
-    trusted_mocks = EmulatorMocks(TRUSTED_ACCOUNT, stack_outputs={reference: trusting.outputs})
-    trusted = run_main(stack="trusted", config=stack_file_config("trusted"), mocks=trusted_mocks)
+    with as_deployers():  # each stack deployed by a user holding only its generated deployer policy
+        trusting = run_main(stack="trusting", config=trusting_config, mocks=trusting_mocks)
+        trusted_mocks = EmulatorMocks(
+            TRUSTED_ACCOUNT, stack_outputs={reference: trusting.outputs}, session=trusted_deployer
+        )
+        trusted = run_main(stack="trusted", config=trusted_config, mocks=trusted_mocks)
     return World(trusting, trusted, keys, {"trusting": trusting_mocks, "trusted": trusted_mocks})
 
 
@@ -170,8 +178,8 @@ def _denied(call: Any) -> str:
 def test_the_trusting_run_creates_the_role_in_the_trusting_account(world: World) -> None:
     assert world.trusting.outputs["roleArn"] == ROLE_ARN
     assert world.trusting.outputs["switchRoleUrl"] == (
-        "https://signin.aws.amazon.com/switchrole?account=111111111111"
-        "&roleName=my-s3-x-account-role&displayName=my-s3-x-account-role%40111111111111"
+        "https://signin.aws.amazon.com/switchrole?account=111122223333"
+        "&roleName=my-s3-x-account-role&displayName=my-s3-x-account-role%40111122223333"
     )
     assert world.mocks["trusting"].created == [
         ("aws:iam/role:Role", "my-s3-x-account-role"),
@@ -186,7 +194,7 @@ def test_the_trusting_run_creates_the_role_in_the_trusting_account(world: World)
             {
                 "Sid": "TrustedAccountsMayAssume",
                 "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+                "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
                 "Action": "sts:AssumeRole",
             }
         ],
@@ -204,7 +212,7 @@ def test_the_trusted_run_reads_the_role_arn_and_attaches_the_policy_to_the_user_
     assert world.trusted.outputs["roleArns"] == [ROLE_ARN]
     assert world.trusted.outputs["policyArn"] == POLICY_ARN
     assert world.trusted.outputs["awsCliConfig"] == (
-        f"[profile my-s3-x-account-role-111111111111]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
+        f"[profile my-s3-x-account-role-111122223333]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
     )
     iam = account_session(TRUSTED_ACCOUNT).client("iam")
     version = iam.get_policy(PolicyArn=POLICY_ARN)["Policy"]["DefaultVersionId"]
@@ -338,7 +346,6 @@ def callers(world: World) -> Callers:
         "batch-job": _role_session(iam, sts, "batch-job"),
     }
     reference = f"{ORGANIZATION}/{PROJECT}/trusting"
-    mocks = EmulatorMocks(TRUSTED_ACCOUNT, stack_outputs={reference: world.trusting.outputs})
     config = {
         "side": "trusted",
         "policyName": "release-assume-role",
@@ -348,7 +355,12 @@ def callers(world: World) -> Callers:
         "expiresAt": CALLERS_END,
         "tags": {"team": "release"},
     }
-    return Callers(run_main(stack="callers", config=config, mocks=mocks), keys)
+    deployer = deployer_session(TRUSTED_ACCOUNT, "callers", config, user="callers-deployer")
+    mocks = EmulatorMocks(
+        TRUSTED_ACCOUNT, stack_outputs={reference: world.trusting.outputs}, session=deployer
+    )
+    with as_deployers():
+        return Callers(run_main(stack="callers", config=config, mocks=mocks), keys)
 
 
 @pytest.mark.e2e
@@ -462,8 +474,8 @@ def test_the_emulator_adapter_refuses_the_exclusive_group_membership(emulator: N
     )
 
 
-ACCOUNT_ROOT = {"AWS": "arn:aws:iam::222222222222:root"}
-ALICE = "arn:aws:iam::222222222222:user/alice"
+ACCOUNT_ROOT = {"AWS": "arn:aws:iam::444455556666:root"}
+ALICE = "arn:aws:iam::444455556666:user/alice"
 
 
 def _trust(*statements: dict[str, Any]) -> dict[str, Any]:
@@ -474,11 +486,11 @@ def _trust(*statements: dict[str, Any]) -> dict[str, Any]:
     ("document", "allowed"),
     [
         (_trust({"Effect": "Allow", "Principal": ACCOUNT_ROOT, "Action": "sts:AssumeRole"}), True),
-        (_trust({"Effect": "Allow", "Principal": {"AWS": "222222222222"}, "Action": "sts:AssumeRole"}), True),
+        (_trust({"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "sts:AssumeRole"}), True),
         (_trust({"Effect": "Allow", "Principal": {"AWS": [ALICE]}, "Action": ["sts:*"]}), True),
         (_trust({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*"}), True),
-        (_trust({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "sts:AssumeRole"}), False),
-        (_trust({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:user/bob"}, "Action": "sts:AssumeRole"}), False),
+        (_trust({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}), False),
+        (_trust({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:user/bob"}, "Action": "sts:AssumeRole"}), False),
         (_trust({"Effect": "Allow", "Principal": ACCOUNT_ROOT, "Action": "sts:TagSession"}), False),
         (_trust({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}), False),
         (
@@ -557,7 +569,9 @@ def ci_world(world: World) -> World:
         "sourceIdentity": "allowed",
         "expiresAt": END,
     }
-    run_main(stack="trusting", config=config, mocks=EmulatorMocks(TRUSTING_ACCOUNT))
+    deployer = deployer_session(TRUSTING_ACCOUNT, "trusting", config, user="ci-access-deployer")
+    with as_deployers():
+        run_main(stack="trusting", config=config, mocks=EmulatorMocks(TRUSTING_ACCOUNT, session=deployer))
     trusted = account_session(TRUSTED_ACCOUNT).client("iam")
     world.keys["dave"] = _user_with_key(trusted, "dave")
     trusted.put_user_policy(

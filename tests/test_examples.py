@@ -21,8 +21,7 @@ import pytest
 import yaml
 from conftest import ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, Run, pulumi_run
 from test_component_package import provider, type_of
-from test_packaging import installed_versions
-from uv import find_uv_bin
+from test_packaging import sees_installed_packages, site_packages
 
 from cross_account.testing import CrossAccountMocks
 
@@ -170,18 +169,29 @@ def test_the_python_examples_own_tests_pass_from_its_folder_and_can_fail(tmp_pat
 
 
 def test_the_python_examples_requirements_install_as_written_into_a_clean_venv(tmp_path: Path) -> None:
-    constraints = installed_versions(tmp_path / "constraints.txt")
+    # pip, as the Pulumi CLI runs it, with no index, no cache and no pip configuration of this
+    # machine (--isolated). The clean venv sees this test environment's packages, so pip finds
+    # pulumi and pulumi-aws already there when their versions meet the file's ranges (and would
+    # have to download, and so fail, if they did not), and builds the editable components with
+    # the setuptools installed here.
     venv = tmp_path / "venv"
-    uv = [find_uv_bin(), "--offline", "--quiet"]
-    subprocess.run([*uv, "venv", str(venv), "--python", sys.executable], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    sees_installed_packages(venv)
     # From the example's folder, as the Pulumi CLI runs pip: relative paths resolve against it.
-    subprocess.run(
-        [*uv, "pip", "install", "--python", str(venv / "bin/python"), "-c", str(constraints)]
-        + ["-r", "requirements.txt"],
-        check=True,
+    installed = subprocess.run(
+        [str(venv / "bin/python"), "-m", "pip", "--isolated", "install", "--no-index", "--no-cache-dir"]
+        + ["--no-build-isolation", "--disable-pip-version-check", "-r", "requirements.txt"],
+        capture_output=True,
+        text=True,
         timeout=300,
         cwd=PYTHON_EXAMPLE,
     )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    here = re.escape(str(site_packages(sys.executable)))
+    for name in ("pulumi", "pulumi-aws"):
+        kept = rf"^Requirement already satisfied: {name}[<>=,.0-9]+ in {here} "
+        assert re.search(kept, installed.stdout, re.M), installed.stdout
+    assert "Successfully installed cross-account-" in installed.stdout, installed.stdout
     probe = "import cross_account, cross_account.testing, pulumi_aws; print(cross_account.__file__)"
     found = subprocess.run(
         [str(venv / "bin/python"), "-c", probe],
@@ -312,6 +322,6 @@ def test_the_yaml_check_catches_a_wrong_property(
     schema: dict[str, Any], properties: dict[str, Any], message: str
 ) -> None:
     program = yaml.safe_load((YAML_EXAMPLE / "Pulumi.yaml").read_text())
-    program["resources"]["role"]["properties"] = {"trustedAccountIds": ["111111111111"], **properties}
+    program["resources"]["role"]["properties"] = {"trustedAccountIds": ["111122223333"], **properties}
     with pytest.raises(AssertionError, match=re.escape(message)):
         test_every_property_the_yaml_example_sets_is_an_input_of_the_right_type(YamlProgram(program, schema))

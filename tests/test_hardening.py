@@ -22,7 +22,7 @@ from conftest import (
     run_main,
 )
 
-from cross_account import InvalidInputError, TrustedAccountAccess, TrustingAccountRole
+from cross_account import InvalidInputError, TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout
 from cross_account.documents import policy_size, trust_policy
 from cross_account.trusted import attachment_names
 from cross_account.trusting import checked_trust_policy, validate_trusting_args
@@ -33,8 +33,8 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 POLICY = "aws:iam/policy:Policy"
 USER_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
 REFERENCE = "organization/cross-account-access/trusting"
-ROLE_ARN = "arn:aws:iam::111111111111:role/my-s3-x-account-role"
-ACCOUNTS = {"trustedAccountIds": ["222222222222"]}
+ROLE_ARN = "arn:aws:iam::111122223333:role/my-s3-x-account-role"
+ACCOUNTS = {"trustedAccountIds": ["444455556666"]}
 READ: dict[str, Any] = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}
 
 
@@ -48,10 +48,10 @@ def root(account: str) -> str:
 def test_an_account_no_pattern_names_is_trusted_whole_in_its_own_statement() -> None:
     document = trust_policy(
         "aws",
-        ["444444444444", "222222222222", "333333333333"],
+        ["444477778888", "444455556666", "444466667777"],
         trusted_principal_arns=[
-            "arn:aws:iam::333333333333:role/ops-*",
-            "arn:aws:iam::222222222222:user/alice",
+            "arn:aws:iam::444466667777:role/ops-*",
+            "arn:aws:iam::444455556666:user/alice",
         ],
     )
     assert document == {
@@ -60,19 +60,19 @@ def test_an_account_no_pattern_names_is_trusted_whole_in_its_own_statement() -> 
             {
                 "Sid": "TrustedAccountsMayAssume",
                 "Effect": "Allow",
-                "Principal": {"AWS": root("444444444444")},
+                "Principal": {"AWS": root("444477778888")},
                 "Action": "sts:AssumeRole",
             },
             {
                 "Sid": "TrustedPrincipalsMayAssume",
                 "Effect": "Allow",
-                "Principal": {"AWS": [root("222222222222"), root("333333333333")]},
+                "Principal": {"AWS": [root("444455556666"), root("444466667777")]},
                 "Action": "sts:AssumeRole",
                 "Condition": {
                     "ArnLike": {
                         "aws:PrincipalArn": [
-                            "arn:aws:iam::222222222222:user/alice",
-                            "arn:aws:iam::333333333333:role/ops-*",
+                            "arn:aws:iam::444455556666:user/alice",
+                            "arn:aws:iam::444466667777:role/ops-*",
                         ]
                     }
                 },
@@ -85,19 +85,19 @@ def test_when_patterns_name_every_account_the_document_is_the_one_it_always_was(
     """Configs that work today keep a byte-identical trust policy (one statement, the same Sid)."""
     document = trust_policy(
         "aws",
-        ["222222222222"],
+        ["444455556666"],
         external_id="x-1",
-        trusted_principal_arns=["arn:aws:iam::222222222222:role/a"],
+        trusted_principal_arns=["arn:aws:iam::444455556666:role/a"],
     )
     assert document["Statement"] == [
         {
             "Sid": "TrustedAccountsMayAssume",
             "Effect": "Allow",
-            "Principal": {"AWS": root("222222222222")},
+            "Principal": {"AWS": root("444455556666")},
             "Action": "sts:AssumeRole",
             "Condition": {
                 "StringEquals": {"sts:ExternalId": "x-1"},
-                "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/a"},
+                "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:role/a"},
             },
         }
     ]
@@ -106,10 +106,10 @@ def test_when_patterns_name_every_account_the_document_is_the_one_it_always_was(
 def test_every_condition_applies_to_both_statements() -> None:
     document = trust_policy(
         "aws",
-        ["222222222222", "333333333333"],
+        ["444455556666", "444466667777"],
         require_mfa=True,
         organization_id="o-abcdefghij",
-        trusted_principal_arns=["arn:aws:iam::222222222222:role/a"],
+        trusted_principal_arns=["arn:aws:iam::444455556666:role/a"],
     )
     whole, narrowed = document["Statement"]
     common = {
@@ -119,7 +119,7 @@ def test_every_condition_applies_to_both_statements() -> None:
     assert whole["Condition"] == common
     assert narrowed["Condition"] == {
         **common,
-        "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/a"},
+        "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:role/a"},
     }
 
 
@@ -145,17 +145,17 @@ def test_the_program_trusts_the_unnamed_account_whole() -> None:
     run = run_main(
         stack="trusting",
         config={
-            "trustedAccountIds": ["222222222222", "333333333333", "444444444444"],
+            "trustedAccountIds": ["444455556666", "444466667777", "444477778888"],
             "trustedPrincipalArns": [
-                "arn:aws:iam::222222222222:role/ops",
-                "arn:aws:iam::333333333333:role/ops",
+                "arn:aws:iam::444455556666:role/ops",
+                "arn:aws:iam::444466667777:role/ops",
             ],
         },
     )
     statements = json.loads(run.one(ROLE).inputs["assumeRolePolicy"])["Statement"]
     assert [s["Principal"]["AWS"] for s in statements] == [
-        root("444444444444"),
-        [root("222222222222"), root("333333333333")],
+        root("444477778888"),
+        [root("444455556666"), root("444466667777")],
     ]
     assert "Condition" not in statements[0]
 
@@ -244,7 +244,7 @@ SECRET = "Sup3rSecretValue-42"
         ("trusting", {"trustedAccountIds": [SECRET]}, "trustedAccountIds"),
         (
             "trusting",
-            {**ACCOUNTS, "trustedPrincipalArns": [f"arn:aws:iam::333333333333:role/{SECRET}"]},
+            {**ACCOUNTS, "trustedPrincipalArns": [f"arn:aws:iam::444466667777:role/{SECRET}"]},
             "trustedPrincipalArns",
         ),
         ("trusted", {"userNames": [SECRET + "!"]}, "userNames"),
@@ -311,7 +311,7 @@ def test_unknown_names_suggest_the_known_one(warnings_: list[str], policy: str, 
 
 
 def test_known_and_customer_managed_policies_do_not_warn(warnings_: list[str]) -> None:
-    policies = ["ReadOnlyAccess", "job-function/ViewOnlyAccess", "arn:aws:iam::111111111111:policy/mine"]
+    policies = ["ReadOnlyAccess", "job-function/ViewOnlyAccess", "arn:aws:iam::111122223333:policy/mine"]
     run_main(stack="trusting", config={**ACCOUNTS, "managedPolicyArns": policies})
     assert warnings_ == []
 
@@ -395,7 +395,7 @@ def test_partitions_without_a_console_get_an_empty_link_and_a_warning(
 
 
 def test_the_trusted_side_gives_an_empty_link_for_a_role_without_a_console(warnings_: list[str]) -> None:
-    iso = "arn:aws-iso-b:iam::111111111111:role/reader"
+    iso = "arn:aws-iso-b:iam::111122223333:role/reader"
     run = run_main(
         stack="trusted",
         config={"userNames": ["alice"], "roleArns": [ROLE_ARN, iso]},
@@ -450,12 +450,6 @@ def test_no_two_attachment_names_are_the_same_whatever_the_names() -> None:
         assert len(set(names.values())) == len(names), count
 
 
-def test_the_trusted_policy_is_replaced_delete_first_like_the_role() -> None:
-    mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={REFERENCE: {"roleArn": ROLE_ARN}})
-    run = run_main(stack="trusted", config={"userNames": ["alice"]}, mocks=mocks)
-    assert run.one(POLICY).delete_before_replace is True
-
-
 # The component API ------------------------------------------------------------------
 
 
@@ -485,7 +479,7 @@ class GenericMocks(RecordingMocks):
 @pytest.mark.parametrize(
     ("build", "invoke", "field"),
     [
-        (lambda: TrustingAccountRole("r", {"trusted_account_ids": ["222222222222"]}), "aws:index/getPartition:getPartition", "partition"),
+        (lambda: TrustingAccountRole("r", {"trusted_account_ids": ["444455556666"]}), "aws:index/getPartition:getPartition", "partition"),
         (
             lambda: TrustedAccountAccess("a", {"role_arns": [ROLE_ARN], "user_names": ["a"], "require_mfa": True}),
             "aws:index/getCallerIdentity:getCallerIdentity",
@@ -513,7 +507,7 @@ def test_deeply_nested_component_inputs_are_refused_with_one_line() -> None:
     for _ in range(5000):
         deep = [deep]
     with pytest.raises(InvalidInputError) as caught:
-        validate_trusting_args({"trusted_account_ids": ["222222222222"], "inline_policies": {"p": deep}})
+        validate_trusting_args({"trusted_account_ids": ["444455556666"], "inline_policies": {"p": deep}})
     assert str(caught.value) == (
         "inline_policies: '<nested more than 16 levels deep>' nests maps and lists deeper than any IAM document "
         "needs (16 levels)"
@@ -523,8 +517,8 @@ def test_deeply_nested_component_inputs_are_refused_with_one_line() -> None:
 # No input crashes the program ----------------------------------------------------------
 
 ODD_VALUES: list[Any] = [
-    "", " ", "\n", "x\n", "\u00e9", "\uff12" * 12, "\x00", "*", "?", "a" * 5000, "222222222222\n",
-    "arn:aws:iam::222222222222:role/x\n", "//", "/a//b/", 0, -1, 2**63, 1.5, True, None, [], [None], [[]],
+    "", " ", "\n", "x\n", "\u00e9", "\uff12" * 12, "\x00", "*", "?", "a" * 5000, "444455556666\n",
+    "arn:aws:iam::444455556666:role/x\n", "//", "/a//b/", 0, -1, 2**63, 1.5, True, None, [], [None], [[]],
     ["\u00e9"], [1, 2], {}, {"a": None}, {"": ""}, {"aws:x": "y"}, {"a": {"b": {"c": []}}}, "[", "{", "null",
 ]  # fmt: skip
 
@@ -545,3 +539,263 @@ def test_no_value_of_any_key_ends_in_anything_but_a_one_line_config_error() -> N
                         assert "\n" not in str(error).replace("\\n", ""), (key.name, value, str(error))
                         outcomes["errors"] += 1
     assert outcomes["errors"] > 1000 and outcomes["settings"] > 0, outcomes
+
+
+# Component args written as config keys (camelCase) ---------------------------------------------
+
+CAMEL_ROLE_ARN = "arn:aws:iam::111122223333:role/audit"
+
+
+@pytest.mark.parametrize(
+    ("component", "args", "message"),
+    [
+        (
+            TrustingAccountRole,
+            {"trustedAccountIds": ["444455556666"]},
+            "trustedAccountIds: ['444455556666'] is not an input: did you mean trusted_account_ids? "
+            "(inputs are snake_case)",
+        ),
+        (
+            TrustingAccountRole,
+            {"trusted_account_ids": ["444455556666"], "maxSessionDuration": 7200},
+            "maxSessionDuration: 7200 is not an input: did you mean max_session_duration? (inputs are snake_case)",
+        ),
+        (
+            TrustedAccountAccess,
+            {"roleArns": [CAMEL_ROLE_ARN], "user_names": ["alice"]},
+            f"roleArns: ['{CAMEL_ROLE_ARN}'] is not an input: did you mean role_arns? (inputs are snake_case)",
+        ),
+        (
+            TrustedAccountAccess,
+            {"role_arns": [CAMEL_ROLE_ARN], "userNames": ["alice"]},
+            "userNames: ['alice'] is not an input: did you mean user_names? (inputs are snake_case)",
+        ),
+        (
+            TrustingRoleRollout,
+            {"targetAccountIds": ["111122223333"], "trusted_account_ids": ["444455556666"]},
+            "targetAccountIds: ['111122223333'] is not an input: did you mean target_account_ids? "
+            "(inputs are snake_case)",
+        ),
+        (
+            TrustingRoleRollout,
+            {"target_account_ids": ["111122223333"], "trustedAccountIds": ["444455556666"]},
+            "trustedAccountIds: ['444455556666'] is not an input: did you mean trusted_account_ids? "
+            "(inputs are snake_case)",
+        ),
+    ],
+    ids=["role", "role-second-arg", "access", "access-second-arg", "rollout", "rollout-role-input"],
+)
+def test_a_camel_case_component_arg_is_refused_with_the_snake_case_input_it_means(
+    component: Any, args: dict[str, Any], message: str
+) -> None:
+    run = pulumi_run(lambda: {"x": component("acme", args).urn}, expect_error=True)
+    assert str(run.error) == message
+    assert run.registrations == []
+
+
+def test_a_camel_case_secret_input_name_gets_the_input_it_means_and_a_camel_case_secret_stays_hidden() -> (
+    None
+):
+    run = pulumi_run(
+        lambda: {
+            "x": TrustingAccountRole(
+                "acme", {"trusted_account_ids": ["444455556666"], "secret_inputs": ["roleName"]}
+            ).urn
+        },
+        expect_error=True,
+    )
+    assert str(run.error).startswith(
+        "secret_inputs: 'roleName' is not an input that can be secret: did you mean role_name? (inputs: ["
+    ), run.error
+    run = pulumi_run(
+        lambda: {
+            "x": TrustingAccountRole(
+                "acme", {"trusted_account_ids": ["444455556666"], "roleDescription": "s3cr3t-words"}
+            ).urn
+        },
+        expect_error=True,
+    )
+    assert str(run.error).startswith(
+        "roleDescription: 's3cr3t-words' is not an input: did you mean role_description?"
+    )
+    run = pulumi_run(
+        lambda: {
+            "x": TrustingAccountRole(
+                "acme",
+                {
+                    "trusted_account_ids": ["444455556666"],
+                    "roleDescription": "s3cr3t-words",
+                    "secret_inputs": ["role_description"],
+                },
+            ).urn
+        },
+        expect_error=True,
+    )
+    assert str(run.error) == (
+        "roleDescription: '<12 characters, hidden>' is not an input: did you mean role_description? "
+        "(inputs are snake_case)"
+    ), "the value of an input set as secret stays hidden under its camelCase name too"
+
+
+# Trust conditions: no bypass, no secret in clear, nothing that can never hold -----------------
+
+
+@pytest.mark.parametrize(
+    "conditions",
+    [
+        {"StringEquals": {"sts:externalid": "Partner-Secret-7f3a"}},
+        {"StringLike": {"STS:EXTERNALID": ["Partner-Secret-7f3a*"]}},
+        {"StringNotEquals": {"sts:ExternalId": "Partner-Secret-7f3a"}},
+        {"ForAnyValue:StringEquals": {"sts:ExternalId": ["Partner-Secret-7f3a"]}},
+        {"StringEquals": ["sts:ExternalId", "Partner-Secret-7f3a"]},
+    ],
+    ids=["lower-case", "upper-case-like", "not-equals", "set-operator", "a-list-not-a-map"],
+)
+def test_an_external_id_in_extra_trust_conditions_is_refused_and_never_shown(
+    conditions: dict[str, Any],
+) -> None:
+    run = run_failing(stack="trusting", config={**ACCOUNTS, "extraTrustConditions": conditions})
+    assert isinstance(run.error, InvalidInputError), run.error
+    assert "Partner-Secret-7f3a" not in str(run.error), str(run.error)
+    assert run.aws_resources == []
+    if isinstance(
+        conditions["StringEquals" if "StringEquals" in conditions else next(iter(conditions))], dict
+    ):
+        assert "use externalIds (or externalId)" in str(run.error)
+
+
+def test_a_key_the_role_writes_is_refused_in_any_case_beside_its_input() -> None:
+    """The four spellings of the report, each next to the key that writes the same condition."""
+    cases = [
+        ({"externalId": "Partner-7f3a"}, {"StringEquals": {"sts:externalid": "x"}}, "is an external id"),
+        (
+            {"expiresAt": "2099-12-31T23:59:59Z"},
+            {"DateLessThan": {"aws:currenttime": "2099-01-01"}},
+            "expiresAt",
+        ),
+        (
+            {"trustedPrincipalArns": ["arn:aws:iam::444455556666:role/ci"]},
+            {"ArnLike": {"aws:principalarn": "arn:aws:iam::444455556666:*"}},
+            "trustedPrincipalArns/trustedPermissionSets",
+        ),
+        ({"requireMfa": True}, {"Bool": {"aws:MULTIFACTORAUTHPRESENT": "true"}}, "requireMfa"),
+    ]
+    for config, conditions, named in cases:
+        run = run_failing(stack="trusting", config={**ACCOUNTS, **config, "extraTrustConditions": conditions})
+        assert isinstance(run.error, InvalidInputError), run.error
+        assert named in str(run.error), str(run.error)
+        assert run.aws_resources == []
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"trustedPermissionSets": ["Admin"], "trustedPrincipalArns": ["arn:aws:iam::444455556666:user/*"]},
+        {
+            "trustedAccountIds": ["444455556666", "444466667777"],
+            "trustedPrincipalArns": ["arn:aws:iam::444455556666:role/ci"],
+        },
+        {},
+    ],
+    ids=["users-too", "an-account-trusted-whole", "no-pattern"],
+)
+def test_a_username_requirement_stays_when_iam_users_may_call(config: dict[str, Any]) -> None:
+    run = run_main(stack="trusting", config={**ACCOUNTS, "sessionNameIsUsername": True, **config})
+    statements = json.loads(run.one(ROLE).inputs["assumeRolePolicy"])["Statement"]
+    assert all(
+        s["Condition"]["StringLike"] == {"sts:RoleSessionName": "${aws:username}"} for s in statements
+    ), statements
+
+
+def test_conditions_that_narrow_beside_the_inputs_reach_the_trust_policy() -> None:
+    run = run_main(
+        stack="trusting",
+        config={
+            **ACCOUNTS,
+            "expiresAt": "2099-12-31T23:59:59Z",
+            "trustedPrincipalArns": ["arn:aws:iam::444455556666:role/ops-*"],
+            "extraTrustConditions": {
+                "DateGreaterThan": {"aws:CurrentTime": "2099-01-01T00:00:00Z"},
+                "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:role/ops-admin"},
+            },
+        },
+    )
+    statement = json.loads(run.one(ROLE).inputs["assumeRolePolicy"])["Statement"][0]
+    assert statement["Condition"] == {
+        "DateLessThan": {"aws:CurrentTime": "2099-12-31T23:59:59Z"},
+        "DateGreaterThan": {"aws:CurrentTime": "2099-01-01T00:00:00Z"},
+        "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:role/ops-admin"},
+        "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:role/ops-*"},
+    }
+
+
+def test_the_component_checks_conditions_against_accounts_known_only_later() -> None:
+    """Account ids from an Output: aws:PrincipalAccount is checked once they resolve, before the role exists."""
+
+    def body() -> None:
+        TrustingAccountRole(
+            "acme",
+            {
+                "trusted_account_ids": pulumi.Output.from_input(["444455556666"]),
+                "extra_trust_conditions": {"StringEquals": {"aws:PrincipalAccount": "444466667777"}},
+            },
+        )
+
+    run = pulumi_run(body, expect_error=True)
+    assert (
+        str(run.error)
+        .splitlines()[-1]
+        .endswith(
+            "extra_trust_conditions.StringEquals.aws:PrincipalAccount: '444466667777' names account '444466667777', "
+            "which is not one of trusted_account_ids ['444455556666']"
+        )
+    ), run.error
+    assert run.aws_resources == []
+
+
+def test_roles_given_access_to_a_role_that_requires_the_session_name_or_mfa_warn_once(
+    warnings_: list[str],
+) -> None:
+    outputs = {"roleArn": ROLE_ARN, "sessionNameRequired": True, "mfaRequired": True}
+    run_main(
+        stack="trusted",
+        config={"roleNames": ["ci", "deploy"], "userNames": ["alice"]},
+        mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={REFERENCE: outputs}),
+    )
+    assert warnings_ == [
+        f"roleNames: ['ci', 'deploy'] get the assume-role policies, but '{ROLE_ARN}' requires the session name "
+        "to be the caller's IAM user name (${aws:username}), which a role session does not have: these roles "
+        "cannot assume it; give it to users or groups instead",
+        f"roleNames: ['ci', 'deploy'] get the assume-role policies, but '{ROLE_ARN}' requires MFA "
+        "(aws:MultiFactorAuthPresent), which the sessions of roles that CI jobs and workloads use never have: "
+        "these roles cannot assume it; give it to users or groups instead",
+    ]
+
+
+def test_roles_given_access_to_a_role_without_such_requirements_do_not_warn(warnings_: list[str]) -> None:
+    run_main(
+        stack="trusted",
+        config={"roleNames": ["ci"]},
+        mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={REFERENCE: {"roleArn": ROLE_ARN}}),
+    )
+    assert warnings_ == []
+
+
+def test_extra_conditions_that_hold_but_maybe_not_as_meant_warn_naming_the_key(warnings_: list[str]) -> None:
+    run_main(
+        stack="trusting",
+        config={
+            **ACCOUNTS,
+            "extraTrustConditions": {
+                "ForAllValues:StringLike": {"aws:PrincipalOrgPaths": ["o-abcdefghij/*"]},
+                "NotIpAddress": {"aws:SourceIp": "::/0"},
+            },
+        },
+    )
+    assert warnings_ == [
+        "extraTrustConditions.ForAllValues:StringLike.aws:PrincipalOrgPaths: ForAllValues:StringLike also holds "
+        'for a request without aws:PrincipalOrgPaths; if the key must be there, add {"Null": '
+        '{"aws:PrincipalOrgPaths": "false"}}',
+        "extraTrustConditions.NotIpAddress.aws:SourceIp: '::/0' leaves out every IPv6 address: only callers "
+        "over IPv4 may assume the role",
+    ]

@@ -1,6 +1,6 @@
 """make local (local/run.py, local/emulator.py): everything but the Pulumi CLI itself.
 
-The Pulumi CLI cannot be installed on these machines, so ``FakePulumi`` stands
+The tests run without the Pulumi CLI, so ``FakePulumi`` stands
 in for it: it records every call and does to the files and to the emulator
 what the CLI would do, running the real ``__main__.py`` (through the one mocks
 harness) with mocks that create the resources in moto with the deployer keys
@@ -238,7 +238,7 @@ def test_make_local_deploys_both_stacks_verifies_as_each_person_and_prints_the_w
         assert generated["encryptionsalt"] == f"v1:salt-of-{stack}", "the salt the CLI wrote moves here"
     assert yaml.safe_load(project.local_config("trusting").read_text())["config"] == {
         "aws:region": "us-east-1",
-        "cross-account-access:trustedAccountIds": ["222222222222"],
+        "cross-account-access:trustedAccountIds": ["444455556666"],
         "cross-account-access:roleName": "my-s3-x-account-role",
         "cross-account-access:managedPolicyArns": ["AmazonS3ReadOnlyAccess"],
         "aws:skipCredentialsValidation": True,
@@ -255,13 +255,13 @@ def test_make_local_deploys_both_stacks_verifies_as_each_person_and_prints_the_w
     )
 
     text = out.getvalue()
-    assert "alice (user):\n    caller:  arn:aws:iam::222222222222:user/alice\n" in text
+    assert "alice (user):\n    caller:  arn:aws:iam::444455556666:user/alice\n" in text
     assert (
-        "s3-readers-member (member of group s3-readers):\n    caller:  arn:aws:iam::222222222222:user/s3-readers-member\n"
+        "s3-readers-member (member of group s3-readers):\n    caller:  arn:aws:iam::444455556666:user/s3-readers-member\n"
         in text
     )
     assert text.count("    probe s3:ListBuckets: 1 bucket(s): trusting-account-reports\n") == 2
-    outsider = "arn:aws:iam::222222222222:user/outsider"
+    outsider = "arn:aws:iam::444455556666:user/outsider"
     assert (
         "outsider (user without the policy), with --expect-deny:\n"
         f"    caller:  {outsider}\n"
@@ -279,16 +279,16 @@ def test_make_local_deploys_both_stacks_verifies_as_each_person_and_prints_the_w
     ) in text
     assert (
         "make local: the access works.\n"
-        f"  trusting account 111111111111: role {ROLE_ARN}\n"
-        f"  trusted account  222222222222: policy {POLICY_ARN}\n"
+        f"  trusting account 111122223333: role {ROLE_ARN}\n"
+        f"  trusted account  444455556666: policy {POLICY_ARN}\n"
         f"  emulator: moto at {server_url}, pid 4242, stopped now (`make local KEEP=1` keeps it)\n"
         "\n"
         "Switch role in the console (on AWS; the emulator has no console):\n"
-        "  https://signin.aws.amazon.com/switchrole?account=111111111111&roleName=my-s3-x-account-role"
-        "&displayName=my-s3-x-account-role%40111111111111\n"
+        "  https://signin.aws.amazon.com/switchrole?account=111122223333&roleName=my-s3-x-account-role"
+        "&displayName=my-s3-x-account-role%40111122223333\n"
         "\n"
         "AWS CLI profile for ~/.aws/config (pulumi stack output --stack trusted awsCliConfig):\n"
-        "  [profile my-s3-x-account-role-111111111111]\n"
+        "  [profile my-s3-x-account-role-111122223333]\n"
         f"  role_arn = {ROLE_ARN}\n"
         "  source_profile = default\n"
         "\n"
@@ -333,8 +333,8 @@ def test_make_local_exits_1_and_marks_every_row_that_is_not_as_expected(
     assert (status, err.getvalue()) == (1, "")
     assert (
         "alice (user):\n    cross-account-verify: denied: sts:AssumeRole on "
-        f"{ROLE_ARN} as arn:aws:iam::222222222222:user/alice: AccessDenied: User: "
-        "arn:aws:iam::222222222222:user/alice is not authorized to perform: sts:AssumeRole\n"
+        f"{ROLE_ARN} as arn:aws:iam::444455556666:user/alice: AccessDenied: User: "
+        "arn:aws:iam::444455556666:user/alice is not authorized to perform: sts:AssumeRole\n"
     ) in text
     assert (
         "Who gets in, expected and seen:\n"
@@ -621,11 +621,28 @@ def test_without_the_pulumi_cli_make_local_stops_at_once_with_one_line_saying_ho
     local, out, err = _local(project, pulumi)
     assert local_run.main(["up"], local=local, which=lambda name: None) == 127
     assert err.getvalue() == (
-        "make local needs the Pulumi CLI, which is not on PATH: install it with "
+        "python -m local.run up needs the Pulumi CLI, which is not on PATH: install it with "
         "`curl -fsSL https://get.pulumi.com | sh` (or see https://www.pulumi.com/docs/install/), "
-        "then run make local again\n"
-    )
+        "then run python -m local.run up again\n"
+    ), "a user who ran the module is not told to run make"
     assert (out.getvalue(), pulumi.calls, project.local.exists()) == ("", [], False)
+
+
+@pytest.mark.parametrize(
+    ("argv", "invoked"),
+    [
+        (["up", "--keep"], "python -m local.run up --keep"),
+        (["up", "--invoked-as", "make local KEEP=1"], "make local KEEP=1"),
+        (["up", "--invoked-as", "make local"], "make local"),
+    ],
+)
+def test_the_missing_cli_line_names_the_command_as_it_was_run(
+    project: local_run.Paths, argv: list[str], invoked: str
+) -> None:
+    local, _, err = _local(project, FakePulumi())
+    assert local_run.main(argv, local=local, which=lambda name: None) == 127
+    assert err.getvalue().splitlines() == [local_run.install_pulumi(invoked)]
+    assert err.getvalue().count(f"then run {invoked} again") == 1
 
 
 def test_the_make_target_reports_the_missing_cli_in_one_line(tmp_path: Path) -> None:
@@ -639,7 +656,7 @@ def test_the_make_target_reports_the_missing_cli_in_one_line(tmp_path: Path) -> 
         timeout=60,
     )
     assert (done.returncode, done.stdout) == (127, "")
-    assert done.stderr.splitlines() == [local_run.INSTALL_PULUMI]
+    assert done.stderr.splitlines() == [local_run.install_pulumi("python -m local.run up")]
 
 
 # Pure parts --------------------------------------------------------------------------------------
@@ -808,7 +825,7 @@ def test_make_local_deploys_roles_and_a_new_group_and_every_caller_gets_in_but_t
     session = f"arn:aws:sts::{TRUSTED_ACCOUNT}:assumed-role"
     assert f"ci-deployer (role):\n    caller:  {session}/ci-deployer/make-local\n" in text
     assert (
-        "bob (member of the stack's new group release-team):\n    caller:  arn:aws:iam::222222222222:user/bob\n"
+        "bob (member of the stack's new group release-team):\n    caller:  arn:aws:iam::444455556666:user/bob\n"
         in text
     )
     assert (
@@ -862,12 +879,12 @@ def test_a_trusting_stack_that_does_not_trust_the_emulated_account_is_refused_be
     project: local_run.Paths,
 ) -> None:
     path = project.committed_config("trusting")
-    path.write_text(path.read_text().replace('"222222222222"', '"333333333333"'))
+    path.write_text(path.read_text().replace('"444455556666"', '"444466667777"'))
     local, _, err = _local(project, FakePulumi())
     assert local_run.main(["up"], local=local, which=lambda name: "/usr/bin/pulumi") == 1
     assert err.getvalue() == (
-        "make local: Pulumi.trusting.yaml: cross-account-access:trustedAccountIds ['333333333333'] "
-        "does not include 222222222222, the emulated trusted account: add it to run make local\n"
+        "make local: Pulumi.trusting.yaml: cross-account-access:trustedAccountIds ['444466667777'] "
+        "does not include 444455556666, the emulated trusted account: add it to run make local\n"
     )
     assert not project.local.exists()
 

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
+
+from local import run as local_run
 
 MAKEFILE = ROOT / "Makefile"
 LOCK = ROOT / "requirements.lock"
@@ -33,9 +36,14 @@ LOCK_ENTRY = re.compile(
 )
 
 
-def make(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run make as a person would, outside any parent make (whose flags would change its output)."""
+def make(*args: str, cwd: Path = ROOT, path_first: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run make as a person would, outside any parent make (whose flags would change its output).
+
+    ``path_first``: a folder put before the rest of PATH (for fake tools).
+    """
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEFILES")}
+    if path_first is not None:
+        env["PATH"] = f"{path_first}{os.pathsep}{env.get('PATH', '')}"
     return subprocess.run(
         ["make", "--no-print-directory", *args], capture_output=True, text=True, timeout=60, cwd=cwd, env=env
     )
@@ -116,8 +124,10 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 def test_a_venv_whose_python_is_too_old_stops_make_with_one_line_naming_the_fix(project: Path) -> None:
     # What a Python 3.9 prints for the Makefile's version check.
     fake_python(project / ".venv" / "bin" / "python", "echo 3.9.18")
+    tools = project / "tools"
+    fake_python(tools / "pulumi", "exit 0")  # make local checks for the CLI before the venv
     for goal in ("test", "lint", "venv", "lock", "bench", "local"):
-        assert one_error_line(make(goal, cwd=project)) == (
+        assert one_error_line(make(goal, cwd=project, path_first=tools)) == (
             ".venv runs Python 3.9.18, older than 3.11. "
             "`make clean` removes it; the next make builds it anew with python3"
         )
@@ -161,6 +171,29 @@ def test_a_python_too_old_to_create_the_venv_stops_make_with_one_line(project: P
     assert not (project / ".venv").exists()
 
 
+def test_make_local_without_the_pulumi_cli_stops_with_one_line_before_building_the_venv(
+    project: Path,
+) -> None:
+    tools = project / "bin"
+    tools.mkdir()
+    python, make_ = os.path.realpath(sys.executable), shutil.which("make")
+    assert make_, "make is on PATH"
+    (tools / "python3").symlink_to(python)  # a Python that could build .venv, and no pulumi
+    env = {"PATH": str(tools), "HOME": str(project)}
+    assert shutil.which("pulumi", path=env["PATH"]) is None
+    for goal in (["local"], ["local", "KEEP=1"]):
+        done = subprocess.run(
+            [make_, "--no-print-directory", *goal],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=project,
+            env=env,
+        )
+        assert one_error_line(done) == local_run.install_pulumi("make local")
+    assert not (project / ".venv").exists(), "no .venv is built for a goal that cannot run"
+
+
 def test_the_venv_is_rebuilt_when_the_lock_changes(project: Path) -> None:
     bin_ = project / ".venv" / "bin"
     fake_python(bin_ / "python", "echo ok")
@@ -177,6 +210,61 @@ def test_the_venv_is_rebuilt_when_the_lock_changes(project: Path) -> None:
         ".venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e ./components",
         "touch .venv/bin/.installed",
     ]
+
+
+# -- release-check -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ready_venv(project: Path) -> Path:
+    """The project with a .venv make takes as built: a Python that runs, uv, the stamp newer than the lock."""
+    bin_ = project / ".venv" / "bin"
+    bin_.mkdir(parents=True)
+    (bin_ / "python").symlink_to(os.path.realpath(sys.executable))
+    fake_python(bin_ / "uv", "exit 0")
+    os.utime(project / "requirements.lock", (1, 1))
+    os.utime(project / "components" / "pyproject.toml", (1, 1))
+    (bin_ / ".installed").touch()
+    return project
+
+
+VERSION = tomllib.loads((ROOT / "components" / "pyproject.toml").read_text())["project"]["version"]
+
+
+def test_the_committed_changelog_has_an_entry_for_the_version_and_release_check_passes(
+    ready_venv: Path,
+) -> None:
+    shutil.copy(ROOT / "CHANGELOG.md", ready_venv / "CHANGELOG.md")
+    done = make("release-check", f"TAG=v{VERSION}", cwd=ready_venv)
+    assert (done.returncode, done.stdout) == (
+        0,
+        f"tag v{VERSION} matches components/pyproject.toml and CHANGELOG.md\n",
+    ), done.stderr
+    headings = re.findall(r"^## \[([^\]]+)\]", (ROOT / "CHANGELOG.md").read_text(), re.M)
+    assert headings[:1] == ["Unreleased"] and {"0.1.0", "0.2.0", VERSION} <= set(headings), headings
+
+
+@pytest.mark.parametrize(
+    "changelog",
+    [
+        None,
+        "# Changelog\n\n## [Unreleased]\n",
+        "## [{v}]\n",
+        "## [{v}.1] - 2026-12-01\n",
+        "### [{v}] - 2026-12-01\n",
+    ],
+    ids=["no-file", "no-entry", "no-date", "another-version", "not-a-version-heading"],
+)
+def test_release_check_refuses_a_version_without_a_changelog_entry(
+    ready_venv: Path, changelog: str | None
+) -> None:
+    if changelog is not None:
+        (ready_venv / "CHANGELOG.md").write_text(changelog.format(v=VERSION))
+    done = make("release-check", f"TAG=v{VERSION}", cwd=ready_venv)
+    assert done.returncode == 2
+    assert done.stdout == (
+        f"CHANGELOG.md has no entry for {VERSION}: add a section '## [{VERSION}] - <YYYY-MM-DD>' saying what changed\n"
+    )
 
 
 # -- the lock ------------------------------------------------------------------------------
@@ -249,3 +337,35 @@ def test_the_venv_holds_exactly_what_the_lock_pins_and_the_components_from_the_t
     installed.pop("pip")
     assert {name: info["version"] for name, info in installed.items()} == expected
     assert sys.version_info >= (3, 11)
+
+
+# -- CI ---------------------------------------------------------------------------------
+
+
+def test_ci_runs_make_test_with_a_new_empty_uv_cache_and_no_pip_cache_and_removes_the_cache(
+    tmp_path: Path,
+) -> None:
+    # A stand-in `make` on PATH reports what .ci/run gave it: a warm cache would hide an install step.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    report = tmp_path / "report.json"
+    fake = bin_dir / "make"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys\n"
+        "cache = os.environ.get('UV_CACHE_DIR', '')\n"
+        f"json.dump({{'args': sys.argv[1:], 'cwd': os.getcwd(), 'cache': cache,\n"
+        "    'cache_files': os.listdir(cache) if os.path.isdir(cache) else None,\n"
+        f"    'pip': os.environ.get('PIP_NO_CACHE_DIR')}}, open({str(report)!r}, 'w'))\n"
+    )
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "UV_CACHE_DIR": str(tmp_path)}
+    env.pop("PIP_NO_CACHE_DIR", None)
+    ran = subprocess.run(["bash", str(ROOT / ".ci/run")], capture_output=True, text=True, timeout=60, env=env)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    seen = json.loads(report.read_text())
+    assert seen["args"] == ["test"] and seen["cwd"] == str(ROOT)
+    assert seen["cache"] != str(tmp_path), "a new cache folder, not the one the caller had"
+    assert seen["cache_files"] == [], "the cache folder exists and is empty when make test starts"
+    assert seen["pip"] == "1"
+    assert not Path(seen["cache"]).exists(), "the run removes its cache folder"

@@ -23,6 +23,9 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import subprocess
+import sys
+import tomllib
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,7 +51,7 @@ with warnings.catch_warnings():
 PARLIAMENT_CONFIG = Path(__file__).with_name("parliament.yaml")
 COMMUNITY_CONFIG = Path(parliament.__file__).parent / "community_auditors" / "config_override.yaml"
 PARTITIONS = ("aws", "aws-us-gov", "aws-cn")
-TRUSTING = "111111111111"
+TRUSTING = "111122223333"
 ROLE_NAME = "my-s3-x-account-role"
 
 Document = dict[str, Any]
@@ -66,15 +69,15 @@ def trust_policies() -> dict[str, tuple[str, Document]]:
     found: dict[str, tuple[str, Document]] = {}
     for partition, accounts, mfa, external_id, org, patterns in itertools.product(
         PARTITIONS,
-        (("222222222222",), ("222222222222", "333333333333", "444444444444")),
+        (("444455556666",), ("444455556666", "444466667777", "444477778888")),
         ("none", "present", "present+age"),
         (None, "partner-7f3a:x/y=z@w.v+1"),
         (None, "o-abcdefghij"),
         (0, 1, 2),
     ):
         pattern_list = [
-            f"arn:{partition}:iam::222222222222:role/ops-*",
-            f"arn:{partition}:iam::222222222222:user/ci-*",
+            f"arn:{partition}:iam::444455556666:role/ops-*",
+            f"arn:{partition}:iam::444455556666:user/ci-*",
         ][:patterns]
         document = trust_policy(
             partition,
@@ -115,7 +118,7 @@ TRUST_OPTIONS: dict[str, dict[str, Any]] = {
 def trust_option_policies() -> dict[str, tuple[str, Document]]:
     found: dict[str, tuple[str, Document]] = {}
     for partition in PARTITIONS:
-        accounts = ("222222222222", "333333333333")
+        accounts = ("444455556666", "444466667777")
         for name, options in TRUST_OPTIONS.items():
             found[f"trust {partition} {name}"] = (partition, trust_policy(partition, accounts, **options))
         together: dict[str, Any] = {k: v for options in TRUST_OPTIONS.values() for k, v in options.items()}
@@ -133,7 +136,7 @@ def assume_role_policies() -> dict[str, Document]:
     many = [role_arn("aws", f"team-{i:03d}-reader", "/teams/", f"{100000000000 + i}") for i in range(200)]
     for partition, require_mfa in itertools.product(PARTITIONS, (False, True)):
         one = [role_arn(partition)]
-        several = [role_arn(partition), role_arn(partition, "deployer", "/ci/", "333333333333")]
+        several = [role_arn(partition), role_arn(partition, "deployer", "/ci/", "444466667777")]
         found[f"assume {partition} one role mfa={require_mfa}"] = assume_role_policy(
             one, require_mfa=require_mfa
         )
@@ -148,7 +151,7 @@ def assume_role_policies() -> dict[str, Document]:
                 chunk, require_mfa=require_mfa
             )
     for partition, require_mfa in itertools.product(PARTITIONS, (False, True)):
-        several = [role_arn(partition), role_arn(partition, "deployer", "/ci/", "333333333333")]
+        several = [role_arn(partition), role_arn(partition, "deployer", "/ci/", "444466667777")]
         for label, ends in (
             ("one end", {several[0]: "2027-03-31T23:59:59Z", several[1]: "2027-03-31T23:59:59Z"}),
             ("an end and none", {several[1]: "2027-03-31T23:59:59Z"}),
@@ -193,7 +196,7 @@ INLINE_POLICIES: dict[str, Document] = {
                 "Sid": "ReadAppParameters",
                 "Effect": "Allow",
                 "Action": "ssm:GetParameter",
-                "Resource": "arn:aws:ssm:us-east-1:111111111111:parameter/app/*",
+                "Resource": "arn:aws:ssm:us-east-1:111122223333:parameter/app/*",
                 "Condition": {"Bool": {"aws:SecureTransport": "true"}},
             }
         ],
@@ -205,7 +208,7 @@ INLINE_POLICIES: dict[str, Document] = {
                 "Sid": "AssumeNextHop",
                 "Effect": "Allow",
                 "Action": "sts:AssumeRole",
-                "Resource": "arn:aws:iam::444444444444:role/next-hop",
+                "Resource": "arn:aws:iam::444477778888:role/next-hop",
             }
         ],
     },
@@ -227,13 +230,14 @@ def program_runs() -> dict[str, Run]:
         "trusting hardened": run_main(
             stack="trusting",
             config={
-                "trustedAccountIds": ["222222222222", "333333333333"],
+                "trustedAccountIds": ["444455556666", "444466667777"],
                 "externalId": "partner-7f3a",
                 "requireMfa": True,
                 "mfaMaxAgeSeconds": 3600,
                 "organizationId": "o-abcdefghij",
-                "trustedPrincipalArns": ["arn:aws:iam::222222222222:role/ops-*"],
+                "trustedPrincipalArns": ["arn:aws:iam::444455556666:role/ops-*"],
                 "inlinePolicies": INLINE_POLICIES,
+                "revokeSessionsIssuedBefore": "2026-01-05T09:30:00.085Z",
             },
             secret_keys=("externalId",),
         ),
@@ -255,8 +259,8 @@ def program_runs() -> dict[str, Run]:
                 stack_outputs={
                     reference: {
                         "roleArnsByAccount": {
-                            "333333333333": role_arn("aws", account="333333333333"),
-                            "444444444444": role_arn("aws", account="444444444444"),
+                            "444466667777": role_arn("aws", account="444466667777"),
+                            "444477778888": role_arn("aws", account="444477778888"),
                         },
                         "expiresAt": "2098-06-30T00:00:00Z",
                         "mfaRequired": True,
@@ -367,8 +371,8 @@ def test_every_document_the_program_registers_lints_clean(
     lint: Any, program_documents: dict[str, tuple[str, Document]]
 ) -> None:
     kinds = [kind for kind, _ in program_documents.values()]
-    assert (kinds.count("trust"), kinds.count("identity")) == (2, 7), (
-        "2 roles; 1 + 2 split policies + 1 with ends, 3 inline"
+    assert (kinds.count("trust"), kinds.count("identity")) == (2, 8), (
+        "2 roles; 1 + 2 split policies + 1 with ends, 3 inline, AWSRevokeOlderSessions"
     )
     failures = {}
     for label, (kind, document) in program_documents.items():
@@ -386,12 +390,25 @@ def test_inline_policies_reach_the_role_exactly_as_given(
         for label, (_, document) in program_documents.items()
         if label.startswith("trusting hardened: trusting-inline-")
     }
-    assert inline == INLINE_POLICIES
+    assert inline == {
+        **INLINE_POLICIES,
+        "AWSRevokeOlderSessions": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"DateLessThan": {"aws:TokenIssueTime": "2026-01-05T09:30:00.085Z"}},
+                }
+            ],
+        },
+    }
 
 
 def test_the_linter_reports_what_is_wrong(lint: Any) -> None:
     """The checks above can fail: parliament finds each planted mistake."""
-    trust = with_implicit_resource(trust_policy("aws", ["222222222222"], external_id="partner-7f3a"), "aws")
+    trust = with_implicit_resource(trust_policy("aws", ["444455556666"], external_id="partner-7f3a"), "aws")
     trust["Statement"][0]["Condition"] = {"NumericLessThan": {"sts:ExternalId": "partner-7f3a"}}
     assert [f.split(":")[0] for f in lint(trust)] == ["MISMATCHED_TYPE"]
     star = assume_role_policy(["*"])
@@ -404,7 +421,7 @@ def test_the_linter_reports_what_is_wrong(lint: Any) -> None:
     assert "CREDENTIALS_EXPOSURE" in [f.split(":")[0] for f in lint(session)], (
         "only exactly sts:AssumeRole is configured out"
     )
-    tagged = with_implicit_resource(trust_policy("aws", ["222222222222"], allow_session_tags=True), "aws")
+    tagged = with_implicit_resource(trust_policy("aws", ["444455556666"], allow_session_tags=True), "aws")
     tagged["Statement"][0]["Condition"] = {
         "StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}
     }
@@ -416,7 +433,7 @@ def test_the_linter_reports_what_is_wrong(lint: Any) -> None:
 
 def test_without_its_resource_a_trust_policy_only_lacks_the_resource(lint: Any) -> None:
     """Why trust policies are linted with their resource written out (a parliament limitation)."""
-    bare = trust_policy("aws", ["222222222222"], require_mfa=True)
+    bare = trust_policy("aws", ["444455556666"], require_mfa=True)
     assert [f.split(" at ")[0] for f in lint(bare)] == [
         "MALFORMED: Statement contains neither Resource nor NotResource"
     ]
@@ -463,7 +480,7 @@ def test_moto_rejects_what_iam_rejects(iam: Any) -> None:
     iam.create_role(
         RoleName="reject-check", AssumeRolePolicyDocument=json.dumps(trust_policy("aws", [TRUSTING]))
     )
-    with_resource = with_implicit_resource(trust_policy("aws", ["222222222222"]), "aws")
+    with_resource = with_implicit_resource(trust_policy("aws", ["444455556666"]), "aws")
     with pytest.raises(ClientError, match="Has prohibited field Resource"):
         iam.update_assume_role_policy(RoleName="reject-check", PolicyDocument=json.dumps(with_resource))
     bad_action = assume_role_policy([role_arn("aws")])
@@ -484,6 +501,42 @@ def test_the_security_doc_states_how_many_documents_are_checked(
     text = (ROOT / "docs" / "security.md").read_text()
     assert f"**{total} policy documents**" in text, f"docs/security.md should say {total}"
     assert f"({total} of them:" in text, f"docs/security.md's summary should say {total}"
+
+
+# -- parliament's one import warning ------------------------------------------------------------
+
+PKG_RESOURCES_FILTER = "ignore:pkg_resources is deprecated as an API:UserWarning"
+IMPORT_UNDER_FILTERS = """
+import sys, warnings
+from _pytest.config import parse_warning_filter
+warnings.simplefilter("error", UserWarning)
+for line in sys.argv[1:]:
+    warnings.filterwarnings(*parse_warning_filter(line, escape=False))
+import parliament
+try:
+    warnings.warn("another warning", UserWarning)
+except UserWarning:
+    print("other warnings still show")
+"""
+
+
+def import_parliament(*filters: str) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter that turns UserWarnings into errors, applies ``filters`` as pytest parses them, imports parliament."""
+    return subprocess.run(
+        [sys.executable, "-c", IMPORT_UNDER_FILTERS, *filters], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_pytest_filters_parliaments_pkg_resources_warning_by_its_message_and_nothing_else() -> None:
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert options["filterwarnings"] == [PKG_RESOURCES_FILTER], "that one warning, by its message"
+    unfiltered = import_parliament()
+    assert (
+        unfiltered.returncode == 1
+        and "UserWarning: pkg_resources is deprecated as an API" in unfiltered.stderr
+    )
+    filtered = import_parliament(*options["filterwarnings"])
+    assert (filtered.returncode, filtered.stdout, filtered.stderr) == (0, "other warnings still show\n", "")
 
 
 def test_the_audits_read_only_policy_lints_clean_and_is_the_one_docs_audit_md_shows(lint: Any) -> None:

@@ -1,7 +1,7 @@
 """The guardrail policy pack (policy/): each rule both ways, the pack itself, and the real program under it.
 
-Rules are called as the pack's analyzer calls them (OFFLINE-TESTING.md, "Policy
-packs"): properties go through the same protobuf round trip and unknown-checking
+Rules are called as the pack's analyzer calls them (docs/testing.md, "Policy
+packs without the CLI"): properties go through the same protobuf round trip and unknown-checking
 proxy, and config arrives as the CLI hands it over (numbers as floats).
 """
 
@@ -34,13 +34,15 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
+from cross_account import limits
 from policy import rules
 from policy.rules import POLICIES
 
 PACK_DIR = ROOT / "policy"
 EXAMPLE_CONFIG = PACK_DIR / "config.json"
+REFERENCE = "organization/cross-account-access/trusting"
 OPTS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
-ROLE_ARN = "arn:aws:iam::111111111111:role/my-s3-x-account-role"
+ROLE_ARN = "arn:aws:iam::111122223333:role/my-s3-x-account-role"
 TRUSTING_REFERENCE = "organization/cross-account-access/trusting"
 RULE_NAMES = [
     "no-open-trust-policy",
@@ -49,6 +51,7 @@ RULE_NAMES = [
     "assume-role-names-role-arns",
     "no-exclusive-policy-attachment",
     "no-exclusive-group-membership",
+    "no-exclusive-role-policies",
     "max-session-duration-ceiling",
 ]
 
@@ -144,7 +147,7 @@ def trust(*statements: dict[str, Any]) -> str:
 
 
 def trusting(principal: Any = None, **extra: Any) -> dict[str, Any]:
-    principal = {"AWS": "arn:aws:iam::222222222222:root"} if principal is None else principal
+    principal = {"AWS": "arn:aws:iam::444455556666:root"} if principal is None else principal
     return {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **extra}
 
 
@@ -172,6 +175,7 @@ def test_policies_list_every_rule_once_with_its_enforcement_level() -> None:
         "assume-role-names-role-arns": EnforcementLevel.MANDATORY,
         "no-exclusive-policy-attachment": EnforcementLevel.MANDATORY,
         "no-exclusive-group-membership": EnforcementLevel.MANDATORY,
+        "no-exclusive-role-policies": EnforcementLevel.MANDATORY,
         "max-session-duration-ceiling": EnforcementLevel.ADVISORY,
     }
 
@@ -227,6 +231,7 @@ def test_schema_defaults_are_the_defaults_the_rules_apply() -> None:
         "internalAccountIds": list(rules.DEFAULT_INTERNAL_ACCOUNT_IDS),
         "requireEndDate": rules.DEFAULT_REQUIRE_END_DATE,
         "allowedPolicies": list(rules.DEFAULT_ALLOWED_POLICIES),
+        "protectedRoleNames": list(rules.DEFAULT_PROTECTED_ROLE_NAMES),
         "maxSessionSeconds": rules.DEFAULT_MAX_SESSION_SECONDS,
     }
 
@@ -250,34 +255,70 @@ def trusted_example() -> Run:
     return run_main(stack="trusted", config=stack_file_config("trusted"), mocks=mocks)
 
 
-def test_both_example_stacks_pass_the_whole_pack_with_the_example_config() -> None:
+THIRD_PARTY_EXAMPLE = Violation(
+    "third-party-requires-external-id",
+    EnforcementLevel.MANDATORY,
+    "role 'my-s3-x-account-role': trust statement TrustedAccountsMayAssume trusts "
+    "['444455556666'], not in internalAccountIds [], without an sts:ExternalId condition: "
+    "a third party must be required to pass an external id (the confused-deputy problem); "
+    "set the role's external id, or list the account in internalAccountIds if it is yours",
+    None,
+)
+"""What the pack says of the example trusting stack: its account is AWS's example, no account of yours."""
+
+
+def test_the_example_config_lists_no_placeholder_account_as_internal() -> None:
     config = read_pack_config(EXAMPLE_CONFIG)
-    for run in (trusting_example(), trusted_example()):
-        resources = program_resources(run)
+    internal = config["third-party-requires-external-id"][1]["internalAccountIds"]
+    assert not set(internal) & set(limits.PLACEHOLDER_ACCOUNT_IDS), internal
+    assert rules.PLACEHOLDER_ACCOUNT_IDS == limits.PLACEHOLDER_ACCOUNT_IDS, "the pack's copy of the list"
+
+
+def test_the_pack_refuses_a_placeholder_account_listed_as_internal() -> None:
+    document = trust(trusting(Sid="T"))
+    with pytest.raises(ValueError) as caught:
+        messages(
+            [role(document)],
+            "third-party-requires-external-id",
+            internalAccountIds=["123456789012", "444466667777", "444455556666"],
+        )
+    assert str(caught.value) == (
+        "policy config internalAccountIds: ['123456789012', '444455556666'] are account ids AWS's "
+        "documentation uses as examples, not accounts of yours: list your own account ids"
+    )
+
+
+def test_with_the_example_config_the_trusted_example_passes_and_the_trusting_example_trusts_a_third_party() -> (
+    None
+):
+    config = read_pack_config(EXAMPLE_CONFIG)
+    trusted, trusting = program_resources(trusted_example()), program_resources(trusting_example())
+    for resources in (trusted, trusting):
         assert {r.type for r in resources} & {rules.ROLE, rules.POLICY}, "the rules had documents to read"
-        assert run_pack(resources, config) == []
+    assert run_pack(trusted, config) == []
+    assert run_pack(trusting, config) == [THIRD_PARTY_EXAMPLE], "until you list your own accounts"
+
+
+def test_with_the_example_trusted_account_listed_as_yours_both_examples_pass_the_whole_pack() -> None:
+    config = read_pack_config(EXAMPLE_CONFIG)
+    rule = "third-party-requires-external-id"
+    level, props = config[rule]
+    config[rule] = (level, {**props, "internalAccountIds": ["444477778888"]})
+    mine = stack_file_config("trusting") | {"cross-account-access:trustedAccountIds": ["444477778888"]}
+    for run in (run_main(stack="trusting", config=mine), trusted_example()):
+        assert run_pack(program_resources(run), config) == []
 
 
 def test_without_pack_config_the_trusting_example_is_told_its_account_is_a_third_party() -> None:
     assert run_pack(program_resources(trusted_example())) == []
-    assert run_pack(program_resources(trusting_example())) == [
-        Violation(
-            "third-party-requires-external-id",
-            EnforcementLevel.MANDATORY,
-            "role 'my-s3-x-account-role': trust statement TrustedAccountsMayAssume trusts "
-            "['222222222222'], not in internalAccountIds [], without an sts:ExternalId condition: "
-            "a third party must be required to pass an external id (the confused-deputy problem); "
-            "set the role's external id, or list the account in internalAccountIds if it is yours",
-            None,
-        )
-    ]
+    assert run_pack(program_resources(trusting_example())) == [THIRD_PARTY_EXAMPLE]
 
 
 def test_a_hardened_trusting_stack_passes_even_the_strictest_config() -> None:
     run = run_main(
         stack="trusting",
         config={
-            "trustedAccountIds": ["222222222222", "333333333333"],
+            "trustedAccountIds": ["444455556666", "444466667777"],
             "externalIds": ["partner-7f3a", "partner-9b1c"],
             "requireMfa": True,
             "organizationId": "o-abcdefghij",
@@ -288,10 +329,12 @@ def test_a_hardened_trusting_stack_passes_even_the_strictest_config() -> None:
             "expiresAt": "2099-12-31T23:59:59Z",
             "extraTrustConditions": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}},
             "trustedPermissionSets": ["Auditor"],
+            # IAM users too: only they have the ${aws:username} that the session name must be.
+            "trustedPrincipalArns": ["arn:aws:iam::444455556666:user/*", "arn:aws:iam::444466667777:user/*"],
             "inlinePolicies": {
                 "assume-next-hop": {
                     "Version": "2012-10-17",
-                    "Statement": [allow("sts:AssumeRole", "arn:aws:iam::444444444444:role/next-hop")],
+                    "Statement": [allow("sts:AssumeRole", "arn:aws:iam::444477778888:role/next-hop")],
                 }
             },
         },
@@ -329,7 +372,7 @@ def test_a_wildcard_principal_is_an_open_trust_policy(principal: Any, shown: str
 
 
 def test_not_principal_with_allow_is_an_open_trust_policy() -> None:
-    statement = {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::222222222222:root"}}
+    statement = {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::444455556666:root"}}
     assert messages([role(trust({**statement, "Action": "sts:AssumeRole"}))], "no-open-trust-policy") == [
         "role 'x-role': trust statement #1 allows NotPrincipal, which trusts every principal it "
         "does not list: name the trusted accounts in Principal"
@@ -363,7 +406,7 @@ def test_a_required_condition_is_met_by_mfa_external_id_or_organization(conditio
 def test_trust_without_a_real_condition_is_reported_when_one_is_required(condition: Any) -> None:
     statement = trusting(Sid="T") if condition is None else trusting(Sid="T", Condition=condition)
     assert messages([role(trust(statement))], "no-open-trust-policy", requireCondition=True) == [
-        "role 'x-role': trust statement T trusts ['arn:aws:iam::222222222222:root'] without a "
+        "role 'x-role': trust statement T trusts ['arn:aws:iam::444455556666:root'] without a "
         "condition: require one of ['aws:MultiFactorAuthPresent', 'aws:MultiFactorAuthAge', "
         "'sts:ExternalId', 'aws:PrincipalOrgID'] (MFA, an external id or the organization)"
     ]
@@ -380,12 +423,12 @@ def test_a_service_principal_needs_no_condition() -> None:
 
 @pytest.mark.parametrize(
     "principal",
-    ["arn:aws:iam::222222222222:root", "222222222222", "arn:aws:iam::222222222222:role/ops"],
+    ["arn:aws:iam::444477778888:root", "444477778888", "arn:aws:iam::444477778888:role/ops"],
 )
 def test_an_internal_account_needs_no_external_id(principal: str) -> None:
     document = trust(trusting({"AWS": principal}))
     found = messages(
-        [role(document)], "third-party-requires-external-id", internalAccountIds=["222222222222"]
+        [role(document)], "third-party-requires-external-id", internalAccountIds=["444477778888"]
     )
     assert found == []
 
@@ -398,10 +441,10 @@ def test_a_third_party_with_an_external_id_passes() -> None:
 @pytest.mark.parametrize(
     ("principal", "condition"),
     [
-        ({"AWS": ["arn:aws:iam::222222222222:root", "333333333333"]}, None),
-        ({"AWS": ["arn:aws:iam::222222222222:root", "arn:aws:sts::333333333333:assumed-role/a/b"]}, None),
+        ({"AWS": ["arn:aws:iam::444477778888:root", "444466667777"]}, None),
+        ({"AWS": ["arn:aws:iam::444477778888:root", "arn:aws:sts::444466667777:assumed-role/a/b"]}, None),
         (
-            {"AWS": ["arn:aws:iam::222222222222:root", "333333333333"]},
+            {"AWS": ["arn:aws:iam::444477778888:root", "444466667777"]},
             {"StringEqualsIfExists": {"sts:ExternalId": "partner-7f3a"}},
         ),
     ],
@@ -410,11 +453,11 @@ def test_a_third_party_without_an_external_id_is_reported(principal: Any, condit
     extra = {} if condition is None else {"Condition": condition}
     document = trust(trusting(principal, Sid="T", **extra))
     found = messages(
-        [role(document)], "third-party-requires-external-id", internalAccountIds=["222222222222"]
+        [role(document)], "third-party-requires-external-id", internalAccountIds=["444477778888"]
     )
     assert found == [
-        "role 'x-role': trust statement T trusts ['333333333333'], not in internalAccountIds "
-        "['222222222222'], without an sts:ExternalId condition: a third party must be required to "
+        "role 'x-role': trust statement T trusts ['444466667777'], not in internalAccountIds "
+        "['444477778888'], without an sts:ExternalId condition: a third party must be required to "
         "pass an external id (the confused-deputy problem); set the role's external id, or list "
         "the account in internalAccountIds if it is yours"
     ]
@@ -447,7 +490,7 @@ def test_with_require_end_date_a_third_party_with_an_end_date_passes(operator: s
 def test_with_require_end_date_a_third_party_without_an_end_is_reported(condition: Any) -> None:
     document = trust(trusting(Sid="T", Condition=condition))
     assert messages([role(document)], "third-party-requires-external-id", requireEndDate=True) == [
-        "role 'x-role': trust statement T trusts ['222222222222'], not in internalAccountIds, with no end "
+        "role 'x-role': trust statement T trusts ['444455556666'], not in internalAccountIds, with no end "
         "date: with requireEndDate a third party's access must end (DateLessThan aws:CurrentTime; the "
         "program's expiresAt)"
     ]
@@ -457,9 +500,9 @@ def test_with_require_end_date_a_third_party_without_an_end_is_reported(conditio
 def test_internal_account_ids_must_be_quoted_12_digit_strings() -> None:
     document = trust(trusting())
     with pytest.raises(ValueError) as caught:
-        messages([role(document)], "third-party-requires-external-id", internalAccountIds=[222222222222])
+        messages([role(document)], "third-party-requires-external-id", internalAccountIds=[444455556666])
     assert str(caught.value) == (
-        "policy config internalAccountIds: [222222222222.0] must be a list of strings (quote account ids)"
+        "policy config internalAccountIds: [444455556666.0] must be a list of strings (quote account ids)"
     )
     with pytest.raises(ValueError) as caught:
         messages([role(document)], "third-party-requires-external-id", internalAccountIds=["2222"])
@@ -484,7 +527,7 @@ def test_narrow_permissions_on_a_cross_account_role_pass() -> None:
     resources = [
         role(trust(trusting())),
         attachment("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"),
-        attachment("arn:aws:iam::111111111111:policy/AdministratorAccess"),  # a customer policy
+        attachment("arn:aws:iam::111122223333:policy/AdministratorAccess"),  # a customer policy
         inline(identity(allow("s3:GetObject", "*"))),
     ]
     assert messages(resources, "no-admin-on-cross-account-role") == []
@@ -555,7 +598,7 @@ def test_allowed_policies_let_an_intended_admin_role_through() -> None:
         allow("sts:AssumeRole", ROLE_ARN),
         allow(
             ["sts:AssumeRole", "sts:TagSession"],
-            [ROLE_ARN, "arn:aws-us-gov:iam::333333333333:role/ops/app-*"],
+            [ROLE_ARN, "arn:aws-us-gov:iam::444466667777:role/ops/app-*"],
         ),
         allow("s3:GetObject", "*"),
         allow("sts:GetCallerIdentity", "*"),
@@ -571,9 +614,9 @@ def test_assume_role_on_named_roles_passes(statement: dict[str, Any]) -> None:
     [
         (allow("sts:AssumeRole", "*"), "['*']"),
         (allow("sts:*", [ROLE_ARN, "*"]), "['*']"),
-        (allow("STS:Assume*", "arn:aws:iam::111111111111:role/*"), "['arn:aws:iam::111111111111:role/*']"),
+        (allow("STS:Assume*", "arn:aws:iam::111122223333:role/*"), "['arn:aws:iam::111122223333:role/*']"),
         (allow("sts:AssumeRole", "arn:aws:iam::*:role/x"), "['arn:aws:iam::*:role/x']"),
-        (allow("sts:AssumeRole", "arn:aws:iam::111111111111:user/x"), "['arn:aws:iam::111111111111:user/x']"),
+        (allow("sts:AssumeRole", "arn:aws:iam::111122223333:user/x"), "['arn:aws:iam::111122223333:user/x']"),
         ({"Sid": "S", "Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}, "['*']"),
     ],
 )
@@ -581,7 +624,8 @@ def test_assume_role_on_anything_but_named_roles_is_reported(statement: dict[str
     policy = Resource(rules.POLICY, "p", {"name": "p", "policy": identity(statement)})
     assert messages([policy], "assume-role-names-role-arns") == [
         f"policy 'p': statement S allows sts:AssumeRole on {shown}: name the roles "
-        "(arn:<partition>:iam::<account>:role/<name>), never '*'"
+        "(arn:<partition>:iam::<account>:role/<name>, or arn:<partition>:iam::*:role/<name> under an "
+        "aws:ResourceOrgPaths condition), never '*'"
     ]
 
 
@@ -626,21 +670,21 @@ def test_an_exclusive_policy_attachment_is_reported() -> None:
             {"roleName": "ci-deployer", "policyArns": [ADMIN_ARN]},
             "aws.iam.RolePolicyAttachmentsExclusive 'only-these' is exclusive: it detaches from role "
             "'ci-deployer' every managed policy it does not list, including those other stacks and teams "
-            "attached; use one RolePolicyAttachment per policy",
+            "attached and a deny attached in an incident (AWSDenyAll); use one RolePolicyAttachment per policy",
         ),
         (
             "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
             {"userName": "alice", "policyArns": []},
             "aws.iam.UserPolicyAttachmentsExclusive 'only-these' is exclusive: it detaches from user "
             "'alice' every managed policy it does not list, including those other stacks and teams "
-            "attached; use one UserPolicyAttachment per policy",
+            "attached and a deny attached in an incident (AWSDenyAll); use one UserPolicyAttachment per policy",
         ),
         (
             "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
             {"groupName": "ops", "policyArns": []},
             "aws.iam.GroupPolicyAttachmentsExclusive 'only-these' is exclusive: it detaches from group "
             "'ops' every managed policy it does not list, including those other stacks and teams "
-            "attached; use one GroupPolicyAttachment per policy",
+            "attached and a deny attached in an incident (AWSDenyAll); use one GroupPolicyAttachment per policy",
         ),
     ],
     ids=["role", "user", "group"],
@@ -694,6 +738,103 @@ def test_a_trusted_stack_with_roles_and_a_new_group_passes_the_whole_pack() -> N
     }
     assert run_pack(resources, read_pack_config(EXAMPLE_CONFIG)) == []
     assert run_pack(resources) == []
+
+
+# no-exclusive-role-policies ------------------------------------------------
+
+LOCAL_TRUST = trust(
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+)
+INLINE_EXCLUSIVE = (
+    "role 'x-role': inlinePolicies makes the role's inline policies exclusive (even set to []): pulumi up "
+    "deletes every inline policy it does not list, including AWSRevokeOlderSessions, the deny the console's "
+    "Revoke active sessions writes in an incident; use one aws.iam.RolePolicy per policy"
+)
+MANAGED_EXCLUSIVE = (
+    "role 'x-role': managedPolicyArns makes the role's managed policies exclusive (even set to []): pulumi "
+    "up detaches every managed policy it does not list, including a deny attached in an incident "
+    "(AWSDenyAll) and policies other stacks attached; use one aws.iam.RolePolicyAttachment per policy"
+)
+READ_LOGS = identity(allow("logs:GetLogEvents", "*"))
+
+
+def test_role_policies_exclusive_is_reported_in_any_project() -> None:
+    exclusive = Resource(
+        rules.ROLE_POLICIES_EXCLUSIVE, "only-these", {"roleName": "ci-deployer", "policyNames": ["logs"]}
+    )
+    assert messages([exclusive], "no-exclusive-role-policies") == [
+        "aws.iam.RolePoliciesExclusive 'only-these' is exclusive: it deletes from role 'ci-deployer' every "
+        "inline policy it does not list, including AWSRevokeOlderSessions, the deny the console's Revoke "
+        "active sessions writes in an incident, so the next pulumi up lifts the revocation; use one "
+        "RolePolicy per policy"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        ({"inlinePolicies": [{"name": "logs", "policy": READ_LOGS}]}, [INLINE_EXCLUSIVE]),
+        ({"inlinePolicies": []}, [INLINE_EXCLUSIVE]),
+        ({"managedPolicyArns": [ADMIN_ARN]}, [MANAGED_EXCLUSIVE]),
+        ({"managedPolicyArns": []}, [MANAGED_EXCLUSIVE]),
+        ({"inlinePolicies": [], "managedPolicyArns": []}, [INLINE_EXCLUSIVE, MANAGED_EXCLUSIVE]),
+    ],
+    ids=["inline", "inline-empty", "managed", "managed-empty", "both"],
+)
+def test_exclusive_policies_on_a_cross_account_role_are_reported(
+    props: dict[str, Any], expected: list[str]
+) -> None:
+    assert messages([role(trust(trusting()), **props)], "no-exclusive-role-policies") == expected
+
+
+def test_a_role_without_exclusive_properties_and_its_own_policies_pass() -> None:
+    resources = [
+        role(trust(trusting())),
+        Resource(rules.ROLE_POLICY, "p", {"role": "x-role", "name": "logs", "policy": READ_LOGS}),
+        attachment(ADMIN_ARN),
+    ]
+    assert messages(resources, "no-exclusive-role-policies") == []
+
+
+def test_a_role_no_other_account_may_assume_is_protected_only_when_named() -> None:
+    local = role(LOCAL_TRUST, name="Lambda-Runner", managedPolicyArns=[])
+    assert messages([local], "no-exclusive-role-policies") == []
+    assert messages([local], "no-exclusive-role-policies", protectedRoleNames=["other-*"]) == []
+    named = messages([local], "no-exclusive-role-policies", protectedRoleNames=["lambda-*"])
+    assert named == [MANAGED_EXCLUSIVE.replace("'x-role'", "'Lambda-Runner'")], "names match in any case"
+    assert len(messages([local], "no-exclusive-role-policies", protectedRoleNames=["*"])) == 1
+
+
+def test_protected_role_names_must_be_strings() -> None:
+    with pytest.raises(ValueError) as caught:
+        messages([role(trust(trusting()))], "no-exclusive-role-policies", protectedRoleNames="x-*")
+    assert str(caught.value) == "policy config protectedRoleNames: 'x-*' must be a list of strings"
+
+
+def test_an_unknown_inline_policies_value_in_preview_still_counts_as_set() -> None:
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
+    unknown = role(trust(trusting()), inlinePolicies=UNKNOWN_STRING_VALUE)
+    assert messages([unknown], "no-exclusive-role-policies") == [INLINE_EXCLUSIVE]
+
+
+def test_the_program_never_makes_a_roles_policies_exclusive_even_when_it_revokes_sessions() -> None:
+    run = run_main(
+        stack="trusting",
+        config={
+            "trustedAccountIds": [TRUSTED_ACCOUNT],
+            "inlinePolicies": {"logs": json.loads(READ_LOGS)},
+            "revokeSessionsIssuedBefore": "2026-01-05T09:30:00Z",
+        },
+    )
+    resources = program_resources(run)
+    roles = [r for r in resources if r.type == rules.ROLE]
+    assert len(roles) == 1 and not {"inlinePolicies", "managedPolicyArns"} & set(roles[0].props)
+    assert sorted(r.props["name"] for r in resources if r.type == rules.ROLE_POLICY) == [
+        "AWSRevokeOlderSessions",
+        "logs",
+    ]
+    assert messages(resources, "no-exclusive-role-policies") == []
 
 
 # max-session-duration-ceiling -----------------------------------------------
@@ -758,3 +899,111 @@ def test_the_security_doc_lists_every_rule_with_its_level_and_settings() -> None
         settings = ", ".join(f"`{k}` (`{json.dumps(v['default'])}`)" for k, v in properties.items())
         expected[policy.name] = (policy.enforcement_level.value, settings or "none")
     assert rows == expected
+
+
+# Roles in a StackSet's template (rolloutMode stackset), and grants by organization path -----------
+
+
+def stack_set(role_properties: dict[str, Any], name: str = "cross-account-access-trusting") -> Resource:
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {"CrossAccountRole": {"Type": "AWS::IAM::Role", "Properties": role_properties}},
+    }
+    return Resource(
+        rules.STACK_SET, "trusting-stackset", {"name": name, "templateBody": json.dumps(template)}
+    )
+
+
+def test_a_stackset_rollout_of_the_program_passes_the_whole_pack_with_the_example_config() -> None:
+    from cross_account.testing import CrossAccountMocks
+
+    mocks = CrossAccountMocks("111122223333", organization_accounts={"ou-ab12-cdefgh34": ["444466667777"]})
+    config = {
+        "trustedAccountIds": [TRUSTED_ACCOUNT],
+        "targetOrganizationalUnitIds": ["ou-ab12-cdefgh34"],
+        "rolloutMode": "stackset",
+    }
+    run = run_main(stack="trusting", config=config, mocks=mocks)
+    resources = program_resources(run)
+    assert [r.type for r in resources].count(rules.STACK_SET) == 1
+    assert run_pack(resources, read_pack_config(EXAMPLE_CONFIG)) == []
+    trusted = run_main(
+        stack="trusted",
+        config={"userNames": ["alice"]},
+        mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={REFERENCE: run.outputs}),
+    )
+    assert run_pack(program_resources(trusted), read_pack_config(EXAMPLE_CONFIG)) == []
+
+
+def test_a_role_in_a_stack_set_template_trusting_everyone_is_an_open_trust_policy() -> None:
+    resource = stack_set(
+        {"RoleName": "r", "AssumeRolePolicyDocument": json.loads(trust(trusting("*", Sid="Open")))}
+    )
+    assert messages([resource], "no-open-trust-policy") == [
+        "StackSet 'cross-account-access-trusting' role 'r': trust statement Open trusts ['*']: a wildcard "
+        "principal lets any AWS account assume the role; name the trusted accounts"
+    ]
+
+
+def test_a_stack_set_template_that_is_not_json_is_reported_not_skipped() -> None:
+    resource = Resource(
+        rules.STACK_SET, "s", {"name": "s", "templateBody": "Resources:\n  R:\n    Type: AWS::IAM::Role\n"}
+    )
+    assert messages([resource], "no-open-trust-policy") == [
+        "StackSet 's': the template is not JSON, so the roles it may declare cannot be checked: give the "
+        "template as JSON"
+    ]
+
+
+def test_admin_rights_and_long_sessions_in_a_stack_set_template_are_reported() -> None:
+    resource = stack_set(
+        {
+            "RoleName": "r",
+            "AssumeRolePolicyDocument": json.loads(trust(trusting())),
+            "ManagedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"],
+            "Policies": [{"PolicyName": "all", "PolicyDocument": json.loads(identity(allow("*", "*")))}],
+            "MaxSessionDuration": 43200,
+        }
+    )
+    assert [
+        v.message.split(":")[0] for v in run_pack([resource], policies=only("no-admin-on-cross-account-role"))
+    ] == [
+        "cross-account role 'r' gets AdministratorAccess (managedPolicyArns)",
+        "cross-account role 'r' gets AdministratorAccess (inline policy 'all')",
+    ]
+    assert messages([resource], "max-session-duration-ceiling") == [
+        "StackSet 'cross-account-access-trusting' role 'r': maxSessionDuration 43200 s is over the 3600 s ceiling "
+        "(maxSessionSeconds): stolen session credentials stay valid that long; shorten it or raise the ceiling"
+    ]
+
+
+ORG_PATHS = {"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": "o-abcdefghij/*/ou-ab12-cdefgh34/*"}}
+
+
+def test_assume_role_on_a_role_in_any_account_passes_only_under_an_organization_path_condition() -> None:
+    pattern = "arn:aws:iam::*:role/cross-account-role"
+    granted = Resource(
+        rules.POLICY,
+        "p",
+        {"name": "p", "policy": identity(allow("sts:AssumeRole", pattern, Condition=ORG_PATHS))},
+    )
+    assert messages([granted], "assume-role-names-role-arns") == []
+    for condition in (
+        None,
+        {"ForAllValues:StringLike": ORG_PATHS["ForAnyValue:StringLike"]},
+        {"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": "*"}},
+    ):
+        extra = {} if condition is None else {"Condition": condition}
+        open_ = Resource(
+            rules.POLICY, "p", {"name": "p", "policy": identity(allow("sts:AssumeRole", pattern, **extra))}
+        )
+        assert len(messages([open_], "assume-role-names-role-arns")) == 1, condition
+    anything = Resource(
+        rules.POLICY,
+        "p",
+        {
+            "name": "p",
+            "policy": identity(allow("sts:AssumeRole", "arn:aws:iam::*:role/*", Condition=ORG_PATHS)),
+        },
+    )
+    assert len(messages([anything], "assume-role-names-role-arns")) == 1, "a name is still required"

@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 from conftest import (
+    ROOT,
     TRUSTED_ACCOUNT,
     TRUSTING_ACCOUNT,
     RecordingMocks,
@@ -20,7 +21,9 @@ from conftest import (
     unique_id,
 )
 
-ROLE_ARN = "arn:aws:iam::111111111111:role/my-s3-x-account-role"
+from cross_account import limits
+
+ROLE_ARN = "arn:aws:iam::111122223333:role/my-s3-x-account-role"
 DEFAULT_REFERENCE = "organization/cross-account-access/trusting"
 
 
@@ -51,7 +54,7 @@ def test_the_trusting_example_stack_builds_the_role_with_s3_read_only() -> None:
             {
                 "Sid": "TrustedAccountsMayAssume",
                 "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+                "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
                 "Action": "sts:AssumeRole",
             }
         ],
@@ -64,8 +67,8 @@ def test_the_trusting_example_stack_builds_the_role_with_s3_read_only() -> None:
     assert run.outputs == {
         "roleArn": ROLE_ARN,
         "roleName": "my-s3-x-account-role",
-        "switchRoleUrl": "https://signin.aws.amazon.com/switchrole?account=111111111111"
-        "&roleName=my-s3-x-account-role&displayName=my-s3-x-account-role%40111111111111",
+        "switchRoleUrl": "https://signin.aws.amazon.com/switchrole?account=111122223333"
+        "&roleName=my-s3-x-account-role&displayName=my-s3-x-account-role%40111122223333",
         "externalIdRequired": False,
         "mfaRequired": False,
         "roleUniqueId": unique_id("AROA", ROLE_ARN),
@@ -75,6 +78,7 @@ def test_the_trusting_example_stack_builds_the_role_with_s3_read_only() -> None:
         "sourceIdentityRequired": False,
         "sessionTagsAllowed": False,
         "sourceIdentityAllowed": False,
+        "maxSessionDuration": 3600,
         "auditBaseline": {
             "trustPolicy": json.loads(role.inputs["assumeRolePolicy"]),
             "managedPolicyArns": ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
@@ -109,7 +113,7 @@ def test_the_trusted_example_stack_reads_the_role_arn_from_the_trusting_stack() 
             "Resource": ROLE_ARN,
         }
     ]
-    policy_arn = "arn:aws:iam::222222222222:policy/my-s3-x-account-policy"
+    policy_arn = "arn:aws:iam::444455556666:policy/my-s3-x-account-policy"
     assert run.one("aws:iam/userPolicyAttachment:UserPolicyAttachment").inputs == {
         "user": "alice",
         "policyArn": policy_arn,
@@ -123,11 +127,12 @@ def test_the_trusted_example_stack_reads_the_role_arn_from_the_trusting_stack() 
         "policyArns": [policy_arn],
         "roleArns": [ROLE_ARN],
         "switchRoleUrls": [trusting.outputs["switchRoleUrl"]],
+        "switchRoleUrlsByRoleArn": {ROLE_ARN: trusting.outputs["switchRoleUrl"]},
         "awsCliConfig": (
-            f"[profile my-s3-x-account-role-111111111111]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
+            f"[profile my-s3-x-account-role-111122223333]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
         ),
         "switchRolesExtensionConfig": (
-            "[my-s3-x-account-role-111111111111]\naws_account_id = 111111111111\n"
+            "[my-s3-x-account-role-111122223333]\naws_account_id = 111122223333\n"
             "role_name = my-s3-x-account-role\n"
         ),
         "principals": {
@@ -141,8 +146,8 @@ def test_the_trusted_example_stack_reads_the_role_arn_from_the_trusting_stack() 
 
 
 def test_every_listed_stack_and_explicit_arn_is_read_and_each_profile_follows_its_own_stack() -> None:
-    other = "arn:aws:iam::333333333333:role/other"
-    explicit = "arn:aws:iam::444444444444:role/elsewhere"
+    other = "arn:aws:iam::444466667777:role/other"
+    explicit = "arn:aws:iam::444477778888:role/elsewhere"
     outputs = {
         "acme/cross-account-access/prod": trusting_outputs(),
         "acme/cross-account-access/dev": trusting_outputs(roleArn=other, externalIdRequired=True),
@@ -164,7 +169,7 @@ def test_every_listed_stack_and_explicit_arn_is_read_and_each_profile_follows_it
     assert resources == sorted([ROLE_ARN, other, explicit])
     profiles = run.outputs["awsCliConfig"].split("\n\n")
     with_external_id = [p.splitlines()[0] for p in profiles if "external_id = <external-id-" in p]
-    assert with_external_id == ["[profile other-333333333333]"], "only the role whose stack requires it"
+    assert with_external_id == ["[profile other-444466667777]"], "only the role whose stack requires it"
 
 
 def test_role_arns_alone_need_no_stack_reference() -> None:
@@ -177,7 +182,7 @@ def test_role_arns_alone_need_no_stack_reference() -> None:
 def test_a_secret_external_id_stays_secret_in_state_and_no_output_reveals_it() -> None:
     run = run_main(
         stack="trusting",
-        config={"trustedAccountIds": ["222222222222"], "externalId": "s3cr3t-ext-id"},
+        config={"trustedAccountIds": ["444455556666"], "externalId": "s3cr3t-ext-id"},
         secret_keys=("externalId",),
     )
     role = run.one("aws:iam/role:Role")
@@ -227,11 +232,11 @@ def test_trust_conditions_from_config_reach_the_trust_policy() -> None:
     run = run_main(
         stack="trusting",
         config={
-            "trustedAccountIds": ["222222222222", "333333333333"],
+            "trustedAccountIds": ["444455556666", "444466667777"],
             "requireMfa": True,
             "mfaMaxAgeSeconds": 3600,
             "organizationId": "o-abcdefghij",
-            "trustedPrincipalArns": ["arn:aws:iam::222222222222:user/alice"],
+            "trustedPrincipalArns": ["arn:aws:iam::444455556666:user/alice"],
         },
     )
     conditions = {
@@ -239,23 +244,23 @@ def test_trust_conditions_from_config_reach_the_trust_policy() -> None:
         "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
         "StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"},
     }
-    # The pattern narrows 222222222222 only: 333333333333, which no pattern names, is trusted whole.
+    # The pattern narrows 444455556666 only: 444466667777, which no pattern names, is trusted whole.
     assert json.loads(run.one("aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"] == [
         {
             "Sid": "TrustedAccountsMayAssume",
             "Effect": "Allow",
-            "Principal": {"AWS": "arn:aws:iam::333333333333:root"},
+            "Principal": {"AWS": "arn:aws:iam::444466667777:root"},
             "Action": "sts:AssumeRole",
             "Condition": conditions,
         },
         {
             "Sid": "TrustedPrincipalsMayAssume",
             "Effect": "Allow",
-            "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+            "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
             "Action": "sts:AssumeRole",
             "Condition": {
                 **conditions,
-                "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:user/alice"},
+                "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:user/alice"},
             },
         },
     ]
@@ -263,25 +268,61 @@ def test_trust_conditions_from_config_reach_the_trust_policy() -> None:
 
 
 def test_side_config_overrides_the_stack_name() -> None:
-    run = run_main(stack="prod-role", config={"side": "trusting", "trustedAccountIds": ["222222222222"]})
+    run = run_main(stack="prod-role", config={"side": "trusting", "trustedAccountIds": ["444455556666"]})
     assert run.outputs["roleArn"] == f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/cross-account-role"
 
 
-def test_a_stack_without_a_role_arn_output_is_named_in_the_error() -> None:
+def one_line_run_error(error: Exception | None) -> str:
+    """The error as the language host shows a RunError: its one line (not a ValueError the SDK would wrap)."""
+    assert isinstance(error, pulumi.RunError) and not isinstance(error, ValueError), repr(error)
+    assert "\n" not in str(error) and "While processing" not in str(error), str(error)
+    return str(error)
+
+
+def test_a_stack_without_a_role_arn_output_fails_with_one_line_naming_the_stack_and_the_output() -> None:
     mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={DEFAULT_REFERENCE: {"roleName": "x"}})
     run = run_failing(stack="trusted", config={"userNames": ["alice"]}, mocks=mocks)
-    assert str(run.error).endswith(
+    assert one_line_run_error(run.error) == (
         "trustingStacks: 'organization/cross-account-access/trusting' has no 'roleArn' output: "
         "run `pulumi up` on that stack first, or list the role in roleArns"
     )
     assert run.aws_resources == []
 
 
-def test_a_missing_stack_fails_the_run() -> None:
+def test_a_missing_trusting_stack_says_to_deploy_it_first() -> None:
     mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={})
     run = run_failing(stack="trusted", config={"userNames": ["alice"]}, mocks=mocks)
-    assert 'unknown stack "organization/cross-account-access/trusting"' in str(run.error)
+    assert one_line_run_error(run.error) == (
+        "trustingStacks: 'organization/cross-account-access/trusting': "
+        'unknown stack "organization/cross-account-access/trusting": '
+        "deploy the trusting stack first (pulumi up --stack trusting)"
+    )
     assert run.aws_resources == []
+
+
+def test_a_missing_stack_among_several_is_named_with_its_own_stack_name() -> None:
+    prod = "organization/cross-account-access/prod-trusting"
+    mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={DEFAULT_REFERENCE: trusting_outputs()})
+    config = {"trustingStacks": [DEFAULT_REFERENCE, prod], "userNames": ["alice"]}
+    run = run_failing(stack="trusted", config=config, mocks=mocks)
+    assert one_line_run_error(run.error) == (
+        f"trustingStacks: '{prod}': unknown stack \"{prod}\": "
+        "deploy the trusting stack first (pulumi up --stack prod-trusting)"
+    )
+    assert run.aws_resources == []
+
+
+def test_a_value_error_a_trusting_stack_causes_is_one_line_too() -> None:
+    outputs = {DEFAULT_REFERENCE: {"roleArn": f"arn:aws:iam::{TRUSTING_ACCOUNT}:user/alice"}}
+    run = run_failing(
+        stack="trusted",
+        config={"userNames": ["alice"]},
+        mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs=outputs),
+    )
+    assert one_line_run_error(run.error) == (
+        f"trustingStacks: {DEFAULT_REFERENCE}: roleArn: 'arn:aws:iam::{TRUSTING_ACCOUNT}:user/alice' "
+        "is not an IAM role ARN (arn:<partition>:iam::<account>:role/<path/>name)"
+    )
 
 
 def test_a_role_listed_by_a_stack_and_in_role_arns_is_a_duplicate() -> None:
@@ -310,84 +351,84 @@ def test_a_role_listed_by_a_stack_and_in_role_arns_is_a_duplicate() -> None:
         ("trusting", {}, "trustedAccountIds: [] must name at least one entry"),
         (
             "trusting",
-            {"trustedAccountIds": ["222222222222", "222222222222"]},
-            "trustedAccountIds: '222222222222' is listed twice: entries must be distinct",
+            {"trustedAccountIds": ["444455556666", "444455556666"]},
+            "trustedAccountIds: '444455556666' is listed twice: entries must be distinct",
         ),
         (
             "trusting",
-            {"trustedAccountIds": ["222222222222"], "roleName": "bad name"},
+            {"trustedAccountIds": ["444455556666"], "roleName": "bad name"},
             "roleName: 'bad name' is not an IAM role name (1-64 characters of ASCII letters, digits and +=,.@_-)",
         ),
         (
             "trusting",
-            {"trustedAccountIds": ["222222222222"], "rolePath": "team"},
+            {"trustedAccountIds": ["444455556666"], "rolePath": "team"},
             "rolePath: 'team' is not an IAM path: '/' or '/segments/' of printable ASCII with no empty segment, at most 512 characters",
         ),
         (
             "trusting",
-            {"trustedAccountIds": ["222222222222"], "maxSessionDuration": 60},
+            {"trustedAccountIds": ["444455556666"], "maxSessionDuration": 60},
             "maxSessionDuration: 60 is out of range: must be 3600..43200 seconds",
         ),
         (
             "trusting",
-            {"trustedAccountIds": ["222222222222"], "externalId": "x"},
+            {"trustedAccountIds": ["444455556666"], "externalId": "x"},
             "externalId: '<1 characters, hidden>' is not a valid external id: "
             "2-1224 characters of ASCII letters, digits and +=,.@:/_-",
         ),
         (
             "trusting",
-            {"trustedAccountIds": ["222222222222"], "managedPolicyArns": ["arn:aws:iam::aws:role/X"]},
+            {"trustedAccountIds": ["444455556666"], "managedPolicyArns": ["arn:aws:iam::aws:role/X"]},
             "managedPolicyArns: 'arn:aws:iam::aws:role/X' is not an IAM policy ARN "
             "(arn:<partition>:iam::<aws|account>:policy/...)",
         ),
         (
             "trusting",
-            {"trustedAccountIds": ["222222222222"], "trustedPrincipalArns": ["arn:aws:iam::*:user/bob"]},
+            {"trustedAccountIds": ["444455556666"], "trustedPrincipalArns": ["arn:aws:iam::*:user/bob"]},
             "trustedPrincipalArns: 'arn:aws:iam::*:user/bob' has a wildcard account: "
             "the account of a principal pattern must be named exactly",
         ),
         (
             "trusting",
-            {"trustedAccountIds": ["222222222222"], "userNames": ["alice"]},
+            {"trustedAccountIds": ["444455556666"], "userNames": ["alice"]},
             "userNames: ['alice'] is a trusted-side key, but this stack builds the trusting side",
         ),
         (
             "trusted",
-            {"roleArns": ["arn:aws:iam::111111111111:role/r"]},
+            {"roleArns": ["arn:aws:iam::111122223333:role/r"]},
             "userNames/groupNames/roleNames/newGroupName: [] name no principal: attach the policies to at "
             "least one user, group or role, or to a group made here (newGroupName)",
         ),
         (
             "trusted",
-            {"roleArns": ["arn:aws:iam::111111111111:user/r"], "userNames": ["alice"]},
-            "roleArns: 'arn:aws:iam::111111111111:user/r' is not an IAM role ARN "
+            {"roleArns": ["arn:aws:iam::111122223333:user/r"], "userNames": ["alice"]},
+            "roleArns: 'arn:aws:iam::111122223333:user/r' is not an IAM role ARN "
             "(arn:<partition>:iam::<account>:role/<path/>name)",
         ),
         (
             "trusted",
-            {"roleArns": ["arn:aws:iam::111111111111:role/*"], "userNames": ["alice"]},
-            "roleArns: 'arn:aws:iam::111111111111:role/*' contains a wildcard: a role must be named exactly, never with * or ?",
+            {"roleArns": ["arn:aws:iam::111122223333:role/*"], "userNames": ["alice"]},
+            "roleArns: 'arn:aws:iam::111122223333:role/*' contains a wildcard: a role must be named exactly, never with * or ?",
         ),
         (
             "trusted",
-            {"roleArns": ["arn:aws:iam::111111111111:role/r"], "groupNames": ["ops", "ops"]},
+            {"roleArns": ["arn:aws:iam::111122223333:role/r"], "groupNames": ["ops", "ops"]},
             "groupNames: 'ops' is listed twice: entries must be distinct",
         ),
         (
             "prod",
-            {"trustedAccountIds": ["222222222222"]},
+            {"trustedAccountIds": ["444455556666"]},
             "side: '' is not set and the stack name 'prod' is neither \"trusting\" nor \"trusted\": "
             "set cross-account-access:side",
         ),
         ("trusting", {"side": "both"}, 'side: \'both\' must be "trusting" or "trusted"'),
         (
             "trusting",
-            {"trustedAccountId": ["222222222222"]},
-            "cross-account-access:trustedAccountId: '[\"222222222222\"]' is not a config key of cross-account-access",
+            {"trustedAccountId": ["444455556666"]},
+            "cross-account-access:trustedAccountId: '[\"444455556666\"]' is not a config key of cross-account-access",
         ),
         (
             "trusting",
-            {"trustedAccountIds": ["222222222222"], "maxSessionDuration": "an hour"},
+            {"trustedAccountIds": ["444455556666"], "maxSessionDuration": "an hour"},
             "maxSessionDuration: 'an hour' must be a whole number",
         ),
     ],
@@ -406,7 +447,7 @@ def test_an_external_id_set_in_plain_text_is_still_secret_and_the_run_warns(
     warnings: list[str] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
     run = run_main(
-        stack="trusting", config={"trustedAccountIds": ["222222222222"], "externalId": "plain-ext-id"}
+        stack="trusting", config={"trustedAccountIds": ["444455556666"], "externalId": "plain-ext-id"}
     )
     assert "assumeRolePolicy" in run.one("aws:iam/role:Role").secret_inputs
     assert any(w.startswith("externalId is stored in plain text") for w in warnings), warnings
@@ -427,8 +468,8 @@ def rollout_outputs(**extra: Any) -> dict[str, Any]:
         "roleArn": "arn:aws:iam::999999999999:role/ignored",
         "roleArnsByAccount": {
             "555555555555": "arn:aws:iam::555555555555:role/audit",
-            "333333333333": "arn:aws:iam::333333333333:role/audit",
-            "444444444444": "arn:aws:iam::444444444444:role/audit",
+            "444466667777": "arn:aws:iam::444466667777:role/audit",
+            "444477778888": "arn:aws:iam::444477778888:role/audit",
         },
         **extra,
     }
@@ -453,7 +494,7 @@ def test_a_rollout_stacks_roles_are_read_in_account_order_with_what_its_trust_re
         config={"side": "trusted", "trustingStacks": [LEGACY, ROLLOUT], "roleNames": ["ci"]},
         mocks=mocks,
     )
-    rollout_roles = [f"arn:aws:iam::{a}:role/audit" for a in ("333333333333", "444444444444", "555555555555")]
+    rollout_roles = [f"arn:aws:iam::{a}:role/audit" for a in ("444466667777", "444477778888", "555555555555")]
     assert run.outputs["roleArns"] == [ROLE_ARN, *rollout_roles]
     assert json.loads(run.one("aws:iam/policy:Policy").inputs["policy"])["Statement"] == [
         {
@@ -473,15 +514,15 @@ def test_a_rollout_stacks_roles_are_read_in_account_order_with_what_its_trust_re
     profiles = run.outputs["awsCliConfig"].split("\n\n")
     assert profiles[0] == (
         "# The access ends at 2098-06-30T12:00:00Z.\n"
-        "[profile audit-333333333333]\n"
-        "role_arn = arn:aws:iam::333333333333:role/audit\n"
+        "[profile audit-444466667777]\n"
+        "role_arn = arn:aws:iam::444466667777:role/audit\n"
         "source_profile = default\n"
-        "mfa_serial = arn:aws:iam::222222222222:mfa/<your-mfa-device-name>\n"
+        "mfa_serial = arn:aws:iam::444455556666:mfa/<your-mfa-device-name>\n"
         "# The role requires the session name to be your IAM user name:\n"
         "role_session_name = <your-iam-user-name>"
     )
     assert profiles[-1] == (
-        f"[profile my-s3-x-account-role-111111111111]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
+        f"[profile my-s3-x-account-role-111122223333]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
     ), "the older stack's role requires nothing"
     assert run.outputs["principals"]["roles"] == ["ci"]
 
@@ -523,7 +564,7 @@ def test_the_new_trusted_keys_reach_the_resources_and_outputs() -> None:
         },
         mocks=mocks,
     )
-    policy_arn = "arn:aws:iam::222222222222:policy/cross-account-assume-role"
+    policy_arn = "arn:aws:iam::444455556666:policy/cross-account-assume-role"
     assert {(r.type, r.name): r.inputs for r in run.aws_resources if r.type != "aws:iam/policy:Policy"} == {
         ("aws:iam/group:Group", "trusted-new-group"): {"name": "release-team", "path": "/teams/"},
         ("aws:iam/userGroupMembership:UserGroupMembership", "trusted-member-dave"): {
@@ -541,19 +582,19 @@ def test_the_new_trusted_keys_reach_the_resources_and_outputs() -> None:
     }
     assert run.one("aws:iam/policy:Policy").inputs["tags"] == {"team": "release"}
     assert run.outputs["switchRoleUrls"] == [
-        "https://signin.aws.amazon.com/switchrole?account=111111111111&roleName=my-s3-x-account-role"
-        "&displayName=my-s3-x-account-role%40111111111111&color=83d4e8"
+        "https://signin.aws.amazon.com/switchrole?account=111122223333&roleName=my-s3-x-account-role"
+        "&displayName=my-s3-x-account-role%40111122223333&color=83d4e8"
     ]
     assert run.outputs["awsCliConfig"] == (
-        "[profile my-s3-x-account-role-111111111111]\n"
+        "[profile my-s3-x-account-role-111122223333]\n"
         f"role_arn = {ROLE_ARN}\n"
         "source_profile = default\n"
         "duration_seconds = 1800\n"
         "region = eu-west-1\n"
     )
     assert run.outputs["switchRolesExtensionConfig"] == (
-        "[my-s3-x-account-role-111111111111]\n"
-        "aws_account_id = 111111111111\n"
+        "[my-s3-x-account-role-111122223333]\n"
+        "aws_account_id = 111122223333\n"
         "role_name = my-s3-x-account-role\n"
         "color = 83d4e8\n"
         "region = eu-west-1\n"
@@ -609,7 +650,7 @@ def test_a_rollout_stack_with_no_account_adds_no_role_and_says_so_once(warnings_
 @pytest.mark.parametrize("side", ["trusting", "trusted"])
 def test_protect_protects_the_component_and_every_resource_it_makes(side: str) -> None:
     config: dict[str, Any] = (
-        {"trustedAccountIds": ["222222222222"]} if side == "trusting" else {"userNames": ["alice"]}
+        {"trustedAccountIds": ["444455556666"]} if side == "trusting" else {"userNames": ["alice"]}
     )
     mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={DEFAULT_REFERENCE: trusting_outputs()})
     run = run_main(stack=side, config={**config, "protect": True}, mocks=mocks)
@@ -623,3 +664,93 @@ def test_protect_protects_the_component_and_every_resource_it_makes(side: str) -
         ),
     )
     assert not any(r.protect for r in plain.registrations), "nothing is protected unless asked"
+
+
+# Account ids AWS documents as placeholders -----------------------------------------------------------
+
+EXAMPLE = "is an account id AWS's documentation uses as an example, not an account of yours"
+REPLACE = "replace it with the id of the account you mean"
+
+
+def test_the_committed_example_stacks_use_the_placeholders_aws_documents() -> None:
+    trusting = stack_file_config("trusting")
+    assert trusting["cross-account-access:trustedAccountIds"] == ["444455556666"]
+    assert (TRUSTING_ACCOUNT, TRUSTED_ACCOUNT) == ("111122223333", "444455556666")
+    assert set(limits.PLACEHOLDER_ACCOUNT_IDS) == {
+        "111122223333",
+        "444455556666",
+        "123456789012",
+        "012345678901",
+    }
+
+
+def test_the_committed_trusting_stack_warns_once_that_it_trusts_a_placeholder(
+    every_warning_: list[str],
+) -> None:
+    run_main(stack="trusting", config=stack_file_config("trusting"))
+    assert every_warning_ == [f"trustedAccountIds: '444455556666' {EXAMPLE}: {REPLACE}"]
+    deploy = " ".join((ROOT / "docs" / "deploy.md").read_text().split())
+    assert f"`{every_warning_[0]}`" in deploy, "docs/deploy.md quotes the warning as the program gives it"
+
+
+def test_every_key_that_names_a_placeholder_warns_once_per_id_and_real_ids_do_not(
+    every_warning_: list[str],
+) -> None:
+    run_main(
+        stack="trusting",
+        config={
+            "trustedAccountIds": ["123456789012", "444477778888", "012345678901"],
+            "trustedPrincipalArns": [
+                "arn:aws:iam::123456789012:role/ops-*",
+                "arn:aws:iam::123456789012:user/alice",
+                "arn:aws:iam::444477778888:user/bob",
+            ],
+        },
+        mocks=RecordingMocks(account_id="444466667777"),
+    )
+    assert every_warning_ == [
+        f"trustedAccountIds: '123456789012' {EXAMPLE}: {REPLACE}",
+        f"trustedAccountIds: '012345678901' {EXAMPLE}: {REPLACE}",
+        "trustedPrincipalArns: 'arn:aws:iam::123456789012:role/ops-*' names account '123456789012', "
+        f"{EXAMPLE.removeprefix('is ')}: {REPLACE}",
+        "trustedPrincipalArns: 'arn:aws:iam::123456789012:user/alice' names account '123456789012', "
+        f"{EXAMPLE.removeprefix('is ')}: {REPLACE}",
+    ]
+
+
+def test_a_trusted_stack_given_a_placeholder_role_arn_warns_and_one_read_from_a_stack_does_not(
+    every_warning_: list[str],
+) -> None:
+    role = "arn:aws:iam::111122223333:role/audit"
+    mocks = RecordingMocks(account_id="444477778888", stack_outputs={DEFAULT_REFERENCE: trusting_outputs()})
+    run_main(stack="trusted", config={"userNames": ["alice"]}, mocks=mocks)
+    assert every_warning_ == [], "the trusting stack's own role is in the account it was deployed to"
+    run_main(stack="trusted", config={"roleArns": [role], "userNames": ["alice"]}, mocks=mocks)
+    assert every_warning_ == [
+        f"roleArns: '{role}' names account '111122223333', {EXAMPLE.removeprefix('is ')}: {REPLACE}"
+    ]
+
+
+def test_a_placeholder_in_a_key_set_as_a_secret_is_warned_about_without_its_value(
+    every_warning_: list[str],
+) -> None:
+    run_main(
+        stack="trusting",
+        config={"trustedAccountIds": ["444455556666"]},
+        secret_keys=("trustedAccountIds",),
+        mocks=RecordingMocks(account_id="444466667777"),
+    )
+    assert every_warning_ == [
+        "trustedAccountIds: '<12 characters, hidden>' names an account id AWS's documentation uses as an "
+        f"example, not an account of yours: {REPLACE}"
+    ]
+    assert "444455556666" not in every_warning_[0]
+
+
+def test_no_placeholder_no_warning(every_warning_: list[str]) -> None:
+    run_main(
+        stack="trusting",
+        config={"trustedAccountIds": ["444477778888"]},
+        mocks=RecordingMocks(account_id="444466667777"),
+    )
+    assert every_warning_ == []

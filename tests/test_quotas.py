@@ -21,7 +21,7 @@ from cross_account.documents import policy_size, trust_policy
 ROLE = "aws:iam/role:Role"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 POLICY = "aws:iam/policy:Policy"
-ACCOUNTS = {"trustedAccountIds": ["222222222222"]}
+ACCOUNTS = {"trustedAccountIds": ["444455556666"]}
 
 
 def last_line(error: BaseException | None) -> str:
@@ -145,7 +145,7 @@ def test_account_ids_known_only_later_are_size_checked_when_they_resolve() -> No
 
 
 def policy_arns(count: int) -> list[str]:
-    return [f"arn:aws:iam::111111111111:policy/p{i:02d}" for i in range(count)]
+    return [f"arn:aws:iam::111122223333:policy/p{i:02d}" for i in range(count)]
 
 
 def test_managed_policies_per_role_up_to_the_default_quota_attach() -> None:
@@ -224,7 +224,7 @@ def test_path_and_name_over_64_characters_warn_that_the_console_link_will_not_wo
 ) -> None:
     run = run_main(stack="trusting", config={**ACCOUNTS, "rolePath": "/abcd/", "roleName": "r" * 60})
     assert run.one(ROLE).inputs["path"] == "/abcd/", "the role is still made: STS and the CLI can use it"
-    display = f"{'r' * 60}@111111111111"[:64]  # the console shows at most 64 characters
+    display = f"{'r' * 60}@111122223333"[:64]  # the console shows at most 64 characters
     assert run.outputs["switchRoleUrl"].endswith(f"roleName=abcd/{'r' * 60}&displayName={quote(display)}")
     assert warnings_ == [
         f"trusting: path + name 'abcd/{'r' * 60}' is 65 characters, over the console's 64: switch role "

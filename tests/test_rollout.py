@@ -35,7 +35,7 @@ from cross_account.testing import CrossAccountMocks
 
 UNIT = "ou-ab12-cdefgh34"
 OTHER_UNIT = "ou-ab12-ijklmn56"
-A, B, C, D = "333333333333", "444444444444", "555555555555", "666666666666"
+A, B, C, D = "444466667777", "444477778888", "555555555555", "666666666666"
 ACCOUNTS = {"trustedAccountIds": [TRUSTED_ACCOUNT]}
 ROLE = "aws:iam/role:Role"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
@@ -59,6 +59,7 @@ ROLE_OUTPUTS = [
     "sourceIdentityRequired",
     "sessionTagsAllowed",
     "sourceIdentityAllowed",
+    "maxSessionDuration",
     "auditBaseline",
 ]
 """What a trusting stack without targets exports, in order."""
@@ -80,6 +81,9 @@ def mocks(units: dict[str, list[str]] | None = None, **kwargs: Any) -> CrossAcco
 
 
 def rollout_run(config: dict[str, Any], found: CrossAccountMocks | None = None, **kwargs: Any) -> Run:
+    """The program in providers mode (this file's subject; stackset mode is test_stackset.py's)."""
+    if "targetOrganizationalUnitIds" in config:
+        config = {"rolloutMode": "providers", **config}
     return run_main(stack="trusting", config={**ACCOUNTS, **config}, mocks=found or mocks(), **kwargs)
 
 
@@ -106,7 +110,7 @@ def test_a_stack_without_targets_registers_what_it_always_did_and_exports_the_sa
     config = {
         **ACCOUNTS,
         "roleName": "auditor",
-        "managedPolicyArns": ["ReadOnlyAccess", "arn:aws:iam::111111111111:policy/extra"],
+        "managedPolicyArns": ["ReadOnlyAccess", "arn:aws:iam::111122223333:policy/extra"],
         "inlinePolicies": {
             "logs": {
                 "Version": "2012-10-17",
@@ -121,7 +125,7 @@ def test_a_stack_without_targets_registers_what_it_always_did_and_exports_the_sa
             (TRUSTING, "trusting", "cross-account-access-trusting", ""),
             (ROLE, "trusting-role", "trusting", ""),
             (ATTACHMENT, "trusting-ReadOnlyAccess", "trusting", ""),
-            (ATTACHMENT, "trusting-111111111111-extra", "trusting", ""),
+            (ATTACHMENT, "trusting-111122223333-extra", "trusting", ""),
             ("aws:iam/rolePolicy:RolePolicy", "trusting-inline-logs", "trusting", ""),
         ]
     )
@@ -141,8 +145,18 @@ def test_rollout_keys_at_their_defaults_change_nothing_at_all() -> None:
         "excludeAccountIds": [],
         "deploymentRoleName": "OrganizationAccountAccessRole",
         "deploymentRoleExternalId": "",
+        "rolloutMode": "",
+        "callAs": "SELF",
+        "retainStacksOnAccountRemoval": False,
+        "maxConcurrentPercentage": 100,
+        "failureTolerancePercentage": 10,
+        "regionConcurrencyType": "PARALLEL",
+        "stackSetInstanceRegion": "",
     }
-    plain, explicit = rollout_run({}), rollout_run(defaults)
+    plain, explicit = (
+        run_main(stack="trusting", config=ACCOUNTS, mocks=mocks()),
+        run_main(stack="trusting", config={**ACCOUNTS, **defaults}, mocks=mocks()),
+    )
     assert [(r.type, r.urn, r.inputs, r.provider) for r in explicit.registrations] == [
         (r.type, r.urn, r.inputs, r.provider) for r in plain.registrations
     ]
@@ -214,6 +228,7 @@ def test_several_accounts_export_the_maps_and_what_every_role_shares_but_no_sing
         "sourceIdentityRequired",
         "sessionTagsAllowed",
         "sourceIdentityAllowed",
+        "maxSessionDuration",
         "auditBaseline",
         "roleArnsByAccount",
         "switchRoleUrlsByAccount",
@@ -680,9 +695,15 @@ def test_the_policy_pack_passes_a_rollout_and_refuses_admin_on_every_accounts_ro
     from test_policy_pack import EXAMPLE_CONFIG, program_resources, read_pack_config, run_pack
 
     config = read_pack_config(EXAMPLE_CONFIG)
-    plain = rollout_run({"targetAccountIds": [A, B, C]})
+    rule = "third-party-requires-external-id"
+    config[rule] = (
+        config[rule][0],
+        {**config[rule][1], "internalAccountIds": [D]},
+    )  # the trusted account, yours
+    mine = {"trustedAccountIds": [D]}
+    plain = rollout_run({**mine, "targetAccountIds": [A, B, C]})
     assert run_pack(program_resources(plain), config) == [], "providers and every account's role pass"
-    admin = rollout_run({"targetAccountIds": [A, B, C], "managedPolicyArns": ["AdministratorAccess"]})
+    admin = rollout_run({**mine, "targetAccountIds": [A, B, C], "managedPolicyArns": ["AdministratorAccess"]})
     found = run_pack(program_resources(admin), config)
     assert sorted(v.message for v in found) == [
         f"cross-account role 'cross-account-role' gets AdministratorAccess (attachment "
@@ -759,3 +780,11 @@ def test_organizational_unit_ids_are_ou_or_root_ids_in_lowercase_ascii_whole(
     else:
         with pytest.raises(InvalidInputError, match="is not an AWS Organizations organizational unit id"):
             validation.organizational_unit_id("targetOrganizationalUnitIds", value)
+
+
+def test_a_rollout_to_a_placeholder_account_warns_once_naming_the_key(every_warning_: list[str]) -> None:
+    rollout_run({"trustedAccountIds": [D], "targetAccountIds": ["111122223333", A]})
+    assert every_warning_ == [
+        "targetAccountIds: '111122223333' is an account id AWS's documentation uses as an example, "
+        "not an account of yours: replace it with the id of the account you mean"
+    ]

@@ -1,6 +1,6 @@
 """End to end: one trusting stack rolls the role out to the accounts of an organizational unit, in moto.
 
-The organization: management account 111111111111, an organizational unit
+The organization: management account 111122223333, an organizational unit
 "workloads" holding two member accounts and a nested unit "team-a" holding a
 third, and one more member account directly under the root. The real
 ``__main__.py`` runs as the management account with
@@ -32,15 +32,19 @@ from emulator import (
     EmulatorMocks,
     _loading_managed_policies,
     account_session,
+    as_deployers,
     assume_role_as,
+    deployer_session,
     key_session,
     trust_policy_of,
 )
 from moto import mock_aws
 from moto.core import enable_iam_authentication
 
-MANAGEMENT = "111111111111"
-TRUSTED = "222222222222"
+from program.deployer import trusting_deployer_policy
+
+MANAGEMENT = "111122223333"
+TRUSTED = "444455556666"
 ROLE = "cross-account-role"
 S3_READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 ORGANIZATION_ROLE = "OrganizationAccountAccessRole"
@@ -114,19 +118,35 @@ def _build_organization() -> Organization:
 def rollout() -> Iterator[Rollout]:
     with mock_aws():
         organization = _build_organization()
-        mocks = EmulatorMocks(MANAGEMENT)
-        trusting = run_main(
-            stack="trusting",
-            config={"trustedAccountIds": [TRUSTED], "targetOrganizationalUnitIds": [organization.unit]},
-            mocks=mocks,
-        )
-        # The trusted stack reads the rollout's roleArnsByAccount through its stack reference.
+        config = {
+            "trustedAccountIds": [TRUSTED],
+            "targetOrganizationalUnitIds": [organization.unit],
+            "rolloutMode": "providers",
+        }
+        # Least privilege: the management account's deployer holds only its generated policy (assume the
+        # deployment role, list the unit), and in each member the deployment role only the trusting policy.
+        deployer = deployer_session(MANAGEMENT, "trusting", config)
+        for member in organization.members:
+            account_session(member).client("iam").put_role_policy(
+                RoleName=ORGANIZATION_ROLE,
+                PolicyName="deploy",
+                PolicyDocument=json.dumps(trusting_deployer_policy("aws", member, "/", ROLE, [S3_READ_ONLY])),
+            )
+        trusted_deployer = deployer_session(TRUSTED, "trusted", {"userNames": ["alice"]})
+        mocks = EmulatorMocks(MANAGEMENT, session=deployer)
         reference = "organization/cross-account-access/trusting"
-        trusted = run_main(
-            stack="trusted",
-            config={"userNames": ["alice"]},
-            mocks=EmulatorMocks(TRUSTED, stack_outputs={reference: trusting.outputs}),
-        )
+        with as_deployers():
+            trusting = run_main(stack="trusting", config=config, mocks=mocks)
+            # The trusted stack reads the rollout's roleArnsByAccount through its stack reference.
+            trusted = run_main(
+                stack="trusted",
+                config={"userNames": ["alice"]},
+                mocks=EmulatorMocks(
+                    TRUSTED,
+                    stack_outputs={reference: trusting.outputs},
+                    session=trusted_deployer,
+                ),
+            )
         yield Rollout(organization, trusting, trusted, mocks)
 
 
@@ -234,7 +254,11 @@ def test_a_member_account_cannot_read_the_unit_and_the_error_says_whose_credenti
     member = rollout.organization.members[0]
     run = run_failing(
         stack="trusting",
-        config={"trustedAccountIds": [TRUSTED], "targetOrganizationalUnitIds": [rollout.organization.unit]},
+        config={
+            "trustedAccountIds": [TRUSTED],
+            "targetOrganizationalUnitIds": [rollout.organization.unit],
+            "rolloutMode": "providers",
+        },
         mocks=EmulatorMocks(member),
     )
     assert str(run.error).splitlines()[-1] == (

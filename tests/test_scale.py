@@ -466,7 +466,7 @@ def test_the_flags_of_each_stack_reach_the_cli_profiles_of_its_own_roles(flags: 
         mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs=outputs),
     )
     extra = [
-        "mfa_serial = arn:aws:iam::222222222222:mfa/<your-mfa-device-name>\n" if mfa else "",
+        "mfa_serial = arn:aws:iam::444455556666:mfa/<your-mfa-device-name>\n" if mfa else "",
         "external_id = <external-id-from-the-trusting-account>\n" if external_id else "",
     ]
     assert run.outputs["awsCliConfig"] == "\n".join(
@@ -495,3 +495,22 @@ def test_the_benchmark_runs_the_program_and_counts_what_it_registered() -> None:
         "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": 2,
     }
     assert (report["resources"], report["policies"]) == (127, 2)
+
+
+def test_the_stackset_benchmark_registers_three_resources_for_any_number_of_accounts() -> None:
+    reports = []
+    for count in (1, 300):
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--child", f"rolloutStackSet:{count}"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        reports.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    for report in reports:
+        assert report["types"] == {
+            "cross-account:index:TrustingRoleRollout": 1,
+            "aws:cloudformation/stackSet:StackSet": 1,
+            "aws:cloudformation/stackSetInstance:StackSetInstance": 1,
+        }

@@ -18,7 +18,7 @@ from conftest import ROOT, Run, pulumi_run
 from cross_account import TrustedAccountAccess, TrustingAccountRole
 from cross_account.testing import CREATE_DATE, CrossAccountMocks
 
-OTHER = "333333333333"
+OTHER = "444466667777"
 PARTITION = "aws:index/getPartition:getPartition"
 CALLER = "aws:index/getCallerIdentity:getCallerIdentity"
 REGION = "aws:index/getRegion:getRegion"
@@ -66,27 +66,27 @@ def test_iam_entities_get_the_arns_ids_and_unique_ids_aws_gives_them() -> None:
     found = run(build_iam_entities).outputs
     assert found["role"] == {
         "id": "reader",
-        "arn": "arn:aws:iam::111111111111:role/audit/reader",
-        "unique_id": unique_id("AROA", "arn:aws:iam::111111111111:role/audit/reader"),
+        "arn": "arn:aws:iam::111122223333:role/audit/reader",
+        "unique_id": unique_id("AROA", "arn:aws:iam::111122223333:role/audit/reader"),
         "create_date": CREATE_DATE,
         "max_session_duration": 3600,
         "path": "/audit/",
     }
     assert found["policy"] == {
-        "id": "arn:aws:iam::111111111111:policy/assume",
-        "arn": "arn:aws:iam::111111111111:policy/assume",
-        "policy_id": unique_id("ANPA", "arn:aws:iam::111111111111:policy/assume"),
+        "id": "arn:aws:iam::111122223333:policy/assume",
+        "arn": "arn:aws:iam::111122223333:policy/assume",
+        "policy_id": unique_id("ANPA", "arn:aws:iam::111122223333:policy/assume"),
         "path": "/",
     }
     assert found["group"] == {
         "id": "auditors",
-        "arn": "arn:aws:iam::111111111111:group/auditors",
-        "unique_id": unique_id("AGPA", "arn:aws:iam::111111111111:group/auditors"),
+        "arn": "arn:aws:iam::111122223333:group/auditors",
+        "unique_id": unique_id("AGPA", "arn:aws:iam::111122223333:group/auditors"),
     }
     assert found["user"] == {
         "id": "alice",
-        "arn": "arn:aws:iam::111111111111:user/alice",
-        "unique_id": unique_id("AIDA", "arn:aws:iam::111111111111:user/alice"),
+        "arn": "arn:aws:iam::111122223333:user/alice",
+        "unique_id": unique_id("AIDA", "arn:aws:iam::111122223333:user/alice"),
     }
 
 
@@ -102,8 +102,8 @@ def test_unique_ids_are_17_uppercase_letters_or_digits_after_the_aws_prefix() ->
 @pytest.mark.parametrize(
     ("account", "partition", "region"),
     [
-        ("111111111111", "aws", "us-east-1"),
-        ("444444444444", "aws-cn", "cn-north-1"),
+        ("111122223333", "aws", "us-east-1"),
+        ("444477778888", "aws-cn", "cn-north-1"),
         ("555555555555", "aws-us-gov", "us-gov-west-1"),
     ],
 )
@@ -142,8 +142,8 @@ def test_an_unnamed_role_is_auto_named_from_its_logical_name_and_a_name_prefix_i
         return {"auto": auto.name, "prefixed": prefixed.name}
 
     found = run(body).outputs
-    auto = hashlib.sha256(b"111111111111\0auto").hexdigest()[:7]
-    assert found == {"auto": f"auto-{auto}", "prefixed": f"ci-{digits('111111111111', 'prefixed')}"}
+    auto = hashlib.sha256(b"111122223333\0auto").hexdigest()[:7]
+    assert found == {"auto": f"auto-{auto}", "prefixed": f"ci-{digits('111122223333', 'prefixed')}"}
 
 
 # -- attachments, inline policies, memberships, anything else -------------------------
@@ -164,13 +164,13 @@ def test_attachments_inline_policies_and_memberships_get_the_ids_aws_gives_them(
         }
 
     assert run(body).outputs == {
-        "role_attachment": f"reader-{digits('111111111111', 'reader', arn)}",
-        "user_attachment": f"alice-{digits('111111111111', 'alice', arn)}",
-        "group_attachment": f"auditors-{digits('111111111111', 'auditors', arn)}",
+        "role_attachment": f"reader-{digits('111122223333', 'reader', arn)}",
+        "user_attachment": f"alice-{digits('111122223333', 'alice', arn)}",
+        "group_attachment": f"auditors-{digits('111122223333', 'auditors', arn)}",
         "role_policy": "reader:s3",
         "user_policy": "alice:s3",
         "group_policy": "auditors:s3",
-        "membership": f"terraform-{digits('111111111111', 'alice', 'auditors')}",
+        "membership": f"terraform-{digits('111122223333', 'alice', 'auditors')}",
     }
 
 
@@ -188,7 +188,7 @@ def test_any_other_resource_echoes_its_inputs_with_the_id_name_id() -> None:
 @pytest.mark.parametrize(
     ("provider_args", "mocks", "account"),
     [
-        ({}, CrossAccountMocks(), "111111111111"),
+        ({}, CrossAccountMocks(), "111122223333"),
         (
             {"assume_roles": [aws.ProviderAssumeRoleArgs(role_arn=f"arn:aws:iam::{OTHER}:role/Deployer")]},
             CrossAccountMocks(),
@@ -196,7 +196,7 @@ def test_any_other_resource_echoes_its_inputs_with_the_id_name_id() -> None:
         ),
         ({"allowed_account_ids": [OTHER]}, CrossAccountMocks(), OTHER),
         ({"profile": "other"}, CrossAccountMocks(provider_accounts={"other": OTHER}), OTHER),
-        ({"allowed_account_ids": [OTHER, "111111111111"]}, CrossAccountMocks(), "111111111111"),
+        ({"allowed_account_ids": [OTHER, "111122223333"]}, CrossAccountMocks(), "111122223333"),
     ],
     ids=["no account named", "assume_roles", "allowed_account_ids", "provider_accounts", "several allowed"],
 )
@@ -219,7 +219,7 @@ def test_the_components_land_in_the_account_of_the_provider_they_are_given() -> 
         trusting = aws.Provider("trusting", assume_roles=[deployer])
         role = TrustingAccountRole(
             "audit",
-            {"trusted_account_ids": ["222222222222"], "role_name": "auditor"},
+            {"trusted_account_ids": ["444455556666"], "role_name": "auditor"},
             opts=pulumi.ResourceOptions(providers={"aws": trusting}),
         )
         access = TrustedAccountAccess("audit", {"role_arns": [role.role_arn], "group_names": ["auditors"]})
@@ -228,7 +228,7 @@ def test_the_components_land_in_the_account_of_the_provider_they_are_given() -> 
     found = run(body)
     assert found.outputs == {
         "role": f"arn:aws:iam::{OTHER}:role/auditor",
-        "policy": "arn:aws:iam::111111111111:policy/cross-account-assume-role",
+        "policy": "arn:aws:iam::111122223333:policy/cross-account-assume-role",
     }
     provider = found.one("pulumi:providers:aws")
     assert found.one("aws:iam/role:Role").provider == f"{provider.urn}::trusting-id"
@@ -258,11 +258,11 @@ def test_a_provider_in_a_china_region_makes_arns_of_the_china_partition() -> Non
 def test_a_provider_whose_inputs_contradict_each_other_fails_naming_it() -> None:
     def body() -> None:
         deployer = aws.ProviderAssumeRoleArgs(role_arn=f"arn:aws:iam::{OTHER}:role/Deployer")
-        aws.Provider("p", assume_roles=[deployer], allowed_account_ids=["444444444444"])
+        aws.Provider("p", assume_roles=[deployer], allowed_account_ids=["444477778888"])
 
     found = pulumi_run(body, mocks=CrossAccountMocks(), expect_error=True)
     assert str(found.error) == (
-        "provider 'p': account 333333333333 is not in its allowedAccountIds ['444444444444'] "
+        "provider 'p': account 444466667777 is not in its allowedAccountIds ['444477778888'] "
         "(give its account in provider_accounts)"
     )
 
@@ -280,11 +280,11 @@ def test_a_provider_assuming_something_that_is_not_a_role_fails_naming_it() -> N
 
 def test_a_provider_allowing_several_accounts_but_not_the_mocks_account_fails_naming_it() -> None:
     def body() -> None:
-        aws.Provider("p", allowed_account_ids=[OTHER, "444444444444"])
+        aws.Provider("p", allowed_account_ids=[OTHER, "444477778888"])
 
     found = pulumi_run(body, mocks=CrossAccountMocks(), expect_error=True)
     assert str(found.error) == (
-        "provider 'p': account 111111111111 is not in its allowedAccountIds ['333333333333', '444444444444'] "
+        "provider 'p': account 111122223333 is not in its allowedAccountIds ['444466667777', '444477778888'] "
         "(give its account in provider_accounts)"
     )
 
@@ -344,10 +344,10 @@ def test_get_caller_identity_answers_with_a_deployer_or_the_assumed_role() -> No
 
     assert run(body).outputs == {
         "default": [
-            "111111111111",
-            "arn:aws:iam::111111111111:user/deployer",
-            unique_id("AIDA", "arn:aws:iam::111111111111:user/deployer"),
-            "111111111111",
+            "111122223333",
+            "arn:aws:iam::111122223333:user/deployer",
+            unique_id("AIDA", "arn:aws:iam::111122223333:user/deployer"),
+            "111122223333",
         ],
         "assumed": [
             OTHER,
@@ -379,7 +379,7 @@ def test_get_region_answers_with_the_mocks_region_or_the_one_asked_for() -> None
 
 
 def test_the_organization_invoke_lists_the_accounts_of_the_unit() -> None:
-    mocks = CrossAccountMocks(organization_accounts={"ou-ab12-cdefgh34": [OTHER, "444444444444"]})
+    mocks = CrossAccountMocks(organization_accounts={"ou-ab12-cdefgh34": [OTHER, "444477778888"]})
 
     def body() -> dict[str, Any]:
         found = aws.organizations.get_organizational_unit_descendant_accounts_output(
@@ -389,12 +389,12 @@ def test_the_organization_invoke_lists_the_accounts_of_the_unit() -> None:
 
     found = run(body, mocks).outputs
     # The organization's id ("o-" and 10 of a-z, 2-7) derives from the management account.
-    organization = "o-" + base64.b32encode(hashlib.sha256(b"111111111111").digest()).decode()[:10].lower()
+    organization = "o-" + base64.b32encode(hashlib.sha256(b"111122223333").digest()).decode()[:10].lower()
     assert found["id"] == "ou-ab12-cdefgh34"
     assert found["accounts"] == [
         {
             "id": account,
-            "arn": f"arn:aws:organizations::111111111111:account/{organization}/{account}",
+            "arn": f"arn:aws:organizations::111122223333:account/{organization}/{account}",
             "name": f"account-{account}",
             "email": f"aws+{account}@example.com",
             "status": "ACTIVE",
@@ -402,7 +402,7 @@ def test_the_organization_invoke_lists_the_accounts_of_the_unit() -> None:
             "joined_method": "CREATED",
             "joined_timestamp": CREATE_DATE,
         }
-        for account in (OTHER, "444444444444")
+        for account in (OTHER, "444477778888")
     ]
     assert mocks.invokes == [DESCENDANTS]
 
@@ -443,7 +443,7 @@ def test_the_invokes_the_components_make_are_recorded_in_order() -> None:
     mocks = CrossAccountMocks()
 
     def body() -> dict[str, Any]:
-        role = TrustingAccountRole("audit", {"trusted_account_ids": ["222222222222"], "require_mfa": True})
+        role = TrustingAccountRole("audit", {"trusted_account_ids": ["444455556666"], "require_mfa": True})
         access = TrustedAccountAccess(
             "audit",
             {"role_arns": [role.role_arn], "user_names": ["alice"], "role_requires_mfa": role.mfa_required},
@@ -451,7 +451,7 @@ def test_the_invokes_the_components_make_are_recorded_in_order() -> None:
         return {"config": access.aws_cli_config}
 
     found = run(body, mocks)
-    assert "mfa_serial = arn:aws:iam::111111111111:mfa/" in found.outputs["config"]
+    assert "mfa_serial = arn:aws:iam::111122223333:mfa/" in found.outputs["config"]
     assert mocks.invokes == [PARTITION, CALLER, CALLER]
 
 
@@ -459,7 +459,7 @@ def test_the_invokes_the_components_make_are_recorded_in_order() -> None:
 
 
 def test_a_stack_reference_returns_the_outputs_given_for_that_stack() -> None:
-    role_arn = "arn:aws:iam::111111111111:role/reader"
+    role_arn = "arn:aws:iam::111122223333:role/reader"
     mocks = CrossAccountMocks(stack_outputs={"organization/project/trusting": {"roleArn": role_arn}})
 
     def body() -> dict[str, Any]:
@@ -525,11 +525,11 @@ def test_the_module_exports_its_api_and_imports_without_pytest() -> None:
 def test_the_readme_example_passes_as_a_consumers_test_and_fails_when_the_arn_differs(tmp_path: Any) -> None:
     readme = (ROOT / "components" / "README.md").read_text()
     example = readme.split("```python\n")[2].split("```")[0]
-    expected = '"arn:aws:iam::111111111111:role/auditor"'
+    expected = '"arn:aws:iam::111122223333:role/auditor"'
     assert "CrossAccountMocks" in example and "@pulumi.runtime.test" in example and expected in example
     (tmp_path / "test_readme.py").write_text(example)
     (tmp_path / "test_readme_other_account.py").write_text(
-        example.replace("111111111111:role", "999999999999:role")
+        example.replace("111122223333:role", "999999999999:role")
     )
     result = subprocess.run(
         [

@@ -22,8 +22,8 @@ from cross_account import (
 POLICY = "aws:iam/policy:Policy"
 USER_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
 GROUP_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
-ROLE_A = "arn:aws:iam::111111111111:role/reader"
-ROLE_B = "arn:aws:iam::333333333333:role/team/writer"
+ROLE_A = "arn:aws:iam::111122223333:role/reader"
+ROLE_B = "arn:aws:iam::444466667777:role/team/writer"
 
 
 def build(args: TrustedAccountAccessArgs, **kwargs: Any) -> Run:
@@ -66,7 +66,7 @@ def test_the_policy_allows_only_assume_role_on_the_given_arn_and_is_attached_to_
             }
         ],
     }
-    policy_arn = "arn:aws:iam::222222222222:policy/my-policy"
+    policy_arn = "arn:aws:iam::444455556666:policy/my-policy"
     assert {r.name: r.inputs for r in run.of_type(USER_ATTACHMENT)} == {
         "acme-user-alice": {"user": "alice", "policyArn": policy_arn},
         "acme-user-bob": {"user": "bob", "policyArn": policy_arn},
@@ -78,11 +78,11 @@ def test_the_policy_allows_only_assume_role_on_the_given_arn_and_is_attached_to_
     assert run.outputs["policy_arns"] == [policy_arn]
     assert run.outputs["role_arns"] == [ROLE_A]
     assert run.outputs["switch_role_urls"] == [
-        "https://signin.aws.amazon.com/switchrole?account=111111111111&roleName=reader"
-        "&displayName=reader%40111111111111"
+        "https://signin.aws.amazon.com/switchrole?account=111122223333&roleName=reader"
+        "&displayName=reader%40111122223333"
     ]
     assert run.outputs["aws_cli_config"] == (
-        f"[profile reader-111111111111]\nrole_arn = {ROLE_A}\nsource_profile = default\n"
+        f"[profile reader-111122223333]\nrole_arn = {ROLE_A}\nsource_profile = default\n"
     )
     assert run.of_type("aws:iam/policyAttachment:PolicyAttachment") == [], "never the exclusive attachment"
 
@@ -92,12 +92,12 @@ def test_several_roles_share_one_policy_and_get_one_link_and_profile_each() -> N
     assert json.loads(run.one(POLICY).inputs["policy"])["Statement"][0]["Resource"] == [ROLE_A, ROLE_B]
     assert run.outputs["role_arns"] == [ROLE_B, ROLE_A]
     assert run.outputs["switch_role_urls"][0] == (
-        "https://signin.aws.amazon.com/switchrole?account=333333333333&roleName=team/writer"
-        "&displayName=writer%40333333333333"
+        "https://signin.aws.amazon.com/switchrole?account=444466667777&roleName=team/writer"
+        "&displayName=writer%40444466667777"
     )
     assert run.outputs["aws_cli_config"] == (
-        f"[profile reader-111111111111]\nrole_arn = {ROLE_A}\nsource_profile = identity\n\n"
-        f"[profile writer-333333333333]\nrole_arn = {ROLE_B}\nsource_profile = identity\n"
+        f"[profile reader-111122223333]\nrole_arn = {ROLE_A}\nsource_profile = identity\n\n"
+        f"[profile writer-444466667777]\nrole_arn = {ROLE_B}\nsource_profile = identity\n"
     )
 
 
@@ -106,7 +106,7 @@ def test_require_mfa_adds_the_condition_and_an_mfa_serial_of_the_trusted_account
     statement = json.loads(run.one(POLICY).inputs["policy"])["Statement"][0]
     assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
     assert (
-        "mfa_serial = arn:aws:iam::222222222222:mfa/<your-mfa-device-name>\n" in run.outputs["aws_cli_config"]
+        "mfa_serial = arn:aws:iam::444455556666:mfa/<your-mfa-device-name>\n" in run.outputs["aws_cli_config"]
     )
     assert "aws:index/getCallerIdentity:getCallerIdentity" in run.invokes
 
@@ -122,8 +122,8 @@ def test_roles_requiring_external_id_and_mfa_get_placeholders_without_the_identi
     )
     assert "Condition" not in json.loads(run.one(POLICY).inputs["policy"])["Statement"][0]
     assert run.outputs["aws_cli_config"] == (
-        f"[profile reader-111111111111]\nrole_arn = {ROLE_A}\nsource_profile = default\n"
-        "mfa_serial = arn:aws:iam::222222222222:mfa/<your-mfa-device-name>\n"
+        f"[profile reader-111122223333]\nrole_arn = {ROLE_A}\nsource_profile = default\n"
+        "mfa_serial = arn:aws:iam::444455556666:mfa/<your-mfa-device-name>\n"
         "external_id = <external-id-from-the-trusting-account>\n"
     )
 
@@ -180,7 +180,7 @@ EXCLUSIVE = (
     "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
     "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
 )
-POLICY_ARN = "arn:aws:iam::222222222222:policy/cross-account-assume-role"
+POLICY_ARN = "arn:aws:iam::444455556666:policy/cross-account-assume-role"
 FUTURE = "2099-01-01T00:00:00Z"
 
 
@@ -241,7 +241,7 @@ def test_each_profile_is_complete_for_what_its_own_role_requires() -> None:
         }
     )
     assert run.outputs["aws_cli_config"] == (
-        "[profile reader-111111111111]\n"
+        "[profile reader-111122223333]\n"
         f"role_arn = {ROLE_A}\n"
         "source_profile = default\n"
         "external_id = <external-id-from-the-trusting-account>\n"
@@ -251,7 +251,7 @@ def test_each_profile_is_complete_for_what_its_own_role_requires() -> None:
         "# The role requires a source identity, which an AWS CLI profile cannot set: AssumeRole\n"
         "# refuses this profile. Use an SDK's AssumeRole with SourceIdentity, or check the access with\n"
         f"# cross-account-verify {ROLE_B} --source-identity <your-name>\n"
-        "[profile writer-333333333333]\n"
+        "[profile writer-444466667777]\n"
         f"role_arn = {ROLE_B}\n"
         "source_profile = default\n"
         "# The role requires the session name to be your IAM user name:\n"
@@ -260,14 +260,14 @@ def test_each_profile_is_complete_for_what_its_own_role_requires() -> None:
         "region = eu-west-1\n"
     ), "reader takes the component-wide default (external id); writer its own entry"
     assert run.outputs["switch_role_urls"] == [
-        "https://signin.aws.amazon.com/switchrole?account=111111111111&roleName=reader"
-        "&displayName=reader%40111111111111&color=b7ca9d",
-        "https://signin.aws.amazon.com/switchrole?account=333333333333&roleName=team/writer"
-        "&displayName=writer%40333333333333&color=b7ca9d",
+        "https://signin.aws.amazon.com/switchrole?account=111122223333&roleName=reader"
+        "&displayName=reader%40111122223333&color=b7ca9d",
+        "https://signin.aws.amazon.com/switchrole?account=444466667777&roleName=team/writer"
+        "&displayName=writer%40444466667777&color=b7ca9d",
     ]
     assert run.outputs["switch_roles_extension_config"] == (
-        "# reader-111111111111: left out, the role requires an external id, which the console cannot send.\n"
-        "# writer-333333333333: left out, the role requires a source identity, which the console cannot set.\n"
+        "# reader-111122223333: left out, the role requires an external id, which the console cannot send.\n"
+        "# writer-444466667777: left out, the role requires a source identity, which the console cannot set.\n"
     )
     assert run.invokes == [], "no role requires MFA: no getCallerIdentity"
 
@@ -314,8 +314,8 @@ def test_the_earlier_end_applies_to_each_role_and_the_profiles_say_when() -> Non
         },
     ]
     config = run.outputs["aws_cli_config"]
-    assert config.startswith("# The access ends at 2098-01-01T00:00:00Z.\n[profile reader-111111111111]\n")
-    assert "# The access ends at 2099-01-01T00:00:00Z.\n[profile writer-333333333333]\n" in config
+    assert config.startswith("# The access ends at 2098-01-01T00:00:00Z.\n[profile reader-111122223333]\n")
+    assert "# The access ends at 2099-01-01T00:00:00Z.\n[profile writer-444466667777]\n" in config
 
 
 def test_requirements_from_outputs_are_used_once_they_resolve() -> None:
@@ -398,7 +398,7 @@ def test_a_config_of_earlier_versions_keeps_every_resource_name_and_input() -> N
             }
         ],
     }
-    arn = "arn:aws:iam::222222222222:policy/p"
+    arn = "arn:aws:iam::444455556666:policy/p"
     assert sorted(
         (r.type, r.name, json.dumps(r.inputs, sort_keys=True)) for r in run.registrations
     ) == sorted(
@@ -452,7 +452,7 @@ def test_the_new_group_shares_the_group_attachment_names_without_a_clash(warning
         ),
         (
             {"role_requirements": [{"role_arn": ROLE_A}, {"role_arn": ROLE_A.replace("reader", "Reader")}]},
-            "role_requirements.role_arn: 'arn:aws:iam::111111111111:role/Reader' and "
+            "role_requirements.role_arn: 'arn:aws:iam::111122223333:role/Reader' and "
             f"'{ROLE_A}' name the same thing, as IAM names are case-insensitive: keep one spelling",
         ),
         (
@@ -537,7 +537,7 @@ def test_an_end_less_than_7_days_away_warns_once_and_a_role_whose_trust_ended_wa
 
 
 def test_roles_that_let_callers_tag_sessions_or_set_a_source_identity_get_those_actions_too() -> None:
-    role_c = "arn:aws:iam::444444444444:role/ci"
+    role_c = "arn:aws:iam::444477778888:role/ci"
     run = build(
         {
             "role_arns": [ROLE_A, ROLE_B, role_c],

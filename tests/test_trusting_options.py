@@ -15,8 +15,8 @@ from cross_account import TrustingAccountRole
 from cross_account.documents import permission_set_patterns, policy_size, trust_policy
 
 ROLE = "aws:iam/role:Role"
-ACCOUNTS = {"trustedAccountIds": ["222222222222"]}
-ROOT = "arn:aws:iam::222222222222:root"
+ACCOUNTS = {"trustedAccountIds": ["444455556666"]}
+ROOT = "arn:aws:iam::444455556666:root"
 LATER = "2099-12-31T23:59:59Z"
 
 
@@ -74,8 +74,8 @@ def trust_of(config: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
                 Condition={
                     "ArnLike": {
                         "aws:PrincipalArn": [
-                            "arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Auditor_*",
-                            "arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Auditor_*",
+                            "arn:aws:iam::444455556666:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Auditor_*",
+                            "arn:aws:iam::444455556666:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Auditor_*",
                         ]
                     }
                 }
@@ -96,11 +96,11 @@ def test_each_option_reaches_the_trust_policy_exactly(
 def test_every_option_together_makes_one_document_with_every_condition_on_each_statement() -> None:
     document = trust_policy(
         "aws",
-        ["222222222222", "333333333333"],
+        ["444455556666", "444466667777"],
         require_mfa=True,
         external_id=["b-id", "a-id"],
         organization_id="o-abcdefghij",
-        trusted_principal_arns=["arn:aws:iam::222222222222:role/ci"],
+        trusted_principal_arns=["arn:aws:iam::444455556666:role/ci"],
         allow_session_tags=True,
         source_identity="username",
         session_name_is_username=True,
@@ -126,7 +126,7 @@ def test_every_option_together_makes_one_document_with_every_condition_on_each_s
         {
             "Sid": "TrustedAccountsMayAssume",
             "Effect": "Allow",
-            "Principal": {"AWS": "arn:aws:iam::333333333333:root"},
+            "Principal": {"AWS": "arn:aws:iam::444466667777:root"},
             "Action": action,
             "Condition": conditions,
         },
@@ -135,21 +135,21 @@ def test_every_option_together_makes_one_document_with_every_condition_on_each_s
             "Effect": "Allow",
             "Principal": {"AWS": ROOT},
             "Action": action,
-            "Condition": {**conditions, "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/ci"}},
+            "Condition": {**conditions, "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:role/ci"}},
         },
     ]
 
 
 def test_permission_sets_narrow_every_trusted_account_and_count_in_the_size() -> None:
-    patterns = permission_set_patterns("aws-us-gov", ["333333333333", "222222222222"], "Ops")
+    patterns = permission_set_patterns("aws-us-gov", ["444466667777", "444455556666"], "Ops")
     assert patterns == [
-        "arn:aws-us-gov:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Ops_*",
-        "arn:aws-us-gov:iam::222222222222:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Ops_*",
-        "arn:aws-us-gov:iam::333333333333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Ops_*",
-        "arn:aws-us-gov:iam::333333333333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Ops_*",
+        "arn:aws-us-gov:iam::444455556666:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Ops_*",
+        "arn:aws-us-gov:iam::444455556666:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Ops_*",
+        "arn:aws-us-gov:iam::444466667777:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Ops_*",
+        "arn:aws-us-gov:iam::444466667777:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Ops_*",
     ]
     document = trust_of(
-        {"trustedAccountIds": ["222222222222", "333333333333"], "trustedPermissionSets": ["Ops"]}
+        {"trustedAccountIds": ["444455556666", "444466667777"], "trustedPermissionSets": ["Ops"]}
     )
     assert len(document["Statement"]) == 1, "every trusted account is narrowed"
     accounts = [f"{200000000000 + i}" for i in range(11)]
@@ -242,14 +242,18 @@ def test_extra_conditions_with_lists_and_set_operators_keep_their_shape() -> Non
     document = trust_of(
         {
             "extraTrustConditions": {
-                "ForAnyValue:StringLike": {"aws:PrincipalTag/team": ["ops", "sre-*"]},
+                "ForAnyValue:StringLike": {
+                    "aws:PrincipalOrgPaths": ["o-abcdefghij/r-ab12/ou-ab12-11111111/*", "o-x*"]
+                },
                 "BoolIfExists": {"aws:ViaAWSService": "false"},
             }
         }
     )
     assert document["Statement"][0]["Condition"] == {
         "BoolIfExists": {"aws:ViaAWSService": "false"},
-        "ForAnyValue:StringLike": {"aws:PrincipalTag/team": ["ops", "sre-*"]},
+        "ForAnyValue:StringLike": {
+            "aws:PrincipalOrgPaths": ["o-abcdefghij/r-ab12/ou-ab12-11111111/*", "o-x*"]
+        },
     }
 
 
@@ -273,7 +277,7 @@ def test_the_component_takes_the_options_from_python(warnings_: list[str]) -> No
         role = TrustingAccountRole(
             "acme",
             {
-                "trusted_account_ids": ["222222222222"],
+                "trusted_account_ids": ["444455556666"],
                 "allow_session_tags": True,
                 "source_identity": "allowed",
                 "expires_at": LATER,

@@ -31,7 +31,7 @@ def build(args: TrustingAccountRoleArgs, **kwargs: Any) -> Run:
 
 
 def test_the_role_trusts_the_trusted_account_and_gets_s3_read_only_by_default() -> None:
-    run = build({"trusted_account_ids": ["222222222222"], "role_name": "reader"})
+    run = build({"trusted_account_ids": ["444455556666"], "role_name": "reader"})
     role = run.one(ROLE)
     assert role.name == "acme-role"
     assert role.inputs["name"] == "reader"
@@ -43,7 +43,7 @@ def test_the_role_trusts_the_trusted_account_and_gets_s3_read_only_by_default() 
             {
                 "Sid": "TrustedAccountsMayAssume",
                 "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+                "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
                 "Action": "sts:AssumeRole",
             }
         ],
@@ -55,30 +55,26 @@ def test_the_role_trusts_the_trusted_account_and_gets_s3_read_only_by_default() 
         "policyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
     }
     assert run.outputs == {
-        "role_arn": "arn:aws:iam::111111111111:role/reader",
+        "role_arn": "arn:aws:iam::111122223333:role/reader",
         "role_name": "reader",
-        "switch_role_url": "https://signin.aws.amazon.com/switchrole?account=111111111111"
-        "&roleName=reader&displayName=reader%40111111111111",
+        "switch_role_url": "https://signin.aws.amazon.com/switchrole?account=111122223333"
+        "&roleName=reader&displayName=reader%40111122223333",
         "external_id_required": False,
         "mfa_required": False,
     }
 
 
 def test_children_are_parented_to_the_component() -> None:
-    run = build({"trusted_account_ids": ["222222222222"]})
+    run = build({"trusted_account_ids": ["444455556666"]})
     component = run.one("cross-account:index:TrustingAccountRole")
     assert {r.parent for r in run.aws_resources} == {component.urn}
 
 
-def test_a_named_role_is_replaced_delete_before_replace() -> None:
-    assert build({"trusted_account_ids": ["222222222222"]}).one(ROLE).delete_before_replace is True
-
-
 def test_the_default_policy_and_principals_follow_the_partition() -> None:
-    run = build({"trusted_account_ids": ["222222222222"]}, mocks=RecordingMocks(partition="aws-us-gov"))
+    run = build({"trusted_account_ids": ["444455556666"]}, mocks=RecordingMocks(partition="aws-us-gov"))
     assert run.one(ATTACHMENT).inputs["policyArn"] == "arn:aws-us-gov:iam::aws:policy/AmazonS3ReadOnlyAccess"
     principal = json.loads(run.one(ROLE).inputs["assumeRolePolicy"])["Statement"][0]["Principal"]
-    assert principal == {"AWS": "arn:aws-us-gov:iam::222222222222:root"}
+    assert principal == {"AWS": "arn:aws-us-gov:iam::444455556666:root"}
     assert run.outputs["switch_role_url"].startswith("https://signin.amazonaws-us-gov.com/switchrole?")
     assert "aws:index/getPartition:getPartition" in run.invokes
 
@@ -86,11 +82,11 @@ def test_the_default_policy_and_principals_follow_the_partition() -> None:
 def test_managed_policies_are_attached_one_each_named_after_the_policy() -> None:
     run = build(
         {
-            "trusted_account_ids": ["222222222222"],
+            "trusted_account_ids": ["444455556666"],
             "managed_policy_arns": [
                 "arn:aws:iam::aws:policy/ReadOnlyAccess",
                 "job-function/ViewOnlyAccess",
-                "arn:aws:iam::111111111111:policy/team/Extra",
+                "arn:aws:iam::111122223333:policy/team/Extra",
             ],
         }
     )
@@ -98,13 +94,13 @@ def test_managed_policies_are_attached_one_each_named_after_the_policy() -> None
     assert attachments == {
         "acme-ReadOnlyAccess": "arn:aws:iam::aws:policy/ReadOnlyAccess",
         "acme-job-function-ViewOnlyAccess": "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
-        "acme-111111111111-team-Extra": "arn:aws:iam::111111111111:policy/team/Extra",
+        "acme-111122223333-team-Extra": "arn:aws:iam::111122223333:policy/team/Extra",
     }
 
 
 def test_an_empty_managed_policy_list_attaches_nothing() -> None:
     assert (
-        build({"trusted_account_ids": ["222222222222"], "managed_policy_arns": []}).of_type(ATTACHMENT) == []
+        build({"trusted_account_ids": ["444455556666"], "managed_policy_arns": []}).of_type(ATTACHMENT) == []
     )
 
 
@@ -113,7 +109,7 @@ def test_inline_policies_are_role_policies_with_the_document_as_given() -> None:
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}],
     }
-    run = build({"trusted_account_ids": ["222222222222"], "inline_policies": {"read-b": document}})
+    run = build({"trusted_account_ids": ["444455556666"], "inline_policies": {"read-b": document}})
     inline = run.one(INLINE)
     assert inline.name == "acme-inline-read-b"
     assert inline.inputs["name"] == "read-b"
@@ -124,12 +120,12 @@ def test_inline_policies_are_role_policies_with_the_document_as_given() -> None:
 def test_role_settings_reach_the_role() -> None:
     run = build(
         {
-            "trusted_account_ids": ["222222222222"],
+            "trusted_account_ids": ["444455556666"],
             "role_name": "r",
             "role_path": "/team/",
             "role_description": "d",
             "max_session_duration": 43200,
-            "permissions_boundary_arn": "arn:aws:iam::111111111111:policy/Boundary",
+            "permissions_boundary_arn": "arn:aws:iam::111122223333:policy/Boundary",
             "tags": {"team": "platform"},
         }
     )
@@ -140,14 +136,14 @@ def test_role_settings_reach_the_role() -> None:
         "description": "d",
         "maxSessionDuration": 43200,
     }
-    assert inputs["permissionsBoundary"] == "arn:aws:iam::111111111111:policy/Boundary"
+    assert inputs["permissionsBoundary"] == "arn:aws:iam::111122223333:policy/Boundary"
     assert inputs["tags"] == {"team": "platform"}
-    assert run.outputs["role_arn"] == "arn:aws:iam::111111111111:role/team/r"
+    assert run.outputs["role_arn"] == "arn:aws:iam::111122223333:role/team/r"
     assert "roleName=team/r&" in run.outputs["switch_role_url"]
 
 
 def test_a_secret_external_id_keeps_the_trust_policy_secret() -> None:
-    run = build({"trusted_account_ids": ["222222222222"], "external_id": pulumi.Output.secret("ext-1234")})
+    run = build({"trusted_account_ids": ["444455556666"], "external_id": pulumi.Output.secret("ext-1234")})
     role = run.one(ROLE)
     assert "assumeRolePolicy" in role.secret_inputs
     assert role.additional_secret_outputs == ("assumeRolePolicy",)
@@ -158,9 +154,9 @@ def test_a_secret_external_id_keeps_the_trust_policy_secret() -> None:
 
 
 def test_trusted_account_ids_may_be_outputs_and_are_checked_when_they_resolve() -> None:
-    run = build({"trusted_account_ids": pulumi.Output.from_input(["333333333333", "222222222222"])})
+    run = build({"trusted_account_ids": pulumi.Output.from_input(["444466667777", "444455556666"])})
     principal = json.loads(run.one(ROLE).inputs["assumeRolePolicy"])["Statement"][0]["Principal"]
-    assert principal == {"AWS": ["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root"]}
+    assert principal == {"AWS": ["arn:aws:iam::444455556666:root", "arn:aws:iam::444466667777:root"]}
 
     failed = pulumi_run(
         lambda: {
@@ -177,13 +173,13 @@ def test_trusted_account_ids_may_be_outputs_and_are_checked_when_they_resolve() 
 def test_reordering_accounts_and_policies_changes_no_urn_and_no_document() -> None:
     first = build(
         {
-            "trusted_account_ids": ["222222222222", "333333333333"],
+            "trusted_account_ids": ["444455556666", "444466667777"],
             "managed_policy_arns": ["ReadOnlyAccess", "AmazonS3ReadOnlyAccess"],
         }
     )
     second = build(
         {
-            "trusted_account_ids": ["333333333333", "222222222222"],
+            "trusted_account_ids": ["444466667777", "444455556666"],
             "managed_policy_arns": ["AmazonS3ReadOnlyAccess", "ReadOnlyAccess"],
         }
     )
@@ -201,20 +197,25 @@ def test_bad_args_fail_before_anything_is_registered() -> None:
     assert run.registrations == []
 
 
-def test_unknown_args_are_refused() -> None:
+@pytest.mark.parametrize(
+    ("arg", "message"),
+    [
+        ("rolename", "rolename: 'x' is not an input: did you mean role_name? (inputs are snake_case)"),
+        ("colour", "colour: 'x' is not an input; known: ['allow_session_tags', 'expires_at', "),
+    ],
+)
+def test_unknown_args_are_refused(arg: str, message: str) -> None:
     run = pulumi_run(
         lambda: {
-            "arn": TrustingAccountRole(
-                "acme", {"trusted_account_ids": ["222222222222"], "rolename": "x"}
-            ).role_arn
-        },  # type: ignore[typeddict-unknown-key]
+            "arn": TrustingAccountRole("acme", {"trusted_account_ids": ["444455556666"], arg: "x"}).role_arn
+        },  # type: ignore[misc]
         expect_error=True,
     )
-    assert str(run.error).startswith("rolename: 'x' is not an input; known: [")
+    assert str(run.error).startswith(message)
     assert run.registrations == []
 
 
-@pytest.mark.parametrize("accounts", [[], ["222222222222", "222222222222"]])
+@pytest.mark.parametrize("accounts", [[], ["444455556666", "444455556666"]])
 def test_account_lists_must_be_non_empty_and_distinct(accounts: list[str]) -> None:
     run = pulumi_run(
         lambda: {"arn": TrustingAccountRole("acme", {"trusted_account_ids": accounts}).role_arn},

@@ -20,8 +20,9 @@ ADDED: dict[str, dict[str, Any]] = {
     "aws:iam/role:Role": {"forceDetachPolicies": True},
 }
 """Inputs this version adds to resources of existing configs (an in-place update, never a replacement)."""
-NOW_DELETE_FIRST = {"aws:iam/policy:Policy"}
-"""Resources now replaced delete-first (their names are fixed): an option for a later replacement only."""
+CREATE_FIRST = {"aws:iam/role:Role", "aws:iam/policy:Policy"}
+"""Resources now replaced create-first on a later rename (an option for a later replacement only: an
+upgrade replaces nothing, whatever the option says)."""
 
 
 def by_name(registrations: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -52,5 +53,7 @@ def test_every_input_is_kept_and_only_the_listed_ones_are_added(after: dict[str,
     for before, now in zip(BEFORE[case], after[case], strict=True):
         expected = {**before["inputs"], **ADDED.get(before["type"], {})}
         assert now["inputs"] == expected, (case, before["name"])
-        if before["type"] not in NOW_DELETE_FIRST:
+        if before["type"] in CREATE_FIRST:
+            assert now["delete_before_replace"] is False, (case, before["name"])
+        else:
             assert now["delete_before_replace"] == before["delete_before_replace"], (case, before["name"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,13 +16,13 @@ READ = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
 @pytest.mark.parametrize(
     ("function", "value"),
     [
-        (check.account_id, "222222222222"),
+        (check.account_id, "444455556666"),
         (check.role_name, "a+b=c,d.e@f_g-h"),
         (check.iam_path, "/"),
         (check.iam_path, "/team/app/"),
         (check.policy_arn, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"),
-        (check.policy_arn, "arn:aws-us-gov:iam::111111111111:policy/team/Boundary"),
-        (check.role_arn, "arn:aws-cn:iam::111111111111:role/a/b/c"),
+        (check.policy_arn, "arn:aws-us-gov:iam::111122223333:policy/team/Boundary"),
+        (check.role_arn, "arn:aws-cn:iam::111122223333:role/a/b/c"),
         (check.organization_id, "o-abcdefghij"),
         (check.external_id, "Ab1+=,.@:/-_"),
         (check.stack_name, "acme/cross-account-access/trusting"),
@@ -37,10 +38,10 @@ def test_valid_values_pass_unchanged(function: Any, value: str) -> None:
     [
         (
             check.account_id,
-            222222222222,
-            "k: 222222222222 is a number: write the 12-digit account id as a quoted string",
+            444455556666,
+            "k: 444455556666 is a number: write the 12-digit account id as a quoted string",
         ),
-        (check.account_id, "2222222222223", "k: '2222222222223' is not a 12-digit AWS account id"),
+        (check.account_id, "4444555566663", "k: '4444555566663' is not a 12-digit AWS account id"),
         (
             check.role_name,
             "x" * 65,
@@ -99,11 +100,11 @@ def test_an_external_id_error_never_shows_the_value() -> None:
     ("pattern", "message"),
     [
         (
-            "arn:aws:iam::333333333333:user/bob",
-            "names account '333333333333', which is not one of trustedAccountIds ['222222222222']",
+            "arn:aws:iam::444466667777:user/bob",
+            "names account '444466667777', which is not one of trustedAccountIds ['444455556666']",
         ),
         (
-            "arn:aws:iam::222222222222:*",
+            "arn:aws:iam::444455556666:*",
             "does not start with a principal type (root, user/ or role/) before any wildcard, so it "
             "could match every principal: name a user or role pattern",
         ),
@@ -112,13 +113,13 @@ def test_an_external_id_error_never_shows_the_value() -> None:
 )
 def test_principal_patterns_stay_inside_the_trusted_accounts(pattern: str, message: str) -> None:
     with pytest.raises(InvalidInputError) as caught:
-        check.principal_pattern("trustedPrincipalArns", pattern, ["222222222222"])
+        check.principal_pattern("trustedPrincipalArns", pattern, ["444455556666"])
     assert str(caught.value).endswith(message)
 
 
 def test_principal_patterns_may_narrow_with_wildcards_after_the_account() -> None:
-    pattern = "arn:aws:iam::222222222222:role/ops-*"
-    assert check.principal_pattern("k", pattern, ["222222222222"]) == pattern
+    pattern = "arn:aws:iam::444455556666:role/ops-*"
+    assert check.principal_pattern("k", pattern, ["444455556666"]) == pattern
 
 
 @pytest.mark.parametrize(
@@ -190,14 +191,14 @@ VALID = [
     (check.iam_path, "/team/"),
     (check.policy_arn, "arn:aws:iam::aws:policy/ReadOnlyAccess"),
     (check.aws_managed_policy_name, "job-function/ViewOnlyAccess"),
-    (check.role_arn, "arn:aws:iam::111111111111:role/ops"),
+    (check.role_arn, "arn:aws:iam::111122223333:role/ops"),
     (check.external_id, "partner-1"),
     (check.organization_id, "o-abcdefghij"),
-    (check.account_id, "222222222222"),
+    (check.account_id, "444455556666"),
     (check.stack_name, "organization/cross-account-access/trusting"),
     (
-        lambda key, value: check.principal_pattern(key, value, ["222222222222"]),
-        "arn:aws:iam::222222222222:role/ops",
+        lambda key, value: check.principal_pattern(key, value, ["444455556666"]),
+        "arn:aws:iam::444455556666:role/ops",
     ),
 ]
 
@@ -227,3 +228,325 @@ def test_every_pattern_of_the_package_is_ascii_only() -> None:
     assert len(patterns) >= 15
     for pattern in patterns:
         assert pattern.flags & re.ASCII, pattern.pattern
+
+
+# Extra trust conditions ----------------------------------------------------------------
+
+NOW = datetime(2026, 12, 5, 9, 0, 0, tzinfo=UTC)
+EVERY_INPUT = check.TrustContext(
+    external_id=True,
+    require_mfa=True,
+    organization_id="o-abcdefghij",
+    expires_at="2099-01-01T00:00:00Z",
+    principal_patterns=True,
+    trusted_account_ids=("444455556666", "444466667777"),
+    partition="aws",
+    now=NOW,
+)
+"""Every input that writes a trust condition set, the accounts and partition known."""
+NO_INPUT = check.TrustContext(now=NOW)
+CASE = "IAM reads condition keys case-insensitively"
+WRITES = "is a condition the role already writes from"
+NEVER = "the condition can never hold, so no one could assume the role"
+
+
+def conditions_error(conditions: dict[str, Any], context: check.TrustContext = NO_INPUT) -> str:
+    with pytest.raises(InvalidInputError) as caught:
+        check.trust_conditions("c", conditions, context)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("conditions", "context", "message"),
+    [
+        # A key the role writes, in another case or form, next to the input that writes it.
+        (
+            {"DateLessThan": {"aws:currenttime": "2098-01-01T00:00:00Z"}},
+            EVERY_INPUT,
+            f"c.DateLessThan: 'aws:currenttime' {WRITES} expires_at (as aws:CurrentTime: {CASE}): set it there",
+        ),
+        (
+            {"ArnLike": {"aws:principalarn": "arn:aws:iam::444455556666:*"}},
+            EVERY_INPUT,
+            f"c.ArnLike: 'aws:principalarn' {WRITES} trusted_principal_arns/trusted_permission_sets (as "
+            f"aws:PrincipalArn: {CASE}): set it there",
+        ),
+        (
+            {"Bool": {"aws:MULTIFACTORAUTHPRESENT": "true"}},
+            EVERY_INPUT,
+            f"c.Bool: 'aws:MULTIFACTORAUTHPRESENT' {WRITES} require_mfa (as aws:MultiFactorAuthPresent: "
+            f"{CASE}): set it there",
+        ),
+        (
+            {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}},
+            NO_INPUT,
+            f"c.BoolIfExists: 'aws:MultiFactorAuthPresent' {WRITES} require_mfa: set it there",
+        ),
+        (
+            {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::444455556666:role/ci"}},
+            NO_INPUT,
+            f"c.ArnEquals: 'aws:PrincipalArn' {WRITES} trusted_principal_arns/trusted_permission_sets: set it "
+            "there",
+        ),
+        (
+            {"StringLike": {"aws:PrincipalOrgID": "o-abcdefghij"}},
+            EVERY_INPUT,
+            f"c.StringLike: 'aws:PrincipalOrgID' {WRITES} organization_id: set it there",
+        ),
+        (
+            {"DateLessThanEquals": {"aws:CurrentTime": "2098-01-01T00:00:00Z"}},
+            NO_INPUT,
+            f"c.DateLessThanEquals: 'aws:CurrentTime' {WRITES} expires_at: set it there",
+        ),
+        (
+            {"NumericLessThan": {"aws:EpochTime": "4070908800"}},
+            NO_INPUT,
+            f"c.NumericLessThan: 'aws:EpochTime' {WRITES} expires_at (as DateLessThan aws:CurrentTime, which "
+            "this condition repeats): set it there",
+        ),
+        (
+            {"NumericLessThanEquals": {"aws:MultiFactorAuthAge": "300"}},
+            NO_INPUT,
+            f"c.NumericLessThanEquals: 'aws:MultiFactorAuthAge' {WRITES} mfa_max_age_seconds: set it there",
+        ),
+        (
+            {"StringNotEquals": {"aws:PrincipalOrgID": "o-bbbbbbbbbb"}},
+            EVERY_INPUT,
+            f"c.StringNotEquals: 'aws:PrincipalOrgID' {WRITES} organization_id: set it there",
+        ),
+        (
+            {"StringEquals": {"aws:PrincipalTag/team": "ops", "aws:principaltag/TEAM": "sre"}},
+            NO_INPUT,
+            "c.StringEquals: 'aws:principaltag/TEAM' and 'aws:PrincipalTag/team' are one condition key, as "
+            f"{CASE}: keep one spelling",
+        ),
+        # Conditions that can never hold.
+        (
+            {"Null": {"sts:ExternalId": "true"}},
+            EVERY_INPUT,
+            "c.Null.sts:ExternalId: 'true' contradicts external_id/external_ids, which require an "
+            f"sts:ExternalId: {NEVER}",
+        ),
+        (
+            {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+            EVERY_INPUT,
+            "c.BoolIfExists.aws:MultiFactorAuthPresent: 'false' contradicts require_mfa, which requires "
+            f"aws:MultiFactorAuthPresent to be true: {NEVER}",
+        ),
+        (
+            {"Null": {"aws:multifactorauthage": "true"}},
+            EVERY_INPUT,
+            "c.Null.aws:multifactorauthage: 'true' contradicts require_mfa, which requires an "
+            f"MFA-authenticated session, where the key is present: {NEVER}",
+        ),
+        (
+            {"StringNotEquals": {"aws:PrincipalOrgID": ["o-bbbbbbbbbb", "o-abcdefghij"]}},
+            EVERY_INPUT,
+            "c.StringNotEquals.aws:PrincipalOrgID: ['o-bbbbbbbbbb', 'o-abcdefghij'] contradicts "
+            f"organization_id ('o-abcdefghij'), which aws:PrincipalOrgID must equal: {NEVER}",
+        ),
+        (
+            {"StringEquals": {"aws:PrincipalAccount": "444477778888"}},
+            EVERY_INPUT,
+            "c.StringEquals.aws:PrincipalAccount: '444477778888' names account '444477778888', which is not "
+            "one of trusted_account_ids ['444455556666', '444466667777']",
+        ),
+        (
+            {"StringNotLike": {"aws:PrincipalAccount": ["2*", "3*"]}},
+            EVERY_INPUT,
+            "c.StringNotLike.aws:PrincipalAccount: ['2*', '3*'] leaves out every account of "
+            f"trusted_account_ids ['444455556666', '444466667777']: {NEVER}",
+        ),
+        (
+            {"DateLessThan": {"aws:CurrentTime": "2026-12-05T08:59:59Z"}},
+            NO_INPUT,
+            "c.DateLessThan.aws:CurrentTime: '2026-12-05T08:59:59Z' is in the past (it is 2026-12-05T09:00:00Z "
+            "now): the access would end before it starts; set a later time, or remove the condition",
+        ),
+        (
+            {"NumericLessThanEquals": {"aws:EpochTime": "1700000000"}},
+            NO_INPUT,
+            "c.NumericLessThanEquals.aws:EpochTime: '1700000000' is in the past (it is 2026-12-05T09:00:00Z "
+            "now): the access would end before it starts; set a later time, or remove the condition",
+        ),
+        (
+            {"DateGreaterThan": {"aws:CurrentTime": "2099-01-01"}},
+            EVERY_INPUT,
+            "c.DateGreaterThan.aws:CurrentTime: '2099-01-01' is not before expires_at ('2099-01-01T00:00:00Z'): "
+            "the access would end before it starts",
+        ),
+        (
+            {"NotIpAddress": {"aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1", "::/0"]}},
+            NO_INPUT,
+            "c.NotIpAddress.aws:SourceIp: ['0.0.0.0/1', '128.0.0.0/1', '::/0'] matches every value: the "
+            "condition holds only for a request without this key; if that is meant, say so with the Null "
+            'operator and "true"',
+        ),
+        (
+            {"StringNotLike": {"aws:PrincipalTag/team": "**"}},
+            NO_INPUT,
+            "c.StringNotLike.aws:PrincipalTag/team: '**' matches every value: the condition holds only for a "
+            'request without this key; if that is meant, say so with the Null operator and "true"',
+        ),
+        *(
+            (
+                {"ArnNotLike": {"aws:PrincipalArn": pattern}},
+                EVERY_INPUT,
+                f"c.ArnNotLike.aws:PrincipalArn: {pattern!r} matches every value of a key that every "
+                f"AssumeRole request carries: {NEVER}",
+            )
+            for pattern in ("*", "arn:*", "arn:*:*", "arn:aws:iam::*:*", "arn:aws:iam::????????????:*")
+        ),
+        (
+            {"ArnNotEquals": {"aws:principalarn": "arn:aws:iam::444455556666:*"}},
+            check.TrustContext(trusted_account_ids=("444455556666",), partition="aws", now=NOW),
+            "c.ArnNotEquals.aws:principalarn: 'arn:aws:iam::444455556666:*' matches every value of a key that "
+            f"every AssumeRole request carries: {NEVER}",
+        ),
+        (
+            {"StringNotEquals": {"sts:RoleSessionName": "x"}, "Null": {"aws:PrincipalArn": "true"}},
+            NO_INPUT,
+            "c.Null.aws:PrincipalArn: 'true' requires the key to be absent, but every AssumeRole request "
+            f"carries it: {NEVER}",
+        ),
+        (
+            {"BoolIfExists": {"aws:SecureTransport": "false"}},
+            NO_INPUT,
+            "c.BoolIfExists.aws:SecureTransport: 'false' can never hold: AssumeRole is called over TLS only "
+            "(aws:SecureTransport is always true), so no one could assume the role",
+        ),
+        (
+            {"NumericLessThan": {"aws:MultiFactorAuthAge": "0"}},
+            NO_INPUT,
+            "c.NumericLessThan.aws:MultiFactorAuthAge: '0' can never hold: the key is never below 0, so no one "
+            "could assume the role",
+        ),
+        (
+            {"StringEqualsIfExists": {"sts:SourceIdentity": "x"}, "Null": {"sts:SourceIdentity": "false"}},
+            NO_INPUT,
+            "c.Null.sts:SourceIdentity: 'false' requires a source identity, which a caller can bring only when "
+            f"source_identity allows it (sts:SetSourceIdentity): {NEVER}",
+        ),
+        (
+            {"ForAnyValue:StringEquals": {"aws:TagKeys": ["team"]}},
+            NO_INPUT,
+            "c.ForAnyValue:StringEquals.aws:TagKeys: ['team'] requires session tags, which a caller can pass "
+            f"only when allow_session_tags is true (sts:TagSession): {NEVER}",
+        ),
+        # Values that do not parse for their operator.
+        (
+            {"DateGreaterThan": {"aws:CurrentTime": "2027-02-30T00:00:00Z"}},
+            NO_INPUT,
+            "c.DateGreaterThan.aws:CurrentTime: '2027-02-30T00:00:00Z' is not an ISO 8601 date or time that "
+            "exists (2027-03-31 or 2027-03-31T23:59:59Z), or seconds since 1970, which this operator compares",
+        ),
+        *(
+            (
+                {"IpAddress": {"aws:SourceIp": address}},
+                NO_INPUT,
+                f"c.IpAddress.aws:SourceIp: {address!r} is not an IP address or CIDR block (a prefix length of "
+                "0-32 for IPv4, 0-128 for IPv6; no netmask, no zone id such as %eth0), which this operator "
+                "compares",
+            )
+            for address in ("fe80::1%eth0/64", "fe80::1%eth0", "203.0.113.0/255.255.255.0", "203.0.113.0/024")
+        ),
+        (
+            {"BinaryEquals": {"aws:x": "abc"}},
+            NO_INPUT,
+            "c.BinaryEquals.aws:x: 'abc' is not base64 (A-Z, a-z, 0-9, + and /, padded with = to a multiple of "
+            "4 characters), which this operator compares",
+        ),
+        (
+            {"NumericEquals": {"aws:MultiFactorAuthAge": "1e3"}},
+            NO_INPUT,
+            "c.NumericEquals.aws:MultiFactorAuthAge: '1e3' is not a number, which this operator compares",
+        ),
+        (
+            {"Bool": {"aws:ViaAWSService": "True"}},
+            NO_INPUT,
+            'c.Bool.aws:ViaAWSService: \'True\' is not "true" or "false", which this operator compares',
+        ),
+        # Set operators on single-valued keys.
+        *(
+            (
+                {operator: {key: ["a"]}},
+                NO_INPUT,
+                f"c.{operator}: {key!r} is a single-valued context key: {operator.split(':')[0]}: compares sets "
+                "of values and, on a key with one value, can match where the operator alone would not "
+                f"(ForAllValues: even when the key is absent); write {operator.split(':')[1]} (AWS's "
+                '"Single-valued vs. multivalued context keys")',
+            )
+            for operator, key in (
+                ("ForAnyValue:StringLike", "aws:PrincipalTag/team"),
+                ("ForAllValues:StringEquals", "aws:SourceVpc"),
+                ("ForAllValues:StringEquals", "STS:RoleSessionName"),
+            )
+        ),
+    ],
+)
+def test_extra_trust_conditions_that_clash_never_hold_or_do_not_parse_are_refused(
+    conditions: dict[str, Any], context: check.TrustContext, message: str
+) -> None:
+    assert conditions_error(conditions, context) == message
+
+
+@pytest.mark.parametrize(
+    "operator", ["StringEquals", "StringLike", "StringNotEquals", "Null", "ForAnyValue:StringLike"]
+)
+@pytest.mark.parametrize("key", ["sts:ExternalId", "sts:externalid", "STS:EXTERNALID"])
+def test_an_external_id_in_extra_conditions_is_refused_without_its_value(operator: str, key: str) -> None:
+    message = conditions_error({operator: {key: "Partner-Secret-7f3a"}})
+    assert message == (
+        f"c.{operator}: {key!r} is an external id, which is a secret: use external_ids (or external_id), "
+        "which keep it secret in state and outputs and tell the CLI profiles to send one; never "
+        "extra_trust_conditions, which stores it in clear"
+    )
+    assert "Partner-Secret-7f3a" not in message
+
+
+def test_an_external_id_in_a_malformed_condition_block_is_not_shown() -> None:
+    message = conditions_error({"StringEquals": ["sts:ExternalId", "Partner-Secret-7f3a"]})
+    assert "Partner-Secret-7f3a" not in message
+    assert message == "c.StringEquals: '<hidden>' must be a non-empty map of condition keys to values"
+
+
+@pytest.mark.parametrize(
+    "conditions",
+    [
+        {"DateGreaterThan": {"aws:CurrentTime": "2098-01-01T00:00:00Z"}},
+        {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:role/ops-admin"}},
+        {"StringEquals": {"aws:PrincipalAccount": "444455556666"}},
+        {"NotIpAddress": {"aws:SourceIp": ["0.0.0.0/0"]}},
+        {"NotIpAddressIfExists": {"aws:SourceIp": ["0.0.0.0/0", "::/0"]}},
+        {"IpAddress": {"aws:SourceIp": ["203.0.113.7", "2001:db8::/32", "203.0.113.5/24"]}},
+        {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-abcdefghij/r-ab12/ou-*"]}},
+        {"ForAllValues:StringEquals": {"accounts.google.com:amr": ["authenticated"]}},
+        {"BinaryEquals": {"aws:x": "QmluYXJ5"}},
+        {"Bool": {"aws:SecureTransport": "true"}},
+        {"DateGreaterThan": {"aws:EpochTime": "4039372800"}},
+    ],
+)
+def test_extra_trust_conditions_that_narrow_beside_every_input_are_kept(conditions: dict[str, Any]) -> None:
+    kept = check.trust_conditions("c", conditions, EVERY_INPUT)
+    assert kept == {
+        operator: {key: value if isinstance(value, str) else tuple(value) for key, value in keys.items()}
+        for operator, keys in conditions.items()
+    }
+
+
+def test_conditions_that_hold_but_maybe_not_as_meant_give_warnings() -> None:
+    conditions = check.trust_conditions(
+        "c",
+        {
+            "ForAllValues:StringLike": {"aws:PrincipalOrgPaths": ["o-abcdefghij/*"], "aws:CalledVia": ["a"]},
+            "Null": {"aws:CalledVia": "false"},
+            "NotIpAddress": {"aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1", "2001:db8::/32"]},
+        },
+    )
+    assert check.condition_warnings("c", conditions) == [
+        "c.ForAllValues:StringLike.aws:PrincipalOrgPaths: ForAllValues:StringLike also holds for a request "
+        'without aws:PrincipalOrgPaths; if the key must be there, add {"Null": {"aws:PrincipalOrgPaths": '
+        '"false"}}',
+        "c.NotIpAddress.aws:SourceIp: ('0.0.0.0/1', '128.0.0.0/1', '2001:db8::/32') leaves out every IPv4 "
+        "address: only callers over IPv6 may assume the role",
+    ]

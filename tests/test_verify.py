@@ -605,8 +605,8 @@ def _echo_secrets(code: str) -> Callable[..., None]:
     [
         ([READER, "--external-id", "é" + EXTERNAL_ID], {}, 2),
         ([READER, "--external-id", EXTERNAL_ID + "\n"], {}, 2),
-        ([READER, "--mfa-serial", "arn:aws:iam::222222222222:mfa/a", "--mfa-token", TOKEN + "0"], {}, 2),
-        ([READER, "--mfa-serial", "arn:aws:iam::222222222222:mfa/a", "--mfa-token", "١٢٣٤٥٦"], {}, 2),
+        ([READER, "--mfa-serial", "arn:aws:iam::444455556666:mfa/a", "--mfa-token", TOKEN + "0"], {}, 2),
+        ([READER, "--mfa-serial", "arn:aws:iam::444455556666:mfa/a", "--mfa-token", "١٢٣٤٥٦"], {}, 2),
         ([READER, *SECRET_ARGS, "--profile", "alice", "stray", EXTERNAL_ID, TOKEN], {}, 2),
         ([READER, f"--external-id={EXTERNAL_ID}", "--colour", EXTERNAL_ID], {}, 2),
         (["not-a-role", *SECRET_ARGS], {}, 2),
@@ -662,9 +662,9 @@ def test_the_options_never_show_the_secrets_in_their_repr() -> None:
 
 
 def test_a_secret_is_hidden_where_it_stands_alone_and_not_inside_a_longer_word() -> None:
-    text = "token 111111 in arn:aws:iam::111111111111:user/x, id 'ab-1' and ab-12"
+    text = "token 111111 in arn:aws:iam::111122223333:user/x, id 'ab-1' and ab-12"
     assert cli.redact(text, ["111111", "ab-1"]) == (
-        "token <hidden> in arn:aws:iam::111111111111:user/x, id '<hidden>' and ab-12"
+        "token <hidden> in arn:aws:iam::111122223333:user/x, id '<hidden>' and ab-12"
     )
 
 
@@ -683,17 +683,17 @@ LONG_TAGS = ["--tags", *[f"k{i}=v" for i in range(51)]]
             "give ROLE_ARN first, or end the tags with --)",
         ),
         (
-            ["arn:aws:iam::111111111111:user/alice"],
-            "ROLE_ARN 'arn:aws:iam::111111111111:user/alice' is not an IAM role ARN "
+            ["arn:aws:iam::111122223333:user/alice"],
+            "ROLE_ARN 'arn:aws:iam::111122223333:user/alice' is not an IAM role ARN "
             "(arn:<partition>:iam::<account>:role/[<path>/]<name>)",
         ),
         (
             [READER + "\n"],
-            "ROLE_ARN 'arn:aws:iam::111111111111:role/reader\\n' is not an IAM role ARN",
+            "ROLE_ARN 'arn:aws:iam::111122223333:role/reader\\n' is not an IAM role ARN",
         ),
         (
-            ["arn:aws:iam::111111111111:role/réader"],
-            "ROLE_ARN 'arn:aws:iam::111111111111:role/réader' is not an IAM role ARN",
+            ["arn:aws:iam::111122223333:role/réader"],
+            "ROLE_ARN 'arn:aws:iam::111122223333:role/réader' is not an IAM role ARN",
         ),
         (
             ["arn:aws:iam::١١١١١١١١١١١١:role/reader"],
@@ -701,12 +701,12 @@ LONG_TAGS = ["--tags", *[f"k{i}=v" for i in range(51)]]
         ),
         ([READER, "--mfa-token", "123456"], "--mfa-serial and --mfa-token go together: give both or neither"),
         (
-            [READER, "--mfa-serial", "arn:aws:iam::222222222222:mfa/alice", "--mfa-token", "12ab56"],
+            [READER, "--mfa-serial", "arn:aws:iam::444455556666:mfa/alice", "--mfa-token", "12ab56"],
             "--mfa-token: '<6 characters, hidden>' is not a 6-digit code",
         ),
         (
-            [READER, "--mfa-serial", "arn:aws:iam::222222222222:mfa/alicé", "--mfa-token", "123456"],
-            "--mfa-serial 'arn:aws:iam::222222222222:mfa/alicé' is not an MFA device ARN or serial number",
+            [READER, "--mfa-serial", "arn:aws:iam::444455556666:mfa/alicé", "--mfa-token", "123456"],
+            "--mfa-serial 'arn:aws:iam::444455556666:mfa/alicé' is not an MFA device ARN or serial number",
         ),
         ([READER, "--probe", "s3:PutObject"], "--probe 's3:PutObject' is not one of s3:ListBuckets, none"),
         (
@@ -892,3 +892,14 @@ def test_the_console_script_and_the_module_run_the_same_main() -> None:
         "cross-account-verify: error: ROLE_ARN 'not-an-arn' is not an IAM role ARN "
         "(arn:<partition>:iam::<account>:role/[<path>/]<name>)"
     ]
+
+
+def test_the_help_shows_role_arn_as_required_as_the_module_documents_it() -> None:
+    command = Path(sys.executable).with_name("cross-account-verify")
+    done = subprocess.run([str(command), "--help"], capture_output=True, text=True, timeout=60, env={})
+    assert done.returncode == 0, done.stderr
+    usage = done.stdout.split("\n\n", 1)[0]
+    assert usage.startswith("usage: cross-account-verify ROLE_ARN [--external-id ID] "), usage
+    assert "[ROLE_ARN]" not in done.stdout, "ROLE_ARN is required, not optional"
+    documented = cli.__doc__.split("\n\n")[1] if cli.__doc__ else ""
+    assert " ".join(usage.removeprefix("usage: ").split()) == " ".join(documented.split())

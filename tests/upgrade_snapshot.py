@@ -14,8 +14,11 @@ import json
 import sys
 from typing import Any
 
-from conftest import TRUSTED_ACCOUNT, RecordingMocks, Run, run_main, stack_file_config
+from conftest import PROJECT, RecordingMocks, Run, run_main, stack_file_config
 
+TRUSTED_ACCOUNT = "222222222222"
+TRUSTING_ACCOUNT = "111111111111"
+"""The example accounts of the version before (later examples use AWS's placeholder ids)."""
 REFERENCE = "organization/cross-account-access/trusting"
 ROLE_ARN = "arn:aws:iam::111111111111:role/my-s3-x-account-role"
 TRUSTING_OUTPUTS = {"roleArn": ROLE_ARN, "externalIdRequired": False, "mfaRequired": True}
@@ -34,7 +37,11 @@ def many_roles(count: int) -> list[str]:
 def cases() -> dict[str, tuple[str, dict[str, Any], tuple[str, ...]]]:
     """name -> (stack, config, secret keys): configurations that worked before."""
     return {
-        "trusting example": ("trusting", stack_file_config("trusting"), ()),
+        "trusting example": (
+            "trusting",
+            stack_file_config("trusting") | {f"{PROJECT}:trustedAccountIds": [TRUSTED_ACCOUNT]},  # as it was
+            (),
+        ),
         "trusted example": ("trusted", stack_file_config("trusted"), ()),
         "trusting hardened": (
             "trusting",
@@ -92,7 +99,7 @@ def snapshot() -> dict[str, Any]:
     found = {}
     for name, (stack, config, secrets) in cases().items():
         mocks = RecordingMocks(
-            account_id=TRUSTED_ACCOUNT if stack == "trusted" else "111111111111",
+            account_id=TRUSTED_ACCOUNT if stack == "trusted" else TRUSTING_ACCOUNT,
             stack_outputs={REFERENCE: TRUSTING_OUTPUTS},
         )
         run = run_main(stack=stack, config=config, mocks=mocks, secret_keys=secrets)

@@ -21,6 +21,7 @@ from .documents import (
 )
 from .rollout import TrustingRoleRollout, TrustingRoleRolloutArgs
 from .trusted import (
+    OrganizationalUnitAccess,
     RoleRequirement,
     TrustedAccountAccess,
     TrustedAccountAccessArgs,
@@ -39,6 +40,7 @@ __all__ = [
     "CliProfile",
     "ExtensionEntry",
     "InvalidInputError",
+    "OrganizationalUnitAccess",
     "RoleArn",
     "RoleRequirement",
     "TrustedAccountAccess",

@@ -206,12 +206,72 @@ SESSION_ACTIONS: Mapping[str, str] = {
 and what each adds to the Sid of the statement that allows it."""
 
 
+ORG_PATHS_SID = "AssumeCrossAccountRolesInOrganizationalUnits"
+ORG_PATHS_KEY = "aws:ResourceOrgPaths"
+
+
+@dataclass(frozen=True)
+class OrganizationalUnitGrant:
+    """sts:AssumeRole on a role in any account under some organization paths (``aws:ResourceOrgPaths``)."""
+
+    role_arn_pattern: str
+    """``arn:<partition>:iam::*:role/<path><name>``."""
+    organization_paths: tuple[str, ...]
+    """``o-.../r-.../ou-.../`` (or ``o-.../*/ou-.../``) paths; accounts under each, at any depth, are covered."""
+    end: str = ""
+    """RFC 3339 UTC end of the access, "" for none."""
+    actions: tuple[str, ...] = ()
+    """Of SESSION_ACTIONS: what the roles' trust policy allows besides sts:AssumeRole."""
+
+
+def organizational_unit_statements(
+    grants: Iterable[OrganizationalUnitGrant], *, require_mfa: bool = False
+) -> list[dict[str, Any]]:
+    """One statement per (paths, end, actions), after the statements of the role ARNs.
+
+    ``aws:ResourceOrgPaths`` is multivalued: ``ForAnyValue:StringLike``, each path followed
+    by ``*`` so that the accounts of the units under it are covered too. The Sid names the
+    actions and the end as ``assume_role_policy``'s do, and a number when several share it.
+    """
+    groups: dict[tuple[str, tuple[str, ...], tuple[str, ...]], set[str]] = {}
+    for grant in grants:
+        unknown = [a for a in grant.actions if a not in SESSION_ACTIONS]
+        if unknown:
+            raise ValueError(f"{unknown} are not session actions; known: {sorted(SESSION_ACTIONS)}")
+        key = (grant.end, tuple(sorted(set(grant.actions))), tuple(sorted(set(grant.organization_paths))))
+        groups.setdefault(key, set()).add(grant.role_arn_pattern)
+    statements = []
+    seen: dict[str, int] = {}
+    for end, actions, paths in sorted(groups):
+        sid = ORG_PATHS_SID + "".join(SESSION_ACTIONS[a] for a in actions)
+        sid += f"Until{re.sub('[^0-9]', '', end)}" if end else ""
+        seen[sid] = seen.get(sid, 0) + 1
+        condition: dict[str, Any] = {
+            "ForAnyValue:StringLike": {ORG_PATHS_KEY: _one_or_list([f"{p}*" for p in paths])}
+        }
+        if require_mfa:
+            condition["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
+        if end:
+            condition["DateLessThan"] = {"aws:CurrentTime": end}
+        statements.append(
+            {
+                "Sid": sid if seen[sid] == 1 else f"{sid}{seen[sid]}",
+                "Effect": "Allow",
+                "Action": ["sts:AssumeRole", *actions] if actions else "sts:AssumeRole",
+                "Resource": _one_or_list(sorted(groups[(end, actions, paths)])),
+                "Condition": condition,
+            }
+        )
+    return statements
+
+
 def assume_role_policy(
     role_arns: Iterable[str],
     *,
     require_mfa: bool = False,
     ends: Mapping[str, str] | None = None,
     session_actions: Mapping[str, Iterable[str]] | None = None,
+    grants: Iterable[OrganizationalUnitGrant] = (),
 ) -> dict[str, Any]:
     """The trusted side's policy: allow ``sts:AssumeRole`` on exactly these role ARNs.
 
@@ -225,7 +285,7 @@ def assume_role_policy(
     actions share one statement after it, whose Sid names them
     (``AssumeCrossAccountRolesAndTagSessionUntil20270331235959``), no end before
     ends in time order. ARNs are sorted in each statement, so the order given
-    changes nothing.
+    changes nothing. ``grants`` add the statements of ``organizational_unit_statements`` last.
     """
     ends, session_actions = ends or {}, session_actions or {}
     groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
@@ -252,7 +312,26 @@ def assume_role_policy(
         if condition:
             statement["Condition"] = condition
         statements.append(statement)
+    statements += organizational_unit_statements(grants, require_mfa=require_mfa)
     return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def revoke_older_sessions_policy(issued_before: str) -> dict[str, Any]:
+    """The deny the IAM console's "Revoke active sessions" writes as the role's inline policy
+    ``AWSRevokeOlderSessions``: every action on every resource, for sessions whose token was
+    issued before ``issued_before`` (RFC 3339 UTC). Sessions issued later are not touched.
+    No Sid, as the console writes it."""
+    return {
+        "Version": POLICY_VERSION,
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"DateLessThan": {"aws:TokenIssueTime": issued_before}},
+            }
+        ],
+    }
 
 
 def policy_size(document: Mapping[str, Any]) -> int:
@@ -425,6 +504,95 @@ def switch_roles_extension_config(entries: Iterable[ExtensionEntry]) -> str:
 def mfa_serial_placeholder(partition: str, account_id: str) -> str:
     """The MFA device ARN pattern of a user of the trusted account."""
     return f"arn:{partition}:iam::{account_id}:mfa/<your-mfa-device-name>"
+
+
+# CloudFormation: the role as a StackSet template -----------------------------
+
+TEMPLATE_FORMAT_VERSION = "2010-09-09"
+ROLE_LOGICAL_ID = "CrossAccountRole"
+"""The logical id of the role in the StackSet template (a rename would replace the role in every account)."""
+TEMPLATE_BODY_MAX = 51200
+"""CloudFormation's limit on a template passed in the request (TemplateBody), in bytes."""
+
+
+def role_template(
+    *,
+    role_name: str,
+    role_path: str,
+    description: str,
+    trust_policy: Mapping[str, Any],
+    managed_policy_arns: Sequence[str],
+    inline_policies: Mapping[str, Mapping[str, Any]],
+    max_session_duration: int,
+    permissions_boundary_arn: str | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A CloudFormation template that declares the role, as ``TrustingAccountRole`` registers it.
+
+    The documents are the ones given (the same functions build them for both), set in the
+    ``AWS::IAM::Role`` properties that mean what the ``aws.iam.Role``, ``RolePolicyAttachment``
+    and ``RolePolicy`` inputs mean: ``AssumeRolePolicyDocument``, ``ManagedPolicyArns`` (sorted),
+    ``Policies`` (by name), ``PermissionsBoundary``, ``Path``, ``MaxSessionDuration``, ``Tags``.
+    The role's ARN is the stack's output ``RoleArn``.
+    """
+    properties: dict[str, Any] = {
+        "RoleName": role_name,
+        "Path": role_path,
+        "Description": description,
+        "AssumeRolePolicyDocument": dict(trust_policy),
+        "MaxSessionDuration": max_session_duration,
+    }
+    if managed_policy_arns:
+        properties["ManagedPolicyArns"] = sorted(managed_policy_arns)
+    if inline_policies:
+        properties["Policies"] = [
+            {"PolicyName": name, "PolicyDocument": dict(inline_policies[name])}
+            for name in sorted(inline_policies)
+        ]
+    if permissions_boundary_arn is not None:
+        properties["PermissionsBoundary"] = permissions_boundary_arn
+    if tags:
+        properties["Tags"] = [{"Key": key, "Value": tags[key]} for key in sorted(tags)]
+    return {
+        "AWSTemplateFormatVersion": TEMPLATE_FORMAT_VERSION,
+        "Description": f"Cross-account access role {role_path}{role_name}",
+        "Resources": {ROLE_LOGICAL_ID: {"Type": "AWS::IAM::Role", "Properties": properties}},
+        "Outputs": {
+            "RoleArn": {
+                "Description": "ARN of the role",
+                "Value": {"Fn::GetAtt": [ROLE_LOGICAL_ID, "Arn"]},
+            }
+        },
+    }
+
+
+def template_body(template: Mapping[str, Any]) -> str:
+    """The template as the StackSet's TemplateBody: JSON, keys in a fixed order, no whitespace to count."""
+    return json.dumps(template, separators=(",", ":"), sort_keys=True)
+
+
+def role_arn_pattern(partition: str, role_path: str, role_name: str) -> str:
+    """``arn:<partition>:iam::*:role/<path><name>``: the role in any account."""
+    return f"arn:{partition}:iam::*:role{role_path}{role_name}"
+
+
+def switch_role_urls_by_account(
+    partition: str, accounts: Iterable[str], role_path: str, role_name: str
+) -> dict[str, str]:
+    """``switch_role_url`` of the role in each account, for thousands of accounts at once.
+
+    The links differ only in the account id, which is 12 digits wherever it is: the common parts are
+    quoted once. Equal to ``switch_role_url`` of each ARN (tests/test_documents.py checks it); a display
+    name that would be cut, and partitions without a console, go through ``switch_role_url`` itself.
+    """
+    accounts = list(accounts)
+    host = SIGNIN_HOSTS.get(partition)
+    if host is None or len(role_name) + 13 > 64:
+        return {a: switch_role_url(f"arn:{partition}:iam::{a}:role{role_path}{role_name}") for a in accounts}
+    path_and_name = quote(f"{role_path}{role_name}".lstrip("/"), safe="/")
+    middle = f"&roleName={path_and_name}&displayName={quote(role_name, safe='/')}%40"
+    prefix = f"https://{host}/switchrole?account="
+    return {a: f"{prefix}{a}{middle}{a}" for a in accounts}
 
 
 EXTERNAL_ID_KEY = "sts:ExternalId"

@@ -19,9 +19,28 @@ DEFAULT_SESSION_SECONDS = 3600
 DEFAULT_SOURCE_PROFILE = "default"
 DEFAULT_DEPLOYMENT_ROLE_NAME = "OrganizationAccountAccessRole"
 """The role a rollout assumes in each member account: AWS Organizations creates it in the accounts it makes."""
+DEFAULT_CALL_AS = "SELF"
+"""A stackset-mode rollout acts as the organization's management account unless told DELEGATED_ADMIN."""
+DEFAULT_MAX_CONCURRENT_PERCENTAGE = 100
+"""StackSet operations: accounts at a time, in percent of the targets (CloudFormation lowers it to the
+failure tolerance + 1 in its default STRICT_FAILURE_TOLERANCE mode)."""
+DEFAULT_FAILURE_TOLERANCE_PERCENTAGE = 10
+"""StackSet operations: accounts, in percent, that may fail before CloudFormation stops the operation."""
+DEFAULT_REGION_CONCURRENCY = "PARALLEL"
 ROLE_ARNS_BY_ACCOUNT_OUTPUT = "roleArnsByAccount"
 """Trusting stack output of a rollout: account id -> role ARN; the trusted stack reads it instead of roleArn."""
 
+PLACEHOLDER_ACCOUNT_IDS = ("111122223333", "444455556666", "123456789012", "012345678901")
+"""Account ids AWS's documentation uses as examples (IAM User Guide: 111122223333 and 444455556666;
+ARN reference: 123456789012; Account Management reference: 012345678901). The examples of this
+project use them; a stack that trusts one of them is warned about, as it is no account you own."""
+
+ROLE_ARN_PATTERN_OUTPUT = "roleArnPattern"
+"""Trusting stack output: arn:<partition>:iam::*:role/<path><name>, the role in any account."""
+COVERED_UNITS_OUTPUT = "coveredOrganizationalUnitIds"
+"""Trusting stack output of a stackset-mode rollout: the units whose accounts get the role, those joining later too."""
+ORGANIZATIONAL_UNIT_PATHS_OUTPUT = "organizationalUnitPaths"
+"""Trusting stack output of a stackset-mode rollout: aws:ResourceOrgPaths patterns of the covered units."""
 ROLE_ARN_OUTPUT = "roleArn"
 """The trusting stack output the trusted stack reads through a StackReference."""
 EXTERNAL_ID_REQUIRED_OUTPUT = "externalIdRequired"
@@ -38,19 +57,26 @@ SESSION_TAGS_ALLOWED_OUTPUT = "sessionTagsAllowed"
 """Trusting stack output: callers may tag their session (their policy needs sts:TagSession too)."""
 SOURCE_IDENTITY_ALLOWED_OUTPUT = "sourceIdentityAllowed"
 """Trusting stack output: callers may set a source identity (their policy needs sts:SetSourceIdentity too)."""
+REVOKE_SESSIONS_POLICY_NAME = "AWSRevokeOlderSessions"
+"""The inline policy the IAM console's "Revoke active sessions" writes; revokeSessionsIssuedBefore writes the same."""
 EXPIRES_AT_OUTPUT = "expiresAt"
 """Trusting stack output: when the access ends (RFC 3339 UTC), or ""."""
 AUDIT_BASELINE_OUTPUT = "auditBaseline"
 """A trusting stack output: what cross-account-audit compares the live role with (trust policy, policies, limits)."""
 REVOKE_SESSIONS_POLICY = "AWSRevokeOlderSessions"
 """The inline policy the IAM console's "Revoke active sessions" puts on a role."""
+MAX_SESSION_DURATION_OUTPUT = "maxSessionDuration"
+"""Trusting stack output: the role's longest session in seconds (the trusted side's CLI profiles ask for no more)."""
 
 # IAM limits (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)
 
 MIN_SESSION_SECONDS = 3600
 MAX_SESSION_SECONDS = 43200
+"""Also the longest any role session lasts: a session issued before T has expired by T + 12 hours."""
 MIN_CLI_SESSION_SECONDS = 900
 """The shortest session the AWS CLI's duration_seconds (and STS) accepts."""
+ROLE_CHAINING_MAX_SECONDS = 3600
+"""The longest session STS gives a role session that assumes another role (role chaining)."""
 ROLE_NAME_MAX = 64
 PATH_MAX = 512
 POLICY_NAME_MAX = 128

@@ -1,11 +1,15 @@
-"""TrustingRoleRollout: the trusting role in many accounts, each through its own AWS provider.
+"""TrustingRoleRollout: the trusting role in many accounts, through one provider per account or one StackSet.
 
-The way CloudFormation StackSets does it: for each target account other than
+``rollout_mode`` "providers" (the default) does it the way CloudFormation
+StackSets does it with self-managed permissions: for each target account other than
 the one deploying, an ``aws.Provider`` assumes the deployment role
 (``OrganizationAccountAccessRole`` by default) in that account, and a
 ``TrustingAccountRole`` is built through it. Everything is named after the
 account id, so adding or removing an account touches only that account's
-resources.
+resources. ``rollout_mode`` "stackset" registers one service-managed
+CloudFormation StackSet and one instance per organizational unit instead
+(``stackset.py``): CloudFormation deploys the role to every account of the
+units, and to accounts that join them later.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,9 +19,11 @@ import pulumi
 import pulumi_aws as aws
 
 from . import limits
+from . import stackset as stackset_mode
 from . import validation as check
+from .documents import has_console, switch_role_urls_by_account
 from .invokes import where_now
-from .trusting import TrustingAccountRole, TrustingAccountRoleArgs, validate_trusting_args
+from .trusting import TrustingAccountRole, TrustingAccountRoleArgs, role_warnings, validate_trusting_args
 from .validation import InvalidInputError, Reporter
 
 TOKEN = "cross-account:index:TrustingRoleRollout"
@@ -28,11 +34,33 @@ class TrustingRoleRolloutArgs(TypedDict):
     """Inputs of TrustingRoleRollout: the target accounts, how to reach them, and every input of TrustingAccountRole."""
 
     target_account_ids: Sequence[str]
-    """12-digit ids of the accounts to create the role in (resolved: list an organizational unit's accounts first). Each gets its own TrustingAccountRole, named after the account, so adding or removing an account touches only that account's resources."""
+    """12-digit ids of the accounts to create the role in (resolved: list an organizational unit's accounts first). Providers mode: each gets its own TrustingAccountRole, named after the account, so adding or removing an account touches only that account's resources. Stackset mode: the accounts the units hold now, for role_arns_by_account."""
+    rollout_mode: NotRequired[str]
+    """"providers" (default): one AWS provider and one TrustingAccountRole per account; "stackset": one service-managed CloudFormation StackSet with automatic deployment and one stack set instance per organizational unit."""
     deployment_role_name: NotRequired[str]
-    """Role assumed in each target account other than the deploying one, to create the role there (arn:<partition>:iam::<account>:role/<name>). Default "OrganizationAccountAccessRole", the role AWS Organizations creates in the accounts it makes."""
+    """Providers mode: role assumed in each target account other than the deploying one, to create the role there (arn:<partition>:iam::<account>:role/<name>). Default "OrganizationAccountAccessRole", the role AWS Organizations creates in the accounts it makes."""
     deployment_role_external_id: NotRequired[pulumi.Input[str]]
-    """sts:ExternalId to pass when assuming the deployment role, if that role requires one. Always registered as a secret."""
+    """Providers mode: sts:ExternalId to pass when assuming the deployment role, if that role requires one. Always registered as a secret."""
+    organizational_unit_ids: NotRequired[Sequence[str]]
+    """Stackset mode (required there): organizational units (ou-...) or roots (r-...) to deploy the role to; each gets one stack set instance, named after the unit."""
+    exclude_account_ids: NotRequired[Sequence[str]]
+    """Stackset mode: accounts of the units that get no role (the instances' account filter DIFFERENCE)."""
+    management_account_id: NotRequired[str]
+    """Stackset mode: the organization's management account, refused as a target (StackSets never deploy there). Default: the deploying account when call_as is SELF."""
+    stack_set_name: NotRequired[str]
+    """Stackset mode: name of the StackSet (a letter, then letters, digits and hyphens, up to 128). Default "cross-account-access-<stack>"."""
+    call_as: NotRequired[str]
+    """Stackset mode: "SELF" (default) in the organization's management account, "DELEGATED_ADMIN" in a delegated administrator account for StackSets."""
+    retain_stacks_on_account_removal: NotRequired[bool]
+    """Stackset mode: keep an account's role when the account leaves the units (auto-deployment), or when an instance is removed. Default false."""
+    max_concurrent_percentage: NotRequired[int]
+    """Stackset mode: accounts deployed at a time, in percent of the targets, 1..100. Default 100 (CloudFormation caps it at the failure tolerance + 1)."""
+    failure_tolerance_percentage: NotRequired[int]
+    """Stackset mode: accounts, in percent, that may fail before CloudFormation stops an operation, 0..100. Default 10."""
+    region_concurrency_type: NotRequired[str]
+    """Stackset mode: "PARALLEL" (default) or "SEQUENTIAL" deployment across regions."""
+    stack_set_instance_region: NotRequired[str]
+    """Stackset mode: the region of the stack instances (IAM is global: one is enough). Default: the region of the component's provider."""
     # Every input of TrustingAccountRoleArgs, copied from trusting.py by
     # `.venv/bin/python tests/test_component_package.py`: a subclass would inherit the fields, but
     # the schema takes a field's description only from the class that declares it.
@@ -74,24 +102,26 @@ class TrustingRoleRolloutArgs(TypedDict):
     source_identity: NotRequired[str]
     """"" (default): no source identity; "allowed": callers may set one (sts:SetSourceIdentity); "required": they must set one; "username": it must be their IAM user name (${aws:username}), which ties each session to a person in CloudTrail."""
     session_name_is_username: NotRequired[bool]
-    """Callers must name their session after their IAM user (sts:RoleSessionName = ${aws:username}); the console does. Default false."""
+    """Callers must name their session after their IAM user (sts:RoleSessionName = ${aws:username}); the console does. Refused when the principal patterns leave only roles as callers (only IAM users have ${aws:username}). Default false."""
     external_ids: NotRequired[pulumi.Input[Sequence[str]]]
     """Several accepted sts:ExternalId values at once, so a third party's id can be rotated without an outage; each like external_id; not with external_id. Kept secret."""
     expires_at: NotRequired[str]
     """The access ends then (aws:CurrentTime DateLessThan): RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z; not in the past."""
     extra_trust_conditions: NotRequired[Mapping[str, Mapping[str, Any]]]
-    """Further conditions on every Allow statement of the trust policy: IAM condition operator to condition key to a value or a list of values, e.g. {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}. They only narrow who may assume the role."""
+    """Further conditions on every Allow statement of the trust policy: IAM condition operator to condition key to a value or a list of values, e.g. {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}. They only narrow who may assume the role. Keys are compared without case, as IAM reads them; refused: a key another input writes, sts:ExternalId (use external_ids, which keeps it secret), conditions that can never hold, and set operators on single-valued aws: and sts: keys."""
     trusted_permission_sets: NotRequired[Sequence[str]]
     """IAM Identity Center permission set names: people signed in with one of them, in the trusted accounts, may assume the role (aws:PrincipalArn patterns for the roles Identity Center makes). They narrow like trusted_principal_arns."""
     force_detach_policies: NotRequired[bool]
     """Detach policies attached outside Pulumi when the role is deleted, so they cannot block pulumi destroy. Default true."""
+    revoke_sessions_issued_before: NotRequired[str]
+    """Deny every session of the role issued before this time (RFC 3339 with seconds and a time zone, not in the future, such as 2026-12-05T09:30:00Z): the inline policy AWSRevokeOlderSessions that the IAM console's "Revoke active sessions" writes (Deny * on * when aws:TokenIssueTime is earlier). Sessions issued later are not touched."""
     secret_inputs: NotRequired[Sequence[str]]
     """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. Names that name resources (policy names) still appear in resource names."""
     # forwarded-inputs:end
 
 
 ROLE_INPUTS = frozenset(TrustingAccountRoleArgs.__annotations__)
-"""The inputs each account's TrustingAccountRole gets; the rollout's own are the other three."""
+"""The inputs each account's TrustingAccountRole gets; the others are the rollout's own."""
 
 
 def session_name(stack: str) -> str:
@@ -119,13 +149,11 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
     checks them again), once they passed ``validate_trusting_args`` here.
     """
     known = set(TrustingRoleRolloutArgs.__annotations__)
-    unknown = sorted(set(args) - known)
-    if unknown:
-        raise InvalidInputError(unknown[0], args[unknown[0]], f"is not an input; known: {sorted(known)}")
+    check.refuse_unknown_inputs(args, known)
     secret = check.string_list(
         "secret_inputs",
         args.get("secret_inputs"),
-        lambda key, value: _input_name(key, value, known),
+        check.secret_input_name(known),
     )
     role_args = {k: v for k, v in args.items() if k in ROLE_INPUTS and k != "secret_inputs"}
     role_secret = [name for name in secret if name in ROLE_INPUTS]
@@ -144,6 +172,20 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
     out["target_account_ids"] = check.string_list(
         "target_account_ids", targets, check.account_id, required=True
     )
+    mode = args.get("rollout_mode", "providers")
+    if mode not in stackset_mode.MODES:
+        raise InvalidInputError("rollout_mode", mode, f"must be one of {', '.join(stackset_mode.MODES)}")
+    out["rollout_mode"] = mode
+    other = stackset_mode.PROVIDERS_INPUTS if mode == "stackset" else stackset_mode.STACKSET_INPUTS
+    for name in other:
+        if name in args:
+            shown = check.hidden_value(None) if name == "deployment_role_external_id" else args[name]
+            raise InvalidInputError(name, shown, f"does not apply to rollout_mode {mode!r}: remove it")
+    if mode == "stackset":
+        refused = stackset_mode.unsupported(args)
+        if refused is not None:
+            raise refused
+        out.update(stackset_mode.validate_stackset_args(args))
     out["deployment_role_name"] = check.role_name(
         "deployment_role_name", args.get("deployment_role_name", limits.DEFAULT_DEPLOYMENT_ROLE_NAME)
     )
@@ -152,6 +194,7 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
         external_id = check.external_id("deployment_role_external_id", external_id)
     out["deployment_role_external_id"] = external_id
     role = validate_trusting_args(role_args)
+    not_the_deployment_role(role["role_name"], out["deployment_role_name"])
     if not check.has_output(role["trusted_account_ids"]):
         not_trusted(
             "target_account_ids",
@@ -162,21 +205,28 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
     return out, role_args
 
 
-def _input_name(key: str, value: Any, known: set[str]) -> str:
-    if value not in known or value == "secret_inputs":
-        raise InvalidInputError(key, value, f"is not an input that can be secret; inputs: {sorted(known)}")
-    return str(value)
+def not_the_deployment_role(role_name: str, deployment_role_name: str) -> None:
+    """Raise when the role to create is the deployment role (IAM names are case-insensitive)."""
+    if check.folded(role_name) == check.folded(deployment_role_name):
+        raise InvalidInputError(
+            "role_name",
+            role_name,
+            f"is also deployment_role_name ({deployment_role_name!r}), the role the rollout assumes in each "
+            "target account to create the role there: IAM refuses a second role of that name "
+            "(EntityAlreadyExists), and taking it over would put the deployers' own access in the stack; "
+            "choose another role_name",
+        )
 
 
 class TrustingRoleRollout(pulumi.ComponentResource):
-    """The trusting role in every target account, each through its own AWS provider: one TrustingAccountRole per account."""
+    """The trusting role in every target account: one AWS provider and TrustingAccountRole per account, or (rollout_mode stackset) one service-managed CloudFormation StackSet deploying it to organizational units."""
 
     role_arns_by_account: pulumi.Output[dict[str, str]]
     """ARN of the role in each target account, by account id."""
     switch_role_urls_by_account: pulumi.Output[dict[str, str]]
     """Console link that switches to each account's role, by account id (not usable when an external id is required; empty in partitions without a console)."""
     role_unique_ids_by_account: pulumi.Output[dict[str, str]]
-    """Unique id (AROA...) of the role in each target account, by account id: it changes when a role is recreated."""
+    """Unique id (AROA...) of the role in each target account, by account id: it changes when a role is recreated. Empty in stackset mode (CloudFormation makes the roles)."""
     role_name: pulumi.Output[str]
     """Name of the role, the same in every account."""
     role_path: pulumi.Output[str]
@@ -195,6 +245,16 @@ class TrustingRoleRollout(pulumi.ComponentResource):
     """Callers of every role may tag their session: their own policies must then allow sts:TagSession on the roles too."""
     source_identity_allowed: pulumi.Output[bool]
     """Callers of every role may (or must) set a source identity: their own policies must then allow sts:SetSourceIdentity on the roles too."""
+    max_session_duration: pulumi.Output[int]
+    """The roles' longest session in seconds (the same in every account)."""
+    role_arn_pattern: pulumi.Output[str]
+    """arn:<partition>:iam::*:role/<path><name>: the role in any account, for a grant by organizational unit path."""
+    stack_set_name: pulumi.Output[str]
+    """Stackset mode: name of the StackSet; empty in providers mode."""
+    stack_set_arn: pulumi.Output[str]
+    """Stackset mode: ARN of the StackSet; empty in providers mode."""
+    covered_organizational_unit_ids: pulumi.Output[list[str]]
+    """Stackset mode: the organizational units whose accounts get the role, those that join later included; empty in providers mode."""
 
     def __init__(
         self,
@@ -219,6 +279,9 @@ class TrustingRoleRollout(pulumi.ComponentResource):
             raise report.error(error) from None
         super().__init__(TOKEN, name, {}, opts)
         accounts = sorted(rollout["target_account_ids"])
+        if rollout["rollout_mode"] == "stackset":
+            self._stack_set(name, rollout, role_args, accounts, report)
+            return
         # Each account's role reports under the rollout's name, so a warning about their
         # common inputs reads the same for every account and shows once.
         report.names.update({f"{name}-{account}": name for account in accounts})
@@ -285,6 +348,16 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         self.source_identity_required = first.source_identity_required
         self.session_tags_allowed = first.session_tags_allowed
         self.source_identity_allowed = first.source_identity_allowed
+        self.max_session_duration = first.max_session_duration
+        self.role_arn_pattern = pulumi.Output.from_input(
+            stackset_mode.pattern(partition, validate_trusting_args(role_args))
+        )
+        self.stack_set_name = pulumi.Output.from_input("")
+        self.stack_set_arn = pulumi.Output.from_input("")
+        self.covered_organizational_unit_ids = pulumi.Output.from_input([])
+        self._register()
+
+    def _register(self) -> None:
         self.register_outputs(
             {
                 "role_arns_by_account": self.role_arns_by_account,
@@ -299,8 +372,77 @@ class TrustingRoleRollout(pulumi.ComponentResource):
                 "source_identity_required": self.source_identity_required,
                 "session_tags_allowed": self.session_tags_allowed,
                 "source_identity_allowed": self.source_identity_allowed,
+                "max_session_duration": self.max_session_duration,
+                "role_arn_pattern": self.role_arn_pattern,
+                "stack_set_name": self.stack_set_name,
+                "stack_set_arn": self.stack_set_arn,
+                "covered_organizational_unit_ids": self.covered_organizational_unit_ids,
             }
         )
+
+    def _stack_set(
+        self,
+        name: str,
+        rollout: Mapping[str, Any],
+        role_args: Mapping[str, Any],
+        accounts: Sequence[str],
+        report: Reporter,
+    ) -> None:
+        """Stackset mode: one StackSet and one instance per unit; the outputs computed, as the ARNs are fixed."""
+        deploying, partition, region = where_now(self)
+        settings = validate_trusting_args(role_args)
+        try:
+            stackset_mode.validate_stackset_args(rollout, partition)  # the region against the partition
+            management = rollout["management_account_id"] or (
+                deploying if rollout["call_as"] == "SELF" else None
+            )
+            stackset_mode.refuse_management(accounts, management, "target_account_ids")
+            if not check.has_output(settings["trusted_account_ids"]):
+                # Every check the template needs, before anything is registered.
+                stackset_mode.stack_set_template(partition, settings["trusted_account_ids"], settings)
+        except InvalidInputError as error:
+            raise report.error(error) from None
+        stack_set_name = rollout["stack_set_name"] or stackset_mode.default_stack_set_name(pulumi.get_stack())
+        options = {**rollout, "stack_set_name": stack_set_name}
+        stack_set, _ = stackset_mode.build_stack_set(self, name, options, settings, partition, region)
+        role_warnings(report, name, settings, self)
+        role = f"{settings['role_path']}{settings['role_name']}"
+        arns = {account: f"arn:{partition}:iam::{account}:role{role}" for account in accounts}
+        links = (
+            switch_role_urls_by_account(partition, accounts, settings["role_path"], settings["role_name"])
+            if has_console(partition)
+            else dict.fromkeys(accounts, "")
+        )
+        # Thousands of accounts: apply's result is taken as it is, where from_input would walk every entry.
+        self.role_arns_by_account = _known(arns)
+        self.switch_role_urls_by_account = _known(links)
+        self.role_unique_ids_by_account = pulumi.Output.from_input({})
+        self.role_name = pulumi.Output.from_input(settings["role_name"])
+        self.role_path = pulumi.Output.from_input(settings["role_path"])
+        self.external_id_required = pulumi.Output.from_input(False)
+        self.mfa_required = pulumi.Output.from_input(
+            settings["require_mfa"] or settings["mfa_max_age_seconds"] is not None
+        )
+        self.expires_at = pulumi.Output.from_input(settings["expires_at"] or "")
+        self.session_name_required = pulumi.Output.from_input(settings["session_name_is_username"])
+        self.source_identity_required = pulumi.Output.from_input(
+            settings["source_identity"] in ("required", "username")
+        )
+        self.session_tags_allowed = pulumi.Output.from_input(settings["allow_session_tags"])
+        self.source_identity_allowed = pulumi.Output.from_input(settings["source_identity"] is not None)
+        self.max_session_duration = pulumi.Output.from_input(settings["max_session_duration"])
+        self.role_arn_pattern = pulumi.Output.from_input(stackset_mode.pattern(partition, settings))
+        self.stack_set_name = stack_set.name
+        self.stack_set_arn = stack_set.arn
+        self.covered_organizational_unit_ids = pulumi.Output.from_input(
+            list(rollout["organizational_unit_ids"])
+        )
+        self._register()
+
+
+def _known(value: Any) -> pulumi.Output[Any]:
+    """A plain value as an Output, not walked entry by entry (``Output.from_input`` walks maps and lists)."""
+    return pulumi.Output.from_input(True).apply(lambda _: value)
 
 
 def _by_account(

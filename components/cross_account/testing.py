@@ -12,7 +12,7 @@ fails with a message naming it.
     import pulumi
     from cross_account.testing import CrossAccountMocks
 
-    pulumi.runtime.set_mocks(CrossAccountMocks(account_id="111111111111"), preview=False)
+    pulumi.runtime.set_mocks(CrossAccountMocks(account_id="111122223333"), preview=False)
 
 A resource lands in the mocks' ``account_id``, unless it is created through an
 ``aws.Provider`` that names another account: the account of the last role in
@@ -35,6 +35,8 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import rpc
+
+from .validation import region_partition
 
 __all__ = ["CREATE_DATE", "CrossAccountMocks"]
 
@@ -146,6 +148,10 @@ def _account_id(key: str, value: Any) -> str:
 
 
 def _partition_of_region(region: str) -> str:
+    """The region's partition from the package's region list (botocore's), by its prefix if not listed."""
+    listed = region_partition(region)
+    if listed is not None:
+        return listed
     if region.startswith("cn-"):
         return "aws-cn"
     if region.startswith("us-gov-"):
@@ -185,7 +191,7 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
 
     def __init__(
         self,
-        account_id: str = "111111111111",
+        account_id: str = "111122223333",
         *,
         partition: str = "aws",
         region: str | None = None,
@@ -236,6 +242,18 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
             owner = str(state[_INLINE_POLICIES[args.typ]])
             state.setdefault("name", self._auto_name(args.name, target))
             return args.resource_id or f"{owner}:{state['name']}", state
+        if args.typ == "aws:cloudformation/stackSet:StackSet":
+            name = str(state.setdefault("name", self._auto_name(args.name, target)))
+            state["arn"] = (
+                f"arn:{target.partition}:cloudformation:{target.region}:{target.account_id}:stackset/"
+                f"{name}:{_digest(target.account_id, name).hex()[:8]}-0000-4000-8000-{_digest(name).hex()[:12]}"
+            )
+            state["stackSetId"] = state["arn"].rsplit("/", 1)[1]
+            return args.resource_id or name, state
+        if args.typ == "aws:cloudformation/stackSetInstance:StackSetInstance":
+            units = ",".join((state.get("deploymentTargets") or {}).get("organizationalUnitIds") or [])
+            where = state.get("stackSetInstanceRegion") or target.region
+            return args.resource_id or f"{state['stackSetName']},{units},{where}", state
         if args.typ == "aws:iam/userGroupMembership:UserGroupMembership":
             groups = [str(g) for g in state.get("groups", [])]
             return (
@@ -324,6 +342,11 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
         if region:
             self._check_region(f"{where}: region", region, None)
             partition = _partition_of_region(region)
+            if partition not in PARTITION_DNS:
+                raise ValueError(
+                    f"{where}: region {region!r} is in partition {partition!r}, which the mocks do not "
+                    f"emulate ({', '.join(PARTITION_DNS)})"
+                )
         else:
             region = self.region
             partition = role["partition"] if role else self.partition

@@ -13,6 +13,7 @@ from . import validation as check
 from .documents import (
     CliProfile,
     ExtensionEntry,
+    OrganizationalUnitGrant,
     assume_role_policy,
     aws_cli_config,
     has_console,
@@ -44,6 +45,21 @@ class RoleRequirement(TypedDict):
     """The role lets callers set a source identity: the assume-role policies allow sts:SetSourceIdentity on it too (so does source_identity_required). Default false."""
     expires_at: NotRequired[pulumi.Input[str]]
     """When the role's trust ends, RFC 3339 UTC ("" for never): the assume-role policies allow the role only until then, or until expires_at if that is earlier."""
+
+
+class OrganizationalUnitAccess(TypedDict):
+    """sts:AssumeRole on one role in every account under some organization paths, those joining later included."""
+
+    role_arn_pattern: pulumi.Input[str]
+    """arn:<partition>:iam::*:role/<path><name>: the role, in any account (a stackset-mode rollout's roleArnPattern)."""
+    organization_paths: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """AWS Organizations paths, o-<id>/r-<root>/ou-<unit>/ (or o-<id>/*/ou-<unit>/): the role may be assumed in accounts under them (aws:ResourceOrgPaths), at any depth."""
+    session_tags_allowed: NotRequired[pulumi.Input[bool]]
+    """The roles let callers tag their session: the policy allows sts:TagSession on them too. Default false."""
+    source_identity_allowed: NotRequired[pulumi.Input[bool]]
+    """The roles let callers set a source identity: the policy allows sts:SetSourceIdentity on them too. Default false."""
+    expires_at: NotRequired[pulumi.Input[str]]
+    """When the roles' trust ends, RFC 3339 UTC ("" for never): allowed only until then, or until expires_at if earlier."""
 
 
 class TrustedPrincipals(TypedDict):
@@ -106,6 +122,8 @@ class TrustedAccountAccessArgs(TypedDict):
     """Console colour, 6 hex digits without # (such as f2b0a9): added to every switch-role link (color=) and extension entry."""
     secret_inputs: NotRequired[Sequence[str]]
     """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. User, group and role names still appear in resource names."""
+    organizational_unit_grants: NotRequired[pulumi.Input[Sequence[OrganizationalUnitAccess]]]
+    """Roles assumable in every account under organization paths (aws:ResourceOrgPaths), with no per-account ARN: each a statement of the first policy, counted as one ARN against its size. With them, role_arns may be empty."""
 
 
 RENAMED_INPUTS: Mapping[str, str] = {
@@ -123,16 +141,31 @@ REQUIREMENT_FLAGS = (
     "source_identity_allowed",
 )
 """The boolean fields of a RoleRequirement."""
+ROLE_SESSION_REQUIREMENTS: Mapping[str, str] = {
+    "session_name_required": (
+        "requires the session name to be the caller's IAM user name (${aws:username}), which a role "
+        "session does not have"
+    ),
+    "mfa_required": (
+        "requires MFA (aws:MultiFactorAuthPresent), which the sessions of roles that CI jobs and workloads "
+        "use never have"
+    ),
+}
+"""What a trusting role may require that callers using an IAM role (role_names) cannot give."""
 NO_PRINCIPAL_KEY = "user_names/group_names/role_names/new_group_name"
 
 
 def validate_trusted_args(args: Mapping[str, Any]) -> dict[str, Any]:
     """Check every plain value of TrustedAccountAccessArgs; return them normalized."""
+    _refuse_renamed(args)
+    check.refuse_unknown_inputs(args, TrustedAccountAccessArgs.__annotations__)
     if "role_arns" not in args:
         raise InvalidInputError("role_arns", None, "is required")
     role_arns = args["role_arns"]
     out = validate_trusted_options({k: v for k, v in args.items() if k != "role_arns"})
-    out["role_arns"] = role_arns if check.has_output(role_arns) else checked_role_arns(role_arns)
+    grants = out["organizational_unit_grants"]
+    required = has_any_output(grants) or not grants
+    out["role_arns"] = role_arns if check.has_output(role_arns) else checked_role_arns(role_arns, required)
     return out
 
 
@@ -141,9 +174,7 @@ def _optional(args: Mapping[str, Any], key: str, checker: Any) -> Any:
     return None if value is None else checker(key, value)
 
 
-def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
-    """Check every TrustedAccountAccessArgs value but the role ARNs (absent optional values are None)."""
-    known = set(TrustedAccountAccessArgs.__annotations__) - {"role_arns"}
+def _refuse_renamed(args: Mapping[str, Any]) -> None:
     for old, new in RENAMED_INPUTS.items():
         if old in args:
             raise InvalidInputError(
@@ -152,12 +183,16 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
                 f"was renamed {new}: it says what the roles' trust policies require "
                 "(require_mfa is the identity-side condition this component adds)",
             )
-    unknown = sorted(set(args) - known)
-    if unknown:
-        raise InvalidInputError(unknown[0], args[unknown[0]], f"is not an input; known: {sorted(known)}")
+
+
+def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Check every TrustedAccountAccessArgs value but the role ARNs (absent optional values are None)."""
+    known = set(TrustedAccountAccessArgs.__annotations__) - {"role_arns"}
+    _refuse_renamed(args)
+    check.refuse_unknown_inputs(args, known)
     out: dict[str, Any] = {}
     out["secret_inputs"] = check.string_list(
-        "secret_inputs", args.get("secret_inputs"), lambda key, value: _input_name(key, value, known)
+        "secret_inputs", args.get("secret_inputs"), check.secret_input_name(known)
     )
     out["user_names"] = check.string_list(
         "user_names", args.get("user_names"), check.user_name, identity=check.folded
@@ -207,9 +242,72 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
             key, value, limits.MIN_CLI_SESSION_SECONDS, limits.MAX_SESSION_SECONDS, " seconds"
         ),
     )
+    grants = args.get("organizational_unit_grants")
+    if grants is None:
+        out["organizational_unit_grants"] = ()
+    elif has_any_output(grants):
+        out["organizational_unit_grants"] = grants  # checked once it resolves
+    else:
+        out["organizational_unit_grants"] = checked_grants(grants)
     out["region"] = _optional(args, "region", check.region)
     out["switch_role_color"] = _optional(args, "switch_role_color", check.color)
+    _check_role_chaining(out)
     return out
+
+
+def _check_role_chaining(out: Mapping[str, Any]) -> None:
+    """A session longer than an hour cannot be asked for by a role session (role chaining)."""
+    seconds = out["session_duration_seconds"]
+    if seconds is None or seconds <= limits.ROLE_CHAINING_MAX_SECONDS:
+        return
+    roles = {check.folded(role): role for role in out["role_names"]}
+    source = out["source_profile"]
+    only_roles = not (out["user_names"] or out["group_names"] or out["new_group_name"])
+    if check.folded(source) in roles:
+        why = f"source_profile {source!r} names the role {roles[check.folded(source)]!r} of role_names"
+    elif only_roles:
+        why = "the policies go to role_names only, so every caller is a role session"
+    else:
+        return
+    raise InvalidInputError(
+        "session_duration_seconds",
+        seconds,
+        f"is over {limits.ROLE_CHAINING_MAX_SECONDS} seconds, but {why}: a role session that assumes another "
+        f"role (role chaining) gets at most {limits.ROLE_CHAINING_MAX_SECONDS} seconds, and STS refuses a "
+        "longer DurationSeconds; set it to 3600 or less",
+    )
+
+
+def check_policy_names(policy_name: str, policy_count: int) -> None:
+    """Raise unless every split policy's name (policy_name and its -2, -3, ... suffix) fits IAM's 128 characters."""
+    suffix = policy_suffix(policy_count - 1)
+    longest = f"{policy_name}{suffix}"
+    if len(longest) <= limits.POLICY_NAME_MAX:
+        return
+    raise InvalidInputError(
+        "policy_name",
+        policy_name,
+        f"is {len(policy_name)} characters, and the role ARNs need {policy_count} policies, the last named "
+        f"with the suffix {suffix!r}: {len(longest)} characters, over the {limits.POLICY_NAME_MAX} IAM allows "
+        f"in a policy name; shorten policy_name to at most {limits.POLICY_NAME_MAX - len(suffix)} characters",
+    )
+
+
+def check_region_partition(region: str | None, role_arns: Iterable[str]) -> None:
+    """Raise unless the region belongs to the partition of every role (the CLI profile calls STS there)."""
+    if region is None:
+        return
+    partition = check.region_partition(region)
+    for arn in role_arns:
+        role_partition = arn.split(":")[1]
+        if partition is not None and partition != role_partition:
+            raise InvalidInputError(
+                "region",
+                region,
+                f"is a region of partition {partition!r}, but the role {arn!r} is in partition "
+                f"{role_partition!r}: the CLI profile would call STS where the role does not exist; "
+                f"use a region of {role_partition!r}",
+            )
 
 
 def _validate_new_group(args: Mapping[str, Any], out: dict[str, Any]) -> None:
@@ -243,12 +341,6 @@ def _validate_new_group(args: Mapping[str, Any], out: dict[str, Any]) -> None:
         )
 
 
-def _input_name(key: str, value: Any, known: set[str]) -> str:
-    if value not in known or value == "secret_inputs":
-        raise InvalidInputError(key, value, f"is not an input that can be secret; inputs: {sorted(known)}")
-    return str(value)
-
-
 def has_any_output(value: Any) -> bool:
     """True when the value, or anything inside its lists and maps, is a pulumi Output."""
     if isinstance(value, pulumi.Output):
@@ -260,9 +352,63 @@ def has_any_output(value: Any) -> bool:
     return False
 
 
-def checked_role_arns(role_arns: Any) -> tuple[str, ...]:
+def checked_role_arns(role_arns: Any, required: bool = True) -> tuple[str, ...]:
     return check.string_list(
-        "role_arns", role_arns, check.role_arn, required=True, identity=check.role_identity
+        "role_arns", role_arns, check.role_arn, required=required, identity=check.role_identity
+    )
+
+
+def checked_grants(grants: Any) -> tuple[dict[str, Any], ...]:
+    """The organizational_unit_grants entries, each checked."""
+    key = "organizational_unit_grants"
+    if isinstance(grants, (str, bytes, Mapping)) or not isinstance(grants, (list, tuple)):
+        raise InvalidInputError(key, grants, "must be a list")
+    check.shallow(key, grants)
+    found = []
+    known = set(OrganizationalUnitAccess.__annotations__)
+    for value in grants:
+        if not isinstance(value, Mapping):
+            raise InvalidInputError(
+                key, value, "must list objects with role_arn_pattern and organization_paths"
+            )
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise InvalidInputError(
+                f"{key}.{unknown[0]}", value[unknown[0]], f"is not a field; known: {sorted(known)}"
+            )
+        entry: dict[str, Any] = {
+            "role_arn_pattern": check.role_arn_pattern(
+                f"{key}.role_arn_pattern", value.get("role_arn_pattern")
+            ),
+            "organization_paths": check.string_list(
+                f"{key}.organization_paths",
+                value.get("organization_paths"),
+                check.organization_path,
+                required=True,
+            ),
+        }
+        for flag in ("session_tags_allowed", "source_identity_allowed"):
+            if value.get(flag) is not None:
+                entry[flag] = check.boolean(f"{key}.{flag}", value[flag])
+        if value.get("expires_at"):
+            entry["expires_at"] = check.expiry_time(f"{key}.expires_at", value["expires_at"])
+        found.append(entry)
+    return tuple(found)
+
+
+def grant_of(entry: Mapping[str, Any], expires_at: str | None) -> OrganizationalUnitGrant:
+    """A checked organizational_unit_grants entry as the document's grant: its end the earlier of both."""
+    ends = [e for e in (expires_at, entry.get("expires_at")) if e]
+    actions = []
+    if entry.get("source_identity_allowed"):
+        actions.append("sts:SetSourceIdentity")
+    if entry.get("session_tags_allowed"):
+        actions.append("sts:TagSession")
+    return OrganizationalUnitGrant(
+        entry["role_arn_pattern"],
+        tuple(entry["organization_paths"]),
+        min(ends) if ends else "",
+        tuple(actions),
     )
 
 
@@ -356,6 +502,7 @@ def split_role_arns(
     max_size: int = limits.MANAGED_POLICY_MAX,
     ends: Mapping[str, str] | None = None,
     actions: Mapping[str, Sequence[str]] | None = None,
+    grants: Sequence[OrganizationalUnitGrant] = (),
 ) -> list[tuple[str, ...]]:
     """Pack the ARNs, in the order given, into as few policy documents as that order allows.
 
@@ -365,20 +512,33 @@ def split_role_arns(
     shrinks when an ARN is added. A chunk only changes when an ARN in it or
     before it changes, so appending ARNs (new trusting stacks at the end of the
     list) leaves every earlier policy byte-identical: the last one grows, or a
-    new one is added.
+    new one is added. ``grants`` (organizational unit statements) go in the first document, counted
+    in its size like one more ARN; with no ARN, they make the one document.
     """
-    chunks: list[list[str]] = []
+    chunks: list[list[str]] = [[]] if grants else []
 
-    def size(arns: Sequence[str]) -> int:
+    def size(arns: Sequence[str], first: bool) -> int:
         return policy_size(
-            assume_role_policy(arns, require_mfa=require_mfa, ends=ends, session_actions=actions)
+            assume_role_policy(
+                arns,
+                require_mfa=require_mfa,
+                ends=ends,
+                session_actions=actions,
+                grants=grants if first else (),
+            )
         )
 
+    if grants and size([], True) > max_size:
+        raise InvalidInputError(
+            "organizational_unit_grants",
+            f"<{len(grants)} grants>",
+            f"make a policy over the {max_size}-character quota alone",
+        )
     for arn in role_arns:
-        if chunks and size([*chunks[-1], arn]) <= max_size:
+        if chunks and size([*chunks[-1], arn], len(chunks) == 1) <= max_size:
             chunks[-1].append(arn)
             continue
-        if size([arn]) > max_size:
+        if size([arn], False) > max_size:
             raise InvalidInputError(
                 "role_arns", arn, f"alone makes a policy over the {max_size}-character quota"
             )
@@ -503,20 +663,24 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                 report.warn(warning, resource=self)
 
         role_arns, requirements = settings["role_arns"], settings["role_requirements"]
-        if check.has_output(role_arns) or has_any_output(requirements):
+        grants = settings["organizational_unit_grants"]
+        if check.has_output(role_arns) or has_any_output(requirements) or has_any_output(grants):
             # ARNs and requirements read from stack references are known only once they
             # resolve; the policies and attachments are registered then, after the checks.
             # Nested applies rather than Output.all: Output.all walks every resolved list
             # and map again, which costs a second at 1,000 roles with their requirements.
             arns_output, requirements_output = _as_output(role_arns), _as_output(requirements)
+            grants_output = _as_output(grants)
             built = cast(
                 pulumi.Output[_Built],
                 arns_output.apply(
-                    lambda arns: requirements_output.apply(lambda resolved: self._build(arns, resolved))
+                    lambda arns: requirements_output.apply(
+                        lambda resolved: grants_output.apply(lambda given: self._build(arns, resolved, given))
+                    )
                 ),
             )
         else:
-            built = self._build(role_arns, requirements)
+            built = self._build(role_arns, requirements, grants)
 
         self.policy_arns = built.apply(lambda b: b.policy_arns)
         self.policy_arn = self.policy_arns.apply(lambda arns: arns[0])
@@ -542,21 +706,30 @@ class TrustedAccountAccess(pulumi.ComponentResource):
     def _hide_if(self, value: Any, *inputs: str) -> Any:
         return pulumi.Output.secret(value) if self._secret.intersection(inputs) else value
 
-    def _build(self, role_arns: Sequence[str], raw_requirements: Any) -> pulumi.Output["_Built"]:
+    def _build(
+        self, role_arns: Sequence[str], raw_requirements: Any, raw_grants: Any = ()
+    ) -> pulumi.Output["_Built"]:
         """Register the policies, the new group and the attachments for resolved, checked ARNs."""
         settings = self._settings
         try:
-            arns = checked_role_arns(list(role_arns))
+            entries = checked_grants(list(raw_grants or ()))
+            grants = [grant_of(entry, settings["expires_at"]) for entry in entries]
+            arns = checked_role_arns(list(role_arns), required=not grants)
             requirements = requirements_by_role(arns, checked_requirements(list(raw_requirements or ())))
             ends = effective_ends(arns, requirements, settings["expires_at"])
             actions = session_actions(arns, requirements)
-            chunks = split_role_arns(arns, require_mfa=settings["require_mfa"], ends=ends, actions=actions)
-            check_policies_per_principal(
-                len(arns), len(chunks), settings["managed_policies_per_principal_limit"]
+            chunks = split_role_arns(
+                arns, require_mfa=settings["require_mfa"], ends=ends, actions=actions, grants=grants
             )
+            check_policies_per_principal(
+                len(arns) + len(grants), len(chunks), settings["managed_policies_per_principal_limit"]
+            )
+            check_policy_names(settings["policy_name"], len(chunks))
+            check_region_partition(settings["region"], arns)
         except InvalidInputError as error:
             raise self._report.error(error) from None
         self._warn_about_role_ends(arns, requirements)
+        self._warn_about_role_sessions(arns, requirements)
         new_group = self._new_group()
         groups = [*settings["group_names"], *([settings["new_group_name"]] if new_group else [])]
         names = {
@@ -571,7 +744,11 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         for index, chunk in enumerate(chunks):
             suffix = policy_suffix(index)
             document = assume_role_policy(
-                chunk, require_mfa=settings["require_mfa"], ends=ends, session_actions=actions
+                chunk,
+                require_mfa=settings["require_mfa"],
+                ends=ends,
+                session_actions=actions,
+                grants=grants if index == 0 else (),
             )
             policy = aws.iam.Policy(
                 f"{self._name}-policy{suffix}",
@@ -582,8 +759,9 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                 tags=tags,
                 opts=pulumi.ResourceOptions(
                     parent=self,
-                    # The name is fixed: a replacement must delete the old policy first.
-                    delete_before_replace=True,
+                    # A new name replaces the policy create-first (attached before the old one goes),
+                    # said explicitly, as the AWS provider would ask for delete-first (docs/deploy.md).
+                    delete_before_replace=False,
                     additional_secret_outputs=(
                         ["arn", "id", "name", "path"]
                         if self._secret.intersection(("policy_name", "policy_path"))
@@ -695,6 +873,24 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                 f"less than {limits.EXPIRY_WARNING_DAYS} days away",
                 resource=self,
             )
+
+    def _warn_about_role_sessions(
+        self, role_arns: Sequence[str], requirements: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        """One warning per requirement that role sessions (role_names) cannot meet, naming the roles."""
+        roles = list(self._settings["role_names"])
+        if not roles:
+            return
+        default_mfa = self._settings["role_requires_mfa"]
+        for flag, what in ROLE_SESSION_REQUIREMENTS.items():
+            default = default_mfa is True if flag == "mfa_required" else False
+            arns = [arn for arn in role_arns if requirements.get(arn, {}).get(flag, default)]
+            if arns:
+                self._report.warn(
+                    f"role_names: {roles} get the assume-role policies, but {_roles_described(arns)} "
+                    f"{what}: these roles cannot assume it; give it to users or groups instead",
+                    resource=self,
+                )
 
     def _console_links(self, role_arns: Sequence[str]) -> list[str]:
         links = []

@@ -8,7 +8,14 @@ import pulumi_aws as aws
 
 from . import advice, limits
 from . import validation as check
-from .documents import has_console, permission_set_patterns, policy_size, switch_role_url, trust_policy
+from .documents import (
+    has_console,
+    permission_set_patterns,
+    policy_size,
+    revoke_older_sessions_policy,
+    switch_role_url,
+    trust_policy,
+)
 from .invokes import caller_account, partition_of
 from .validation import InvalidInputError, Reporter
 
@@ -53,17 +60,19 @@ class TrustingAccountRoleArgs(TypedDict):
     source_identity: NotRequired[str]
     """"" (default): no source identity; "allowed": callers may set one (sts:SetSourceIdentity); "required": they must set one; "username": it must be their IAM user name (${aws:username}), which ties each session to a person in CloudTrail."""
     session_name_is_username: NotRequired[bool]
-    """Callers must name their session after their IAM user (sts:RoleSessionName = ${aws:username}); the console does. Default false."""
+    """Callers must name their session after their IAM user (sts:RoleSessionName = ${aws:username}); the console does. Refused when the principal patterns leave only roles as callers (only IAM users have ${aws:username}). Default false."""
     external_ids: NotRequired[pulumi.Input[Sequence[str]]]
     """Several accepted sts:ExternalId values at once, so a third party's id can be rotated without an outage; each like external_id; not with external_id. Kept secret."""
     expires_at: NotRequired[str]
     """The access ends then (aws:CurrentTime DateLessThan): RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z; not in the past."""
     extra_trust_conditions: NotRequired[Mapping[str, Mapping[str, Any]]]
-    """Further conditions on every Allow statement of the trust policy: IAM condition operator to condition key to a value or a list of values, e.g. {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}. They only narrow who may assume the role."""
+    """Further conditions on every Allow statement of the trust policy: IAM condition operator to condition key to a value or a list of values, e.g. {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}. They only narrow who may assume the role. Keys are compared without case, as IAM reads them; refused: a key another input writes, sts:ExternalId (use external_ids, which keeps it secret), conditions that can never hold, and set operators on single-valued aws: and sts: keys."""
     trusted_permission_sets: NotRequired[Sequence[str]]
     """IAM Identity Center permission set names: people signed in with one of them, in the trusted accounts, may assume the role (aws:PrincipalArn patterns for the roles Identity Center makes). They narrow like trusted_principal_arns."""
     force_detach_policies: NotRequired[bool]
     """Detach policies attached outside Pulumi when the role is deleted, so they cannot block pulumi destroy. Default true."""
+    revoke_sessions_issued_before: NotRequired[str]
+    """Deny every session of the role issued before this time (RFC 3339 with seconds and a time zone, not in the future, such as 2026-12-05T09:30:00Z): the inline policy AWSRevokeOlderSessions that the IAM console's "Revoke active sessions" writes (Deny * on * when aws:TokenIssueTime is earlier). Sessions issued later are not touched."""
     secret_inputs: NotRequired[Sequence[str]]
     """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. Names that name resources (policy names) still appear in resource names."""
 
@@ -116,14 +125,12 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     are pulumi Outputs are checked when they resolve.
     """
     known = set(TrustingAccountRoleArgs.__annotations__)
-    unknown = sorted(set(args) - known)
-    if unknown:
-        raise InvalidInputError(unknown[0], args[unknown[0]], f"is not an input; known: {sorted(known)}")
+    check.refuse_unknown_inputs(args, known)
     if "trusted_account_ids" not in args:
         raise InvalidInputError("trusted_account_ids", None, "is required")
     out: dict[str, Any] = {}
     out["secret_inputs"] = check.string_list(
-        "secret_inputs", args.get("secret_inputs"), lambda key, value: _input_name(key, value, known)
+        "secret_inputs", args.get("secret_inputs"), check.secret_input_name(known)
     )
     accounts = args["trusted_account_ids"]
     if not check.has_output(accounts):
@@ -186,15 +193,23 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     )
     expires = args.get("expires_at")
     out["expires_at"] = None if expires in (None, "") else check.expires_at("expires_at", expires)
-    out["extra_trust_conditions"] = check.trust_conditions(
-        "extra_trust_conditions", args.get("extra_trust_conditions")
-    )
     out["trusted_permission_sets"] = check.string_list(
         "trusted_permission_sets",
         args.get("trusted_permission_sets"),
         check.permission_set_name,
         identity=check.folded,
     )
+    out["extra_trust_conditions"] = check.trust_conditions(
+        "extra_trust_conditions", args.get("extra_trust_conditions"), trust_context(out)
+    )
+    revoke = args.get("revoke_sessions_issued_before")
+    out["revoke_sessions_issued_before"] = (
+        None
+        if revoke in (None, "")
+        else check.revoke_sessions_issued_before("revoke_sessions_issued_before", revoke)
+    )
+    if out["revoke_sessions_issued_before"] is not None:
+        _revocation_fits(out["inline_policies"], out["revoke_sessions_issued_before"])
     out["force_detach_policies"] = check.boolean(
         "force_detach_policies", args.get("force_detach_policies", True)
     )
@@ -224,10 +239,78 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _input_name(key: str, value: Any, known: set[str]) -> str:
-    if value not in known or value == "secret_inputs":
-        raise InvalidInputError(key, value, f"is not an input that can be secret; inputs: {sorted(known)}")
-    return str(value)
+def trust_context(
+    settings: Mapping[str, Any], account_ids: Sequence[str] | None = None, partition: str | None = None
+) -> check.TrustContext:
+    """What the checked inputs write into the trust policy, to check extra_trust_conditions against."""
+    accounts = settings["trusted_account_ids"] if account_ids is None else account_ids
+    return check.TrustContext(
+        external_id=settings["external_id"] is not None or settings.get("external_ids") is not None,
+        require_mfa=settings["require_mfa"],
+        mfa_max_age_seconds=settings["mfa_max_age_seconds"],
+        organization_id=settings["organization_id"],
+        expires_at=settings.get("expires_at"),
+        source_identity=settings.get("source_identity"),
+        session_name_is_username=settings.get("session_name_is_username", False),
+        principal_patterns=bool(
+            settings.get("trusted_principal_arns") or settings.get("trusted_permission_sets")
+        ),
+        allow_session_tags=settings.get("allow_session_tags", False),
+        trusted_account_ids=None if check.has_output(accounts) else tuple(accounts),
+        partition=partition,
+    )
+
+
+def only_role_sessions(patterns: Sequence[str], accounts: Sequence[str]) -> bool:
+    """Whether principal patterns leave only role sessions as callers: every account narrowed, to roles (or root)."""
+    if not patterns:
+        return False
+    narrowed = {pattern.split(":")[4] for pattern in patterns}
+    if not set(accounts) <= narrowed:
+        return False
+    return all(pattern.split(":", 5)[5].startswith(("role/", "root")) for pattern in patterns)
+
+
+def _username_check(settings: Mapping[str, Any], patterns: Sequence[str], accounts: Sequence[str]) -> None:
+    """Refuse ${aws:username} requirements when no caller can be an IAM user (the role could never be assumed)."""
+    if not only_role_sessions(patterns, accounts):
+        return
+    who = "trusted_principal_arns/trusted_permission_sets"
+    value: object
+    if settings["session_name_is_username"]:
+        key, value, what = "session_name_is_username", True, "the session name"
+    elif settings["source_identity"] == "username":
+        key, value, what = "source_identity", "username", "the source identity"
+    else:
+        return
+    raise InvalidInputError(
+        key,
+        value,
+        f"requires {what} to be ${{aws:username}}, which only IAM users have, but {who} admit only role "
+        "sessions (roles, Identity Center permission sets) and the root user: no one could ever assume the "
+        "role; trust users too, or leave it unset",
+    )
+
+
+def _revocation_fits(inline: Mapping[str, Any], revoke: str) -> None:
+    """The revocation policy beside the inline policies: a name of its own, within the size quota."""
+    for policy in inline:
+        if check.folded(policy) == check.folded(limits.REVOKE_SESSIONS_POLICY_NAME):
+            raise InvalidInputError(
+                "inline_policies",
+                policy,
+                "is the inline policy revoke_sessions_issued_before writes "
+                f"({limits.REVOKE_SESSIONS_POLICY_NAME}, as the console's Revoke active sessions): "
+                "give your policy another name",
+            )
+    total = sum(policy_size(d) for d in inline.values()) + policy_size(revoke_older_sessions_policy(revoke))
+    if total > limits.INLINE_ROLE_POLICIES_MAX:
+        raise InvalidInputError(
+            "inline_policies",
+            f"<{total} characters with {limits.REVOKE_SESSIONS_POLICY_NAME}>",
+            f"exceeds the {limits.INLINE_ROLE_POLICIES_MAX}-character quota on a role's inline policies "
+            "once revoke_sessions_issued_before adds its policy: move permissions into a managed policy",
+        )
 
 
 def checked_trust_policy(
@@ -252,6 +335,12 @@ def checked_trust_policy(
     )
     for permission_set in settings["trusted_permission_sets"]:
         patterns += tuple(permission_set_patterns(partition, accounts, permission_set))
+    _username_check(settings, patterns, accounts)
+    extra = check.trust_conditions(
+        "extra_trust_conditions",
+        settings["extra_trust_conditions"],
+        trust_context(settings, accounts, partition),
+    )
     document = trust_policy(
         partition,
         accounts,
@@ -264,7 +353,7 @@ def checked_trust_policy(
         source_identity=settings["source_identity"],
         session_name_is_username=settings["session_name_is_username"],
         expires_at=settings["expires_at"],
-        extra_conditions=settings["extra_trust_conditions"],
+        extra_conditions=extra,
     )
     size = policy_size(document)
     quota = settings["trust_policy_size_limit"]
@@ -317,6 +406,8 @@ class TrustingAccountRole(pulumi.ComponentResource):
     """Callers may tag their session: their own policies must then allow sts:TagSession on the role too."""
     source_identity_allowed: pulumi.Output[bool]
     """Callers may (or must) set a source identity: their own policies must then allow sts:SetSourceIdentity on the role too."""
+    max_session_duration: pulumi.Output[int]
+    """The role's longest session in seconds: callers may ask for no longer (the trusted side checks its CLI profiles against it)."""
 
     def __init__(
         self,
@@ -385,7 +476,10 @@ class TrustingAccountRole(pulumi.ComponentResource):
             force_detach_policies=settings["force_detach_policies"],
             opts=pulumi.ResourceOptions(
                 parent=self,
-                delete_before_replace=True,
+                # A new name replaces the role create-first: the new role exists before the old one
+                # goes, so access never pauses. Said explicitly, as the AWS provider would otherwise
+                # ask for delete-first for every role with a fixed name (docs/deploy.md).
+                delete_before_replace=False,
                 additional_secret_outputs=secret_outputs,
             ),
         )
@@ -410,6 +504,20 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 name=hide_if(policy, "inline_policies"),
                 role=role.name,
                 policy=hide_if(pulumi.Output.json_dumps(body), "inline_policies"),
+                # Replaced only when the role is (a new name is a new resource): put on the new role
+                # before it leaves the old one, which keeps its permissions until it is deleted.
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
+            )
+        revoke = settings["revoke_sessions_issued_before"]
+        if revoke is not None:
+            aws.iam.RolePolicy(
+                f"{name}-inline-{limits.REVOKE_SESSIONS_POLICY_NAME}",
+                name=limits.REVOKE_SESSIONS_POLICY_NAME,
+                role=role.name,
+                policy=hide_if(
+                    pulumi.Output.json_dumps(revoke_older_sessions_policy(revoke)),
+                    "revoke_sessions_issued_before",
+                ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
@@ -430,6 +538,9 @@ class TrustingAccountRole(pulumi.ComponentResource):
         )
         self.session_tags_allowed = pulumi.Output.from_input(settings["allow_session_tags"])
         self.source_identity_allowed = pulumi.Output.from_input(settings["source_identity"] is not None)
+        self.max_session_duration = hide_if(
+            pulumi.Output.from_input(settings["max_session_duration"]), "max_session_duration"
+        )
         self._warn(name, settings)
         self.register_outputs(
             {
@@ -445,6 +556,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 "source_identity_required": self.source_identity_required,
                 "session_tags_allowed": self.session_tags_allowed,
                 "source_identity_allowed": self.source_identity_allowed,
+                "max_session_duration": self.max_session_duration,
             }
         )
 
@@ -461,55 +573,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
 
     def _warn(self, name: str, settings: Mapping[str, Any]) -> None:
         """Warnings about values that work but deserve a second look (each once, naming the input)."""
-        report = self._report
-        console_name = f"{settings['role_path']}{settings['role_name']}".lstrip("/")
-        if len(console_name) > limits.CONSOLE_SWITCH_ROLE_MAX:
-            report.warn(
-                f"{name}: path + name {console_name!r} is {len(console_name)} characters, over the "
-                f"console's {limits.CONSOLE_SWITCH_ROLE_MAX}: switch role with STS or the CLI; "
-                "the switch-role link will not work",
-                resource=self,
-            )
-        if settings["source_identity"] in ("required", "username"):
-            report.warn(
-                f"source_identity: {settings['source_identity']!r}: the console's switch-role page and AWS "
-                "CLI profiles cannot set a source identity, so callers must assume the role through STS "
-                "(cross-account-verify --source-identity, or an SDK)",
-                resource=self,
-            )
-        if settings["expires_at"] is not None:
-            soon = check.expiry_warning("expires_at", settings["expires_at"])
-            if soon is not None:
-                report.warn(soon, resource=self)
-        if settings["external_id"] is not None or settings["external_ids"] is not None:
-            report.warn(
-                f"{name}: the role requires an external id, which the console's switch-role page "
-                "cannot send: use STS or the CLI profile; the switch-role link will not work",
-                resource=self,
-            )
-        for policy, closest in advice.unknown_managed_policies(settings["managed_policy_arns"]):
-            # A suggestion would show a secret value, near enough.
-            hint = (
-                f": did you mean {closest!r}?"
-                if closest and not report.is_secret("managed_policy_arns")
-                else ""
-            )
-            report.warn(
-                f"managed_policy_arns: {policy!r} is not a known AWS managed policy{hint} "
-                "(it is used as given; AWS refuses it at deploy time if it does not exist)",
-                resource=self,
-            )
-        for finding in advice.admin_findings(settings["managed_policy_arns"], settings["inline_policies"]):
-            gate = (
-                f"the policy pack's rule {finding.pack_rule} refuses it"
-                if finding.pack_rule
-                else "the policy pack does not refuse it"
-            )
-            report.warn(
-                f"{finding.input}: {finding.policy!r} {finding.reason}, to principals of other accounts: "
-                f"grant only what the role needs ({gate})",
-                resource=self,
-            )
+        role_warnings(self._report, name, settings, self)
         accounts = settings["trusted_account_ids"]
         if self._account_id is not None and not check.has_output(accounts):
             self._warn_own_account(self._account_id, accounts)
@@ -527,3 +591,72 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 "of that account whose own policies allow sts:AssumeRole",
                 resource=self,
             )
+
+
+def role_warnings(
+    report: Reporter, name: str, settings: Mapping[str, Any], resource: pulumi.Resource
+) -> None:
+    """The warnings about a role's checked inputs (TrustingAccountRole's, and a stackset rollout's template's)."""
+    console_name = f"{settings['role_path']}{settings['role_name']}".lstrip("/")
+    if len(console_name) > limits.CONSOLE_SWITCH_ROLE_MAX:
+        report.warn(
+            f"{name}: path + name {console_name!r} is {len(console_name)} characters, over the "
+            f"console's {limits.CONSOLE_SWITCH_ROLE_MAX}: switch role with STS or the CLI; "
+            "the switch-role link will not work",
+            resource=resource,
+        )
+    if settings["source_identity"] in ("required", "username"):
+        report.warn(
+            f"source_identity: {settings['source_identity']!r}: the console's switch-role page and AWS "
+            "CLI profiles cannot set a source identity, so callers must assume the role through STS "
+            "(cross-account-verify --source-identity, or an SDK)",
+            resource=resource,
+        )
+    for warning in check.condition_warnings("extra_trust_conditions", settings["extra_trust_conditions"]):
+        report.warn(warning, resource=resource)
+    if settings["expires_at"] is not None:
+        soon = check.expiry_warning("expires_at", settings["expires_at"])
+        if soon is not None:
+            report.warn(soon, resource=resource)
+    if settings["revoke_sessions_issued_before"] is not None:
+        inert = check.revocation_warning(
+            "revoke_sessions_issued_before", settings["revoke_sessions_issued_before"]
+        )
+        if inert is not None:
+            report.warn(inert, resource=resource)
+    for policy in settings["inline_policies"]:
+        if check.folded(policy) == check.folded(limits.REVOKE_SESSIONS_POLICY_NAME):
+            report.warn(
+                f"inline_policies: {policy!r} is the name of the inline policy the console's Revoke "
+                "active sessions writes: a click there overwrites it, and the next pulumi up puts yours "
+                "back and lifts the revocation; name it otherwise, and revoke with "
+                "revoke_sessions_issued_before",
+                resource=resource,
+            )
+    if settings["external_id"] is not None or settings["external_ids"] is not None:
+        report.warn(
+            f"{name}: the role requires an external id, which the console's switch-role page "
+            "cannot send: use STS or the CLI profile; the switch-role link will not work",
+            resource=resource,
+        )
+    for policy, closest in advice.unknown_managed_policies(settings["managed_policy_arns"]):
+        # A suggestion would show a secret value, near enough.
+        hint = (
+            f": did you mean {closest!r}?" if closest and not report.is_secret("managed_policy_arns") else ""
+        )
+        report.warn(
+            f"managed_policy_arns: {policy!r} is not a known AWS managed policy{hint} "
+            "(it is used as given; AWS refuses it at deploy time if it does not exist)",
+            resource=resource,
+        )
+    for finding in advice.admin_findings(settings["managed_policy_arns"], settings["inline_policies"]):
+        gate = (
+            f"the policy pack's rule {finding.pack_rule} refuses it"
+            if finding.pack_rule
+            else "the policy pack does not refuse it"
+        )
+        report.warn(
+            f"{finding.input}: {finding.policy!r} {finding.reason}, to principals of other accounts: "
+            f"grant only what the role needs ({gate})",
+            resource=resource,
+        )

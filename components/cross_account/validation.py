@@ -7,10 +7,14 @@ program) and returns the value normalized (tuples for lists).
 
 from __future__ import annotations
 
+import difflib
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from typing import Any, TypeVar
 
 import pulumi
@@ -46,6 +50,11 @@ POLICY_ARN_RE = _pattern(
 EXTERNAL_ID_RE = _pattern(r"[A-Za-z0-9+=,.@:/_-]+")
 ORGANIZATION_ID_RE = _pattern(r"o-[a-z0-9]{10,32}")
 ORGANIZATIONAL_UNIT_ID_RE = _pattern(r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32}")
+_OU = r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}"
+ORGANIZATION_PATH_RE = _pattern(rf"o-[a-z0-9]{{10,32}}/(?:r-[0-9a-z]{{4,32}}/(?:{_OU}/)*|\*/{_OU}/)")
+ROLE_ARN_PATTERN_RE = _pattern(
+    rf"arn:aws(?:-[a-z]+)*:iam::\*:role/(?:{PATH_SEGMENT}/)*[{NAME_CLASS}]{{1,64}}"
+)
 """An organizational unit (``ou-``) or an organization's root (``r-``), as AWS Organizations writes them."""
 ARN_PARTS_RE = _pattern(
     r"arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.*)"
@@ -62,9 +71,15 @@ REGION_RE = _pattern(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
 COLOR_RE = _pattern(r"[0-9A-Fa-f]{6}")
 EXPIRES_AT_RE = _pattern(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 """An instant in RFC 3339, in UTC, to the second: 2027-03-31T23:59:59Z."""
+TOKEN_ISSUE_TIME_RE = _pattern(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})T(?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})"
+    r"(?P<fraction>\.[0-9]{1,9})?(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})"
+)
+"""An instant in RFC 3339 with seconds and a time zone (``Z`` or ``+HH:MM``), ``T`` and ``Z`` upper case."""
 PERMISSION_SET_NAME_RE = _pattern(rf"[{NAME_CLASS}]{{1,32}}")
-CONDITION_KEY_RE = _pattern(r"[a-z0-9][a-z0-9.-]{0,63}:[A-Za-z0-9][A-Za-z0-9_.:/=+@-]{0,127}")
-"""A condition key: ``service:key`` (``aws:SourceIp``, ``aws:PrincipalTag/team``)."""
+CONDITION_KEY_RE = _pattern(r"[A-Za-z0-9][A-Za-z0-9.-]{0,63}:[A-Za-z0-9][A-Za-z0-9_.:/=+@-]{0,127}")
+"""A condition key: ``service:key`` (``aws:SourceIp``, ``aws:PrincipalTag/team``), in any case: IAM reads
+condition keys case-insensitively."""
 CONDITION_VALUE_RE = _pattern(r"[\x20-\x7e]{1,1024}")
 NUMBER_RE = _pattern(r"-?[0-9]+(?:\.[0-9]+)?")
 DATE_RE = _pattern(
@@ -187,6 +202,50 @@ def shallow(key: str, value: Any) -> Any:
     return value
 
 
+def snake_case(name: str) -> str:
+    """``trustedAccountIds`` -> ``trusted_account_ids``: the component arg a config-style name means."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def _meant_input(name: object, known: Iterable[str]) -> str | None:
+    """The input ``name`` means when it is one written in camelCase (or another case), else None."""
+    if not isinstance(name, str):
+        return None
+    by_folded = {k.replace("_", "").lower(): k for k in known}
+    meant = by_folded.get(snake_case(name).replace("_", ""))
+    return meant if meant != name else None
+
+
+def refuse_unknown_inputs(args: Mapping[str, Any], known: Iterable[str]) -> None:
+    """The first arg (by name) that is not an input fails, naming it and, for a camelCase name, the input it means."""
+    known = sorted(known)
+    unknown = sorted(set(args) - set(known))
+    if unknown:
+        name = unknown[0]
+        meant = _meant_input(name, known)
+        rule = (
+            f"is not an input: did you mean {meant}? (inputs are snake_case)"
+            if meant
+            else f"is not an input; known: {known}"
+        )
+        raise InvalidInputError(name, args[name], rule)
+
+
+def secret_input_name(known: Iterable[str]) -> Callable[[str, Any], str]:
+    """A checker of one entry of ``secret_inputs``: the name of an input that can be secret."""
+    known = sorted(known)
+    inputs = [name for name in known if name != "secret_inputs"]
+
+    def checked(key: str, value: Any) -> str:
+        if value not in inputs:
+            meant = _meant_input(value, inputs)
+            hint = f": did you mean {meant}? (inputs: {known})" if meant else f"; inputs: {known}"
+            raise InvalidInputError(key, value, f"is not an input that can be secret{hint}")
+        return str(value)
+
+    return checked
+
+
 def has_output(value: object) -> bool:
     """True when the value is, or a list of it holds, a pulumi Output (resolved later)."""
     if isinstance(value, pulumi.Output):
@@ -299,14 +358,70 @@ def policy_name(key: str, value: object) -> str:
 EXPIRY_RULE = "is not a time in RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z"
 
 
+SERVICE_LINKED_PREFIX = "awsservicerolefor"
+"""How the names of service-linked roles begin (``AWSServiceRoleForSupport``), folded."""
+SSO_ROLE_PREFIX = "awsreservedsso_"
+"""How the names of IAM Identity Center's roles begin (``AWSReservedSSO_ReadOnly_0123456789abcdef``), folded."""
+SERVICE_LINKED_PATH = "/aws-service-role/"
+"""Where service-linked roles live (``role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport``)."""
+
+
 def existing_role_name(key: str, value: object) -> str:
-    """The name of a role that exists (in the trusted account): never a wildcard."""
+    """The name of a role that exists (in the trusted account) and takes policies: never a wildcard,
+    never a role that AWS manages (service-linked, IAM Identity Center)."""
     rule = f"is not an IAM role name (1-64 characters of {NAME_CHARACTERS})"
-    return _matching(key, value, ROLE_NAME_RE, rule, wildcard="a role")
+    name = _matching(key, value, ROLE_NAME_RE, rule, wildcard="a role")
+    if folded(name).startswith(SERVICE_LINKED_PREFIX):
+        raise InvalidInputError(
+            key,
+            name,
+            "names a service-linked role (AWSServiceRoleFor*), whose permissions its AWS service owns: "
+            "IAM refuses to attach a policy to it (UnmodifiableEntity); name a role of your own",
+        )
+    if folded(name).startswith(SSO_ROLE_PREFIX):
+        raise InvalidInputError(
+            key,
+            name,
+            "names an IAM Identity Center role (AWSReservedSSO_*), which only Identity Center may change: "
+            "IAM refuses to attach a policy to it; give the permission set an inline policy allowing "
+            "sts:AssumeRole on the roles instead",
+        )
+    return name
 
 
 def region(key: str, value: object) -> str:
-    return _matching(key, value, REGION_RE, "is not an AWS region name (such as us-east-1 or eu-west-2)")
+    """A region that exists in one of AWS's partitions (the package's list, from botocore)."""
+    text = _string(key, value)
+    regions = known_regions()
+    if text in regions:
+        return text
+    if not REGION_RE.fullmatch(text):
+        raise InvalidInputError(key, text, "is not an AWS region name (such as us-east-1 or eu-west-2)")
+    close = difflib.get_close_matches(text, sorted(regions), n=1, cutoff=0.6)
+    hint = f": did you mean {close[0]!r}?" if close else ""
+    raise InvalidInputError(
+        key, text, f"is not a region of any AWS partition (the package's list, from botocore){hint}"
+    )
+
+
+def region_partition(region_name: str) -> str | None:
+    """The partition a known region belongs to (``aws``, ``aws-cn``, ...); None for an unknown region."""
+    return known_regions().get(region_name)
+
+
+@functools.cache
+def known_regions() -> dict[str, str]:
+    """Region -> partition, from ``aws_regions.txt`` (written by tools/aws_regions.py from botocore)."""
+    text = resources.files(__package__).joinpath(REGIONS_FILE).read_text(encoding="ascii")
+    found = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            partition, name = line.split()
+            found[name] = partition
+    return found
+
+
+REGIONS_FILE = "aws_regions.txt"
 
 
 def color(key: str, value: object) -> str:
@@ -364,11 +479,30 @@ def aws_managed_policy_name(key: str, value: object) -> str:
 
 
 def role_arn(key: str, value: object) -> str:
+    """The ARN of a role that principals of another account may assume: never a wildcard, never a
+    role whose trust policy AWS owns (service-linked, IAM Identity Center)."""
     text = _string(key, value)
     _no_wildcard(key, text, "a role")
-    if parse_role_arn(text) is None:
+    role = parse_role_arn(text)
+    if role is None:
         raise InvalidInputError(
             key, text, "is not an IAM role ARN (arn:<partition>:iam::<account>:role/<path/>name)"
+        )
+    if role.path.startswith(SERVICE_LINKED_PATH) or folded(role.name).startswith(SERVICE_LINKED_PREFIX):
+        raise InvalidInputError(
+            key,
+            text,
+            "is a service-linked role (path /aws-service-role/): its trust policy names only its AWS "
+            "service, so no principal of another account can assume it; name a role made for cross-account "
+            "access",
+        )
+    if folded(role.name).startswith(SSO_ROLE_PREFIX):
+        raise InvalidInputError(
+            key,
+            text,
+            "is an IAM Identity Center role (AWSReservedSSO_*): it trusts only Identity Center's SAML "
+            "provider, so no principal of another account can assume it; assign the permission set in "
+            "that account instead",
         )
     return text
 
@@ -437,6 +571,31 @@ def organizational_unit_id(key: str, value: object) -> str:
         "lowercase letters and digits)"
     )
     return _matching(key, value, ORGANIZATIONAL_UNIT_ID_RE, rule, wildcard="an organizational unit")
+
+
+def organization_path(key: str, value: object) -> str:
+    """An AWS Organizations entity path down to a root or unit, ending in ``/``: ``o-.../r-.../ou-.../``."""
+    text = _string(key, value)
+    if ORGANIZATION_PATH_RE.fullmatch(text) is None:
+        raise InvalidInputError(
+            key,
+            text,
+            "is not an organization path (o-<id>/r-<root>/ou-<unit>/..., ending in /, as AWS Organizations "
+            "writes it; or o-<id>/*/ou-<unit>/ for a unit wherever it is)",
+        )
+    return text
+
+
+def role_arn_pattern(key: str, value: object) -> str:
+    """``arn:<partition>:iam::*:role/<path><name>``: one role, in any account."""
+    text = _string(key, value)
+    if ROLE_ARN_PATTERN_RE.fullmatch(text) is None:
+        raise InvalidInputError(
+            key,
+            text,
+            "is not a role ARN pattern (arn:<partition>:iam::*:role/<path/>name, only the account a *)",
+        )
+    return text
 
 
 PRINCIPAL_PATTERN_RULE = (
@@ -519,6 +678,54 @@ def expires_at(key: str, value: object, now: datetime | None = None) -> str:
     return text
 
 
+REVOKE_RULE = (
+    "is not an RFC 3339 time with seconds and a time zone (Z or +HH:MM), such as 2026-12-05T09:30:00Z"
+)
+
+
+def revoke_sessions_issued_before(key: str, value: object, now: datetime | None = None) -> str:
+    """A time sessions issued before are denied (aws:TokenIssueTime): RFC 3339 with a time zone,
+    a real date and time, not in the future; returned in UTC (``Z``), the fraction of a second kept."""
+    text = _string(key, value)
+    match = TOKEN_ISSUE_TIME_RE.fullmatch(text)
+    if match is None:
+        raise InvalidInputError(key, text, REVOKE_RULE)
+    zone = match["zone"]
+    try:
+        local = datetime.strptime(f"{match['date']}T{match['time']}", "%Y-%m-%dT%H:%M:%S")
+        hours, minutes = (0, 0) if zone == "Z" else (int(zone[1:3]), int(zone[4:6]))
+        if hours > 23 or minutes > 59:
+            raise ValueError(zone)
+        offset = timedelta(hours=hours, minutes=minutes) * (-1 if zone.startswith("-") else 1)
+        when = (local - offset).replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise InvalidInputError(key, text, f"{REVOKE_RULE}: not a real date and time") from None
+    fraction = match["fraction"] or ""
+    now = now or datetime.now(UTC)
+    if when + timedelta(microseconds=int((fraction[1:] + "000000")[:6])) > now:
+        raise InvalidInputError(
+            key,
+            text,
+            f"is in the future (it is {now.strftime('%Y-%m-%dT%H:%M:%SZ')} now): every session issued "
+            "until then, new ones too, would be denied, so nobody could use the role until then; revoke "
+            "with the current time (date -u +%Y-%m-%dT%H:%M:%SZ), as the console does",
+        )
+    return f"{when.strftime('%Y-%m-%dT%H:%M:%S')}{fraction}Z"
+
+
+def revocation_warning(key: str, value: str, now: datetime | None = None) -> str | None:
+    """The warning for a revocation time more than 12 hours old (None otherwise): every session
+    issued before it has expired, so the deny has nothing left to deny."""
+    when = datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    if (now or datetime.now(UTC)) - when <= timedelta(seconds=limits.MAX_SESSION_SECONDS):
+        return None
+    return (
+        f"{key}: {value!r} is more than {limits.MAX_SESSION_SECONDS // 3600} hours ago: every role session "
+        f"issued before it has expired (none lasts longer), so {limits.REVOKE_SESSIONS_POLICY_NAME} denies "
+        "nothing any more; remove the key once the incident is closed"
+    )
+
+
 def expires_soon(value: str, now: datetime | None = None) -> bool:
     """Whether a checked ``expires_at`` value is within the next 7 days."""
     when = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
@@ -576,37 +783,100 @@ CONDITION_FAMILIES: Mapping[str, tuple[str, ...]] = {
 """IAM's condition operators, by what their values are
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html)."""
 SET_PREFIXES = ("ForAllValues:", "ForAnyValue:")
+MULTIVALUED_KEYS = frozenset(
+    {
+        "aws:calledvia",
+        "aws:principalorgpaths",
+        "aws:principalservicenameslist",
+        "aws:resourceorgpaths",
+        "aws:sourceorgpaths",
+        "aws:tagkeys",
+        "aws:vpceorgpaths",
+        "sts:transitivetagkeys",
+    }
+)
+"""The multivalued context keys of IAM's global keys (``aws:``) and of STS (``sts:``), folded: the only
+keys of those services that a set operator (``ForAllValues:``/``ForAnyValue:``) may test. Every other
+key of theirs is single-valued (AWS's "Single-valued vs. multivalued context keys",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html);
+keys of other services are not checked."""
+DOCUMENTED_KEY_SERVICES = ("aws", "sts")
+"""Services whose keys' value types are all known (global keys, and STS's own for AssumeRole)."""
+ALWAYS_PRESENT_KEYS = frozenset(
+    {
+        "aws:currenttime",
+        "aws:epochtime",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:principaltype",
+        "aws:securetransport",
+        "aws:userid",
+        "aws:viaawsservice",
+        "sts:rolesessionname",
+    }
+)
+"""Keys (folded) that every AssumeRole request by an IAM user or role carries."""
+NON_NEGATIVE_KEYS = frozenset({"aws:multifactorauthage", "aws:epochtime"})
+"""Numeric keys (folded) that are never below 0."""
+SESSION_TAG_KEY_PREFIXES = ("aws:requesttag/", "aws:tagkeys", "sts:transitivetagkeys")
+"""Keys (folded) a request carries only when the caller tags its session (sts:TagSession)."""
+BASE64_RE = _pattern(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+CIDR_RE = _pattern(r"[0-9A-Fa-f.:]+(?:/(?:0|[1-9][0-9]{0,2}))?")
+"""An address, or a network with a prefix length (no netmask, no zone id, no leading zero)."""
+ARN_WILDCARD_RE = _pattern(r"\*+|arn(?::\*+){1,5}")
+"""ARN patterns of wildcards only (``*``, ``arn:*``, ``arn:*:*``), which ArnLike reads as any ARN."""
 
 
-def condition_operator(key: str, value: object) -> str:
+@dataclass(frozen=True)
+class ConditionOperator:
+    """An operator read apart: ``ForAnyValue:StringLikeIfExists`` is StringLike, with a set prefix and IfExists."""
+
+    text: str
+    set_prefix: str
+    base: str
+    if_exists: bool
+    family: str
+
+    @property
+    def negated(self) -> bool:
+        """A negated matching operator (StringNotEquals, NotIpAddress, ArnNotLike, ...): true when the key is absent."""
+        return "Not" in self.base
+
+    @property
+    def test(self) -> str:
+        """What the operator tests, whatever its form: ArnEquals and ArnLike match alike."""
+        return {"ArnEquals": "ArnLike", "ArnNotEquals": "ArnNotLike"}.get(self.base, self.base)
+
+    @property
+    def needs_key(self) -> bool:
+        """The condition is false when the request has no such key."""
+        return not (
+            self.negated or self.if_exists or self.set_prefix == "ForAllValues:" or self.family == "null"
+        )
+
+
+def parse_operator(key: str, value: object) -> ConditionOperator:
     """An IAM condition operator, with its ``...IfExists`` and ``ForAllValues:``/``ForAnyValue:`` forms."""
     text = _string(key, value)
     base = text
-    for prefix in SET_PREFIXES:
-        base = base.removeprefix(prefix)
-    set_form = base != text
-    if base.endswith("IfExists") and base != "Null":
-        base = base.removesuffix("IfExists")
-        if_exists = True
-    else:
-        if_exists = False
+    set_prefix = next((p for p in SET_PREFIXES if text.startswith(p)), "")
+    base = text.removeprefix(set_prefix)
+    if_exists = base.endswith("IfExists") and base != "IfExists"
+    base = base.removesuffix("IfExists") if if_exists else base
     family = next((f for f, operators in CONDITION_FAMILIES.items() if base in operators), None)
-    if family is None or (family == "null" and (if_exists or set_form)):
+    if family is None or (family == "null" and (if_exists or set_prefix)):
         raise InvalidInputError(
             key,
             text,
             "is not an IAM condition operator (StringEquals, StringLike, ArnLike, IpAddress, DateLessThan, "
             "Bool, Null, ...; with IfExists and the ForAllValues:/ForAnyValue: forms)",
         )
-    return text
+    return ConditionOperator(text, set_prefix, base, if_exists, family)
 
 
-def _operator_family(operator: str) -> str:
-    base = operator
-    for prefix in SET_PREFIXES:
-        base = base.removeprefix(prefix)
-    base = base.removesuffix("IfExists") if base != "Null" else base
-    return next(f for f, operators in CONDITION_FAMILIES.items() if base in operators)
+def condition_operator(key: str, value: object) -> str:
+    """An IAM condition operator, with its ``...IfExists`` and ``ForAllValues:``/``ForAnyValue:`` forms."""
+    return parse_operator(key, value).text
 
 
 def _condition_value(key: str, family: str, value: object) -> str:
@@ -617,51 +887,141 @@ def _condition_value(key: str, family: str, value: object) -> str:
         "boolean": text in ("true", "false"),
         "null": text in ("true", "false"),
         "number": bool(NUMBER_RE.fullmatch(text)),
-        "date": bool(DATE_RE.fullmatch(text)),
-        "arn": text.startswith("arn:"),
-        "ip": _is_network(text),
+        "date": condition_time(text) is not None,
+        "arn": text.startswith("arn:") or bool(ARN_WILDCARD_RE.fullmatch(text)),
+        "ip": _network(text) is not None,
+        "binary": bool(BASE64_RE.fullmatch(text)),
     }.get(family, True)
     if not valid:
         what = {
             "boolean": '"true" or "false"',
             "null": '"true" or "false"',
             "number": "a number",
-            "date": "an ISO 8601 date or time, or seconds since 1970",
+            "date": "an ISO 8601 date or time that exists (2027-03-31 or 2027-03-31T23:59:59Z), or seconds "
+            "since 1970",
             "arn": "an ARN (arn:...)",
-            "ip": "an IP address or CIDR block",
+            "ip": "an IP address or CIDR block (a prefix length of 0-32 for IPv4, 0-128 for IPv6; no netmask, "
+            "no zone id such as %eth0)",
+            "binary": "base64 (A-Z, a-z, 0-9, + and /, padded with = to a multiple of 4 characters)",
         }[family]
         raise InvalidInputError(key, text, f"is not {what}, which this operator compares")
     return text
 
 
-def _is_network(text: str) -> bool:
+def condition_time(text: str) -> datetime | None:
+    """The instant an IAM date value names (ISO 8601 that exists, or seconds since 1970), in UTC; None if none."""
+    if not DATE_RE.fullmatch(text):
+        return None
+    if text.isdigit():
+        try:
+            return datetime.fromtimestamp(int(text), UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
     try:
-        ipaddress.ip_network(text, strict=False)
+        when = datetime.fromisoformat(text)
     except ValueError:
-        return False
-    return True
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-def trust_conditions(key: str, value: object) -> dict[str, dict[str, str | tuple[str, ...]]]:
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    if not CIDR_RE.fullmatch(text):  # no zone id (%eth0), no netmask (/255.255.255.0)
+        return None
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class TrustContext:
+    """What the other inputs write into the trust policy, to check extra conditions against.
+
+    ``trusted_account_ids`` and ``partition`` are None until they are known
+    (Outputs, the stack's partition): the checks that need them run then.
+    """
+
+    external_id: bool = False
+    require_mfa: bool = False
+    mfa_max_age_seconds: int | None = None
+    organization_id: str | None = None
+    expires_at: str | None = None
+    source_identity: str | None = None
+    session_name_is_username: bool = False
+    principal_patterns: bool = False
+    allow_session_tags: bool = False
+    trusted_account_ids: tuple[str, ...] | None = None
+    partition: str | None = None
+    now: datetime | None = None
+
+    def sets(self, setter: str) -> bool:
+        """Whether the input ``setter`` (a PROJECT_CONDITIONS value) writes its condition."""
+        return {
+            "require_mfa": self.require_mfa or self.mfa_max_age_seconds is not None,
+            "mfa_max_age_seconds": self.mfa_max_age_seconds is not None,
+            "external_id/external_ids": self.external_id,
+            "organization_id": self.organization_id is not None,
+            "session_name_is_username": self.session_name_is_username,
+            "source_identity": self.source_identity in ("required", "username"),
+            "expires_at": self.expires_at is not None,
+            "trusted_principal_arns/trusted_permission_sets": self.principal_patterns,
+        }.get(setter, False)
+
+
+def _project_keys() -> Mapping[str, tuple[str, tuple[tuple[str, str], ...]]]:
+    found: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for (operator, condition_key), setter in PROJECT_CONDITIONS.items():
+        found.setdefault(folded(condition_key), (condition_key, []))[1].append((operator, setter))
+    return {k: (spelling, tuple(pairs)) for k, (spelling, pairs) in found.items()}
+
+
+_PROJECT_KEYS = _project_keys()
+BESIDE_PROJECT_CONDITIONS: Mapping[str, Callable[[ConditionOperator], bool]] = {
+    "aws:currenttime": lambda op: op.test in ("DateGreaterThan", "DateGreaterThanEquals"),
+    "aws:principalarn": lambda op: op.negated,
+}
+"""Conditions that may stand beside the project's own condition on the same key, as they narrow in a way
+no input does: a start of access beside expires_at, principals left out of trusted_principal_arns."""
+EXTERNAL_ID_RULE = (
+    "is an external id, which is a secret: use external_ids (or external_id), which keep it secret in "
+    "state and outputs and tell the CLI profiles to send one; never extra_trust_conditions, which stores "
+    "it in clear"
+)
+
+
+def _mentions_external_id(value: Any) -> bool:
+    return any(folded(text) == "sts:externalid" for text in secret_strings(value))
+
+
+def trust_conditions(
+    key: str, value: object, context: TrustContext | None = None
+) -> dict[str, dict[str, str | tuple[str, ...]]]:
     """Extra trust conditions: operator -> condition key -> value or list of values.
 
-    Operators and keys are IAM's; values are checked for what the operator
-    compares; an operator and key the components write themselves are refused,
-    naming the input that sets them.
+    Operators and keys are IAM's; keys are compared as IAM reads them, without
+    case. Values are checked for what the operator compares; a condition that
+    can never hold (alone, or beside what ``context`` says the other inputs
+    write) is refused, and so is a key the components write themselves (any
+    operator on it while its input is set, except ``BESIDE_PROJECT_CONDITIONS``;
+    the operator the input would write otherwise), naming the input that sets
+    it. An external id is refused without showing its value.
     """
+    context = context or TrustContext()
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise InvalidInputError(key, value, "must be a map of condition operators to maps of condition keys")
+        shown = hidden_value(value) if _mentions_external_id(value) else value
+        raise InvalidInputError(key, shown, "must be a map of condition operators to maps of condition keys")
     shallow(key, value)
     result: dict[str, dict[str, str | tuple[str, ...]]] = {}
-    for operator, keys in value.items():
-        condition_operator(key, operator)
-        where = f"{key}.{operator}"
+    for operator_text, keys in value.items():
+        operator = parse_operator(key, operator_text)
+        where = f"{key}.{operator.text}"
         if not isinstance(keys, Mapping) or not keys:
-            raise InvalidInputError(where, keys, "must be a non-empty map of condition keys to values")
-        family = _operator_family(operator)
+            shown = hidden_value(keys) if _mentions_external_id(keys) else keys
+            raise InvalidInputError(where, shown, "must be a non-empty map of condition keys to values")
         checked: dict[str, str | tuple[str, ...]] = {}
+        seen: dict[str, str] = {}
         for condition_key, values in keys.items():
             if not isinstance(condition_key, str) or not CONDITION_KEY_RE.fullmatch(condition_key):
                 raise InvalidInputError(
@@ -669,24 +1029,344 @@ def trust_conditions(key: str, value: object) -> dict[str, dict[str, str | tuple
                     condition_key,
                     "is not a condition key of the form service:key (aws:SourceIp, aws:PrincipalTag/team)",
                 )
-            setter = PROJECT_CONDITIONS.get((operator, condition_key))
-            if setter is not None:
+            same = folded(condition_key)
+            if same in seen:
                 raise InvalidInputError(
                     where,
                     condition_key,
-                    f"is a condition the role already writes from {setter}: set it there",
+                    f"and {seen[same]!r} are one condition key, as IAM reads condition keys "
+                    "case-insensitively: keep one spelling",
                 )
-            if isinstance(values, str):
-                checked[condition_key] = _condition_value(f"{where}.{condition_key}", family, values)
-            else:
-                checked[condition_key] = string_list(
-                    f"{where}.{condition_key}",
-                    values,
-                    lambda k, v, family=family: _condition_value(k, family, v),  # type: ignore[misc]
-                    required=True,
-                )
-        result[operator] = checked
+            seen[same] = condition_key
+            if same == "sts:externalid" and not (
+                context.external_id and operator.base == "Null" and values == "true"
+            ):
+                raise InvalidInputError(where, condition_key, EXTERNAL_ID_RULE)
+            _set_operator_key(where, operator, condition_key)
+            family = operator.family
+            listed = string_list(
+                f"{where}.{condition_key}",
+                [values] if isinstance(values, str) else values,
+                lambda k, v, family=family: _condition_value(k, family, v),  # type: ignore[misc]
+                required=True,
+            )
+            checked[condition_key] = listed[0] if isinstance(values, str) else listed
+            _never_holds(f"{where}.{condition_key}", operator, same, values, listed, context)
+            _written_by_the_project(where, operator, condition_key, context)
+        result[operator.text] = checked
     return result
+
+
+def _set_operator_key(where: str, operator: ConditionOperator, condition_key: str) -> None:
+    service = folded(condition_key.split(":", 1)[0])
+    if (
+        operator.set_prefix
+        and service in DOCUMENTED_KEY_SERVICES
+        and folded(condition_key) not in MULTIVALUED_KEYS
+    ):
+        raise InvalidInputError(
+            where,
+            condition_key,
+            f"is a single-valued context key: {operator.set_prefix} compares sets of values and, on a key "
+            "with one value, can match where the operator alone would not (ForAllValues: even when the key "
+            f"is absent); write {operator.text.removeprefix(operator.set_prefix)} (AWS's \"Single-valued vs. "
+            'multivalued context keys")',
+        )
+
+
+UPPER_BOUNDS = ("DateLessThan", "DateLessThanEquals", "NumericLessThan", "NumericLessThanEquals")
+SAME_CONDITIONS: Mapping[str, tuple[str, str]] = {
+    "aws:currenttime": ("aws:currenttime", "DateLessThan"),
+    "aws:epochtime": ("aws:currenttime", "DateLessThan"),
+    "aws:multifactorauthage": ("aws:multifactorauthage", "NumericLessThan"),
+}
+"""Folded keys whose upper bounds (UPPER_BOUNDS) say what a condition of the project says: an end of access
+(the current time as a date or in seconds), a longest MFA age."""
+
+
+def _meaning(condition_key: str, operator: ConditionOperator) -> tuple[str, str]:
+    """The folded key and the test a condition makes, as the project writes the same condition."""
+    same = SAME_CONDITIONS.get(folded(condition_key))
+    if same is not None and operator.test in UPPER_BOUNDS:
+        return same
+    return folded(condition_key), operator.test
+
+
+def _written_by_the_project(
+    where: str, operator: ConditionOperator, condition_key: str, context: TrustContext
+) -> None:
+    key, test = _meaning(condition_key, operator)
+    found = _PROJECT_KEYS.get(key)
+    if found is None:
+        return
+    spelling, pairs = found
+    allowed = BESIDE_PROJECT_CONDITIONS.get(key)
+    beside = allowed is not None and allowed(operator)
+    for project_operator, setter in pairs:
+        same_test = parse_operator(where, project_operator).test == test
+        if same_test or (context.sets(setter) and not beside):
+            if condition_key == spelling:
+                also = ""
+            elif folded(condition_key) == key:
+                also = f" (as {spelling}: IAM reads condition keys case-insensitively)"
+            else:
+                also = f" (as {project_operator} {spelling}, which this condition repeats)"
+            raise InvalidInputError(
+                where,
+                condition_key,
+                f"is a condition the role already writes from {setter}{also}: set it there",
+            )
+
+
+def _like(pattern: str, text: str) -> bool:
+    """IAM's StringLike: * for any run of characters, ? for one, case-sensitive."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, text, re.DOTALL) is not None
+
+
+def _string_matches(operator: ConditionOperator, pattern: str, text: str) -> bool:
+    """Whether a value of a (positive or negated) string operator matches ``text``."""
+    test = operator.test.replace("Not", "")
+    if test == "StringLike":
+        return _like(pattern, text)
+    if test == "StringEqualsIgnoreCase":
+        return pattern.lower() == text.lower()
+    return pattern == text
+
+
+def _matches_every_arn(pattern: str, context: TrustContext, principal: bool) -> bool:
+    """Whether an ARN pattern matches every ARN (``principal``: every principal the role trusts, as far as known).
+
+    ArnLike matches each of the six colon-separated parts alone; a pattern of
+    fewer parts ending in wildcards is read as matching the rest.
+    """
+    if set(pattern) <= {"*"}:
+        return True
+    parts = pattern.split(":", 5)
+    accounts = context.trusted_account_ids if principal else None
+    known = [
+        "arn",
+        context.partition if principal else None,
+        "iam" if principal else None,
+        "" if principal else None,
+    ]
+
+    def everything(index: int, part: str) -> bool:
+        if part and set(part) <= {"*"}:
+            return True
+        if index < len(known) and known[index] is not None:
+            return part == known[index]
+        if index == 4 and accounts:
+            return all(_like(part, account) for account in accounts)
+        return False
+
+    if len(parts) < 6 and not (parts[-1] and set(parts[-1]) <= {"*"}):
+        return False
+    return all(everything(index, part) for index, part in enumerate(parts))
+
+
+def _matches_every_value(
+    operator: ConditionOperator, key: str, values: tuple[str, ...], context: TrustContext
+) -> bool:
+    """Whether a negated operator's values match every value the key can have."""
+    if operator.test == "StringNotLike":
+        return any(set(v) <= {"*"} for v in values)
+    if operator.test == "ArnNotLike":
+        return any(_matches_every_arn(v, context, key == "aws:principalarn") for v in values)
+    if operator.test == "NotIpAddress":
+        networks = [n for n in (_network(v) for v in values) if n is not None]
+        v4 = list(ipaddress.collapse_addresses(n for n in networks if isinstance(n, ipaddress.IPv4Network)))
+        v6 = list(ipaddress.collapse_addresses(n for n in networks if isinstance(n, ipaddress.IPv6Network)))
+        return v4 == [ipaddress.ip_network("0.0.0.0/0")] and v6 == [ipaddress.ip_network("::/0")]
+    return False
+
+
+NEVER = "the condition can never hold, so no one could assume the role"
+
+
+def _never_holds(
+    where: str,
+    operator: ConditionOperator,
+    key: str,
+    shown: Any,
+    values: tuple[str, ...],
+    context: TrustContext,
+) -> None:
+    """Raise if the condition can never hold, alone or beside the conditions the other inputs write."""
+    now = context.now or datetime.now(UTC)
+    everything = operator.negated and not (operator.if_exists or operator.set_prefix)
+    if everything and _matches_every_value(operator, key, values, context):
+        if key in ALWAYS_PRESENT_KEYS:
+            rule = f"matches every value of a key that every AssumeRole request carries: {NEVER}"
+        else:
+            rule = (
+                "matches every value: the condition holds only for a request without this key; if that is "
+                'meant, say so with the Null operator and "true"'
+            )
+        raise InvalidInputError(where, shown, rule)
+    if operator.base == "Null" and "true" in values and key in ALWAYS_PRESENT_KEYS:
+        raise InvalidInputError(
+            where, shown, f"requires the key to be absent, but every AssumeRole request carries it: {NEVER}"
+        )
+    if key == "aws:securetransport" and operator.family == "boolean" and "true" not in values:
+        raise InvalidInputError(
+            where,
+            shown,
+            "can never hold: AssumeRole is called over TLS only (aws:SecureTransport is always true), so no "
+            "one could assume the role",
+        )
+    if (
+        key in NON_NEGATIVE_KEYS
+        and operator.test in ("NumericLessThan", "NumericLessThanEquals")
+        and not operator.set_prefix
+    ):
+        strict = operator.test == "NumericLessThan"
+        if all(float(v) <= 0 if strict else float(v) < 0 for v in values):
+            raise InvalidInputError(
+                where, shown, "can never hold: the key is never below 0, so no one could assume the role"
+            )
+    _past(where, operator, key, values, context, now)
+    _contradicts_the_project(where, operator, key, shown, values, context)
+
+
+def _past(
+    where: str,
+    operator: ConditionOperator,
+    key: str,
+    values: tuple[str, ...],
+    context: TrustContext,
+    now: datetime,
+) -> None:
+    """A value before now, of an operator that then can never hold on the current time (as for expires_at)."""
+    if key not in ("aws:currenttime", "aws:epochtime") or operator.set_prefix:
+        return
+    upper = operator.test in (
+        "DateLessThan",
+        "DateLessThanEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "DateEquals",
+        "NumericEquals",
+    )
+    if upper:
+        for value in values:
+            when = condition_time(value) if operator.family == "date" else _epoch(value)
+            if when is not None and when <= now:
+                raise InvalidInputError(
+                    where,
+                    value,
+                    f"is in the past (it is {now.strftime('%Y-%m-%dT%H:%M:%SZ')} now): the access would end "
+                    "before it starts; set a later time, or remove the condition",
+                )
+    if operator.test in ("DateGreaterThan", "DateGreaterThanEquals") and context.expires_at is not None:
+        end = condition_time(context.expires_at)
+        starts = [t for t in (condition_time(v) for v in values) if t is not None]
+        if end is not None and starts and min(starts) >= end:
+            raise InvalidInputError(
+                where,
+                values[0] if len(values) == 1 else list(values),
+                f"is not before expires_at ({context.expires_at!r}): the access would end before it starts",
+            )
+
+
+def _epoch(value: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(value), UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _contradicts_the_project(
+    where: str,
+    operator: ConditionOperator,
+    key: str,
+    shown: Any,
+    values: tuple[str, ...],
+    context: TrustContext,
+) -> None:
+    """Raise if the condition cannot hold beside a condition the other inputs write."""
+    absent = operator.base == "Null" and values == ("true",)
+    present = operator.base == "Null" and values == ("false",)
+    never = None
+    if context.require_mfa or context.mfa_max_age_seconds is not None:
+        if key == "aws:multifactorauthpresent" and operator.family == "boolean" and "true" not in values:
+            never = "contradicts require_mfa, which requires aws:MultiFactorAuthPresent to be true"
+        elif key in ("aws:multifactorauthpresent", "aws:multifactorauthage") and absent:
+            never = "contradicts require_mfa, which requires an MFA-authenticated session, where the key is present"
+    if context.external_id and key == "sts:externalid" and absent:
+        never = "contradicts external_id/external_ids, which require an sts:ExternalId"
+    if context.organization_id is not None and key == "aws:principalorgid":
+        org = context.organization_id
+        if absent:
+            never = f"contradicts organization_id, which requires aws:PrincipalOrgID {org!r}"
+        elif operator.family == "string" and not operator.set_prefix:
+            matched = any(_string_matches(operator, v, org) for v in values)
+            if matched == operator.negated:
+                never = f"contradicts organization_id ({org!r}), which aws:PrincipalOrgID must equal"
+    if (
+        context.trusted_account_ids is not None
+        and key == "aws:principalaccount"
+        and operator.family == "string"
+    ):
+        accounts = context.trusted_account_ids
+        if not operator.negated:
+            for value in values:
+                if ACCOUNT_ID_RE.fullmatch(value) and value not in accounts:
+                    raise InvalidInputError(
+                        where,
+                        value,
+                        f"names account {value!r}, which is not one of trusted_account_ids {sorted(accounts)}",
+                    )
+        covered = [a for a in accounts if any(_string_matches(operator, v, a) for v in values)]
+        if (operator.negated and len(covered) == len(accounts)) or (not operator.negated and not covered):
+            never = f"leaves out every account of trusted_account_ids {sorted(accounts)}"
+    requires_key = operator.needs_key or present
+    if key == "sts:sourceidentity" and context.source_identity is None and requires_key:
+        never = (
+            "requires a source identity, which a caller can bring only when source_identity allows it "
+            "(sts:SetSourceIdentity)"
+        )
+    if key.startswith(SESSION_TAG_KEY_PREFIXES) and not context.allow_session_tags and requires_key:
+        never = (
+            "requires session tags, which a caller can pass only when allow_session_tags is true "
+            "(sts:TagSession)"
+        )
+    if never is not None:
+        raise InvalidInputError(where, shown, f"{never}: {NEVER}")
+
+
+def condition_warnings(key: str, conditions: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Warnings about checked extra conditions that hold, but maybe not as meant (each naming the key and value).
+
+    ``ForAllValues:`` also holds when the request has no such key at all
+    (unless a ``Null`` ``false`` condition requires it); ``NotIpAddress`` of
+    every IPv4 (or IPv6) address lets in only callers of the other version.
+    """
+    found = []
+    required = {folded(k) for k, v in conditions.get("Null", {}).items() if v == "false"}
+    for operator_text, keys in conditions.items():
+        operator = parse_operator(key, operator_text)
+        for condition_key, values in keys.items():
+            where = f"{key}.{operator.text}.{condition_key}"
+            listed = (values,) if isinstance(values, str) else tuple(values)
+            if operator.set_prefix == "ForAllValues:" and folded(condition_key) not in required:
+                found.append(
+                    f"{where}: {operator.text} also holds for a request without {condition_key}; if the key must "
+                    f'be there, add {{"Null": {{"{condition_key}": "false"}}}}'
+                )
+            if operator.test == "NotIpAddress" and not operator.if_exists:
+                for version, everything in ((4, "0.0.0.0/0"), (6, "::/0")):
+                    networks = [
+                        n for n in (_network(v) for v in listed) if n is not None and n.version == version
+                    ]
+                    collapsed = list(ipaddress.collapse_addresses(networks))  # type: ignore[type-var]
+                    if collapsed == [ipaddress.ip_network(everything)]:
+                        other = 6 if version == 4 else 4
+                        found.append(
+                            f"{where}: {values!r} leaves out every IPv{version} address: only callers over "
+                            f"IPv{other} may assume the role"
+                        )
+    return found
 
 
 def stack_name(key: str, value: object) -> str:
@@ -828,7 +1508,12 @@ class Reporter:
         head = re.split(r"[./]", name, maxsplit=1)[0]
         if head == "secret_inputs":  # input names, which say nothing secret (only its name looks like it)
             return False
-        return head in self.secret_inputs or bool(SECRET_NAME_RE.search(head))
+        # An input written in camelCase (refused as unknown) is as secret as the input it means.
+        return (
+            head in self.secret_inputs
+            or snake_case(head) in self.secret_inputs
+            or bool(SECRET_NAME_RE.search(head))
+        )
 
     def error(self, error: InvalidInputError) -> InvalidInputError:
         """``error`` under the caller's names, its value hidden if the input is secret."""

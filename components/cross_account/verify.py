@@ -169,9 +169,20 @@ PROBES: dict[str, Callable[[Any, Calls], str] | None] = {
 # The command line -------------------------------------------------------------------
 
 
+USAGE = (
+    "%(prog)s ROLE_ARN [--external-id ID] [--mfa-serial ARN --mfa-token CODE]\n"
+    "    [--session-name NAME] [--source-identity VALUE] [--tags KEY=VALUE [KEY=VALUE ...]]\n"
+    "    [--probe s3:ListBuckets|none] [--expect-deny]\n"
+    "    [--profile NAME] [--region NAME] [--endpoint-url URL] [--timeout SECONDS]"
+)
+"""The usage line of --help: ROLE_ARN is required (argparse would show it optional, as it is parsed
+with nargs="?" so that a missing ROLE_ARN after --tags gets its own message)."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog=PROG,
+        usage=USAGE,
         description="Assume a cross-account IAM role and check that the session works (or, with "
         "--expect-deny, that this caller is refused).",
         epilog="Exit status: 0 access works (--expect-deny: refused), 1 denied or probe failed "

@@ -26,8 +26,8 @@ from cross_account.testing import CrossAccountMocks
 
 HERE = Path(__file__).resolve().parent
 PROJECT = "cross-account-example"
-TRUSTING = "111111111111"
-TRUSTED = "222222222222"
+TRUSTING = "111122223333"
+TRUSTED = "444455556666"
 ROLE_ARN = f"arn:aws:iam::{TRUSTING}:role/audit-read-only"
 POLICY_ARN = f"arn:aws:iam::{TRUSTED}:policy/cross-account-assume-role"
 

@@ -1,0 +1,315 @@
+"""The least a deployer needs: the IAM policy for the identity that runs `pulumi up` on one stack.
+
+Generated from the stack's config (Pulumi.yaml defaults, then Pulumi.<stack>.yaml), not exported by
+the stack: the policy must exist before the first `pulumi up`, which could not run without it.
+
+    python -m program.deployer trusting --account 111122223333 [--partition aws] [--preview]
+
+Each statement is scoped to what the stack makes: the role's path and name (trusting), the
+assume-role policies' path and name and the users, groups and roles they are attached to (trusted),
+and the managed policies either side may attach (``iam:PolicyARN``). ``--preview`` prints the reads a
+`pulumi preview` (with refresh) makes instead. The documents are pure functions of plain values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cross_account.validation import InvalidInputError
+from program.settings import NAMESPACE, RolloutSettings, TrustedSettings, TrustingSettings, load
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
+PARTITION_RE = re.compile(r"aws(?:-[a-z]+)*", re.ASCII)
+VERSION = "2012-10-17"
+
+ROLE_ACTIONS = (
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:DeleteRolePolicy",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:ListRolePolicies",
+    "iam:ListRoleTags",
+    "iam:PutRolePolicy",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+)
+"""aws.iam.Role (create, read with its inline and attached policies, update, tag, delete with
+force-detach) and aws.iam.RolePolicy (the inline policies and AWSRevokeOlderSessions)."""
+BOUNDARY_ACTIONS = ("iam:CreateRole", "iam:PutRolePermissionsBoundary")
+"""With a permissions boundary: only with that boundary (``iam:PermissionsBoundary``)."""
+ATTACH_ROLE_ACTIONS = ("iam:AttachRolePolicy", "iam:DetachRolePolicy")
+ORGANIZATION_ACTIONS = (
+    "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent",
+)
+"""getOrganizationalUnitDescendantAccounts: the accounts of a unit, and its units, down the tree."""
+POLICY_ACTIONS = (
+    "iam:CreatePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:ListPolicyTags",
+    "iam:ListPolicyVersions",
+    "iam:TagPolicy",
+    "iam:UntagPolicy",
+)
+"""aws.iam.Policy: create, read, a new default version on each change (the oldest deleted at five), tag, delete."""
+GROUP_ACTIONS = (
+    "iam:AddUserToGroup",
+    "iam:CreateGroup",
+    "iam:DeleteGroup",
+    "iam:GetGroup",
+    "iam:RemoveUserFromGroup",
+    "iam:UpdateGroup",
+)
+"""aws.iam.Group and aws.iam.UserGroupMembership (AddUserToGroup's resource is the group)."""
+PRINCIPAL_ACTIONS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "user": (("iam:AttachUserPolicy", "iam:DetachUserPolicy"), ("iam:ListAttachedUserPolicies",)),
+    "group": (("iam:AttachGroupPolicy", "iam:DetachGroupPolicy"), ("iam:ListAttachedGroupPolicies",)),
+    "role": (ATTACH_ROLE_ACTIONS, ("iam:ListAttachedRolePolicies",)),
+}
+"""Per kind of principal: (attach and detach, under the iam:PolicyARN condition; the read)."""
+PREVIEW_PREFIXES = ("iam:Get", "iam:List", "organizations:List", "sts:")
+"""The actions a preview makes: reads (refresh), the organization's units, the rollout's providers."""
+
+
+def _one_or_list(values: Sequence[str]) -> str | list[str]:
+    return values[0] if len(values) == 1 else list(values)
+
+
+def _statement(sid: str, actions: Sequence[str], resources: Sequence[str], **extra: Any) -> dict[str, Any]:
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": _one_or_list(sorted(actions)),
+        "Resource": _one_or_list(resources),
+        **extra,
+    }
+
+
+def _arn(partition: str, account: str, kind: str, path_and_name: str) -> str:
+    return f"arn:{partition}:iam::{account}:{kind}{path_and_name}"
+
+
+def trusting_deployer_policy(
+    partition: str,
+    account_id: str,
+    role_path: str,
+    role_name: str,
+    policy_arns: Sequence[str],
+    *,
+    permissions_boundary_arn: str | None = None,
+    deployment_role_name: str | None = None,
+    target_account_ids: Sequence[str] = (),
+    organizational_unit_ids: Sequence[str] = (),
+) -> dict[str, Any]:
+    """What the trusting stack's deployer may do: its role only, attaching only the listed policies.
+
+    A rollout (``deployment_role_name``) also assumes that role in each target account but this one
+    (in any account when units are targeted: their accounts are known only at deploy time) and lists
+    the units' accounts; in each target account the deployment role acts with its own permissions.
+    """
+    role = _arn(partition, account_id, "role", f"{role_path}{role_name}")
+    actions = [a for a in ROLE_ACTIONS if permissions_boundary_arn is None or a not in BOUNDARY_ACTIONS]
+    statements = [_statement("ManageTheRole", actions, [role])]
+    if permissions_boundary_arn is not None:
+        statements.append(
+            _statement(
+                "CreateTheRoleWithItsBoundary",
+                BOUNDARY_ACTIONS,
+                [role],
+                Condition={"ArnEquals": {"iam:PermissionsBoundary": permissions_boundary_arn}},
+            )
+        )
+    if policy_arns:
+        statements.append(
+            _statement(
+                "AttachOnlyTheListedPolicies",
+                ATTACH_ROLE_ACTIONS,
+                [role],
+                Condition={"ArnEquals": {"iam:PolicyARN": _one_or_list(sorted(policy_arns))}},
+            )
+        )
+    if deployment_role_name is not None:
+        accounts = ["*"] if organizational_unit_ids else sorted(set(target_account_ids) - {account_id})
+        if accounts:
+            roles = [_arn(partition, a, "role", f"/{deployment_role_name}") for a in accounts]
+            statements.append(_statement("AssumeTheDeploymentRole", ["sts:AssumeRole"], roles))
+        if organizational_unit_ids:
+            statements.append(_statement("ListTheUnitsAccounts", ORGANIZATION_ACTIONS, ["*"]))
+    return {"Version": VERSION, "Statement": statements}
+
+
+def _principal_arns(partition: str, account: str, kind: str, names: Sequence[str]) -> list[str]:
+    """A user, group or role named without its path: at the root path, or under any path."""
+    return [arn for name in names for arn in (_arn(partition, account, kind, f"/{name}"),
+                                              _arn(partition, account, kind, f"/*/{name}"))]  # fmt: skip
+
+
+def trusted_deployer_policy(
+    partition: str,
+    account_id: str,
+    policy_path: str,
+    policy_name: str,
+    *,
+    user_names: Sequence[str] = (),
+    group_names: Sequence[str] = (),
+    role_names: Sequence[str] = (),
+    new_group_name: str | None = None,
+    new_group_path: str = "/",
+    new_group_members: Sequence[str] = (),
+) -> dict[str, Any]:
+    """What the trusted stack's deployer may do: its assume-role policies (and the ones a split adds,
+    ``-2``, ``-3``, ...), attached only to its users, groups and roles, and its own group."""
+    policy = _arn(partition, account_id, "policy", f"{policy_path}{policy_name}")
+    policies = [policy, f"{policy}-*"]
+    statements = [_statement("ManageTheAssumeRolePolicies", POLICY_ACTIONS, policies)]
+    new_group = (
+        None
+        if new_group_name is None
+        else _arn(partition, account_id, "group", f"{new_group_path}{new_group_name}")
+    )
+    principals = {
+        "user": _principal_arns(partition, account_id, "user", user_names),
+        "group": _principal_arns(partition, account_id, "group", group_names)
+        + ([new_group] if new_group else []),
+        "role": _principal_arns(partition, account_id, "role", role_names),
+    }
+    for kind, arns in principals.items():
+        if not arns:
+            continue
+        attach, read = PRINCIPAL_ACTIONS[kind]
+        title = kind.title()
+        statements.append(
+            _statement(
+                f"AttachThePoliciesTo{title}s",
+                attach,
+                arns,
+                Condition={"ArnLike": {"iam:PolicyARN": policies}},
+            )
+        )
+        statements.append(_statement(f"Read{title}Attachments", read, arns))
+    if new_group is not None:
+        statements.append(_statement("ManageTheNewGroup", GROUP_ACTIONS, [new_group]))
+        if new_group_members:
+            members = _principal_arns(partition, account_id, "user", new_group_members)
+            statements.append(_statement("ReadTheMembersGroups", ["iam:ListGroupsForUser"], members))
+    return {"Version": VERSION, "Statement": statements}
+
+
+def preview_policy(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The reads of a deployer policy: what `pulumi preview` with refresh calls (reads, the units'
+    accounts, the rollout providers' AssumeRole), each read statement kept on its resources."""
+    statements = []
+    for statement in document["Statement"]:
+        actions = [a for a in _as_list(statement["Action"]) if a.startswith(PREVIEW_PREFIXES)]
+        if actions:
+            statements.append(_statement(statement["Sid"], actions, _as_list(statement["Resource"])))
+    return {"Version": VERSION, "Statement": statements}
+
+
+def _as_list(value: str | Sequence[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def for_settings(
+    settings: TrustingSettings | TrustedSettings, partition: str, account_id: str
+) -> dict[str, Any]:
+    """The deployer policy of a stack's checked settings."""
+    if isinstance(settings, TrustedSettings):
+        args = settings.args
+        return trusted_deployer_policy(
+            partition,
+            account_id,
+            args["policy_path"],
+            args["policy_name"],
+            user_names=args.get("user_names", ()),
+            group_names=args.get("group_names", ()),
+            role_names=args.get("role_names", ()),
+            new_group_name=args.get("new_group_name"),
+            new_group_path=args.get("new_group_path", "/"),
+            new_group_members=args.get("new_group_members", ()),
+        )
+    args = settings.args
+    arns = [
+        arn if arn.startswith("arn:") else f"arn:{partition}:iam::aws:policy/{arn}"
+        for arn in args["managed_policy_arns"]
+    ]
+    rollout: RolloutSettings | None = settings.rollout
+    return trusting_deployer_policy(
+        partition,
+        account_id,
+        args["role_path"],
+        args["role_name"],
+        arns,
+        permissions_boundary_arn=args.get("permissions_boundary_arn"),
+        deployment_role_name=None if rollout is None else rollout.deployment_role_name,
+        target_account_ids=() if rollout is None else rollout.target_account_ids,
+        organizational_unit_ids=() if rollout is None else rollout.organizational_unit_ids,
+    )
+
+
+def stack_config(stack: str, root: Path = ROOT) -> dict[str, str]:
+    """The stack's config as the CLI hands it to the program: Pulumi.yaml defaults, then the stack file."""
+    project = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    values: dict[str, Any] = {f"{NAMESPACE}:{k}": v["default"] for k, v in project["config"].items()}
+    values.update(yaml.safe_load((root / f"Pulumi.{stack}.yaml").read_text()).get("config") or {})
+    raw = {}
+    for key, value in values.items():
+        if isinstance(value, bool):
+            raw[key] = "true" if value else "false"
+        elif isinstance(value, (list, dict)):
+            raw[key] = json.dumps(value)
+        else:
+            raw[key] = str(value)
+    return raw
+
+
+def main(argv: Sequence[str] | None = None, root: Path = ROOT) -> int:
+    """The command: print the deployer policy of a stack of the project in ``root``; 2 on bad input."""
+    parser = argparse.ArgumentParser(prog="python -m program.deployer", description=__doc__.splitlines()[0])
+    parser.add_argument("stack", help="the stack whose Pulumi.<stack>.yaml is read")
+    parser.add_argument(
+        "--account", required=True, help="the 12-digit id of the account the stack deploys to"
+    )
+    parser.add_argument("--partition", default="aws", help="aws (default), aws-us-gov, aws-cn, ...")
+    parser.add_argument("--preview", action="store_true", help="only what a pulumi preview reads")
+    options = parser.parse_args(argv)
+    if not ACCOUNT_RE.fullmatch(options.account):
+        print(f"--account: {options.account!r} is not a 12-digit AWS account id", file=sys.stderr)
+        return 2
+    if not PARTITION_RE.fullmatch(options.partition):
+        print(
+            f"--partition: {options.partition!r} is not an AWS partition (aws, aws-us-gov, aws-cn, ...)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        settings = load(stack_config(options.stack, root), options.stack)
+    except InvalidInputError as error:
+        print(error, file=sys.stderr)
+        return 2
+    document = for_settings(settings, options.partition, options.account)
+    print(json.dumps(preview_policy(document) if options.preview else document, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
