@@ -241,7 +241,7 @@ def test_the_table_of_a_clean_deployment_lists_the_role_and_says_there_is_no_fin
 def _add_principal(iam: Any) -> None:
     document = trust_policy()
     document["Statement"][0]["Principal"] = {
-        "AWS": ["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root"]
+        "AWS": [f"arn:aws:iam::{TRUSTED_ACCOUNT}:root", "arn:aws:iam::333333333333:root"]
     }
     iam.update_assume_role_policy(RoleName=ROLE, PolicyDocument=json.dumps(document))
 
@@ -249,7 +249,7 @@ def _add_principal(iam: Any) -> None:
 def _add_unique_id(iam: Any) -> None:
     document = trust_policy()
     document["Statement"][0]["Principal"] = {
-        "AWS": ["arn:aws:iam::222222222222:root", "AIDAJQABLZS4A3QDU576Q"]
+        "AWS": [f"arn:aws:iam::{TRUSTED_ACCOUNT}:root", "AIDAJQABLZS4A3QDU576Q"]
     }
     iam.update_assume_role_policy(RoleName=ROLE, PolicyDocument=json.dumps(document))
 
@@ -387,8 +387,8 @@ def test_a_trust_policy_drift_shows_the_statement_that_differs(audit: Callable[.
     [drift] = outcome.report["findings"]
     [added] = drift["details"]["added"]
     [removed] = drift["details"]["removed"]
-    assert added["Principal"] == {"AWS": ["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root"]}
-    assert removed["Principal"] == {"AWS": "arn:aws:iam::222222222222:root"}
+    assert added["Principal"] == {"AWS": [f"arn:aws:iam::{TRUSTED_ACCOUNT}:root", "arn:aws:iam::333333333333:root"]}
+    assert removed["Principal"] == {"AWS": f"arn:aws:iam::{TRUSTED_ACCOUNT}:root"}
     assert "+ {" in drift["message"] and "- {" in drift["message"]
 
 
