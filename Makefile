@@ -8,7 +8,14 @@ LOCK := requirements.lock
 MIN_PYTHON := 3.11
 
 .DEFAULT_GOAL := help
-.PHONY: help test lint venv lock local audit local-destroy bench dist release-check clean
+.PHONY: help test lint venv lock plan local audit local-destroy bench dist release-check clean
+
+# `make plan` plans one stack: without STACK, stop before anything is built.
+ifneq ($(filter plan,$(MAKECMDGOALS)),)
+ifeq ($(strip $(STACK)),)
+$(error make plan needs STACK=<name> (reads Pulumi.<name>.yaml), e.g. make plan STACK=trusting)
+endif
+endif
 
 # make local needs the Pulumi CLI: without it, stop with one line before .venv is built (or checked).
 ifneq ($(filter local,$(MAKECMDGOALS)),)
@@ -92,6 +99,11 @@ lock: | $(UV) ## re-pin requirements.lock from requirements-dev.txt (UPGRADE=1: 
 	@{ printf '%s\n\n' "$$LOCK_HEADER"; grep -v '^#' $(LOCK) | sed '/./,$$!d'; } > $(LOCK).new
 	@mv $(LOCK).new $(LOCK)
 	@echo "$(LOCK) written; make venv installs it"
+
+# The real __main__.py of one stack under the package's mocks, its config file over Pulumi.yaml's
+# defaults: what it would register, without the Pulumi CLI (docs/plan.md).
+plan: venv ## print what STACK=<name> would register: resources, IAM documents, outputs (JSON=1, OUTPUTS=file)
+	@$(BIN)/python -m program.plan $(STACK) $(if $(JSON),--json) $(if $(OUTPUTS),--outputs $(OUTPUTS))
 
 # Both stacks deployed with the Pulumi CLI into an embedded AWS (moto on 127.0.0.1), then verified
 # as the trusted users (local/run.py). Needs the Pulumi CLI.

@@ -253,6 +253,14 @@ def for_settings(
         for arn in args["managed_policy_arns"]
     ]
     rollout: RolloutSettings | None = settings.rollout
+    if rollout is not None and rollout.mode == "stackset":
+        raise InvalidInputError(
+            "rolloutMode",
+            "stackset",
+            "has no generated deployer policy: CloudFormation creates the roles in the member accounts "
+            "through the StackSets service roles, so the deployer needs the StackSet permissions of "
+            "docs/rollout.md (prerequisites), not the IAM ones this command scopes",
+        )
     return trusting_deployer_policy(
         partition,
         account_id,

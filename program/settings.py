@@ -11,7 +11,7 @@ import difflib
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import pulumi
@@ -232,6 +232,8 @@ class TrustingSettings:
     """Set when the stack targets accounts or organizational units: the role is made in each."""
     protect: bool = False
     """Every resource of the stack is protected (the component passes it to its children)."""
+    reporter: Reporter = field(default_factory=Reporter, compare=False, repr=False)
+    """Reports the later checks' errors and warnings as the config's: under config keys, no secret shown."""
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,8 @@ class TrustedSettings:
     """The config keys set as secrets."""
     protect: bool = False
     """Every resource of the stack is protected (the component passes it to its children)."""
+    reporter: Reporter = field(default_factory=Reporter, compare=False, repr=False)
+    """Reports the later checks' errors and warnings as the config's: under config keys, no secret shown."""
 
 
 def secret_args(secret_keys: frozenset[str]) -> tuple[str, ...]:
@@ -544,20 +548,33 @@ def secret_config_keys(raw: Mapping[str, str]) -> frozenset[str]:
     return frozenset(k for k in raw if k in listed or pulumi.runtime.is_config_secret(k))
 
 
-@contextmanager
-def secrets_hidden(raw: Mapping[str, str], secret_keys: frozenset[str]) -> Iterator[None]:
-    """No error raised inside shows the value of a key set as a secret, or of a key named like one."""
+def secrets_reporter(raw: Mapping[str, str], secret_keys: frozenset[str]) -> Reporter:
+    """Reports errors and warnings under the config keys, without the value of a key set as a
+    secret (or named like one), nor any string inside such a value, wherever it shows up."""
     ours = {k.removeprefix(f"{NAMESPACE}:") for k in secret_keys}
     secret_values = {k.removeprefix(f"{NAMESPACE}:"): raw[k] for k in secret_keys if k in raw}
     for key in ours & set(KEYS_BY_NAME):
         if KEYS_BY_NAME[key].type in ("array", "object"):
             with suppress(ValueError, RecursionError):
                 secret_values[f"{key}.parsed"] = json.loads(secret_values[key])
-    reporter = Reporter(secret_inputs=[*ours, *secret_keys], values=secret_values)
+    args = {KEYS_BY_NAME[k].arg for k in ours if k in KEYS_BY_NAME} - {None}
+    return Reporter(
+        KEY_FOR_ARG, secret_inputs=[*ours, *secret_keys, *(a for a in args if a)], values=secret_values
+    )
+
+
+@contextmanager
+def hidden(reporter: Reporter) -> Iterator[None]:
+    """No error raised inside shows a secret: it is reported through ``reporter``."""
     try:
         yield
     except InvalidInputError as error:
         raise reporter.error(error) from None
+
+
+def secrets_hidden(raw: Mapping[str, str], secret_keys: frozenset[str]) -> Any:
+    """No error raised inside shows the value of a key set as a secret, or of a key named like one."""
+    return hidden(secrets_reporter(raw, secret_keys))
 
 
 def load(
@@ -569,11 +586,16 @@ def load(
     stack = pulumi.get_stack() if stack is None else stack
     secret_keys = secret_config_keys(raw)
     ours = frozenset(k.removeprefix(f"{NAMESPACE}:") for k in secret_keys if k.startswith(f"{NAMESPACE}:"))
-    with secrets_hidden(raw, secret_keys):
+    reporter = secrets_reporter(raw, secret_keys)
+    loaded: TrustingSettings | TrustedSettings
+    with hidden(reporter):
         values = read_config(raw)
         side = choose_side(values["side"], stack)
         _refuse_other_side(values, side)
         if side == "trusting":
-            return trusting_settings(values, ours)
-        default_stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/trusting"
-        return trusted_settings(values, default_stack, ours)
+            loaded = trusting_settings(values, ours)
+        else:
+            default_stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/trusting"
+            loaded = trusted_settings(values, default_stack, ours)
+    # Every later check (program/stacks.py) reports through the same hiding.
+    return replace(loaded, reporter=reporter)

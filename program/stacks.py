@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 import pulumi_aws as aws
@@ -28,6 +28,7 @@ from cross_account.limits import (
     MFA_REQUIRED_OUTPUT,
     MIN_SESSION_SECONDS,
     ORGANIZATIONAL_UNIT_PATHS_OUTPUT,
+    OUTPUT_NAMES,
     PLACEHOLDER_ACCOUNT_IDS,
     ROLE_ARN_OUTPUT,
     ROLE_ARN_PATTERN_OUTPUT,
@@ -51,7 +52,15 @@ from cross_account.trusted import (
     split_role_arns,
 )
 from cross_account.trusting import TRUST_INPUTS, checked_trust_policy, validate_trusting_args
-from cross_account.validation import InvalidInputError
+from cross_account.validation import (
+    InvalidInputError,
+    Reporter,
+    ResolvedInputError,
+    hidden_value,
+    scrub,
+    scrub_key,
+    scrubbed,
+)
 
 from .settings import (
     CALLER_NAMES,
@@ -59,8 +68,11 @@ from .settings import (
     RolloutSettings,
     TrustedSettings,
     TrustingSettings,
+    hidden,
     secret_args,
 )
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -118,12 +130,25 @@ def placeholder_warnings(settings: TrustingSettings | TrustedSettings) -> list[s
 
 
 def build(settings: TrustingSettings | TrustedSettings) -> None:
-    for line in placeholder_warnings(settings):
-        pulumi.log.warn(line)
-    if isinstance(settings, TrustingSettings):
-        build_trusting(settings)
-    else:
-        build_trusted(settings)
+    """Build the side; every check made here reports as the config's checks do (secrets hidden)."""
+    with hidden(settings.reporter):
+        for line in placeholder_warnings(settings):
+            settings.reporter.warn(line)
+        if isinstance(settings, TrustingSettings):
+            build_trusting(settings)
+        else:
+            build_trusted(settings)
+
+
+def reported_late(reporter: Reporter, work: Callable[[], T], names: Mapping[str, str] = KEY_FOR_ARG) -> T:
+    """``work()`` inside an apply: an InvalidInputError ends the run as one line (ResolvedInputError),
+    under config keys, secrets hidden."""
+    try:
+        return work()
+    except InvalidInputError as error:
+        reported = reporter.error(error.renamed(names))
+    # Raised out of the except block: the first error, which may show a secret, is not its context.
+    raise ResolvedInputError(reported) from reported
 
 
 def build_trusting(settings: TrustingSettings) -> None:
@@ -149,7 +174,13 @@ def build_trusting(settings: TrustingSettings) -> None:
     secret = secret_args(settings.secret_keys)
     if settings.rollout is not None:
         build_rollout(
-            settings.rollout, args, checked["trusted_account_ids"], secret, baseline, protected(settings)
+            settings.rollout,
+            args,
+            checked["trusted_account_ids"],
+            secret,
+            baseline,
+            protected(settings),
+            settings.reporter,
         )
         return
     secret = tuple(name for name in secret if name in ROLE_INPUTS)
@@ -224,12 +255,13 @@ def build_rollout(
     secret: tuple[str, ...],
     baseline: Any,
     opts: pulumi.ResourceOptions | None = None,
+    reporter: Reporter | None = None,
 ) -> None:
     """The role in every target account, through TrustingRoleRollout; the accounts resolved first."""
     if rollout.mode == "stackset":
         build_stack_set_rollout(rollout, args, trusted, baseline, opts)
         return
-    accounts = target_accounts(rollout, trusted)
+    accounts = target_accounts(rollout, trusted, reporter or Reporter())
     rollout_args: dict[str, Any] = {
         **args,
         "target_account_ids": accounts,
@@ -302,7 +334,9 @@ def build_stack_set_rollout(
                     f"never deploy a stack instance: {stackset_mode.MANAGEMENT_REFUSED} (or leave it out with "
                     "excludeAccountIds)",
                 )
-    accounts = target_accounts(rollout, trusted, {u: [m.account for m in ms] for u, ms in listed.items()})
+    accounts = target_accounts(
+        rollout, trusted, listed={u: [m.account for m in ms] for u, ms in listed.items()}
+    )
     inputs: dict[str, Any] = {
         **args,
         **rollout.stackset,
@@ -392,7 +426,10 @@ def organizational_unit_members(unit: str) -> list[Member]:
 
 
 def target_accounts(
-    rollout: RolloutSettings, trusted: Sequence[str], listed: Mapping[str, Sequence[str]] | None = None
+    rollout: RolloutSettings,
+    trusted: Sequence[str],
+    reporter: Reporter | None = None,
+    listed: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[str, ...]:
     """targetAccountIds, and the active accounts of targetOrganizationalUnitIds but excludeAccountIds.
 
@@ -416,7 +453,7 @@ def target_accounts(
             accounts.setdefault(account)
     for account in rollout.exclude_account_ids:
         if account not in excluding:
-            pulumi.log.warn(
+            (reporter or Reporter()).warn(
                 f"excludeAccountIds: {account!r} is not an active account of targetOrganizationalUnitIds "
                 f"{list(rollout.organizational_unit_ids)}: it excludes nothing"
             )
@@ -447,8 +484,11 @@ def _role_arns_by_account(stack: str, value: Any) -> list[str]:
     if not isinstance(value, Mapping):
         raise InvalidInputError(key, value, "must be a map of account ids to role ARNs")
     if not value:
-        pulumi.log.warn(
-            f"trustingStacks: {stack!r} exports an empty {ROLE_ARNS_BY_ACCOUNT_OUTPUT}: it adds no role"
+        raise InvalidInputError(
+            key,
+            value,
+            "holds no role: a rollout stack lists at least one account; run `pulumi up` on that stack, "
+            "or leave it out of trustingStacks",
         )
     arns = []
     for account in sorted(value, key=str):
@@ -520,7 +560,26 @@ _FLAG_OUTPUTS = {
 """RoleRequirement field -> the trusting stack output it is read from (absent on older stacks: false)."""
 
 
-def _stack_roles(stack: str, out: Mapping[str, Any], paths: Sequence[str] = ()) -> StackRoles:
+def _stack_roles(
+    stack: str, out: Mapping[str, Any], secret_names: Sequence[str] = (), paths: Sequence[str] = ()
+) -> StackRoles:
+    """What a stack gives, checked; a bad value is reported without the value of a secret output."""
+    try:
+        return _checked_stack_roles(stack, out, paths)
+    except InvalidInputError as error:
+        secret = [name for name in _READ_OUTPUTS if name in secret_names]
+        if not secret:
+            raise
+        values = check.secret_strings([out.get(name) for name in secret])
+        tail = error.key.rsplit(": ", 1)[-1].split(".", 1)[0]  # the output: "roleArnsByAccount.<account>"
+        raise InvalidInputError(
+            scrub_key(error.key, values, OUTPUT_NAMES),
+            hidden_value(error.value) if tail in secret else scrubbed(error.value, values),
+            scrub(error.rule, values, OUTPUT_NAMES),
+        ) from None
+
+
+def _checked_stack_roles(stack: str, out: Mapping[str, Any], paths: Sequence[str] = ()) -> StackRoles:
     pattern = out.get(ROLE_ARN_PATTERN_OUTPUT)
     if pattern is not None and out.get(COVERED_UNITS_OUTPUT):
         # A stackset-mode rollout: its role in any account under its units' paths (or the key's).
@@ -609,45 +668,55 @@ def _read_references(stacks: tuple[str, ...], references: list[pulumi.StackRefer
     return pulumi.Output(set(references), asyncio.ensure_future(read()), known)
 
 
-def _read_stacks(stacks: tuple[str, ...], paths: tuple[str, ...], resolved: list[Any]) -> Any:
-    """The StackRoles of each trusting stack; secret if a stack marks one of the outputs read secret."""
+def _read_stacks(
+    stacks: tuple[str, ...], paths: tuple[str, ...], reporter: Reporter, resolved: list[Any]
+) -> Any:
+    """The StackRoles of each trusting stack; secret if a stack marks one of the outputs read secret.
+
+    A bad value ends the run in one line naming the stack and the output; from then on, the values
+    of secret outputs are hidden from every error and warning too.
+    """
     outputs, secret_names = resolved[: len(stacks)], resolved[len(stacks) :]
-    values = [_stack_roles(stack, out, paths) for stack, out in zip(stacks, outputs, strict=True)]
-    if paths and not any(roles.grant for roles in values):
-        raise InvalidInputError(
-            "trustOrganizationalUnitPaths",
-            list(paths),
-            "applies to trusting stacks in rolloutMode stackset (their roleArnPattern), and none of "
-            f"trustingStacks {list(stacks)} is one",
-        )
-    secret = any(set(_READ_OUTPUTS) & set(names or ()) for names in secret_names)
+    secret = False
+    for out, names in zip(outputs, secret_names, strict=True):
+        read = [name for name in _READ_OUTPUTS if name in (names or ())]
+        if read:
+            secret = True
+            reporter.add_secrets([out.get(name) for name in read])
+
+    def read_all() -> list[StackRoles]:
+        values = [
+            _stack_roles(stack, out, names or (), paths)
+            for stack, out, names in zip(stacks, outputs, secret_names, strict=True)
+        ]
+        if paths and not any(roles.grant for roles in values):
+            raise InvalidInputError(
+                "trustOrganizationalUnitPaths",
+                list(paths),
+                "applies to trusting stacks in rolloutMode stackset (their roleArnPattern), and none of "
+                f"trustingStacks {list(stacks)} is one",
+            )
+        return values
+
+    values = reported_late(reporter, read_all)
     return pulumi.Output.secret(values) if secret else values
 
 
-def _one_line(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``function`` for an apply on what the stacks gave: its InvalidInputError becomes one line."""
-
-    def checked(value: Any) -> Any:
-        try:
-            return function(value)
-        except InvalidInputError as error:
-            raise StackReferenceError(str(error)) from error
-
-    return checked
-
-
 def _roles_and_requirements(
-    settings: TrustedSettings, key: str, stacks: list[StackRoles], account: str = ""
+    settings: TrustedSettings, key: str, stacks: list[StackRoles], account: str = "", *, late: bool = False
 ) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
     """Every role ARN (the stacks', in order, then roleArns), checked, the requirements the stacks
     give, and the organizational unit grants of stackset-mode stacks.
 
-    ``account`` is the trusted account (this stack's): a role in it is refused."""
+    ``account`` is the trusted account (this stack's): a role in it is refused. ``late``: called inside
+    an apply (the stacks' outputs resolved), where an error ends the run as one line.
+    """
     arns = [arn for roles in stacks for arn in roles.role_arns] + list(settings.role_arns)
     requirements = [{"role_arn": arn, **roles.requirement} for roles in stacks for arn in roles.role_arns]
     grants = [dict(roles.grant) for roles in stacks if roles.grant is not None]
     names = {**KEY_FOR_ARG, "role_arns": key, "organizational_unit_grants": "trustOrganizationalUnitPaths"}
-    with config_names(names):
+
+    def checks() -> list[str]:
         checked = list(
             check.string_list(key, arns, check.role_arn, required=not grants, identity=check.role_identity)
         )
@@ -666,8 +735,15 @@ def _roles_and_requirements(
         check_policies_per_principal(len(checked) + len(grants), len(chunks), limit)
         check_policy_names(settings.args["policy_name"], len(chunks))
         check_region_partition(settings.args.get("region"), checked)
-    _refuse_own_account(key, checked, account)
-    _check_session_duration(settings.args.get("session_duration_seconds"), stacks)
+        _refuse_own_account(key, checked, account)
+        _check_session_duration(settings.args.get("session_duration_seconds"), stacks)
+        return checked
+
+    if late:
+        checked = reported_late(settings.reporter, checks, names)
+    else:
+        with config_names(names):
+            checked = checks()
     return checked, requirements, grants
 
 
@@ -718,14 +794,14 @@ def build_trusted(settings: TrustedSettings) -> None:
     account = account_now()  # a role of this account is refused
     references = [pulumi.StackReference(stack) for stack in stacks]
     stacks_read = _read_references(stacks, references).apply(
-        _one_line(partial(_read_stacks, stacks, settings.organization_paths))
+        partial(_read_stacks, stacks, settings.organization_paths, settings.reporter)
     )
     role_arns: Any
     requirements: Any
     if references:
         both = stacks_read.apply(
-            _one_line(
-                lambda values: _roles_and_requirements(settings, "trustingStacks/roleArns", values, account)
+            lambda values: _roles_and_requirements(
+                settings, "trustingStacks/roleArns", values, account, late=True
             )
         )
         role_arns = both.apply(lambda found: found[0])
@@ -734,6 +810,9 @@ def build_trusted(settings: TrustedSettings) -> None:
     else:
         role_arns, requirements, grants = _roles_and_requirements(settings, "roleArns", [], account)
     secret = secret_args(settings.secret_keys)
+    if settings.secret_keys & {"roleArns", "trustingStacks"}:
+        # The roles, and what their stacks say of them, are as secret as where they come from.
+        secret = (*secret, "role_arns", "role_requirements")
     access = TrustedAccountAccess(
         "trusted",
         {

@@ -10,10 +10,9 @@ skipped silently.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import json
 import runpy
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,104 +20,30 @@ from typing import Any
 
 import pulumi
 import pytest
-import yaml
-from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor
 
-ROOT = Path(__file__).resolve().parent.parent
-PROJECT = "cross-account-access"
-ORGANIZATION = "organization"
+# Run as a script too (`.venv/bin/python tests/test_bad_inputs.py` rewrites the docs' tables), where
+# pytest's pythonpath setting does not apply: the project's root is where `program` is imported from.
+if str(Path(__file__).resolve().parent.parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+# The harness is the one `make plan` runs the program with (program/plan.py); re-exported for the tests.
+from program.plan import (  # noqa: F401, E402
+    ORGANIZATION,
+    PROJECT,
+    ROOT,
+    SECRET_SIG,
+    SIG_KEY,
+    RecordingMonitor,
+    Registration,
+    Run,
+    _unwrap_secrets,
+    config_strings,
+    execute,
+    stack_file_config,
+)
+
 TRUSTING_ACCOUNT = "111122223333"
 TRUSTED_ACCOUNT = "444455556666"
-SECRET_SIG = rpc._special_secret_sig  # noqa: SLF001 - the wire marker of a secret value
-SIG_KEY = rpc._special_sig_key  # noqa: SLF001
-
-
-@dataclass
-class Registration:
-    """One RegisterResource call as the engine would receive it."""
-
-    type: str
-    name: str
-    urn: str
-    parent: str
-    custom: bool
-    inputs: dict[str, Any]
-    secret_inputs: frozenset[str]
-    delete_before_replace: bool
-    additional_secret_outputs: tuple[str, ...]
-    delete_before_replace_defined: bool = False
-    """The program said delete_before_replace (True or False), which overrides the provider's choice."""
-    provider: str = ""
-    """The provider reference (``<provider urn>::<id>``) of a custom resource; "" for the default."""
-    protect: bool = False
-
-
-@dataclass
-class Run:
-    """What a program run under mocks produced."""
-
-    outputs: dict[str, Any]
-    secret_outputs: frozenset[str]
-    registrations: list[Registration] = field(default_factory=list)
-    invokes: list[str] = field(default_factory=list)
-    error: Exception | None = None
-
-    def of_type(self, type_: str) -> list[Registration]:
-        return [r for r in self.registrations if r.type == type_]
-
-    def one(self, type_: str) -> Registration:
-        found = self.of_type(type_)
-        assert len(found) == 1, f"expected one {type_}, got {[r.name for r in found]}"
-        return found[0]
-
-    @property
-    def aws_resources(self) -> list[Registration]:
-        return [r for r in self.registrations if r.type.startswith("aws:")]
-
-
-def _is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
-
-
-def _unwrap_secrets(value: Any) -> Any:
-    if _is_secret(value):
-        return _unwrap_secrets(value["value"])
-    if isinstance(value, dict):
-        return {k: _unwrap_secrets(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unwrap_secrets(v) for v in value]
-    return value
-
-
-class RecordingMonitor(MockMonitor):
-    """The mock monitor, keeping each request's options and secret markers."""
-
-    def __init__(self, mocks: RecordingMocks) -> None:
-        super().__init__(mocks)
-        self.recorded: list[Registration] = []
-
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
-            inputs = rpc.deserialize_properties(request.object)
-            self.recorded.append(
-                Registration(
-                    type=request.type,
-                    name=request.name,
-                    urn=response.urn,
-                    parent=request.parent,
-                    custom=request.custom,
-                    inputs=_unwrap_secrets(inputs),
-                    secret_inputs=frozenset(k for k, v in inputs.items() if _is_secret(v)),
-                    delete_before_replace=request.deleteBeforeReplace,
-                    additional_secret_outputs=tuple(request.additionalSecretOutputs),
-                    provider=request.provider,
-                    protect=request.protect,
-                    delete_before_replace_defined=request.deleteBeforeReplaceDefined,
-                )
-            )
-        return response
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -174,81 +99,34 @@ def unique_id(prefix: str, arn: str) -> str:
     return prefix + hashlib.sha256(arn.encode()).hexdigest()[:17].upper()
 
 
-def config_strings(values: Mapping[str, Any], project: str = PROJECT) -> dict[str, str]:
-    """Config values as the CLI hands them to a program: arrays/objects as JSON, bools lowercase."""
-    out = {}
-    for key, value in values.items():
-        full = key if ":" in key else f"{project}:{key}"
-        if isinstance(value, bool):
-            out[full] = "true" if value else "false"
-        elif isinstance(value, (list, dict)):
-            out[full] = json.dumps(value)
-        else:
-            out[full] = str(value)
-    return out
-
-
-def stack_file_config(stack: str) -> dict[str, Any]:
-    """Pulumi.yaml defaults overlaid with Pulumi.<stack>.yaml, as the CLI merges them."""
-    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
-    values = {f"{PROJECT}:{k}": v["default"] for k, v in project["config"].items()}
-    values.update(yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"])
-    return values
-
-
 def pulumi_run(
     body: Callable[[], Mapping[str, Any] | None],
     *,
     stack: str = "trusting",
     config: Mapping[str, Any] | None = None,
     secret_keys: tuple[str, ...] = (),
-    mocks: RecordingMocks | None = None,
+    mocks: pulumi.runtime.Mocks | None = None,
     expect_error: bool = False,
     project: str = PROJECT,
 ) -> Run:
     """Run ``body`` under fresh mocks; return its outputs (the stack's exports if it returns None)."""
-    mocks = mocks or RecordingMocks()
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.settings.ROOT.set(None)
-    pulumi.runtime.set_all_config(
-        config_strings(config or {}, project), secret_keys=[f"{project}:{k}" for k in secret_keys]
-    )
-    pulumi.runtime.set_mocks(
-        mocks,
-        project=project,
+    run = execute(
+        body,
+        mocks or RecordingMocks(),
         stack=stack,
-        preview=False,
-        organization=ORGANIZATION,
-        monitor=monitor,
+        config=config_strings(config or {}, project),
+        secret_keys=[f"{project}:{k}" for k in secret_keys],
+        project=project,
     )
-    box: dict[str, Any] = {}
-
-    @pulumi.runtime.test
-    def program() -> Any:
-        outputs = body()
-        if outputs is None:
-            outputs = pulumi.runtime.settings.get_root_resource().outputs  # type: ignore[union-attr]
-        names = list(outputs)
-        values = [pulumi.Output.from_input(outputs[n]) for n in names]
-        secrets = pulumi.Output.from_input(asyncio.gather(*(v.is_secret() for v in values)))
-
-        def keep(resolved: list[Any]) -> None:
-            box["outputs"] = dict(zip(names, resolved[0], strict=True))
-            box["secret"] = frozenset(n for n, s in zip(names, resolved[1], strict=True) if s)
-
-        return pulumi.Output.all(pulumi.Output.all(*values), secrets).apply(keep)
-
-    try:
-        program()
-    except Exception as error:
+    if run.error is not None:
         if not expect_error:
-            raise
-        return Run({}, frozenset(), monitor.recorded, mocks.invokes, error=error)
+            raise run.error
+        return run
     assert not expect_error, "the program was expected to fail, and it did not"
-    assert "outputs" in box, "the outputs never resolved: the checks would not have run"
-    urns = [r.urn for r in monitor.recorded]
+    assert run.resolved, "the outputs never resolved: the checks would not have run"
+    urns = [r.urn for r in run.registrations]
     assert len(urns) == len(set(urns)), f"duplicate URNs, which the engine rejects: {urns}"
-    return Run(box["outputs"], box["secret"], monitor.recorded, mocks.invokes)
+    return run
 
 
 def run_main(**kwargs: Any) -> Run:

@@ -387,7 +387,9 @@ def test_a_trust_policy_drift_shows_the_statement_that_differs(audit: Callable[.
     [drift] = outcome.report["findings"]
     [added] = drift["details"]["added"]
     [removed] = drift["details"]["removed"]
-    assert added["Principal"] == {"AWS": [f"arn:aws:iam::{TRUSTED_ACCOUNT}:root", "arn:aws:iam::333333333333:root"]}
+    assert added["Principal"] == {
+        "AWS": [f"arn:aws:iam::{TRUSTED_ACCOUNT}:root", "arn:aws:iam::333333333333:root"]
+    }
     assert removed["Principal"] == {"AWS": f"arn:aws:iam::{TRUSTED_ACCOUNT}:root"}
     assert "+ {" in drift["message"] and "- {" in drift["message"]
 

@@ -1471,6 +1471,25 @@ BAD_INPUTS: list[BadInput] = [
         "role of that name (EntityAlreadyExists), and taking it over would put the deployers' own access in the "
         "stack; choose another roleName",
     ),
+    BadInput(
+        "trusting-stack-role-arn-wildcard",
+        "trusted",
+        USERS,
+        'the trusting stack\'s `roleArn` is `"*"`',
+        "trustingStacks: organization/cross-account-access/trusting: roleArn: '*' contains a wildcard: "
+        "a role must be named exactly, never with * or ?",
+        stack_outputs={REFERENCE: {"roleArn": "*"}},
+    ),
+    BadInput(
+        "rollout-stack-role-arns-empty",
+        "trusted",
+        USERS,
+        "the trusting stack's `roleArnsByAccount` is empty",
+        "trustingStacks: organization/cross-account-access/trusting: roleArnsByAccount: {} holds no role: "
+        "a rollout stack lists at least one account; run `pulumi up` on that stack, or leave it out of "
+        "trustingStacks",
+        stack_outputs={REFERENCE: {"roleArnsByAccount": {}}},
+    ),
 ]
 
 

@@ -15,6 +15,7 @@ from conftest import ROOT
 from moto import mock_aws
 from test_policy_documents_lint import COMMUNITY_CONFIG, parliament
 
+from cross_account.validation import InvalidInputError
 from program.deployer import (
     for_settings,
     main,
@@ -163,7 +164,11 @@ def test_a_rollout_also_assumes_the_deployment_role_in_each_other_account() -> N
 
 def test_a_rollout_to_units_lists_their_accounts_and_assumes_the_role_in_any_account() -> None:
     values = read_config(stack_config("trusting"))
-    values |= {"targetOrganizationalUnitIds": ["ou-ab12-cdefgh34"], "deploymentRoleName": "Deployer"}
+    values |= {
+        "targetOrganizationalUnitIds": ["ou-ab12-cdefgh34"],
+        "deploymentRoleName": "Deployer",
+        "rolloutMode": "providers",
+    }
     settings = trusting_settings(values)
     assert example_of(settings)["Statement"][2:] == [
         {
@@ -460,3 +465,15 @@ def test_the_ci_page_no_longer_says_a_preview_needs_only_iam_read_only_access() 
     text = " ".join((ROOT / "docs" / "ci.md").read_text().split())
     assert "`IAMReadOnlyAccess` covers AWS" not in text
     assert "organizations:ListAccountsForParent" in text and "sts:AssumeRole" in text
+
+
+def test_a_stackset_rollout_has_no_generated_deployer_policy_and_says_why() -> None:
+    values = read_config(stack_config("trusting"))
+    values |= {"targetOrganizationalUnitIds": ["ou-ab12-cdefgh34"], "rolloutMode": "stackset"}
+    with pytest.raises(InvalidInputError) as caught:
+        example_of(trusting_settings(values))
+    assert str(caught.value) == (
+        "rolloutMode: 'stackset' has no generated deployer policy: CloudFormation creates the roles in the "
+        "member accounts through the StackSets service roles, so the deployer needs the StackSet permissions "
+        "of docs/rollout.md (prerequisites), not the IAM ones this command scopes"
+    )

@@ -60,6 +60,7 @@ EXPORTS = [
     "ExtensionEntry",
     "InvalidInputError",
     "OrganizationalUnitAccess",
+    "ResolvedInputError",
     "RoleArn",
     "RoleRequirement",
     "TrustedAccountAccess",

@@ -917,22 +917,27 @@ def stack_set(role_properties: dict[str, Any], name: str = "cross-account-access
 def test_a_stackset_rollout_of_the_program_passes_the_whole_pack_with_the_example_config() -> None:
     from cross_account.testing import CrossAccountMocks
 
+    # The trusted account is one of the reader's own (not a documented placeholder), listed as internal.
+    own = "444477778888"
+    pack = read_pack_config(EXAMPLE_CONFIG)
+    level, props = pack["third-party-requires-external-id"]
+    pack["third-party-requires-external-id"] = (level, {**props, "internalAccountIds": [own]})
     mocks = CrossAccountMocks("111122223333", organization_accounts={"ou-ab12-cdefgh34": ["444466667777"]})
     config = {
-        "trustedAccountIds": [TRUSTED_ACCOUNT],
+        "trustedAccountIds": [own],
         "targetOrganizationalUnitIds": ["ou-ab12-cdefgh34"],
         "rolloutMode": "stackset",
     }
     run = run_main(stack="trusting", config=config, mocks=mocks)
     resources = program_resources(run)
     assert [r.type for r in resources].count(rules.STACK_SET) == 1
-    assert run_pack(resources, read_pack_config(EXAMPLE_CONFIG)) == []
+    assert run_pack(resources, pack) == []
     trusted = run_main(
         stack="trusted",
         config={"userNames": ["alice"]},
-        mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={REFERENCE: run.outputs}),
+        mocks=RecordingMocks(account_id=own, stack_outputs={REFERENCE: run.outputs}),
     )
-    assert run_pack(program_resources(trusted), read_pack_config(EXAMPLE_CONFIG)) == []
+    assert run_pack(program_resources(trusted), pack) == []
 
 
 def test_a_role_in_a_stack_set_template_trusting_everyone_is_an_open_trust_policy() -> None:

@@ -637,14 +637,17 @@ def test_an_end_of_a_stack_less_than_7_days_away_warns_naming_the_role(warnings_
     ]
 
 
-def test_a_rollout_stack_with_no_account_adds_no_role_and_says_so_once(warnings_: list[str]) -> None:
+def test_a_rollout_stack_with_no_account_is_a_one_line_error_naming_the_stack_and_the_output() -> None:
     outputs = {DEFAULT_REFERENCE: trusting_outputs(), ROLLOUT: {"roleArnsByAccount": {}, "roleArn": None}}
     mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs=outputs)
-    run = run_main(
+    run = run_failing(
         stack="trusted", config={"trustingStacks": list(outputs), "userNames": ["alice"]}, mocks=mocks
     )
-    assert run.outputs["roleArns"] == [ROLE_ARN]
-    assert warnings_ == [f"trustingStacks: {ROLLOUT!r} exports an empty roleArnsByAccount: it adds no role"]
+    assert str(run.error) == (
+        f"trustingStacks: {ROLLOUT}: roleArnsByAccount: {{}} holds no role: a rollout stack lists at least "
+        "one account; run `pulumi up` on that stack, or leave it out of trustingStacks"
+    )
+    assert run.aws_resources == []
 
 
 @pytest.mark.parametrize("side", ["trusting", "trusted"])

@@ -19,6 +19,7 @@ from conftest import ROOT, SECRET_SIG, SIG_KEY, TRUSTED_ACCOUNT, RecordingMocks,
 from cross_account import InvalidInputError
 from cross_account.documents import assume_role_policy, policy_size
 from cross_account.trusted import check_policies_per_principal, split_role_arns
+from cross_account.validation import ResolvedInputError
 
 POLICY = "aws:iam/policy:Policy"
 ROLE = "aws:iam/role:Role"
@@ -282,6 +283,8 @@ def root_error(error: BaseException | None) -> InvalidInputError:
             continue
         if isinstance(current, InvalidInputError):
             return current
+        if isinstance(current, ResolvedInputError):  # an apply's error, reported as one line
+            return current.error
         seen.add(id(current))
         pending += [current.__cause__, current.__context__]
     raise AssertionError(f"the run did not fail with an InvalidInputError: {error!r}")

@@ -352,9 +352,9 @@ def conditions_error(conditions: dict[str, Any], context: check.TrustContext = N
             "one of trusted_account_ids ['444455556666', '444466667777']",
         ),
         (
-            {"StringNotLike": {"aws:PrincipalAccount": ["2*", "3*"]}},
+            {"StringNotLike": {"aws:PrincipalAccount": ["4444555*", "4444666*"]}},
             EVERY_INPUT,
-            "c.StringNotLike.aws:PrincipalAccount: ['2*', '3*'] leaves out every account of "
+            "c.StringNotLike.aws:PrincipalAccount: ['4444555*', '4444666*'] leaves out every account of "
             f"trusted_account_ids ['444455556666', '444466667777']: {NEVER}",
         ),
         (

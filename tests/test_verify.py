@@ -797,8 +797,8 @@ LONG_TAGS = ["--tags", *[f"k{i}=v" for i in range(51)]]
             [READER, "--endpoint-url", "http://127.0.0.1:5000/?x=1"],
             "--endpoint-url 'http://127.0.0.1:5000/?x=1': a query or fragment has no place in an endpoint URL",
         ),
-        ([READER, "--color"], "unrecognized arguments: --color"),
-        ([READER, "--ext", "abc"], "unrecognized arguments: --ext abc"),
+        ([READER, "--color"], "unknown option: --color; see --help"),
+        ([READER, "--ext", "abc"], "unknown option: --ext (1 value not shown); see --help"),
     ],
     ids=[
         "no-role", "role-eaten-by-tags", "not-a-role-arn", "role-arn-newline",

@@ -29,7 +29,7 @@ from .trusted import (
     split_role_arns,
 )
 from .trusting import TrustingAccountRole, TrustingAccountRoleArgs
-from .validation import InvalidInputError
+from .validation import InvalidInputError, ResolvedInputError
 
 try:
     __version__ = version("cross-account")
@@ -41,6 +41,7 @@ __all__ = [
     "ExtensionEntry",
     "InvalidInputError",
     "OrganizationalUnitAccess",
+    "ResolvedInputError",
     "RoleArn",
     "RoleRequirement",
     "TrustedAccountAccess",

@@ -11,13 +11,17 @@ work in a thread and ends the run when the time is up, whatever blocks it.
 from __future__ import annotations
 
 import argparse
+import base64
+import html
+import json
 import math
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 T = TypeVar("T")
 
@@ -53,6 +57,7 @@ CREDENTIAL_CODES = frozenset(
         "UnrecognizedClientException",
         "AuthFailure",
         "AccessDenied",
+        "RequestExpired",
     }
 )
 
@@ -121,9 +126,32 @@ class SetupError(UsageError):
     """The check could not be carried out (no or rejected credentials, endpoint unreachable): exit 2."""
 
 
+UNRECOGNIZED = "unrecognized arguments: "
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            raise UsageError(unrecognized(extra))
+        return parsed
+
+
+def unrecognized(words: Sequence[str]) -> str:
+    """The error for words no option takes, naming only the unknown options: their values are never
+    repeated (``--externalid SECRET`` is a misspelt --external-id, and the next word its secret)."""
+    options = [word.split("=", 1)[0] for word in words if word.startswith("-") and word != "-"]
+    hidden = len(words) - len(options)
+    shown = ", ".join(dict.fromkeys(options)) or "none"
+    values = sum("=" in word for word in words if word.startswith("-"))
+    not_shown = hidden + values
+    tail = f" ({not_shown} value{'s' if not_shown != 1 else ''} not shown)" if not_shown else ""
+    if not options:
+        return f"{hidden} unexpected word{'s' if hidden != 1 else ''} after ROLE_ARN (not shown; an option misspelt?)"
+    return f"unknown option{'s' if len(options) > 1 else ''}: {shown}{tail}; see --help"
 
 
 def check_endpoint_url(url: str) -> str:
@@ -160,12 +188,76 @@ def check_timeout(text: str) -> float:
     return value
 
 
+def encodings(secret: str) -> set[str]:
+    """The forms a secret may come back in from an endpoint: URL-encoded (once or twice), JSON- and
+    XML-escaped (named, decimal and hex references), hex. Base64 is found by ``_base64_hidden``."""
+    forms = {
+        quote(secret, safe=""),
+        quote(secret, safe="/"),
+        quote_plus(secret),
+        quote(quote(secret, safe=""), safe=""),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret)[1:-1].replace("/", "\\/"),
+        "".join(f"\\u{ord(c):04x}" for c in secret),
+        html.escape(secret),
+        xml_escape(secret, {"'": "&apos;", '"': "&quot;"}),
+        "".join(f"&#{ord(c)};" for c in secret),
+        "".join(f"&#x{ord(c):x};" for c in secret),
+        secret.encode().hex(),
+    }
+    return {form for form in forms if form != secret}
+
+
+BASE64_RUN_RE = re.compile(r"[A-Za-z0-9+/_-]{4,}={0,2}", re.ASCII)
+
+
+def _base64_cores(secret: str) -> list[str]:
+    """What the secret's bytes always encode to in base64 (standard and URL-safe), wherever they start
+    in the encoded data: the characters made of the secret's bits only, at each of the 3 alignments."""
+    raw = secret.encode()
+    cores = []
+    for shift in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(b"\0" * shift + raw + b"\0\0").decode()
+            first = -(-8 * shift // 6)  # the first character whose 6 bits are all the secret's
+            last = (8 * (shift + len(raw))) // 6  # past the last such character
+            core = text[first:last]
+            if len(core) >= 4:
+                cores.append(core)
+    return cores
+
+
+BASE64_WINDOW = 16
+"""A run holding this many characters of a secret's base64 in a row is hidden (96 bits: never by chance),
+so that a cut answer hides it too; a shorter secret's whole encoding is looked for."""
+
+
+def _base64_hidden(text: str, secrets: Iterable[str]) -> str:
+    windows: set[str] = set()
+    for secret in secrets:
+        for core in _base64_cores(secret):
+            width = min(len(core), BASE64_WINDOW)
+            windows.update(core[start : start + width] for start in range(len(core) - width + 1))
+    if not windows:
+        return text
+    return BASE64_RUN_RE.sub(lambda m: HIDDEN if any(w in m.group(0) for w in windows) else m.group(0), text)
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret value that stands as a word of its own replaced by <hidden>."""
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        if secret:
-            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", HIDDEN, text)
+    """``text`` with every secret value replaced by <hidden>: as a word of its own (not inside a longer
+    word), and in any form an endpoint may echo it in (``encodings``, base64: the whole run hidden)."""
+    found = sorted({s for s in secrets if s}, key=len, reverse=True)
+    text = _base64_hidden(text, found)
+    for secret in found:
+        for form in sorted(encodings(secret), key=len, reverse=True):
+            text = re.sub(re.escape(form), HIDDEN, text, flags=re.IGNORECASE)
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", HIDDEN, text)
     return text
+
+
+def operation_name(operation: str) -> str:
+    """botocore's method name as the API names the operation: get_caller_identity -> GetCallerIdentity."""
+    return "".join(part.capitalize() for part in operation.split("_"))
 
 
 def one_line(text: str) -> str:
@@ -232,6 +324,9 @@ class Calls:
         self.log = log
         self.progress = progress or Progress()
         self.errors = exceptions
+        from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
+
+        self.parser_errors: tuple[type[Exception], ...] = (ResponseParserError,)
         self.config_class = Config
         self.budget = max(options.timeout, MIN_RUN_SECONDS)
         self.deadline = clock() + self.budget
@@ -240,9 +335,15 @@ class Calls:
     def describe(self, error: Exception) -> str:
         """AWS's code and message (or botocore's words) in one line, secret values hidden."""
         response = getattr(error, "response", None)
-        if isinstance(response, dict) and "Error" in response:
-            code = response["Error"].get("Code", "Error")
-            text = one_line(f"{code}: {response['Error'].get('Message', '')}").rstrip(": ")
+        error_part = response.get("Error") if isinstance(response, dict) else None
+        metadata = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
+        status = metadata.get("HTTPStatusCode")
+        code = error_part.get("Code") if isinstance(error_part, dict) else None
+        if isinstance(response, dict) and (code in (None, "", "Unknown") or code == str(status)):
+            # Not an AWS error document (an HTML 404 page): only the status says anything.
+            text = f"HTTP {status}, not an AWS error response"
+        elif isinstance(error_part, dict):
+            text = one_line(f"{code}: {error_part.get('Message', '')}").rstrip(": ")
         else:
             text = one_line(f"{type(error).__name__}: {error}")
         return redact(text, self.options.secrets)
@@ -290,10 +391,29 @@ class Calls:
 
     def call_with(self, client: Any, operation: str, **params: Any) -> Any:
         """One API call with ``client``: errors as in ``call``."""
+        service = str(client.meta.service_model.endpoint_prefix)
         try:
             return getattr(client, operation)(**params)
         except (self.errors.ConnectionError, self.errors.HTTPClientError) as error:
             raise SetupError(self.unreachable(client, error)) from None
+        except self.parser_errors:
+            # Its text holds the body, which may repeat anything the request sent: not shown.
+            raise SetupError(
+                f"{client.meta.endpoint_url} did not answer {service}:{operation_name(operation)} as "
+                f"{service.upper()} does: the answer is not an AWS response (empty, or not XML)"
+            ) from None
+
+    def field(self, response: Any, service: str, operation: str, *path: str) -> Any:
+        """``response[path[0]][path[1]]...``; an answer without it is a setup error naming the field."""
+        value = response
+        for key in path:
+            if not isinstance(value, dict) or value.get(key) in (None, ""):
+                raise SetupError(
+                    f"{self.progress.endpoint} did not answer {service}:{operation_name(operation)} as "
+                    f"{service.upper()} does: the answer has no {'.'.join(path)}"
+                )
+            value = value[key]
+        return value
 
     def unreachable(self, client: Any, error: Exception) -> str:
         endpoint = str(client.meta.endpoint_url)
@@ -336,7 +456,8 @@ class Calls:
         """The caller's ARN; no, rejected or unknown credentials are setup errors."""
         while True:
             try:
-                return str(self.call(session, "sts", "get_caller_identity")["Arn"])
+                identity = self.call(session, "sts", "get_caller_identity")
+                return str(self.field(identity, "sts", "get_caller_identity", "Arn"))
             except self.errors.NoCredentialsError:
                 raise SetupError(
                     "no AWS credentials: set AWS_PROFILE or pass --profile, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"

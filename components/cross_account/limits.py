@@ -67,6 +67,25 @@ REVOKE_SESSIONS_POLICY = "AWSRevokeOlderSessions"
 """The inline policy the IAM console's "Revoke active sessions" puts on a role."""
 MAX_SESSION_DURATION_OUTPUT = "maxSessionDuration"
 """Trusting stack output: the role's longest session in seconds (the trusted side's CLI profiles ask for no more)."""
+OUTPUT_NAMES = frozenset(
+    {
+        ROLE_ARN_OUTPUT,
+        ROLE_ARNS_BY_ACCOUNT_OUTPUT,
+        EXTERNAL_ID_REQUIRED_OUTPUT,
+        MFA_REQUIRED_OUTPUT,
+        SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT,
+        SESSION_NAME_REQUIRED_OUTPUT,
+        SOURCE_IDENTITY_REQUIRED_OUTPUT,
+        SESSION_TAGS_ALLOWED_OUTPUT,
+        SOURCE_IDENTITY_ALLOWED_OUTPUT,
+        EXPIRES_AT_OUTPUT,
+        MAX_SESSION_DURATION_OUTPUT,
+        ROLE_ARN_PATTERN_OUTPUT,
+        COVERED_UNITS_OUTPUT,
+        ORGANIZATIONAL_UNIT_PATHS_OUTPUT,
+    }
+)
+"""The trusting stack outputs the trusted side reads: names in error keys, never hidden."""
 
 # IAM limits (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)
 

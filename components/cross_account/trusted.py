@@ -23,7 +23,7 @@ from .documents import (
     switch_roles_extension_config,
 )
 from .invokes import caller_identity
-from .validation import InvalidInputError, Reporter
+from .validation import InvalidInputError, Reporter, ResolvedInputError
 
 
 class RoleRequirement(TypedDict):
@@ -192,7 +192,7 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
     check.refuse_unknown_inputs(args, known)
     out: dict[str, Any] = {}
     out["secret_inputs"] = check.string_list(
-        "secret_inputs", args.get("secret_inputs"), check.secret_input_name(known)
+        "secret_inputs", args.get("secret_inputs"), check.secret_input_name(known | {"role_arns"})
     )
     out["user_names"] = check.string_list(
         "user_names", args.get("user_names"), check.user_name, identity=check.folded
@@ -610,6 +610,38 @@ class _Built:
     ends: Mapping[str, str]
 
 
+CLI_CONFIG_INPUTS = (
+    "role_arns",
+    "role_requirements",
+    "source_profile",
+    "region",
+    "session_duration_seconds",
+    "expires_at",
+    "require_mfa",
+    "role_requires_external_id",
+    "role_requires_mfa",
+)
+"""The inputs aws_cli_config is written from: secret when one of them is."""
+EXTENSION_CONFIG_INPUTS = (
+    "role_arns",
+    "role_requirements",
+    "switch_role_color",
+    "region",
+    "role_requires_external_id",
+)
+"""The inputs switch_roles_extension_config is written from."""
+POLICY_DOCUMENT_INPUTS = ("role_arns", "role_requirements", "expires_at", "require_mfa")
+"""The inputs the assume-role policy documents are built from."""
+
+
+async def _either_secret(*outputs: pulumi.Output[Any]) -> bool:
+    """Whether one of the outputs is secret (known before their values are)."""
+    for output in outputs:
+        if await output.is_secret():
+            return True
+    return False
+
+
 def _as_output(value: Any) -> pulumi.Output[Any]:
     """An Output as it is (its resolved value is not walked again), anything else through from_input."""
     return value if isinstance(value, pulumi.Output) else pulumi.Output.from_input(value)
@@ -669,13 +701,21 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             # resolve; the policies and attachments are registered then, after the checks.
             # Nested applies rather than Output.all: Output.all walks every resolved list
             # and map again, which costs a second at 1,000 roles with their requirements.
+            # Whether they resolve as secrets decides whether the documents that hold them are.
             arns_output, requirements_output = _as_output(role_arns), _as_output(requirements)
             grants_output = _as_output(grants)
+            secret_now: pulumi.Output[bool] = pulumi.Output.from_input(
+                _either_secret(arns_output, requirements_output)
+            )
             built = cast(
                 pulumi.Output[_Built],
-                arns_output.apply(
-                    lambda arns: requirements_output.apply(
-                        lambda resolved: grants_output.apply(lambda given: self._build(arns, resolved, given))
+                secret_now.apply(
+                    lambda secret: arns_output.apply(
+                        lambda arns: requirements_output.apply(
+                            lambda resolved: grants_output.apply(
+                                lambda given: self._build(arns, resolved, given, secret=secret, late=True)
+                            )
+                        )
                     )
                 ),
             )
@@ -684,12 +724,17 @@ class TrustedAccountAccess(pulumi.ComponentResource):
 
         self.policy_arns = built.apply(lambda b: b.policy_arns)
         self.policy_arn = self.policy_arns.apply(lambda arns: arns[0])
-        self.role_arns = built.apply(lambda b: b.role_arns)
-        self.switch_role_urls = self.role_arns.apply(self._console_links)
-        self.aws_cli_config = self._cli_config(built)
-        self.switch_roles_extension_config = pulumi.Output.all(
-            built, settings["role_requires_external_id"]
-        ).apply(lambda resolved: self._extension_config(resolved[0], bool(resolved[1])))
+        self.role_arns = self._hide_if(built.apply(lambda b: b.role_arns), "role_arns")
+        self.switch_role_urls = self._hide_if(
+            self.role_arns.apply(self._console_links), "role_arns", "switch_role_color"
+        )
+        self.aws_cli_config = self._hide_if(self._cli_config(built), *CLI_CONFIG_INPUTS)
+        self.switch_roles_extension_config = self._hide_if(
+            pulumi.Output.all(built, settings["role_requires_external_id"]).apply(
+                lambda resolved: self._extension_config(resolved[0], bool(resolved[1]))
+            ),
+            *EXTENSION_CONFIG_INPUTS,
+        )
         self.principals = self._principals()
         self.register_outputs(
             {
@@ -703,14 +748,34 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             }
         )
 
+    @staticmethod
+    def _secret_if(secret: bool, value: pulumi.Output[str]) -> pulumi.Output[str]:
+        return pulumi.Output.secret(value) if secret else value
+
     def _hide_if(self, value: Any, *inputs: str) -> Any:
         return pulumi.Output.secret(value) if self._secret.intersection(inputs) else value
 
     def _build(
-        self, role_arns: Sequence[str], raw_requirements: Any, raw_grants: Any = ()
+        self,
+        role_arns: Sequence[str],
+        raw_requirements: Any,
+        raw_grants: Any = (),
+        *,
+        secret: bool = False,
+        late: bool = False,
     ) -> pulumi.Output["_Built"]:
-        """Register the policies, the new group and the attachments for resolved, checked ARNs."""
+        """Register the policies, the new group and the attachments for resolved, checked ARNs.
+
+        ``secret``: the ARNs or requirements resolved as secrets: the documents and outputs that hold
+        them are secret, and no error or warning shows them. ``late``: called inside an apply, where an
+        error ends the run as one line (ResolvedInputError).
+        """
         settings = self._settings
+        secret = secret or bool(self._secret.intersection(("role_arns", "role_requirements")))
+        if secret:
+            self._report.add_secrets(list(role_arns))
+        if "role_requirements" in self._secret:
+            self._report.add_secrets(raw_requirements)
         try:
             entries = checked_grants(list(raw_grants or ()))
             grants = [grant_of(entry, settings["expires_at"]) for entry in entries]
@@ -727,7 +792,14 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             check_policy_names(settings["policy_name"], len(chunks))
             check_region_partition(settings["region"], arns)
         except InvalidInputError as error:
-            raise self._report.error(error) from None
+            reported = self._report.error(error)
+            if not late:
+                raise reported from None
+        else:
+            reported = None  # type: ignore[assignment]
+        if reported is not None:
+            # Raised out of the except block: the first error, which may show a secret, is not its context.
+            raise ResolvedInputError(reported) from reported
         self._warn_about_role_ends(arns, requirements)
         self._warn_about_role_sessions(arns, requirements)
         new_group = self._new_group()
@@ -755,7 +827,10 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                 name=self._hide_if(f"{settings['policy_name']}{suffix}", "policy_name"),
                 path=self._hide_if(settings["policy_path"], "policy_path"),
                 description="Allows sts:AssumeRole on cross-account roles",
-                policy=self._hide_if(pulumi.Output.json_dumps(document), "expires_at"),
+                policy=self._secret_if(
+                    secret or bool(self._secret.intersection(POLICY_DOCUMENT_INPUTS)),
+                    pulumi.Output.json_dumps(document),
+                ),
                 tags=tags,
                 opts=pulumi.ResourceOptions(
                     parent=self,
@@ -763,17 +838,21 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                     # said explicitly, as the AWS provider would ask for delete-first (docs/deploy.md).
                     delete_before_replace=False,
                     additional_secret_outputs=(
-                        ["arn", "id", "name", "path"]
-                        if self._secret.intersection(("policy_name", "policy_path"))
-                        else []
+                        (
+                            ["arn", "id", "name", "path"]
+                            if self._secret.intersection(("policy_name", "policy_path"))
+                            else []
+                        )
+                        + (["tagsAll"] if "tags" in self._secret else [])
                     ),
                 ),
             )
             self._attach(policy, index, names, new_group)
             policy_arns.append(self._hide_if(policy.arn, "policy_name", "policy_path"))
-        return pulumi.Output.all(*policy_arns).apply(
+        built = pulumi.Output.all(*policy_arns).apply(
             lambda resolved: _Built(list(resolved), list(arns), requirements, ends)
         )
+        return pulumi.Output.secret(built) if secret else built
 
     def _new_group(self) -> aws.iam.Group | None:
         """The group new_group_name, and its members (each added without touching their other groups)."""
@@ -807,34 +886,41 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         new_group: aws.iam.Group | None,
     ) -> None:
         settings = self._settings
-        child = pulumi.ResourceOptions(parent=self)
+        policy_secret = ("policy_name", "policy_path")
+        policy_arn = self._hide_if(policy.arn, *policy_secret)
+
+        def child(*inputs: str) -> pulumi.ResourceOptions:
+            # An attachment's id is made of the principal's name and the policy ARN.
+            hide = self._secret.intersection((*inputs, *policy_secret))
+            return pulumi.ResourceOptions(parent=self, additional_secret_outputs=["id"] if hide else [])
+
         for user in settings["user_names"]:
             aws.iam.UserPolicyAttachment(
                 names["user"][(user, index)],
                 user=self._hide_if(user, "user_names"),
-                policy_arn=policy.arn,
-                opts=child,
+                policy_arn=policy_arn,
+                opts=child("user_names"),
             )
         for group in settings["group_names"]:
             aws.iam.GroupPolicyAttachment(
                 names["group"][(group, index)],
                 group=self._hide_if(group, "group_names"),
-                policy_arn=policy.arn,
-                opts=child,
+                policy_arn=policy_arn,
+                opts=child("group_names"),
             )
         if new_group is not None:
             aws.iam.GroupPolicyAttachment(
                 names["group"][(settings["new_group_name"], index)],
                 group=new_group.name,
-                policy_arn=policy.arn,
-                opts=child,
+                policy_arn=policy_arn,
+                opts=child("new_group_name", "new_group_path"),
             )
         for role in settings["role_names"]:
             aws.iam.RolePolicyAttachment(
                 names["role"][(role, index)],
                 role=self._hide_if(role, "role_names"),
-                policy_arn=policy.arn,
-                opts=child,
+                policy_arn=policy_arn,
+                opts=child("role_names"),
             )
 
     def _warn_about_renamed(self, names: Mapping[tuple[str, int], str], key: str) -> None:

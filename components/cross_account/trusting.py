@@ -95,6 +95,16 @@ TRUST_INPUTS = (
 """The inputs the trust policy is built from: if one is secret, the whole document is."""
 ROLE_NAME_INPUTS = ("role_name", "role_path")
 """The inputs the role's ARN is made of: if one is secret, so are the ARN, name and link."""
+ROLE_DERIVED_OUTPUTS: Mapping[str, tuple[str, ...]] = {
+    "inlinePolicies": ("inline_policies",),
+    "managedPolicyArns": ("managed_policy_arns",),
+    "tagsAll": ("tags",),
+    "permissionsBoundary": ("permissions_boundary_arn",),
+    "description": ("role_description",),
+    "maxSessionDuration": ("max_session_duration",),
+}
+"""Role outputs -> the inputs whose values they carry back (AWS lists the attached and inline policies
+on the role, and the tags with the provider's defaults): secret when one of those inputs is."""
 
 
 def attachment_suffix(policy: str) -> str:
@@ -457,6 +467,10 @@ class TrustingAccountRole(pulumi.ComponentResource):
         secret_outputs = ["assumeRolePolicy"] if trust_secret else []
         if name_secret:
             secret_outputs += ["arn", "name", "path", "id", "uniqueId"]
+        # Outputs AWS fills from what is attached or derived: they carry the secret inputs back.
+        secret_outputs += [
+            output for output, inputs in ROLE_DERIVED_OUTPUTS.items() if secret.intersection(inputs)
+        ]
         assume_role_policy = pulumi.Output.json_dumps(document)
         if trust_secret:
             assume_role_policy = pulumi.Output.secret(assume_role_policy)
@@ -496,7 +510,13 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 f"{name}-{attachment_suffix(policy)}",
                 role=role.name,
                 policy_arn=hide_if(arn, "managed_policy_arns"),
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    # The id is made of the role name and the policy ARN.
+                    additional_secret_outputs=(
+                        ["id"] if secret.intersection(("managed_policy_arns", *ROLE_NAME_INPUTS)) else []
+                    ),
+                ),
             )
         for policy, body in settings["inline_policies"].items():
             aws.iam.RolePolicy(
@@ -506,7 +526,16 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 policy=hide_if(pulumi.Output.json_dumps(body), "inline_policies"),
                 # Replaced only when the role is (a new name is a new resource): put on the new role
                 # before it leaves the old one, which keeps its permissions until it is deleted.
-                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    delete_before_replace=False,
+                    # The id is made of the role name and the policy name.
+                    additional_secret_outputs=(
+                        ["id", "name", "policy"]
+                        if secret.intersection(("inline_policies", *ROLE_NAME_INPUTS))
+                        else []
+                    ),
+                ),
             )
         revoke = settings["revoke_sessions_issued_before"]
         if revoke is not None:
@@ -518,7 +547,11 @@ class TrustingAccountRole(pulumi.ComponentResource):
                     pulumi.Output.json_dumps(revoke_older_sessions_policy(revoke)),
                     "revoke_sessions_issued_before",
                 ),
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    # The id is made of the role name and the policy name.
+                    additional_secret_outputs=(["id"] if secret.intersection(ROLE_NAME_INPUTS) else []),
+                ),
             )
 
         # The ARN holds the name and path: secret if either is.
@@ -526,18 +559,27 @@ class TrustingAccountRole(pulumi.ComponentResource):
         self.role_name = hide_if(role.name, *ROLE_NAME_INPUTS)
         self.switch_role_url = self.role_arn.apply(self._console_link)
         self.external_id_required = pulumi.Output.from_input(external_id is not None)
-        self.mfa_required = pulumi.Output.from_input(
-            settings["require_mfa"] or settings["mfa_max_age_seconds"] is not None
+        self.mfa_required = hide_if(
+            pulumi.Output.from_input(settings["require_mfa"] or settings["mfa_max_age_seconds"] is not None),
+            "require_mfa",
+            "mfa_max_age_seconds",
         )
         self.role_unique_id = role.unique_id
         self.role_path = hide_if(role.path, *ROLE_NAME_INPUTS)
         self.expires_at = hide_if(pulumi.Output.from_input(settings["expires_at"] or ""), "expires_at")
-        self.session_name_required = pulumi.Output.from_input(settings["session_name_is_username"])
-        self.source_identity_required = pulumi.Output.from_input(
-            settings["source_identity"] in ("required", "username")
+        self.session_name_required = hide_if(
+            pulumi.Output.from_input(settings["session_name_is_username"]), "session_name_is_username"
         )
-        self.session_tags_allowed = pulumi.Output.from_input(settings["allow_session_tags"])
-        self.source_identity_allowed = pulumi.Output.from_input(settings["source_identity"] is not None)
+        self.source_identity_required = hide_if(
+            pulumi.Output.from_input(settings["source_identity"] in ("required", "username")),
+            "source_identity",
+        )
+        self.session_tags_allowed = hide_if(
+            pulumi.Output.from_input(settings["allow_session_tags"]), "allow_session_tags"
+        )
+        self.source_identity_allowed = hide_if(
+            pulumi.Output.from_input(settings["source_identity"] is not None), "source_identity"
+        )
         self.max_session_duration = hide_if(
             pulumi.Output.from_input(settings["max_session_duration"]), "max_session_duration"
         )

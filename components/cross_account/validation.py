@@ -115,6 +115,19 @@ class InvalidInputError(pulumi.RunError, ValueError):
         return InvalidInputError(self.key, hidden_value(self.value), self.rule)
 
 
+class ResolvedInputError(pulumi.RunError):
+    """An input known only once an Output resolves (a stack reference's output) breaks a rule.
+
+    Raised inside an apply, with the InvalidInputError's one line. It is not a ValueError: the SDK
+    wraps those in its multi-line "While processing input ..." text, while a RunError reaches the
+    CLI as its own line, without a traceback.
+    """
+
+    def __init__(self, error: InvalidInputError) -> None:
+        self.error = error
+        super().__init__(str(error))
+
+
 def rename_inputs(text: str, names: Mapping[str, str]) -> str:
     """``text`` with every input name it mentions replaced by the caller's name for it."""
     for name, caller_name in names.items():
@@ -160,11 +173,108 @@ def secret_strings(value: Any) -> list[str]:
     return found
 
 
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret string in it replaced by a placeholder (longest first)."""
-    for secret in sorted({s for s in secrets if len(s) >= 2}, key=len, reverse=True):
-        text = text.replace(secret, "<hidden>")
-    return text
+HIDDEN = "<hidden>"
+_QUOTED_RE = re.compile(
+    r"""(?<![A-Za-z0-9])(?:'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")(?![A-Za-z0-9])""", re.ASCII
+)
+"""A quoted value as ``repr`` writes it: the opening quote is not preceded by a letter or digit
+(the apostrophe of "role's" opens nothing), the closing one is not followed by one."""
+_WORD_RE = _pattern(r"[A-Za-z0-9_.:/@+=,-]*[A-Za-z0-9_/@+=-]")
+"""A word outside quotes: what an ARN, an id or a stack name is made of (a final . , or : is punctuation)."""
+
+
+def _forms(secret: str) -> set[str]:
+    """How a secret reads in a message: as it is, and as ``repr`` escapes it inside quotes."""
+    return {secret, repr(secret)[1:-1]}
+
+
+def _holds(text: str, secrets: Iterable[str]) -> bool:
+    """Whether a secret stands in ``text`` as a whole token: not inside a longer run of letters and digits."""
+    for secret in secrets:
+        for form in _forms(secret):
+            if re.search(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", text):
+                return True
+    return False
+
+
+def _plain_word(secret: str) -> bool:
+    return secret.isascii() and secret.isalpha()
+
+
+def scrub(text: str, secrets: Iterable[str], keep: Iterable[str] = ()) -> str:
+    """``text`` without any secret, never garbled.
+
+    - A quoted value (as ``repr`` writes values) in which a secret stands as a whole token is
+      hidden whole: ``'<hidden>'``. A secret inside a longer word (``ro`` in ``role``) is not a
+      token of it: the text stays as it is, and so nothing points at the secret.
+    - Outside quotes (where messages put only their own words and key paths), a word holding a
+      secret as a whole token is hidden whole, unless the secret is a plain word of letters:
+      hiding one of the message's own words would show what the secret is. Words in ``keep``
+      (key and output names) are never hidden.
+    - Secrets shorter than two characters are never searched for: they are in every text.
+    """
+    found = sorted({s for s in secrets if len(s) >= 2}, key=len, reverse=True)
+    if not found:
+        return text
+    kept = set(keep)
+    unquoted = [s for s in found if not _plain_word(s)]
+
+    def word(match: re.Match[str]) -> str:
+        token = match.group(0)
+        return HIDDEN if token not in kept and _holds(token, unquoted) else token
+
+    pieces: list[str] = []
+    position = 0
+    for quoted in _QUOTED_RE.finditer(text):
+        pieces.append(
+            _WORD_RE.sub(word, text[position : quoted.start()])
+            if unquoted
+            else text[position : quoted.start()]
+        )
+        literal = quoted.group(0)
+        pieces.append(f"{literal[0]}{HIDDEN}{literal[0]}" if _holds(literal[1:-1], found) else literal)
+        position = quoted.end()
+    rest = text[position:]
+    pieces.append(_WORD_RE.sub(word, rest) if unquoted else rest)
+    return "".join(pieces)
+
+
+def _key_separator(key: str, index: int) -> bool:
+    """Whether ``key[index]`` separates two segments of a key path: a dot, a space, or the colon of ": "."""
+    return (
+        key[index] in ". " or key[index : index + 2] == ": " or (key[index] == ":" and index + 1 == len(key))
+    )
+
+
+def scrub_key(key: str, secrets: Iterable[str], keep: Iterable[str] = ()) -> str:
+    """An error's key path without secrets: a segment holding one as a whole token is hidden whole.
+
+    Segments are separated by ``.`` or ``: `` (``inlinePolicies.<name>``, ``trustingStacks: <stack>:
+    roleArn``); a secret spanning several (a stack name with dots) hides them all. The segments are
+    names the user chose, so a plain word is hidden there too; ``keep`` (key and output names) never is.
+    """
+    found = sorted({s for s in secrets if len(s) >= 2}, key=len, reverse=True)
+    kept = set(keep)
+    spans: list[tuple[int, int]] = []
+    for secret in found:
+        for form in _forms(secret):
+            for match in re.finditer(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", key):
+                start, end = match.span()
+                while start > 0 and not _key_separator(key, start - 1):
+                    start -= 1
+                while end < len(key) and not _key_separator(key, end):
+                    end += 1
+                if key[start:end] not in kept:
+                    spans.append((start, end))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    for start, end in reversed(merged):
+        key = key[:start] + HIDDEN + key[end:]
+    return key
 
 
 def nesting_depth(value: Any, limit: int = limits.MAX_NESTING) -> int:
@@ -1505,14 +1615,16 @@ class Reporter:
                 self.secrets.extend(secret_strings(value))
 
     def is_secret(self, name: str) -> bool:
-        head = re.split(r"[./]", name, maxsplit=1)[0]
-        if head == "secret_inputs":  # input names, which say nothing secret (only its name looks like it)
+        # The input a key path starts with: "inline_policies.<name>", "trustingStacks: <stack>: roleArn".
+        heads = {re.split(r"[./]", name, maxsplit=1)[0], re.split(r"[./:\s]", name, maxsplit=1)[0]}
+        if "secret_inputs" in heads:  # input names, which say nothing secret (only its name looks like it)
             return False
         # An input written in camelCase (refused as unknown) is as secret as the input it means.
-        return (
+        return any(
             head in self.secret_inputs
             or snake_case(head) in self.secret_inputs
-            or bool(SECRET_NAME_RE.search(head))
+            or SECRET_NAME_RE.search(head)
+            for head in heads
         )
 
     def error(self, error: InvalidInputError) -> InvalidInputError:
@@ -1520,14 +1632,23 @@ class Reporter:
         shown = error.hidden() if any(self.is_secret(k) for k in error.key.split("/")) else error
         renamed = shown.renamed(self.names)
         return InvalidInputError(
-            scrub(renamed.key, self.secrets),
-            renamed.value if isinstance(renamed.value, _Shown) else _scrubbed(renamed.value, self.secrets),
-            scrub(renamed.rule, self.secrets),
+            scrub_key(renamed.key, self.secrets, self.keep),
+            renamed.value if isinstance(renamed.value, _Shown) else scrubbed(renamed.value, self.secrets),
+            scrub(renamed.rule, self.secrets, self.keep),
         )
+
+    @property
+    def keep(self) -> frozenset[str]:
+        """Names never hidden: the inputs', the caller's names for them, and the stack outputs read."""
+        return frozenset(self.names) | frozenset(self.names.values()) | limits.OUTPUT_NAMES
+
+    def add_secrets(self, value: Any) -> None:
+        """Hide from now on every string inside ``value`` too (a secret that resolved after the start)."""
+        self.secrets.extend(secret_strings(value))
 
     def text(self, message: str) -> str:
         """A warning's text under the caller's names, without secrets."""
-        return scrub(rename_inputs(message, self.names), self.secrets)
+        return scrub(rename_inputs(message, self.names), self.secrets, self.keep)
 
     def warn(self, message: str, resource: pulumi.Resource | None = None) -> None:
         text = self.text(message)
@@ -1538,7 +1659,8 @@ class Reporter:
         pulumi.log.warn(text, resource=resource)
 
 
-def _scrubbed(value: Any, secrets: list[str]) -> Any:
+def scrubbed(value: Any, secrets: list[str]) -> Any:
+    """The value, or what a message shows for it without the secrets in it."""
     shown = _shown(value)
     cleaned = scrub(shown, secrets)
     return value if cleaned == shown else _Shown(cleaned)

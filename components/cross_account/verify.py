@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .connection import (
+    CREDENTIAL_CODES,
     DEFAULT_TIMEOUT_SECONDS,
     HIDDEN,
     MIN_RUN_SECONDS,
@@ -58,11 +59,9 @@ from .connection import (
     check_connection_arguments,
     error_code,
     one_line,
-    redact,
 )
-from .connection import (
-    backoff_delays as backoff_delays,
-)
+from .connection import backoff_delays as backoff_delays
+from .connection import redact as redact
 
 EXIT_OK = 0
 EXIT_DENIED = 1
@@ -97,7 +96,23 @@ TAG_CHARACTERS = "letters, digits, spaces and _.:/=+-@"
 RETRIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "InvalidClientTokenId"})
 """Errors a change still propagating through IAM causes; every other error fails at once."""
 REFUSAL_CODES = frozenset({"AccessDenied", "AccessDeniedException"})
-"""What --expect-deny accepts as a refusal; any other error proves nothing about the door."""
+"""The only answers that mean "denied": any other error proves nothing about the door (exit 2)."""
+TRANSIENT_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "InternalFailure",
+        "InternalError",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+"""Errors of a busy or failing service: retried while --timeout lasts, then a setup error (exit 2)."""
 SECRET_OPTIONS = ("--external-id", "--mfa-token")
 
 
@@ -208,7 +223,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         nargs="+",
         action="extend",
-        help=f"session tags (sts:TagSession), at most {MAX_TAGS}; end the list with -- before ROLE_ARN",
+        help=f"session tags (sts:TagSession), at most {MAX_TAGS}; give ROLE_ARN first, or end the list with "
+        "-- and ROLE_ARN (other options may follow it)",
     )
     parser.add_argument(
         "--probe",
@@ -257,7 +273,21 @@ def parse_args(argv: Sequence[str]) -> Options:
 
     No message ever holds the value of --external-id or --mfa-token, only its length.
     """
-    args = _parser().parse_args(list(argv))
+    words = list(argv)
+    after_dashes: str | None = None
+    if "--" in words:
+        # "--tags a=b -- ROLE_ARN --timeout 5": the word after -- is ROLE_ARN, options may follow it.
+        at = words.index("--")
+        if at + 1 < len(words):
+            after_dashes = words[at + 1]
+            words = words[:at] + words[at + 2 :]
+        else:
+            words = words[:at]
+    args = _parser().parse_args(words)
+    if after_dashes is not None:
+        if args.role_arn is not None:
+            raise UsageError("ROLE_ARN is given twice: before -- and after it")
+        args.role_arn = after_dashes
     if args.role_arn is None:
         after_tags = " (--tags takes every word after it: give ROLE_ARN first, or end the tags with --)"
         raise UsageError("the following arguments are required: ROLE_ARN" + (after_tags if args.tags else ""))
@@ -384,35 +414,52 @@ def verify(
     while True:
         attempts += 1
         step = f"sts:AssumeRole on {options.role_arn} as {caller}"
+        assuming = True
         try:
-            credentials = run.call(caller_session, "sts", "assume_role", **request)["Credentials"]
+            response = run.call(caller_session, "sts", "assume_role", **request)
+            credentials = run.field(response, "sts", "assume_role", "Credentials")
+            keys = [
+                run.field(response, "sts", "assume_role", "Credentials", key)
+                for key in ("AccessKeyId", "SecretAccessKey", "SessionToken")
+            ]
             assumed = run.session(
-                aws_access_key_id=credentials["AccessKeyId"],
-                aws_secret_access_key=credentials["SecretAccessKey"],
-                aws_session_token=credentials["SessionToken"],
+                aws_access_key_id=keys[0],
+                aws_secret_access_key=keys[1],
+                aws_session_token=keys[2],
                 region_name=options.region or caller_session.region_name,
             )
+            assuming = False
             identity = run.call(assumed, "sts", "get_caller_identity")
+            assumed_arn = run.field(identity, "sts", "get_caller_identity", "Arn")
             probe = PROBES[options.probe]
-            step = f"probe {options.probe} as {identity['Arn']}"
+            step = f"probe {options.probe} as {assumed_arn}"
             detail = "skipped" if probe is None else probe(assumed, run)
-            expiration = credentials["Expiration"]
+            expiration = credentials.get("Expiration", "unknown")
             return Result(
                 caller_arn=caller,
-                assumed_arn=identity["Arn"],
-                account_id=identity["Account"],
+                assumed_arn=assumed_arn,
+                account_id=str(identity.get("Account", "unknown")),
                 expiration=expiration.isoformat() if hasattr(expiration, "isoformat") else str(expiration),
                 probe=options.probe,
                 probe_detail=detail,
                 attempts=attempts,
             )
         except errors.ClientError as error:
-            delay = run.next_delay() if error_code(error) in RETRIED_CODES else None
+            code = error_code(error)
+            retried = code in RETRIED_CODES or code in TRANSIENT_CODES
+            delay = run.next_delay() if retried else None
             if delay is None:
                 tries = f" (after {attempts} attempts)" if attempts > 1 else ""
-                raise AccessFailure(f"{step}: {run.describe(error)}{tries}") from None
+                if code in REFUSAL_CODES or (not assuming and not _setup_code(code)):
+                    raise AccessFailure(f"{step}: {run.describe(error)}{tries}") from None
+                raise SetupError(f"{step}: {run.describe(error)}{tries}: {_not_an_answer(code)}") from None
+            why = (
+                "the service is busy or failing"
+                if code in TRANSIENT_CODES
+                else "IAM changes take a few seconds to propagate"
+            )
             log(
-                f"denied, retrying in {delay:g}s (IAM changes take a few seconds to propagate): {run.describe(error)}"
+                f"{'denied' if code in REFUSAL_CODES else 'failed'}, retrying in {delay:g}s ({why}): {run.describe(error)}"
             )
             sleep(delay)
         except errors.BotoCoreError as error:
@@ -454,6 +501,7 @@ def verify_denied(
             raise SetupError(
                 f"sts:AssumeRole on {options.role_arn} as {caller}: {run.describe(error)}"
             ) from None
+        run.field(response, "sts", "assume_role", "Credentials", "AccessKeyId")  # a session, or no proof
         assumed = str(response.get("AssumedRoleUser", {}).get("Arn", "a session"))
         delay = run.next_delay()
         if delay is None:
@@ -467,6 +515,24 @@ def verify_denied(
             "(a revoked permission takes a few seconds to propagate)"
         )
         sleep(delay)
+
+
+def _setup_code(code: str | None) -> bool:
+    """An error that says nothing about access: the credentials, the service, the request or the answer."""
+    return (
+        code is None
+        or code in CREDENTIAL_CODES - REFUSAL_CODES
+        or code in TRANSIENT_CODES
+        or code == "Unknown"
+    )
+
+
+def _not_an_answer(code: str | None) -> str:
+    if code in TRANSIENT_CODES:
+        return "the service is busy or failing, not an answer about access; try again later"
+    if code in CREDENTIAL_CODES:
+        return "the caller's credentials or the request's signature were refused, not the role"
+    return "not a refusal (AccessDenied), so it proves nothing about access to the role"
 
 
 def main(

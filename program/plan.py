@@ -1,0 +1,730 @@
+"""What a stack would register, without the Pulumi CLI: ``python -m program.plan <stack>``.
+
+The real ``__main__.py`` runs under the package's own mocks
+(``cross_account.testing.CrossAccountMocks``) with the stack's config file
+merged over the defaults of ``Pulumi.yaml``, as the CLI merges them. The plan
+lists every resource the program registers (type, name, parent, inputs, each
+IAM document in full), the stack outputs and the warnings; a bad config gives
+the one-line error ``pulumi up`` would give. Nothing is deployed and no AWS
+call is made. docs/plan.md describes the output and the flags.
+
+The same machinery runs the program in the tests (tests/conftest.py imports
+``execute``, ``RecordingMonitor``, ``config_strings`` and ``stack_file_config``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import re
+import runpy
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import pulumi
+import yaml
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+
+from cross_account.limits import ROLE_ARN_OUTPUT
+from cross_account.testing import ACCOUNT_ID_RE, INVOKES, STACK_REFERENCE, CrossAccountMocks
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "cross-account-access"
+ORGANIZATION = "organization"
+"""The organization of a DIY backend (and of stack reference names such as organization/<project>/<stack>)."""
+DEFAULT_ACCOUNT = "123456789012"
+"""The account the stack is planned in when --account-id does not name it (AWS's documented example id)."""
+PLACEHOLDER_ROLE_ACCOUNT = "111122223333"
+"""The account of the placeholder role ARNs given to stack references when no --outputs file is given."""
+OU_ACCOUNTS = INVOKES[3]
+"""The invoke listing the accounts of an organizational unit."""
+SECRET = "[secret]"
+SECRET_PLACEHOLDER = "plan-secret-{}"
+"""The value a secure config value is planned with (valid as an external id); never shown."""
+ALWAYS_SECRET_KEYS = ("externalId", "externalIds", "deploymentRoleExternalId")
+"""Keys whose values the program makes secret even when the stack file holds them in plain text."""
+SECRET_SIG = rpc._special_secret_sig  # noqa: SLF001 - the wire marker of a secret value
+SIG_KEY = rpc._special_sig_key  # noqa: SLF001
+EXIT_ERROR = 1
+"""The program failed (bad config, a missing stack reference output), as pulumi up would."""
+EXIT_USAGE = 2
+"""The plan could not start: no stack file, a bad --outputs file, an unknown flag."""
+
+
+class UsageError(Exception):
+    """The plan cannot run as asked (exit code 2)."""
+
+
+# -- running the program under mocks, recording every registration --------------------------------
+
+
+@dataclass
+class Registration:
+    """One RegisterResource call as the engine would receive it."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    secret_inputs: frozenset[str]
+    delete_before_replace: bool
+    additional_secret_outputs: tuple[str, ...]
+    provider: str = ""
+    """The provider reference (``<provider urn>::<id>``) of a custom resource; "" for the default."""
+    protect: bool = False
+    delete_before_replace_defined: bool = False
+    """The program said delete_before_replace (True or False), which overrides the provider's choice."""
+
+
+@dataclass
+class Run:
+    """What a program run under mocks produced."""
+
+    outputs: dict[str, Any]
+    secret_outputs: frozenset[str]
+    registrations: list[Registration] = field(default_factory=list)
+    invokes: list[str] = field(default_factory=list)
+    error: Exception | None = None
+    resolved: bool = True
+    """The outputs were gathered (False: the run ended before they resolved)."""
+
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_]
+
+    def one(self, type_: str) -> Registration:
+        found = self.of_type(type_)
+        assert len(found) == 1, f"expected one {type_}, got {[r.name for r in found]}"
+        return found[0]
+
+    @property
+    def aws_resources(self) -> list[Registration]:
+        return [r for r in self.registrations if r.type.startswith("aws:")]
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
+
+
+def _unwrap_secrets(value: Any) -> Any:
+    if _is_secret(value):
+        return _unwrap_secrets(value["value"])
+    if isinstance(value, dict):
+        return {k: _unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v) for v in value]
+    return value
+
+
+class RecordingMonitor(MockMonitor):
+    """The mock monitor, keeping each request's options and secret markers."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.recorded: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = rpc.deserialize_properties(request.object)
+            self.recorded.append(
+                Registration(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    parent=request.parent,
+                    custom=request.custom,
+                    inputs=_unwrap_secrets(inputs),
+                    secret_inputs=frozenset(k for k, v in inputs.items() if _is_secret(v)),
+                    delete_before_replace=request.deleteBeforeReplace,
+                    additional_secret_outputs=tuple(request.additionalSecretOutputs),
+                    provider=request.provider,
+                    protect=request.protect,
+                    delete_before_replace_defined=request.deleteBeforeReplaceDefined,
+                )
+            )
+        return response
+
+
+def execute(
+    body: Callable[[], Mapping[str, Any] | None],
+    mocks: pulumi.runtime.Mocks,
+    *,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: Iterable[str] = (),
+    project: str = PROJECT,
+    logger: logging.Logger | None = None,
+) -> Run:
+    """Run ``body`` under fresh mocks with ``config`` (full keys, CLI strings); an error ends in ``Run.error``.
+
+    The outputs are the stack's exports (or what ``body`` returns), resolved with
+    ``Output.all(...).apply(...)``; ``logger`` receives what the program logs.
+    """
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.settings.ROOT.set(None)
+    pulumi.runtime.set_all_config(dict(config), secret_keys=list(secret_keys))
+    pulumi.runtime.set_mocks(
+        mocks,
+        project=project,
+        stack=stack,
+        preview=False,
+        organization=ORGANIZATION,
+        monitor=monitor,
+        logger=logger,
+    )
+    box: dict[str, Any] = {}
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def program() -> Any:
+        outputs = body()
+        if outputs is None:
+            outputs = pulumi.runtime.settings.get_root_resource().outputs  # type: ignore[union-attr]
+        names = list(outputs)
+        values = [pulumi.Output.from_input(outputs[n]) for n in names]
+        secrets: pulumi.Output[list[bool]] = pulumi.Output.from_input(
+            asyncio.gather(*(v.is_secret() for v in values))
+        )
+
+        def keep(resolved: list[Any]) -> None:
+            box["outputs"] = dict(zip(names, resolved[0], strict=True))
+            box["secret"] = frozenset(n for n, s in zip(names, resolved[1], strict=True) if s)
+
+        return pulumi.Output.all(pulumi.Output.all(*values), secrets).apply(keep)
+
+    invokes: list[str] = getattr(mocks, "invokes", [])
+    try:
+        program()
+    except Exception as error:  # noqa: BLE001 - the caller decides what a failure means
+        return Run({}, frozenset(), monitor.recorded, invokes, error=error, resolved=False)
+    return Run(
+        box.get("outputs", {}),
+        box.get("secret", frozenset()),
+        monitor.recorded,
+        invokes,
+        resolved="outputs" in box,
+    )
+
+
+def run_main_py(root: Path = ROOT) -> Callable[[], None]:
+    """A body that runs the real ``__main__.py`` of ``root``."""
+
+    def main() -> None:
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+
+    return main
+
+
+# -- the stack's config, as the CLI gives it to the program ------------------------------------------
+
+
+def config_strings(values: Mapping[str, Any], project: str = PROJECT) -> dict[str, str]:
+    """Config values as the CLI hands them to a program: arrays/objects as JSON, bools lowercase."""
+    out = {}
+    for key, value in values.items():
+        full = key if ":" in key else f"{project}:{key}"
+        if isinstance(value, bool):
+            out[full] = "true" if value else "false"
+        elif isinstance(value, (list, dict)):
+            out[full] = json.dumps(value)
+        else:
+            out[full] = str(value)
+    return out
+
+
+def project_defaults(project_file: Path) -> dict[str, Any]:
+    """The ``default:`` of every key of Pulumi.yaml's ``config:`` block, under the project's namespace."""
+    project = yaml.safe_load(project_file.read_text())
+    name = project.get("name", PROJECT)
+    return {
+        (key if ":" in key else f"{name}:{key}"): spec["default"]
+        for key, spec in (project.get("config") or {}).items()
+        if isinstance(spec, dict) and "default" in spec
+    }
+
+
+def _is_secure(value: Any) -> bool:
+    """A value the CLI stores encrypted (``pulumi config set --secret``): ``{secure: <ciphertext>}``."""
+    return isinstance(value, dict) and set(value) == {"secure"}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """A stack file over Pulumi.yaml's defaults: what the program would read."""
+
+    values: dict[str, Any]
+    """Every key, namespaced; each secure value replaced by a placeholder."""
+    secret_keys: frozenset[str]
+    """The keys (namespaced) that hold a secure value."""
+    stack_keys: tuple[str, ...]
+    """The keys the stack file sets, in its order."""
+    placeholders: tuple[str, ...] = ()
+    """The values planned in place of the secure values."""
+
+
+def read_stack_config(stack_file: Path, project_file: Path) -> StackConfig:
+    """Pulumi.yaml defaults overlaid with the stack file; secure values become placeholders (never decrypted)."""
+    try:
+        document = yaml.safe_load(stack_file.read_text())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise UsageError(f"{stack_file} is not valid YAML{where}") from None
+    if document is None:
+        document = {}
+    if not isinstance(document, dict) or not isinstance(document.get("config") or {}, dict):
+        raise UsageError(f"{stack_file} is not a Pulumi stack file: expected a map with a config: map")
+    values = project_defaults(project_file)
+    placeholders: list[str] = []
+    secret: set[str] = set()
+
+    def unsecure(key: str, value: Any) -> Any:
+        if _is_secure(value):
+            secret.add(key)
+            placeholders.append(SECRET_PLACEHOLDER.format(len(placeholders) + 1))
+            return placeholders[-1]
+        if isinstance(value, dict):
+            return {k: unsecure(key, v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [unsecure(key, v) for v in value]
+        return value
+
+    stack_values = document.get("config") or {}
+    for key, value in stack_values.items():
+        values[key] = unsecure(key, value)
+    return StackConfig(values, frozenset(secret), tuple(stack_values), tuple(placeholders))
+
+
+def stack_file_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
+    """Pulumi.yaml defaults overlaid with Pulumi.<stack>.yaml, as the CLI merges them."""
+    return read_stack_config(root / f"Pulumi.{stack}.yaml", root / "Pulumi.yaml").values
+
+
+# -- the mocks of a plan ---------------------------------------------------------------------------------
+
+
+class PlanMocks(CrossAccountMocks):
+    """CrossAccountMocks whose stack references, when no outputs are given, read placeholder outputs."""
+
+    def __init__(self, *args: Any, placeholders: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.placeholders = placeholders
+        self.placeholder_stacks: list[str] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        name = args.inputs.get("name") if args.typ == STACK_REFERENCE else None
+        if self.placeholders and isinstance(name, str) and name not in self.stack_outputs:
+            self.placeholder_stacks.append(name)
+            role = f"placeholder-role-{len(self.placeholder_stacks)}"
+            arn = f"arn:{self.partition}:iam::{PLACEHOLDER_ROLE_ACCOUNT}:role/{role}"
+            self.stack_outputs[name] = {ROLE_ARN_OUTPUT: arn}
+        return super().new_resource(args)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        unit = args.args.get("parentId")
+        if args.token == OU_ACCOUNTS and unit not in self.organization_accounts:
+            raise ValueError(
+                f"targetOrganizationalUnitIds: {unit!r}: a plan cannot list the accounts of an "
+                "organizational unit without AWS; to plan the role of each, list them in targetAccountIds"
+            )
+        return super().call(args)
+
+
+def _partition_of(region: str) -> str:
+    """The partition of a region: aws-cn for cn-*, aws-us-gov for us-gov-*, else aws."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+# -- the plan ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """A stack's plan: what it registers and exports, or the error that stops it."""
+
+    project: str
+    stack: str
+    config_file: str
+    account_id: str
+    account_given: bool
+    partition: str
+    region: str
+    config: dict[str, Any]
+    """The keys the stack file sets, secrets shown as [secret]."""
+    stack_references: list[dict[str, Any]]
+    resources: list[dict[str, Any]]
+    outputs: dict[str, Any]
+    secret_outputs: list[str]
+    warnings: list[str]
+    error: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "configFile": self.config_file,
+            "account": {
+                "id": self.account_id,
+                "placeholder": not self.account_given,
+                "partition": self.partition,
+                "region": self.region,
+            },
+            "config": self.config,
+            "stackReferences": self.stack_references,
+            "resources": self.resources,
+            "outputs": self.outputs,
+            "secretOutputs": self.secret_outputs,
+            "warnings": self.warnings,
+            "error": self.error,
+        }
+
+
+class _Warnings(logging.Handler):
+    """Keeps what the program logs at warning level and above (the engine's debug lines are dropped)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def error_line(error: BaseException) -> str:
+    """The one line pulumi up ends with: the program's own error, not the wrapper of an input it failed."""
+    seen: list[BaseException] = []
+    queue: list[BaseException | None] = [error]
+    while queue:  # both links of each error: a wrapper is its own cause, the program's error its context
+        cause = queue.pop(0)
+        if cause is None or any(cause is e for e in seen):
+            continue
+        if isinstance(cause, pulumi.RunError):
+            error = cause
+            break
+        seen.append(cause)
+        queue += [cause.__cause__, cause.__context__]
+    lines = [line for line in str(error).splitlines() if line.strip()] or [type(error).__name__]
+    return lines[-1].split("has risen: ")[-1]
+
+
+class _Redactor:
+    """Shows values with every secret as [secret], and never shows a secret value."""
+
+    def __init__(self, secret_values: Iterable[str]) -> None:
+        self.values = sorted({v for v in secret_values if v}, key=len, reverse=True)
+        # A value as a whole word: a secret "x" is not in "externalId".
+        self.pattern = (
+            re.compile("|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in self.values))
+            if self.values
+            else None
+        )
+
+    def _leaves(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return SECRET if value in self.values else value
+        if isinstance(value, dict):
+            return {k: self._leaves(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._leaves(v) for v in value]
+        return value
+
+    def _leaks(self, value: Any) -> bool:
+        return self.pattern is not None and self.pattern.search(json.dumps(value)) is not None
+
+    def show(self, value: Any, secret: bool) -> Any:
+        """``value`` with each secret leaf as [secret]; [secret] whole if a secret may be in it otherwise."""
+        shown = self._leaves(value)
+        if self._leaks(shown) or (secret and shown == value):
+            return SECRET
+        return shown
+
+    def text(self, message: str) -> str:
+        return message if self.pattern is None else self.pattern.sub(SECRET, message)
+
+
+def _document(value: Any) -> Any:
+    """A JSON policy document as an object (so it prints in full), a whole number as an int, any other value as it is."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # numbers cross the wire as floats
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(parsed, dict) and "Statement" in parsed:
+            return parsed
+    return value
+
+
+def _string_leaves(value: Any) -> list[str]:
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return [value]
+        return [value, *(_string_leaves(parsed) if isinstance(parsed, (list, dict)) else [])]
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _string_leaves(v)]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in _string_leaves(v)]
+    return []
+
+
+def make_plan(
+    stack: str,
+    config: StackConfig,
+    *,
+    config_file: str,
+    stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    account_id: str | None = None,
+    root: Path = ROOT,
+) -> Plan:
+    """Run ``root``'s __main__.py for ``stack`` under the mocks and describe what it did."""
+    raw = config_strings(config.values)
+    secret_keys = set(config.secret_keys)
+    project = yaml.safe_load((root / "Pulumi.yaml").read_text()).get("name", PROJECT)
+    secret_keys |= {f"{project}:{k}" for k in ALWAYS_SECRET_KEYS if f"{project}:{k}" in raw}
+    redact = _Redactor(
+        [*config.placeholders, *(leaf for k in secret_keys for leaf in _string_leaves(config.values[k]))]
+    )
+    region = str(config.values.get("aws:region") or "us-east-1")
+    partition = _partition_of(region)
+    handler = _Warnings()
+    logger = logging.getLogger(f"{__name__}.program")
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    logger.handlers = [handler]
+    plan = Plan(
+        project=project,
+        stack=stack,
+        config_file=config_file,
+        account_id=account_id or DEFAULT_ACCOUNT,
+        account_given=account_id is not None,
+        partition=partition,
+        region=region,
+        config={
+            k: (SECRET if k in secret_keys else redact.show(config.values[k], False))
+            for k in config.stack_keys
+        },
+        stack_references=[],
+        resources=[],
+        outputs={},
+        secret_outputs=[],
+        warnings=[],
+        error=None,
+    )
+    try:
+        mocks = PlanMocks(
+            plan.account_id,
+            partition=partition,
+            region=region,
+            stack_outputs=stack_outputs,
+            placeholders=stack_outputs is None,
+        )
+    except ValueError as error:
+        plan.error = f"aws:region: {error}" if "region" in str(error) else str(error)
+        return plan
+    run = execute(
+        run_main_py(root),
+        mocks,
+        stack=stack,
+        config=raw,
+        secret_keys=sorted(k for k in config.secret_keys if k in raw),
+        project=project,
+        logger=logger,
+    )
+    plan.warnings = [redact.text(m) for m in handler.messages]
+    for name in mocks.stack_references:
+        plan.stack_references.append(
+            {
+                "name": name,
+                "placeholder": name in mocks.placeholder_stacks,
+                "outputs": redact.show(mocks.stack_outputs.get(name), False),
+            }
+        )
+    if run.error is not None:
+        plan.error = redact.text(error_line(run.error))
+        return plan
+    if not run.resolved:
+        plan.error = "the stack's outputs never resolved"
+        return plan
+    by_urn = {r.urn: r for r in run.registrations}
+
+    def tree_order(registration: Registration) -> list[tuple[str, str]]:
+        """Each resource after its parent, siblings by type and name: registration order varies from run to run."""
+        parent = by_urn.get(registration.parent)
+        return (tree_order(parent) if parent is not None else []) + [(registration.type, registration.name)]
+
+    for registration in sorted(run.registrations, key=tree_order):
+        parent = by_urn.get(registration.parent)
+        plan.resources.append(
+            {
+                "type": registration.type,
+                "name": registration.name,
+                "parent": None if parent is None else {"type": parent.type, "name": parent.name},
+                "inputs": {
+                    key: redact.show(_document(value), key in registration.secret_inputs)
+                    for key, value in sorted(registration.inputs.items())
+                }
+                if registration.custom
+                else {},
+                "secretInputs": sorted(registration.secret_inputs),
+            }
+        )
+    plan.outputs = {
+        name: redact.show(_document(value), name in run.secret_outputs) for name, value in run.outputs.items()
+    }
+    plan.secret_outputs = sorted(run.secret_outputs)
+    return plan
+
+
+# -- printing ---------------------------------------------------------------------------------------------
+
+
+def _block(value: Any, indent: str) -> str:
+    """A value on its line, or (an object or list) pretty-printed below it."""
+    if isinstance(value, str) and value.strip():
+        return (
+            " " + value
+            if "\n" not in value
+            else "\n" + "\n".join(indent + line for line in value.splitlines())
+        )
+    if isinstance(value, (dict, list)) and value:
+        return "\n" + "\n".join(indent + line for line in json.dumps(value, indent=2).splitlines())
+    return " " + json.dumps(value)
+
+
+def render(plan: Plan) -> str:
+    """The plan as text, for a person."""
+    lines = [
+        f"Plan of stack {plan.stack!r} of {plan.project}: {plan.config_file} over the defaults of Pulumi.yaml",
+        "The real __main__.py under cross_account.testing.CrossAccountMocks: nothing is deployed, no AWS call is made",
+        f"Account {plan.account_id}"
+        + ("" if plan.account_given else " (a placeholder: --account-id names the deploying account)")
+        + f", partition {plan.partition}, region {plan.region}",
+    ]
+    if plan.stack_references:
+        lines += ["", "Stack references:"]
+        for reference in plan.stack_references:
+            where = (
+                "PLACEHOLDER outputs (no --outputs FILE: the real ones come from that stack)"
+                if reference["placeholder"]
+                else "outputs from --outputs"
+            )
+            lines.append(f"  {reference['name']}: {where}: {json.dumps(reference['outputs'])}")
+    if plan.warnings:
+        lines += ["", "Warnings:"] + [f"  warning: {w}" for w in plan.warnings]
+    lines += ["", f"Resources ({len(plan.resources)}):"]
+    for resource in plan.resources:
+        parent = resource["parent"]
+        lines.append(
+            f"  {resource['type']} {resource['name']}"
+            + ("" if parent is None else f" (parent: {parent['type']} {parent['name']})")
+        )
+        for key, value in resource["inputs"].items():
+            secret = " (secret)" if key in resource["secretInputs"] else ""
+            lines.append(f"      {key}{secret}:{_block(value, '        ')}")
+    lines += ["", "Outputs:"]
+    for name, value in plan.outputs.items():
+        lines.append(f"  {name}:{_block(value, '    ')}")
+    return "\n".join(lines) + "\n"
+
+
+# -- the command --------------------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m program.plan",
+        description="What a stack would register, without the Pulumi CLI: the real __main__.py under "
+        "mocks, with the stack's config file over Pulumi.yaml's defaults. Exit codes: 0 the plan, "
+        "1 the program fails (the error pulumi up would give), 2 usage (no stack file, bad --outputs).",
+    )
+    parser.add_argument("stack", help="the stack name: reads Pulumi.<stack>.yaml")
+    parser.add_argument("--json", action="store_true", help="print the plan as one JSON document")
+    parser.add_argument(
+        "--outputs",
+        metavar="FILE",
+        type=Path,
+        help='JSON {"<stack reference>": {"<output>": value}} for the stack references (default: placeholders)',
+    )
+    parser.add_argument(
+        "--config", metavar="FILE", type=Path, help="the stack file to read instead of Pulumi.<stack>.yaml"
+    )
+    parser.add_argument(
+        "--account-id", metavar="ID", help=f"the account the stack deploys in (default: {DEFAULT_ACCOUNT})"
+    )
+    return parser
+
+
+def _read_outputs(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        outputs = json.loads(path.read_text())
+    except OSError as error:
+        raise UsageError(f"--outputs: cannot read {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise UsageError(f"--outputs: {path} is not JSON: {error}") from None
+    if not isinstance(outputs, dict) or not all(isinstance(v, dict) for v in outputs.values()):
+        raise UsageError(f'--outputs: {path} must hold {{"<stack>": {{"<output>": value}}}}')
+    return outputs
+
+
+def main(
+    argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Print the plan of a stack; the exit code (0 planned, 1 the program fails, 2 usage)."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = _parser().parse_args(argv)
+    root = ROOT
+    try:
+        if args.account_id is not None and not ACCOUNT_ID_RE.fullmatch(args.account_id):
+            raise UsageError(f"--account-id: {args.account_id!r} is not a 12-digit AWS account id")
+        stack_file: Path = args.config if args.config is not None else root / f"Pulumi.{args.stack}.yaml"
+        if not stack_file.is_file():
+            stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+            raise UsageError(
+                f"no stack file {stack_file}: stack {args.stack!r} has no config here "
+                f"(stacks with one: {', '.join(stacks) or 'none'}; --config FILE names another file)"
+            )
+        config = read_stack_config(stack_file, root / "Pulumi.yaml")
+        outputs = _read_outputs(args.outputs) if args.outputs is not None else None
+    except UsageError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_USAGE
+    shown_file = (
+        str(stack_file.resolve().relative_to(root))
+        if stack_file.resolve().is_relative_to(root)
+        else str(stack_file)
+    )
+    plan = make_plan(
+        args.stack,
+        config,
+        config_file=shown_file,
+        stack_outputs=outputs,
+        account_id=args.account_id,
+        root=root,
+    )
+    if args.json:
+        print(json.dumps(plan.as_json(), indent=2), file=out)
+    elif plan.error is None:
+        print(render(plan), end="", file=out)
+    if plan.error is not None:
+        for warning in plan.warnings:
+            print(f"warning: {warning}", file=err)
+        print(f"error: {plan.error}", file=err)
+        return EXIT_ERROR
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
