@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
+import boto3  # type: ignore[import-untyped]
 from moto import mock_aws
 from moto.core import enable_iam_authentication
 
