@@ -8,7 +8,7 @@ LOCK := requirements.lock
 MIN_PYTHON := 3.11
 
 .DEFAULT_GOAL := help
-.PHONY: help test lint venv lock plan local local-destroy bench dist release-check clean
+.PHONY: help test lint venv lock plan local audit local-destroy bench dist release-check clean
 
 # `make plan` plans one stack: without STACK, stop before anything is built.
 ifneq ($(filter plan,$(MAKECMDGOALS)),)
@@ -107,8 +107,13 @@ plan: venv ## print what STACK=<name> would register: resources, IAM documents, 
 
 # Both stacks deployed with the Pulumi CLI into an embedded AWS (moto on 127.0.0.1), then verified
 # as the trusted users (local/run.py). Needs the Pulumi CLI.
-local: venv ## deploy both stacks on the local emulator and verify the access (Pulumi CLI; KEEP=1 keeps it up)
+local: venv ## deploy both stacks on the local emulator, verify and audit the access (Pulumi CLI; KEEP=1 keeps it)
 	$(BIN)/python -m local.run up $(if $(KEEP),--keep) --invoked-as 'make local$(if $(KEEP), KEEP=1)'
+
+# cross-account-audit of both local stacks (outputs read from their state files) against the emulator
+# `make local KEEP=1` left running, as each account's read-only auditor. No Pulumi CLI needed.
+audit: venv ## audit what `make local KEEP=1` left: live IAM compared with the stacks' outputs
+	$(BIN)/python -m local.run audit
 
 local-destroy: venv ## destroy what `make local KEEP=1` left
 	$(BIN)/python -m local.run destroy --invoked-as 'make local-destroy'

@@ -41,6 +41,7 @@ HOST = "127.0.0.1"
 REGION = "us-east-1"
 ACCOUNT_HEADER = "x-moto-account-id"
 DEPLOYER = "deployer"
+AUDITOR = "cross-account-auditor"
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 DEMO_BUCKET = "trusting-account-reports"
 READY_TIMEOUT_SECONDS = 30.0
@@ -97,6 +98,8 @@ class Accounts:
     """Group name -> the member user made for it."""
     roles: dict[str, AccessKey] = field(default_factory=dict)
     """Role name -> the credentials of a session of that role, in the trusted account."""
+    auditors: dict[str, AccessKey] = field(default_factory=dict)
+    """Account id -> the key of its read-only auditor (cross-account-audit reads the account with it)."""
 
 
 # The server process ------------------------------------------------------------
@@ -282,6 +285,19 @@ def _user_with_key(iam: Any, name: str) -> AccessKey:
     return AccessKey(key["AccessKeyId"], key["SecretAccessKey"])
 
 
+def auditor_policy() -> str:
+    """What the auditor may do: the actions of cross-account-audit's read-only policy (docs/audit.md).
+
+    moto matches a statement's Resource only for role actions and sees ``*`` as the resource of
+    every other IAM call, so here each statement applies to ``*``: the same actions, which is what
+    moto checks.
+    """
+    from cross_account.audit import read_only_policy
+
+    policy = read_only_policy()
+    return json.dumps({**policy, "Statement": [{**s, "Resource": "*"} for s in policy["Statement"]]})
+
+
 def member_of(group: str) -> str:
     """The user made to stand for the members of ``group`` (an IAM user name, at most 64 characters)."""
     return f"{group}-member"[:64]
@@ -311,7 +327,7 @@ def set_up(
     groups: Sequence[str],
     roles: Sequence[str] = (),
 ) -> Accounts:
-    """Create the deployers, the trusted account's callers and a bucket with one object in the trusting account.
+    """Create the deployers and auditors, the trusted account's callers and a bucket with one object in the trusting account.
 
     ``users`` get an access key each; each of ``groups`` is created with one member (a user
     made for it, see ``member_of``); each of ``roles`` is created (trusting its own account)
@@ -319,11 +335,15 @@ def set_up(
     """
     import boto3  # type: ignore[import-untyped]
 
-    deployers = {}
+    deployers, auditors = {}, {}
     for account in (trusting_account, trusted_account):
         iam = _client(boto3, url, account, "iam")
         deployers[account] = _user_with_key(iam, DEPLOYER)
         iam.attach_user_policy(UserName=DEPLOYER, PolicyArn=ADMINISTRATOR_ACCESS)
+        auditors[account] = _user_with_key(iam, AUDITOR)
+        iam.put_user_policy(
+            UserName=AUDITOR, PolicyName="cross-account-audit", PolicyDocument=auditor_policy()
+        )
     trusted = _client(boto3, url, trusted_account, "iam")
     people = {user: _user_with_key(trusted, user) for user in dict.fromkeys(users)}
     members = {}
@@ -346,4 +366,4 @@ def set_up(
     s3 = _client(boto3, url, trusting_account, "s3")
     s3.create_bucket(Bucket=DEMO_BUCKET)
     s3.put_object(Bucket=DEMO_BUCKET, Key="hello.txt", Body=b"read through the cross-account role\n")
-    return Accounts(deployers=deployers, people=people, groups=members, roles=sessions)
+    return Accounts(deployers=deployers, people=people, groups=members, roles=sessions, auditors=auditors)

@@ -1,6 +1,7 @@
 """make local / make local-destroy: both stacks on an embedded AWS, with the real Pulumi CLI.
 
     python -m local.run up [--keep]     # make local [KEEP=1]
+    python -m local.run audit           # make audit (after make local KEEP=1)
     python -m local.run destroy         # make local-destroy
 
 ``up`` starts moto on 127.0.0.1 (local/emulator.py), creates the two emulated
@@ -9,8 +10,11 @@ turns IAM authentication on, then runs ``pulumi up`` for ``trusting`` and
 then ``trusted`` against it, checks who gets in both ways with
 ``cross-account-verify`` (each trusted caller gets in; an ``outsider``, an IAM
 user of the trusted account without the policy, is refused: ``--expect-deny``),
-prints that matrix, and then the switch-role URL and the CLI profile. The
-emulator is stopped when ``up`` exits, unless ``--keep``.
+prints that matrix, and then the switch-role URL and the CLI profile. It ends
+with ``cross-account-audit`` (``audit``): the stacks' outputs, read from the
+Pulumi state files, compared with the emulated accounts as each account's
+read-only auditor sees them, and its table printed. The emulator is stopped
+when ``up`` exits, unless ``--keep``; ``audit`` runs the audit again on it.
 
 The callers come from Pulumi.trusted.yaml (``plan``): every user of
 ``userNames``; one member made for each group of ``groupNames``; each role of
@@ -73,6 +77,10 @@ INSTALL_PULUMI = (
     "{invoked} needs the Pulumi CLI, which is not on PATH: install it with "
     "`curl -fsSL https://get.pulumi.com | sh` (or see https://www.pulumi.com/docs/install/), then run {invoked} again"
 )
+AUDIT_TIMEOUT_SECONDS = 30.0
+STACK_TYPE = "pulumi:pulumi:Stack"
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+"""How Pulumi state marks a secret value (its ciphertext stays encrypted with the passphrase)."""
 """Said without the CLI, in the words of the command the user ran (``make local`` passes --invoked-as)."""
 
 
@@ -130,6 +138,15 @@ class Paths:
     @property
     def emulator_log(self) -> Path:
         return self.local / "moto.log"
+
+    @property
+    def audit_credentials(self) -> Path:
+        """The auditors' emulator keys, as an AWS shared credentials file (profile auditor-<account>)."""
+        return self.local / "audit-credentials"
+
+    def outputs(self, stack: str) -> Path:
+        """A stack's outputs as `pulumi stack output --json` writes them, read from its state file."""
+        return self.local / "outputs" / f"{stack}.json"
 
     def committed_config(self, stack: str) -> Path:
         return self.root / f"Pulumi.{stack}.yaml"
@@ -304,6 +321,57 @@ def person_env(base: Mapping[str, str], key: emulator.AccessKey, home: Path) -> 
     return env
 
 
+def stack_outputs_from_state(path: Path, stack: str) -> dict[str, Any]:
+    """A stack's outputs from its file-backend state (checkpoint.latest.resources, the pulumi:pulumi:Stack).
+
+    A secret output is kept encrypted in the state: it is refused, naming the output, as the audit
+    cannot use it.
+    """
+    if not path.exists():
+        raise LocalError(f"no state of stack {stack} in {path.parent}: run `make local KEEP=1` first")
+    try:
+        state = json.loads(path.read_text())
+        resources = (state.get("checkpoint") or {}).get("latest", {}).get("resources") or []
+    except (ValueError, AttributeError) as error:
+        raise LocalError(f"{path}: is not a Pulumi state file ({error})") from None
+    stacks = [r for r in resources if isinstance(r, dict) and r.get("type") == STACK_TYPE]
+    if len(stacks) != 1:
+        raise LocalError(f"{path}: holds {len(stacks)} {STACK_TYPE} resources, not 1: deploy it again")
+    outputs = dict(stacks[0].get("outputs") or {})
+    for name, value in outputs.items():
+        if isinstance(value, dict) and SECRET_SIG_KEY in value:
+            raise LocalError(
+                f"stack {stack}: output {name!r} is a secret, encrypted in the state: run cross-account-audit "
+                f"--stack-outputs with the file of `pulumi stack output --stack {stack} --json --show-secrets`"
+            )
+    return outputs
+
+
+def audit_credentials_text(auditors: Mapping[str, emulator.AccessKey]) -> str:
+    """An AWS shared credentials file with one profile, auditor-<account>, per account."""
+    lines = []
+    for account, key in sorted(auditors.items()):
+        lines += [
+            f"[auditor-{account}]",
+            f"aws_access_key_id = {key.id}",
+            f"aws_secret_access_key = {key.secret}",
+        ]
+        lines += [f"aws_session_token = {key.token}"] if key.token else []
+        lines.append("")
+    return "\n".join(lines)
+
+
+def audit_env(base: Mapping[str, str], paths: Paths) -> dict[str, str]:
+    """The audit's environment: the auditors' credentials file, and none of your AWS settings."""
+    env = {k: v for k, v in base.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_SHARED_CREDENTIALS_FILE=str(paths.audit_credentials),
+        AWS_CONFIG_FILE=str(paths.local / "no-aws-config"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
+
+
 @contextmanager
 def committed_files_kept(paths: Iterable[Path]) -> Iterator[dict[Path, bytes | None]]:
     """Give files back byte for byte after a call that rewrites them; yields what the call wrote."""
@@ -458,7 +526,47 @@ class Local:
             self.say(line)
         return rows
 
-    # --- the two commands ---
+    def audit(self, url: str, timeout: float = AUDIT_TIMEOUT_SECONDS) -> int:
+        """cross-account-audit of both stacks against the emulator, as the auditors; prints its table."""
+        files = []
+        for stack in STACKS:
+            outputs = stack_outputs_from_state(self.paths.stack_state(stack), stack)
+            path = self.paths.outputs(stack)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(outputs, indent=2))
+            files += ["--stack-outputs", str(path)]
+        if not self.paths.audit_credentials.exists():
+            raise LocalError(f"{self.paths.audit_credentials} is missing: run `make local KEEP=1` again")
+        profiles = [
+            a for account in ACCOUNTS.values() for a in ("--profile-for", f"{account}=auditor-{account}")
+        ]
+        self.say()
+        self.say("== cross-account-audit: the accounts compared with the stacks' outputs ==")
+        try:
+            done = subprocess.run(
+                [self.python, "-m", "cross_account.audit", *files, *profiles, "--endpoint-url", url]
+                + ["--region", emulator.REGION, "--timeout", f"{timeout:g}"],
+                env=audit_env(self.base_env, self.paths),
+                cwd=self.paths.root,
+                capture_output=True,
+                text=True,
+                timeout=timeout + self.verify_margin,
+            )
+        except subprocess.TimeoutExpired:
+            self.say(f"cross-account-audit did not end within {timeout + self.verify_margin:g}s")
+            return 2
+        for line in (done.stdout + done.stderr).rstrip("\n").splitlines():
+            self.say(line.rstrip())
+        return done.returncode
+
+    def audit_running(self) -> int:
+        """make audit: the audit again, on the emulator `make local KEEP=1` left running."""
+        found = self.recorded_emulator()
+        if found is None or not found[1] or not found[2]:
+            raise LocalError("no emulator of make local is running: run `make local KEEP=1` first")
+        return self.audit(found[0].url)
+
+    # --- the commands ---
 
     def up(
         self,
@@ -497,7 +605,10 @@ class Local:
         trusting, trusted = self.outputs("trusting"), self.outputs("trusted")
         rows = self.check(str(trusting["roleArn"]), server.url, wanted, accounts, verify_timeout)
         self.summary(server, trusting, trusted, rows, keep)
-        return 0 if all(row.as_expected for row in rows) else 1
+        self.paths.audit_credentials.write_text(audit_credentials_text(accounts.auditors))
+        self.paths.audit_credentials.chmod(0o600)
+        audited = self.audit(server.url)
+        return 0 if all(row.as_expected for row in rows) and audited == 0 else 1
 
     def summary(
         self,
@@ -597,7 +708,7 @@ def main(
     which: Callable[[str], str | None] = shutil.which,
 ) -> int:
     parser = argparse.ArgumentParser(prog="python -m local.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["up", "destroy"])
+    parser.add_argument("command", choices=["up", "audit", "destroy"])
     parser.add_argument("--keep", action="store_true", help="up: leave the emulator running afterwards")
     # How the user started this, for messages that say what to run again (the Makefile passes its target).
     parser.add_argument("--invoked-as", help=argparse.SUPPRESS)
@@ -609,6 +720,8 @@ def main(
         if _needs_cli(args.command, local) and which("pulumi") is None:
             print(install_pulumi(invoked), file=local.err)
             return EXIT_NO_PULUMI
+        if args.command == "audit":
+            return local.audit_running()
         return local.up(keep=args.keep) if args.command == "up" else local.destroy()
     except (LocalError, emulator.EmulatorError) as error:
         print(f"make local: {error}", file=local.err)
@@ -627,9 +740,11 @@ def main(
 
 
 def _needs_cli(command: str, local: Local) -> bool:
-    """up always; destroy only when make local's emulator still runs (otherwise it only deletes files)."""
+    """up always; audit never; destroy only when make local's emulator still runs (otherwise it only deletes files)."""
     if command == "up":
         return True
+    if command == "audit":
+        return False
     found = local.recorded_emulator()
     return found is not None and found[1] and found[2]
 

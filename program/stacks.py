@@ -16,9 +16,10 @@ import pulumi_aws as aws
 from cross_account import TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout
 from cross_account import stackset as stackset_mode
 from cross_account import validation as check
-from cross_account.documents import parse_role_arn
+from cross_account.documents import external_id_digest, parse_role_arn, with_external_ids
 from cross_account.invokes import account_now
 from cross_account.limits import (
+    AUDIT_BASELINE_OUTPUT,
     COVERED_UNITS_OUTPUT,
     EXPIRES_AT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
@@ -50,7 +51,7 @@ from cross_account.trusted import (
     session_actions,
     split_role_arns,
 )
-from cross_account.trusting import checked_trust_policy, validate_trusting_args
+from cross_account.trusting import TRUST_INPUTS, checked_trust_policy, validate_trusting_args
 from cross_account.validation import (
     InvalidInputError,
     Reporter,
@@ -158,6 +159,7 @@ def build_trusting(settings: TrustingSettings) -> None:
     checked = validate_trusting_args(args)
     with config_names():
         checked_trust_policy(partition, checked["trusted_account_ids"], checked["external_id"], checked)
+        baseline = audit_baseline(partition, checked, secret_args(settings.secret_keys))
     for arg, key in (("external_id", "externalId"), ("external_ids", "externalIds")):
         if arg in args:
             # Always a secret in state and outputs, whether or not it was set with --secret.
@@ -176,6 +178,7 @@ def build_trusting(settings: TrustingSettings) -> None:
             args,
             checked["trusted_account_ids"],
             secret,
+            baseline,
             protected(settings),
             settings.reporter,
         )
@@ -184,7 +187,38 @@ def build_trusting(settings: TrustingSettings) -> None:
     if secret:
         args["secret_inputs"] = secret
     role = TrustingAccountRole("trusting", args, protected(settings), input_names=CALLER_NAMES)  # type: ignore[arg-type]
-    export_role(role, role.role_arn, role.switch_role_url, role.role_unique_id)
+    export_role(role, role.role_arn, role.switch_role_url, role.role_unique_id, baseline)
+
+
+BASELINE_INPUTS = (
+    *TRUST_INPUTS,
+    "managed_policy_arns",
+    "inline_policies",
+    "max_session_duration",
+    "permissions_boundary_arn",
+)
+"""The inputs the audit baseline is made of: if one is secret (or an external id is set), so is the baseline."""
+
+
+def audit_baseline(partition: str, checked: Mapping[str, Any], secret: Sequence[str]) -> Any:
+    """What every role of the stack should be, for cross-account-audit: the trust policy (an external
+    id only as its digest), the managed policy ARNs, the inline policy names, the longest session and
+    the permissions boundary. Secret when an external id is set or one of its inputs is secret."""
+    external_id = checked["external_id"] if checked["external_id"] is not None else checked["external_ids"]
+    document = checked_trust_policy(partition, checked["trusted_account_ids"], external_id, checked)
+    baseline = {
+        "trustPolicy": with_external_ids(document, external_id_digest),
+        "managedPolicyArns": [
+            arn if arn.startswith("arn:") else f"arn:{partition}:iam::aws:policy/{arn}"
+            for arn in checked["managed_policy_arns"]
+        ],
+        "inlinePolicyNames": sorted(checked["inline_policies"]),
+        "maxSessionDuration": checked["max_session_duration"],
+        "permissionsBoundaryArn": checked["permissions_boundary_arn"] or "",
+    }
+    if external_id is not None or set(secret) & set(BASELINE_INPUTS):
+        return pulumi.Output.secret(baseline)
+    return baseline
 
 
 def export_role(
@@ -192,6 +226,7 @@ def export_role(
     role_arn: pulumi.Output[str] | None,
     switch_role_url: pulumi.Output[str] | None,
     role_unique_id: pulumi.Output[str] | None,
+    baseline: Any,
 ) -> None:
     """The trusting stack's outputs; those of one role only when there is one (None: left out)."""
     if role_arn is not None:
@@ -210,6 +245,7 @@ def export_role(
     pulumi.export(SESSION_TAGS_ALLOWED_OUTPUT, role.session_tags_allowed)
     pulumi.export(SOURCE_IDENTITY_ALLOWED_OUTPUT, role.source_identity_allowed)
     pulumi.export(MAX_SESSION_DURATION_OUTPUT, role.max_session_duration)
+    pulumi.export(AUDIT_BASELINE_OUTPUT, baseline)
 
 
 def build_rollout(
@@ -217,12 +253,13 @@ def build_rollout(
     args: dict[str, Any],
     trusted: Sequence[str],
     secret: tuple[str, ...],
+    baseline: Any,
     opts: pulumi.ResourceOptions | None = None,
     reporter: Reporter | None = None,
 ) -> None:
     """The role in every target account, through TrustingRoleRollout; the accounts resolved first."""
     if rollout.mode == "stackset":
-        build_stack_set_rollout(rollout, args, trusted, opts)
+        build_stack_set_rollout(rollout, args, trusted, baseline, opts)
         return
     accounts = target_accounts(rollout, trusted, reporter or Reporter())
     rollout_args: dict[str, Any] = {
@@ -252,9 +289,10 @@ def build_rollout(
             only(component.role_arns_by_account),
             only(component.switch_role_urls_by_account),
             only(component.role_unique_ids_by_account),
+            baseline,
         )
     else:
-        export_role(component, None, None, None)
+        export_role(component, None, None, None, baseline)
     pulumi.export(ROLE_ARNS_BY_ACCOUNT_OUTPUT, component.role_arns_by_account)
     pulumi.export(SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT, component.switch_role_urls_by_account)
 
@@ -271,6 +309,7 @@ def build_stack_set_rollout(
     rollout: RolloutSettings,
     args: dict[str, Any],
     trusted: Sequence[str],
+    baseline: Any,
     opts: pulumi.ResourceOptions | None = None,
 ) -> None:
     """Stackset mode: the units' accounts listed (for the outputs and the checks), then the StackSet."""
@@ -311,6 +350,7 @@ def build_stack_set_rollout(
         component.role_arns_by_account.apply(lambda m: m[accounts[0]]) if len(accounts) == 1 else None,
         None,
         None,
+        baseline,
     )
     # No switchRoleUrlsByAccount: a second map of every account costs 0.02 ms per account to export
     # (docs/benchmarks.md, "Stackset mode"); the link of any account is switchRoleUrl's form.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import boto3
 import pytest
@@ -38,6 +40,34 @@ ROLE_ARN = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/my-s3-x-account-role"
 POLICY_ARN = f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/my-s3-x-account-policy"
 
 
+def write_state(backend: Path, stack: str, outputs: Mapping[str, Any], secret: tuple[str, ...] = ()) -> Path:
+    """A file backend's state of a stack as the Pulumi CLI writes it (the parts make local reads):
+    the root pulumi:pulumi:Stack resource with the stack's outputs, each of ``secret`` encrypted."""
+    sealed = {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        "ciphertext": "v1:AAAA:BBBB",
+    }
+    path = backend / ".pulumi" / "stacks" / PROJECT / f"{stack}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stack_urn = f"urn:pulumi:{stack}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{stack}"
+    resources = [
+        {"urn": stack_urn, "custom": False, "type": "pulumi:pulumi:Stack", "outputs": {
+            name: sealed if name in secret else value for name, value in outputs.items()
+        }},
+        {"urn": f"urn:pulumi:{stack}::{PROJECT}::pulumi:providers:aws::default", "custom": True,
+         "type": "pulumi:providers:aws", "parent": stack_urn},
+    ]  # fmt: skip
+    state = {
+        "version": 3,
+        "checkpoint": {
+            "stack": f"organization/{PROJECT}/{stack}",
+            "latest": {"manifest": {}, "resources": resources},
+        },
+    }
+    path.write_text(json.dumps(state))
+    return path
+
+
 class FakePulumi:
     """Stands in for the Pulumi CLI: records each call and does what the CLI would do.
 
@@ -45,7 +75,8 @@ class FakePulumi:
     salt (as the CLI does, dropping its comments); ``config set --secret``
     keeps the value; ``up`` runs the real program with the generated config
     file, its resources created in the emulator with the deployer keys it was
-    given; ``stack output --json`` prints that run's outputs.
+    given, and writes the stack's state file (``write_state``); ``stack output --json``
+    prints that run's outputs.
     """
 
     def __init__(self, revoke_after_up: bool = False) -> None:
@@ -72,6 +103,7 @@ class FakePulumi:
             return ""
         if args[0] == "up":
             self._up(stack, Path(args[args.index("--config-file") + 1]))
+            write_state(Path(urlparse(env["PULUMI_BACKEND_URL"]).path), stack, self.outputs[stack])
             return ""
         if args[:2] == ["stack", "output"]:
             assert capture, "stack output is read, not shown"
@@ -245,7 +277,7 @@ def test_make_local_deploys_both_stacks_verifies_as_each_person_and_prints_the_w
         "\n"
         "make local: the access works.\n"
     ) in text
-    assert text.endswith(
+    assert (
         "make local: the access works.\n"
         f"  trusting account 111122223333: role {ROLE_ARN}\n"
         f"  trusted account  444455556666: policy {POLICY_ARN}\n"
@@ -261,10 +293,33 @@ def test_make_local_deploys_both_stacks_verifies_as_each_person_and_prints_the_w
         "  source_profile = default\n"
         "\n"
         "Remove it all: make local-destroy\n"
-    )
+        "\n"
+        "== cross-account-audit: the accounts compared with the stacks' outputs ==\n"
+    ) in text
+    audit = text.split("== cross-account-audit: the accounts compared with the stacks' outputs ==\n")[1]
+    assert audit.splitlines()[0].strip() == "Roles"
+    [row] = [line for line in audit.splitlines() if ROLE_ARN in line]
+    exists, last_used = (cell.strip() for cell in row.split("│")[2:4])
+    assert exists == "yes"
+    assert re.fullmatch(r"20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z", last_used), "used by verify just before"
+    assert text.endswith("No findings in 2 account(s).\n"), audit
+    assert json.loads(project.outputs("trusted").read_text())["policyArns"] == [POLICY_ARN]
+    assert oct(project.audit_credentials.stat().st_mode & 0o777) == "0o600"
     assert stops.stopped == [server], "the emulator is stopped when make local exits"
     assert not project.emulator_record.exists()
     assert project.state.is_dir(), "the file backend's directory exists before the first CLI call"
+
+    # make audit, after an operator attached AdministratorAccess to the role by hand
+    role.attach_role_policy(
+        RoleName="my-s3-x-account-role", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"
+    )
+    emulator.enable_authentication(server_url)
+    out.truncate(0)
+    out.seek(0)
+    assert local.audit(server_url) == 1
+    [finding] = [line for line in out.getvalue().splitlines() if "unexpected-managed-policy" in line]
+    assert finding.split("│")[1].strip() == "critical"
+    assert "arn:aws:iam::aws:policy/AdministratorAccess is attached to the role" in out.getvalue()
 
 
 def test_make_local_exits_1_and_marks_every_row_that_is_not_as_expected(
@@ -314,6 +369,63 @@ def test_with_keep_the_summary_says_how_to_use_the_running_emulator(project: loc
         "",
         "Remove it all: make local-destroy",
     ], "the first caller expected to get in, with its session token"
+
+
+# make audit -----------------------------------------------------------------------------------
+
+
+def test_the_stack_outputs_are_read_from_the_root_stack_resource_of_the_state_file(tmp_path: Path) -> None:
+    outputs = {
+        "roleArn": ROLE_ARN,
+        "roleName": "my-s3-x-account-role",
+        "auditBaseline": {"maxSessionDuration": 3600},
+    }
+    path = write_state(tmp_path, "trusting", outputs)
+    assert local_run.stack_outputs_from_state(path, "trusting") == outputs
+
+
+def test_a_secret_output_in_the_state_is_refused_naming_it(tmp_path: Path) -> None:
+    path = write_state(
+        tmp_path, "trusting", {"roleArn": ROLE_ARN, "auditBaseline": {}}, secret=("auditBaseline",)
+    )
+    with pytest.raises(local_run.LocalError) as caught:
+        local_run.stack_outputs_from_state(path, "trusting")
+    assert str(caught.value) == (
+        "stack trusting: output 'auditBaseline' is a secret, encrypted in the state: run cross-account-audit "
+        "--stack-outputs with the file of `pulumi stack output --stack trusting --json --show-secrets`"
+    )
+
+
+def test_a_missing_or_broken_state_file_is_one_line_saying_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(
+        local_run.LocalError, match=r"no state of stack trusted in .*: run `make local KEEP=1` first"
+    ):
+        local_run.stack_outputs_from_state(tmp_path / "trusted.json", "trusted")
+    (tmp_path / "trusted.json").write_text(json.dumps({"checkpoint": {"latest": {"resources": []}}}))
+    with pytest.raises(local_run.LocalError, match="holds 0 pulumi:pulumi:Stack resources, not 1"):
+        local_run.stack_outputs_from_state(tmp_path / "trusted.json", "trusted")
+
+
+def test_make_audit_without_a_running_emulator_says_to_run_make_local_keep_first(
+    project: local_run.Paths,
+) -> None:
+    local, out, err = _local(project, FakePulumi())
+    status = local_run.main(["audit"], local=local, which=lambda name: None)
+    assert status == 1
+    assert (
+        err.getvalue() == "make local: no emulator of make local is running: run `make local KEEP=1` first\n"
+    )
+    assert out.getvalue() == ""
+
+
+def test_the_audit_credentials_file_has_one_profile_per_account() -> None:
+    text = local_run.audit_credentials_text(
+        {"222222222222": emulator.AccessKey("AKIA2", "s2"), "111111111111": emulator.AccessKey("AKIA1", "s1")}
+    )
+    assert text == (
+        "[auditor-111111111111]\naws_access_key_id = AKIA1\naws_secret_access_key = s1\n\n"
+        "[auditor-222222222222]\naws_access_key_id = AKIA2\naws_secret_access_key = s2\n"
+    )
 
 
 # make local-destroy ---------------------------------------------------------------------------

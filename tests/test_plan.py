@@ -136,7 +136,11 @@ def test_the_trusting_stack_plans_its_role_and_attachment_with_the_trust_policy_
         "sessionTagsAllowed": False,
         "sourceIdentityAllowed": False,
         "maxSessionDuration": 3600,
+        "auditBaseline": document["outputs"]["auditBaseline"],
     }
+    assert document["outputs"]["auditBaseline"]["managedPolicyArns"] == [
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    ]
     assert document["outputs"]["roleUniqueId"].startswith("AROA")
     assert {k: v for k, v in document.items() if k not in ("resources", "outputs")} == {
         "project": "cross-account-access",

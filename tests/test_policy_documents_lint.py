@@ -537,3 +537,15 @@ def test_pytest_filters_parliaments_pkg_resources_warning_by_its_message_and_not
     )
     filtered = import_parliament(*options["filterwarnings"])
     assert (filtered.returncode, filtered.stdout, filtered.stderr) == (0, "other warnings still show\n", "")
+
+
+def test_the_audits_read_only_policy_lints_clean_and_is_the_one_docs_audit_md_shows(lint: Any) -> None:
+    from cross_account.audit import RULES, read_only_policy
+
+    for partition in PARTITIONS:
+        assert lint(read_only_policy(partition)) == [], partition
+    text = (ROOT / "docs" / "audit.md").read_text()
+    block = re.search(r"```json\n(.*?)\n```", text, re.DOTALL)
+    assert block is not None and json.loads(block[1]) == read_only_policy()
+    for rule, (severity, meaning) in RULES.items():
+        assert f"| `{rule}` | {severity} | {meaning} |" in text, rule

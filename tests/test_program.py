@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,6 +36,12 @@ def run_trusted(config: dict[str, Any], outputs: dict[str, dict[str, Any]] | Non
         account_id=TRUSTED_ACCOUNT, stack_outputs=outputs or {DEFAULT_REFERENCE: trusting_outputs()}
     )
     return run_main(stack="trusted", config=config, mocks=mocks)
+
+
+READ_BUCKET = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}],
+}
 
 
 def test_the_trusting_example_stack_builds_the_role_with_s3_read_only() -> None:
@@ -72,6 +79,13 @@ def test_the_trusting_example_stack_builds_the_role_with_s3_read_only() -> None:
         "sessionTagsAllowed": False,
         "sourceIdentityAllowed": False,
         "maxSessionDuration": 3600,
+        "auditBaseline": {
+            "trustPolicy": json.loads(role.inputs["assumeRolePolicy"]),
+            "managedPolicyArns": ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
+            "inlinePolicyNames": [],
+            "maxSessionDuration": 3600,
+            "permissionsBoundaryArn": "",
+        },
     }
     assert [r.type for r in run.registrations] == [
         "cross-account:index:TrustingAccountRole",
@@ -179,6 +193,39 @@ def test_a_secret_external_id_stays_secret_in_state_and_no_output_reveals_it() -
     }
     assert "s3cr3t-ext-id" not in json.dumps(run.outputs)
     assert run.outputs["externalIdRequired"] is True
+    digest = "sha256:" + hashlib.sha256(b"cross-account-audit:s3cr3t-ext-id").hexdigest()
+    assert run.outputs["auditBaseline"]["trustPolicy"]["Statement"][0]["Condition"] == {
+        "StringEquals": {"sts:ExternalId": digest}
+    }, "the audit baseline holds the external id's digest, never the id"
+    assert "auditBaseline" in run.secret_outputs, "a digest of a short id can be guessed: it stays secret too"
+
+
+def test_the_audit_baseline_names_the_managed_and_inline_policies_the_boundary_and_the_session_limit() -> (
+    None
+):
+    boundary = "arn:aws:iam::111111111111:policy/boundary"
+    run = run_main(
+        stack="trusting",
+        config={
+            "trustedAccountIds": ["222222222222"],
+            "managedPolicyArns": ["ReadOnlyAccess", "arn:aws:iam::111111111111:policy/team"],
+            "inlinePolicies": {"zeta": READ_BUCKET, "alpha": READ_BUCKET},
+            "maxSessionDuration": 7200,
+            "permissionsBoundaryArn": boundary,
+        },
+    )
+    role = run.one("aws:iam/role:Role")
+    assert run.outputs["auditBaseline"] == {
+        "trustPolicy": json.loads(role.inputs["assumeRolePolicy"]),
+        "managedPolicyArns": [
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            "arn:aws:iam::111111111111:policy/team",
+        ],
+        "inlinePolicyNames": ["alpha", "zeta"],
+        "maxSessionDuration": 7200,
+        "permissionsBoundaryArn": boundary,
+    }
+    assert "auditBaseline" not in run.secret_outputs
 
 
 def test_trust_conditions_from_config_reach_the_trust_policy() -> None:

@@ -60,6 +60,7 @@ ROLE_OUTPUTS = [
     "sessionTagsAllowed",
     "sourceIdentityAllowed",
     "maxSessionDuration",
+    "auditBaseline",
 ]
 """What a trusting stack without targets exports, in order."""
 
@@ -228,6 +229,7 @@ def test_several_accounts_export_the_maps_and_what_every_role_shares_but_no_sing
         "sessionTagsAllowed",
         "sourceIdentityAllowed",
         "maxSessionDuration",
+        "auditBaseline",
         "roleArnsByAccount",
         "switchRoleUrlsByAccount",
     ]

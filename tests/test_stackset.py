@@ -122,6 +122,7 @@ def test_a_stackset_rollout_registers_one_stack_set_and_one_instance_per_unit_an
         "sessionTagsAllowed",
         "sourceIdentityAllowed",
         "maxSessionDuration",
+        "auditBaseline",
         "roleArnsByAccount",
         "stackSetName",
         "stackSetArn",

@@ -23,7 +23,9 @@ CURRENT_MAJORS = {
     "actions/setup-python": "v7",
     "aws-actions/configure-aws-credentials": "v6",
     "pulumi/actions": "v7",
+    "github/codeql-action/upload-sarif": "8aad20d150bbac5944a9f9d289da16a4b0d87c1e",
 }
+"""Vendors' actions at their current major tag; any other action at a full commit SHA (v4.36.2 here)."""
 
 
 def load(name: str) -> dict[str, Any]:
@@ -48,7 +50,7 @@ def all_workflows() -> list[str]:
 
 
 def test_the_workflows_are_the_ci_and_the_release() -> None:
-    assert all_workflows() == ["ci.yml", "release.yml"]
+    assert all_workflows() == ["audit.yml", "ci.yml", "release.yml"]
     assert not list(WORKFLOWS.glob("*.yaml")), "one extension, so the checks below see every workflow"
 
 
@@ -69,6 +71,7 @@ def test_the_workflows_validate_against_githubs_workflow_schema() -> None:
 
 @pytest.mark.parametrize("persona", ["regular", "pedantic"])
 def test_zizmor_finds_nothing_offline(persona: str) -> None:
+    """Every workflow, audit.yml with its hash-pinned upload-sarif included."""
     result = subprocess.run(
         [str(BIN / "zizmor"), "--offline", "--no-progress", f"--persona={persona}", str(WORKFLOWS)],
         capture_output=True,
@@ -93,7 +96,7 @@ def test_the_one_relaxed_zizmor_audit_is_explained_in_its_config() -> None:
     assert "cannot be looked up" in text, "the reason stands next to the setting"
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "release.yml"])
+@pytest.mark.parametrize("name", ["audit.yml", "ci.yml", "release.yml"])
 def test_every_job_has_least_permissions_and_checks_out_without_persisting_credentials(name: str) -> None:
     workflow = load(name)
     assert workflow["permissions"] == {}, "nothing by default; each job asks for what it needs"
@@ -176,7 +179,24 @@ def test_the_ci_page_names_every_repository_variable_and_secret_the_workflows_re
         "PULUMI_SECRETS_PROVIDER",
         "PULUMI_ACCESS_TOKEN",
         "PULUMI_CONFIG_PASSPHRASE",
+        "AUDIT_ROLE_ARN",
+        "AUDIT_ROLE_NAME",
     }
-    page = (ROOT / "docs" / "ci.md").read_text()
+    page = (ROOT / "docs" / "ci.md").read_text() + (ROOT / "docs" / "audit.md").read_text()
     missing = sorted(name for name in names if f"`{name}`" not in page)
     assert not missing, f"docs/ci.md does not name {missing}"
+
+
+def test_the_audit_runs_on_a_schedule_with_oidc_read_only_and_uploads_its_sarif() -> None:
+    workflow = load("audit.yml")
+    assert "schedule" in workflow["on"]
+    job = workflow["jobs"]["audit"]
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "security-events": "write"}
+    assert (
+        uses(job, "aws-actions/configure-aws-credentials")["with"]["role-to-assume"]
+        == "${{ vars.AUDIT_ROLE_ARN }}"
+    )
+    audit = [s for s in steps(job) if "cross-account-audit" in s.get("run", "")]
+    assert len(audit) == 1 and "--sarif > audit.sarif" in audit[0]["run"]
+    upload = uses(job, "github/codeql-action/upload-sarif")
+    assert upload["with"]["sarif_file"] == "audit.sarif"

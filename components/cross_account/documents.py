@@ -7,6 +7,7 @@ once with ``pulumi.Output.json_dumps``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -592,3 +593,32 @@ def switch_role_urls_by_account(
     middle = f"&roleName={path_and_name}&displayName={quote(role_name, safe='/')}%40"
     prefix = f"https://{host}/switchrole?account="
     return {a: f"{prefix}{a}{middle}{a}" for a in accounts}
+
+
+EXTERNAL_ID_KEY = "sts:ExternalId"
+EXTERNAL_ID_DIGEST_PREFIX = "sha256:"
+
+
+def external_id_digest(value: str) -> str:
+    """What a trust policy's external id becomes in the audit baseline: a SHA-256 digest, never the value."""
+    if value.startswith(EXTERNAL_ID_DIGEST_PREFIX):
+        return value
+    return EXTERNAL_ID_DIGEST_PREFIX + hashlib.sha256(f"cross-account-audit:{value}".encode()).hexdigest()
+
+
+def with_external_ids(document: Any, replace: Any) -> Any:
+    """``document`` with every value of an sts:ExternalId condition key (any operator, any case) replaced."""
+    if isinstance(document, Mapping):
+        return {
+            key: (
+                [replace(v) for v in value]
+                if key.lower() == EXTERNAL_ID_KEY.lower() and isinstance(value, list)
+                else replace(value)
+                if key.lower() == EXTERNAL_ID_KEY.lower() and isinstance(value, str)
+                else with_external_ids(value, replace)
+            )
+            for key, value in document.items()
+        }
+    if isinstance(document, list):
+        return [with_external_ids(item, replace) for item in document]
+    return document

@@ -36,21 +36,32 @@ boto3 is the optional extra ``verify`` of the distribution: ``pip install
 from __future__ import annotations
 
 import argparse
-import base64
-import html
-import json
-import math
 import re
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, TextIO, TypeVar
-from urllib.parse import quote, quote_plus, urlsplit
-from xml.sax.saxutils import escape as xml_escape
+from typing import Any, TextIO
 
-T = TypeVar("T")
+from .connection import (
+    CREDENTIAL_CODES,
+    DEFAULT_TIMEOUT_SECONDS,
+    HIDDEN,
+    MIN_RUN_SECONDS,
+    WATCHDOG_GRACE_SECONDS,
+    Calls,
+    Parser,
+    Progress,
+    SetupError,
+    UsageError,
+    add_connection_arguments,
+    bounded,
+    check_connection_arguments,
+    error_code,
+    one_line,
+)
+from .connection import backoff_delays as backoff_delays
+from .connection import redact as redact
 
 EXIT_OK = 0
 EXIT_DENIED = 1
@@ -60,22 +71,9 @@ EXIT_INTERRUPTED = 130
 PROG = "cross-account-verify"
 DEFAULT_SESSION_NAME = "cross-account-verify"
 DEFAULT_PROBE = "s3:ListBuckets"
-DEFAULT_TIMEOUT_SECONDS = 60.0
-MAX_TIMEOUT_SECONDS = 3600.0
-MIN_RUN_SECONDS = 5.0
-"""The calls of a first attempt get at least this long, whatever --timeout says (0 tries once)."""
-MIN_ATTEMPT_SECONDS = 1.0
-"""A retry starts only when at least this long is left before the deadline."""
-CONNECT_TIMEOUT_MAX_SECONDS = 10.0
-WATCHDOG_GRACE_SECONDS = 2.0
-"""After the deadline, how long a call stuck where no socket timeout reaches it (DNS, a trickling answer) is given."""
-DEFAULT_REGION = "us-east-1"
-BACKOFF_FIRST_SECONDS = 1.0
-BACKOFF_MAX_SECONDS = 8.0
 EXPECT_DENY_SESSION_SECONDS = 900
 """With --expect-deny a session AssumeRole should not have given lives the shortest time STS allows."""
 MAX_TAGS = 50
-HIDDEN = "<hidden>"
 INSTALL_HINT = "cross-account-verify needs boto3: pip install 'cross-account[verify]'"
 
 # Every pattern is ASCII-only and matched against the whole string (fullmatch).
@@ -91,10 +89,6 @@ SESSION_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}", re.ASCII)
 SOURCE_IDENTITY_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}", re.ASCII)
 TAG_KEY_RE = re.compile(r"[A-Za-z0-9 _.:/=+@-]{1,128}", re.ASCII)
 TAG_VALUE_RE = re.compile(r"[A-Za-z0-9 _.:/=+@-]{0,256}", re.ASCII)
-PROFILE_RE = re.compile(r"[A-Za-z0-9_.@+=,:/-]{1,128}", re.ASCII)
-REGION_RE = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
-TIMEOUT_RE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{0,9})?|\.[0-9]{1,9}", re.ASCII)
-HOST_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\]", re.ASCII)
 
 NAME_CHARACTERS = "letters, digits and _+=,.@-"
 TAG_CHARACTERS = "letters, digits, spaces and _.:/=+-@"
@@ -119,29 +113,7 @@ TRANSIENT_CODES = frozenset(
     }
 )
 """Errors of a busy or failing service: retried while --timeout lasts, then a setup error (exit 2)."""
-CREDENTIAL_CODES = frozenset(
-    {
-        "InvalidClientTokenId",
-        "SignatureDoesNotMatch",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "IncompleteSignature",
-        "InvalidAccessKeyId",
-        "UnrecognizedClientException",
-        "AuthFailure",
-        "AccessDenied",
-        "RequestExpired",
-    }
-)
 SECRET_OPTIONS = ("--external-id", "--mfa-token")
-
-
-class UsageError(Exception):
-    """The command line is wrong, or the setup cannot run it: exit 2."""
-
-
-class SetupError(UsageError):
-    """The check could not be carried out (no or rejected credentials, endpoint unreachable): exit 2."""
 
 
 class AccessFailure(Exception):
@@ -196,13 +168,13 @@ class Refusal:
     attempts: int
 
 
-def _list_buckets(session: Any, run: _Run) -> str:
+def _list_buckets(session: Any, run: Calls) -> str:
     buckets = run.call(session, "s3", "list_buckets").get("Buckets", [])
     names = ", ".join(b["Name"] for b in buckets[:5]) + (", ..." if len(buckets) > 5 else "")
     return f"{len(buckets)} bucket(s)" + (f": {names}" if buckets else "")
 
 
-PROBES: dict[str, Callable[[Any, _Run], str] | None] = {
+PROBES: dict[str, Callable[[Any, Calls], str] | None] = {
     "s3:ListBuckets": _list_buckets,
     "none": None,
 }
@@ -221,36 +193,9 @@ USAGE = (
 """The usage line of --help: ROLE_ARN is required (argparse would show it optional, as it is parsed
 with nargs="?" so that a missing ROLE_ARN after --tags gets its own message)."""
 
-UNRECOGNIZED = "unrecognized arguments: "
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
-        parsed, extra = self.parse_known_args(args, namespace)
-        if extra:
-            raise UsageError(unrecognized(extra))
-        return parsed
-
-
-def unrecognized(words: Sequence[str]) -> str:
-    """The error for words no option takes, naming only the unknown options: their values are never
-    repeated (``--externalid SECRET`` is a misspelt --external-id, and the next word its secret)."""
-    options = [word.split("=", 1)[0] for word in words if word.startswith("-") and word != "-"]
-    hidden = len(words) - len(options)
-    shown = ", ".join(dict.fromkeys(options)) or "none"
-    values = sum("=" in word for word in words if word.startswith("-"))
-    not_shown = hidden + values
-    tail = f" ({not_shown} value{'s' if not_shown != 1 else ''} not shown)" if not_shown else ""
-    if not options:
-        return f"{hidden} unexpected word{'s' if hidden != 1 else ''} after ROLE_ARN (not shown; an option misspelt?)"
-    return f"unknown option{'s' if len(options) > 1 else ''}: {shown}{tail}; see --help"
-
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=PROG,
         usage=USAGE,
         description="Assume a cross-account IAM role and check that the session works (or, with "
@@ -290,58 +235,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="succeed only if AssumeRole is refused; retries while it still works, until the timeout",
     )
-    parser.add_argument("--profile", metavar="NAME", help="AWS profile with the caller's credentials")
-    parser.add_argument("--region", metavar="NAME", help="region of the STS and probe calls")
-    parser.add_argument(
-        "--endpoint-url", metavar="URL", help="send STS and the probe to this endpoint (an emulator)"
-    )
-    parser.add_argument(
-        "--timeout",
-        metavar="SECONDS",
-        default=f"{DEFAULT_TIMEOUT_SECONDS:g}",
-        help=f"the whole run's time limit in seconds, 0-{MAX_TIMEOUT_SECONDS:g}, connections and reads "
-        f"included (a first attempt always gets {MIN_RUN_SECONDS:g} s): denials are retried while it lasts; "
-        f"0 tries once (default {DEFAULT_TIMEOUT_SECONDS:g})",
-    )
+    add_connection_arguments(parser, "the STS and probe calls")
     return parser
 
 
 def _hidden(value: str) -> str:
     return f"<{len(value)} characters, hidden>"
-
-
-def _check_endpoint_url(url: str) -> str:
-    if "@" in url:  # user information may hold a password: the URL is not repeated
-        raise UsageError(
-            "--endpoint-url: a URL with user information (@) is not accepted; give the host only"
-        )
-    rule = (
-        f"--endpoint-url {url!r} is not an http:// or https:// URL with a host (like http://127.0.0.1:5000)"
-    )
-    if not url.isascii() or not url.isprintable() or any(c.isspace() for c in url):
-        raise UsageError(rule)
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise UsageError(rule) from None
-    host = parts.netloc
-    host = host[: host.rindex(":")] if port is not None or host.endswith(":") else host
-    if parts.scheme not in ("http", "https") or not HOST_RE.fullmatch(host) or port == 0:
-        raise UsageError(rule)
-    if parts.query or parts.fragment or url.endswith(("?", "#")):
-        raise UsageError(f"--endpoint-url {url!r}: a query or fragment has no place in an endpoint URL")
-    return url
-
-
-def _check_timeout(text: str) -> float:
-    rule = f"--timeout {text!r} must be a number of seconds from 0 to {MAX_TIMEOUT_SECONDS:g}"
-    if not TIMEOUT_RE.fullmatch(text):
-        raise UsageError(rule)
-    value = float(text)
-    if not math.isfinite(value) or not 0 <= value <= MAX_TIMEOUT_SECONDS:
-        raise UsageError(rule)
-    return value
 
 
 def _check_tags(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
@@ -421,24 +320,18 @@ def parse_args(argv: Sequence[str]) -> Options:
             f"--probe {args.probe!r} with --expect-deny: --expect-deny stops at sts:AssumeRole, "
             "there is no session to probe"
         )
-    if args.profile is not None and not PROFILE_RE.fullmatch(args.profile):
-        raise UsageError(
-            f"--profile {args.profile!r} is not a profile name (1-128 characters of letters, digits and _.@+=,:/-)"
-        )
-    if args.region is not None and not REGION_RE.fullmatch(args.region):
-        raise UsageError(f"--region {args.region!r} is not a valid AWS region name (like us-east-1)")
-    endpoint_url = None if args.endpoint_url is None else _check_endpoint_url(args.endpoint_url)
+    connection = check_connection_arguments(args)
     return Options(
         role_arn=args.role_arn,
         external_id=args.external_id,
         mfa_serial=args.mfa_serial,
         mfa_token=args.mfa_token,
         probe=args.probe or DEFAULT_PROBE,
-        profile=args.profile,
-        region=args.region,
-        endpoint_url=endpoint_url,
+        profile=connection.profile,
+        region=connection.region,
+        endpoint_url=connection.endpoint_url,
         session_name=args.session_name,
-        timeout=_check_timeout(args.timeout),
+        timeout=connection.timeout,
         source_identity=args.source_identity,
         tags=tags,
         expect_deny=args.expect_deny,
@@ -455,73 +348,6 @@ def secret_values(argv: Sequence[str]) -> tuple[str, ...]:
             elif token.startswith(f"{option}="):
                 found.append(token[len(option) + 1 :])
     return tuple(v for v in found if v)
-
-
-def encodings(secret: str) -> set[str]:
-    """The forms a secret may come back in from an endpoint: URL-encoded (once or twice), JSON- and
-    XML-escaped (named, decimal and hex references), hex. Base64 is found by ``_base64_hidden``."""
-    forms = {
-        quote(secret, safe=""),
-        quote(secret, safe="/"),
-        quote_plus(secret),
-        quote(quote(secret, safe=""), safe=""),
-        json.dumps(secret)[1:-1],
-        json.dumps(secret)[1:-1].replace("/", "\\/"),
-        "".join(f"\\u{ord(c):04x}" for c in secret),
-        html.escape(secret),
-        xml_escape(secret, {"'": "&apos;", '"': "&quot;"}),
-        "".join(f"&#{ord(c)};" for c in secret),
-        "".join(f"&#x{ord(c):x};" for c in secret),
-        secret.encode().hex(),
-    }
-    return {form for form in forms if form != secret}
-
-
-BASE64_RUN_RE = re.compile(r"[A-Za-z0-9+/_-]{4,}={0,2}", re.ASCII)
-
-
-def _base64_cores(secret: str) -> list[str]:
-    """What the secret's bytes always encode to in base64 (standard and URL-safe), wherever they start
-    in the encoded data: the characters made of the secret's bits only, at each of the 3 alignments."""
-    raw = secret.encode()
-    cores = []
-    for shift in range(3):
-        for encode in (base64.b64encode, base64.urlsafe_b64encode):
-            text = encode(b"\0" * shift + raw + b"\0\0").decode()
-            first = -(-8 * shift // 6)  # the first character whose 6 bits are all the secret's
-            last = (8 * (shift + len(raw))) // 6  # past the last such character
-            core = text[first:last]
-            if len(core) >= 4:
-                cores.append(core)
-    return cores
-
-
-BASE64_WINDOW = 16
-"""A run holding this many characters of a secret's base64 in a row is hidden (96 bits: never by chance),
-so that a cut answer hides it too; a shorter secret's whole encoding is looked for."""
-
-
-def _base64_hidden(text: str, secrets: Iterable[str]) -> str:
-    windows: set[str] = set()
-    for secret in secrets:
-        for core in _base64_cores(secret):
-            width = min(len(core), BASE64_WINDOW)
-            windows.update(core[start : start + width] for start in range(len(core) - width + 1))
-    if not windows:
-        return text
-    return BASE64_RUN_RE.sub(lambda m: HIDDEN if any(w in m.group(0) for w in windows) else m.group(0), text)
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret value replaced by <hidden>: as a word of its own (not inside a longer
-    word), and in any form an endpoint may echo it in (``encodings``, base64: the whole run hidden)."""
-    found = sorted({s for s in secrets if s}, key=len, reverse=True)
-    text = _base64_hidden(text, found)
-    for secret in found:
-        for form in sorted(encodings(secret), key=len, reverse=True):
-            text = re.sub(re.escape(form), HIDDEN, text, flags=re.IGNORECASE)
-        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", HIDDEN, text)
-    return text
 
 
 def assume_role_request(options: Options) -> dict[str, Any]:
@@ -558,219 +384,6 @@ def describe_request(options: Options) -> str:
 # The calls ------------------------------------------------------------------------------
 
 
-def _operation_name(operation: str) -> str:
-    """botocore's method name as the API names the operation: get_caller_identity -> GetCallerIdentity."""
-    return "".join(part.capitalize() for part in operation.split("_"))
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-def _error_code(error: Exception) -> str | None:
-    response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        return str(code) if code is not None else None
-    return None
-
-
-def _os_reason(error: BaseException | None) -> str | None:
-    """The innermost operating-system reason in an exception chain ("Connection refused")."""
-    reason = None
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        if isinstance(error, OSError) and error.strerror:
-            reason = error.strerror
-        error = error.__cause__ or error.__context__
-    return reason
-
-
-def backoff_delays(timeout: float) -> list[float]:
-    """The pauses between attempts: 1, 2, 4, 8, 8, ... seconds, adding up to at most ``timeout``."""
-    delays: list[float] = []
-    delay, total = BACKOFF_FIRST_SECONDS, 0.0
-    while total + delay <= timeout:
-        delays.append(delay)
-        total += delay
-        delay = min(delay * 2, BACKOFF_MAX_SECONDS)
-    return delays
-
-
-@dataclass
-class Progress:
-    """Where the run is: the endpoint of the call in flight (read by the watchdog in ``main``)."""
-
-    endpoint: str = "AWS"
-
-
-class _Run:
-    """One run: the deadline, the clients built from the time left, errors turned into exits."""
-
-    def __init__(
-        self,
-        options: Options,
-        boto3: Any,
-        clock: Callable[[], float],
-        sleep: Callable[[float], None],
-        log: Callable[[str], None],
-        progress: Progress | None,
-    ) -> None:
-        from botocore import exceptions  # type: ignore[import-untyped]
-        from botocore.config import Config  # type: ignore[import-untyped]
-
-        self.options = options
-        self.boto3 = boto3
-        self.clock = clock
-        self.sleep = sleep
-        self.log = log
-        self.progress = progress or Progress()
-        self.errors = exceptions
-        from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
-
-        self.parser_errors: tuple[type[Exception], ...] = (ResponseParserError,)
-        self.config_class = Config
-        self.budget = max(options.timeout, MIN_RUN_SECONDS)
-        self.deadline = clock() + self.budget
-        self.delays = backoff_delays(options.timeout)
-
-    def describe(self, error: Exception) -> str:
-        """AWS's code and message (or botocore's words) in one line, secret values hidden."""
-        response = getattr(error, "response", None)
-        error_part = response.get("Error") if isinstance(response, dict) else None
-        metadata = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
-        status = metadata.get("HTTPStatusCode")
-        code = error_part.get("Code") if isinstance(error_part, dict) else None
-        if isinstance(response, dict) and (code in (None, "", "Unknown") or code == str(status)):
-            # Not an AWS error document (an HTML 404 page): only the status says anything.
-            text = f"HTTP {status}, not an AWS error response"
-        elif isinstance(error_part, dict):
-            text = _one_line(f"{code}: {error_part.get('Message', '')}").rstrip(": ")
-        else:
-            text = _one_line(f"{type(error).__name__}: {error}")
-        return redact(text, self.options.secrets)
-
-    def session(self, **kwargs: Any) -> Any:
-        try:
-            return self.boto3.Session(**kwargs)
-        except self.errors.ProfileNotFound as error:
-            raise UsageError(f"--profile {self.options.profile!r}: {self.describe(error)}") from None
-        except self.errors.BotoCoreError as error:
-            raise SetupError(f"cannot use the AWS configuration: {self.describe(error)}") from None
-
-    def client(self, session: Any, service: str) -> Any:
-        """A client whose connection and reads end by the deadline, without botocore's own retries."""
-        left = self.deadline - self.clock()
-        if left <= 0:
-            raise SetupError(
-                f"cannot reach {self.progress.endpoint}: no complete answer within {self.budget:g}s (--timeout)"
-            )
-        connect = min(left / 2, CONNECT_TIMEOUT_MAX_SECONDS)
-        config = self.config_class(
-            connect_timeout=connect, read_timeout=left - connect, retries={"total_max_attempts": 1}
-        )
-        region = self.options.region or session.region_name or DEFAULT_REGION
-        try:
-            client = session.client(
-                service, region_name=region, endpoint_url=self.options.endpoint_url, config=config
-            )
-        except self.errors.InvalidRegionError as error:
-            raise SetupError(f"region {region!r} is not valid: {self.describe(error)}") from None
-        except (self.errors.BotoCoreError, ValueError) as error:  # AWS_ENDPOINT_URL=notaurl: ValueError
-            raise SetupError(f"cannot use the AWS configuration: {self.describe(error)}") from None
-        self.progress.endpoint = str(client.meta.endpoint_url)
-        return client
-
-    def call(self, session: Any, service: str, operation: str, **params: Any) -> Any:
-        """One API call; a connection that fails or times out is a setup error naming the endpoint."""
-        client = self.client(session, service)
-        try:
-            return getattr(client, operation)(**params)
-        except (self.errors.ConnectionError, self.errors.HTTPClientError) as error:
-            raise SetupError(self.unreachable(client, error)) from None
-        except self.parser_errors:
-            # Its text holds the body, which may repeat anything the request sent: not shown.
-            raise SetupError(
-                f"{client.meta.endpoint_url} did not answer {service}:{_operation_name(operation)} as "
-                f"{service.upper()} does: the answer is not an AWS response (empty, or not XML)"
-            ) from None
-
-    def field(self, response: Any, service: str, operation: str, *path: str) -> Any:
-        """``response[path[0]][path[1]]...``; an answer without it is a setup error naming the field."""
-        value = response
-        for key in path:
-            if not isinstance(value, dict) or value.get(key) in (None, ""):
-                raise SetupError(
-                    f"{self.progress.endpoint} did not answer {service}:{_operation_name(operation)} as "
-                    f"{service.upper()} does: the answer has no {'.'.join(path)}"
-                )
-            value = value[key]
-        return value
-
-    def unreachable(self, client: Any, error: Exception) -> str:
-        endpoint = str(client.meta.endpoint_url)
-        if isinstance(error, self.errors.ConnectTimeoutError):
-            why = "no connection within the time left (--timeout)"
-        elif isinstance(error, self.errors.ReadTimeoutError):
-            why = "no answer within the time left (--timeout)"
-        elif isinstance(error, self.errors.EndpointConnectionError):
-            reason = _os_reason(getattr(error, "kwargs", {}).get("error"))
-            why = "could not connect" + (f" ({reason})" if reason else "")
-        elif isinstance(error, self.errors.ConnectionClosedError):
-            why = "the connection closed before an answer"
-        else:
-            why = self.describe(error)
-        message = f"cannot reach {endpoint}: {why}"
-        region = str(client.meta.region_name)
-        if self.options.endpoint_url is None and not self._known_region(region):
-            given = "--region" if self.options.region else "region (from the profile or AWS_DEFAULT_REGION)"
-            message += f"; {given} {region!r} is not a valid AWS region: no AWS partition has it"
-        return message
-
-    def _known_region(self, region: str) -> bool:
-        session = self.boto3.Session()
-        try:
-            partitions = session.get_available_partitions()
-            return any(region in session.get_available_regions("sts", partition_name=p) for p in partitions)
-        except Exception:  # without botocore's data the region cannot be judged
-            return True
-
-    def next_delay(self) -> float | None:
-        """The pause before the next attempt, or None when no attempt fits in the time left."""
-        if not self.delays:
-            return None
-        delay = self.delays[0]
-        if self.clock() + delay + MIN_ATTEMPT_SECONDS > self.deadline:
-            return None
-        return self.delays.pop(0)
-
-    def caller(self, session: Any) -> str:
-        """The caller's ARN; no, rejected or unknown credentials are setup errors."""
-        while True:
-            try:
-                identity = self.call(session, "sts", "get_caller_identity")
-                return str(self.field(identity, "sts", "get_caller_identity", "Arn"))
-            except self.errors.NoCredentialsError:
-                raise SetupError(
-                    "no AWS credentials: set AWS_PROFILE or pass --profile, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-                ) from None
-            except self.errors.ClientError as error:
-                code = _error_code(error)
-                delay = self.next_delay() if code == "InvalidClientTokenId" else None
-                if delay is None:
-                    what = (
-                        "the caller's credentials do not work"
-                        if code in CREDENTIAL_CODES
-                        else f"{self.progress.endpoint} did not answer sts:GetCallerIdentity as STS does"
-                    )
-                    raise SetupError(f"{what}: {self.describe(error)}") from None
-                self.log(f"credentials not accepted yet, retrying in {delay:g}s: {self.describe(error)}")
-                self.sleep(delay)
-            except self.errors.BotoCoreError as error:
-                raise SetupError(f"the caller's credentials cannot be used: {self.describe(error)}") from None
-
-
 def _start(
     options: Options,
     boto3: Any,
@@ -778,8 +391,8 @@ def _start(
     sleep: Callable[[float], None],
     log: Callable[[str], None],
     progress: Progress | None,
-) -> tuple[_Run, Any, str]:
-    run = _Run(options, boto3, clock, sleep, log, progress)
+) -> tuple[Calls, Any, str]:
+    run = Calls(options, boto3, clock, sleep, log, progress)
     caller_session = run.session(profile_name=options.profile, region_name=options.region)
     return run, caller_session, run.caller(caller_session)
 
@@ -832,7 +445,7 @@ def verify(
                 attempts=attempts,
             )
         except errors.ClientError as error:
-            code = _error_code(error)
+            code = error_code(error)
             retried = code in RETRIED_CODES or code in TRANSIENT_CODES
             delay = run.next_delay() if retried else None
             if delay is None:
@@ -876,7 +489,7 @@ def verify_denied(
         try:
             response = run.call(caller_session, "sts", "assume_role", **request)
         except errors.ClientError as error:
-            code = _error_code(error) or "Error"
+            code = error_code(error) or "Error"
             if code not in REFUSAL_CODES:
                 raise SetupError(
                     f"sts:AssumeRole on {options.role_arn} as {caller}: {run.describe(error)}: "
@@ -922,30 +535,6 @@ def _not_an_answer(code: str | None) -> str:
     return "not a refusal (AccessDenied), so it proves nothing about access to the role"
 
 
-def _bounded(work: Callable[[], T], seconds: float, progress: Progress) -> T:
-    """``work()`` in a thread given ``seconds``; past them the run ends as unreachable, whatever blocks it."""
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = work()
-        except BaseException as error:  # handed back to the caller below
-            outcome["error"] = error
-
-    worker = threading.Thread(target=target, name=PROG, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise SetupError(
-            f"cannot reach {progress.endpoint}: no complete answer within {seconds - WATCHDOG_GRACE_SECONDS:g}s "
-            "(--timeout)"
-        )
-    if "error" in outcome:
-        raise outcome["error"]
-    value: T = outcome["value"]
-    return value
-
-
 def main(
     argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
@@ -967,17 +556,18 @@ def main(
         progress = Progress(options.endpoint_url or "AWS")
         check = verify_denied if options.expect_deny else verify
         budget = max(options.timeout, MIN_RUN_SECONDS)
-        result = _bounded(
+        result = bounded(
             lambda: check(options, boto3, log=lambda line: say(line, err), progress=progress),
             budget + WATCHDOG_GRACE_SECONDS,
             progress,
+            PROG,
         )
     except UsageError as error:
-        say(f"{PROG}: error: {_one_line(str(error))}", err)
+        say(f"{PROG}: error: {one_line(str(error))}", err)
         return EXIT_USAGE
     except AccessFailure as error:
         what = "not denied" if options.expect_deny else "denied"
-        say(f"{PROG}: {what}: {_one_line(str(error))}", err)
+        say(f"{PROG}: {what}: {one_line(str(error))}", err)
         return EXIT_DENIED
     except KeyboardInterrupt:
         say(f"{PROG}: interrupted", err)

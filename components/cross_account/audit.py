@@ -1,0 +1,1355 @@
+"""cross-account-audit: compare what the accounts hold now with what the stacks made.
+
+    cross-account-audit --stack-outputs FILE [--stack-outputs FILE ...]
+        [--profile-for ACCOUNT=PROFILE ...] [--assume-role-name NAME]
+        [--unused-days DAYS] [--fail-on SEVERITY] [--json | --sarif] [--concurrency N]
+        [--profile NAME] [--region NAME] [--endpoint-url URL] [--timeout SECONDS]
+
+Each FILE is the JSON of ``pulumi stack output --json --show-secrets`` for one
+stack. Its keys say which side it is: a trusting stack exports ``roleName`` with
+``roleArn`` or ``roleArnsByAccount`` (and ``auditBaseline``, what every role
+should be); a trusted stack exports ``policyArns`` and ``principals``.
+
+Every account is read with its own session: ``--profile-for ACCOUNT=PROFILE``,
+else the role ``--assume-role-name`` in that account (assumed from the caller's
+credentials), else the caller's credentials when they are of that account. Only
+IAM reads are made (docs/audit.md lists the read-only policy they need), one
+account at a time per worker, ``--concurrency`` workers at most.
+
+Each finding has a severity (critical, high, medium, low, info). Exit status: 0
+no finding at or above ``--fail-on`` (default high); 1 such findings; 2 usage or
+setup error (bad arguments or outputs, no or rejected credentials, a read the
+credentials may not make, an endpoint that cannot be reached, the time of
+``--timeout`` used up), in one line on stderr. An external id is never printed.
+
+boto3 and rich are the optional extra ``audit``: ``pip install 'cross-account[audit]'``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import unquote
+
+from .connection import (
+    HIDDEN,
+    MIN_RUN_SECONDS,
+    WATCHDOG_GRACE_SECONDS,
+    Calls,
+    Parser,
+    Progress,
+    SetupError,
+    UsageError,
+    add_connection_arguments,
+    bounded,
+    check_connection_arguments,
+    check_profile,
+    error_code,
+    one_line,
+    redact,
+)
+from .documents import external_id_digest, with_external_ids
+from .limits import AUDIT_BASELINE_OUTPUT, REVOKE_SESSIONS_POLICY
+
+PROG = "cross-account-audit"
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+"""From the least to the most severe."""
+DEFAULT_FAIL_ON = "high"
+DEFAULT_UNUSED_DAYS = 90
+MAX_UNUSED_DAYS = 36500
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 64
+INSTALL_HINT = "cross-account-audit needs boto3 and rich: pip install 'cross-account[audit]'"
+SECRET_MARK = "[secret]"
+"""What `pulumi stack output --json` prints for a secret without --show-secrets."""
+
+ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
+ROLE_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{1,64}", re.ASCII)
+ROLE_ARN_RE = re.compile(
+    r"arn:(aws(?:-[a-z]+)*):iam::([0-9]{12}):role/((?:[\x21-\x7e]{0,510}/)?)([A-Za-z0-9_+=,.@-]{1,64})",
+    re.ASCII,
+)
+POLICY_ARN_RE = re.compile(r"arn:(aws(?:-[a-z]+)*):iam::([0-9]{12}):policy/[\x21-\x7e]{1,1100}", re.ASCII)
+UNIQUE_ID_RE = re.compile(r"A(?:RO|ID|GP)A[A-Z0-9]{12,124}", re.ASCII)
+"""A principal IAM shows by its unique id: the user or role it named was deleted (and maybe recreated)."""
+DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+ADMINISTRATOR_ACCESS = re.compile(r"arn:aws(?:-[a-z]+)*:iam::aws:policy/AdministratorAccess", re.ASCII)
+
+RULES: dict[str, tuple[str, str]] = {
+    "role-missing": ("high", "The stack's role does not exist"),
+    "trust-policy-drift": ("high", "The role's trust policy differs from the stack's"),
+    "unique-id-principal": (
+        "high",
+        "The trust policy names a principal by its unique id (deleted, maybe recreated)",
+    ),
+    "unexpected-managed-policy": (
+        "high",
+        "A managed policy the stack did not attach is attached to the role",
+    ),
+    "managed-policy-detached": ("medium", "A managed policy the stack attached is no longer attached"),
+    "unexpected-inline-policy": ("high", "The role has an inline policy the stack did not put there"),
+    "inline-policy-missing": ("medium", "An inline policy of the stack is gone from the role"),
+    "permissions-boundary-drift": ("high", "The role's permissions boundary is not the stack's"),
+    "max-session-drift": ("medium", "The role's maximum session duration is not the stack's"),
+    "role-recreated": ("medium", "The role's unique id is not the one the stack recorded"),
+    "role-expired": ("critical", "The role still exists after the end of access (expiresAt)"),
+    "role-unused": ("medium", "The role has not been used for longer than --unused-days"),
+    "sessions-revoked": ("info", "Sessions issued before a time are revoked (AWSRevokeOlderSessions)"),
+    "baseline-missing": ("info", "The trusting stack's outputs hold no auditBaseline: only use is checked"),
+    "assume-policy-missing": ("high", "The trusted stack's assume-role policy does not exist"),
+    "assume-policy-detached": (
+        "high",
+        "The assume-role policy is not attached to a principal the stack names",
+    ),
+    "assume-policy-unexpected-principal": (
+        "high",
+        "The assume-role policy is attached to a principal the stack does not name",
+    ),
+    "assume-policy-drift": ("high", "The assume-role policy grants other roles than the stack's"),
+    "principal-missing": ("high", "A user, group or role the trusted stack names does not exist"),
+}
+"""Rule id -> (default severity, what it means)."""
+
+
+def read_only_policy(partition: str = "aws") -> dict[str, Any]:
+    """The identity policy the audit's credentials need in every account it reads (docs/audit.md)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadRoles",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:GetRole",
+                    "iam:GetRolePolicy",
+                    "iam:ListAttachedRolePolicies",
+                    "iam:ListRolePolicies",
+                ],
+                "Resource": f"arn:{partition}:iam::*:role/*",
+            },
+            {
+                "Sid": "ReadPolicies",
+                "Effect": "Allow",
+                "Action": ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListEntitiesForPolicy"],
+                "Resource": f"arn:{partition}:iam::*:policy/*",
+            },
+            {
+                "Sid": "ReadPrincipals",
+                "Effect": "Allow",
+                "Action": ["iam:GetGroup", "iam:GetUser"],
+                "Resource": [f"arn:{partition}:iam::*:group/*", f"arn:{partition}:iam::*:user/*"],
+            },
+        ],
+    }
+
+
+# What the stacks want ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WantedRole:
+    """One role of a trusting stack, as its outputs describe it."""
+
+    arn: str
+    account: str
+    name: str
+    source: str
+    baseline: Mapping[str, Any] | None = None
+    expires_at: str = ""
+    unique_id: str | None = None
+
+    @property
+    def partition(self) -> str:
+        return self.arn.split(":")[1]
+
+
+@dataclass(frozen=True)
+class WantedAccess:
+    """A trusted stack: its assume-role policies, the roles they grant and the principals they are attached to."""
+
+    account: str
+    source: str
+    policy_arns: tuple[str, ...]
+    role_arns: tuple[str, ...]
+    users: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+    @property
+    def partition(self) -> str:
+        return self.policy_arns[0].split(":")[1]
+
+
+def _secret_mark(source: str, key: str, value: Any) -> None:
+    if value == SECRET_MARK or (isinstance(value, str) and value.startswith(SECRET_MARK)):
+        raise UsageError(
+            f"--stack-outputs {source}: output {key!r} is {SECRET_MARK}: write the file with "
+            "`pulumi stack output --json --show-secrets`"
+        )
+
+
+def _string(source: str, key: str, value: Any, pattern: re.Pattern[str] | None = None) -> str:
+    _secret_mark(source, key, value)
+    if not isinstance(value, str) or (pattern is not None and not pattern.fullmatch(value)):
+        what = "a string" if pattern is None else f"a string matching {pattern.pattern}"
+        raise UsageError(f"--stack-outputs {source}: output {key!r} {value!r} is not {what}")
+    return value
+
+
+def _names(source: str, key: str, value: Any) -> tuple[str, ...]:
+    _secret_mark(source, key, value)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise UsageError(f"--stack-outputs {source}: output {key!r} {value!r} is not a list of names")
+    return tuple(value)
+
+
+def _baseline(source: str, value: Any) -> Mapping[str, Any] | None:
+    if value is None:
+        return None
+    _secret_mark(source, AUDIT_BASELINE_OUTPUT, value)
+    key = AUDIT_BASELINE_OUTPUT
+    if not isinstance(value, Mapping):
+        raise UsageError(f"--stack-outputs {source}: output {key!r} is not an object")
+    rules: dict[str, Callable[[Any], bool]] = {
+        "trustPolicy": lambda v: isinstance(v, Mapping) and "Statement" in v,
+        "managedPolicyArns": lambda v: isinstance(v, list) and all(isinstance(a, str) for a in v),
+        "inlinePolicyNames": lambda v: isinstance(v, list) and all(isinstance(a, str) for a in v),
+        "maxSessionDuration": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "permissionsBoundaryArn": lambda v: isinstance(v, str),
+    }
+    for name, rule in rules.items():
+        if name not in value or not rule(value[name]):
+            raise UsageError(
+                f"--stack-outputs {source}: output {key!r} has no valid {name!r} "
+                "(an object with trustPolicy, managedPolicyArns, inlinePolicyNames, maxSessionDuration, "
+                "permissionsBoundaryArn)"
+            )
+    return value
+
+
+def _trusting(source: str, outputs: Mapping[str, Any]) -> list[WantedRole]:
+    by_account = outputs.get("roleArnsByAccount")
+    _secret_mark(source, "roleArnsByAccount", by_account)
+    if by_account is not None:
+        if not isinstance(by_account, Mapping):
+            raise UsageError(f"--stack-outputs {source}: output 'roleArnsByAccount' is not an object")
+        arns = [_string(source, f"roleArnsByAccount.{a}", arn, ROLE_ARN_RE) for a, arn in by_account.items()]
+        for account, arn in by_account.items():
+            if arn.split(":")[4] != account:
+                raise UsageError(
+                    f"--stack-outputs {source}: output 'roleArnsByAccount.{account}' {arn!r} is not a role of account {account}"
+                )
+    else:
+        arns = [_string(source, "roleArn", outputs.get("roleArn"), ROLE_ARN_RE)]
+    baseline = _baseline(source, outputs.get(AUDIT_BASELINE_OUTPUT))
+    expires = outputs.get("expiresAt") or ""
+    if expires:
+        _string(source, "expiresAt", expires)
+        _parse_time(source, "expiresAt", expires)
+    unique_id = outputs.get("roleUniqueId") if len(arns) == 1 else None
+    if unique_id is not None:
+        _string(source, "roleUniqueId", unique_id)
+    roles = []
+    for arn in sorted(arns):
+        match = ROLE_ARN_RE.fullmatch(arn)
+        assert match is not None  # checked above
+        roles.append(WantedRole(arn, match.group(2), match.group(4), source, baseline, expires, unique_id))
+    return roles
+
+
+def _trusted(source: str, outputs: Mapping[str, Any]) -> WantedAccess:
+    policies = outputs.get("policyArns")
+    if policies is None and outputs.get("policyArn"):
+        policies = [outputs["policyArn"]]
+    _secret_mark(source, "policyArns", policies)
+    if not isinstance(policies, list) or not policies:
+        raise UsageError(
+            f"--stack-outputs {source}: output 'policyArns' {policies!r} is not a list of policy ARNs"
+        )
+    arns = tuple(_string(source, "policyArns", p, POLICY_ARN_RE) for p in policies)
+    accounts = {arn.split(":")[4] for arn in arns}
+    if len(accounts) != 1:
+        raise UsageError(
+            f"--stack-outputs {source}: output 'policyArns' names several accounts: {sorted(accounts)}"
+        )
+    roles = outputs.get("roleArns") or []
+    _secret_mark(source, "roleArns", roles)
+    if not isinstance(roles, list):
+        raise UsageError(f"--stack-outputs {source}: output 'roleArns' is not a list of role ARNs")
+    principals = outputs.get("principals") or {}
+    _secret_mark(source, "principals", principals)
+    if not isinstance(principals, Mapping):
+        raise UsageError(f"--stack-outputs {source}: output 'principals' is not an object")
+    new_group = principals.get("newGroup") or ""
+    return WantedAccess(
+        account=accounts.pop(),
+        source=source,
+        policy_arns=arns,
+        role_arns=tuple(_string(source, "roleArns", r, ROLE_ARN_RE) for r in roles),
+        users=_names(source, "principals.users", principals.get("users")),
+        groups=_names(source, "principals.groups", principals.get("groups"))
+        + ((_string(source, "principals.newGroup", new_group),) if new_group else ()),
+        roles=_names(source, "principals.roles", principals.get("roles")),
+    )
+
+
+def wanted_from_outputs(source: str, outputs: Any) -> list[WantedRole] | WantedAccess:
+    """What one stack's outputs want: the roles of a trusting stack, or a trusted stack's access."""
+    if not isinstance(outputs, Mapping):
+        raise UsageError(f"--stack-outputs {source}: not a JSON object of stack outputs")
+    trusting = "roleName" in outputs and ("roleArn" in outputs or "roleArnsByAccount" in outputs)
+    trusted = "policyArns" in outputs or "policyArn" in outputs
+    if trusting == trusted:
+        raise UsageError(
+            f"--stack-outputs {source}: the outputs of neither a trusting stack (roleName with roleArn or "
+            "roleArnsByAccount) nor a trusted stack (policyArns): "
+            "write it with `pulumi stack output --json --show-secrets`"
+            if not trusting
+            else f"--stack-outputs {source}: holds the outputs of both a trusting and a trusted stack"
+        )
+    return _trusting(source, outputs) if trusting else _trusted(source, outputs)
+
+
+def read_stack_outputs(path: str) -> list[WantedRole] | WantedAccess:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"--stack-outputs {path}: cannot be read: {error.strerror or error}") from None
+    try:
+        outputs = json.loads(text)
+    except ValueError as error:
+        raise UsageError(f"--stack-outputs {path}: is not JSON ({error})") from None
+    return wanted_from_outputs(path, outputs)
+
+
+def _parse_time(source: str, key: str, value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--stack-outputs {source}: output {key!r} {value!r} is not an RFC 3339 time"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+# The command line ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    """The checked command line."""
+
+    stack_outputs: tuple[str, ...]
+    profile_for: tuple[tuple[str, str], ...] = ()
+    assume_role_name: str | None = None
+    unused_days: int = DEFAULT_UNUSED_DAYS
+    fail_on: str = DEFAULT_FAIL_ON
+    output: str = "table"
+    concurrency: int = DEFAULT_CONCURRENCY
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    timeout: float = 60.0
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog=PROG,
+        description="Compare the live IAM of the accounts with what the cross-account stacks made.",
+        epilog=f"Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or setup error. "
+        f"Severities: {', '.join(SEVERITIES)}.",
+        allow_abbrev=False,
+    )
+    parser.add_argument(
+        "--stack-outputs",
+        metavar="FILE",
+        action="append",
+        help="JSON of `pulumi stack output --json --show-secrets` of a stack (repeat for each stack)",
+    )
+    parser.add_argument(
+        "--profile-for",
+        metavar="ACCOUNT=PROFILE",
+        action="append",
+        help="read ACCOUNT with the credentials of PROFILE (repeat for each account)",
+    )
+    parser.add_argument(
+        "--assume-role-name",
+        metavar="NAME",
+        help="read each account without --profile-for through this role of it (e.g. the rollout's deploymentRoleName)",
+    )
+    parser.add_argument(
+        "--unused-days",
+        metavar="DAYS",
+        default=str(DEFAULT_UNUSED_DAYS),
+        help=f"report a role unused for longer (default {DEFAULT_UNUSED_DAYS})",
+    )
+    parser.add_argument(
+        "--fail-on",
+        metavar="SEVERITY",
+        default=DEFAULT_FAIL_ON,
+        help=f"exit 1 on findings of this severity or above: {', '.join(SEVERITIES)} (default {DEFAULT_FAIL_ON})",
+    )
+    formats = parser.add_mutually_exclusive_group()
+    formats.add_argument("--json", action="store_true", help="print the findings as JSON")
+    formats.add_argument(
+        "--sarif", action="store_true", help="print the findings as SARIF 2.1.0 (code scanning)"
+    )
+    parser.add_argument(
+        "--concurrency",
+        metavar="N",
+        default=str(DEFAULT_CONCURRENCY),
+        help=f"accounts read at once, 1-{MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY})",
+    )
+    add_connection_arguments(parser, "the STS and IAM calls")
+    return parser
+
+
+def _integer(option: str, text: str, low: int, high: int) -> int:
+    if not re.fullmatch(r"[0-9]{1,9}", text, re.ASCII) or not low <= int(text) <= high:
+        raise UsageError(f"{option} {text!r} must be a whole number from {low} to {high}")
+    return int(text)
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    """Parse and check the command line; raise UsageError naming the argument, the value and the rule."""
+    args = _parser().parse_args(list(argv))
+    if not args.stack_outputs:
+        raise UsageError("the following arguments are required: --stack-outputs")
+    profiles: dict[str, str] = {}
+    for item in args.profile_for or ():
+        account, equals, profile = item.partition("=")
+        if not equals or not ACCOUNT_RE.fullmatch(account):
+            raise UsageError(f"--profile-for {item!r} is not ACCOUNT=PROFILE with a 12-digit account id")
+        check_profile(f"--profile-for {account}=", profile)
+        if account in profiles:
+            raise UsageError(f"--profile-for {item!r}: account {account} is given twice")
+        profiles[account] = profile
+    if args.assume_role_name is not None and not ROLE_NAME_RE.fullmatch(args.assume_role_name):
+        raise UsageError(
+            f"--assume-role-name {args.assume_role_name!r} must be a role name: 1-64 letters, digits and _+=,.@-"
+        )
+    if args.fail_on not in SEVERITIES:
+        raise UsageError(f"--fail-on {args.fail_on!r} is not one of {', '.join(SEVERITIES)}")
+    connection = check_connection_arguments(args)
+    return Options(
+        stack_outputs=tuple(args.stack_outputs),
+        profile_for=tuple(sorted(profiles.items())),
+        assume_role_name=args.assume_role_name,
+        unused_days=_integer("--unused-days", args.unused_days, 1, MAX_UNUSED_DAYS),
+        fail_on=args.fail_on,
+        output="json" if args.json else "sarif" if args.sarif else "table",
+        concurrency=_integer("--concurrency", args.concurrency, 1, MAX_CONCURRENCY),
+        profile=connection.profile,
+        region=connection.region,
+        endpoint_url=connection.endpoint_url,
+        timeout=connection.timeout,
+    )
+
+
+# Findings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the audit saw that differs from what the stack made, or deserves a look."""
+
+    rule: str
+    severity: str
+    account: str
+    resource: str
+    message: str
+    source: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def at_least(self, severity: str) -> bool:
+        return SEVERITIES.index(self.severity) >= SEVERITIES.index(severity)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def finding(
+    rule: str, account: str, resource: str, message: str, source: str = "", **details: Any
+) -> Finding:
+    """A finding at its rule's severity."""
+    return Finding(rule, RULES[rule][0], account, resource, message, source, details)
+
+
+@dataclass
+class RoleUse:
+    """What the audit saw of a role's use, for the report."""
+
+    arn: str
+    exists: bool
+    last_used: str | None = None
+    last_used_region: str | None = None
+    created: str | None = None
+    revoked_before: str | None = None
+    expires_at: str = ""
+
+
+@dataclass
+class Report:
+    """Everything the audit found."""
+
+    findings: list[Finding]
+    roles: list[RoleUse]
+    accounts: list[str]
+
+    def failing(self, fail_on: str) -> list[Finding]:
+        return [f for f in self.findings if f.at_least(fail_on)]
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(1 for f in self.findings if f.severity == s) for s in reversed(SEVERITIES)}
+
+
+def _sort_key(item: Finding) -> tuple[int, str, str, str, str]:
+    return (-SEVERITIES.index(item.severity), item.account, item.resource, item.rule, item.message)
+
+
+# Policy documents ---------------------------------------------------------------------------
+
+
+def _document(value: Any) -> Any:
+    """A policy document as IAM returns it: boto3 gives an object, or URL-encoded JSON."""
+    if isinstance(value, str):
+        return json.loads(unquote(value))
+    return value
+
+
+def _values(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _canonical(value: Any, partition: str, principal: bool = False) -> Any:
+    """A policy value in one form: every list (or lone value where a list may stand) sorted and unique,
+    an account id principal as its root ARN, as IAM treats them alike."""
+    if isinstance(value, Mapping):
+        return {k: _canonical(v, partition, principal=k == "AWS") for k, v in sorted(value.items())}
+    items = []
+    for item in _values(value):
+        if isinstance(item, Mapping):
+            items.append(_canonical(item, partition))
+        elif principal and isinstance(item, str) and ACCOUNT_RE.fullmatch(item):
+            items.append(f"arn:{partition}:iam::{item}:root")
+        else:
+            items.append(item)
+    unique = {json.dumps(i, sort_keys=True): i for i in items}
+    return [unique[k] for k in sorted(unique)]
+
+
+def _statements(document: Any) -> list[Any]:
+    if not isinstance(document, Mapping):
+        return []
+    return _values(document.get("Statement", []))
+
+
+def _aws_principals(statement: Any) -> list[str]:
+    principal = statement.get("Principal") if isinstance(statement, Mapping) else None
+    if not isinstance(principal, Mapping):
+        return [principal] if isinstance(principal, str) else []
+    return [p for p in _values(principal.get("AWS", [])) if isinstance(p, str)]
+
+
+def _without_unique_ids(document: Any) -> Any:
+    """The document without unique-id principals (their own finding says what they are)."""
+    statements = []
+    for statement in _statements(document):
+        if not isinstance(statement, Mapping):
+            statements.append(statement)
+            continue
+        principal = statement.get("Principal")
+        if isinstance(principal, Mapping) and "AWS" in principal:
+            kept = [
+                p for p in _values(principal["AWS"]) if not (isinstance(p, str) and UNIQUE_ID_RE.fullmatch(p))
+            ]
+            principal = (
+                {**principal, "AWS": kept} if kept else {k: v for k, v in principal.items() if k != "AWS"}
+            )
+            statement = {**statement, "Principal": principal}
+        statements.append(statement)
+    return {**document, "Statement": statements} if isinstance(document, Mapping) else document
+
+
+def masked(document: Any) -> Any:
+    """A document to show: every external id replaced by <hidden>."""
+    return with_external_ids(document, lambda _: HIDDEN)
+
+
+def external_ids(document: Any) -> list[str]:
+    """The external id values of a document (to keep them out of every line printed)."""
+    found: list[str] = []
+    with_external_ids(document, lambda v: found.append(v) if isinstance(v, str) else None)
+    return found
+
+
+def statement_diff(expected: Any, live: Any, partition: str) -> tuple[list[Any], list[Any]]:
+    """(statements only the live document has, statements only the expected one has), external ids
+    compared by digest; each statement as it stands in its document."""
+
+    def keyed(document: Any) -> dict[str, Any]:
+        hashed = with_external_ids(document, lambda v: external_id_digest(v) if isinstance(v, str) else v)
+        return {
+            json.dumps(_canonical(s, partition), sort_keys=True): original
+            for s, original in zip(_statements(hashed), _statements(document), strict=True)
+        }
+
+    want, have = keyed(expected), keyed(live)
+    added = [have[k] for k in sorted(have) if k not in want]
+    removed = [want[k] for k in sorted(want) if k not in have]
+    return added, removed
+
+
+def grants_everything(document: Any) -> bool:
+    """Whether an Allow statement grants every action (* or *:*) on every resource."""
+    for statement in _statements(document):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        actions = _values(statement.get("Action", []))
+        resources = _values(statement.get("Resource", []))
+        if any(a in ("*", "*:*") for a in actions) and "*" in resources:
+            return True
+    return False
+
+
+def granted_roles(document: Any) -> set[str]:
+    """The resources of the Allow statements that grant sts:AssumeRole."""
+    roles: set[str] = set()
+    for statement in _statements(document):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        if any(
+            str(a).lower() in ("sts:assumerole", "sts:*", "*") for a in _values(statement.get("Action", []))
+        ):
+            roles.update(str(r) for r in _values(statement.get("Resource", [])))
+    return roles
+
+
+def revoked_before(document: Any) -> str | None:
+    """The aws:TokenIssueTime of an AWSRevokeOlderSessions policy: sessions issued before it are denied."""
+    for statement in _statements(document):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Deny":
+            continue
+        for operator, block in (statement.get("Condition") or {}).items():
+            if operator.startswith("DateLessThan") and isinstance(block, Mapping):
+                for key, value in block.items():
+                    if key.lower() == "aws:tokenissuetime":
+                        return str(_values(value)[0])
+    return None
+
+
+# Reading the accounts -------------------------------------------------------------------------
+
+
+class NotFound(Exception):
+    """IAM answered NoSuchEntity."""
+
+
+class Audit:
+    """One run: a session per account, then every role and access of that account read and compared."""
+
+    def __init__(
+        self,
+        options: Options,
+        boto3: Any,
+        *,
+        now: datetime | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        log: Callable[[str], None] = lambda line: None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.options = options
+        self.calls = Calls(options, boto3, clock, sleep, log, progress)
+        self.now = now or datetime.now(UTC)
+        self.lock = threading.Lock()
+        self.factory: Any = None
+        self.base_credentials: dict[str, str] | None = None
+        self.base_caller = ""
+        self.seen_secrets: set[str] = set()
+
+    # sessions --------------------------------------------------------------------------
+
+    def _frozen(self, session: Any, what: str) -> dict[str, str]:
+        credentials = session.get_credentials()
+        if credentials is None:
+            raise SetupError(
+                f"{what}: no AWS credentials: set AWS_PROFILE or pass --profile, --profile-for or export "
+                "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+            )
+        frozen = credentials.get_frozen_credentials()
+        values = {"aws_access_key_id": frozen.access_key, "aws_secret_access_key": frozen.secret_key}
+        if frozen.token:
+            values["aws_session_token"] = frozen.token
+        return values
+
+    def client(self, service: str, credentials: Mapping[str, str]) -> Any:
+        with self.lock:  # boto3 sessions are not thread-safe; their clients are
+            return self.calls.client(self.factory, service, **credentials)
+
+    def start(self, accounts: Iterable[str]) -> None:
+        """The shared client factory, and the caller's own credentials when an account needs them."""
+        errors = self.calls.errors
+        self.factory = self.calls.session(region_name=self.options.region)
+        profiles = dict(self.options.profile_for)
+        if all(a in profiles for a in accounts):
+            return
+        base = self.calls.session(profile_name=self.options.profile, region_name=self.options.region)
+        try:
+            self.base_credentials = self._frozen(base, "the caller")
+        except errors.BotoCoreError as error:
+            raise SetupError(
+                f"the caller's credentials cannot be used: {self.calls.describe(error)}"
+            ) from None
+        self.base_caller = self.caller(self.base_credentials, "the caller")
+
+    def caller(self, credentials: Mapping[str, str], what: str) -> str:
+        sts = self.client("sts", credentials)
+        try:
+            return str(self.calls.call_with(sts, "get_caller_identity")["Arn"])
+        except self.calls.errors.ClientError as error:
+            raise SetupError(f"{what}: the credentials do not work: {self.calls.describe(error)}") from None
+
+    def account_credentials(self, account: str, partition: str) -> tuple[dict[str, str], str]:
+        """The credentials that read ``account`` and whose they are, checked to be of that account."""
+        errors = self.calls.errors
+        profiles = dict(self.options.profile_for)
+        if account in profiles:
+            what = f"--profile-for {account}={profiles[account]}"
+            try:
+                with self.lock:
+                    session = self.calls.boto3.Session(profile_name=profiles[account])
+                credentials = self._frozen(session, what)
+            except errors.ProfileNotFound as error:
+                raise UsageError(f"{what}: {self.calls.describe(error)}") from None
+            except errors.BotoCoreError as error:
+                raise SetupError(
+                    f"{what}: the credentials cannot be used: {self.calls.describe(error)}"
+                ) from None
+        elif self.options.assume_role_name is not None:
+            assert self.base_credentials is not None
+            role = f"arn:{partition}:iam::{account}:role/{self.options.assume_role_name}"
+            what = f"--assume-role-name: sts:AssumeRole on {role} as {self.base_caller}"
+            sts = self.client("sts", self.base_credentials)
+            try:
+                given = self.calls.call_with(sts, "assume_role", RoleArn=role, RoleSessionName=PROG)[
+                    "Credentials"
+                ]
+            except errors.ClientError as error:
+                raise SetupError(f"{what}: {self.calls.describe(error)}") from None
+            credentials = {
+                "aws_access_key_id": given["AccessKeyId"],
+                "aws_secret_access_key": given["SecretAccessKey"],
+                "aws_session_token": given["SessionToken"],
+            }
+        else:
+            assert self.base_credentials is not None
+            what = "the caller"
+            credentials = self.base_credentials
+        caller = self.caller(credentials, what)
+        seen = caller.split(":")[4] if caller.count(":") >= 5 else "?"
+        if seen != account:
+            raise SetupError(
+                f"account {account}: {what} is {caller}, of account {seen}: read {account} with "
+                f"--profile-for {account}=PROFILE or --assume-role-name NAME"
+            )
+        return credentials, caller
+
+    # calls -----------------------------------------------------------------------------------
+
+    def read(self, iam: Any, caller: str, operation: str, resource: str, **params: Any) -> Any:
+        """One IAM read; NoSuchEntity raises NotFound, a refusal or any other error is a SetupError."""
+        errors = self.calls.errors
+        try:
+            return self.calls.call_with(iam, operation, **params)
+        except errors.ClientError as error:
+            code = error_code(error)
+            if code == "NoSuchEntity":
+                raise NotFound(resource) from None
+            action = "iam:" + iam.meta.method_to_api_mapping.get(operation, operation)
+            hint = ": the audit needs the read-only policy of docs/audit.md" if code in DENIED_CODES else ""
+            raise SetupError(
+                f"{action} on {resource} as {caller}: {self.calls.describe(error)}{hint}"
+            ) from None
+        except errors.BotoCoreError as error:
+            raise SetupError(f"{operation} on {resource}: {self.calls.describe(error)}") from None
+
+    def pages(
+        self, iam: Any, caller: str, operation: str, resource: str, key: str, **params: Any
+    ) -> list[Any]:
+        items: list[Any] = []
+        while True:
+            page = self.read(iam, caller, operation, resource, **params)
+            items += page.get(key, [])
+            if not page.get("IsTruncated"):
+                return items
+            params["Marker"] = page["Marker"]
+
+    # the trusting side ----------------------------------------------------------------------
+
+    def role(self, iam: Any, caller: str, want: WantedRole) -> tuple[list[Finding], RoleUse]:
+        found: list[Finding] = []
+        use = RoleUse(want.arn, exists=False, expires_at=want.expires_at)
+
+        def add(rule: str, message: str, severity: str | None = None, **details: Any) -> None:
+            item = finding(rule, want.account, want.arn, message, want.source, **details)
+            found.append(item if severity is None else Finding(**{**asdict(item), "severity": severity}))
+
+        try:
+            role = self.read(iam, caller, "get_role", want.arn, RoleName=want.name)["Role"]
+        except NotFound:
+            add("role-missing", f"role {want.name} does not exist in account {want.account}")
+            return found, use
+        use.exists = True
+        use.created = _iso(role.get("CreateDate"))
+        last = role.get("RoleLastUsed") or {}
+        use.last_used, use.last_used_region = _iso(last.get("LastUsedDate")), last.get("Region")
+        if want.expires_at and self.now >= _parse_time(want.source, "expiresAt", want.expires_at):
+            add(
+                "role-expired",
+                f"the access ended at {want.expires_at} but the role still exists: run pulumi destroy",
+            )
+        if want.unique_id and role.get("RoleId") and role["RoleId"] != want.unique_id:
+            add(
+                "role-recreated",
+                f"the role's unique id is {role['RoleId']}, not {want.unique_id} as the stack recorded: "
+                "it was deleted and recreated, which breaks policies elsewhere that name it",
+            )
+        self._use(want, role, use, add)
+        names = self.pages(iam, caller, "list_role_policies", want.arn, "PolicyNames", RoleName=want.name)
+        if REVOKE_SESSIONS_POLICY in names:
+            try:
+                policy = self.read(
+                    iam,
+                    caller,
+                    "get_role_policy",
+                    want.arn,
+                    RoleName=want.name,
+                    PolicyName=REVOKE_SESSIONS_POLICY,
+                )
+                use.revoked_before = revoked_before(_document(policy["PolicyDocument"]))
+            except NotFound:
+                pass
+            since = use.revoked_before or "an unknown time"
+            add("sessions-revoked", f"sessions issued before {since} are revoked ({REVOKE_SESSIONS_POLICY})")
+        if want.baseline is None:
+            add(
+                "baseline-missing",
+                f"{want.source} has no {AUDIT_BASELINE_OUTPUT}: update the stack, then audit again",
+            )
+            return found, use
+        self._trust(want, role, add)
+        self._managed(iam, caller, want, add)
+        self._inline(iam, caller, want, [n for n in names if n != REVOKE_SESSIONS_POLICY], add)
+        self._limits(want, role, add)
+        return found, use
+
+    def _use(self, want: WantedRole, role: Mapping[str, Any], use: RoleUse, add: Callable[..., None]) -> None:
+        last = (role.get("RoleLastUsed") or {}).get("LastUsedDate")
+        since = last or role.get("CreateDate")
+        if not isinstance(since, datetime):
+            return
+        since = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
+        days = (self.now - since).days
+        if days > self.options.unused_days:
+            what = (
+                f"last used {days} days ago ({_iso(last)} in {use.last_used_region or 'an unknown region'})"
+                if last
+                else f"never used since it was created {days} days ago ({_iso(role.get('CreateDate'))})"
+            )
+            add(
+                "role-unused",
+                f"{what}: more than --unused-days {self.options.unused_days}; remove unused access",
+            )
+
+    def _trust(self, want: WantedRole, role: Mapping[str, Any], add: Callable[..., None]) -> None:
+        assert want.baseline is not None
+        live = _document(role.get("AssumeRolePolicyDocument") or {})
+        self.seen_secrets.update(v for v in external_ids(live) if v)
+        unique = sorted(
+            {p for s in _statements(live) for p in _aws_principals(s) if UNIQUE_ID_RE.fullmatch(p)}
+        )
+        if unique:
+            add(
+                "unique-id-principal",
+                f"the trust policy names {', '.join(unique)}: IAM shows a principal so when the user or role it "
+                "named was deleted; a new one of the same name is not trusted. Remove it from the trust policy",
+                principals=unique,
+            )
+        added, removed = statement_diff(
+            want.baseline["trustPolicy"], _without_unique_ids(live), want.partition
+        )
+        if added or removed:
+            lines = [f"+ {json.dumps(masked(s), sort_keys=True)}" for s in added]
+            lines += [f"- {json.dumps(masked(s), sort_keys=True)}" for s in removed]
+            add(
+                "trust-policy-drift",
+                f"the trust policy differs from the stack's ({len(added)} statement(s) not the stack's, "
+                f"{len(removed)} of the stack's missing): " + "; ".join(lines),
+                added=[masked(s) for s in added],
+                removed=[masked(s) for s in removed],
+            )
+
+    def _managed(self, iam: Any, caller: str, want: WantedRole, add: Callable[..., None]) -> None:
+        assert want.baseline is not None
+        attached = self.pages(
+            iam, caller, "list_attached_role_policies", want.arn, "AttachedPolicies", RoleName=want.name
+        )
+        live = {p["PolicyArn"] for p in attached}
+        expected = set(want.baseline["managedPolicyArns"])
+        for arn in sorted(live - expected):
+            admin = bool(ADMINISTRATOR_ACCESS.fullmatch(arn))
+            add(
+                "unexpected-managed-policy",
+                f"{arn} is attached to the role, and the stack did not attach it"
+                + (": it grants every action on every resource to the trusted accounts" if admin else ""),
+                severity="critical" if admin else None,
+                policy=arn,
+            )
+        for arn in sorted(expected - live):
+            add(
+                "managed-policy-detached",
+                f"{arn}, which the stack attached, is no longer attached",
+                policy=arn,
+            )
+
+    def _inline(
+        self, iam: Any, caller: str, want: WantedRole, names: list[str], add: Callable[..., None]
+    ) -> None:
+        assert want.baseline is not None
+        expected = set(want.baseline["inlinePolicyNames"])
+        for name in sorted(set(names) - expected):
+            try:
+                policy = self.read(
+                    iam, caller, "get_role_policy", want.arn, RoleName=want.name, PolicyName=name
+                )
+                everything = grants_everything(_document(policy["PolicyDocument"]))
+            except NotFound:
+                continue
+            add(
+                "unexpected-inline-policy",
+                f"inline policy {name} is on the role, and the stack did not put it there"
+                + (": it allows every action (*) on every resource" if everything else ""),
+                severity="critical" if everything else None,
+                policy=name,
+            )
+        for name in sorted(expected - set(names)):
+            add(
+                "inline-policy-missing",
+                f"inline policy {name}, which the stack put on the role, is gone",
+                policy=name,
+            )
+
+    def _limits(self, want: WantedRole, role: Mapping[str, Any], add: Callable[..., None]) -> None:
+        assert want.baseline is not None
+        expected = want.baseline["permissionsBoundaryArn"]
+        live = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn", "")
+        if expected and not live:
+            add(
+                "permissions-boundary-drift",
+                f"the permissions boundary {expected} was removed",
+                expected=expected,
+            )
+        elif expected and live != expected:
+            add(
+                "permissions-boundary-drift",
+                f"the permissions boundary is {live}, not the stack's {expected}",
+                expected=expected,
+                live=live,
+            )
+        elif live and not expected:
+            add(
+                "permissions-boundary-drift",
+                f"the role has a permissions boundary ({live}) the stack did not set",
+                severity="low",
+                live=live,
+            )
+        seconds, limit = int(role.get("MaxSessionDuration", 3600)), int(want.baseline["maxSessionDuration"])
+        if seconds != limit:
+            add(
+                "max-session-drift",
+                f"the maximum session duration is {seconds} s, not the stack's {limit} s",
+                severity="high" if seconds > limit else None,
+                expected=limit,
+                live=seconds,
+            )
+
+    # the trusted side ---------------------------------------------------------------------
+
+    def access(self, iam: Any, caller: str, want: WantedAccess) -> list[Finding]:
+        found: list[Finding] = []
+
+        def add(rule: str, resource: str, message: str, **details: Any) -> None:
+            found.append(finding(rule, want.account, resource, message, want.source, **details))
+
+        prefix = f"arn:{want.partition}:iam::{want.account}"
+        missing: set[tuple[str, str]] = set()
+        for kind, operation, names in (
+            ("user", "get_user", want.users),
+            ("group", "get_group", want.groups),
+            ("role", "get_role", want.roles),
+        ):
+            for name in names:
+                arn = f"{prefix}:{kind}/{name}"
+                params: dict[str, Any] = {f"{kind.capitalize()}Name": name}
+                if kind == "group":
+                    params["MaxItems"] = 1
+                try:
+                    self.read(iam, caller, operation, arn, **params)
+                except NotFound:
+                    missing.add((kind, name))
+                    add("principal-missing", arn, f"{kind} {name}, which the stack names, does not exist")
+        granted: set[str] = set()
+        for policy_arn in want.policy_arns:
+            try:
+                policy = self.read(iam, caller, "get_policy", policy_arn, PolicyArn=policy_arn)["Policy"]
+                version = self.read(
+                    iam, caller, "get_policy_version", policy_arn, PolicyArn=policy_arn,
+                    VersionId=policy["DefaultVersionId"],
+                )  # fmt: skip
+            except NotFound:
+                add(
+                    "assume-policy-missing", policy_arn, f"the assume-role policy {policy_arn} does not exist"
+                )
+                continue
+            granted |= granted_roles(_document(version["PolicyVersion"]["Document"]))
+            entities: dict[str, set[str]] = {"user": set(), "group": set(), "role": set()}
+            for kind, key, name_key in (
+                ("user", "PolicyUsers", "UserName"),
+                ("group", "PolicyGroups", "GroupName"),
+                ("role", "PolicyRoles", "RoleName"),
+            ):
+                listed = self.pages(
+                    iam, caller, "list_entities_for_policy", policy_arn, key, PolicyArn=policy_arn
+                )
+                entities[kind] = {e[name_key] for e in listed}
+            named = {"user": set(want.users), "group": set(want.groups), "role": set(want.roles)}
+            for kind in ("user", "group", "role"):
+                for name in sorted(named[kind] - entities[kind]):
+                    if (kind, name) not in missing:
+                        add(
+                            "assume-policy-detached",
+                            policy_arn,
+                            f"the assume-role policy is not attached to {kind} {name}, which the stack names: "
+                            f"{name} cannot assume the roles",
+                            principal=f"{prefix}:{kind}/{name}",
+                        )
+                for name in sorted(entities[kind] - named[kind]):
+                    add(
+                        "assume-policy-unexpected-principal",
+                        policy_arn,
+                        f"the assume-role policy is attached to {kind} {name}, which the stack does not name: "
+                        f"{name} may assume the roles",
+                        principal=f"{prefix}:{kind}/{name}",
+                    )
+        if len(granted) and want.role_arns:
+            extra = sorted(granted - set(want.role_arns))
+            lost = sorted(set(want.role_arns) - granted)
+            if extra or lost:
+                add(
+                    "assume-policy-drift",
+                    want.policy_arns[0],
+                    "the assume-role policies "
+                    + "; ".join(
+                        part
+                        for part in (
+                            f"grant roles the stack does not name: {', '.join(extra)}" if extra else "",
+                            f"no longer grant: {', '.join(lost)}" if lost else "",
+                        )
+                        if part
+                    ),
+                    extra=extra,
+                    lost=lost,
+                )
+        return found
+
+    # the run ---------------------------------------------------------------------------------
+
+    def account(
+        self, account: str, roles: Sequence[WantedRole], accesses: Sequence[WantedAccess]
+    ) -> tuple[list[Finding], list[RoleUse]]:
+        partition = (roles[0].partition if roles else accesses[0].partition) if (roles or accesses) else "aws"
+        credentials, caller = self.account_credentials(account, partition)
+        iam = self.client("iam", credentials)
+        found: list[Finding] = []
+        uses: list[RoleUse] = []
+        for role in roles:
+            role_findings, use = self.role(iam, caller, role)
+            found += role_findings
+            uses.append(use)
+        for access in accesses:
+            found += self.access(iam, caller, access)
+        return found, uses
+
+    def run(self, wanted: Sequence[WantedRole | WantedAccess]) -> Report:
+        roles: dict[str, list[WantedRole]] = {}
+        accesses: dict[str, list[WantedAccess]] = {}
+        for item in wanted:
+            if isinstance(item, WantedRole):
+                roles.setdefault(item.account, []).append(item)
+            else:
+                accesses.setdefault(item.account, []).append(item)
+        accounts = sorted({*roles, *accesses})
+        self.start(accounts)
+        found: list[Finding] = []
+        uses: list[RoleUse] = []
+        workers = max(1, min(self.options.concurrency, len(accounts)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=PROG) as pool:
+            futures = [pool.submit(self.account, a, roles.get(a, []), accesses.get(a, [])) for a in accounts]
+            try:
+                for future in futures:
+                    account_findings, account_uses = future.result()
+                    found += account_findings
+                    uses += account_uses
+            finally:
+                for future in futures:
+                    future.cancel()
+        return Report(sorted(found, key=_sort_key), sorted(uses, key=lambda u: u.arn), accounts)
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if value is None else str(value)
+
+
+def wanted_of(options: Options) -> list[WantedRole | WantedAccess]:
+    """Every stack's outputs read and checked; a role or policy named twice is read once."""
+    wanted: list[WantedRole | WantedAccess] = []
+    seen: dict[str, str] = {}
+    for path in options.stack_outputs:
+        read = read_stack_outputs(path)
+        for item in read if isinstance(read, list) else [read]:
+            key = item.arn if isinstance(item, WantedRole) else ",".join(item.policy_arns)
+            if key in seen:
+                raise UsageError(
+                    f"--stack-outputs {path}: {key} is also in {seen[key]}: give each stack once"
+                )
+            seen[key] = path
+            wanted.append(item)
+    return wanted
+
+
+def audit(
+    options: Options,
+    boto3: Any,
+    *,
+    now: datetime | None = None,
+    log: Callable[[str], None] = lambda line: None,
+    progress: Progress | None = None,
+) -> Report:
+    """Read the outputs, then every account; raise UsageError (SetupError) when the audit cannot be made."""
+    wanted = wanted_of(options)
+    return Audit(options, boto3, now=now, log=log, progress=progress).run(wanted)
+
+
+# Output --------------------------------------------------------------------------------------
+
+
+def to_json(report: Report, options: Options) -> dict[str, Any]:
+    return {
+        "tool": PROG,
+        "failOn": options.fail_on,
+        "accounts": report.accounts,
+        "counts": report.counts(),
+        "findings": [f.to_json() for f in report.findings],
+        "roles": [asdict(u) for u in report.roles],
+    }
+
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
+"""GitHub code scanning's numeric severity of each level (>= 9.0 critical, >= 7.0 high, ...)."""
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("cross-account")
+    except Exception:  # noqa: BLE001 - a source checkout without the distribution installed
+        return "0.0.0"
+
+
+def to_sarif(report: Report) -> dict[str, Any]:
+    """The report as a SARIF 2.1.0 log, for GitHub code scanning (one result per finding)."""
+    rule_ids = list(RULES)
+    rules = [
+        {
+            "id": rule,
+            "name": "".join(part.capitalize() for part in rule.split("-")),
+            "shortDescription": {"text": text},
+            "defaultConfiguration": {"level": SARIF_LEVELS[severity]},
+            "properties": {"security-severity": SECURITY_SEVERITY[severity], "tags": ["security", "iam"]},
+        }
+        for rule, (severity, text) in RULES.items()
+    ]
+    results = []
+    for item in report.findings:
+        fingerprint = hashlib.sha256(f"{item.rule}|{item.resource}|{item.message}".encode()).hexdigest()
+        results.append(
+            {
+                "ruleId": item.rule,
+                "ruleIndex": rule_ids.index(item.rule),
+                "level": SARIF_LEVELS[item.severity],
+                "message": {"text": f"[{item.severity}] {item.resource}: {item.message}"},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": Path(item.source).as_posix() or "stack-outputs.json"},
+                            "region": {"startLine": 1},
+                        },
+                        "logicalLocations": [{"fullyQualifiedName": item.resource, "kind": "resource"}],
+                    }
+                ],
+                "partialFingerprints": {"crossAccountAudit/v1": fingerprint},
+                "properties": {"severity": item.severity, "account": item.account},
+            }
+        )
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": PROG,
+                        "version": _version(),
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+
+
+SEVERITY_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+def print_table(report: Report, options: Options, out: TextIO, clean: Callable[[str], str]) -> None:
+    """The tables for people: every role's use, then the findings, most severe first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, width=200 if not out.isatty() else None, highlight=False, soft_wrap=False)
+    roles = Table(title="Roles", title_justify="left")
+    for column in ("role", "exists", "last used", "region", "revoked before", "expires at"):
+        roles.add_column(column)
+    for use in report.roles:
+        roles.add_row(
+            clean(use.arn),
+            "yes" if use.exists else "NO",
+            use.last_used or ("never" if use.exists else "-"),
+            use.last_used_region or "-",
+            use.revoked_before or "-",
+            use.expires_at or "-",
+        )
+    console.print(roles)
+    if not report.findings:
+        console.print(f"No findings in {len(report.accounts)} account(s).")
+        return
+    table = Table(title="Findings", title_justify="left")
+    for column in ("severity", "rule", "account", "resource", "finding"):
+        table.add_column(column, overflow="fold")
+    for item in report.findings:
+        table.add_row(
+            f"[{SEVERITY_STYLES[item.severity]}]{item.severity}[/]",
+            item.rule,
+            item.account,
+            clean(item.resource),
+            clean(item.message),
+        )
+    console.print(table)
+    counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
+    failing = len(report.failing(options.fail_on))
+    console.print(f"{counts}; {failing} at or above --fail-on {options.fail_on}.")
+
+
+def _no_markup(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def main(
+    argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """The console script: returns the exit status."""
+    return run_main(argv, stdout, stderr)
+
+
+def run_main(
+    argv: Sequence[str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    now: datetime | None = None,
+) -> int:
+    """``main`` with the time the audit sees (``now``) given, for tests."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    secrets: set[str] = set()
+
+    def clean(text: str) -> str:
+        return redact(text, secrets)
+
+    def say(line: str, stream: TextIO) -> None:
+        print(clean(line), file=stream, flush=True)
+
+    options: Options | None = None
+    try:
+        options = parse_args(argv)
+        try:
+            import boto3  # type: ignore[import-untyped]
+            import rich  # noqa: F401
+        except ImportError:
+            raise UsageError(INSTALL_HINT) from None
+        wanted = wanted_of(options)
+        progress = Progress(options.endpoint_url or "AWS")
+        runner = Audit(options, boto3, now=now, log=lambda line: say(line, err), progress=progress)
+        secrets = runner.seen_secrets
+        report = bounded(
+            lambda: runner.run(wanted),
+            max(options.timeout, MIN_RUN_SECONDS) + WATCHDOG_GRACE_SECONDS,
+            progress,
+            PROG,
+        )
+    except UsageError as error:
+        say(f"{PROG}: error: {one_line(str(error))}", err)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        say(f"{PROG}: interrupted", err)
+        return EXIT_INTERRUPTED
+    if options.output == "json":
+        say(json.dumps(to_json(report, options), indent=2, sort_keys=False), out)
+    elif options.output == "sarif":
+        say(json.dumps(to_sarif(report), indent=2), out)
+    else:
+        print_table(report, options, out, lambda text: _no_markup(clean(text)))
+    return EXIT_FINDINGS if report.failing(options.fail_on) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

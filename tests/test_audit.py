@@ -1,0 +1,576 @@
+"""cross-account-audit against the program's real deployment into the moto emulator.
+
+Both stacks run once for the module (as in test_end_to_end.py), into in-process
+moto; their outputs are written as `pulumi stack output --json --show-secrets`
+would write them. An auditor user in each account holds the actions of the
+read-only policy of docs/audit.md (``read_only_policy``), and every audit runs
+with IAM authentication on, as that auditor, through ``--profile-for``. moto
+matches a statement's Resource only for role actions (it sees ``*`` as the
+resource of every other IAM call), so the auditors' copy of the policy has
+``Resource: *``: the same actions, which is what moto checks.
+
+Each test then makes one change the way an operator would (boto3, outside
+Pulumi), audits, and undoes the change: the audit must report exactly that
+change's finding, and exit 1 when it is at or above --fail-on.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from conftest import ORGANIZATION, PROJECT, ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, run_main
+from emulator import EmulatorMocks, account_session, aws_managed_policies
+from moto.core import enable_iam_authentication
+from tcp_servers import closed_port
+
+from cross_account import audit as cli
+
+ROLE = "audited-role"
+ROLE_ARN = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/{ROLE}"
+POLICY = "audited-access"
+POLICY_ARN = f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/{POLICY}"
+BOUNDARY_ARN = f"arn:aws:iam::{TRUSTING_ACCOUNT}:policy/audit-boundary"
+ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
+S3_READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+EXPIRES_AT = "2099-01-01T00:00:00Z"
+SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
+EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]}
+
+
+@dataclass
+class Deployed:
+    """The emulator after both stacks ran, and what the audit is given."""
+
+    trusting_outputs: dict[str, Any]
+    trusted_outputs: dict[str, Any]
+    outputs_files: list[Path]
+    home: Path
+
+    def argv(self, *extra: str) -> list[str]:
+        files = [a for path in self.outputs_files for a in ("--stack-outputs", str(path))]
+        profiles = [
+            "--profile-for",
+            f"{TRUSTING_ACCOUNT}=auditor",
+            "--profile-for",
+            f"{TRUSTED_ACCOUNT}=auditor-2",
+        ]
+        return [*files, *profiles, "--region", "us-east-1", "--timeout", "30", *extra]
+
+
+@dataclass
+class Outcome:
+    status: int
+    out: str
+    err: str
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return dict(json.loads(self.out))
+
+    @property
+    def found(self) -> list[tuple[str, str, str]]:
+        return [(f["rule"], f["severity"], f["resource"]) for f in self.report["findings"]]
+
+
+def _auditor(account: str, policy: dict[str, Any], name: str = "auditor") -> dict[str, str]:
+    iam = iam_of(account)
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="audit-read-only", PolicyDocument=json.dumps(policy))
+    return dict(iam.create_access_key(UserName=name)["AccessKey"])
+
+
+def moto_copy(policy: dict[str, Any]) -> dict[str, Any]:
+    """The policy with every statement's Resource ``*``, the only resource moto sees for most IAM calls."""
+    return {**policy, "Statement": [{**s, "Resource": "*"} for s in policy["Statement"]]}
+
+
+def _credentials_file(path: Path, keys: dict[str, dict[str, str]]) -> None:
+    lines = []
+    for profile, key in keys.items():
+        lines += [f"[{profile}]", f"aws_access_key_id = {key['AccessKeyId']}"]
+        lines += [f"aws_secret_access_key = {key['SecretAccessKey']}", ""]
+    path.write_text("\n".join(lines))
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    home = tmp_path_factory.mktemp("audit")
+    with aws_managed_policies(TRUSTING_ACCOUNT):
+        trusted_iam = iam_of(TRUSTED_ACCOUNT)
+        trusted_iam.create_group(GroupName="s3-readers")
+        for user in ("alice", "carol"):
+            trusted_iam.create_user(UserName=user)
+        iam_of(TRUSTING_ACCOUNT).create_policy(
+            PolicyName="audit-boundary",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+                }
+            ),
+        )
+        policy = moto_copy(cli.read_only_policy())
+        keys = {
+            "auditor": _auditor(TRUSTING_ACCOUNT, policy),
+            "auditor-2": _auditor(TRUSTED_ACCOUNT, policy),
+            "trusting-only": _auditor(TRUSTING_ACCOUNT, policy, "auditor-of-the-other-account"),
+        }
+        partial = moto_copy(cli.read_only_policy())
+        partial["Statement"][1]["Action"] = ["iam:GetPolicy", "iam:GetPolicyVersion"]
+        keys["partial"] = _auditor(TRUSTED_ACCOUNT, partial, "auditor-without-list-entities")
+        _credentials_file(home / "credentials", keys)
+        (home / "config").write_text("")
+        trusting = run_main(
+            stack="trusting",
+            config={
+                "trustedAccountIds": [TRUSTED_ACCOUNT],
+                "roleName": ROLE,
+                "managedPolicyArns": ["AmazonS3ReadOnlyAccess"],
+                "permissionsBoundaryArn": BOUNDARY_ARN,
+                "expiresAt": EXPIRES_AT,
+            },
+            mocks=EmulatorMocks(TRUSTING_ACCOUNT),
+        )
+        reference = f"{ORGANIZATION}/{PROJECT}/trusting"
+        trusted = run_main(
+            stack="trusted",
+            config={"policyName": POLICY, "userNames": ["alice"], "groupNames": ["s3-readers"]},
+            mocks=EmulatorMocks(TRUSTED_ACCOUNT, stack_outputs={reference: trusting.outputs}),
+        )
+        files = []
+        for stack, outputs in (("trusting", trusting.outputs), ("trusted", trusted.outputs)):
+            path = home / f"{stack}.json"
+            path.write_text(json.dumps(outputs))
+            files.append(path)
+        yield Deployed(dict(trusting.outputs), dict(trusted.outputs), files, home)
+    iam_of.cache_clear()  # its clients belong to this module's emulator
+
+
+@pytest.fixture
+def audit(deployed: Deployed, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Outcome]:
+    """Run the console script as the auditors, IAM authentication on; ``now`` is the time it sees."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(deployed.home / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(deployed.home / "config"))
+
+    def run(*extra: str, argv: list[str] | None = None, now: datetime | None = None) -> Outcome:
+        out, err = io.StringIO(), io.StringIO()
+        with enable_iam_authentication():
+            status = cli.run_main(argv if argv is not None else deployed.argv(*extra), out, err, now=now)
+        return Outcome(status, out.getvalue(), err.getvalue())
+
+    return run
+
+
+@functools.cache
+def iam_of(account: str) -> Any:
+    """An IAM client acting in ``account`` (setup calls; one per account, as a client costs ~0.3 s)."""
+    return account_session(account).client("iam")
+
+
+@contextmanager
+def changed(account: str, do: Callable[[Any], Any], undo: Callable[[Any], Any]) -> Iterator[None]:
+    """An out-of-band change in ``account`` (made as an operator would, outside Pulumi), undone after."""
+    iam = iam_of(account)
+    do(iam)
+    try:
+        yield
+    finally:
+        undo(iam)
+
+
+def trust_policy() -> dict[str, Any]:
+    role = iam_of(TRUSTING_ACCOUNT).get_role(RoleName=ROLE)["Role"]
+    return dict(role["AssumeRolePolicyDocument"])
+
+
+# A clean deployment ----------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_the_deployment_exports_the_baseline_the_audit_compares_with(deployed: Deployed) -> None:
+    assert deployed.trusting_outputs["auditBaseline"] == {
+        "trustPolicy": trust_policy(),
+        "managedPolicyArns": [S3_READ_ONLY],
+        "inlinePolicyNames": [],
+        "maxSessionDuration": 3600,
+        "permissionsBoundaryArn": BOUNDARY_ARN,
+    }
+    assert deployed.trusted_outputs["policyArns"] == [POLICY_ARN]
+
+
+@pytest.mark.e2e
+def test_a_clean_deployment_has_no_findings_and_exits_0(audit: Callable[..., Outcome]) -> None:
+    outcome = audit("--json", "--fail-on", "info")
+    assert (outcome.status, outcome.err) == (0, ""), outcome.err
+    assert outcome.report["findings"] == []
+    assert outcome.report["accounts"] == [TRUSTING_ACCOUNT, TRUSTED_ACCOUNT]
+    [role] = outcome.report["roles"]
+    assert (role["arn"], role["exists"], role["last_used"], role["expires_at"]) == (
+        ROLE_ARN,
+        True,
+        None,
+        EXPIRES_AT,
+    )
+
+
+@pytest.mark.e2e
+def test_the_table_of_a_clean_deployment_lists_the_role_and_says_there_is_no_finding(
+    audit: Callable[..., Outcome],
+) -> None:
+    outcome = audit()
+    assert outcome.status == 0
+    assert ROLE_ARN in outcome.out
+    assert "No findings in 2 account(s)." in outcome.out
+
+
+# Each out-of-band change, exactly its finding -----------------------------------------------
+
+
+def _add_principal(iam: Any) -> None:
+    document = trust_policy()
+    document["Statement"][0]["Principal"] = {
+        "AWS": [f"arn:aws:iam::{TRUSTED_ACCOUNT}:root", "arn:aws:iam::333333333333:root"]
+    }
+    iam.update_assume_role_policy(RoleName=ROLE, PolicyDocument=json.dumps(document))
+
+
+def _add_unique_id(iam: Any) -> None:
+    document = trust_policy()
+    document["Statement"][0]["Principal"] = {
+        "AWS": [f"arn:aws:iam::{TRUSTED_ACCOUNT}:root", "AIDAJQABLZS4A3QDU576Q"]
+    }
+    iam.update_assume_role_policy(RoleName=ROLE, PolicyDocument=json.dumps(document))
+
+
+def _restore_trust(document: dict[str, Any]) -> Callable[[Any], None]:
+    return lambda iam: iam.update_assume_role_policy(RoleName=ROLE, PolicyDocument=json.dumps(document))
+
+
+def _delete_user(iam: Any) -> None:
+    iam.detach_user_policy(UserName="alice", PolicyArn=POLICY_ARN)
+    iam.delete_user(UserName="alice")
+
+
+def _recreate_user(iam: Any) -> None:
+    iam.create_user(UserName="alice")
+    iam.attach_user_policy(UserName="alice", PolicyArn=POLICY_ARN)
+
+
+def _delete_policy(iam: Any) -> dict[str, Any]:
+    version = iam.get_policy_version(PolicyArn=POLICY_ARN, VersionId="v1")["PolicyVersion"]["Document"]
+    iam.detach_user_policy(UserName="alice", PolicyArn=POLICY_ARN)
+    iam.detach_group_policy(GroupName="s3-readers", PolicyArn=POLICY_ARN)
+    iam.delete_policy(PolicyArn=POLICY_ARN)
+    return dict(version)
+
+
+CHANGES: list[tuple[str, str, Callable[[Any], Any], Callable[[Any], Any], tuple[str, str, str]]] = [
+    (
+        "AdministratorAccess attached to the role",
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.attach_role_policy(RoleName=ROLE, PolicyArn=ADMINISTRATOR_ACCESS),
+        lambda iam: iam.detach_role_policy(RoleName=ROLE, PolicyArn=ADMINISTRATOR_ACCESS),
+        ("unexpected-managed-policy", "critical", ROLE_ARN),
+    ),
+    (
+        "another managed policy attached to the role",
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.attach_role_policy(RoleName=ROLE, PolicyArn=BOUNDARY_ARN),
+        lambda iam: iam.detach_role_policy(RoleName=ROLE, PolicyArn=BOUNDARY_ARN),
+        ("unexpected-managed-policy", "high", ROLE_ARN),
+    ),
+    (
+        "the stack's managed policy detached",
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.detach_role_policy(RoleName=ROLE, PolicyArn=S3_READ_ONLY),
+        lambda iam: iam.attach_role_policy(RoleName=ROLE, PolicyArn=S3_READ_ONLY),
+        ("managed-policy-detached", "medium", ROLE_ARN),
+    ),
+    (
+        "an inline policy allowing *:* put on the role",
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.put_role_policy(
+            RoleName=ROLE, PolicyName="break-glass", PolicyDocument=json.dumps(EVERYTHING)
+        ),
+        lambda iam: iam.delete_role_policy(RoleName=ROLE, PolicyName="break-glass"),
+        ("unexpected-inline-policy", "critical", ROLE_ARN),
+    ),
+    (
+        "a principal added to the trust policy",
+        TRUSTING_ACCOUNT,
+        _add_principal,
+        lambda iam: None,  # replaced below by the restore of the document read before the change
+        ("trust-policy-drift", "high", ROLE_ARN),
+    ),
+    (
+        "a unique id in the trust policy",
+        TRUSTING_ACCOUNT,
+        _add_unique_id,
+        lambda iam: None,
+        ("unique-id-principal", "high", ROLE_ARN),
+    ),
+    (
+        "the permissions boundary removed",
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.delete_role_permissions_boundary(RoleName=ROLE),
+        lambda iam: iam.put_role_permissions_boundary(RoleName=ROLE, PermissionsBoundary=BOUNDARY_ARN),
+        ("permissions-boundary-drift", "high", ROLE_ARN),
+    ),
+    (
+        "the maximum session made longer",
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.update_role(RoleName=ROLE, MaxSessionDuration=43200),
+        lambda iam: iam.update_role(RoleName=ROLE, MaxSessionDuration=3600),
+        ("max-session-drift", "high", ROLE_ARN),
+    ),
+    (
+        "the assume-role policy detached from the named group",
+        TRUSTED_ACCOUNT,
+        lambda iam: iam.detach_group_policy(GroupName="s3-readers", PolicyArn=POLICY_ARN),
+        lambda iam: iam.attach_group_policy(GroupName="s3-readers", PolicyArn=POLICY_ARN),
+        ("assume-policy-detached", "high", POLICY_ARN),
+    ),
+    (
+        "the assume-role policy attached to a user the stack does not name",
+        TRUSTED_ACCOUNT,
+        lambda iam: iam.attach_user_policy(UserName="carol", PolicyArn=POLICY_ARN),
+        lambda iam: iam.detach_user_policy(UserName="carol", PolicyArn=POLICY_ARN),
+        ("assume-policy-unexpected-principal", "high", POLICY_ARN),
+    ),
+    (
+        "a named user deleted",
+        TRUSTED_ACCOUNT,
+        _delete_user,
+        _recreate_user,
+        ("principal-missing", "high", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/alice"),
+    ),
+]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("account", "do", "undo", "expected"),
+    [pytest.param(*case[1:], id=case[0]) for case in CHANGES],
+)
+def test_each_out_of_band_change_yields_exactly_its_finding_and_exit_1_at_its_severity(
+    audit: Callable[..., Outcome],
+    account: str,
+    do: Callable[[Any], Any],
+    undo: Callable[[Any], Any],
+    expected: tuple[str, str, str],
+) -> None:
+    before = trust_policy()
+    restore = _restore_trust(before) if expected[0] in ("trust-policy-drift", "unique-id-principal") else undo
+    with changed(account, do, restore):
+        outcome = audit("--json", "--fail-on", expected[1])
+    assert outcome.found == [expected], outcome.report["findings"]
+    assert (outcome.status, outcome.err) == (1, "")
+    assert audit("--json").found == [], "the change was undone: the next audit is clean again"
+
+
+@pytest.mark.e2e
+def test_a_trust_policy_drift_shows_the_statement_that_differs(audit: Callable[..., Outcome]) -> None:
+    with changed(TRUSTING_ACCOUNT, _add_principal, _restore_trust(trust_policy())):
+        outcome = audit("--json")
+    [drift] = outcome.report["findings"]
+    [added] = drift["details"]["added"]
+    [removed] = drift["details"]["removed"]
+    assert added["Principal"] == {
+        "AWS": [f"arn:aws:iam::{TRUSTED_ACCOUNT}:root", "arn:aws:iam::333333333333:root"]
+    }
+    assert removed["Principal"] == {"AWS": f"arn:aws:iam::{TRUSTED_ACCOUNT}:root"}
+    assert "+ {" in drift["message"] and "- {" in drift["message"]
+
+
+@pytest.mark.e2e
+def test_a_deleted_assume_role_policy_is_one_finding_and_not_one_per_principal(
+    audit: Callable[..., Outcome],
+) -> None:
+    iam = iam_of(TRUSTED_ACCOUNT)
+    document = _delete_policy(iam)
+    try:
+        outcome = audit("--json")
+    finally:
+        iam.create_policy(PolicyName=POLICY, PolicyDocument=json.dumps(document))
+        iam.attach_user_policy(UserName="alice", PolicyArn=POLICY_ARN)
+        iam.attach_group_policy(GroupName="s3-readers", PolicyArn=POLICY_ARN)
+    assert outcome.found == [("assume-policy-missing", "high", POLICY_ARN)]
+    assert outcome.status == 1
+
+
+@pytest.mark.e2e
+def test_revoked_sessions_are_reported_with_their_time_and_are_not_drift(
+    audit: Callable[..., Outcome],
+) -> None:
+    revoke = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"DateLessThan": {"aws:TokenIssueTime": "2026-06-01T12:00:00Z"}},
+            }
+        ],
+    }
+    with changed(
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.put_role_policy(
+            RoleName=ROLE, PolicyName="AWSRevokeOlderSessions", PolicyDocument=json.dumps(revoke)
+        ),
+        lambda iam: iam.delete_role_policy(RoleName=ROLE, PolicyName="AWSRevokeOlderSessions"),
+    ):
+        below = audit("--json")
+        failing = audit("--json", "--fail-on", "info")
+    assert below.found == [("sessions-revoked", "info", ROLE_ARN)]
+    assert below.report["findings"][0]["message"] == (
+        "sessions issued before 2026-06-01T12:00:00Z are revoked (AWSRevokeOlderSessions)"
+    )
+    assert below.report["roles"][0]["revoked_before"] == "2026-06-01T12:00:00Z"
+    assert (below.status, failing.status) == (0, 1), "info is below the default --fail-on high"
+
+
+@pytest.mark.e2e
+def test_a_role_unused_for_longer_than_unused_days_is_reported(audit: Callable[..., Outcome]) -> None:
+    later = datetime.now(UTC) + timedelta(days=100)
+    outcome = audit("--json", "--fail-on", "medium", now=later)
+    assert outcome.found == [("role-unused", "medium", ROLE_ARN)]
+    assert "never used since it was created 99 days ago" in outcome.report["findings"][0]["message"] or (
+        "never used since it was created 100 days ago" in outcome.report["findings"][0]["message"]
+    )
+    assert outcome.status == 1
+    assert audit("--json", "--unused-days", "120", now=later).found == []
+
+
+@pytest.mark.e2e
+def test_a_role_past_its_end_of_access_that_still_exists_is_critical(audit: Callable[..., Outcome]) -> None:
+    after = datetime(2099, 1, 2, tzinfo=UTC)
+    outcome = audit("--json", "--unused-days", "36500", now=after)
+    assert outcome.found == [("role-expired", "critical", ROLE_ARN)]
+    assert outcome.status == 1
+
+
+# Setup errors: exit 2, one line ------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_a_read_only_identity_without_a_needed_permission_exits_2_naming_the_action(
+    deployed: Deployed, audit: Callable[..., Outcome]
+) -> None:
+    argv = deployed.argv("--json")
+    argv[argv.index(f"{TRUSTED_ACCOUNT}=auditor-2")] = f"{TRUSTED_ACCOUNT}=partial"
+    outcome = audit(argv=argv)
+    assert outcome.status == 2
+    assert outcome.out == ""
+    assert outcome.err.count("\n") == 1
+    assert outcome.err.startswith(
+        f"cross-account-audit: error: iam:ListEntitiesForPolicy on {POLICY_ARN} as "
+        f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/auditor-without-list-entities: AccessDenied"
+    ), outcome.err
+    assert outcome.err.rstrip().endswith("the audit needs the read-only policy of docs/audit.md")
+
+
+@pytest.mark.e2e
+def test_credentials_of_another_account_exit_2_saying_how_to_read_the_account(
+    deployed: Deployed, audit: Callable[..., Outcome]
+) -> None:
+    argv = deployed.argv()
+    argv[argv.index(f"{TRUSTED_ACCOUNT}=auditor-2")] = f"{TRUSTED_ACCOUNT}=trusting-only"
+    outcome = audit(argv=argv)
+    assert outcome.status == 2
+    assert outcome.err == (
+        f"cross-account-audit: error: account {TRUSTED_ACCOUNT}: --profile-for {TRUSTED_ACCOUNT}=trusting-only is "
+        f"arn:aws:iam::{TRUSTING_ACCOUNT}:user/auditor-of-the-other-account, of account {TRUSTING_ACCOUNT}: read "
+        f"{TRUSTED_ACCOUNT} with --profile-for {TRUSTED_ACCOUNT}=PROFILE or --assume-role-name NAME\n"
+    )
+
+
+@pytest.mark.e2e
+def test_an_unknown_profile_exits_2_naming_it(deployed: Deployed, audit: Callable[..., Outcome]) -> None:
+    argv = deployed.argv()
+    argv[argv.index(f"{TRUSTED_ACCOUNT}=auditor-2")] = f"{TRUSTED_ACCOUNT}=nobody"
+    outcome = audit(argv=argv)
+    assert outcome.status == 2
+    assert outcome.err == (
+        f"cross-account-audit: error: --profile-for {TRUSTED_ACCOUNT}=nobody: ProfileNotFound: "
+        "The config profile (nobody) could not be found\n"
+    )
+
+
+@pytest.mark.e2e
+def test_an_endpoint_that_refuses_connections_exits_2_within_the_timeout(
+    deployed: Deployed, audit: Callable[..., Outcome]
+) -> None:
+    with closed_port() as url:
+        outcome = audit(argv=[*deployed.argv(), "--endpoint-url", url, "--timeout", "0"])
+    assert outcome.status == 2
+    assert outcome.err.startswith(f"cross-account-audit: error: cannot reach {url}"), outcome.err
+
+
+# SARIF for code scanning -------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_the_sarif_log_is_valid_sarif_2_1_0_with_one_result_per_finding(
+    audit: Callable[..., Outcome],
+) -> None:
+    with changed(
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.attach_role_policy(RoleName=ROLE, PolicyArn=ADMINISTRATOR_ACCESS),
+        lambda iam: iam.detach_role_policy(RoleName=ROLE, PolicyArn=ADMINISTRATOR_ACCESS),
+    ):
+        outcome = audit("--sarif")
+    log = json.loads(outcome.out)
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    jsonschema.Draft4Validator(schema).validate(log)
+    [run] = log["runs"]
+    [result] = run["results"]
+    assert (result["ruleId"], result["level"]) == ("unexpected-managed-policy", "error")
+    assert result["message"]["text"].startswith(f"[critical] {ROLE_ARN}: {ADMINISTRATOR_ACCESS} is attached")
+    rule = run["tool"]["driver"]["rules"][result["ruleIndex"]]
+    assert rule["id"] == "unexpected-managed-policy"
+    assert outcome.status == 1
+
+
+def test_a_sarif_log_the_schema_refuses_is_refused() -> None:
+    """The schema check can fail: a log without ``runs`` is not SARIF."""
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    with pytest.raises(jsonschema.ValidationError, match="'runs' is a required property"):
+        jsonschema.Draft4Validator(schema).validate({"version": "2.1.0"})
+
+
+# The last test: the role deleted (it is not put back) ---------------------------------------
+
+
+@pytest.mark.e2e
+def test_a_deleted_role_is_reported_missing(audit: Callable[..., Outcome]) -> None:
+    iam = iam_of(TRUSTING_ACCOUNT)
+    for policy in iam.list_attached_role_policies(RoleName=ROLE)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=ROLE, PolicyArn=policy["PolicyArn"])
+    iam.delete_role(RoleName=ROLE)
+    outcome = audit("--json")
+    assert outcome.found == [("role-missing", "high", ROLE_ARN)]
+    assert outcome.report["roles"] == [
+        {
+            "arn": ROLE_ARN,
+            "exists": False,
+            "last_used": None,
+            "last_used_region": None,
+            "created": None,
+            "revoked_before": None,
+            "expires_at": EXPIRES_AT,
+        }
+    ]
+    assert outcome.status == 1

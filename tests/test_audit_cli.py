@@ -1,0 +1,324 @@
+"""cross-account-audit without AWS: its command line, the stack outputs it reads, and how it compares documents."""
+
+from __future__ import annotations
+
+import io
+import json
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cross_account import audit as cli
+from cross_account.documents import external_id_digest
+
+ROLE_ARN = "arn:aws:iam::111111111111:role/my-s3-x-account-role"
+POLICY_ARN = "arn:aws:iam::222222222222:policy/my-s3-x-account-policy"
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "TrustedAccountsMayAssume",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "partner-7f3a"}},
+        }
+    ],
+}
+BASELINE = {
+    "trustPolicy": TRUST,
+    "managedPolicyArns": [],
+    "inlinePolicyNames": [],
+    "maxSessionDuration": 3600,
+    "permissionsBoundaryArn": "",
+}
+
+
+def write(tmp_path: Path, name: str, outputs: Any) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(outputs))
+    return str(path)
+
+
+def test_the_console_script_is_declared_beside_verify() -> None:
+    scripts = {e.name: e.value for e in entry_points(group="console_scripts")}
+    assert scripts["cross-account-audit"] == "cross_account.audit:main"
+    assert scripts["cross-account-verify"] == "cross_account.verify:main"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "the following arguments are required: --stack-outputs"),
+        (
+            ["--stack-outputs", "a.json", "--fail-on", "severe"],
+            "--fail-on 'severe' is not one of info, low, medium",
+        ),
+        (
+            ["--stack-outputs", "a.json", "--unused-days", "0"],
+            "--unused-days '0' must be a whole number from 1 to",
+        ),
+        (["--stack-outputs", "a.json", "--unused-days", "9x"], "--unused-days '9x' must be a whole number"),
+        (
+            ["--stack-outputs", "a.json", "--concurrency", "65"],
+            "--concurrency '65' must be a whole number from 1 to 64",
+        ),
+        (
+            ["--stack-outputs", "a.json", "--profile-for", "1234=p"],
+            "--profile-for '1234=p' is not ACCOUNT=PROFILE",
+        ),
+        (["--stack-outputs", "a.json", "--profile-for", "111111111111"], "is not ACCOUNT=PROFILE"),
+        (
+            ["--stack-outputs", "a.json", "--profile-for", "111111111111=a b"],
+            "--profile-for 111111111111= 'a b' is not a profile name",
+        ),
+        (
+            [
+                "--stack-outputs",
+                "a.json",
+                "--profile-for",
+                "111111111111=a",
+                "--profile-for",
+                "111111111111=b",
+            ],
+            "account 111111111111 is given twice",
+        ),
+        (
+            ["--stack-outputs", "a.json", "--assume-role-name", "a/b"],
+            "--assume-role-name 'a/b' must be a role name",
+        ),
+        (["--stack-outputs", "a.json", "--json", "--sarif"], "not allowed with argument"),
+        (["--stack-outputs", "a.json", "--timeout", "soon"], "--timeout 'soon' must be a number of seconds"),
+        (["--stack-outputs", "a.json", "--region", "Mars"], "--region 'Mars' is not a valid AWS region name"),
+        (
+            ["--stack-outputs", "a.json", "--endpoint-url", "ftp://x"],
+            "--endpoint-url 'ftp://x' is not an http",
+        ),
+    ],
+)
+def test_a_bad_command_line_is_one_line_naming_the_argument_and_exit_2(argv: list[str], message: str) -> None:
+    err = io.StringIO()
+    assert cli.main(argv, io.StringIO(), err) == 2
+    assert err.getvalue().count("\n") == 1
+    assert err.getvalue().startswith("cross-account-audit: error: ")
+    assert message in err.getvalue(), err.getvalue()
+
+
+def test_the_command_line_defaults() -> None:
+    options = cli.parse_args(["--stack-outputs", "a.json", "--stack-outputs", "b.json"])
+    assert (
+        options.stack_outputs,
+        options.fail_on,
+        options.unused_days,
+        options.output,
+        options.concurrency,
+    ) == (
+        ("a.json", "b.json"),
+        "high",
+        90,
+        "table",
+        8,
+    )
+    assert options.timeout == 60.0
+
+
+def test_the_outputs_of_a_trusting_stack_give_its_role_and_baseline(tmp_path: Path) -> None:
+    outputs = {
+        "roleArn": ROLE_ARN,
+        "roleName": "my-s3-x-account-role",
+        "roleUniqueId": "AROAEXAMPLE123456789",
+        "expiresAt": "2027-03-31T23:59:59Z",
+        "auditBaseline": BASELINE,
+    }
+    [role] = cli.read_stack_outputs(write(tmp_path, "trusting.json", outputs))  # type: ignore[misc]
+    assert role == cli.WantedRole(
+        arn=ROLE_ARN,
+        account="111111111111",
+        name="my-s3-x-account-role",
+        source=str(tmp_path / "trusting.json"),
+        baseline=BASELINE,
+        expires_at="2027-03-31T23:59:59Z",
+        unique_id="AROAEXAMPLE123456789",
+    )
+
+
+def test_a_rollout_stack_gives_one_role_per_account(tmp_path: Path) -> None:
+    outputs = {
+        "roleName": "audit",
+        "roleArnsByAccount": {
+            "444444444444": "arn:aws:iam::444444444444:role/audit",
+            "333333333333": "arn:aws:iam::333333333333:role/audit",
+        },
+        "auditBaseline": BASELINE,
+    }
+    roles = cli.read_stack_outputs(write(tmp_path, "rollout.json", outputs))
+    assert isinstance(roles, list)
+    assert [(r.account, r.name, r.unique_id) for r in roles] == [
+        ("333333333333", "audit", None),
+        ("444444444444", "audit", None),
+    ]
+
+
+def test_the_outputs_of_a_trusted_stack_give_its_policies_roles_and_principals(tmp_path: Path) -> None:
+    outputs = {
+        "policyArn": POLICY_ARN,
+        "policyArns": [POLICY_ARN],
+        "roleArns": [ROLE_ARN],
+        "principals": {
+            "users": ["alice"],
+            "groups": ["s3-readers"],
+            "roles": ["ci"],
+            "newGroup": "cross-account-users",
+            "newGroupMembers": ["bob"],
+        },
+    }
+    access = cli.read_stack_outputs(write(tmp_path, "trusted.json", outputs))
+    assert access == cli.WantedAccess(
+        account="222222222222",
+        source=str(tmp_path / "trusted.json"),
+        policy_arns=(POLICY_ARN,),
+        role_arns=(ROLE_ARN,),
+        users=("alice",),
+        groups=("s3-readers", "cross-account-users"),
+        roles=("ci",),
+    )
+
+
+@pytest.mark.parametrize(
+    ("outputs", "message"),
+    [
+        ({"switchRoleUrl": "x"}, "the outputs of neither a trusting stack"),
+        ([1, 2], "not a JSON object of stack outputs"),
+        (
+            {"roleArn": ROLE_ARN, "roleName": "r", "auditBaseline": "[secret]"},
+            "output 'auditBaseline' is [secret]: write the file with `pulumi stack output --json --show-secrets`",
+        ),
+        (
+            {"roleArn": "arn:aws:iam::1:role/r", "roleName": "r"},
+            "output 'roleArn' 'arn:aws:iam::1:role/r' is not",
+        ),
+        (
+            {"roleArn": ROLE_ARN, "roleName": "r", "auditBaseline": {"trustPolicy": TRUST}},
+            "output 'auditBaseline' has no valid 'managedPolicyArns'",
+        ),
+        (
+            {"roleName": "r", "roleArnsByAccount": {"333333333333": ROLE_ARN}},
+            f"output 'roleArnsByAccount.333333333333' '{ROLE_ARN}' is not a role of account 333333333333",
+        ),
+        ({"policyArns": []}, "output 'policyArns' [] is not a list of policy ARNs"),
+        (
+            {"policyArns": [POLICY_ARN, "arn:aws:iam::333333333333:policy/p"]},
+            "output 'policyArns' names several accounts",
+        ),
+        (
+            {"roleArn": ROLE_ARN, "roleName": "r", "policyArns": [POLICY_ARN]},
+            "both a trusting and a trusted stack",
+        ),
+    ],
+)
+def test_outputs_that_are_not_a_stacks_are_a_usage_error_naming_the_file_and_output(
+    tmp_path: Path, outputs: Any, message: str
+) -> None:
+    path = write(tmp_path, "outputs.json", outputs)
+    with pytest.raises(cli.UsageError) as caught:
+        cli.read_stack_outputs(path)
+    assert str(caught.value).startswith(f"--stack-outputs {path}: ")
+    assert message in str(caught.value)
+
+
+def test_a_missing_or_unreadable_outputs_file_is_a_usage_error(tmp_path: Path) -> None:
+    err = io.StringIO()
+    assert cli.main(["--stack-outputs", str(tmp_path / "none.json")], io.StringIO(), err) == 2
+    assert err.getvalue() == (
+        f"cross-account-audit: error: --stack-outputs {tmp_path / 'none.json'}: cannot be read: "
+        "No such file or directory\n"
+    )
+    (tmp_path / "bad.json").write_text("{")
+    assert cli.main(["--stack-outputs", str(tmp_path / "bad.json")], io.StringIO(), err) == 2
+    assert "is not JSON" in err.getvalue()
+
+
+# Comparing trust policies ------------------------------------------------------------------
+
+
+def digested(document: dict[str, Any]) -> dict[str, Any]:
+    text = json.dumps(document).replace("partner-7f3a", external_id_digest("partner-7f3a"))
+    return dict(json.loads(text))
+
+
+def test_a_live_trust_policy_equal_to_the_stacks_differs_in_no_statement() -> None:
+    assert cli.statement_diff(digested(TRUST), TRUST, "aws") == ([], [])
+
+
+def test_forms_iam_treats_alike_compare_equal() -> None:
+    """IAM may answer with an account id as principal, or with one-element lists, for what was written."""
+    live = json.loads(json.dumps(TRUST))
+    statement = live["Statement"][0]
+    statement["Principal"] = {"AWS": ["222222222222"]}
+    statement["Action"] = ["sts:AssumeRole", "sts:AssumeRole"]
+    statement["Condition"]["StringEquals"]["sts:ExternalId"] = ["partner-7f3a"]
+    assert cli.statement_diff(digested(TRUST), live, "aws") == ([], [])
+
+
+def test_a_changed_external_id_is_drift_and_its_value_is_never_shown() -> None:
+    live = json.loads(json.dumps(TRUST).replace("partner-7f3a", "attacker-1234"))
+    added, removed = cli.statement_diff(digested(TRUST), live, "aws")
+    assert (len(added), len(removed)) == (1, 1)
+    shown = json.dumps([cli.masked(s) for s in added + removed])
+    assert "attacker-1234" not in shown and "partner-7f3a" not in shown
+    assert cli.masked(added[0])["Condition"] == {"StringEquals": {"sts:ExternalId": "<hidden>"}}
+    assert cli.external_ids(live) == ["attacker-1234"]
+
+
+def test_an_added_principal_is_one_statement_added_and_one_removed() -> None:
+    live = json.loads(json.dumps(TRUST))
+    live["Statement"][0]["Principal"]["AWS"] = [
+        "arn:aws:iam::222222222222:root",
+        "arn:aws:iam::333333333333:root",
+    ]
+    added, removed = cli.statement_diff(digested(TRUST), live, "aws")
+    assert [s["Principal"] for s in added] == [{"AWS": live["Statement"][0]["Principal"]["AWS"]}]
+    assert [s["Principal"] for s in removed] == [{"AWS": "arn:aws:iam::222222222222:root"}]
+
+
+@pytest.mark.parametrize(
+    ("statement", "everything"),
+    [
+        ({"Effect": "Allow", "Action": "*", "Resource": "*"}, True),
+        ({"Effect": "Allow", "Action": ["s3:GetObject", "*:*"], "Resource": ["*"]}, True),
+        ({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}, False),
+        ({"Effect": "Deny", "Action": "*", "Resource": "*"}, False),
+        ({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}, False),
+    ],
+)
+def test_an_inline_policy_grants_everything_only_with_every_action_on_every_resource(
+    statement: dict[str, Any], everything: bool
+) -> None:
+    assert cli.grants_everything({"Version": "2012-10-17", "Statement": [statement]}) is everything
+
+
+def test_the_revocation_time_is_read_from_the_token_issue_time_condition() -> None:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": ["*"],
+                "Resource": ["*"],
+                "Condition": {"DateLessThan": {"aws:TokenIssueTime": "2026-06-01T12:00:00Z"}},
+            }
+        ],
+    }
+    assert cli.revoked_before(document) == "2026-06-01T12:00:00Z"
+    assert cli.revoked_before({"Version": "2012-10-17", "Statement": []}) is None
+
+
+def test_a_finding_is_at_least_the_severities_below_it() -> None:
+    item = cli.finding("trust-policy-drift", "111111111111", ROLE_ARN, "m")
+    assert [s for s in cli.SEVERITIES if item.at_least(s)] == ["info", "low", "medium", "high"]
+
+
+def test_every_rule_has_a_known_severity_and_a_sentence() -> None:
+    assert all(severity in cli.SEVERITIES and text[0].isupper() for severity, text in cli.RULES.values())
