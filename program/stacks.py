@@ -32,6 +32,7 @@ from cross_account.limits import (
     PLACEHOLDER_ACCOUNT_IDS,
     ROLE_ARN_OUTPUT,
     ROLE_ARN_PATTERN_OUTPUT,
+    ROLE_ARN_PATTERNS_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
     SESSION_NAME_REQUIRED_OUTPUT,
     SESSION_TAGS_ALLOWED_OUTPUT,
@@ -831,6 +832,13 @@ def build_trusted(settings: TrustedSettings) -> None:
     pulumi.export("policyArn", access.policy_arns.apply(lambda arns: arns[0] if len(arns) == 1 else None))
     pulumi.export("policyArns", access.policy_arns)
     pulumi.export("roleArns", access.role_arns)
+    # The role ARN patterns granted by organization path (stackset-mode trusting stacks), which
+    # roleArns cannot list: what cross-account-audit expects the policies to grant beside roleArns.
+    # (As secret as the trusting stacks' outputs they come from.)
+    pulumi.export(
+        ROLE_ARN_PATTERNS_OUTPUT,
+        pulumi.Output.from_input(grants).apply(lambda found: [g["role_arn_pattern"] for g in found]),
+    )
     pulumi.export("switchRoleUrls", access.switch_role_urls)
     # Which role ARN each link grants: after a trusting stack renames its role, the old ARN stays
     # here (and in the policy) until this stack runs again (docs/deploy.md).

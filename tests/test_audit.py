@@ -462,6 +462,44 @@ def test_a_role_past_its_end_of_access_that_still_exists_is_critical(audit: Call
     assert outcome.status == 1
 
 
+@pytest.mark.e2e
+def test_a_role_pattern_the_trusted_stack_grants_by_organization_path_is_not_drift(
+    deployed: Deployed, audit: Callable[..., Outcome], tmp_path: Path
+) -> None:
+    """roleArnPatterns (a stackset rollout's roles) are expected grants; granted without it, drift."""
+    pattern = "arn:aws:iam::*:role/rolled-out"
+    grant = {
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Resource": pattern,
+        "Condition": {
+            "ForAnyValue:StringLike": {"aws:ResourceOrgPaths": "o-abcdefghij/*/ou-ab12-cdefgh34/*"}
+        },
+    }
+    iam = iam_of(TRUSTED_ACCOUNT)
+    document = iam.get_policy_version(PolicyArn=POLICY_ARN, VersionId="v1")["PolicyVersion"]["Document"]
+    document = json.loads(document) if isinstance(document, str) else document
+    widened = {**document, "Statement": [*document["Statement"], grant]}
+    version = iam.create_policy_version(
+        PolicyArn=POLICY_ARN, PolicyDocument=json.dumps(widened), SetAsDefault=True
+    )["PolicyVersion"]["VersionId"]
+    trusted = tmp_path / "trusted.json"
+    trusted.write_text(json.dumps({**deployed.trusted_outputs, "roleArnPatterns": [pattern]}))
+    argv = deployed.argv("--json")
+    argv[argv.index(str(deployed.outputs_files[1]))] = str(trusted)
+    try:
+        expected = audit(argv=argv)
+        unasked = audit("--json")
+    finally:
+        iam.set_default_policy_version(PolicyArn=POLICY_ARN, VersionId="v1")
+        iam.delete_policy_version(PolicyArn=POLICY_ARN, VersionId=version)
+    assert deployed.trusted_outputs["roleArnPatterns"] == []
+    assert (expected.found, expected.status) == ([], 0)
+    assert unasked.found == [("assume-policy-drift", "high", POLICY_ARN)]
+    assert unasked.report["findings"][0]["details"]["extra"] == [pattern]
+    assert unasked.status == 1
+
+
 # Setup errors: exit 2, one line ------------------------------------------------------------
 
 

@@ -186,6 +186,13 @@ def test_the_outputs_of_a_trusted_stack_give_its_policies_roles_and_principals(t
     )
 
 
+def test_a_trusted_stack_granting_by_organization_path_gives_its_role_patterns(tmp_path: Path) -> None:
+    outputs = {"policyArns": [POLICY_ARN], "roleArns": [], "roleArnPatterns": ["arn:aws:iam::*:role/r"]}
+    access = cli.read_stack_outputs(write(tmp_path, "trusted.json", outputs))
+    assert isinstance(access, cli.WantedAccess)
+    assert (access.role_arns, access.role_patterns) == ((), ("arn:aws:iam::*:role/r",))
+
+
 @pytest.mark.parametrize(
     ("outputs", "message"),
     [
@@ -208,6 +215,14 @@ def test_the_outputs_of_a_trusted_stack_give_its_policies_roles_and_principals(t
             f"output 'roleArnsByAccount.333333333333' '{ROLE_ARN}' is not a role of account 333333333333",
         ),
         ({"policyArns": []}, "output 'policyArns' [] is not a list of policy ARNs"),
+        (
+            {"policyArns": [POLICY_ARN], "roleArnPatterns": ["arn:aws:iam::222222222222:role/r"]},
+            "output 'roleArnPatterns' 'arn:aws:iam::222222222222:role/r' is not",
+        ),
+        (
+            {"policyArns": [POLICY_ARN], "roleArnPatterns": "arn:aws:iam::*:role/r"},
+            "output 'roleArnPatterns' is not a list of role ARN patterns",
+        ),
         (
             {"policyArns": [POLICY_ARN, "arn:aws:iam::333333333333:policy/p"]},
             "output 'policyArns' names several accounts",
@@ -322,3 +337,64 @@ def test_a_finding_is_at_least_the_severities_below_it() -> None:
 
 def test_every_rule_has_a_known_severity_and_a_sentence() -> None:
     assert all(severity in cli.SEVERITIES and text[0].isupper() for severity, text in cli.RULES.values())
+
+
+class _Iam:
+    """The IAM reads of the trusted side, answered from fixed data: names in the case IAM keeps them."""
+
+    class meta:  # noqa: N801 - boto3's client attribute
+        method_to_api_mapping: dict[str, str] = {}
+        endpoint_url = "https://iam.amazonaws.com"
+
+        class service_model:  # noqa: N801
+            endpoint_prefix = "iam"
+
+    def __init__(self, attached: dict[str, list[str]]) -> None:
+        self.attached = attached
+
+    def get_user(self, UserName: str) -> dict[str, Any]:  # noqa: N803 - boto3's parameter
+        return {"User": {"UserName": UserName.lower()}}
+
+    def get_group(self, GroupName: str, MaxItems: int) -> dict[str, Any]:  # noqa: N803
+        return {"Group": {"GroupName": GroupName.lower()}, "Users": []}
+
+    def get_policy(self, PolicyArn: str) -> dict[str, Any]:  # noqa: N803
+        return {"Policy": {"Arn": PolicyArn, "DefaultVersionId": "v1"}}
+
+    def get_policy_version(self, PolicyArn: str, VersionId: str) -> dict[str, Any]:  # noqa: N803
+        statement = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": ROLE_ARN}
+        return {"PolicyVersion": {"Document": {"Version": "2012-10-17", "Statement": [statement]}}}
+
+    def list_entities_for_policy(self, PolicyArn: str) -> dict[str, Any]:  # noqa: N803
+        return {
+            "PolicyUsers": [{"UserName": n} for n in self.attached.get("user", [])],
+            "PolicyGroups": [{"GroupName": n} for n in self.attached.get("group", [])],
+            "PolicyRoles": [],
+            "IsTruncated": False,
+        }
+
+
+def _access_findings(
+    attached: dict[str, list[str]], users: tuple[str, ...], groups: tuple[str, ...]
+) -> list[Any]:
+    import boto3
+
+    options = cli.parse_args(["--stack-outputs", "trusted.json"])
+    want = cli.WantedAccess("222222222222", "trusted.json", (POLICY_ARN,), (ROLE_ARN,), users, groups)
+    return [
+        (f.rule, f.details.get("principal"))
+        for f in cli.Audit(options, boto3).access(_Iam(attached), "me", want)
+    ]
+
+
+def test_principal_names_are_compared_without_case_as_iam_does() -> None:
+    attached = {"user": ["alice"], "group": ["s3-readers"]}
+    assert _access_findings(attached, ("Alice",), ("S3-Readers",)) == []
+
+
+def test_a_principal_of_another_name_is_still_reported_attached_and_detached() -> None:
+    found = _access_findings({"user": ["alice", "mallory"]}, ("alice", "bob"), ())
+    assert found == [
+        ("assume-policy-detached", "arn:aws:iam::222222222222:user/bob"),
+        ("assume-policy-unexpected-principal", "arn:aws:iam::222222222222:user/mallory"),
+    ]

@@ -126,6 +126,7 @@ def test_the_trusted_example_stack_reads_the_role_arn_from_the_trusting_stack() 
         "policyArn": policy_arn,
         "policyArns": [policy_arn],
         "roleArns": [ROLE_ARN],
+        "roleArnPatterns": [],
         "switchRoleUrls": [trusting.outputs["switchRoleUrl"]],
         "switchRoleUrlsByRoleArn": {ROLE_ARN: trusting.outputs["switchRoleUrl"]},
         "awsCliConfig": (

@@ -673,6 +673,7 @@ def test_a_trusted_stack_reading_a_stackset_stack_grants_its_role_pattern_under_
         ],
     }
     assert run.outputs["roleArns"] == [], "no per-account ARN"
+    assert run.outputs["roleArnPatterns"] == [PATTERN], "what cross-account-audit expects the policy to grant"
 
 
 def test_trust_organizational_unit_paths_replace_the_stacks_paths_beside_per_account_roles() -> None:
@@ -711,7 +712,7 @@ def test_trust_organizational_unit_paths_replace_the_stacks_paths_beside_per_acc
             },
         },
     ]
-    assert run.outputs["roleArns"] == [other]
+    assert (run.outputs["roleArns"], run.outputs["roleArnPatterns"]) == ([other], [PATTERN])
 
 
 def test_the_grant_counts_as_one_arn_in_the_size_quota() -> None:

@@ -60,7 +60,8 @@ from .connection import (
     redact,
 )
 from .documents import external_id_digest, with_external_ids
-from .limits import AUDIT_BASELINE_OUTPUT, REVOKE_SESSIONS_POLICY
+from .limits import AUDIT_BASELINE_OUTPUT, REVOKE_SESSIONS_POLICY_NAME, ROLE_ARN_PATTERNS_OUTPUT
+from .validation import ROLE_ARN_PATTERN_RE
 
 PROG = "cross-account-audit"
 EXIT_OK = 0
@@ -190,6 +191,8 @@ class WantedAccess:
     users: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
+    role_patterns: tuple[str, ...] = ()
+    """arn:<partition>:iam::*:role/<name>: roles granted by organization path (stackset rollouts)."""
 
     @property
     def partition(self) -> str:
@@ -294,6 +297,12 @@ def _trusted(source: str, outputs: Mapping[str, Any]) -> WantedAccess:
     _secret_mark(source, "roleArns", roles)
     if not isinstance(roles, list):
         raise UsageError(f"--stack-outputs {source}: output 'roleArns' is not a list of role ARNs")
+    patterns = outputs.get(ROLE_ARN_PATTERNS_OUTPUT) or []
+    _secret_mark(source, ROLE_ARN_PATTERNS_OUTPUT, patterns)
+    if not isinstance(patterns, list):
+        raise UsageError(
+            f"--stack-outputs {source}: output {ROLE_ARN_PATTERNS_OUTPUT!r} is not a list of role ARN patterns"
+        )
     principals = outputs.get("principals") or {}
     _secret_mark(source, "principals", principals)
     if not isinstance(principals, Mapping):
@@ -308,6 +317,9 @@ def _trusted(source: str, outputs: Mapping[str, Any]) -> WantedAccess:
         groups=_names(source, "principals.groups", principals.get("groups"))
         + ((_string(source, "principals.newGroup", new_group),) if new_group else ()),
         roles=_names(source, "principals.roles", principals.get("roles")),
+        role_patterns=tuple(
+            _string(source, ROLE_ARN_PATTERNS_OUTPUT, p, ROLE_ARN_PATTERN_RE) for p in patterns
+        ),
     )
 
 
@@ -836,7 +848,7 @@ class Audit:
             )
         self._use(want, role, use, add)
         names = self.pages(iam, caller, "list_role_policies", want.arn, "PolicyNames", RoleName=want.name)
-        if REVOKE_SESSIONS_POLICY in names:
+        if REVOKE_SESSIONS_POLICY_NAME in names:
             try:
                 policy = self.read(
                     iam,
@@ -844,13 +856,16 @@ class Audit:
                     "get_role_policy",
                     want.arn,
                     RoleName=want.name,
-                    PolicyName=REVOKE_SESSIONS_POLICY,
+                    PolicyName=REVOKE_SESSIONS_POLICY_NAME,
                 )
                 use.revoked_before = revoked_before(_document(policy["PolicyDocument"]))
             except NotFound:
                 pass
             since = use.revoked_before or "an unknown time"
-            add("sessions-revoked", f"sessions issued before {since} are revoked ({REVOKE_SESSIONS_POLICY})")
+            add(
+                "sessions-revoked",
+                f"sessions issued before {since} are revoked ({REVOKE_SESSIONS_POLICY_NAME})",
+            )
         if want.baseline is None:
             add(
                 "baseline-missing",
@@ -859,7 +874,7 @@ class Audit:
             return found, use
         self._trust(want, role, add)
         self._managed(iam, caller, want, add)
-        self._inline(iam, caller, want, [n for n in names if n != REVOKE_SESSIONS_POLICY], add)
+        self._inline(iam, caller, want, [n for n in names if n != REVOKE_SESSIONS_POLICY_NAME], add)
         self._limits(want, role, add)
         return found, use
 
@@ -1044,7 +1059,10 @@ class Audit:
                 entities[kind] = {e[name_key] for e in listed}
             named = {"user": set(want.users), "group": set(want.groups), "role": set(want.roles)}
             for kind in ("user", "group", "role"):
-                for name in sorted(named[kind] - entities[kind]):
+                # IAM names are unique without case: the stack's "Alice" is the live "alice".
+                live = {name.lower() for name in entities[kind]}
+                asked = {name.lower() for name in named[kind]}
+                for name in sorted(n for n in named[kind] if n.lower() not in live):
                     if (kind, name) not in missing:
                         add(
                             "assume-policy-detached",
@@ -1053,7 +1071,7 @@ class Audit:
                             f"{name} cannot assume the roles",
                             principal=f"{prefix}:{kind}/{name}",
                         )
-                for name in sorted(entities[kind] - named[kind]):
+                for name in sorted(n for n in entities[kind] if n.lower() not in asked):
                     add(
                         "assume-policy-unexpected-principal",
                         policy_arn,
@@ -1061,9 +1079,10 @@ class Audit:
                         f"{name} may assume the roles",
                         principal=f"{prefix}:{kind}/{name}",
                     )
-        if len(granted) and want.role_arns:
-            extra = sorted(granted - set(want.role_arns))
-            lost = sorted(set(want.role_arns) - granted)
+        wanted = set(want.role_arns) | set(want.role_patterns)
+        if granted and wanted:
+            extra = sorted(granted - wanted)
+            lost = sorted(wanted - granted)
             if extra or lost:
                 add(
                     "assume-policy-drift",

@@ -37,6 +37,8 @@ project use them; a stack that trusts one of them is warned about, as it is no a
 
 ROLE_ARN_PATTERN_OUTPUT = "roleArnPattern"
 """Trusting stack output: arn:<partition>:iam::*:role/<path><name>, the role in any account."""
+ROLE_ARN_PATTERNS_OUTPUT = "roleArnPatterns"
+"""Trusted stack output: the role ARN patterns its policies grant by organization path (beside roleArns)."""
 COVERED_UNITS_OUTPUT = "coveredOrganizationalUnitIds"
 """Trusting stack output of a stackset-mode rollout: the units whose accounts get the role, those joining later too."""
 ORGANIZATIONAL_UNIT_PATHS_OUTPUT = "organizationalUnitPaths"
@@ -63,8 +65,6 @@ EXPIRES_AT_OUTPUT = "expiresAt"
 """Trusting stack output: when the access ends (RFC 3339 UTC), or ""."""
 AUDIT_BASELINE_OUTPUT = "auditBaseline"
 """A trusting stack output: what cross-account-audit compares the live role with (trust policy, policies, limits)."""
-REVOKE_SESSIONS_POLICY = "AWSRevokeOlderSessions"
-"""The inline policy the IAM console's "Revoke active sessions" puts on a role."""
 MAX_SESSION_DURATION_OUTPUT = "maxSessionDuration"
 """Trusting stack output: the role's longest session in seconds (the trusted side's CLI profiles ask for no more)."""
 OUTPUT_NAMES = frozenset(
