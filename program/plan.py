@@ -423,7 +423,7 @@ class _Redactor:
         self.values = sorted({v for v in secret_values if v}, key=len, reverse=True)
         # A value as a whole word: a secret "x" is not in "externalId".
         self.pattern = (
-            re.compile("|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in self.values))
+            re.compile("|".join(rf"(?<![A-Za-z0-9]){re.escape(v)}(?![A-Za-z0-9])" for v in self.values))
             if self.values
             else None
         )
