@@ -16,9 +16,9 @@ what it answers:
 from __future__ import annotations
 
 import contextlib
-import subprocess
-import sys
 from collections.abc import Iterator
+
+from tcp_servers import serve
 
 SERVER = r"""
 import base64, html, json, sys, urllib.parse
@@ -115,15 +115,5 @@ server.serve_forever()
 @contextlib.contextmanager
 def http_server(mode: str) -> Iterator[str]:
     """Start the server in ``mode``; yields its URL; stops it by its pid."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVER, mode], stdout=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL
-    )
-    try:
-        assert process.stdout is not None
-        port = int(process.stdout.readline())
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
+    with serve(SERVER, mode) as url:
+        yield url

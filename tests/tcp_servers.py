@@ -38,8 +38,16 @@ while True:
 @contextlib.contextmanager
 def tcp_server(mode: str) -> Iterator[str]:
     """Start the server (``silent`` or ``trickle``); yields its URL; stops it by its pid."""
+    with serve(SERVER, mode) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve(source: str, mode: str) -> Iterator[str]:
+    """Run ``source`` (a server that prints its port on 127.0.0.1) in its own process with ``mode``;
+    yields its URL; stops it by its pid."""
     process = subprocess.Popen(
-        [sys.executable, "-c", SERVER, mode], stdout=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL
+        [sys.executable, "-c", source, mode], stdout=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL
     )
     try:
         assert process.stdout is not None

@@ -432,7 +432,9 @@ def test_make_plan_runs_the_module_for_the_stack_and_json_1_asks_for_json() -> N
 def test_a_secret_is_hidden_where_it_is_a_whole_word_and_nowhere_else() -> None:
     redact = _Redactor(["ab", "s3cr3t"])
     assert redact.text("ab, abc, x-ab and s3cr3t.") == "[secret], abc, x-[secret] and [secret]."
-    assert redact.text("x_ab \u00e9ab") == "x_[secret] \u00e9[secret]", "only ASCII letters and digits join a word"
+    assert redact.text("x_ab \u00e9ab") == "x_[secret] \u00e9[secret]", (
+        "only ASCII letters and digits join a word"
+    )
     assert redact.show({"k": ["ab", "abc"]}, True) == {"k": ["[secret]", "abc"]}
     assert redact.show("role ab", True) == "[secret]", "a secret inside a longer text hides it whole"
     assert redact.show("abc", True) == "[secret]", "a secret value with no known secret in it is hidden whole"

@@ -685,27 +685,17 @@ def organizational_unit_id(key: str, value: object) -> str:
 
 def organization_path(key: str, value: object) -> str:
     """An AWS Organizations entity path down to a root or unit, ending in ``/``: ``o-.../r-.../ou-.../``."""
-    text = _string(key, value)
-    if ORGANIZATION_PATH_RE.fullmatch(text) is None:
-        raise InvalidInputError(
-            key,
-            text,
-            "is not an organization path (o-<id>/r-<root>/ou-<unit>/..., ending in /, as AWS Organizations "
-            "writes it; or o-<id>/*/ou-<unit>/ for a unit wherever it is)",
-        )
-    return text
+    rule = (
+        "is not an organization path (o-<id>/r-<root>/ou-<unit>/..., ending in /, as AWS Organizations "
+        "writes it; or o-<id>/*/ou-<unit>/ for a unit wherever it is)"
+    )
+    return _matching(key, value, ORGANIZATION_PATH_RE, rule)
 
 
 def role_arn_pattern(key: str, value: object) -> str:
     """``arn:<partition>:iam::*:role/<path><name>``: one role, in any account."""
-    text = _string(key, value)
-    if ROLE_ARN_PATTERN_RE.fullmatch(text) is None:
-        raise InvalidInputError(
-            key,
-            text,
-            "is not a role ARN pattern (arn:<partition>:iam::*:role/<path/>name, only the account a *)",
-        )
-    return text
+    rule = "is not a role ARN pattern (arn:<partition>:iam::*:role/<path/>name, only the account a *)"
+    return _matching(key, value, ROLE_ARN_PATTERN_RE, rule)
 
 
 PRINCIPAL_PATTERN_RULE = (
