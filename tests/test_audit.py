@@ -521,6 +521,51 @@ def test_a_read_only_identity_without_a_needed_permission_exits_2_naming_the_act
 
 
 @pytest.mark.e2e
+def test_assume_role_name_reads_every_account_through_its_role_of_that_name(
+    deployed: Deployed, audit: Callable[..., Outcome], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What audit.yml does: one identity, a read-only role of one name in each account."""
+    reader = "audit-reader"
+    may_assume = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::*:role/{reader}"}
+    hub = _auditor(TRUSTED_ACCOUNT, {"Version": "2012-10-17", "Statement": [may_assume]}, "audit-hub")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/audit-hub"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    for account in (TRUSTING_ACCOUNT, TRUSTED_ACCOUNT):
+        iam = iam_of(account)
+        iam.create_role(RoleName=reader, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.put_role_policy(
+            RoleName=reader,
+            PolicyName="audit-read-only",
+            PolicyDocument=json.dumps(moto_copy(cli.read_only_policy())),
+        )
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", hub["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", hub["SecretAccessKey"])
+    files = [a for path in deployed.outputs_files for a in ("--stack-outputs", str(path))]
+    try:
+        outcome = audit(
+            argv=[*files, "--assume-role-name", reader, "--region", "us-east-1", "--timeout", "30", "--json"]
+        )
+    finally:
+        for account in (TRUSTING_ACCOUNT, TRUSTED_ACCOUNT):
+            iam_of(account).delete_role_policy(RoleName=reader, PolicyName="audit-read-only")
+            iam_of(account).delete_role(RoleName=reader)
+        trusted = iam_of(TRUSTED_ACCOUNT)
+        trusted.delete_access_key(UserName="audit-hub", AccessKeyId=hub["AccessKeyId"])
+        trusted.delete_user_policy(UserName="audit-hub", PolicyName="audit-read-only")
+        trusted.delete_user(UserName="audit-hub")
+    assert (outcome.status, outcome.err, outcome.found) == (0, "", [])
+    assert outcome.report["accounts"] == [TRUSTING_ACCOUNT, TRUSTED_ACCOUNT]
+
+
+@pytest.mark.e2e
 def test_credentials_of_another_account_exit_2_saying_how_to_read_the_account(
     deployed: Deployed, audit: Callable[..., Outcome]
 ) -> None:
