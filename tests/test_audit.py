@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ import pytest
 from conftest import ORGANIZATION, PROJECT, ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, run_main
 from emulator import EmulatorMocks, account_session, aws_managed_policies
 from moto.core import enable_iam_authentication
-from tcp_servers import closed_port
+from tcp_servers import closed_port, tcp_server
 
 from cross_account import audit as cli
 
@@ -463,6 +464,35 @@ def test_a_role_past_its_end_of_access_that_still_exists_is_critical(audit: Call
 
 
 @pytest.mark.e2e
+def test_a_used_role_reports_when_it_was_last_used_and_is_unused_only_after_unused_days(
+    audit: Callable[..., Outcome],
+) -> None:
+    """After the unused-role tests: from here on the role has been used."""
+    given = (
+        account_session(TRUSTED_ACCOUNT).client("sts").assume_role(RoleArn=ROLE_ARN, RoleSessionName="alice")
+    )
+    keys = given["Credentials"]
+    session = account_session(TRUSTING_ACCOUNT)
+    session.client(
+        "sts",
+        aws_access_key_id=keys["AccessKeyId"],
+        aws_secret_access_key=keys["SecretAccessKey"],
+        aws_session_token=keys["SessionToken"],
+    ).get_caller_identity()  # a call with the session: moto records the role's use
+    now = audit("--json", "--fail-on", "info")
+    [role] = now.report["roles"]
+    assert role["last_used"] is not None
+    used = datetime.fromisoformat(role["last_used"].replace("Z", "+00:00"))
+    assert abs((datetime.now(UTC) - used).total_seconds()) < 600
+    assert (now.found, now.status) == ([], 0)
+    later = audit("--json", now=used + timedelta(days=91, minutes=1))  # (the report keeps whole seconds)
+    assert later.found == [("role-unused", "medium", ROLE_ARN)]
+    assert later.report["findings"][0]["message"].startswith(
+        f"last used 91 days ago ({role['last_used']} in an unknown region): more than --unused-days 90"
+    ), later.report["findings"][0]["message"]
+
+
+@pytest.mark.e2e
 def test_a_role_pattern_the_trusted_stack_grants_by_organization_path_is_not_drift(
     deployed: Deployed, audit: Callable[..., Outcome], tmp_path: Path
 ) -> None:
@@ -600,6 +630,22 @@ def test_an_endpoint_that_refuses_connections_exits_2_within_the_timeout(
         outcome = audit(argv=[*deployed.argv(), "--endpoint-url", url, "--timeout", "0"])
     assert outcome.status == 2
     assert outcome.err.startswith(f"cross-account-audit: error: cannot reach {url}"), outcome.err
+
+
+@pytest.mark.e2e
+def test_an_endpoint_that_never_answers_ends_the_run_within_the_timeout(
+    deployed: Deployed, audit: Callable[..., Outcome]
+) -> None:
+    """A bound, not a benchmark: the run ends within the --timeout floor plus a margin."""
+    with tcp_server("silent") as url:
+        started = time.monotonic()
+        outcome = audit(argv=[*deployed.argv(), "--endpoint-url", url, "--timeout", "2"])
+        took = time.monotonic() - started
+    assert (outcome.status, outcome.out) == (2, "")
+    assert outcome.err == (
+        f"cross-account-audit: error: cannot reach {url}: no answer within the time left (--timeout)\n"
+    )
+    assert took < 12, f"--timeout 2 must end the run within its floor of 5 s plus a margin, took {took:.1f} s"
 
 
 # SARIF for code scanning -------------------------------------------------------------------
