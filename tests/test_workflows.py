@@ -198,5 +198,9 @@ def test_the_audit_runs_on_a_schedule_with_oidc_read_only_and_uploads_its_sarif(
     )
     audit = [s for s in steps(job) if "cross-account-audit" in s.get("run", "")]
     assert len(audit) == 1 and "--sarif > audit.sarif" in audit[0]["run"]
+    order = list(steps(job))
+    credentials = order.index(uses(job, "aws-actions/configure-aws-credentials"))
+    outputs = next(i for i, s in enumerate(order) if "pulumi stack output" in s.get("run", ""))
+    assert credentials < outputs, "the S3 backend's state (and KMS secrets) is read with AWS credentials"
     upload = uses(job, "github/codeql-action/upload-sarif")
     assert upload["with"]["sarif_file"] == "audit.sarif"
