@@ -33,6 +33,7 @@ from pulumi.runtime.mocks import MockMonitor
 
 from cross_account.limits import ROLE_ARN_OUTPUT
 from cross_account.testing import ACCOUNT_ID_RE, INVOKES, STACK_REFERENCE, CrossAccountMocks
+from cross_account.validation import ORGANIZATIONAL_UNIT_ID_RE
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "cross-account-access"
@@ -332,7 +333,8 @@ class PlanMocks(CrossAccountMocks):
         if args.token == OU_ACCOUNTS and unit not in self.organization_accounts:
             raise ValueError(
                 f"targetOrganizationalUnitIds: {unit!r}: a plan cannot list the accounts of an "
-                "organizational unit without AWS; to plan the role of each, list them in targetAccountIds"
+                f"organizational unit without AWS: name them with --unit-accounts {unit}=ACCOUNT[,ACCOUNT...] "
+                "(make plan UNITS=...)"
             )
         return super().call(args)
 
@@ -486,6 +488,7 @@ def make_plan(
     config_file: str,
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     account_id: str | None = None,
+    organization_accounts: Mapping[str, Sequence[str]] | None = None,
     root: Path = ROOT,
 ) -> Plan:
     """Run ``root``'s __main__.py for ``stack`` under the mocks and describe what it did."""
@@ -528,6 +531,7 @@ def make_plan(
             partition=partition,
             region=region,
             stack_outputs=stack_outputs,
+            organization_accounts=organization_accounts,
             placeholders=stack_outputs is None,
         )
     except ValueError as error:
@@ -663,7 +667,39 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--account-id", metavar="ID", help=f"the account the stack deploys in (default: {DEFAULT_ACCOUNT})"
     )
+    parser.add_argument(
+        "--unit-accounts",
+        metavar="UNIT=ACCOUNT[,ACCOUNT...]",
+        action="append",
+        default=[],
+        help="the accounts under an organizational unit of targetOrganizationalUnitIds (repeat per unit), "
+        "which only AWS Organizations can list",
+    )
     return parser
+
+
+def _unit_accounts(values: Sequence[str]) -> dict[str, list[str]]:
+    """``--unit-accounts ou-...=111122223333,444455556666`` (repeated): unit -> its accounts."""
+    units: dict[str, list[str]] = {}
+    for value in values:
+        unit, _, listed = value.partition("=")
+        accounts = listed.split(",") if listed else []
+        if ORGANIZATIONAL_UNIT_ID_RE.fullmatch(unit) is None:
+            raise UsageError(
+                f"--unit-accounts: {unit!r} is not an organizational unit id (ou-<4-32>-<8-32> or a root, "
+                "r-<4-32>, of lowercase letters and digits): write UNIT=ACCOUNT[,ACCOUNT...]"
+            )
+        bad = [a for a in accounts if not ACCOUNT_ID_RE.fullmatch(a)]
+        if not accounts or bad:
+            raise UsageError(
+                f"--unit-accounts: {value!r}: {bad[0]!r} is not a 12-digit AWS account id"
+                if bad
+                else f"--unit-accounts: {value!r} names no account: write UNIT=ACCOUNT[,ACCOUNT...]"
+            )
+        if unit in units:
+            raise UsageError(f"--unit-accounts: {unit!r} is given twice: list all its accounts once")
+        units[unit] = accounts
+    return units
 
 
 def _read_outputs(path: Path) -> dict[str, dict[str, Any]]:
@@ -698,6 +734,7 @@ def main(
             )
         config = read_stack_config(stack_file, root / "Pulumi.yaml")
         outputs = _read_outputs(args.outputs) if args.outputs is not None else None
+        units = _unit_accounts(args.unit_accounts)
     except UsageError as error:
         print(f"error: {error}", file=err)
         return EXIT_USAGE
@@ -712,6 +749,7 @@ def main(
         config_file=shown_file,
         stack_outputs=outputs,
         account_id=args.account_id,
+        organization_accounts=units,
         root=root,
     )
     if args.json:

@@ -408,17 +408,79 @@ def test_make_plan_without_a_stack_says_how_to_name_one() -> None:
     )
 
 
+UNIT = "ou-abcd-12345678"
+UNIT_CONFIG = {"trustedAccountIds": ["999988887777"], "targetOrganizationalUnitIds": [UNIT]}
+
+
 def test_an_organizational_unit_cannot_be_listed_offline_and_the_plan_says_what_to_do(tmp_path: Path) -> None:
-    config = {
-        "trustedAccountIds": ["999988887777"],
-        "targetOrganizationalUnitIds": ["ou-abcd-12345678"],
-        "rolloutMode": "providers",
-    }
+    config = {**UNIT_CONFIG, "rolloutMode": "providers"}
     assert plan("trusting", "--config", str(stack_file(tmp_path, config))) == (
         1,
         "",
-        "error: targetOrganizationalUnitIds: 'ou-abcd-12345678': a plan cannot list the accounts of an "
-        "organizational unit without AWS; to plan the role of each, list them in targetAccountIds\n",
+        f"error: targetOrganizationalUnitIds: '{UNIT}': a plan cannot list the accounts of an "
+        f"organizational unit without AWS: name them with --unit-accounts {UNIT}=ACCOUNT[,ACCOUNT...] "
+        "(make plan UNITS=...)\n",
+    )
+
+
+@pytest.mark.parametrize("mode", ["providers", "stackset"])
+def test_unit_accounts_name_the_accounts_of_a_unit_and_the_plan_has_a_role_in_each(
+    tmp_path: Path, mode: str
+) -> None:
+    accounts = ["444466667777", "444477778888"]
+    document = plan_json(
+        "trusting",
+        "--config",
+        str(stack_file(tmp_path, {**UNIT_CONFIG, "rolloutMode": mode})),
+        "--unit-accounts",
+        f"{UNIT}={','.join(accounts)}",
+    )
+    assert document["outputs"]["roleArnsByAccount"] == {
+        a: f"arn:aws:iam::{a}:role/cross-account-role" for a in accounts
+    }
+    types = [r["type"] for r in document["resources"]]
+    if mode == "providers":
+        assert types.count("aws:iam/role:Role") == 2
+    else:
+        assert types.count("aws:cloudformation/stackSetInstance:StackSetInstance") == 1
+        assert "aws:iam/role:Role" not in types
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "ou-ABCD-12345678=444466667777",
+            "--unit-accounts: 'ou-ABCD-12345678' is not an organizational unit id (ou-<4-32>-<8-32> or a "
+            "root, r-<4-32>, of lowercase letters and digits): write UNIT=ACCOUNT[,ACCOUNT...]",
+        ),
+        (f"{UNIT}=", f"--unit-accounts: '{UNIT}=' names no account: write UNIT=ACCOUNT[,ACCOUNT...]"),
+        (
+            f"{UNIT}=444466667777,4444",
+            f"--unit-accounts: '{UNIT}=444466667777,4444': '4444' is not a 12-digit AWS account id",
+        ),
+        (
+            f"{UNIT}=\u0664\u0664\u0664\u0664\u0664\u0664\u0664\u0664\u0664\u0664\u0664\u0664",
+            f"--unit-accounts: '{UNIT}=\u0664\u0664\u0664\u0664\u0664\u0664\u0664\u0664\u0664\u0664"
+            "\u0664\u0664': '\u0664\u0664\u0664\u0664\u0664\u0664\u0664\u0664\u0664\u0664\u0664\u0664' "
+            "is not a 12-digit AWS account id",
+        ),
+    ],
+)
+def test_a_bad_unit_accounts_value_is_a_usage_error_naming_it(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    config = str(stack_file(tmp_path, UNIT_CONFIG))
+    assert plan("trusting", "--config", config, "--unit-accounts", value) == (2, "", f"error: {message}\n")
+
+
+def test_a_unit_given_twice_is_a_usage_error(tmp_path: Path) -> None:
+    config = str(stack_file(tmp_path, UNIT_CONFIG))
+    args = ["--unit-accounts", f"{UNIT}=444466667777", "--unit-accounts", f"{UNIT}=444477778888"]
+    assert plan("trusting", "--config", config, *args) == (
+        2,
+        "",
+        f"error: --unit-accounts: '{UNIT}' is given twice: list all its accounts once\n",
     )
 
 
