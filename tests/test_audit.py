@@ -444,6 +444,23 @@ def test_revoked_sessions_are_reported_with_their_time_and_are_not_drift(
 
 
 @pytest.mark.e2e
+def test_an_allow_named_as_the_revocation_is_an_unexpected_inline_policy_and_no_revocation(
+    audit: Callable[..., Outcome],
+) -> None:
+    with changed(
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.put_role_policy(
+            RoleName=ROLE, PolicyName="AWSRevokeOlderSessions", PolicyDocument=json.dumps(EVERYTHING)
+        ),
+        lambda iam: iam.delete_role_policy(RoleName=ROLE, PolicyName="AWSRevokeOlderSessions"),
+    ):
+        outcome = audit("--json")
+    assert outcome.found == [("unexpected-inline-policy", "critical", ROLE_ARN)]
+    assert outcome.report["roles"][0]["revoked_before"] is None
+    assert outcome.status == 1
+
+
+@pytest.mark.e2e
 def test_a_role_unused_for_longer_than_unused_days_is_reported(audit: Callable[..., Outcome]) -> None:
     later = datetime.now(UTC) + timedelta(days=100)
     outcome = audit("--json", "--fail-on", "medium", now=later)

@@ -287,6 +287,19 @@ def test_a_changed_external_id_is_drift_and_its_value_is_never_shown() -> None:
     assert cli.external_ids(live) == ["attacker-1234"]
 
 
+def test_an_external_id_written_as_a_number_is_the_same_id_and_is_never_shown() -> None:
+    """Quotes are optional around a number in a policy: 918273645012 is the id "918273645012"."""
+    written = json.loads(json.dumps(TRUST).replace('"partner-7f3a"', '"918273645012"'))
+    live = json.loads(json.dumps(TRUST).replace('"partner-7f3a"', "918273645012"))
+    assert cli.statement_diff(digested(written), live, "aws") == ([], [])
+    assert cli.external_ids(live) == ["918273645012"]
+    assert cli.masked(live)["Statement"][0]["Condition"] == {"StringEquals": {"sts:ExternalId": "<hidden>"}}
+    changed = json.loads(json.dumps(TRUST).replace('"partner-7f3a"', "[918273645013, true]"))
+    added, _ = cli.statement_diff(digested(written), changed, "aws")
+    assert cli.masked(added[0])["Condition"] == {"StringEquals": {"sts:ExternalId": ["<hidden>", "<hidden>"]}}
+    assert cli.external_ids(changed) == ["918273645013", "true"]
+
+
 def test_an_added_principal_is_one_statement_added_and_one_removed() -> None:
     live = json.loads(json.dumps(TRUST))
     live["Statement"][0]["Principal"]["AWS"] = [
@@ -328,6 +341,53 @@ def test_the_revocation_time_is_read_from_the_token_issue_time_condition() -> No
     }
     assert cli.revoked_before(document) == "2026-06-01T12:00:00Z"
     assert cli.revoked_before({"Version": "2012-10-17", "Statement": []}) is None
+    later = {
+        **document["Statement"][0],
+        "Condition": {"DateLessThan": {"aws:tokenissuetime": "2026-07-01T00:00:00Z"}},
+    }
+    both = {**document, "Statement": [document["Statement"][0], later]}
+    assert cli.revoked_before(both) == "2026-07-01T00:00:00Z", (
+        "every session issued before the latest is denied"
+    )
+
+
+REVOKE = {
+    "Effect": "Deny",
+    "Action": "*",
+    "Resource": "*",
+    "Condition": {"DateLessThan": {"aws:TokenIssueTime": "2026-06-01T12:00:00Z"}},
+}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {**REVOKE, "Effect": "Allow"},
+        {**REVOKE, "Action": "s3:*"},
+        {**REVOKE, "Resource": "arn:aws:s3:::bucket"},
+        {**REVOKE, "Condition": {"DateLessThan": {"aws:CurrentTime": "2026-06-01T12:00:00Z"}}},
+        {**REVOKE, "Condition": {"DateGreaterThan": {"aws:TokenIssueTime": "2026-06-01T12:00:00Z"}}},
+        {**REVOKE, "Condition": {**REVOKE["Condition"], "Bool": {"aws:SecureTransport": "false"}}},
+        {k: v for k, v in REVOKE.items() if k != "Condition"},
+        {**{k: v for k, v in REVOKE.items() if k != "Action"}, "NotAction": "s3:GetObject"},
+    ],
+    ids=[
+        "allow",
+        "some-actions",
+        "some-resources",
+        "other-key",
+        "other-operator",
+        "more",
+        "always",
+        "not-action",
+    ],
+)
+def test_a_policy_of_the_revocation_name_is_a_revocation_only_in_the_consoles_form(
+    statement: dict[str, Any],
+) -> None:
+    assert cli.revoked_before({"Version": "2012-10-17", "Statement": [REVOKE]}) == "2026-06-01T12:00:00Z"
+    assert cli.revoked_before({"Version": "2012-10-17", "Statement": [statement]}) is None
+    assert cli.revoked_before({"Version": "2012-10-17", "Statement": [REVOKE, statement]}) is None
 
 
 def test_a_finding_is_at_least_the_severities_below_it() -> None:

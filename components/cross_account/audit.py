@@ -610,7 +610,7 @@ def masked(document: Any) -> Any:
 def external_ids(document: Any) -> list[str]:
     """The external id values of a document (to keep them out of every line printed)."""
     found: list[str] = []
-    with_external_ids(document, lambda v: found.append(v) if isinstance(v, str) else None)
+    with_external_ids(document, found.append)
     return found
 
 
@@ -619,7 +619,7 @@ def statement_diff(expected: Any, live: Any, partition: str) -> tuple[list[Any],
     compared by digest; each statement as it stands in its document."""
 
     def keyed(document: Any) -> dict[str, Any]:
-        hashed = with_external_ids(document, lambda v: external_id_digest(v) if isinstance(v, str) else v)
+        hashed = with_external_ids(document, external_id_digest)
         return {
             json.dumps(_canonical(s, partition), sort_keys=True): original
             for s, original in zip(_statements(hashed), _statements(document), strict=True)
@@ -657,16 +657,41 @@ def granted_roles(document: Any) -> set[str]:
 
 
 def revoked_before(document: Any) -> str | None:
-    """The aws:TokenIssueTime of an AWSRevokeOlderSessions policy: sessions issued before it are denied."""
-    for statement in _statements(document):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Deny":
-            continue
-        for operator, block in (statement.get("Condition") or {}).items():
-            if operator.startswith("DateLessThan") and isinstance(block, Mapping):
-                for key, value in block.items():
-                    if key.lower() == "aws:tokenissuetime":
-                        return str(_values(value)[0])
-    return None
+    """The aws:TokenIssueTime before which sessions are denied, when ``document`` is the deny the console's
+    "Revoke active sessions" writes (AWSRevokeOlderSessions) and nothing else: every statement a Deny of
+    every action on every resource, under one DateLessThan aws:TokenIssueTime condition. Else None."""
+    statements = _statements(document)
+    times = []
+    for statement in statements:
+        if not isinstance(statement, Mapping) or set(statement) - {
+            "Sid",
+            "Effect",
+            "Action",
+            "Resource",
+            "Condition",
+        }:
+            return None
+        if statement.get("Effect") != "Deny" or _values(statement.get("Action")) != ["*"]:
+            return None
+        condition = statement.get("Condition")
+        if (
+            _values(statement.get("Resource")) != ["*"]
+            or not isinstance(condition, Mapping)
+            or len(condition) != 1
+        ):
+            return None
+        [(operator, block)] = condition.items()
+        if operator != "DateLessThan" or not isinstance(block, Mapping) or len(block) != 1:
+            return None
+        [(key, value)] = block.items()
+        if (
+            key.lower() != "aws:tokenissuetime"
+            or len(_values(value)) != 1
+            or not isinstance(_values(value)[0], str)
+        ):
+            return None
+        times.append(_values(value)[0])
+    return max(times) if times else None  # the latest: every session issued before it is denied
 
 
 # Reading the accounts -------------------------------------------------------------------------
@@ -860,12 +885,14 @@ class Audit:
                 )
                 use.revoked_before = revoked_before(_document(policy["PolicyDocument"]))
             except NotFound:
-                pass
-            since = use.revoked_before or "an unknown time"
-            add(
-                "sessions-revoked",
-                f"sessions issued before {since} are revoked ({REVOKE_SESSIONS_POLICY_NAME})",
-            )
+                names = [n for n in names if n != REVOKE_SESSIONS_POLICY_NAME]
+            if use.revoked_before is not None:
+                # Only the console's deny is exempt; anything else of that name is an inline policy.
+                names = [n for n in names if n != REVOKE_SESSIONS_POLICY_NAME]
+                add(
+                    "sessions-revoked",
+                    f"sessions issued before {use.revoked_before} are revoked ({REVOKE_SESSIONS_POLICY_NAME})",
+                )
         if want.baseline is None:
             add(
                 "baseline-missing",
@@ -874,7 +901,7 @@ class Audit:
             return found, use
         self._trust(want, role, add)
         self._managed(iam, caller, want, add)
-        self._inline(iam, caller, want, [n for n in names if n != REVOKE_SESSIONS_POLICY_NAME], add)
+        self._inline(iam, caller, want, names, add)
         self._limits(want, role, add)
         return found, use
 

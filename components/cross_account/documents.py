@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -599,6 +599,10 @@ EXTERNAL_ID_KEY = "sts:ExternalId"
 EXTERNAL_ID_DIGEST_PREFIX = "sha256:"
 
 
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool)
+
+
 def external_id_digest(value: str) -> str:
     """What a trust policy's external id becomes in the audit baseline: a SHA-256 digest, never the value."""
     if value.startswith(EXTERNAL_ID_DIGEST_PREFIX):
@@ -606,15 +610,22 @@ def external_id_digest(value: str) -> str:
     return EXTERNAL_ID_DIGEST_PREFIX + hashlib.sha256(f"cross-account-audit:{value}".encode()).hexdigest()
 
 
-def with_external_ids(document: Any, replace: Any) -> Any:
-    """``document`` with every value of an sts:ExternalId condition key (any operator, any case) replaced."""
+def condition_text(value: str | int | float | bool) -> str:
+    """A condition value as IAM compares it: a JSON number or boolean (quotes are optional in a
+    policy) as the text it was written as."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def with_external_ids(document: Any, replace: Callable[[str], Any]) -> Any:
+    """``document`` with every value of an sts:ExternalId condition key (any operator, any case) replaced;
+    ``replace`` gets each value as text (a number written without quotes too)."""
     if isinstance(document, Mapping):
         return {
             key: (
-                [replace(v) for v in value]
+                [replace(condition_text(v)) if _scalar(v) else v for v in value]
                 if key.lower() == EXTERNAL_ID_KEY.lower() and isinstance(value, list)
-                else replace(value)
-                if key.lower() == EXTERNAL_ID_KEY.lower() and isinstance(value, str)
+                else replace(condition_text(value))
+                if key.lower() == EXTERNAL_ID_KEY.lower() and _scalar(value)
                 else with_external_ids(value, replace)
             )
             for key, value in document.items()
