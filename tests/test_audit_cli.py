@@ -400,7 +400,8 @@ def test_every_rule_has_a_known_severity_and_a_sentence() -> None:
 
 
 class _Iam:
-    """The IAM reads of the trusted side, answered from fixed data: names in the case IAM keeps them."""
+    """The IAM reads of the trusted side, answered from fixed data: names in the case IAM keeps them,
+    the policy's entities one per page (each page but the last truncated, as IAM pages them)."""
 
     class meta:  # noqa: N801 - boto3's client attribute
         method_to_api_mapping: dict[str, str] = {}
@@ -409,8 +410,12 @@ class _Iam:
         class service_model:  # noqa: N801
             endpoint_prefix = "iam"
 
-    def __init__(self, attached: dict[str, list[str]]) -> None:
+    def __init__(
+        self, attached: dict[str, list[str]], statements: list[dict[str, Any]] | None = None
+    ) -> None:
         self.attached = attached
+        self.statements = statements or [GRANT]
+        self.pages_read = 0
 
     def get_user(self, UserName: str) -> dict[str, Any]:  # noqa: N803 - boto3's parameter
         return {"User": {"UserName": UserName.lower()}}
@@ -422,29 +427,87 @@ class _Iam:
         return {"Policy": {"Arn": PolicyArn, "DefaultVersionId": "v1"}}
 
     def get_policy_version(self, PolicyArn: str, VersionId: str) -> dict[str, Any]:  # noqa: N803
-        statement = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": ROLE_ARN}
-        return {"PolicyVersion": {"Document": {"Version": "2012-10-17", "Statement": [statement]}}}
+        return {"PolicyVersion": {"Document": {"Version": "2012-10-17", "Statement": self.statements}}}
 
-    def list_entities_for_policy(self, PolicyArn: str) -> dict[str, Any]:  # noqa: N803
-        return {
-            "PolicyUsers": [{"UserName": n} for n in self.attached.get("user", [])],
-            "PolicyGroups": [{"GroupName": n} for n in self.attached.get("group", [])],
+    def list_entities_for_policy(self, PolicyArn: str, Marker: str = "0") -> dict[str, Any]:  # noqa: N803
+        self.pages_read += 1
+        entities = [("PolicyUsers", "UserName", n) for n in self.attached.get("user", [])]
+        entities += [("PolicyGroups", "GroupName", n) for n in self.attached.get("group", [])]
+        page: dict[str, Any] = {
+            "PolicyUsers": [],
+            "PolicyGroups": [],
             "PolicyRoles": [],
             "IsTruncated": False,
         }
+        index = int(Marker)
+        if index < len(entities):
+            key, name_key, name = entities[index]
+            page[key].append({name_key: name})
+        if index + 1 < len(entities):
+            page.update(IsTruncated=True, Marker=str(index + 1))
+        return page
+
+
+EVIL = "arn:aws:iam::999999999999:role/evil"
+GRANT = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": ROLE_ARN}
+
+
+def _access(iam: _Iam, users: tuple[str, ...] = ("alice",), groups: tuple[str, ...] = ()) -> list[Any]:
+    import boto3
+
+    options = cli.parse_args(["--stack-outputs", "trusted.json"])
+    want = cli.WantedAccess("222222222222", "trusted.json", (POLICY_ARN,), (ROLE_ARN,), users, groups)
+    return list(cli.Audit(options, boto3).access(iam, "me", want))
 
 
 def _access_findings(
     attached: dict[str, list[str]], users: tuple[str, ...], groups: tuple[str, ...]
 ) -> list[Any]:
-    import boto3
+    return [(f.rule, f.details.get("principal")) for f in _access(_Iam(attached), users, groups)]
 
-    options = cli.parse_args(["--stack-outputs", "trusted.json"])
-    want = cli.WantedAccess("222222222222", "trusted.json", (POLICY_ARN,), (ROLE_ARN,), users, groups)
-    return [
-        (f.rule, f.details.get("principal"))
-        for f in cli.Audit(options, boto3).access(_Iam(attached), "me", want)
+
+def test_every_page_of_the_policys_entities_is_read() -> None:
+    iam = _Iam({"user": ["alice", "bob"], "group": ["s3-readers"]})
+    assert [(f.rule, f.details.get("principal")) for f in _access(iam, ("alice",), ("s3-readers",))] == [
+        ("assume-policy-unexpected-principal", "arn:aws:iam::222222222222:user/bob"),
     ]
+    assert iam.pages_read == 9, "three pages for each of the three entity kinds"
+
+
+@pytest.mark.parametrize(
+    ("statements", "extra", "lost"),
+    [
+        ([GRANT], [], []),
+        ([{**GRANT, "Action": ["STS:assumerole", "s3:GetObject"]}], [], []),
+        ([{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}], [], [ROLE_ARN]),
+        ([{**GRANT, "Effect": "Deny"}], [], [ROLE_ARN]),
+        ([GRANT, {**GRANT, "Action": "sts:Assume*", "Resource": EVIL}], [EVIL], []),
+        ([GRANT, {**GRANT, "Action": "sts:AssumeRol?", "Resource": EVIL}], [EVIL], []),
+        ([GRANT, {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}], ["*"], []),
+        ([GRANT, {"Effect": "Allow", "NotAction": "sts:*", "Resource": "*"}], [], []),
+        (
+            [{"Effect": "Allow", "Action": "sts:AssumeRole", "NotResource": EVIL}],
+            [f"NotResource: {EVIL}"],
+            [ROLE_ARN],
+        ),
+    ],
+    ids=[
+        "as-made",
+        "case-and-lists",
+        "rewritten",
+        "denied",
+        "wildcard",
+        "one-char",
+        "not-action",
+        "not-sts",
+        "not-resource",
+    ],  # fmt: skip
+)
+def test_the_roles_the_assume_role_policy_grants_are_read_as_iam_reads_them(
+    statements: list[dict[str, Any]], extra: list[str], lost: list[str]
+) -> None:
+    found = [(f.rule, f.details) for f in _access(_Iam({"user": ["alice"]}, statements))]
+    assert found == ([("assume-policy-drift", {"extra": extra, "lost": lost})] if extra or lost else [])
 
 
 def test_principal_names_are_compared_without_case_as_iam_does() -> None:

@@ -80,6 +80,7 @@ INSTALL_HINT = "cross-account-audit needs boto3 and rich: pip install 'cross-acc
 SECRET_MARK = "[secret]"
 """What `pulumi stack output --json` prints for a secret without --show-secrets."""
 
+ASSUME_ROLE = "sts:AssumeRole"
 ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
 ROLE_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{1,64}", re.ASCII)
 ROLE_ARN_RE = re.compile(
@@ -122,7 +123,7 @@ RULES: dict[str, tuple[str, str]] = {
         "high",
         "The assume-role policy is attached to a principal the stack does not name",
     ),
-    "assume-policy-drift": ("high", "The assume-role policy grants other roles than the stack's"),
+    "assume-policy-drift": ("high", "The assume-role policies grant other roles than the stack's, or no longer grant one"),
     "principal-missing": ("high", "A user, group or role the trusted stack names does not exist"),
 }
 """Rule id -> (default severity, what it means)."""
@@ -643,16 +644,29 @@ def grants_everything(document: Any) -> bool:
     return False
 
 
+def _action_matches(pattern: Any, action: str) -> bool:
+    """IAM's match of an action pattern (``*`` and ``?``, without case) against ``action``."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in str(pattern))
+    return re.fullmatch(regex, action, re.IGNORECASE | re.DOTALL) is not None
+
+
 def granted_roles(document: Any) -> set[str]:
-    """The resources of the Allow statements that grant sts:AssumeRole."""
+    """The resources of the Allow statements that grant sts:AssumeRole: by an Action pattern that
+    matches it (``sts:Assume*`` too), or by a NotAction that leaves it out. A NotResource allow
+    grants every role it does not name: it shows as ``NotResource: <its values>``."""
     roles: set[str] = set()
     for statement in _statements(document):
         if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
             continue
-        if any(
-            str(a).lower() in ("sts:assumerole", "sts:*", "*") for a in _values(statement.get("Action", []))
-        ):
-            roles.update(str(r) for r in _values(statement.get("Resource", [])))
+        if "NotAction" in statement:
+            grants = not any(_action_matches(a, ASSUME_ROLE) for a in _values(statement["NotAction"]))
+        else:
+            grants = any(_action_matches(a, ASSUME_ROLE) for a in _values(statement.get("Action", [])))
+        if not grants:
+            continue
+        if "NotResource" in statement:
+            roles.add("NotResource: " + ", ".join(str(r) for r in _values(statement["NotResource"])))
+        roles.update(str(r) for r in _values(statement.get("Resource", [])))
     return roles
 
 
@@ -1061,6 +1075,7 @@ class Audit:
                     missing.add((kind, name))
                     add("principal-missing", arn, f"{kind} {name}, which the stack names, does not exist")
         granted: set[str] = set()
+        read = 0
         for policy_arn in want.policy_arns:
             try:
                 policy = self.read(iam, caller, "get_policy", policy_arn, PolicyArn=policy_arn)["Policy"]
@@ -1073,6 +1088,7 @@ class Audit:
                     "assume-policy-missing", policy_arn, f"the assume-role policy {policy_arn} does not exist"
                 )
                 continue
+            read += 1
             granted |= granted_roles(_document(version["PolicyVersion"]["Document"]))
             entities: dict[str, set[str]] = {"user": set(), "group": set(), "role": set()}
             for kind, key, name_key in (
@@ -1107,7 +1123,7 @@ class Audit:
                         principal=f"{prefix}:{kind}/{name}",
                     )
         wanted = set(want.role_arns) | set(want.role_patterns)
-        if granted and wanted:
+        if read == len(want.policy_arns):  # (a policy that is gone has its own finding)
             extra = sorted(granted - wanted)
             lost = sorted(wanted - granted)
             if extra or lost:
