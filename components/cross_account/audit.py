@@ -123,7 +123,10 @@ RULES: dict[str, tuple[str, str]] = {
         "high",
         "The assume-role policy is attached to a principal the stack does not name",
     ),
-    "assume-policy-drift": ("high", "The assume-role policies grant other roles than the stack's, or no longer grant one"),
+    "assume-policy-drift": (
+        "high",
+        "The assume-role policies grant other roles than the stack's, or no longer grant one",
+    ),
     "principal-missing": ("high", "A user, group or role the trusted stack names does not exist"),
 }
 """Rule id -> (default severity, what it means)."""
