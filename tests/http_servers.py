@@ -8,6 +8,8 @@ what it answers:
 - ``works``: GetCallerIdentity and AssumeRole work (the session's name in the assumed ARN, which
   GetCallerIdentity with the session's keys answers, is the session tags sent, joined by commas);
 - ``error:<Code>``: GetCallerIdentity works, AssumeRole fails with that STS error code;
+- ``echo-credentials``: every call fails (InvalidClientTokenId) with a message that repeats the
+  request's session token and Authorization header (its access key id);
 - ``echo:<encoding>``: GetCallerIdentity works, AssumeRole is refused (AccessDenied) with a message
   that repeats the request's ExternalId and TokenCode in that encoding (plain, url, url-twice,
   base64, base64url, json, json-unicode, xml-decimal, xml-hex, hex).
@@ -75,6 +77,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, "")
         if mode == "not-found":
             return self.answer(404, "<html><body>Not Found</body></html>", "text/html")
+        if mode == "echo-credentials":  # as a broken proxy might: the request's own credentials
+            said = f"token={self.headers.get('X-Amz-Security-Token')} auth={self.headers.get('Authorization')}"
+            return self.error("InvalidClientTokenId", "bad request " + said, 403)
         if action == "GetCallerIdentity":
             who = ASSUMED[0] if "ASIAEXAMPLE" in self.headers.get("Authorization", "") else CALLER
             arn = "" if mode == "no-arn" else f"<Arn>{who}</Arn>"

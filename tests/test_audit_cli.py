@@ -521,3 +521,112 @@ def test_a_principal_of_another_name_is_still_reported_attached_and_detached() -
         ("assume-policy-detached", "arn:aws:iam::222222222222:user/bob"),
         ("assume-policy-unexpected-principal", "arn:aws:iam::222222222222:user/mallory"),
     ]
+
+
+# The console script against endpoints and configurations that misbehave ---------------------
+
+KEY_ID = "AKIAEXAMPLEKEY000001"
+SECRET_KEY = "wJalrXUtnFEMIexampleSECRETkey0000000001"
+TOKEN = "SESSIONTOKENsecretvalue123456789"
+TRUSTING_OUTPUTS = {"roleName": "my-s3-x-account-role", "roleArn": ROLE_ARN, "auditBaseline": BASELINE}
+
+
+@pytest.fixture
+def aws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Nothing of this machine's AWS setup: a credentials file with profile ``p`` (a session token
+    too), an empty config file, no AWS_* variable."""
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_REGION",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "credentials").write_text(
+        f"[p]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET_KEY}\naws_session_token = {TOKEN}\n"
+    )
+    (tmp_path / "config").write_text("")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    write(tmp_path, "trusting.json", TRUSTING_OUTPUTS)
+    return tmp_path
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = cli.run_main(list(argv), out, err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_credentials_an_endpoint_echoes_are_never_printed(aws_home: Path) -> None:
+    from http_servers import http_server
+
+    with http_server("echo-credentials") as url:
+        status, out, err = run_cli(
+            "--stack-outputs", str(aws_home / "trusting.json"), "--profile-for", "111111111111=p",
+            "--endpoint-url", url, "--timeout", "20",
+        )  # fmt: skip
+    assert (status, out) == (2, "")
+    assert err.startswith("cross-account-audit: error: --profile-for 111111111111=p: "), err
+    assert (
+        "InvalidClientTokenId: bad request token=<hidden> auth=AWS4-HMAC-SHA256 Credential=<hidden>/" in err
+    )
+    assert KEY_ID not in err and TOKEN not in err and SECRET_KEY not in err
+
+
+def test_a_credential_process_that_prints_no_credentials_is_a_setup_error_without_its_output(
+    aws_home: Path,
+) -> None:
+    (aws_home / "config").write_text("[profile broken]\ncredential_process = /bin/echo not-json-s3cr3t\n")
+    status, out, err = run_cli(
+        "--stack-outputs", str(aws_home / "trusting.json"), "--profile-for", "111111111111=broken",
+        "--timeout", "20",
+    )  # fmt: skip
+    assert (status, out) == (2, "")
+    assert err.startswith(
+        "cross-account-audit: error: --profile-for 111111111111=broken: the credentials cannot be used: "
+    ), err
+    assert err.endswith("(check the profile's credential_process, role_arn or SSO session)\n")
+    assert "s3cr3t" not in err and err.count("\n") == 1
+
+
+def test_a_bad_aws_profile_is_named_as_aws_profile(aws_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "gone")
+    status, out, err = run_cli(
+        "--stack-outputs", str(aws_home / "trusting.json"), "--profile-for", "111111111111=p"
+    )
+    assert (status, out) == (2, "")
+    assert err == (
+        "cross-account-audit: error: AWS_PROFILE 'gone': ProfileNotFound: The config profile (gone) could not "
+        "be found\n"
+    )
+
+
+def test_the_console_script_ends_within_the_timeout_against_an_endpoint_that_trickles(aws_home: Path) -> None:
+    """A bound, not a benchmark: its own process, which must exit (no worker thread keeps it alive)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tcp_servers import tcp_server
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k in ("AWS_CONFIG_FILE",)}
+    env["AWS_SHARED_CREDENTIALS_FILE"] = str(aws_home / "credentials")
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    with tcp_server("trickle") as url:
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "cross_account.audit", "--stack-outputs", str(aws_home / "trusting.json"),
+             "--profile-for", "111111111111=p", "--endpoint-url", url, "--timeout", "2"],
+            capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        took = time.monotonic() - started
+    assert (done.returncode, done.stdout) == (2, "")
+    assert (
+        done.stderr
+        == f"cross-account-audit: error: cannot reach {url}: no complete answer within 5s (--timeout)\n"
+    )
+    assert took < 15, f"5 s, the watchdog's grace and starting Python, plus a margin; took {took:.1f} s"

@@ -35,11 +35,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 from urllib.parse import unquote
 
 from .connection import (
@@ -62,6 +61,8 @@ from .connection import (
 from .documents import external_id_digest, with_external_ids
 from .limits import AUDIT_BASELINE_OUTPUT, REVOKE_SESSIONS_POLICY_NAME, ROLE_ARN_PATTERNS_OUTPUT
 from .validation import ROLE_ARN_PATTERN_RE
+
+R = TypeVar("R")
 
 PROG = "cross-account-audit"
 EXIT_OK = 0
@@ -739,22 +740,40 @@ class Audit:
         self.factory: Any = None
         self.base_credentials: dict[str, str] | None = None
         self.base_caller = ""
-        self.seen_secrets: set[str] = set()
+        self.seen_secrets = self.calls.seen_secrets
 
     # sessions --------------------------------------------------------------------------
 
     def _frozen(self, session: Any, what: str) -> dict[str, str]:
-        credentials = session.get_credentials()
-        if credentials is None:
+        """The session's credentials, resolved now (a profile's role assumed, its process run)."""
+        errors = self.calls.errors
+        try:
+            credentials = session.get_credentials()
+            frozen = credentials.get_frozen_credentials() if credentials is not None else None
+        except errors.ClientError as error:  # a profile's role_arn refused
+            raise SetupError(
+                f"{what}: the credentials cannot be used: {self.calls.describe(error)}"
+            ) from None
+        except (errors.BotoCoreError, ValueError, OSError) as error:
+            # Only the kind: a credential process's own words may repeat what it printed.
+            raise SetupError(
+                f"{what}: the credentials cannot be used: {type(error).__name__} (check the profile's "
+                "credential_process, role_arn or SSO session)"
+            ) from None
+        if frozen is None:
             raise SetupError(
                 f"{what}: no AWS credentials: set AWS_PROFILE or pass --profile, --profile-for or export "
                 "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
             )
-        frozen = credentials.get_frozen_credentials()
         values = {"aws_access_key_id": frozen.access_key, "aws_secret_access_key": frozen.secret_key}
         if frozen.token:
             values["aws_session_token"] = frozen.token
-        return values
+        return self._secret(values)
+
+    def _secret(self, credentials: dict[str, str]) -> dict[str, str]:
+        """``credentials``, each value hidden from every line printed from now on."""
+        self.seen_secrets.update(v for v in credentials.values() if v)
+        return credentials
 
     def client(self, service: str, credentials: Mapping[str, str]) -> Any:
         with self.lock:  # boto3 sessions are not thread-safe; their clients are
@@ -768,12 +787,7 @@ class Audit:
         if all(a in profiles for a in accounts):
             return
         base = self.calls.session(profile_name=self.options.profile, region_name=self.options.region)
-        try:
-            self.base_credentials = self._frozen(base, "the caller")
-        except errors.BotoCoreError as error:
-            raise SetupError(
-                f"the caller's credentials cannot be used: {self.calls.describe(error)}"
-            ) from None
+        self.base_credentials = self._frozen(base, "the caller")
         self.base_caller = self.caller(self.base_credentials, "the caller")
 
     def caller(self, credentials: Mapping[str, str], what: str) -> str:
@@ -792,13 +806,13 @@ class Audit:
             try:
                 with self.lock:
                     session = self.calls.boto3.Session(profile_name=profiles[account])
-                credentials = self._frozen(session, what)
             except errors.ProfileNotFound as error:
                 raise UsageError(f"{what}: {self.calls.describe(error)}") from None
             except errors.BotoCoreError as error:
                 raise SetupError(
                     f"{what}: the credentials cannot be used: {self.calls.describe(error)}"
                 ) from None
+            credentials = self._frozen(session, what)
         elif self.options.assume_role_name is not None:
             assert self.base_credentials is not None
             role = f"arn:{partition}:iam::{account}:role/{self.options.assume_role_name}"
@@ -810,11 +824,13 @@ class Audit:
                 ]
             except errors.ClientError as error:
                 raise SetupError(f"{what}: {self.calls.describe(error)}") from None
-            credentials = {
-                "aws_access_key_id": given["AccessKeyId"],
-                "aws_secret_access_key": given["SecretAccessKey"],
-                "aws_session_token": given["SessionToken"],
-            }
+            credentials = self._secret(
+                {
+                    "aws_access_key_id": given["AccessKeyId"],
+                    "aws_secret_access_key": given["SecretAccessKey"],
+                    "aws_session_token": given["SessionToken"],
+                }
+            )
         else:
             assert self.base_credentials is not None
             what = "the caller"
@@ -943,7 +959,8 @@ class Audit:
     def _trust(self, want: WantedRole, role: Mapping[str, Any], add: Callable[..., None]) -> None:
         assert want.baseline is not None
         live = _document(role.get("AssumeRolePolicyDocument") or {})
-        self.seen_secrets.update(v for v in external_ids(live) if v)
+        # (An id under 2 characters can never match: STS refuses it, and hiding it would garble the output.)
+        self.seen_secrets.update(v for v in external_ids(live) if len(v) >= 2)
         unique = sorted(
             {p for s in _statements(live) for p in _aws_principals(s) if UNIQUE_ID_RE.fullmatch(p)}
         )
@@ -1178,17 +1195,43 @@ class Audit:
         found: list[Finding] = []
         uses: list[RoleUse] = []
         workers = max(1, min(self.options.concurrency, len(accounts)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=PROG) as pool:
-            futures = [pool.submit(self.account, a, roles.get(a, []), accesses.get(a, [])) for a in accounts]
-            try:
-                for future in futures:
-                    account_findings, account_uses = future.result()
-                    found += account_findings
-                    uses += account_uses
-            finally:
-                for future in futures:
-                    future.cancel()
+        for account_findings, account_uses in in_parallel(
+            lambda a: self.account(a, roles.get(a, []), accesses.get(a, [])), accounts, workers
+        ):
+            found += account_findings
+            uses += account_uses
         return Report(sorted(found, key=_sort_key), sorted(uses, key=lambda u: u.arn), accounts)
+
+
+def in_parallel(work: Callable[[str], R], items: Sequence[str], workers: int) -> list[R]:
+    """``work`` of each item, ``workers`` at a time, the results in the items' order. Daemon threads:
+    when --timeout ends the run, the process exits without waiting for a read that never returns.
+    After an error no new item starts, and the error of the first item in order is raised."""
+    results: dict[int, R] = {}
+    errors: dict[int, BaseException] = {}
+    lock = threading.Lock()
+    queue = iter(range(len(items)))
+
+    def worker() -> None:
+        while True:
+            with lock:
+                index = next(queue, None) if not errors else None
+            if index is None:
+                return
+            try:
+                results[index] = work(items[index])
+            except BaseException as error:  # raised in the caller below
+                with lock:
+                    errors[index] = error
+
+    threads = [threading.Thread(target=worker, name=f"{PROG}-{n}", daemon=True) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[min(errors)]
+    return [results[index] for index in range(len(items))]
 
 
 def _iso(value: Any) -> str | None:
@@ -1352,6 +1395,17 @@ def print_table(report: Report, options: Options, out: TextIO, clean: Callable[[
     console.print(f"{counts}; {failing} at or above --fail-on {options.fail_on}.")
 
 
+def _cleaned(value: Any, clean: Callable[[str], str]) -> Any:
+    """``value`` (parsed JSON) with ``clean`` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, Mapping):
+        return {clean(k): _cleaned(v, clean) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(v, clean) for v in value]
+    return value
+
+
 def _no_markup(text: str) -> str:
     from rich.markup import escape
 
@@ -1378,7 +1432,7 @@ def run_main(
     secrets: set[str] = set()
 
     def clean(text: str) -> str:
-        return redact(text, secrets)
+        return redact(text, secrets.copy())
 
     def say(line: str, stream: TextIO) -> None:
         print(clean(line), file=stream, flush=True)
@@ -1407,10 +1461,14 @@ def run_main(
     except KeyboardInterrupt:
         say(f"{PROG}: interrupted", err)
         return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - an answer the audit did not foresee: exit 2, never 1
+        say(f"{PROG}: error: the audit stopped on {type(error).__name__}: {one_line(str(error))[:300]}", err)
+        return EXIT_USAGE
+    # Secrets are hidden in each string of the document, which then stays valid JSON.
     if options.output == "json":
-        say(json.dumps(to_json(report, options), indent=2, sort_keys=False), out)
+        print(json.dumps(_cleaned(to_json(report, options), clean), indent=2), file=out, flush=True)
     elif options.output == "sarif":
-        say(json.dumps(to_sarif(report), indent=2), out)
+        print(json.dumps(_cleaned(to_sarif(report), clean), indent=2), file=out, flush=True)
     else:
         print_table(report, options, out, lambda text: _no_markup(clean(text)))
     return EXIT_FINDINGS if report.failing(options.fail_on) else EXIT_OK

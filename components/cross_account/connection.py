@@ -15,6 +15,7 @@ import base64
 import html
 import json
 import math
+import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -328,6 +329,8 @@ class Calls:
 
         self.parser_errors: tuple[type[Exception], ...] = (ResponseParserError,)
         self.config_class = Config
+        self.seen_secrets: set[str] = set()
+        """Values met during the run (credentials, a policy's external ids): hidden like options.secrets."""
         self.budget = max(options.timeout, MIN_RUN_SECONDS)
         self.deadline = clock() + self.budget
         self.delays = backoff_delays(options.timeout)
@@ -346,13 +349,19 @@ class Calls:
             text = one_line(f"{code}: {error_part.get('Message', '')}").rstrip(": ")
         else:
             text = one_line(f"{type(error).__name__}: {error}")
-        return redact(text, self.options.secrets)
+        return self.hide(text)
+
+    def hide(self, text: str) -> str:
+        """``text`` with every secret of the options and of the run hidden."""
+        return redact(text, (*self.options.secrets, *self.seen_secrets.copy()))
 
     def session(self, **kwargs: Any) -> Any:
         try:
             return self.boto3.Session(**kwargs)
         except self.errors.ProfileNotFound as error:
-            raise UsageError(f"--profile {self.options.profile!r}: {self.describe(error)}") from None
+            name = kwargs.get("profile_name") or self.options.profile
+            where = f"--profile {name!r}" if name else f"AWS_PROFILE {os.environ.get('AWS_PROFILE', '')!r}"
+            raise UsageError(f"{where}: {self.describe(error)}") from None
         except self.errors.BotoCoreError as error:
             raise SetupError(f"cannot use the AWS configuration: {self.describe(error)}") from None
 
