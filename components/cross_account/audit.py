@@ -781,7 +781,6 @@ class Audit:
 
     def start(self, accounts: Iterable[str]) -> None:
         """The shared client factory, and the caller's own credentials when an account needs them."""
-        errors = self.calls.errors
         self.factory = self.calls.session(region_name=self.options.region)
         profiles = dict(self.options.profile_for)
         if all(a in profiles for a in accounts):
