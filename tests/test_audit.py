@@ -683,10 +683,11 @@ def test_the_sarif_log_is_valid_sarif_2_1_0_with_one_result_per_finding(
     jsonschema.Draft4Validator(schema).validate(log)
     [run] = log["runs"]
     [result] = run["results"]
-    assert (result["ruleId"], result["level"]) == ("unexpected-managed-policy", "error")
+    assert (result["ruleId"], result["level"]) == ("unexpected-managed-policy/critical", "error")
     assert result["message"]["text"].startswith(f"[critical] {ROLE_ARN}: {ADMINISTRATOR_ACCESS} is attached")
     rule = run["tool"]["driver"]["rules"][result["ruleIndex"]]
-    assert rule["id"] == "unexpected-managed-policy"
+    assert rule["id"] == "unexpected-managed-policy/critical"
+    assert rule["properties"]["security-severity"] == "9.5", "code scanning shows the alert as critical"
     assert outcome.status == 1
 
 

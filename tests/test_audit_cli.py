@@ -630,3 +630,32 @@ def test_the_console_script_ends_within_the_timeout_against_an_endpoint_that_tri
         == f"cross-account-audit: error: cannot reach {url}: no complete answer within 5s (--timeout)\n"
     )
     assert took < 15, f"5 s, the watchdog's grace and starting Python, plus a margin; took {took:.1f} s"
+
+
+def test_a_sarif_alert_has_its_findings_severity_and_keeps_its_fingerprint_from_run_to_run() -> None:
+    role = "arn:aws:iam::111111111111:role/r"
+
+    def unused(days: int) -> cli.Finding:
+        return cli.finding("role-unused", "111111111111", role, f"last used {days} days ago", "trusting.json")
+
+    admin = cli.Finding(
+        "unexpected-managed-policy", "critical", "111111111111", role, "AdministratorAccess is attached",
+        "trusting.json", {"policy": "arn:aws:iam::aws:policy/AdministratorAccess"},
+    )  # fmt: skip
+    other = cli.finding(
+        "unexpected-managed-policy", "111111111111", role, "team is attached", "trusting.json",
+        policy="arn:aws:iam::111111111111:policy/team",
+    )  # fmt: skip
+    week1 = cli.to_sarif(cli.Report([admin, other, unused(91)], [], ["111111111111"]))["runs"][0]
+    week2 = cli.to_sarif(cli.Report([unused(98)], [], ["111111111111"]))["runs"][0]
+    rules = week1["tool"]["driver"]["rules"]
+    severity = {r["id"]: r["properties"]["security-severity"] for r in rules}
+    assert [(r["ruleId"], severity[r["ruleId"]]) for r in week1["results"]] == [
+        ("unexpected-managed-policy/critical", "9.5"),
+        ("unexpected-managed-policy", "8.0"),
+        ("role-unused", "5.5"),
+    ]
+    assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in week1["results"])
+    prints = [r["partialFingerprints"]["crossAccountAudit/v1"] for r in week1["results"]]
+    assert len(set(prints)) == 3, "two policies on one role are two alerts"
+    assert week2["results"][0]["partialFingerprints"] == week1["results"][2]["partialFingerprints"]

@@ -1299,26 +1299,43 @@ def _version() -> str:
         return "0.0.0"
 
 
+def sarif_rule_id(rule: str, severity: str) -> str:
+    """A rule at its default severity is its own id; at another, ``<rule>/<severity>``: code scanning
+    takes an alert's severity from its rule, so each severity a rule is found at is a rule of its own."""
+    return rule if RULES[rule][0] == severity else f"{rule}/{severity}"
+
+
+def sarif_fingerprint(item: Finding) -> str:
+    """The same for the same finding from one run to the next (whatever its message says, such as
+    "91 days ago"), so code scanning keeps one alert open rather than opening a new one each week."""
+    subject = str(item.details.get("policy") or item.details.get("principal") or "")
+    return hashlib.sha256(f"{item.rule}|{item.account}|{item.resource}|{subject}".encode()).hexdigest()
+
+
 def to_sarif(report: Report) -> dict[str, Any]:
     """The report as a SARIF 2.1.0 log, for GitHub code scanning (one result per finding)."""
-    rule_ids = list(RULES)
+    variants = [(rule, severity) for rule, (severity, _) in RULES.items()]
+    variants += sorted({(f.rule, f.severity) for f in report.findings} - set(variants))
+    rule_ids = [sarif_rule_id(rule, severity) for rule, severity in variants]
     rules = [
         {
-            "id": rule,
-            "name": "".join(part.capitalize() for part in rule.split("-")),
-            "shortDescription": {"text": text},
+            "id": sarif_rule_id(rule, severity),
+            "name": "".join(
+                part.capitalize() for part in sarif_rule_id(rule, severity).replace("/", "-").split("-")
+            ),
+            "shortDescription": {"text": RULES[rule][1]},
             "defaultConfiguration": {"level": SARIF_LEVELS[severity]},
             "properties": {"security-severity": SECURITY_SEVERITY[severity], "tags": ["security", "iam"]},
         }
-        for rule, (severity, text) in RULES.items()
+        for rule, severity in variants
     ]
     results = []
     for item in report.findings:
-        fingerprint = hashlib.sha256(f"{item.rule}|{item.resource}|{item.message}".encode()).hexdigest()
+        rule_id = sarif_rule_id(item.rule, item.severity)
         results.append(
             {
-                "ruleId": item.rule,
-                "ruleIndex": rule_ids.index(item.rule),
+                "ruleId": rule_id,
+                "ruleIndex": rule_ids.index(rule_id),
                 "level": SARIF_LEVELS[item.severity],
                 "message": {"text": f"[{item.severity}] {item.resource}: {item.message}"},
                 "locations": [
@@ -1330,7 +1347,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
                         "logicalLocations": [{"fullyQualifiedName": item.resource, "kind": "resource"}],
                     }
                 ],
-                "partialFingerprints": {"crossAccountAudit/v1": fingerprint},
+                "partialFingerprints": {"crossAccountAudit/v1": sarif_fingerprint(item)},
                 "properties": {"severity": item.severity, "account": item.account},
             }
         )
