@@ -216,6 +216,82 @@ def test_a_trusted_stack_granting_by_organization_path_gives_its_role_patterns(t
         ),
         ({"policyArns": []}, "output 'policyArns' [] is not a list of policy ARNs"),
         (
+            {"policyArns": [POLICY_ARN], "principals": {"users": ["\uff41lice"]}},
+            "output 'principals.users' '\uff41lice' is not a string matching",
+        ),
+        (
+            {"policyArns": [POLICY_ARN], "principals": {"users": ["bob\nmallory"]}},
+            "output 'principals.users' 'bob\\nmallory' is not a string matching",
+        ),
+        (
+            {"policyArns": [POLICY_ARN], "principals": {"groups": ["g" * 129]}},
+            "output 'principals.groups' 'ggg",
+        ),
+        (
+            {"policyArns": [POLICY_ARN], "principals": {"newGroup": "g r\u00e9"}},
+            "output 'principals.newGroup' 'g r\u00e9' is not a string matching",
+        ),
+        (
+            {"roleArn": ROLE_ARN, "roleName": "my-s3-x-account-role", "expiresAt": "2027-03-31"},
+            "output 'expiresAt' '2027-03-31' is not a string matching",
+        ),
+        (
+            {"roleArn": ROLE_ARN, "roleName": "my-s3-x-account-role", "expiresAt": "2027-W13-1T00:00:00Z"},
+            "output 'expiresAt' '2027-W13-1T00:00:00Z' is not a string matching",
+        ),
+        (
+            {"roleArn": ROLE_ARN, "roleName": "my-s3-x-account-role", "roleUniqueId": "AIDAEXAMPLE000000000"},
+            "output 'roleUniqueId' 'AIDAEXAMPLE000000000' is not a string matching",
+        ),
+        (
+            {"roleArn": ROLE_ARN, "roleName": "other"},
+            f"output 'roleName' 'other' is not the name of the role '{ROLE_ARN}'",
+        ),
+        (
+            {"roleName": "r", "roleArnsByAccount": {}},
+            "output 'roleArnsByAccount' is empty: the rollout has no account to audit",
+        ),
+        (
+            {
+                "roleArn": ROLE_ARN,
+                "roleName": "r",
+                "auditBaseline": {**BASELINE, "maxSessionDuration": float("nan")},
+            },
+            "output 'auditBaseline' has no valid 'maxSessionDuration'",
+        ),
+        (
+            {
+                "roleArn": ROLE_ARN,
+                "roleName": "r",
+                "auditBaseline": {**BASELINE, "maxSessionDuration": 3600.5},
+            },
+            "output 'auditBaseline' has no valid 'maxSessionDuration'",
+        ),
+        (
+            {"roleArn": ROLE_ARN, "roleName": "r", "auditBaseline": {**BASELINE, "maxSessionDuration": 60}},
+            "output 'auditBaseline' has no valid 'maxSessionDuration'",
+        ),
+        (
+            {"roleArn": ROLE_ARN, "roleName": "r", "auditBaseline": {**BASELINE, "managedPolicyArns": ["x"]}},
+            "output 'auditBaseline' has no valid 'managedPolicyArns'",
+        ),
+        (
+            {
+                "roleArn": ROLE_ARN,
+                "roleName": "r",
+                "auditBaseline": {**BASELINE, "inlinePolicyNames": ["a b"]},
+            },
+            "output 'auditBaseline' has no valid 'inlinePolicyNames'",
+        ),
+        (
+            {
+                "roleArn": ROLE_ARN,
+                "roleName": "r",
+                "auditBaseline": {**BASELINE, "permissionsBoundaryArn": "b"},
+            },
+            "output 'auditBaseline' has no valid 'permissionsBoundaryArn'",
+        ),
+        (
             {"policyArns": [POLICY_ARN], "roleArnPatterns": ["arn:aws:iam::222222222222:role/r"]},
             "output 'roleArnPatterns' 'arn:aws:iam::222222222222:role/r' is not",
         ),

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import re
 import sys
 import threading
@@ -60,7 +61,15 @@ from .connection import (
 )
 from .documents import external_id_digest, with_external_ids
 from .limits import AUDIT_BASELINE_OUTPUT, REVOKE_SESSIONS_POLICY_NAME, ROLE_ARN_PATTERNS_OUTPUT
-from .validation import ROLE_ARN_PATTERN_RE
+from .limits import MAX_SESSION_SECONDS, MIN_SESSION_SECONDS
+from .validation import (
+    EXPIRES_AT_RE,
+    GROUP_NAME_RE,
+    POLICY_NAME_RE,
+    ROLE_ARN_PATTERN_RE,
+    USER_NAME_RE,
+)
+from .validation import POLICY_ARN_RE as ANY_POLICY_ARN_RE
 
 R = TypeVar("R")
 
@@ -90,6 +99,7 @@ ROLE_ARN_RE = re.compile(
 )
 POLICY_ARN_RE = re.compile(r"arn:(aws(?:-[a-z]+)*):iam::([0-9]{12}):policy/[\x21-\x7e]{1,1100}", re.ASCII)
 UNIQUE_ID_RE = re.compile(r"A(?:RO|ID|GP)A[A-Z0-9]{12,124}", re.ASCII)
+ROLE_UNIQUE_ID_RE = re.compile(r"AROA[A-Z0-9]{12,124}", re.ASCII)
 """A principal IAM shows by its unique id: the user or role it named was deleted (and maybe recreated)."""
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 ADMINISTRATOR_ACCESS = re.compile(r"arn:aws(?:-[a-z]+)*:iam::aws:policy/AdministratorAccess", re.ASCII)
@@ -220,13 +230,24 @@ def _string(source: str, key: str, value: Any, pattern: re.Pattern[str] | None =
     return value
 
 
-def _names(source: str, key: str, value: Any) -> tuple[str, ...]:
+def _names(source: str, key: str, value: Any, pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """A list of IAM names, each matching ``pattern`` whole (ASCII only)."""
     _secret_mark(source, key, value)
     if value is None:
         return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+    if not isinstance(value, list):
         raise UsageError(f"--stack-outputs {source}: output {key!r} {value!r} is not a list of names")
-    return tuple(value)
+    return tuple(_string(source, key, name, pattern) for name in value)
+
+
+def _session_seconds(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value == int(value)
+        and MIN_SESSION_SECONDS <= value <= MAX_SESSION_SECONDS
+    )
 
 
 def _baseline(source: str, value: Any) -> Mapping[str, Any] | None:
@@ -238,10 +259,16 @@ def _baseline(source: str, value: Any) -> Mapping[str, Any] | None:
         raise UsageError(f"--stack-outputs {source}: output {key!r} is not an object")
     rules: dict[str, Callable[[Any], bool]] = {
         "trustPolicy": lambda v: isinstance(v, Mapping) and "Statement" in v,
-        "managedPolicyArns": lambda v: isinstance(v, list) and all(isinstance(a, str) for a in v),
-        "inlinePolicyNames": lambda v: isinstance(v, list) and all(isinstance(a, str) for a in v),
-        "maxSessionDuration": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "permissionsBoundaryArn": lambda v: isinstance(v, str),
+        "managedPolicyArns": lambda v: (
+            isinstance(v, list) and all(isinstance(a, str) and ANY_POLICY_ARN_RE.fullmatch(a) for a in v)
+        ),
+        "inlinePolicyNames": lambda v: (
+            isinstance(v, list) and all(isinstance(a, str) and POLICY_NAME_RE.fullmatch(a) for a in v)
+        ),
+        "maxSessionDuration": _session_seconds,
+        "permissionsBoundaryArn": lambda v: (
+            isinstance(v, str) and (v == "" or ANY_POLICY_ARN_RE.fullmatch(v) is not None)
+        ),
     }
     for name, rule in rules.items():
         if name not in value or not rule(value[name]):
@@ -259,6 +286,11 @@ def _trusting(source: str, outputs: Mapping[str, Any]) -> list[WantedRole]:
     if by_account is not None:
         if not isinstance(by_account, Mapping):
             raise UsageError(f"--stack-outputs {source}: output 'roleArnsByAccount' is not an object")
+        if not by_account:
+            raise UsageError(
+                f"--stack-outputs {source}: output 'roleArnsByAccount' is empty: the rollout has no account "
+                "to audit"
+            )
         arns = [_string(source, f"roleArnsByAccount.{a}", arn, ROLE_ARN_RE) for a, arn in by_account.items()]
         for account, arn in by_account.items():
             if arn.split(":")[4] != account:
@@ -270,15 +302,20 @@ def _trusting(source: str, outputs: Mapping[str, Any]) -> list[WantedRole]:
     baseline = _baseline(source, outputs.get(AUDIT_BASELINE_OUTPUT))
     expires = outputs.get("expiresAt") or ""
     if expires:
-        _string(source, "expiresAt", expires)
+        _string(source, "expiresAt", expires, EXPIRES_AT_RE)
         _parse_time(source, "expiresAt", expires)
     unique_id = outputs.get("roleUniqueId") if len(arns) == 1 else None
     if unique_id is not None:
-        _string(source, "roleUniqueId", unique_id)
+        _string(source, "roleUniqueId", unique_id, ROLE_UNIQUE_ID_RE)
+    name = _string(source, "roleName", outputs.get("roleName"), ROLE_NAME_RE)
     roles = []
     for arn in sorted(arns):
         match = ROLE_ARN_RE.fullmatch(arn)
         assert match is not None  # checked above
+        if match.group(4).lower() != name.lower():
+            raise UsageError(
+                f"--stack-outputs {source}: output 'roleName' {name!r} is not the name of the role {arn!r}"
+            )
         roles.append(WantedRole(arn, match.group(2), match.group(4), source, baseline, expires, unique_id))
     return roles
 
@@ -318,10 +355,10 @@ def _trusted(source: str, outputs: Mapping[str, Any]) -> WantedAccess:
         source=source,
         policy_arns=arns,
         role_arns=tuple(_string(source, "roleArns", r, ROLE_ARN_RE) for r in roles),
-        users=_names(source, "principals.users", principals.get("users")),
-        groups=_names(source, "principals.groups", principals.get("groups"))
-        + ((_string(source, "principals.newGroup", new_group),) if new_group else ()),
-        roles=_names(source, "principals.roles", principals.get("roles")),
+        users=_names(source, "principals.users", principals.get("users"), USER_NAME_RE),
+        groups=_names(source, "principals.groups", principals.get("groups"), GROUP_NAME_RE)
+        + ((_string(source, "principals.newGroup", new_group, GROUP_NAME_RE),) if new_group else ()),
+        roles=_names(source, "principals.roles", principals.get("roles"), ROLE_NAME_RE),
         role_patterns=tuple(
             _string(source, ROLE_ARN_PATTERNS_OUTPUT, p, ROLE_ARN_PATTERN_RE) for p in patterns
         ),
