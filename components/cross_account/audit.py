@@ -60,8 +60,13 @@ from .connection import (
     redact,
 )
 from .documents import external_id_digest, with_external_ids
-from .limits import AUDIT_BASELINE_OUTPUT, REVOKE_SESSIONS_POLICY_NAME, ROLE_ARN_PATTERNS_OUTPUT
-from .limits import MAX_SESSION_SECONDS, MIN_SESSION_SECONDS
+from .limits import (
+    AUDIT_BASELINE_OUTPUT,
+    MAX_SESSION_SECONDS,
+    MIN_SESSION_SECONDS,
+    REVOKE_SESSIONS_POLICY_NAME,
+    ROLE_ARN_PATTERNS_OUTPUT,
+)
 from .validation import (
     EXPIRES_AT_RE,
     GROUP_NAME_RE,
