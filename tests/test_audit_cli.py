@@ -86,8 +86,17 @@ def test_the_console_script_is_declared_beside_verify() -> None:
             "account 111111111111 is given twice",
         ),
         (
-            ["--stack-outputs", "a.json", "--assume-role-name", "a/b"],
-            "--assume-role-name 'a/b' must be a role name",
+            ["--stack-outputs", "a.json", "--assume-role-name", "/audit/reader"],
+            "--assume-role-name '/audit/reader' must be a role name (1-64 letters, digits and _+=,.@-), after "
+            "its path if it has one (path/to/name)",
+        ),
+        (
+            ["--stack-outputs", "a.json", "--assume-role-name", "audit//reader"],
+            "--assume-role-name 'audit//reader' must be a role name",
+        ),
+        (
+            ["--stack-outputs", "a.json", "--assume-role-name", "r\u00e9ader"],
+            "--assume-role-name 'r\u00e9ader' must be a role name",
         ),
         (["--stack-outputs", "a.json", "--json", "--sarif"], "not allowed with argument"),
         (["--stack-outputs", "a.json", "--timeout", "soon"], "--timeout 'soon' must be a number of seconds"),
@@ -104,6 +113,11 @@ def test_a_bad_command_line_is_one_line_naming_the_argument_and_exit_2(argv: lis
     assert err.getvalue().count("\n") == 1
     assert err.getvalue().startswith("cross-account-audit: error: ")
     assert message in err.getvalue(), err.getvalue()
+
+
+def test_the_role_to_assume_may_have_a_path() -> None:
+    options = cli.parse_args(["--stack-outputs", "a.json", "--assume-role-name", "audit/reader"])
+    assert options.assume_role_name == "audit/reader"
 
 
 def test_the_command_line_defaults() -> None:

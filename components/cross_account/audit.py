@@ -57,6 +57,7 @@ from .connection import (
     check_profile,
     error_code,
     one_line,
+    operation_name,
     redact,
 )
 from .documents import external_id_digest, with_external_ids
@@ -98,6 +99,10 @@ SECRET_MARK = "[secret]"
 ASSUME_ROLE = "sts:AssumeRole"
 ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
 ROLE_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{1,64}", re.ASCII)
+ROLE_PATH_AND_NAME_RE = re.compile(
+    r"(?=.{1,575}\Z)(?:[\x21-\x2e\x30-\x7e]+/){0,255}[A-Za-z0-9_+=,.@-]{1,64}", re.ASCII
+)
+"""--assume-role-name: the role's name, after its path without the leading slash (``audit/reader``)."""
 ROLE_ARN_RE = re.compile(
     r"arn:(aws(?:-[a-z]+)*):iam::([0-9]{12}):role/((?:[\x21-\x7e]{0,510}/)?)([A-Za-z0-9_+=,.@-]{1,64})",
     re.ASCII,
@@ -502,9 +507,10 @@ def parse_args(argv: Sequence[str]) -> Options:
         if account in profiles:
             raise UsageError(f"--profile-for {item!r}: account {account} is given twice")
         profiles[account] = profile
-    if args.assume_role_name is not None and not ROLE_NAME_RE.fullmatch(args.assume_role_name):
+    if args.assume_role_name is not None and not ROLE_PATH_AND_NAME_RE.fullmatch(args.assume_role_name):
         raise UsageError(
-            f"--assume-role-name {args.assume_role_name!r} must be a role name: 1-64 letters, digits and _+=,.@-"
+            f"--assume-role-name {args.assume_role_name!r} must be a role name (1-64 letters, digits and "
+            "_+=,.@-), after its path if it has one (path/to/name)"
         )
     if args.fail_on not in SEVERITIES:
         raise UsageError(f"--fail-on {args.fail_on!r} is not one of {', '.join(SEVERITIES)}")
@@ -896,13 +902,15 @@ class Audit:
             code = error_code(error)
             if code == "NoSuchEntity":
                 raise NotFound(resource) from None
-            action = "iam:" + iam.meta.method_to_api_mapping.get(operation, operation)
+            action = "iam:" + operation_name(operation)
             hint = ": the audit needs the read-only policy of docs/audit.md" if code in DENIED_CODES else ""
             raise SetupError(
                 f"{action} on {resource} as {caller}: {self.calls.describe(error)}{hint}"
             ) from None
         except errors.BotoCoreError as error:
-            raise SetupError(f"{operation} on {resource}: {self.calls.describe(error)}") from None
+            raise SetupError(
+                f"iam:{operation_name(operation)} on {resource}: {self.calls.describe(error)}"
+            ) from None
 
     def pages(
         self, iam: Any, caller: str, operation: str, resource: str, key: str, **params: Any
