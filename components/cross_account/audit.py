@@ -28,6 +28,7 @@ boto3 and rich are the optional extra ``audit``: ``pip install 'cross-account[au
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import math
@@ -789,6 +790,9 @@ class Audit:
         self.base_credentials: dict[str, str] | None = None
         self.base_caller = ""
         self.seen_secrets = self.calls.seen_secrets
+        """Every secret met: credentials and external ids (hidden in every line of stderr)."""
+        self.external_ids: set[str] = set()
+        """The live external ids: the only secrets IAM's answers, and so the report, can hold."""
 
     # sessions --------------------------------------------------------------------------
 
@@ -1009,7 +1013,10 @@ class Audit:
         assert want.baseline is not None
         live = _document(role.get("AssumeRolePolicyDocument") or {})
         # (An id under 2 characters can never match: STS refuses it, and hiding it would garble the output.)
-        self.seen_secrets.update(v for v in external_ids(live) if len(v) >= 2)
+        ids = [v for v in external_ids(live) if len(v) >= 2]
+        with self.lock:
+            self.external_ids.update(ids)
+        self.seen_secrets.update(ids)
         unique = sorted(
             {p for s in _statements(live) for p in _aws_principals(s) if UNIQUE_ID_RE.fullmatch(p)}
         )
@@ -1530,13 +1537,21 @@ def run_main(
     except Exception as error:  # noqa: BLE001 - an answer the audit did not foresee: exit 2, never 1
         say(f"{PROG}: error: the audit stopped on {type(error).__name__}: {one_line(str(error))[:300]}", err)
         return EXIT_USAGE
-    # Secrets are hidden in each string of the document, which then stays valid JSON.
+    # The report is made of IAM's answers and the stacks' outputs, where the only secrets are the
+    # external ids (credentials never reach it): those are hidden in each string of the document,
+    # which then stays valid JSON. (Hiding every credential in every string costs minutes at 100 accounts.)
+    shown = frozenset(runner.external_ids)
+
+    @functools.lru_cache(maxsize=4096)
+    def clean_report(text: str) -> str:
+        return redact(text, shown) if shown else text
+
     if options.output == "json":
-        print(json.dumps(_cleaned(to_json(report, options), clean), indent=2), file=out, flush=True)
+        print(json.dumps(_cleaned(to_json(report, options), clean_report), indent=2), file=out, flush=True)
     elif options.output == "sarif":
-        print(json.dumps(_cleaned(to_sarif(report), clean), indent=2), file=out, flush=True)
+        print(json.dumps(_cleaned(to_sarif(report), clean_report), indent=2), file=out, flush=True)
     else:
-        print_table(report, options, out, lambda text: _no_markup(clean(text)))
+        print_table(report, options, out, lambda text: _no_markup(clean_report(text)))
     return EXIT_FINDINGS if report.failing(options.fail_on) else EXIT_OK
 
 
