@@ -566,6 +566,45 @@ def role_template(
     }
 
 
+DYNAMIC_REFERENCE = "{{resolve:"
+"""How a CloudFormation dynamic reference starts: CloudFormation resolves it in every string of a template."""
+
+
+def cloudformation_expression(value: Any, path: str = "") -> tuple[str, Any, str] | None:
+    """The first part of ``value`` that CloudFormation would evaluate instead of copying: (where, it, what).
+
+    CloudFormation reads every string of a template and resolves ``{{resolve:ssm:...}}``,
+    ``{{resolve:ssm-secure:...}}`` and ``{{resolve:secretsmanager:...}}`` dynamic references in the
+    account running the stack, and evaluates every one-key object whose key is ``Ref`` or starts with
+    ``Fn::`` (intrinsic functions). IAM policy variables (``${aws:username}``) are left alone outside
+    ``Fn::Sub``. ``where`` is the path inside ``value`` ("" for the value itself, ``.Statement[0].Resource``).
+    Sources: AWS CloudFormation User Guide, "Get values stored in other services using dynamic
+    references" and "Intrinsic function reference". Walked without recursion, so a value nested
+    deeper than Python's stack is read (and refused for its depth elsewhere) rather than crashing.
+    """
+    pending: list[tuple[str, Any]] = [(path, value)]
+    while pending:
+        where, item = pending.pop()
+        if isinstance(item, str):
+            if DYNAMIC_REFERENCE in item:
+                return (where, item, "dynamic reference")
+        elif isinstance(item, Mapping):
+            if len(item) == 1:
+                (key,) = item
+                if isinstance(key, str) and (key == "Ref" or key.startswith("Fn::")):
+                    return (where, dict(item), "intrinsic function")
+            children = []
+            for key, child in item.items():
+                if isinstance(key, str) and DYNAMIC_REFERENCE in key:
+                    children.append((f"{where}.{key}", key))
+                else:
+                    children.append((f"{where}.{key}", child))
+            pending.extend(reversed(children))
+        elif isinstance(item, (list, tuple)):
+            pending.extend(reversed([(f"{where}[{index}]", child) for index, child in enumerate(item)]))
+    return None
+
+
 def template_body(template: Mapping[str, Any]) -> str:
     """The template as the StackSet's TemplateBody: JSON, keys in a fixed order, no whitespace to count."""
     return json.dumps(template, separators=(",", ":"), sort_keys=True)

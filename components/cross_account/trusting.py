@@ -136,6 +136,7 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     """
     known = set(TrustingAccountRoleArgs.__annotations__)
     check.refuse_unknown_inputs(args, known)
+    check.not_evaluated_inputs(args)
     if "trusted_account_ids" not in args:
         raise InvalidInputError("trusted_account_ids", None, "is required")
     out: dict[str, Any] = {}

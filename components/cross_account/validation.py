@@ -20,7 +20,13 @@ from typing import Any, TypeVar
 import pulumi
 
 from . import limits
-from .documents import PROJECT_CONDITIONS, SOURCE_IDENTITY_MODES, parse_role_arn, policy_size
+from .documents import (
+    PROJECT_CONDITIONS,
+    SOURCE_IDENTITY_MODES,
+    cloudformation_expression,
+    parse_role_arn,
+    policy_size,
+)
 
 T = TypeVar("T")
 
@@ -106,9 +112,10 @@ class InvalidInputError(pulumi.RunError, ValueError):
 
     def renamed(self, names: Mapping[str, str]) -> InvalidInputError:
         """The same error reported under the caller's names, for the input and any input its rule mentions."""
-        head, dot, rest = self.key.partition(".")  # "inline_policies.<name>" -> "inlinePolicies.<name>"
+        # "inline_policies.<name>" -> "inlinePolicies.<name>", "trusted_principal_arns[0]" likewise
+        head, rest = re.fullmatch(r"([^.\[]*)(.*)", self.key, re.DOTALL).groups()  # type: ignore[union-attr]
         head = names.get(head) or "/".join(names.get(part, part) for part in head.split("/"))  # "a/b": a or b
-        return InvalidInputError(f"{head}{dot}{rest}", self.value, rename_inputs(self.rule, names))
+        return InvalidInputError(f"{head}{rest}", self.value, rename_inputs(self.rule, names))
 
     def hidden(self) -> InvalidInputError:
         """The same error without the value (for a secret input)."""
@@ -368,7 +375,56 @@ def has_output(value: object) -> bool:
 def _string(key: str, value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInputError(key, value, "must be a string")
+    not_evaluated(key, value)
     return value
+
+
+EVALUATED_RULES = {
+    "dynamic reference": (
+        "holds a CloudFormation dynamic reference ({{resolve:...}}), which CloudFormation would resolve in "
+        "each account that runs the role's template (so whoever can write that parameter or secret there "
+        "decides the value, and a secret lands in clear in a policy anyone with iam:GetRole reads): "
+        "write the value itself"
+    ),
+    "intrinsic function": (
+        "is a CloudFormation intrinsic function (a one-key object Ref or Fn::...), which CloudFormation "
+        "would evaluate in each account, so the role would not be what the config, the plan and the audit "
+        "show: write the value itself"
+    ),
+}
+"""Why a value CloudFormation would evaluate is refused, by what it is."""
+
+
+def not_evaluated(key: str, value: Any) -> Any:
+    """The value, if nothing in it is a CloudFormation dynamic reference or intrinsic function.
+
+    One rule for every value that reaches a CloudFormation template or an IAM document, in either
+    rollout mode (documents.cloudformation_expression says what CloudFormation evaluates); the error
+    names the input and the path inside the value (``inline_policies.logs.Statement[0].Resource``).
+    """
+    found = cloudformation_expression(value)
+    if found is not None:
+        where, part, what = found
+        raise InvalidInputError(f"{key}{where}", part, EVALUATED_RULES[what])
+    return value
+
+
+def not_evaluated_inputs(args: Mapping[str, Any]) -> None:
+    """``not_evaluated`` over every input (an Output inside is passed over: its string rules check it
+    once it resolves)."""
+    for name, value in args.items():
+        not_evaluated(name, value)
+
+
+def has_any_output(value: Any) -> bool:
+    """True when an Output is anywhere inside the value (lists and maps walked)."""
+    if isinstance(value, pulumi.Output):
+        return True
+    if isinstance(value, Mapping):
+        return any(has_any_output(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(has_any_output(v) for v in value)
+    return False
 
 
 def string_list(
