@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import pulumi
 import pulumi_aws as aws
 
-from cross_account import TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout
+from cross_account import TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout, limits
 from cross_account import stackset as stackset_mode
 from cross_account import validation as check
 from cross_account.documents import external_id_digest, parse_role_arn, with_external_ids
@@ -788,7 +788,7 @@ def _roles_and_requirements(
         check_region_partition(settings.args.get("region"), checked)
         _refuse_own_account(key, checked, account)
         _refuse_other_partition(key, checked, [grant["role_arn_pattern"] for grant in grants], partition)
-        _check_session_duration(settings.args.get("session_duration_seconds"), stacks)
+        _check_session_duration(settings.args.get("session_duration_seconds"), stacks, settings.reporter)
         return checked
 
     if late:
@@ -830,11 +830,21 @@ def _refuse_own_account(key: str, role_arns: Sequence[str], account: str) -> Non
             )
 
 
-def _check_session_duration(seconds: int | None, stacks: Sequence[StackRoles]) -> None:
-    """sessionDurationSeconds may not exceed the maxSessionDuration a trusting stack exports."""
+def _check_session_duration(
+    seconds: int | None, stacks: Sequence[StackRoles], reporter: Reporter | None = None
+) -> None:
+    """sessionDurationSeconds may not exceed the maxSessionDuration a trusting stack exports; over an hour,
+    a stack that does not say (older than that output) is a warning, once per stack."""
     if seconds is None:
         return
     for roles in stacks:
+        if roles.max_session_duration is None and seconds > limits.ROLE_CHAINING_MAX_SECONDS and reporter:
+            reporter.warn(
+                f"sessionDurationSeconds: {seconds} is over {limits.ROLE_CHAINING_MAX_SECONDS} seconds, and "
+                f"trusting stack {roles.stack!r} exports no maxSessionDuration (it was deployed by an older "
+                "version): if its role's longest session is shorter, STS refuses every CLI profile's "
+                "DurationSeconds; run `pulumi up` on that stack, or set sessionDurationSeconds to 3600 or less"
+            )
         if roles.max_session_duration is not None and seconds > roles.max_session_duration:
             raise InvalidInputError(
                 "sessionDurationSeconds",

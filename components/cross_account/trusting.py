@@ -293,6 +293,18 @@ def _username_check(settings: Mapping[str, Any], patterns: Sequence[str], accoun
     elif settings["source_identity"] == "username":
         key, value, what = "source_identity", "username", "the source identity"
     else:
+        for operator_text, keys in (settings.get("extra_trust_conditions") or {}).items():
+            operator = check.parse_operator("extra_trust_conditions", operator_text)
+            for condition_key, values in keys.items():
+                listed = [values] if isinstance(values, str) else list(values)
+                if check.folded(condition_key) == "aws:username" and check.requires_key(operator, listed):
+                    raise InvalidInputError(
+                        f"extra_trust_conditions.{operator_text}.{condition_key}",
+                        values,
+                        f"requires aws:username, which only IAM users have, but {who} admit only role "
+                        "sessions (roles, Identity Center permission sets) and the root user: no one could "
+                        "ever assume the role; trust users too, or remove the condition",
+                    )
         return
     raise InvalidInputError(
         key,

@@ -972,6 +972,11 @@ ALWAYS_PRESENT_KEYS = frozenset(
     }
 )
 """Keys (folded) that every AssumeRole request by an IAM user or role carries."""
+SERVICE_ONLY_KEYS = frozenset({"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"})
+"""Keys (folded) a request carries only when an AWS service calls on a principal's behalf (AWS IAM User
+Guide, "AWS global condition context keys": aws:SourceArn and the others "included in the request context
+only if accessing a resource triggers an AWS service to call another service on behalf of the resource
+owner"): an IAM user or role calling AssumeRole, the only callers this role trusts, never sends them."""
 NON_NEGATIVE_KEYS = frozenset({"aws:multifactorauthage", "aws:epochtime"})
 """Numeric keys (folded) that are never below 0."""
 SESSION_TAG_KEY_PREFIXES = ("aws:requesttag/", "aws:tagkeys", "sts:transitivetagkeys")
@@ -1360,6 +1365,13 @@ def _never_holds(
                 'meant, say so with the Null operator and "true"'
             )
         raise InvalidInputError(where, shown, rule)
+    if key in SERVICE_ONLY_KEYS and requires_key(operator, values):
+        raise InvalidInputError(
+            where,
+            shown,
+            "requires a key that only a request an AWS service makes on a principal's behalf carries; the "
+            f"IAM users and roles this role trusts call AssumeRole themselves and never send it: {NEVER}",
+        )
     if operator.base == "Null" and "true" in values and key in ALWAYS_PRESENT_KEYS:
         raise InvalidInputError(
             where, shown, f"requires the key to be absent, but every AssumeRole request carries it: {NEVER}"
@@ -1383,6 +1395,11 @@ def _never_holds(
             )
     _past(where, operator, key, values, context, now)
     _contradicts_the_project(where, operator, key, shown, values, context)
+
+
+def requires_key(operator: ConditionOperator, values: Iterable[str]) -> bool:
+    """The condition is false for a request without its key: a positive operator, or Null "false"."""
+    return operator.needs_key or (operator.family == "null" and set(values) == {"false"})
 
 
 def _past(
