@@ -16,11 +16,8 @@ from typing import Any, Literal
 
 import pulumi
 
-from cross_account import limits
-from cross_account import stackset as stackset_mode
-from cross_account import validation as check
-from cross_account.rollout import ROLE_INPUTS as ROLE_ARGS
-from cross_account.rollout import not_the_deployment_role, not_trusted
+from cross_account import limits, stackset as stackset_mode, validation as check
+from cross_account.rollout import ROLE_INPUTS as ROLE_ARGS, not_the_deployment_role, not_trusted
 from cross_account.trusted import validate_trusted_options
 from cross_account.trusting import validate_trusting_args
 from cross_account.validation import InvalidInputError, Reporter

@@ -13,9 +13,14 @@ from typing import Any, TypeVar
 import pulumi
 import pulumi_aws as aws
 
-from cross_account import TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout, limits
-from cross_account import stackset as stackset_mode
-from cross_account import validation as check
+from cross_account import (
+    TrustedAccountAccess,
+    TrustingAccountRole,
+    TrustingRoleRollout,
+    limits,
+    stackset as stackset_mode,
+    validation as check,
+)
 from cross_account.documents import external_id_digest, parse_role_arn, with_external_ids
 from cross_account.invokes import account_and_partition_now
 from cross_account.limits import (

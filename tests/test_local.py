@@ -33,8 +33,7 @@ from conftest import PROJECT, ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, run_main
 from emulator import EmulatorMocks, account_session, moto_server, post, prepare_moto_server
 
 from cross_account import verify as verify_cli
-from local import emulator
-from local import run as local_run
+from local import emulator, run as local_run
 
 ROLE_ARN = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/my-s3-x-account-role"
 POLICY_ARN = f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/my-s3-x-account-policy"

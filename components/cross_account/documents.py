@@ -15,6 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from .iam.grammar import (
+    ROLE_ARN_RE as ROLE_ARN_RE,  # re-exported
+    RoleArn as RoleArn,
+    parse_role_arn as parse_role_arn,
+)
+
 POLICY_VERSION = "2012-10-17"
 TRUST_SID = "TrustedAccountsMayAssume"
 NARROWED_TRUST_SID = "TrustedPrincipalsMayAssume"
@@ -26,36 +32,6 @@ SIGNIN_HOSTS: Mapping[str, str] = {
     "aws-cn": "signin.amazonaws.cn",
 }
 """Console sign-in host per partition (the switch-role page lives there)."""
-
-ROLE_ARN_RE = re.compile(
-    r"arn:(?P<partition>aws(?:-[a-z]+)*):iam::(?P<account>[0-9]{12}):role"
-    r"(?P<path>/(?:[\x21-\x2e\x30-\x7e]+/)*)(?P<name>[A-Za-z0-9+=,.@_-]{1,64})",
-    re.ASCII,
-)
-"""A role ARN, matched whole (``fullmatch``): ASCII only, no empty path segment."""
-
-
-@dataclass(frozen=True)
-class RoleArn:
-    """The parts of an IAM role ARN."""
-
-    partition: str
-    account_id: str
-    path: str
-    name: str
-
-    @property
-    def path_and_name(self) -> str:
-        """``path/name`` without the leading slash, as the console expects it."""
-        return f"{self.path}{self.name}".lstrip("/")
-
-
-def parse_role_arn(arn: str) -> RoleArn | None:
-    """Split ``arn:<partition>:iam::<account>:role/<path/>name``; None if it is not one."""
-    match = ROLE_ARN_RE.fullmatch(arn)
-    if match is None:
-        return None
-    return RoleArn(match["partition"], match["account"], match["path"], match["name"])
 
 
 def _one_or_list(values: Sequence[str]) -> str | list[str]:

@@ -18,9 +18,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_aws as aws
 
-from . import limits
-from . import stackset as stackset_mode
-from . import validation as check
+from . import limits, stackset as stackset_mode, validation as check
 from .documents import has_console, switch_role_urls_by_account
 from .invokes import where_now
 from .trusting import TrustingAccountRole, TrustingAccountRoleArgs, role_warnings, validate_trusting_args

@@ -19,8 +19,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from . import limits
-from . import validation as check
+from . import limits, validation as check
 from .documents import (
     TEMPLATE_BODY_MAX,
     revoke_older_sessions_policy,
@@ -28,6 +27,7 @@ from .documents import (
     role_template,
     template_body,
 )
+from .iam.grammar import region_partition as region_partition
 from .trusting import checked_trust_policy
 from .validation import InvalidInputError, Reporter
 
@@ -62,20 +62,6 @@ EXCLUDE_REFUSED = (
 MOVE_OUT = "move it to an organizational unit this stack does not target, or use rollout_mode providers"
 """What to do with an account of a target unit that must not get the role, in stackset mode."""
 STACK_SET_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}", re.ASCII)
-REGION_PARTITIONS = (
-    ("us-gov-", "aws-us-gov"),
-    ("cn-", "aws-cn"),
-    ("us-iso-", "aws-iso"),
-    ("us-isob-", "aws-iso-b"),
-)
-
-
-def region_partition(region: str) -> str:
-    """The partition a region belongs to (``us-gov-west-1`` -> ``aws-us-gov``)."""
-    for prefix, partition in REGION_PARTITIONS:
-        if region.startswith(prefix):
-            return partition
-    return "aws"
 
 
 def default_stack_set_name(stack: str) -> str:

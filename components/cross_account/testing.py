@@ -36,7 +36,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import rpc
 
-from .validation import region_partition
+from .iam.grammar import region_partition
 
 __all__ = ["CREATE_DATE", "CrossAccountMocks"]
 
@@ -147,18 +147,6 @@ def _account_id(key: str, value: Any) -> str:
     if not isinstance(value, str) or not ACCOUNT_ID_RE.fullmatch(value):
         raise ValueError(f"{key}: {value!r} is not a 12-digit AWS account id")
     return value
-
-
-def _partition_of_region(region: str) -> str:
-    """The region's partition from the package's region list (botocore's), by its prefix if not listed."""
-    listed = region_partition(region)
-    if listed is not None:
-        return listed
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 @dataclass(frozen=True)
@@ -350,7 +338,7 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
         region = _plain(inputs.get("region"))
         if region:
             self._check_region(f"{where}: region", region, None)
-            partition = _partition_of_region(region)
+            partition = region_partition(region)
             if partition not in PARTITION_DNS:
                 raise ValueError(
                     f"{where}: region {region!r} is in partition {partition!r}, which the mocks do not "
@@ -377,7 +365,7 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
     def _check_region(key: str, region: Any, partition: str | None) -> None:
         if not isinstance(region, str) or not REGION_RE.fullmatch(region):
             raise ValueError(f"{key}: {region!r} is not an AWS region name such as us-east-1")
-        if partition is not None and _partition_of_region(region) != partition:
+        if partition is not None and region_partition(region) != partition:
             raise ValueError(f"{key}: {region!r} is not a region of partition {partition!r}")
 
     # -- resources --------------------------------------------------------------------

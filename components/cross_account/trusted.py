@@ -8,8 +8,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_aws as aws
 
-from . import limits
-from . import validation as check
+from . import limits, validation as check
 from .documents import (
     CliProfile,
     ExtensionEntry,

@@ -6,8 +6,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from . import advice, limits
-from . import validation as check
+from . import advice, limits, validation as check
 from .documents import (
     has_console,
     permission_set_patterns,
