@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each module loads
         split_role_arns,
     )
     from .trusting import TrustingAccountRole, TrustingAccountRoleArgs
-    from .validation import InvalidInputError, ResolvedInputError
+    from .errors import InvalidInputError, ResolvedInputError
 
 _HOMES = {
     **dict.fromkeys(
@@ -65,7 +65,7 @@ _HOMES = {
         "trusted",
     ),
     **dict.fromkeys(("TrustingAccountRole", "TrustingAccountRoleArgs"), "trusting"),
-    **dict.fromkeys(("InvalidInputError", "ResolvedInputError"), "validation"),
+    **dict.fromkeys(("InvalidInputError", "ResolvedInputError"), "errors"),
 }
 """Public name -> the module that defines it. Loaded on first use (PEP 562), so that the console
 scripts (cross_account.verify, .audit, .console), which never touch a component, load no pulumi."""
