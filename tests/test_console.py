@@ -38,7 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import ROOT, TRUSTED_ACCOUNT
+from conftest import ROOT, TRUSTED_ACCOUNT, RecordingMocks, run_main
 from emulator import account_session, moto_server, post, reset_moto_server
 from tcp_servers import closed_port, serve, tcp_server
 
@@ -659,3 +659,19 @@ def test_the_console_script_is_installed_and_its_module_needs_no_pulumi() -> Non
     assert done.stdout.strip() == (
         "ok ['cross_account', 'cross_account.connection', 'cross_account.console', 'cross_account.verify']"
     )
+
+
+def test_the_callers_page_shows_the_command_the_trusted_stack_exports_for_a_role_requiring_an_external_id() -> (
+    None
+):
+    role = "arn:aws:iam::111122223333:role/partner-read"
+    reference = "organization/cross-account-access/trusting"
+    outputs = {"roleArn": role, "externalIdRequired": True, "mfaRequired": False}
+    mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs={reference: outputs})
+    run = run_main(stack="trusted", config={"userNames": ["alice"]}, mocks=mocks)
+    command = run.outputs["consoleCommandsByRoleArn"][role]
+    assert command == (
+        f"cross-account-console {role} --profile default --external-id '<external-id-from-the-trusting-account>'"
+    )
+    page = (ROOT / "docs" / "callers.md").read_text()
+    assert f"```sh\n{command}\n```" in page
