@@ -312,7 +312,11 @@ def test_unknown_names_suggest_the_known_one(warnings_: list[str], policy: str, 
 
 def test_known_and_customer_managed_policies_do_not_warn(warnings_: list[str]) -> None:
     # job-function/ViewOnlyAccess lists resources and reads their configuration, no data: no warning.
-    policies = ["AmazonS3ReadOnlyAccess", "job-function/ViewOnlyAccess", "arn:aws:iam::111122223333:policy/mine"]
+    policies = [
+        "AmazonS3ReadOnlyAccess",
+        "job-function/ViewOnlyAccess",
+        "arn:aws:iam::111122223333:policy/mine",
+    ]
     run_main(stack="trusting", config={**ACCOUNTS, "managedPolicyArns": policies})
     assert warnings_ == []
 
