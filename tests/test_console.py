@@ -485,6 +485,26 @@ def test_from_a_role_session_the_console_session_is_not_asked_for_and_the_role_s
     )
 
 
+@pytest.mark.parametrize(
+    ("caller", "token", "temporary"),
+    [
+        (user("erin"), None, False),
+        (user("erin"), "FwoGZXIvYXdz-session-token", True),  # GetSessionToken (MFA): a user ARN, a token
+        (HOP_SESSION, "FwoGZXIvYXdz-session-token", True),
+        (f"arn:aws:sts::{TRUSTED_ACCOUNT}:federated-user/bob", "FwoGZXIvYXdz-session-token", True),
+    ],
+    ids=["user-keys", "user-session-token", "role-session", "federated-user"],
+)
+def test_temporary_credentials_are_told_by_the_caller_arn_or_a_session_token(
+    caller: str, token: str | None, temporary: bool
+) -> None:
+    # moto does not accept GetSessionToken's credentials as a caller, so this is judged without it.
+    session = boto3.Session(
+        aws_access_key_id="AKIAEXAMPLE000000000", aws_secret_access_key="x", aws_session_token=token
+    )
+    assert cli.temporary_caller(caller, session) is temporary
+
+
 # Errors: one line, exit 2, no secret -----------------------------------------------------------
 
 
@@ -588,6 +608,7 @@ def test_an_sts_endpoint_that_cannot_be_reached_is_one_line(aws_home: Path) -> N
         ([PARTNER, "--destination", "http://console.aws.amazon.com/"], "--destination 'http://console.aws.amazon.com/' is not an https:// URL with a host, nor a path of the console starting with / (like /s3/home)"),
         ([PARTNER, "--destination", "//evil.example"], "--destination '//evil.example' is not an https:// URL with a host, nor a path of the console starting with / (like /s3/home)"),
         ([PARTNER, "--federation-endpoint", "https://user:pw@signin.example/federation"], "--federation-endpoint: a URL with user information (@) is not accepted; give the host only"),
+        ([PARTNER, "--federation-endpoint", "http://signin.example/federation"], "--federation-endpoint 'http://signin.example/federation': the request carries the session's credentials, so http:// is accepted only to this machine (127.0.0.1, localhost, ::1); use https://"),
         ([PARTNER, "--federation-endpoint", "ftp://signin.example/"], "--federation-endpoint 'ftp://signin.example/' is not an http:// or https:// URL with a host (like http://127.0.0.1:5000)"),
         (["arn:aws-iso:iam::111122223333:role/r"], "ROLE_ARN 'arn:aws-iso:iam::111122223333:role/r': partition 'aws-iso' has no console federation endpoint this command knows (aws, aws-us-gov, aws-cn): give --federation-endpoint and --destination"),
         ([PARTNER, "--mfa-serial", "arn:aws:iam::444455556666:mfa/erin"], "--mfa-serial and --mfa-token go together: give both or neither"),
@@ -600,6 +621,18 @@ def test_an_sts_endpoint_that_cannot_be_reached_is_one_line(aws_home: Path) -> N
 def test_bad_arguments_are_one_line_naming_the_argument_and_the_rule(argv: list[str], message: str) -> None:
     status, out, err = run(*argv)
     assert (status, out, err) == (2, [], [f"cross-account-console: error: {message}"])
+
+
+def test_help_shows_the_usage_with_role_arn_required_and_exits_0() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "cross_account.console", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(
+        "usage: cross-account-console ROLE_ARN [--external-id ID] [--mfa-serial ARN --mfa-token CODE]\n"
+    )
+    for option in ("--duration", "--destination", "--print", "--federation-endpoint", "--endpoint-url"):
+        assert f"\n  {option} " in done.stdout, option
 
 
 def test_a_misspelt_secret_option_never_shows_its_value() -> None:

@@ -234,6 +234,21 @@ def _check_url(option: str, url: str) -> str:
         raise UsageError(str(error).replace("--endpoint-url", option, 1)) from None
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _check_federation_endpoint(url: str) -> str:
+    """An https:// endpoint, or http:// to this machine only: the request carries the session's credentials."""
+    checked = _check_url("--federation-endpoint", url)
+    parts = urlsplit(checked)
+    if parts.scheme == "http" and (parts.hostname or "") not in LOOPBACK_HOSTS:
+        raise UsageError(
+            f"--federation-endpoint {url!r}: the request carries the session's credentials, so http:// "
+            "is accepted only to this machine (127.0.0.1, localhost, ::1); use https://"
+        )
+    return checked
+
+
 def _check_destination(value: str) -> str:
     rule = (
         f"--destination {value!r} is not an https:// URL with a host, nor a path of the console "
@@ -310,9 +325,7 @@ def parse_args(argv: Sequence[str]) -> Options:
     duration = None if args.duration is None else _check_duration(args.duration)
     destination = None if args.destination is None else _check_destination(args.destination)
     endpoint = (
-        None
-        if args.federation_endpoint is None
-        else _check_url("--federation-endpoint", args.federation_endpoint)
+        None if args.federation_endpoint is None else _check_federation_endpoint(args.federation_endpoint)
     )
     partition = args.role_arn.split(":")[1]
     if endpoint is None and partition not in FEDERATION_ENDPOINTS:
