@@ -584,6 +584,35 @@ def test_a_federation_endpoint_that_never_answers_ends_the_run_within_the_timeou
     ]
 
 
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        (lambda url: f"unexpected while fetching {url}", "unexpected while fetching <hidden>"),
+        (lambda url: f"bad query {url.split('?', 1)[1]}", "bad query Action=getSigninToken&Session=<hidden>"),
+        (lambda url: "x" * 250 + " " + url, "x" * 250 + " <hidden>"),
+    ],
+    ids=["whole-request", "query-only", "past-the-cut"],
+)
+def test_an_error_nobody_foresaw_is_one_line_with_the_secrets_hidden(
+    moto: Moto,
+    aws_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    message: Callable[[str], str],
+    shown: str,
+) -> None:
+    def broken(run: Any, url: str, endpoint: str, session_duration: int | None) -> str:
+        raise RuntimeError(message(url))  # the request URL holds the credentials
+
+    monkeypatch.setattr(cli, "_fetch_token", broken)
+    with federation(tmp_path) as fed:
+        status, out, err = run(
+            PARTNER, *as_erin(moto, fed, "--external-id", EXTERNAL_ID, "--print", "--timeout", "0")
+        )
+    assert (status, out) == (2, [])
+    assert err == [f"cross-account-console: error: the sign-in stopped on RuntimeError: {shown}"]
+
+
 def test_an_sts_endpoint_that_cannot_be_reached_is_one_line(aws_home: Path) -> None:
     with closed_port() as url:
         status, out, err = run(

@@ -569,7 +569,9 @@ def sign_in(
     session_duration = options.duration if not chained else None
     endpoint = federation_endpoint(options)
     request_url = signin_token_url(endpoint, credentials, session_duration)
-    run.seen_secrets.add(request_url)
+    # The request as a whole, and the Session parameter as sent: a credential next to a letter or
+    # digit of its encoding (%22ASIA...) is not found as a word of its own.
+    run.seen_secrets.update({request_url, request_url.split("Session=", 1)[1]})
     token = _fetch_token(run, request_url, endpoint, session_duration)
     run.seen_secrets.add(token)
     region = options.region or session.region_name or DEFAULT_REGIONS.get(options.partition, "us-east-1")
@@ -632,6 +634,11 @@ def main(
     except KeyboardInterrupt:
         say(f"{PROG}: interrupted", err)
         return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - an answer not foreseen: one line, secrets hidden, exit 2
+        # Hidden before it is cut: a secret cut in two would no longer be found whole.
+        text = redact(one_line(str(error)), secrets.copy())[:300]
+        say(f"{PROG}: error: the sign-in stopped on {type(error).__name__}: {text}", err)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":
