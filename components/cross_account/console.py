@@ -238,13 +238,13 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def _check_federation_endpoint(url: str) -> str:
-    """An https:// endpoint, or http:// to this machine only: the request carries the session's credentials."""
+    """An https:// endpoint, or http:// to the loopback host only: the request carries the session's credentials."""
     checked = _check_url("--federation-endpoint", url)
     parts = urlsplit(checked)
     if parts.scheme == "http" and (parts.hostname or "") not in LOOPBACK_HOSTS:
         raise UsageError(
             f"--federation-endpoint {url!r}: the request carries the session's credentials, so http:// "
-            "is accepted only to this machine (127.0.0.1, localhost, ::1); use https://"
+            "is accepted only to the loopback host (127.0.0.1, localhost, ::1); use https://"
         )
     return checked
 
