@@ -690,6 +690,23 @@ def test_each_partition_signs_in_at_its_own_federation_endpoint_and_console(
     assert cli.destination_url(options, region) == destination
 
 
+@pytest.mark.parametrize(
+    ("argv", "profile_region", "region"),
+    [
+        ([PARTNER, "--region", "eu-west-1"], "ap-south-1", "eu-west-1"),
+        ([PARTNER], "ap-south-1", "ap-south-1"),
+        ([PARTNER], None, "us-east-1"),
+        (["arn:aws-cn:iam::111122223333:role/r"], "us-east-1", "cn-north-1"),
+        (["arn:aws-cn:iam::111122223333:role/r"], "cn-northwest-1", "cn-northwest-1"),
+        (["arn:aws-us-gov:iam::111122223333:role/r"], "eu-west-1", "us-gov-west-1"),
+    ],
+)
+def test_the_console_region_is_the_given_one_else_the_profiles_in_the_roles_partition(
+    argv: list[str], profile_region: str | None, region: str
+) -> None:
+    assert cli.console_region(cli.parse_args(argv), profile_region) == region
+
+
 def test_the_signin_token_request_is_the_session_json_url_encoded() -> None:
     url = cli.signin_token_url(
         "https://signin.aws.amazon.com/federation",

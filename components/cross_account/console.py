@@ -416,6 +416,25 @@ def default_destination(partition: str, region: str) -> str:
     return f"https://{CONSOLE_HOSTS[partition]}/console/home?{urlencode({'region': region})}"
 
 
+def region_partition(region: str) -> str:
+    """The partition a region name belongs to (cn-... to aws-cn, us-gov-... to aws-us-gov, else aws)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def console_region(options: Options, profile_region: str | None) -> str:
+    """The region of the default destination: --region, else the profile's when it is in the role's
+    partition, else the partition's default."""
+    if options.region is not None:
+        return options.region
+    if profile_region and region_partition(profile_region) == options.partition:
+        return profile_region
+    return DEFAULT_REGIONS.get(options.partition, "us-east-1")
+
+
 def destination_url(options: Options, region: str) -> str:
     if options.destination is None:
         return default_destination(options.partition, region)
@@ -574,7 +593,7 @@ def sign_in(
     run.seen_secrets.update({request_url, request_url.split("Session=", 1)[1]})
     token = _fetch_token(run, request_url, endpoint, session_duration)
     run.seen_secrets.add(token)
-    region = options.region or session.region_name or DEFAULT_REGIONS.get(options.partition, "us-east-1")
+    region = console_region(options, session.region_name)
     url = login_url(endpoint, token, destination_url(options, region))
     run.seen_secrets.add(url)
     return Login(url, caller, assumed, expiration_text, session_duration)
