@@ -27,8 +27,9 @@ The login URL, the sign-in token and the session's credentials are bearer secret
 printed only by ``--print`` (stdout, the URL alone) and never appear in a message; the values of
 ``--external-id`` and ``--mfa-token`` neither. Every error is one line on stderr, exit status 2.
 
-This module imports neither pulumi nor the components (only the connection code and the pure
-documents layer); ``cross_account/__init__.py`` does import pulumi when the package is imported.
+This module imports neither pulumi nor the components: only the connection code, cross-account-verify's
+checks and the pure documents layer (``cross_account/__init__.py`` does import pulumi when the package
+itself is imported; tests/test_console.py loads this module without it).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ from .connection import (
     one_line,
     redact,
 )
+from .documents import SIGNIN_HOSTS
 from .verify import (
     EXTERNAL_ID_RE,
     MFA_SERIAL_RE,
@@ -85,14 +87,11 @@ DEFAULT_SESSION_NAME = "cross-account-console"
 INSTALL_HINT = "cross-account-console needs boto3: pip install 'cross-account[verify]'"
 SECRET_OPTIONS = ("--external-id", "--mfa-token")
 
-FEDERATION_ENDPOINTS = {
-    "aws": "https://signin.aws.amazon.com/federation",
-    "aws-us-gov": "https://signin.amazonaws-us-gov.com/federation",
-    "aws-cn": "https://signin.amazonaws.cn/federation",
-}
-"""AWS's federation (sign-in) endpoint per partition. aws: the IAM User Guide's custom identity broker
-page; aws-us-gov and aws-cn: the sign-in hosts of those partitions (the switch-role links' hosts in
-documents.SIGNIN_HOSTS), as aws-vault's and Granted's console logins use them."""
+FEDERATION_ENDPOINTS = {partition: f"https://{host}/federation" for partition, host in SIGNIN_HOSTS.items()}
+"""AWS's federation (sign-in) endpoint per partition, at the partition's sign-in host (the switch-role
+links' host): https://signin.aws.amazon.com/federation is the IAM User Guide's ("Enable custom identity
+broker access to the AWS console"); signin.amazonaws-us-gov.com and signin.amazonaws.cn serve the same
+path, as aws-vault's and Granted's console logins use them."""
 CONSOLE_HOSTS = {
     "aws": "console.aws.amazon.com",
     "aws-us-gov": "console.amazonaws-us-gov.com",
