@@ -936,6 +936,14 @@ def build_trusted(settings: TrustedSettings) -> None:
             lambda pair: dict(zip(pair[0], pair[1], strict=True))
         ),
     )
+    # Beside each switch-role link, the command that opens the console as the role where the
+    # switch-role page cannot (an external id, a source identity): cross-account-console.
+    pulumi.export(
+        "consoleCommandsByRoleArn",
+        pulumi.Output.all(access.role_arns, access.console_commands).apply(
+            lambda pair: dict(zip(pair[0], pair[1], strict=True))
+        ),
+    )
     pulumi.export("awsCliConfig", access.aws_cli_config)
     pulumi.export("switchRolesExtensionConfig", access.switch_roles_extension_config)
     pulumi.export("principals", access.principals.apply(_principals_output))

@@ -162,6 +162,7 @@ TRUSTED_OUTPUTS = {
     "roleArns": "array<string>",
     "switchRoleUrls": "array<string>",
     "awsCliConfig": "string",
+    "consoleCommands": "array<string>",
     "switchRolesExtensionConfig": "string",
     "principals": "TrustedPrincipals",
 }

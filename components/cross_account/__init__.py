@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each module loads
         switch_roles_extension_config,
         trust_policy,
     )
+    from .errors import InvalidInputError, ResolvedInputError
     from .rollout import TrustingRoleRollout, TrustingRoleRolloutArgs
     from .trusted import (
         OrganizationalUnitAccess,
@@ -34,7 +35,6 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each module loads
         split_role_arns,
     )
     from .trusting import TrustingAccountRole, TrustingAccountRoleArgs
-    from .errors import InvalidInputError, ResolvedInputError
 
 _HOMES = {
     **dict.fromkeys(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -425,6 +426,37 @@ def aws_cli_config(profiles: Iterable[CliProfile]) -> str:
             lines.append(f"region = {profile.region}")
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)
+
+
+CONSOLE_COMMAND = "cross-account-console"
+EXTERNAL_ID_OPTION_PLACEHOLDER = "'<external-id-from-the-trusting-account>'"
+MFA_CODE_PLACEHOLDER = "<6-digit-code>"
+SOURCE_IDENTITY_PLACEHOLDER = "<your-name>"
+
+
+def console_command(profile: CliProfile) -> str:
+    """The ``cross-account-console`` command line that opens the console as the role, complete for
+    what the role requires (the same requirements as its CLI profile).
+
+    An external id gets a placeholder, quoted for the shell (the value is a secret of the trusting
+    side, never written here); MFA gets the device and a code placeholder; a session name that must
+    be the user name, and a source identity (which profiles and the switch-role page cannot set, and
+    this command can), get theirs. Real values are quoted for a POSIX shell.
+    """
+    words = [CONSOLE_COMMAND, shlex.quote(profile.role_arn), "--profile", shlex.quote(profile.source_profile)]
+    if profile.external_id_required:
+        words += ["--external-id", EXTERNAL_ID_OPTION_PLACEHOLDER]
+    if profile.mfa_serial is not None:
+        words += ["--mfa-serial", shlex.quote(profile.mfa_serial), "--mfa-token", MFA_CODE_PLACEHOLDER]
+    if profile.session_name_required:
+        words += ["--session-name", SESSION_NAME_PLACEHOLDER]
+    if profile.source_identity_required:
+        words += ["--source-identity", SOURCE_IDENTITY_PLACEHOLDER]
+    if profile.duration_seconds is not None:
+        words += ["--duration", str(profile.duration_seconds)]
+    if profile.region is not None:
+        words += ["--region", shlex.quote(profile.region)]
+    return " ".join(words)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from .documents import (
     OrganizationalUnitGrant,
     assume_role_policy,
     aws_cli_config,
+    console_command,
     has_console,
     mfa_serial_placeholder,
     policy_size,
@@ -680,6 +681,8 @@ class TrustedAccountAccess(pulumi.ComponentResource):
     """One console switch-role link per role, in the order of role_arns (empty for a role in a partition without a console)."""
     aws_cli_config: pulumi.Output[str]
     """A ready ~/.aws/config text with one [profile <role>-<account>] per role, complete for what each role requires."""
+    console_commands: pulumi.Output[list[str]]
+    """One cross-account-console command line per role, in the order of role_arns, complete for what each role requires (an external id as a placeholder): it opens the console as the role, also where the switch-role page cannot."""
     switch_roles_extension_config: pulumi.Output[str]
     """The roles in the configuration format of the AWS Extend Switch Roles browser extension: one [<role>-<account>] section each, with aws_account_id, role_name and color."""
     principals: pulumi.Output[TrustedPrincipals]
@@ -744,7 +747,11 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         self.switch_role_urls = self._hide_if(
             self.role_arns.apply(self._console_links), "role_arns", "switch_role_color"
         )
-        self.aws_cli_config = self._hide_if(self._cli_config(built), *CLI_CONFIG_INPUTS)
+        profiles = self._cli_profiles(built)
+        self.aws_cli_config = self._hide_if(profiles.apply(aws_cli_config), *CLI_CONFIG_INPUTS)
+        self.console_commands = self._hide_if(
+            profiles.apply(lambda found: [console_command(p) for p in found]), *CLI_CONFIG_INPUTS
+        )
         self.switch_roles_extension_config = self._hide_if(
             pulumi.Output.all(built, settings["role_requires_external_id"]).apply(
                 lambda resolved: self._extension_config(resolved[0], bool(resolved[1]))
@@ -759,6 +766,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                 "role_arns": self.role_arns,
                 "switch_role_urls": self.switch_role_urls,
                 "aws_cli_config": self.aws_cli_config,
+                "console_commands": self.console_commands,
                 "switch_roles_extension_config": self.switch_roles_extension_config,
                 "principals": self.principals,
             }
@@ -1034,10 +1042,11 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             lambda identity: mfa_serial_placeholder(identity[1].split(":")[1], identity[0])
         )
 
-    def _cli_config(self, built: pulumi.Output["_Built"]) -> pulumi.Output[str]:
+    def _cli_profiles(self, built: pulumi.Output["_Built"]) -> pulumi.Output[list[CliProfile]]:
+        """One CliProfile per role, complete for what it requires (aws_cli_config, console_commands)."""
         settings = self._settings
 
-        def profiles(resolved: list[Any]) -> str:
+        def profiles(resolved: list[Any]) -> list[CliProfile]:
             b, external_id_default, mfa_default, mfa_serial = resolved
             found = []
             for arn in b.role_arns:
@@ -1056,7 +1065,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                         expires_at=b.ends.get(arn),
                     )
                 )
-            return aws_cli_config(found)
+            return found
 
         return pulumi.Output.all(
             built, settings["role_requires_external_id"], settings["role_requires_mfa"], self._mfa_serial()

@@ -690,7 +690,8 @@ def role_warnings(
     if settings["external_id"] is not None or settings["external_ids"] is not None:
         report.warn(
             f"{name}: the role requires an external id, which the console's switch-role page "
-            "cannot send: use STS or the CLI profile; the switch-role link will not work",
+            "cannot send: open the console with cross-account-console (the trusted stack's "
+            "consoleCommandsByRoleArn), or use STS or the CLI profile; the switch-role link will not work",
             resource=resource,
         )
     for policy, closest in advice.unknown_managed_policies(settings["managed_policy_arns"]):
