@@ -401,6 +401,24 @@ def checked_trust_policy(
     return document
 
 
+ROLE_OUTPUTS = (
+    "role_arn",
+    "role_name",
+    "switch_role_url",
+    "external_id_required",
+    "mfa_required",
+    "role_unique_id",
+    "role_path",
+    "expires_at",
+    "session_name_required",
+    "source_identity_required",
+    "session_tags_allowed",
+    "source_identity_allowed",
+    "max_session_duration",
+)
+"""TrustingAccountRole's outputs, in the order it registers them."""
+
+
 class TrustingAccountRole(pulumi.ComponentResource):
     """An IAM role in the trusting account that principals of the trusted accounts may assume."""
 
@@ -455,15 +473,27 @@ class TrustingAccountRole(pulumi.ComponentResource):
         super().__init__("cross-account:index:TrustingAccountRole", name, {}, opts)
         self._report = report
         self._account_id = account_id
-        secret = set(settings["secret_inputs"])
-
-        def hide_if(value: Any, *inputs: str) -> Any:
-            return pulumi.Output.secret(value) if secret.intersection(inputs) else value
-
+        self._secret = frozenset(settings["secret_inputs"])
         partition_output = partition_of(self) if partition is None else pulumi.Output.from_input(partition)
         external_id = (
             settings["external_id"] if settings["external_id"] is not None else settings["external_ids"]
         )
+        role = self._role(name, settings, partition_output, external_id)
+        self._managed_policies(name, settings, role, partition, partition_output)
+        self._inline_policies(name, settings, role)
+        self._outputs(role, settings, external_id is not None)
+        self._warn(name, settings)
+        self.register_outputs({output: getattr(self, output) for output in ROLE_OUTPUTS})
+
+    def _hide_if(self, value: Any, *inputs: str) -> Any:
+        """The value as a secret if any of ``inputs`` is secret."""
+        return pulumi.Output.secret(value) if self._secret.intersection(inputs) else value
+
+    def _role(
+        self, name: str, settings: Mapping[str, Any], partition: pulumi.Output[str], external_id: Any
+    ) -> aws.iam.Role:
+        """The role, its trust policy checked once the partition and the accounts are known."""
+        report, hide_if, secret = self._report, self._hide_if, self._secret
 
         def document_for(resolved: list[Any]) -> dict[str, Any]:
             try:
@@ -471,13 +501,12 @@ class TrustingAccountRole(pulumi.ComponentResource):
             except InvalidInputError as error:
                 raise report.error(error) from None
 
-        document = pulumi.Output.all(partition_output, settings["trusted_account_ids"], external_id).apply(
+        document = pulumi.Output.all(partition, settings["trusted_account_ids"], external_id).apply(
             document_for
         )
         trust_secret = external_id is not None or bool(secret.intersection(TRUST_INPUTS))
-        name_secret = bool(secret.intersection(ROLE_NAME_INPUTS))
         secret_outputs = ["assumeRolePolicy"] if trust_secret else []
-        if name_secret:
+        if secret.intersection(ROLE_NAME_INPUTS):
             secret_outputs += ["arn", "name", "path", "id", "uniqueId"]
         # Outputs AWS fills from what is attached or derived: they carry the secret inputs back.
         secret_outputs += [
@@ -486,18 +515,15 @@ class TrustingAccountRole(pulumi.ComponentResource):
         assume_role_policy = pulumi.Output.json_dumps(document)
         if trust_secret:
             assume_role_policy = pulumi.Output.secret(assume_role_policy)
-        role = aws.iam.Role(
+        boundary = settings["permissions_boundary_arn"]
+        return aws.iam.Role(
             f"{name}-role",
             name=hide_if(settings["role_name"], "role_name"),
             path=hide_if(settings["role_path"], "role_path"),
             description=hide_if(settings["role_description"], "role_description"),
             assume_role_policy=assume_role_policy,
             max_session_duration=hide_if(settings["max_session_duration"], "max_session_duration"),
-            permissions_boundary=(
-                None
-                if settings["permissions_boundary_arn"] is None
-                else hide_if(settings["permissions_boundary_arn"], "permissions_boundary_arn")
-            ),
+            permissions_boundary=None if boundary is None else hide_if(boundary, "permissions_boundary_arn"),
             tags=hide_if(settings["tags"], "tags") if settings["tags"] else None,
             force_detach_policies=settings["force_detach_policies"],
             opts=pulumi.ResourceOptions(
@@ -510,6 +536,15 @@ class TrustingAccountRole(pulumi.ComponentResource):
             ),
         )
 
+    def _managed_policies(
+        self,
+        name: str,
+        settings: Mapping[str, Any],
+        role: aws.iam.Role,
+        partition: str | None,
+        partition_output: pulumi.Output[str],
+    ) -> None:
+        """One attachment per managed policy, named after the policy (never a list index)."""
         for policy in settings["managed_policy_arns"]:
             arn: Any = policy
             if not policy.startswith("arn:"):
@@ -521,15 +556,21 @@ class TrustingAccountRole(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(
                 f"{name}-{attachment_suffix(policy)}",
                 role=role.name,
-                policy_arn=hide_if(arn, "managed_policy_arns"),
+                policy_arn=self._hide_if(arn, "managed_policy_arns"),
                 opts=pulumi.ResourceOptions(
                     parent=self,
                     # The id is made of the role name and the policy ARN.
                     additional_secret_outputs=(
-                        ["id"] if secret.intersection(("managed_policy_arns", *ROLE_NAME_INPUTS)) else []
+                        ["id"]
+                        if self._secret.intersection(("managed_policy_arns", *ROLE_NAME_INPUTS))
+                        else []
                     ),
                 ),
             )
+
+    def _inline_policies(self, name: str, settings: Mapping[str, Any], role: aws.iam.Role) -> None:
+        """The inline policies, and the revocation policy when sessions are revoked."""
+        hide_if, secret = self._hide_if, self._secret
         for policy, body in settings["inline_policies"].items():
             aws.iam.RolePolicy(
                 f"{name}-inline-{policy}",
@@ -566,53 +607,30 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 ),
             )
 
+    def _outputs(self, role: aws.iam.Role, settings: Mapping[str, Any], external_id: bool) -> None:
+        """The component's outputs, each as secret as the inputs it shows."""
+        hide_if = self._hide_if
+
+        def known(value: Any, *inputs: str) -> Any:
+            return hide_if(pulumi.Output.from_input(value), *inputs)
+
         # The ARN holds the name and path: secret if either is.
         self.role_arn = hide_if(role.arn, *ROLE_NAME_INPUTS)
         self.role_name = hide_if(role.name, *ROLE_NAME_INPUTS)
         self.switch_role_url = self.role_arn.apply(self._console_link)
-        self.external_id_required = pulumi.Output.from_input(external_id is not None)
-        self.mfa_required = hide_if(
-            pulumi.Output.from_input(settings["require_mfa"] or settings["mfa_max_age_seconds"] is not None),
-            "require_mfa",
-            "mfa_max_age_seconds",
-        )
+        self.external_id_required = pulumi.Output.from_input(external_id)
+        mfa = settings["require_mfa"] or settings["mfa_max_age_seconds"] is not None
+        self.mfa_required = known(mfa, "require_mfa", "mfa_max_age_seconds")
         self.role_unique_id = role.unique_id
         self.role_path = hide_if(role.path, *ROLE_NAME_INPUTS)
-        self.expires_at = hide_if(pulumi.Output.from_input(settings["expires_at"] or ""), "expires_at")
-        self.session_name_required = hide_if(
-            pulumi.Output.from_input(settings["session_name_is_username"]), "session_name_is_username"
+        self.expires_at = known(settings["expires_at"] or "", "expires_at")
+        self.session_name_required = known(settings["session_name_is_username"], "session_name_is_username")
+        self.source_identity_required = known(
+            settings["source_identity"] in ("required", "username"), "source_identity"
         )
-        self.source_identity_required = hide_if(
-            pulumi.Output.from_input(settings["source_identity"] in ("required", "username")),
-            "source_identity",
-        )
-        self.session_tags_allowed = hide_if(
-            pulumi.Output.from_input(settings["allow_session_tags"]), "allow_session_tags"
-        )
-        self.source_identity_allowed = hide_if(
-            pulumi.Output.from_input(settings["source_identity"] is not None), "source_identity"
-        )
-        self.max_session_duration = hide_if(
-            pulumi.Output.from_input(settings["max_session_duration"]), "max_session_duration"
-        )
-        self._warn(name, settings)
-        self.register_outputs(
-            {
-                "role_arn": self.role_arn,
-                "role_name": self.role_name,
-                "switch_role_url": self.switch_role_url,
-                "external_id_required": self.external_id_required,
-                "mfa_required": self.mfa_required,
-                "role_unique_id": self.role_unique_id,
-                "role_path": self.role_path,
-                "expires_at": self.expires_at,
-                "session_name_required": self.session_name_required,
-                "source_identity_required": self.source_identity_required,
-                "session_tags_allowed": self.session_tags_allowed,
-                "source_identity_allowed": self.source_identity_allowed,
-                "max_session_duration": self.max_session_duration,
-            }
-        )
+        self.session_tags_allowed = known(settings["allow_session_tags"], "allow_session_tags")
+        self.source_identity_allowed = known(settings["source_identity"] is not None, "source_identity")
+        self.max_session_duration = known(settings["max_session_duration"], "max_session_duration")
 
     def _console_link(self, role_arn: str) -> str:
         partition = role_arn.split(":")[1]
