@@ -142,6 +142,14 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     out["secret_inputs"] = check.string_list(
         "secret_inputs", args.get("secret_inputs"), check.secret_input_name(known)
     )
+    _role_fields(args, out)
+    _trust_fields(args, out)
+    _quota_fields(args, out)
+    return out
+
+
+def _role_fields(args: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """Who is trusted, and what the role is: name, path, description, policies, session, boundary."""
     accounts = args["trusted_account_ids"]
     if not check.has_output(accounts):
         out["trusted_account_ids"] = check.string_list(
@@ -169,6 +177,10 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     out["permissions_boundary_arn"] = (
         None if boundary is None else check.policy_arn("permissions_boundary_arn", boundary)
     )
+
+
+def _trust_fields(args: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """What the trust policy requires of callers: MFA, external ids, organization, principals, sessions."""
     out["require_mfa"] = check.boolean("require_mfa", args.get("require_mfa", False))
     age = args.get("mfa_max_age_seconds")
     out["mfa_max_age_seconds"] = None if age is None else check.mfa_max_age("mfa_max_age_seconds", age)
@@ -189,7 +201,7 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     org = args.get("organization_id")
     out["organization_id"] = None if org is None else check.organization_id("organization_id", org)
     patterns = args.get("trusted_principal_arns") or ()
-    if patterns and not check.has_output(accounts):
+    if patterns and not check.has_output(out["trusted_account_ids"]):
         patterns = check.string_list(
             "trusted_principal_arns",
             patterns,
@@ -220,6 +232,10 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     )
     if out["revoke_sessions_issued_before"] is not None:
         _revocation_fits(out["inline_policies"], out["revoke_sessions_issued_before"])
+
+
+def _quota_fields(args: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """Detaching on delete, tags, and the account's quotas the role must fit."""
     out["force_detach_policies"] = check.boolean(
         "force_detach_policies", args.get("force_detach_policies", True)
     )
@@ -246,7 +262,6 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
             f"(raise the quota, up to {limits.MANAGED_POLICIES_PER_ROLE_MAX}, and "
             "managed_policies_per_role_limit with it, or merge policies)",
         )
-    return out
 
 
 def trust_context(
