@@ -115,6 +115,13 @@ def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None
             "StackSets is not supported in the China regions; use rollout_mode providers",
         )
     out: dict[str, Any] = {}
+    _targets(args, out)
+    _operation(args, out, partition)
+    return out
+
+
+def _targets(args: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """Where the stack set deploys: the units (no root beside others, no account filter), its name."""
     units = args.get("organizational_unit_ids")
     if not units:
         raise InvalidInputError(
@@ -146,6 +153,10 @@ def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None
             "is not a StackSet name (a letter, then up to 127 ASCII letters, digits and hyphens)",
         )
     out["stack_set_name"] = name
+
+
+def _operation(args: Mapping[str, Any], out: dict[str, Any], partition: str | None) -> None:
+    """How the stack set runs: as whom, what it keeps, its preferences, its region, re-creation."""
     call_as = args.get("call_as", limits.DEFAULT_CALL_AS)
     if call_as not in CALL_AS:
         raise InvalidInputError("call_as", call_as, f"must be one of {', '.join(CALL_AS)}")
@@ -187,7 +198,6 @@ def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None
     out["stack_set_recreate_roles"] = check.boolean(
         "stack_set_recreate_roles", args.get("stack_set_recreate_roles", False)
     )
-    return out
 
 
 OVERLAP = (
