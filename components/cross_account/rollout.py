@@ -283,6 +283,17 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         if rollout["rollout_mode"] == "stackset":
             self._stack_set(name, rollout, role_args, accounts, report)
             return
+        self._per_account(name, rollout, role_args, accounts, report)
+
+    def _per_account(
+        self,
+        name: str,
+        rollout: Mapping[str, Any],
+        role_args: Mapping[str, Any],
+        accounts: Sequence[str],
+        report: Reporter,
+    ) -> None:
+        """Providers mode: a provider and a TrustingAccountRole per account, then the outputs."""
         # Each account's role reports under the rollout's name, so a warning about their
         # common inputs reads the same for every account and shows once.
         report.names.update({f"{name}-{account}": name for account in accounts})
@@ -320,6 +331,17 @@ class TrustingRoleRollout(pulumi.ComponentResource):
                 account_id=account,
             )
 
+        self._providers_outputs(roles, role_args, partition, accounts, report)
+
+    def _providers_outputs(
+        self,
+        roles: Mapping[str, TrustingAccountRole],
+        role_args: Mapping[str, Any],
+        partition: str,
+        accounts: Sequence[str],
+        report: Reporter,
+    ) -> None:
+        """Providers mode's outputs: per account, and what every account's role has alike."""
         trusted = role_args["trusted_account_ids"]
         checked: pulumi.Output[Any] = pulumi.Output.from_input(None)
         if check.has_output(trusted):
