@@ -97,6 +97,42 @@ def trust_policy(
     patterns = sorted(set(trusted_principal_arns))
     narrowed = sorted({pattern.split(":")[4] for pattern in patterns})
     whole = [account for account in accounts if account not in narrowed]
+    conditions = caller_conditions(
+        require_mfa=require_mfa,
+        mfa_max_age_seconds=mfa_max_age_seconds,
+        external_id=external_id,
+        organization_id=organization_id,
+        source_identity=source_identity,
+        session_name_is_username=session_name_is_username,
+        expires_at=expires_at,
+        extra_conditions=extra_conditions,
+    )
+    actions = caller_actions(source_identity=source_identity, allow_session_tags=allow_session_tags)
+    action = _one_or_list(actions)
+    statements = []
+    if whole:
+        statements.append(_trust_statement(TRUST_SID, partition, whole, action, conditions))
+    if narrowed:
+        sid = NARROWED_TRUST_SID if whole else TRUST_SID
+        arn_like = {**conditions.get("ArnLike", {}), "aws:PrincipalArn": _one_or_list(patterns)}
+        statements.append(
+            _trust_statement(sid, partition, narrowed, action, {**conditions, "ArnLike": arn_like})
+        )
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def caller_conditions(
+    *,
+    require_mfa: bool = False,
+    mfa_max_age_seconds: int | None = None,
+    external_id: str | Sequence[str] | None = None,
+    organization_id: str | None = None,
+    source_identity: str | None = None,
+    session_name_is_username: bool = False,
+    expires_at: str | None = None,
+    extra_conditions: Mapping[str, Mapping[str, str | Sequence[str]]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The Condition block of a trust statement: what a caller must show (see ``trust_policy``)."""
     conditions: dict[str, dict[str, Any]] = {}
     if require_mfa or mfa_max_age_seconds is not None:
         conditions["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
@@ -129,22 +165,17 @@ def trust_policy(
                 for key, value in sorted(keys.items())
             },
         }
+    return conditions
+
+
+def caller_actions(*, source_identity: str | None = None, allow_session_tags: bool = False) -> list[str]:
+    """sts:AssumeRole, and the session actions the caller may use with it."""
     actions = ["sts:AssumeRole"]
     if source_identity is not None:
         actions.append("sts:SetSourceIdentity")
     if allow_session_tags:
         actions.append("sts:TagSession")
-    action = _one_or_list(actions)
-    statements = []
-    if whole:
-        statements.append(_trust_statement(TRUST_SID, partition, whole, action, conditions))
-    if narrowed:
-        sid = NARROWED_TRUST_SID if whole else TRUST_SID
-        arn_like = {**conditions.get("ArnLike", {}), "aws:PrincipalArn": _one_or_list(patterns)}
-        statements.append(
-            _trust_statement(sid, partition, narrowed, action, {**conditions, "ArnLike": arn_like})
-        )
-    return {"Version": POLICY_VERSION, "Statement": statements}
+    return actions
 
 
 PROJECT_CONDITIONS: Mapping[tuple[str, str], str] = {
