@@ -392,8 +392,13 @@ def checked_trust_policy(
         expires_at=settings["expires_at"],
         extra_conditions=extra,
     )
+    _fits_the_quota(document, settings["trust_policy_size_limit"], len(accounts), len(patterns))
+    return document
+
+
+def _fits_the_quota(document: Mapping[str, Any], quota: int, accounts: int, patterns: int) -> None:
+    """Refuse a trust policy over the account's size quota, saying the ways to make it fit."""
     size = policy_size(document)
-    quota = settings["trust_policy_size_limit"]
     if size > quota:
         ways = []
         if size <= limits.TRUST_POLICY_QUOTA_MAX:
@@ -407,13 +412,12 @@ def checked_trust_policy(
         )
         raise InvalidInputError(
             "trusted_account_ids",
-            f"<{len(accounts)} accounts, {len(patterns)} principal patterns>",
+            f"<{accounts} accounts, {patterns} principal patterns>",
             f"makes a trust policy of {size} characters, over the {quota}-character quota: "
             + ", or ".join(ways)
             + "; organization_id adds a condition but cannot replace the account list, "
             "as the role never trusts a wildcard principal",
         )
-    return document
 
 
 ROLE_OUTPUTS = (
