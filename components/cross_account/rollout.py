@@ -173,20 +173,7 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
     out["target_account_ids"] = check.string_list(
         "target_account_ids", targets, check.account_id, required=True
     )
-    mode = args.get("rollout_mode", "providers")
-    if mode not in stackset_mode.MODES:
-        raise InvalidInputError("rollout_mode", mode, f"must be one of {', '.join(stackset_mode.MODES)}")
-    out["rollout_mode"] = mode
-    other = stackset_mode.PROVIDERS_INPUTS if mode == "stackset" else stackset_mode.STACKSET_INPUTS
-    for name in other:
-        if name in args:
-            shown = check.hidden_value(None) if name == "deployment_role_external_id" else args[name]
-            raise InvalidInputError(name, shown, f"does not apply to rollout_mode {mode!r}: remove it")
-    if mode == "stackset":
-        refused = stackset_mode.unsupported(args)
-        if refused is not None:
-            raise refused
-        out.update(stackset_mode.validate_stackset_args(args))
+    _mode(args, out)
     out["deployment_role_name"] = check.role_name(
         "deployment_role_name", args.get("deployment_role_name", limits.DEFAULT_DEPLOYMENT_ROLE_NAME)
     )
@@ -204,6 +191,24 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
             "trusted_account_ids",
         )
     return out, role_args
+
+
+def _mode(args: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """rollout_mode, checked, with the inputs only the other mode reads refused and the stackset inputs."""
+    mode = args.get("rollout_mode", "providers")
+    if mode not in stackset_mode.MODES:
+        raise InvalidInputError("rollout_mode", mode, f"must be one of {', '.join(stackset_mode.MODES)}")
+    out["rollout_mode"] = mode
+    other = stackset_mode.PROVIDERS_INPUTS if mode == "stackset" else stackset_mode.STACKSET_INPUTS
+    for name in other:
+        if name in args:
+            shown = check.hidden_value(None) if name == "deployment_role_external_id" else args[name]
+            raise InvalidInputError(name, shown, f"does not apply to rollout_mode {mode!r}: remove it")
+    if mode == "stackset":
+        refused = stackset_mode.unsupported(args)
+        if refused is not None:
+            raise refused
+        out.update(stackset_mode.validate_stackset_args(args))
 
 
 def not_the_deployment_role(role_name: str, deployment_role_name: str) -> None:
