@@ -268,33 +268,18 @@ def _check_tags(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
     return tuple(tags)
 
 
-def parse_args(argv: Sequence[str]) -> Options:
-    """Parse and check the command line; raise UsageError naming the argument, the value and the rule.
+def _split_at_dashes(words: list[str]) -> tuple[list[str], str | None]:
+    """ "--tags a=b -- ROLE_ARN --timeout 5": the word after -- is ROLE_ARN, options may follow it."""
+    if "--" not in words:
+        return words, None
+    at = words.index("--")
+    if at + 1 < len(words):
+        return words[:at] + words[at + 2 :], words[at + 1]
+    return words[:at], None
 
-    No message ever holds the value of --external-id or --mfa-token, only its length.
-    """
-    words = list(argv)
-    after_dashes: str | None = None
-    if "--" in words:
-        # "--tags a=b -- ROLE_ARN --timeout 5": the word after -- is ROLE_ARN, options may follow it.
-        at = words.index("--")
-        if at + 1 < len(words):
-            after_dashes = words[at + 1]
-            words = words[:at] + words[at + 2 :]
-        else:
-            words = words[:at]
-    args = _parser().parse_args(words)
-    if after_dashes is not None:
-        if args.role_arn is not None:
-            raise UsageError("ROLE_ARN is given twice: before -- and after it")
-        args.role_arn = after_dashes
-    if args.role_arn is None:
-        after_tags = " (--tags takes every word after it: give ROLE_ARN first, or end the tags with --)"
-        raise UsageError("the following arguments are required: ROLE_ARN" + (after_tags if args.tags else ""))
-    if not ROLE_ARN_RE.fullmatch(args.role_arn) or len(args.role_arn) > 2048:
-        raise UsageError(
-            f"ROLE_ARN {args.role_arn!r} is not an IAM role ARN (arn:<partition>:iam::<account>:role/[<path>/]<name>)"
-        )
+
+def _check_caller(args: argparse.Namespace) -> None:
+    """What the caller shows STS: external id, MFA device and code, session name, source identity."""
     if args.external_id is not None and not EXTERNAL_ID_RE.fullmatch(args.external_id):
         raise UsageError(
             f"--external-id: '{_hidden(args.external_id)}' is not a valid external id: "
@@ -312,6 +297,27 @@ def parse_args(argv: Sequence[str]) -> Options:
         raise UsageError(
             f"--source-identity {args.source_identity!r} must be 2-64 characters of {NAME_CHARACTERS}"
         )
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    """Parse and check the command line; raise UsageError naming the argument, the value and the rule.
+
+    No message ever holds the value of --external-id or --mfa-token, only its length.
+    """
+    words, after_dashes = _split_at_dashes(list(argv))
+    args = _parser().parse_args(words)
+    if after_dashes is not None:
+        if args.role_arn is not None:
+            raise UsageError("ROLE_ARN is given twice: before -- and after it")
+        args.role_arn = after_dashes
+    if args.role_arn is None:
+        after_tags = " (--tags takes every word after it: give ROLE_ARN first, or end the tags with --)"
+        raise UsageError("the following arguments are required: ROLE_ARN" + (after_tags if args.tags else ""))
+    if not ROLE_ARN_RE.fullmatch(args.role_arn) or len(args.role_arn) > 2048:
+        raise UsageError(
+            f"ROLE_ARN {args.role_arn!r} is not an IAM role ARN (arn:<partition>:iam::<account>:role/[<path>/]<name>)"
+        )
+    _check_caller(args)
     tags = _check_tags(args.tags or [])
     if args.probe is not None and args.probe not in PROBES:
         raise UsageError(f"--probe {args.probe!r} is not one of {', '.join(PROBES)}")
