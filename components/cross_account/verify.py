@@ -403,6 +403,54 @@ def _start(
     return run, caller_session, run.caller(caller_session)
 
 
+@dataclass
+class _Stage:
+    """Where an attempt is: what a failure names, and whether it came from sts:AssumeRole itself."""
+
+    step: str
+    assuming: bool = True
+
+
+def _assume_and_probe(
+    options: Options,
+    run: Any,
+    caller_session: Any,
+    caller: str,
+    request: dict[str, Any],
+    attempts: int,
+    stage: _Stage,
+) -> Result:
+    """One attempt: assume the role, read who the session is, run the probe."""
+    response = run.call(caller_session, "sts", "assume_role", **request)
+    credentials = run.field(response, "sts", "assume_role", "Credentials")
+    keys = [
+        run.field(response, "sts", "assume_role", "Credentials", key)
+        for key in ("AccessKeyId", "SecretAccessKey", "SessionToken")
+    ]
+    assumed = run.session(
+        aws_access_key_id=keys[0],
+        aws_secret_access_key=keys[1],
+        aws_session_token=keys[2],
+        region_name=options.region or caller_session.region_name,
+    )
+    stage.assuming = False
+    identity = run.call(assumed, "sts", "get_caller_identity")
+    assumed_arn = run.field(identity, "sts", "get_caller_identity", "Arn")
+    probe = PROBES[options.probe]
+    stage.step = f"probe {options.probe} as {assumed_arn}"
+    detail = "skipped" if probe is None else probe(assumed, run)
+    expiration = credentials.get("Expiration", "unknown")
+    return Result(
+        caller_arn=caller,
+        assumed_arn=assumed_arn,
+        account_id=str(identity.get("Account", "unknown")),
+        expiration=expiration.isoformat() if hasattr(expiration, "isoformat") else str(expiration),
+        probe=options.probe,
+        probe_detail=detail,
+        attempts=attempts,
+    )
+
+
 def verify(
     options: Options,
     boto3: Any,
@@ -420,45 +468,20 @@ def verify(
     while True:
         attempts += 1
         step = f"sts:AssumeRole on {options.role_arn} as {caller}"
-        assuming = True
+        stage = _Stage(step)
         try:
-            response = run.call(caller_session, "sts", "assume_role", **request)
-            credentials = run.field(response, "sts", "assume_role", "Credentials")
-            keys = [
-                run.field(response, "sts", "assume_role", "Credentials", key)
-                for key in ("AccessKeyId", "SecretAccessKey", "SessionToken")
-            ]
-            assumed = run.session(
-                aws_access_key_id=keys[0],
-                aws_secret_access_key=keys[1],
-                aws_session_token=keys[2],
-                region_name=options.region or caller_session.region_name,
-            )
-            assuming = False
-            identity = run.call(assumed, "sts", "get_caller_identity")
-            assumed_arn = run.field(identity, "sts", "get_caller_identity", "Arn")
-            probe = PROBES[options.probe]
-            step = f"probe {options.probe} as {assumed_arn}"
-            detail = "skipped" if probe is None else probe(assumed, run)
-            expiration = credentials.get("Expiration", "unknown")
-            return Result(
-                caller_arn=caller,
-                assumed_arn=assumed_arn,
-                account_id=str(identity.get("Account", "unknown")),
-                expiration=expiration.isoformat() if hasattr(expiration, "isoformat") else str(expiration),
-                probe=options.probe,
-                probe_detail=detail,
-                attempts=attempts,
-            )
+            return _assume_and_probe(options, run, caller_session, caller, request, attempts, stage)
         except errors.ClientError as error:
             code = error_code(error)
             retried = code in RETRIED_CODES or code in TRANSIENT_CODES
             delay = run.next_delay() if retried else None
             if delay is None:
                 tries = f" (after {attempts} attempts)" if attempts > 1 else ""
-                if code in REFUSAL_CODES or (not assuming and not _setup_code(code)):
-                    raise AccessFailure(f"{step}: {run.describe(error)}{tries}") from None
-                raise SetupError(f"{step}: {run.describe(error)}{tries}: {_not_an_answer(code)}") from None
+                if code in REFUSAL_CODES or (not stage.assuming and not _setup_code(code)):
+                    raise AccessFailure(f"{stage.step}: {run.describe(error)}{tries}") from None
+                raise SetupError(
+                    f"{stage.step}: {run.describe(error)}{tries}: {_not_an_answer(code)}"
+                ) from None
             why = (
                 "the service is busy or failing"
                 if code in TRANSIENT_CODES
@@ -469,7 +492,7 @@ def verify(
             )
             sleep(delay)
         except errors.BotoCoreError as error:
-            raise SetupError(f"{step}: {run.describe(error)}") from None
+            raise SetupError(f"{stage.step}: {run.describe(error)}") from None
 
 
 def verify_denied(
