@@ -51,6 +51,8 @@ COMPONENTS = frozenset(
     }
 )
 PROVIDER = "pulumi:providers:aws"
+GET_POLICY = "aws:iam/getPolicy:getPolicy"
+"""The program reads each customer-managed policy a role gets, for the audit baseline."""
 DESCENDANT_ACCOUNTS = (
     "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts"
 )
@@ -251,6 +253,22 @@ class EmulatorMocks(RecordingMocks):
         if args.token == "aws:index/getRegion:getRegion":
             self.invokes.append(args.token)
             return {"name": region, "region": region, "id": region}
+        if args.token == GET_POLICY:
+            # As pulumi-aws's aws.iam.getPolicy reads it: GetPolicy, then its default version's document.
+            self.invokes.append(args.token)
+            iam = session.client("iam", endpoint_url=self.endpoint_url)
+            arn = str(args.args["arn"])
+            policy = iam.get_policy(PolicyArn=arn)["Policy"]
+            version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+            document = version["PolicyVersion"]["Document"]
+            text = document if isinstance(document, str) else json.dumps(document)
+            return {
+                "arn": arn,
+                "name": policy["PolicyName"],
+                "path": policy["Path"],
+                "policy": text,
+                "id": arn,
+            }
         if args.token == DESCENDANT_ACCOUNTS:
             self.invokes.append(args.token)
             parent = str(args.args["parentId"])

@@ -197,6 +197,8 @@ def test_the_outputs_of_a_trusted_stack_give_its_policies_roles_and_principals(t
         users=("alice",),
         groups=("s3-readers", "cross-account-users"),
         roles=("ci",),
+        new_group="cross-account-users",
+        new_group_members=("bob",),
     )
 
 
