@@ -162,6 +162,17 @@ def _tags(inputs: Mapping[str, Any]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in (inputs.get("tags") or {}).items()]
 
 
+def _unsecret(value: Any) -> Any:
+    """Inputs as the provider gets them: a secret (an external id in a trust policy) as its value."""
+    while isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
+        value = value["value"]
+    if isinstance(value, dict):
+        return {k: _unsecret(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unsecret(v) for v in value]
+    return value
+
+
 def _provider_list(value: Any) -> list[Any]:
     """A provider input list: it reaches the mocks as a JSON string (in a secret wrapper when secret)."""
     while isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
@@ -230,7 +241,7 @@ class EmulatorMocks(RecordingMocks):
             )
         provider = self._provider_of(args.provider)
         iam = self.iam if provider is None else provider.session.client("iam", endpoint_url=self.endpoint_url)
-        id_, state = handler(iam, dict(args.inputs))
+        id_, state = handler(iam, dict(_unsecret(args.inputs)))
         if provider is None:
             self.created.append((args.typ, id_))
         else:

@@ -35,6 +35,7 @@ from moto.core import enable_iam_authentication
 from tcp_servers import closed_port, tcp_server
 
 from cross_account import audit as cli
+from cross_account.documents import external_id_digest
 
 ROLE = "audited-role"
 ROLE_ARN = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/{ROLE}"
@@ -46,6 +47,31 @@ S3_READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 EXPIRES_AT = "2099-01-01T00:00:00Z"
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]}
+TEAM_POLICY_ARN = f"arn:aws:iam::{TRUSTING_ACCOUNT}:policy/team-read"
+TEAM_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::team-bucket/*"}],
+}
+READ_LOGS = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["logs:GetLogEvents", "logs:DescribeLogStreams"], "Resource": "*"}],
+}
+EXTERNAL_ID = "partner-7f3a9c"
+REVOKED_BEFORE = "2026-01-01T00:00:00Z"
+REVOKE = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"DateLessThan": {"aws:TokenIssueTime": REVOKED_BEFORE}},
+        }
+    ],
+}
+"""The revocation the stack writes (revokeSessionsIssuedBefore), as the console writes it."""
+TAGS = {"team": "data", "cost-center": "42"}
+NEW_GROUP = "cross-account-users"
 
 
 @dataclass
@@ -109,8 +135,9 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     with aws_managed_policies(TRUSTING_ACCOUNT):
         trusted_iam = iam_of(TRUSTED_ACCOUNT)
         trusted_iam.create_group(GroupName="s3-readers")
-        for user in ("alice", "carol"):
+        for user in ("alice", "carol", "dave", "erin"):
             trusted_iam.create_user(UserName=user)
+        iam_of(TRUSTING_ACCOUNT).create_policy(PolicyName="team-read", PolicyDocument=json.dumps(TEAM_POLICY))
         iam_of(TRUSTING_ACCOUNT).create_policy(
             PolicyName="audit-boundary",
             PolicyDocument=json.dumps(
@@ -136,16 +163,29 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
             config={
                 "trustedAccountIds": [TRUSTED_ACCOUNT],
                 "roleName": ROLE,
-                "managedPolicyArns": ["AmazonS3ReadOnlyAccess"],
+                "managedPolicyArns": ["AmazonS3ReadOnlyAccess", TEAM_POLICY_ARN],
+                "inlinePolicies": {"read-logs": READ_LOGS},
                 "permissionsBoundaryArn": BOUNDARY_ARN,
                 "expiresAt": EXPIRES_AT,
+                "requireMfa": True,
+                "externalId": EXTERNAL_ID,
+                "revokeSessionsIssuedBefore": REVOKED_BEFORE,
+                "tags": TAGS,
             },
+            secret_keys=("externalId",),
             mocks=EmulatorMocks(TRUSTING_ACCOUNT),
         )
         reference = f"{ORGANIZATION}/{PROJECT}/trusting"
         trusted = run_main(
             stack="trusted",
-            config={"policyName": POLICY, "userNames": ["alice"], "groupNames": ["s3-readers"]},
+            config={
+                "policyName": POLICY,
+                "userNames": ["alice"],
+                "groupNames": ["s3-readers"],
+                "requireMfa": True,
+                "newGroupName": NEW_GROUP,
+                "newGroupMembers": ["dave"],
+            },
             mocks=EmulatorMocks(TRUSTED_ACCOUNT, stack_outputs={reference: trusting.outputs}),
         )
         files = []
@@ -196,19 +236,34 @@ def trust_policy() -> dict[str, Any]:
     return dict(role["AssumeRolePolicyDocument"])
 
 
+def assume_policy(version: str = "v1") -> dict[str, Any]:
+    """A version of the trusted stack's assume-role policy (v1: as the stack made it)."""
+    document = iam_of(TRUSTED_ACCOUNT).get_policy_version(PolicyArn=POLICY_ARN, VersionId=version)
+    found = document["PolicyVersion"]["Document"]
+    return dict(json.loads(found) if isinstance(found, str) else found)
+
+
 # A clean deployment ----------------------------------------------------------------------
 
 
 @pytest.mark.e2e
 def test_the_deployment_exports_the_baseline_the_audit_compares_with(deployed: Deployed) -> None:
+    live = json.loads(json.dumps(trust_policy()).replace(EXTERNAL_ID, external_id_digest(EXTERNAL_ID)))
     assert deployed.trusting_outputs["auditBaseline"] == {
-        "trustPolicy": trust_policy(),
-        "managedPolicyArns": [S3_READ_ONLY],
-        "inlinePolicyNames": [],
+        "trustPolicy": live,
+        "managedPolicyArns": [S3_READ_ONLY, TEAM_POLICY_ARN],
+        "inlinePolicyNames": ["read-logs"],
         "maxSessionDuration": 3600,
         "permissionsBoundaryArn": BOUNDARY_ARN,
+        "inlinePolicies": {"read-logs": READ_LOGS},
+        "tags": dict(sorted(TAGS.items())),
+        "revokeSessionsIssuedBefore": REVOKED_BEFORE,
+        "managedPolicyDocuments": {TEAM_POLICY_ARN: TEAM_POLICY},
     }
+    assert EXTERNAL_ID not in json.dumps(deployed.trusting_outputs["auditBaseline"])
     assert deployed.trusted_outputs["policyArns"] == [POLICY_ARN]
+    assert deployed.trusted_outputs["auditBaseline"] == {"policyDocuments": [assume_policy()]}
+    assert assume_policy()["Statement"][0]["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
 
 
 @pytest.mark.e2e
@@ -269,6 +324,18 @@ def _recreate_user(iam: Any) -> None:
     iam.attach_user_policy(UserName="alice", PolicyArn=POLICY_ARN)
 
 
+def _delete_role(iam: Any) -> None:
+    for policy in iam.list_attached_role_policies(RoleName=ROLE)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=ROLE, PolicyArn=policy["PolicyArn"])
+    for name in iam.list_role_policies(RoleName=ROLE)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=ROLE, PolicyName=name)
+    iam.delete_role(RoleName=ROLE)
+
+
+def _restore_revocation(iam: Any) -> None:
+    iam.put_role_policy(RoleName=ROLE, PolicyName="AWSRevokeOlderSessions", PolicyDocument=json.dumps(REVOKE))
+
+
 def _delete_policy(iam: Any) -> dict[str, Any]:
     version = iam.get_policy_version(PolicyArn=POLICY_ARN, VersionId="v1")["PolicyVersion"]["Document"]
     iam.detach_user_policy(UserName="alice", PolicyArn=POLICY_ARN)
@@ -313,7 +380,7 @@ CHANGES: list[tuple[str, str, Callable[[Any], Any], Callable[[Any], Any], tuple[
         TRUSTING_ACCOUNT,
         _add_principal,
         lambda iam: None,  # replaced below by the restore of the document read before the change
-        ("trust-policy-drift", "high", ROLE_ARN),
+        ("trust-policy-drift", "critical", ROLE_ARN),  # 333333333333: no stack names it
     ),
     (
         "a unique id in the trust policy",
@@ -415,23 +482,13 @@ def test_a_deleted_assume_role_policy_is_one_finding_and_not_one_per_principal(
 def test_revoked_sessions_are_reported_with_their_time_and_are_not_drift(
     audit: Callable[..., Outcome],
 ) -> None:
-    revoke = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Deny",
-                "Action": "*",
-                "Resource": "*",
-                "Condition": {"DateLessThan": {"aws:TokenIssueTime": "2026-06-01T12:00:00Z"}},
-            }
-        ],
-    }
+    revoke = json.loads(json.dumps(REVOKE).replace(REVOKED_BEFORE, "2026-06-01T12:00:00Z"))
     with changed(
         TRUSTING_ACCOUNT,
         lambda iam: iam.put_role_policy(
             RoleName=ROLE, PolicyName="AWSRevokeOlderSessions", PolicyDocument=json.dumps(revoke)
         ),
-        lambda iam: iam.delete_role_policy(RoleName=ROLE, PolicyName="AWSRevokeOlderSessions"),
+        _restore_revocation,
     ):
         below = audit("--json")
         failing = audit("--json", "--fail-on", "info")
@@ -452,10 +509,13 @@ def test_an_allow_named_as_the_revocation_is_an_unexpected_inline_policy_and_no_
         lambda iam: iam.put_role_policy(
             RoleName=ROLE, PolicyName="AWSRevokeOlderSessions", PolicyDocument=json.dumps(EVERYTHING)
         ),
-        lambda iam: iam.delete_role_policy(RoleName=ROLE, PolicyName="AWSRevokeOlderSessions"),
+        _restore_revocation,
     ):
         outcome = audit("--json")
-    assert outcome.found == [("unexpected-inline-policy", "critical", ROLE_ARN)]
+    assert outcome.found == [
+        ("unexpected-inline-policy", "critical", ROLE_ARN),
+        ("revocation-drift", "high", ROLE_ARN),  # the stack's deny is gone with it
+    ]
     assert outcome.report["roles"][0]["revoked_before"] is None
     assert outcome.status == 1
 
@@ -513,7 +573,8 @@ def test_a_used_role_reports_when_it_was_last_used_and_is_unused_only_after_unus
 def test_a_role_pattern_the_trusted_stack_grants_by_organization_path_is_not_drift(
     deployed: Deployed, audit: Callable[..., Outcome], tmp_path: Path
 ) -> None:
-    """roleArnPatterns (a stackset rollout's roles) are expected grants; granted without it, drift."""
+    """roleArnPatterns (a stackset rollout's roles) are expected grants; granted without it, drift. The
+    grant's aws:ResourceOrgPaths condition removed is drift too, critical: any account's role of that name."""
     pattern = "arn:aws:iam::*:role/rolled-out"
     grant = {
         "Effect": "Allow",
@@ -523,28 +584,49 @@ def test_a_role_pattern_the_trusted_stack_grants_by_organization_path_is_not_dri
             "ForAnyValue:StringLike": {"aws:ResourceOrgPaths": "o-abcdefghij/*/ou-ab12-cdefgh34/*"}
         },
     }
-    iam = iam_of(TRUSTED_ACCOUNT)
-    document = iam.get_policy_version(PolicyArn=POLICY_ARN, VersionId="v1")["PolicyVersion"]["Document"]
-    document = json.loads(document) if isinstance(document, str) else document
+    document = assume_policy()
     widened = {**document, "Statement": [*document["Statement"], grant]}
+    unconditioned = {**document, "Statement": [*document["Statement"], {**grant, "Condition": {}}]}
+    trusted = tmp_path / "trusted.json"
+    trusted.write_text(
+        json.dumps(
+            {
+                **deployed.trusted_outputs,
+                "roleArnPatterns": [pattern],
+                "auditBaseline": {"policyDocuments": [widened]},
+            }
+        )
+    )
+    argv = deployed.argv("--json")
+    argv[argv.index(str(deployed.outputs_files[1]))] = str(trusted)
+    iam = iam_of(TRUSTED_ACCOUNT)
     version = iam.create_policy_version(
         PolicyArn=POLICY_ARN, PolicyDocument=json.dumps(widened), SetAsDefault=True
     )["PolicyVersion"]["VersionId"]
-    trusted = tmp_path / "trusted.json"
-    trusted.write_text(json.dumps({**deployed.trusted_outputs, "roleArnPatterns": [pattern]}))
-    argv = deployed.argv("--json")
-    argv[argv.index(str(deployed.outputs_files[1]))] = str(trusted)
     try:
         expected = audit(argv=argv)
         unasked = audit("--json")
+        iam.create_policy_version(PolicyArn=POLICY_ARN, PolicyDocument=json.dumps(unconditioned), SetAsDefault=True)
+        no_condition = audit(argv=argv)
     finally:
         iam.set_default_policy_version(PolicyArn=POLICY_ARN, VersionId="v1")
-        iam.delete_policy_version(PolicyArn=POLICY_ARN, VersionId=version)
+        for other in iam.list_policy_versions(PolicyArn=POLICY_ARN)["Versions"]:
+            if other["VersionId"] != "v1":
+                iam.delete_policy_version(PolicyArn=POLICY_ARN, VersionId=other["VersionId"])
+    assert version != "v1"
     assert deployed.trusted_outputs["roleArnPatterns"] == []
     assert (expected.found, expected.status) == ([], 0)
-    assert unasked.found == [("assume-policy-drift", "high", POLICY_ARN)]
-    assert unasked.report["findings"][0]["details"]["extra"] == [pattern]
+    assert unasked.found == [
+        ("assume-policy-content-drift", "critical", POLICY_ARN),
+        ("assume-policy-drift", "high", POLICY_ARN),
+    ]
+    drift = next(f for f in unasked.report["findings"] if f["rule"] == "assume-policy-drift")
+    assert drift["details"]["extra"] == [pattern]
     assert unasked.status == 1
+    assert no_condition.found == [("assume-policy-content-drift", "critical", POLICY_ARN)]
+    [removed] = no_condition.report["findings"][0]["details"]["removed"]
+    assert removed["Condition"] == grant["Condition"]
+    assert no_condition.status == 1
 
 
 # Setup errors: exit 2, one line ------------------------------------------------------------
@@ -703,10 +785,7 @@ def test_a_sarif_log_the_schema_refuses_is_refused() -> None:
 
 @pytest.mark.e2e
 def test_a_deleted_role_is_reported_missing(audit: Callable[..., Outcome]) -> None:
-    iam = iam_of(TRUSTING_ACCOUNT)
-    for policy in iam.list_attached_role_policies(RoleName=ROLE)["AttachedPolicies"]:
-        iam.detach_role_policy(RoleName=ROLE, PolicyArn=policy["PolicyArn"])
-    iam.delete_role(RoleName=ROLE)
+    _delete_role(iam_of(TRUSTING_ACCOUNT))
     outcome = audit("--json")
     assert outcome.found == [("role-missing", "high", ROLE_ARN)]
     assert outcome.report["roles"] == [

@@ -106,6 +106,8 @@ SEVERITIES = ("info", "low", "medium", "high", "critical")
 DEFAULT_FAIL_ON = "high"
 DEFAULT_UNUSED_DAYS = 90
 MAX_UNUSED_DAYS = 36500
+MAX_OUTPUTS_BYTES = 64 * 2**20
+"""An outputs file is read up to this size: a rollout of 1,000 accounts writes under 1 MiB."""
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 64
 INSTALL_HINT = "cross-account-audit needs boto3 and rich: pip install 'cross-account[audit]'"
@@ -531,10 +533,21 @@ def wanted_from_outputs(source: str, outputs: Any) -> list[WantedRole] | WantedA
 
 
 def read_stack_outputs(path: str) -> list[WantedRole] | WantedAccess:
+    """One outputs file, read up to MAX_OUTPUTS_BYTES (``/dev/zero`` is refused, not read until memory
+    ends); a file that never ends its answer (a FIFO) is stopped by --timeout, as every read is."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as file:
+            data = file.read(MAX_OUTPUTS_BYTES + 1)
     except OSError as error:
         raise UsageError(f"--stack-outputs {path}: cannot be read: {error.strerror or error}") from None
+    if len(data) > MAX_OUTPUTS_BYTES:
+        raise UsageError(
+            f"--stack-outputs {path}: is larger than {MAX_OUTPUTS_BYTES // 2**20} MiB: not the outputs of a stack"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"--stack-outputs {path}: is not UTF-8 text") from None
     try:
         outputs = json.loads(text)
     except ValueError as error:
@@ -869,6 +882,64 @@ class NotFound(Exception):
     """IAM answered NoSuchEntity."""
 
 
+class ProfileSessions:
+    """boto3 sessions for many --profile-for profiles that read the AWS config and credentials files
+    once. A boto3.Session per profile parses both files again (and the credential chain the credentials
+    file once more): with a profile per account, 1,000 accounts parsed a file of 1,000 profiles 3,000
+    times. Here each session is given the files' parsed contents; botocore's credential chain is kept
+    (role_arn, credential_process, SSO and static keys resolve as they would), its two file readers
+    fed the same parsed contents."""
+
+    def __init__(self, boto3: Any) -> None:
+        import botocore.configloader  # type: ignore[import-untyped]
+        import botocore.credentials  # type: ignore[import-untyped]
+        import botocore.exceptions  # type: ignore[import-untyped]
+        import botocore.session  # type: ignore[import-untyped]
+
+        self.boto3 = boto3
+        self.credentials_module = botocore.credentials
+        self.errors = botocore.exceptions
+        base = botocore.session.Session()
+        self.config_file = base.get_config_variable("config_file")
+        self.credentials_file = base.get_config_variable("credentials_file")
+        self.full_config = base.full_config
+        try:
+            self.loaded_config = botocore.configloader.load_config(self.config_file)
+        except botocore.exceptions.ConfigNotFound:
+            self.loaded_config = {"profiles": {}}
+        try:
+            self.raw_credentials = botocore.configloader.raw_config_parse(self.credentials_file)
+        except botocore.exceptions.ConfigNotFound:
+            self.raw_credentials = {}
+        full_config = self.full_config
+
+        class Shared(botocore.session.Session):  # type: ignore[misc]
+            @property
+            def full_config(self) -> Any:
+                return full_config
+
+        self.session_class = Shared
+
+    def session(self, profile: str) -> Any:
+        """A boto3 session of ``profile``; ProfileNotFound when the files have no such profile."""
+        if profile not in self.full_config.get("profiles", {}):
+            raise self.errors.ProfileNotFound(profile=profile)
+        core = self.session_class(profile=profile)
+        credentials = self.credentials_module
+        resolver = credentials.create_credential_resolver(core)
+        for index, provider in enumerate(resolver.providers):
+            if provider.METHOD == credentials.SharedCredentialProvider.METHOD:
+                resolver.providers[index] = credentials.SharedCredentialProvider(
+                    self.credentials_file, profile, ini_parser=lambda _: self.raw_credentials
+                )
+            elif provider.METHOD == credentials.ConfigProvider.METHOD:
+                resolver.providers[index] = credentials.ConfigProvider(
+                    self.config_file, profile, config_parser=lambda _: self.loaded_config
+                )
+        core.register_component("credential_provider", resolver)
+        return self.boto3.Session(botocore_session=core, profile_name=profile)
+
+
 class Audit:
     """One run: a session per account, then every role and access of that account read and compared."""
 
@@ -899,6 +970,7 @@ class Audit:
         self.trusting: dict[str, list[WantedRole]] = {}
         """Trusted account -> the roles whose trust policy names it."""
         self.aws_managed_documents: dict[str, Any] = {}
+        self.profile_sessions: ProfileSessions | None = None
 
     # sessions --------------------------------------------------------------------------
 
@@ -962,7 +1034,9 @@ class Audit:
             what = f"--profile-for {account}={profiles[account]}"
             try:
                 with self.lock:
-                    session = self.calls.boto3.Session(profile_name=profiles[account])
+                    if self.profile_sessions is None:
+                        self.profile_sessions = ProfileSessions(self.calls.boto3)
+                    session = self.profile_sessions.session(profiles[account])
             except errors.ProfileNotFound as error:
                 raise UsageError(f"{what}: {self.calls.describe(error)}") from None
             except errors.BotoCoreError as error:
@@ -1775,11 +1849,13 @@ def _iso(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def wanted_of(options: Options) -> list[WantedRole | WantedAccess]:
+def wanted_of(options: Options, progress: Progress | None = None) -> list[WantedRole | WantedAccess]:
     """Every stack's outputs read and checked; a role or policy named twice is read once."""
     wanted: list[WantedRole | WantedAccess] = []
     seen: dict[str, str] = {}
     for path in options.stack_outputs:
+        if progress is not None:
+            progress.endpoint = f"--stack-outputs {path}"  # what the --timeout message names
         read = read_stack_outputs(path)
         for item in read if isinstance(read, list) else [read]:
             key = item.arn if isinstance(item, WantedRole) else ",".join(item.policy_arns)
@@ -1996,12 +2072,18 @@ def run_main(
             import rich  # noqa: F401
         except ImportError:
             raise UsageError(INSTALL_HINT) from None
-        wanted = wanted_of(options)
         progress = Progress(options.endpoint_url or "AWS")
         runner = Audit(options, boto3, now=now, log=lambda line: say(line, err), progress=progress)
         secrets = runner.seen_secrets
+
+        def work() -> Report:
+            endpoint = progress.endpoint
+            wanted = wanted_of(options, progress)  # inside the time budget too (a FIFO that never ends)
+            progress.endpoint = endpoint
+            return runner.run(wanted)
+
         report = bounded(
-            lambda: runner.run(wanted),
+            work,
             max(options.timeout, MIN_RUN_SECONDS) + WATCHDOG_GRACE_SECONDS,
             progress,
             PROG,
