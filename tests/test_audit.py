@@ -54,7 +54,9 @@ TEAM_POLICY = {
 }
 READ_LOGS = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": ["logs:GetLogEvents", "logs:DescribeLogStreams"], "Resource": "*"}],
+    "Statement": [
+        {"Effect": "Allow", "Action": ["logs:GetLogEvents", "logs:DescribeLogStreams"], "Resource": "*"}
+    ],
 }
 EXTERNAL_ID = "partner-7f3a9c"
 REVOKED_BEFORE = "2026-01-01T00:00:00Z"
@@ -344,6 +346,63 @@ def _delete_policy(iam: Any) -> dict[str, Any]:
     return dict(version)
 
 
+def _trust_principal(principal: Any) -> Callable[[Any], None]:
+    def do(iam: Any) -> None:
+        document = trust_policy()
+        document["Statement"].append({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"})
+        iam.update_assume_role_policy(RoleName=ROLE, PolicyDocument=json.dumps(document))
+
+    return do
+
+
+def _new_default_version(arn: str, document: Callable[[], dict[str, Any]]) -> Callable[[Any], None]:
+    return lambda iam: iam.create_policy_version(
+        PolicyArn=arn, PolicyDocument=json.dumps(document()), SetAsDefault=True
+    )
+
+
+def _back_to_v1(arn: str) -> Callable[[Any], None]:
+    def undo(iam: Any) -> None:
+        iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
+        for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+            if version["VersionId"] != "v1":
+                iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+
+    return undo
+
+
+def _without_mfa() -> dict[str, Any]:
+    document = assume_policy()
+    for statement in document["Statement"]:
+        statement.get("Condition", {}).pop("Bool", None)
+    return document
+
+
+def _with_iam_everything() -> dict[str, Any]:
+    document = assume_policy()
+    document["Statement"].append({"Effect": "Allow", "Action": "iam:*", "Resource": "*"})
+    return document
+
+
+STS_EVERYTHING_ARN = f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/sts-everything"
+
+
+def _sts_everything(iam: Any) -> str:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}],
+    }
+    return str(
+        iam.create_policy(PolicyName="sts-everything", PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+    )
+
+
+MAY_ASSUME_ANY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+}
+
+
 CHANGES: list[tuple[str, str, Callable[[Any], Any], Callable[[Any], Any], tuple[str, str, str]]] = [
     (
         "AdministratorAccess attached to the role",
@@ -424,6 +483,108 @@ CHANGES: list[tuple[str, str, Callable[[Any], Any], Callable[[Any], Any], tuple[
         _recreate_user,
         ("principal-missing", "high", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/alice"),
     ),
+    # Contents, not names (each missed before: exit 0, no finding) -------------------------------
+    (
+        "a new default version allowing * on * of the customer-managed policy the stack attached",
+        TRUSTING_ACCOUNT,
+        _new_default_version(TEAM_POLICY_ARN, lambda: EVERYTHING),
+        _back_to_v1(TEAM_POLICY_ARN),
+        ("managed-policy-drift", "critical", ROLE_ARN),
+    ),
+    (
+        "the stack's inline policy rewritten to * on *",
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.put_role_policy(
+            RoleName=ROLE, PolicyName="read-logs", PolicyDocument=json.dumps(EVERYTHING)
+        ),
+        lambda iam: iam.put_role_policy(
+            RoleName=ROLE, PolicyName="read-logs", PolicyDocument=json.dumps(READ_LOGS)
+        ),
+        ("inline-policy-drift", "critical", ROLE_ARN),
+    ),
+    (
+        "AWSRevokeOlderSessions deleted",
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.delete_role_policy(RoleName=ROLE, PolicyName="AWSRevokeOlderSessions"),
+        _restore_revocation,
+        ("revocation-drift", "high", ROLE_ARN),
+    ),
+    (
+        "the revocation's time moved back to 2001",
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.put_role_policy(
+            RoleName=ROLE,
+            PolicyName="AWSRevokeOlderSessions",
+            PolicyDocument=json.dumps(REVOKE).replace(REVOKED_BEFORE, "2001-01-01T00:00:00Z"),
+        ),
+        _restore_revocation,
+        ("revocation-drift", "high", ROLE_ARN),
+    ),
+    (
+        "a tag of the role removed",
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.untag_role(RoleName=ROLE, TagKeys=["team"]),
+        lambda iam: iam.tag_role(RoleName=ROLE, Tags=[{"Key": "team", "Value": "data"}]),
+        ("role-tags-drift", "medium", ROLE_ARN),
+    ),
+    (
+        "a principal of * added to the trust policy",
+        TRUSTING_ACCOUNT,
+        _trust_principal({"AWS": "*"}),
+        lambda iam: None,
+        ("trust-policy-drift", "critical", ROLE_ARN),
+    ),
+    (
+        "a principal of an account the stacks name added to the trust policy",
+        TRUSTING_ACCOUNT,
+        _trust_principal({"AWS": f"arn:aws:iam::{TRUSTING_ACCOUNT}:root"}),
+        lambda iam: None,
+        ("trust-policy-drift", "high", ROLE_ARN),
+    ),
+    (
+        "the trusted policy's MFA condition removed",
+        TRUSTED_ACCOUNT,
+        _new_default_version(POLICY_ARN, _without_mfa),
+        _back_to_v1(POLICY_ARN),
+        ("assume-policy-content-drift", "critical", POLICY_ARN),
+    ),
+    (
+        "iam:* on * added to the trusted policy",
+        TRUSTED_ACCOUNT,
+        _new_default_version(POLICY_ARN, _with_iam_everything),
+        _back_to_v1(POLICY_ARN),
+        ("assume-policy-content-drift", "critical", POLICY_ARN),
+    ),
+    (
+        "a user added to the group the stack made",
+        TRUSTED_ACCOUNT,
+        lambda iam: iam.add_user_to_group(GroupName=NEW_GROUP, UserName="erin"),
+        lambda iam: iam.remove_user_from_group(GroupName=NEW_GROUP, UserName="erin"),
+        ("unexpected-group-member", "high", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/erin"),
+    ),
+    (
+        "an inline sts:AssumeRole on * put on a user of the trusted account the stack does not name",
+        TRUSTED_ACCOUNT,
+        lambda iam: iam.put_user_policy(
+            UserName="carol", PolicyName="may-assume", PolicyDocument=json.dumps(MAY_ASSUME_ANY)
+        ),
+        lambda iam: iam.delete_user_policy(UserName="carol", PolicyName="may-assume"),
+        ("other-principal-may-assume", "high", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/carol"),
+    ),
+    (
+        "a managed policy allowing sts:* attached to a group of the trusted account the stack does not name",
+        TRUSTED_ACCOUNT,
+        lambda iam: (
+            iam.create_group(GroupName="others"),
+            iam.attach_group_policy(GroupName="others", PolicyArn=_sts_everything(iam)),
+        ),
+        lambda iam: (
+            iam.detach_group_policy(GroupName="others", PolicyArn=STS_EVERYTHING_ARN),
+            iam.delete_policy(PolicyArn=STS_EVERYTHING_ARN),
+            iam.delete_group(GroupName="others"),
+        ),
+        ("other-principal-may-assume", "high", f"arn:aws:iam::{TRUSTED_ACCOUNT}:group/others"),
+    ),
 ]
 
 
@@ -441,6 +602,7 @@ def test_each_out_of_band_change_yields_exactly_its_finding_and_exit_1_at_its_se
 ) -> None:
     before = trust_policy()
     restore = _restore_trust(before) if expected[0] in ("trust-policy-drift", "unique-id-principal") else undo
+    assert audit("--json", "--fail-on", "info").found == [], "each change starts from the clean deployment"
     with changed(account, do, restore):
         outcome = audit("--json", "--fail-on", expected[1])
     assert outcome.found == [expected], outcome.report["findings"]
@@ -606,7 +768,9 @@ def test_a_role_pattern_the_trusted_stack_grants_by_organization_path_is_not_dri
     try:
         expected = audit(argv=argv)
         unasked = audit("--json")
-        iam.create_policy_version(PolicyArn=POLICY_ARN, PolicyDocument=json.dumps(unconditioned), SetAsDefault=True)
+        iam.create_policy_version(
+            PolicyArn=POLICY_ARN, PolicyDocument=json.dumps(unconditioned), SetAsDefault=True
+        )
         no_condition = audit(argv=argv)
     finally:
         iam.set_default_policy_version(PolicyArn=POLICY_ARN, VersionId="v1")
@@ -647,6 +811,60 @@ def test_a_read_only_identity_without_a_needed_permission_exits_2_naming_the_act
         f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/auditor-without-list-entities: AccessDenied"
     ), outcome.err
     assert outcome.err.rstrip().endswith("the audit needs the read-only policy of docs/audit.md")
+
+
+@pytest.mark.e2e
+def test_the_read_only_policy_is_minimal_each_of_its_actions_is_needed_on_a_clean_deployment(
+    deployed: Deployed, audit: Callable[..., Outcome]
+) -> None:
+    """Every action of docs/audit.md's policy is read by the audit of the clean deployment: an identity
+    without any one of them exits 2 naming it. (moto checks the actions of each call, IAM authentication on.)"""
+    policy = cli.read_only_policy()
+    actions = sorted({a for statement in policy["Statement"] for a in _list(statement["Action"])})
+    assert actions == [
+        "iam:GetAccountAuthorizationDetails",
+        "iam:GetGroup",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:GetUser",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListEntitiesForPolicy",
+        "iam:ListRolePolicies",
+    ]
+    keys = {}
+    for action in actions:
+        smaller = moto_copy(policy)
+        smaller["Statement"] = [
+            {**statement, "Action": [a for a in _list(statement["Action"]) if a != action]}
+            for statement in smaller["Statement"]
+            if _list(statement["Action"]) != [action]
+        ]
+        name = "without-" + action.split(":")[1]
+        keys[f"{name}-1"] = _auditor(TRUSTING_ACCOUNT, smaller, name)
+        keys[f"{name}-2"] = _auditor(TRUSTED_ACCOUNT, smaller, name)
+    credentials = deployed.home / "credentials"
+    with credentials.open("a") as file:
+        for profile, key in keys.items():
+            file.write(
+                f"\n[{profile}]\naws_access_key_id = {key['AccessKeyId']}\n"
+                f"aws_secret_access_key = {key['SecretAccessKey']}\n"
+            )
+    for action in actions:
+        name = "without-" + action.split(":")[1]
+        argv = deployed.argv("--json")
+        argv[argv.index(f"{TRUSTING_ACCOUNT}=auditor")] = f"{TRUSTING_ACCOUNT}={name}-1"
+        argv[argv.index(f"{TRUSTED_ACCOUNT}=auditor-2")] = f"{TRUSTED_ACCOUNT}={name}-2"
+        outcome = audit(argv=argv)
+        assert (outcome.status, outcome.out) == (2, ""), (action, outcome.err)
+        assert outcome.err.startswith(f"cross-account-audit: error: {action} on "), (action, outcome.err)
+        assert "AccessDenied" in outcome.err, outcome.err
+    assert audit("--json").status == 0, "with every action, the same audit passes"
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 @pytest.mark.e2e
@@ -778,6 +996,63 @@ def test_a_sarif_log_the_schema_refuses_is_refused() -> None:
     schema = json.loads(SARIF_SCHEMA.read_text())
     with pytest.raises(jsonschema.ValidationError, match="'runs' is a required property"):
         jsonschema.Draft4Validator(schema).validate({"version": "2.1.0"})
+
+
+# Near the end: the role deleted and made again (its unique id changes for good) --------------
+
+
+def _recreate_role(iam: Any) -> None:
+    """The role deleted and made again as it was, by hand: the same name, trust, policies and tags."""
+    role = iam.get_role(RoleName=ROLE)["Role"]
+    attached = [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=ROLE)["AttachedPolicies"]]
+    inline = {
+        name: iam.get_role_policy(RoleName=ROLE, PolicyName=name)["PolicyDocument"]
+        for name in iam.list_role_policies(RoleName=ROLE)["PolicyNames"]
+    }
+    _delete_role(iam)
+    iam.create_role(
+        RoleName=ROLE,
+        Path=role["Path"],
+        AssumeRolePolicyDocument=json.dumps(role["AssumeRolePolicyDocument"]),
+        Description=role.get("Description", ""),
+        MaxSessionDuration=role["MaxSessionDuration"],
+        PermissionsBoundary=role["PermissionsBoundary"]["PermissionsBoundaryArn"],
+        Tags=role["Tags"],
+    )
+    for arn in attached:
+        iam.attach_role_policy(RoleName=ROLE, PolicyArn=arn)
+    for name, document in inline.items():
+        text = document if isinstance(document, str) else json.dumps(document)
+        iam.put_role_policy(RoleName=ROLE, PolicyName=name, PolicyDocument=text)
+
+
+@pytest.mark.e2e
+def test_a_role_deleted_and_made_again_is_high_for_a_single_role_and_a_rollout(
+    deployed: Deployed, audit: Callable[..., Outcome], tmp_path: Path
+) -> None:
+    """Before, medium (exit 0 at the default --fail-on high) and never found for a rollout, which
+    exported no unique ids: a rollout now exports roleUniqueIdsByAccount (test_rollout.py)."""
+    unique_id = deployed.trusting_outputs["roleUniqueId"]
+    rollout = {
+        key: value
+        for key, value in deployed.trusting_outputs.items()
+        if key not in ("roleArn", "switchRoleUrl", "roleUniqueId")
+    }
+    rollout.update(
+        roleArnsByAccount={TRUSTING_ACCOUNT: ROLE_ARN}, roleUniqueIdsByAccount={TRUSTING_ACCOUNT: unique_id}
+    )
+    path = tmp_path / "rollout.json"
+    path.write_text(json.dumps(rollout))
+    argv = deployed.argv("--json")
+    argv[argv.index(str(deployed.outputs_files[0]))] = str(path)
+    assert audit(argv=argv).found == [], "the rollout's outputs describe the deployed role"
+    _recreate_role(iam_of(TRUSTING_ACCOUNT))
+    single = audit("--json")
+    rolled_out = audit(argv=argv)
+    assert iam_of(TRUSTING_ACCOUNT).get_role(RoleName=ROLE)["Role"]["RoleId"] != unique_id
+    assert (single.found, single.status) == ([("role-recreated", "high", ROLE_ARN)], 1)
+    assert (rolled_out.found, rolled_out.status) == ([("role-recreated", "high", ROLE_ARN)], 1)
+    assert unique_id in single.report["findings"][0]["message"]
 
 
 # The last test: the role deleted (it is not put back) ---------------------------------------

@@ -1118,7 +1118,7 @@ class Audit:
             if not isinstance(marker, str) or not marker or marker in seen:
                 what = "no marker" if not isinstance(marker, str) or not marker else "a marker it gave before"
                 raise SetupError(
-                    f"iam:{operation_name(operation)} on {resource} as {caller}: {self.calls.progress.endpoint} "
+                    f"iam:{operation_name(operation)} on {resource} as {caller}: {iam.meta.endpoint_url} "
                     f"answered a truncated page with {what} (page {len(seen) + 1}): the read would never end"
                 )
             seen.add(marker)
@@ -1174,8 +1174,9 @@ class Audit:
             if use.revoked_before is not None:
                 # Only the console's deny is exempt; anything else of that name is an inline policy.
                 names = [n for n in names if n != REVOKE_SESSIONS_POLICY_NAME]
+            # The stack's own revocation is as it made it; an earlier one is revocation-drift below.
             if use.revoked_before is not None and not (
-                stacks and _instant(use.revoked_before) == _instant(stacks)
+                stacks and _instant(use.revoked_before) <= _instant(stacks)
             ):
                 add(
                     "sessions-revoked",
