@@ -20,9 +20,16 @@ Each finding has a severity (critical, high, medium, low, info). Exit status: 0
 no finding at or above ``--fail-on`` (default high); 1 such findings; 2 usage or
 setup error (bad arguments or outputs, no or rejected credentials, a read the
 credentials may not make, an endpoint that cannot be reached, the time of
-``--timeout`` used up), in one line on stderr. An external id is never printed.
+``--timeout`` used up, a paged answer that repeats its marker), in one line on stderr. An
+external id is never printed.
 
-boto3 and rich are the optional extra ``audit``: ``pip install 'cross-account[audit]'``.
+What is compared: the documents themselves, normalised as IAM reads them (``audit_documents``),
+with the stacks' ``auditBaseline``; and who else in a trusted account may assume the roles
+(one paged iam:GetAccountAuthorizationDetails read per trusted account).
+
+boto3 and rich are the optional extra ``audit`` of the distribution, installed from a checkout or a
+commit (``pip install -e 'path/to/checkout/components[audit]'``): ``cross-account`` is on no package
+index (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -110,7 +117,10 @@ MAX_OUTPUTS_BYTES = 64 * 2**20
 """An outputs file is read up to this size: a rollout of 1,000 accounts writes under 1 MiB."""
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 64
-INSTALL_HINT = "cross-account-audit needs boto3 and rich: pip install 'cross-account[audit]'"
+INSTALL_HINT = (
+    "cross-account-audit needs boto3 and rich: install the distribution with its extra from a checkout "
+    "or a commit, pip install -e 'path/to/checkout/components[audit]' (docs/audit.md)"
+)
 SECRET_MARK = "[secret]"
 """What `pulumi stack output --json` prints for a secret without --show-secrets."""
 
