@@ -164,13 +164,19 @@ def set_up(count: int, home: Path) -> list[str]:
         documents.append(document)
         policy_arns.append(arn)
     key = auditor_key(iam, auditor)
-    credentials += [f"[trusted]", f"aws_access_key_id = {key['AccessKeyId']}"]
+    credentials += ["[trusted]", f"aws_access_key_id = {key['AccessKeyId']}"]
     credentials += [f"aws_secret_access_key = {key['SecretAccessKey']}", ""]
     trusted = {
         "policyArns": policy_arns,
         "roleArns": roles,
         "roleArnPatterns": [],
-        "principals": {"users": ["alice"], "groups": ["readers"], "roles": [], "newGroup": "", "newGroupMembers": []},
+        "principals": {
+            "users": ["alice"],
+            "groups": ["readers"],
+            "roles": [],
+            "newGroup": "",
+            "newGroupMembers": [],
+        },
         "auditBaseline": {"policyDocuments": documents},
     }
     (home / "trusted.json").write_text(json.dumps(trusted))
@@ -206,7 +212,10 @@ def measure(count: int, concurrency: int, repeat: int) -> tuple[list[float], int
                 times.append(time.perf_counter() - start)
                 report = json.loads(out.getvalue()) if out.getvalue() else {}
                 if status != 0 or report.get("findings"):
-                    print(f"audit failed: exit {status}: {err.getvalue()}{report.get('findings')}", file=sys.stderr)
+                    print(
+                        f"audit failed: exit {status}: {err.getvalue()}{report.get('findings')}",
+                        file=sys.stderr,
+                    )
                     return None
     finally:
         cli.Audit.authorization_details = original  # type: ignore[method-assign]
@@ -237,14 +246,20 @@ def main() -> int:
             flush=True,
         )
         if reads != args.repeat:
-            print("the trusted account must be read once a run, whatever the number of roles", file=sys.stderr)
+            print(
+                "the trusted account must be read once a run, whatever the number of roles", file=sys.stderr
+            )
             return 1
     if len(medians) > 1:
         low, high = min(medians), max(medians)
         growth = medians[high] / medians[low]
-        print(f"{high} accounts took {growth:.1f} times the time of {low} ({high / low:g} times the accounts)")
+        print(
+            f"{high} accounts took {growth:.1f} times the time of {low} ({high / low:g} times the accounts)"
+        )
         if growth > MAX_GROWTH * high / low:
-            print(f"more than {MAX_GROWTH:g} x {high / low:g}: the time does not grow linearly", file=sys.stderr)
+            print(
+                f"more than {MAX_GROWTH:g} x {high / low:g}: the time does not grow linearly", file=sys.stderr
+            )
             return 1
     return 0
 
