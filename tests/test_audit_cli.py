@@ -880,3 +880,48 @@ def test_the_trusted_account_is_read_once_whatever_the_number_of_roles() -> None
         "user carol, which no trusted stack names, may assume arn:aws:iam::100000000000:role/audited, "
         "arn:aws:iam::100000000001:role/audited, arn:aws:iam::100000000002:role/audited and 47 more"
     )
+
+
+def test_profile_sessions_resolve_each_profiles_keys_and_parse_the_files_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session per profile used to parse the credentials file three times: at 1,000 profiles, the
+    audit's time grew with the square of the accounts (docs/benchmarks.md)."""
+    import boto3
+    import botocore.configloader
+    import botocore.exceptions
+
+    from cross_account.profile_sessions import ProfileSessions
+
+    lines = [
+        f"[p{n}]\naws_access_key_id = AKIAEXAMPLE{n:09d}\naws_secret_access_key = secret{n}\n"
+        for n in range(50)
+    ]
+    (tmp_path / "credentials").write_text("\n".join(lines))
+    (tmp_path / "config").write_text(
+        "[profile c]\naws_access_key_id = AKIACONFIGPROFILE001\naws_secret_access_key = from-config\n"
+    )
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    parsed: list[str] = []
+    original = botocore.configloader.raw_config_parse
+
+    def counted(path: str, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(path)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.configloader, "raw_config_parse", counted)
+    sessions = ProfileSessions(boto3)
+    before = len(parsed)
+    keys = {
+        name: sessions.session(name).get_credentials().get_frozen_credentials()
+        for name in ("p0", "p49", "c", *(f"p{n}" for n in range(1, 40)))
+    }
+    assert len(parsed) == before, "no file is parsed again for a profile"
+    assert (keys["p0"].access_key, keys["p0"].secret_key) == ("AKIAEXAMPLE000000000", "secret0")
+    assert (keys["p49"].access_key, keys["p49"].secret_key) == ("AKIAEXAMPLE000000049", "secret49")
+    assert (keys["c"].access_key, keys["c"].secret_key) == ("AKIACONFIGPROFILE001", "from-config")
+    with pytest.raises(botocore.exceptions.ProfileNotFound, match="nobody"):
+        sessions.session("nobody")
