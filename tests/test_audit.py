@@ -793,6 +793,38 @@ def test_a_role_pattern_the_trusted_stack_grants_by_organization_path_is_not_dri
     assert no_condition.status == 1
 
 
+@pytest.mark.e2e
+def test_outputs_of_an_earlier_version_are_audited_and_say_what_they_cannot_compare(
+    deployed: Deployed, audit: Callable[..., Outcome], tmp_path: Path
+) -> None:
+    baseline = {
+        k: v
+        for k, v in deployed.trusting_outputs["auditBaseline"].items()
+        if k not in ("inlinePolicies", "managedPolicyDocuments", "tags", "revokeSessionsIssuedBefore")
+    }
+    trusting = tmp_path / "trusting.json"
+    trusting.write_text(json.dumps({**deployed.trusting_outputs, "auditBaseline": baseline}))
+    trusted = tmp_path / "trusted.json"
+    trusted.write_text(
+        json.dumps({k: v for k, v in deployed.trusted_outputs.items() if k != "auditBaseline"})
+    )
+    argv = deployed.argv("--json")
+    argv[argv.index(str(deployed.outputs_files[0]))] = str(trusting)
+    argv[argv.index(str(deployed.outputs_files[1]))] = str(trusted)
+    outcome = audit(argv=argv)
+    assert (outcome.status, outcome.found) == (
+        0,
+        [
+            ("baseline-missing", "info", ROLE_ARN),
+            ("sessions-revoked", "info", ROLE_ARN),  # the stack's own revocation, no longer known as such
+            ("baseline-missing", "info", POLICY_ARN),
+        ],
+    )
+    messages = [f["message"] for f in outcome.report["findings"] if f["rule"] == "baseline-missing"]
+    assert "has no inlinePolicies, managedPolicyDocuments, tags, revokeSessionsIssuedBefore" in messages[0]
+    assert "the policies' statements, actions and conditions are not compared" in messages[1]
+
+
 # Setup errors: exit 2, one line ------------------------------------------------------------
 
 

@@ -181,7 +181,10 @@ RULES: dict[str, tuple[str, str]] = {
         "The default version of a customer-managed policy the stack attached is not the one it attached",
     ),
     "role-tags-drift": ("medium", "The role's tags are not the stack's"),
-    "baseline-missing": ("info", "The trusting stack's outputs hold no auditBaseline: only use is checked"),
+    "baseline-missing": (
+        "info",
+        "The stack's outputs hold no auditBaseline (made by an earlier version): what it holds is not compared",
+    ),
     "assume-policy-missing": ("high", "The trusted stack's assume-role policy does not exist"),
     "assume-policy-detached": (
         "high",
@@ -406,6 +409,10 @@ def _baseline(source: str, value: Any) -> Mapping[str, Any] | None:
                 'tags: an object of strings; revokeSessionsIssuedBefore: an RFC 3339 UTC time or "")'
             )
     return value
+
+
+CONTENT_KEYS = ("inlinePolicies", "managedPolicyDocuments", "tags", "revokeSessionsIssuedBefore")
+"""The baseline's keys the contents are compared with (a baseline made before them has none)."""
 
 
 def _is_document(value: Any) -> bool:
@@ -1141,6 +1148,13 @@ class Audit:
                 f"{want.source} has no {AUDIT_BASELINE_OUTPUT}: update the stack, then audit again",
             )
             return found, use
+        older = [key for key in CONTENT_KEYS if key not in want.baseline]
+        if older:
+            add(
+                "baseline-missing",
+                f"{want.source}'s {AUDIT_BASELINE_OUTPUT} has no {', '.join(older)} (an earlier version made it): "
+                "those are not compared; update the stack, then audit again",
+            )
         self._revocation(want, use, names, add)
         self._trust(want, role, add)
         self._managed(iam, caller, want, add)
@@ -1531,6 +1545,13 @@ class Audit:
                         f"{name} may assume the roles",
                         principal=f"{prefix}:{kind}/{name}",
                     )
+        if want.documents is None:
+            add(
+                "baseline-missing",
+                want.policy_arns[0],
+                f"{want.source} has no {AUDIT_BASELINE_OUTPUT}: the policies' statements, actions and conditions "
+                "are not compared; update the stack, then audit again",
+            )
         wanted = set(want.role_arns) | set(want.role_patterns)
         if read == len(want.policy_arns):  # (a policy that is gone has its own finding)
             extra = sorted(granted - wanted)
