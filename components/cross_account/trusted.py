@@ -252,30 +252,9 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             self._report.add_secrets(list(role_arns))
         if "role_requirements" in self._secret:
             self._report.add_secrets(raw_requirements)
-        try:
-            entries = checked_grants(list(raw_grants or ()))
-            grants = [grant_of(entry, settings["expires_at"]) for entry in entries]
-            arns = checked_role_arns(list(role_arns), required=not grants)
-            requirements = requirements_by_role(arns, checked_requirements(list(raw_requirements or ())))
-            ends = effective_ends(arns, requirements, settings["expires_at"])
-            actions = session_actions(arns, requirements)
-            chunks = split_role_arns(
-                arns, require_mfa=settings["require_mfa"], ends=ends, actions=actions, grants=grants
-            )
-            check_policies_per_principal(
-                len(arns) + len(grants), len(chunks), settings["managed_policies_per_principal_limit"]
-            )
-            check_policy_names(settings["policy_name"], len(chunks))
-            check_region_partition(settings["region"], arns)
-        except InvalidInputError as error:
-            reported = self._report.error(error)
-            if not late:
-                raise reported from None
-        else:
-            reported = None  # type: ignore[assignment]
-        if reported is not None:
-            # Raised out of the except block: the first error, which may show a secret, is not its context.
-            raise ResolvedInputError(reported) from reported
+        entries, grants, arns, requirements, ends, actions, chunks = self._checked(
+            role_arns, raw_requirements, raw_grants, late=late
+        )
         self._warn_about_role_ends(arns, requirements, entries)
         self._warn_about_role_sessions(arns, requirements)
         new_group = self._new_group()
@@ -300,37 +279,72 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                 grants=grants if index == 0 else (),
             )
             documents.append(document)
-            policy = aws.iam.Policy(
-                f"{self._name}-policy{suffix}",
-                name=self._hide_if(f"{settings['policy_name']}{suffix}", "policy_name"),
-                path=self._hide_if(settings["policy_path"], "policy_path"),
-                description="Allows sts:AssumeRole on cross-account roles",
-                policy=self._secret_if(
-                    secret or bool(self._secret.intersection(POLICY_DOCUMENT_INPUTS)),
-                    pulumi.Output.json_dumps(document),
-                ),
-                tags=tags,
-                opts=pulumi.ResourceOptions(
-                    parent=self,
-                    # A new name replaces the policy create-first (attached before the old one goes),
-                    # said explicitly, as the AWS provider would ask for delete-first (docs/deploy.md).
-                    delete_before_replace=False,
-                    additional_secret_outputs=(
-                        (
-                            ["arn", "id", "name", "path"]
-                            if self._secret.intersection(("policy_name", "policy_path"))
-                            else []
-                        )
-                        + (["tagsAll"] if "tags" in self._secret else [])
-                    ),
-                ),
-            )
+            policy = self._policy(suffix, document, tags, secret)
             self._attach(policy, index, names, new_group)
             policy_arns.append(self._hide_if(policy.arn, "policy_name", "policy_path"))
         built = pulumi.Output.all(*policy_arns).apply(
             lambda resolved: _Built(list(resolved), list(arns), requirements, ends, tuple(documents))
         )
         return pulumi.Output.secret(built) if secret else built
+
+    def _checked(
+        self, role_arns: Sequence[str], raw_requirements: Any, raw_grants: Any, *, late: bool
+    ) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
+        """The grants, ARNs, requirements, ends, session actions and policy chunks, checked; a bad value
+        is raised at once, or (``late``, inside an apply) as one ResolvedInputError line."""
+        settings = self._settings
+        try:
+            entries = checked_grants(list(raw_grants or ()))
+            grants = [grant_of(entry, settings["expires_at"]) for entry in entries]
+            arns = checked_role_arns(list(role_arns), required=not grants)
+            requirements = requirements_by_role(arns, checked_requirements(list(raw_requirements or ())))
+            ends = effective_ends(arns, requirements, settings["expires_at"])
+            actions = session_actions(arns, requirements)
+            chunks = split_role_arns(
+                arns, require_mfa=settings["require_mfa"], ends=ends, actions=actions, grants=grants
+            )
+            check_policies_per_principal(
+                len(arns) + len(grants), len(chunks), settings["managed_policies_per_principal_limit"]
+            )
+            check_policy_names(settings["policy_name"], len(chunks))
+            check_region_partition(settings["region"], arns)
+        except InvalidInputError as error:
+            reported = self._report.error(error)
+            if not late:
+                raise reported from None
+        else:
+            return entries, grants, arns, requirements, ends, actions, chunks
+        # Raised out of the except block: the first error, which may show a secret, is not its context.
+        raise ResolvedInputError(reported) from reported
+
+    def _policy(self, suffix: str, document: Mapping[str, Any], tags: Any, secret: bool) -> aws.iam.Policy:
+        """One assume-role policy (``suffix``: "" for the first, -2, -3, ... when split)."""
+        settings = self._settings
+        return aws.iam.Policy(
+            f"{self._name}-policy{suffix}",
+            name=self._hide_if(f"{settings['policy_name']}{suffix}", "policy_name"),
+            path=self._hide_if(settings["policy_path"], "policy_path"),
+            description="Allows sts:AssumeRole on cross-account roles",
+            policy=self._secret_if(
+                secret or bool(self._secret.intersection(POLICY_DOCUMENT_INPUTS)),
+                pulumi.Output.json_dumps(document),
+            ),
+            tags=tags,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # A new name replaces the policy create-first (attached before the old one goes),
+                # said explicitly, as the AWS provider would ask for delete-first (docs/deploy.md).
+                delete_before_replace=False,
+                additional_secret_outputs=(
+                    (
+                        ["arn", "id", "name", "path"]
+                        if self._secret.intersection(("policy_name", "policy_path"))
+                        else []
+                    )
+                    + (["tagsAll"] if "tags" in self._secret else [])
+                ),
+            ),
+        )
 
     def _new_group(self) -> aws.iam.Group | None:
         """The group new_group_name, and its members (each added without touching their other groups)."""
