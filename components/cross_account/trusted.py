@@ -159,6 +159,25 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             if warning is not None:
                 report.warn(warning, resource=self)
 
+        built = self._built_when_known()
+        self._outputs(built)
+        self.register_outputs(
+            {
+                "policy_arn": self.policy_arn,
+                "policy_arns": self.policy_arns,
+                "role_arns": self.role_arns,
+                "switch_role_urls": self.switch_role_urls,
+                "aws_cli_config": self.aws_cli_config,
+                "console_commands": self.console_commands,
+                "switch_roles_extension_config": self.switch_roles_extension_config,
+                "principals": self.principals,
+            }
+        )
+
+    def _built_when_known(self) -> pulumi.Output["_Built"]:
+        """The policies and attachments, registered now for plain inputs, or once the ARNs,
+        requirements and grants read from stack references resolve."""
+        settings = self._settings
         role_arns, requirements = settings["role_arns"], settings["role_requirements"]
         grants = settings["organizational_unit_grants"]
         if check.has_output(role_arns) or has_any_output(requirements) or has_any_output(grants):
@@ -172,7 +191,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             secret_now: pulumi.Output[bool] = pulumi.Output.from_input(
                 _either_secret(arns_output, requirements_output)
             )
-            built = cast(
+            return cast(
                 pulumi.Output[_Built],
                 secret_now.apply(
                     lambda secret: arns_output.apply(
@@ -184,9 +203,11 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                     )
                 ),
             )
-        else:
-            built = self._build(role_arns, requirements, grants)
+        return self._build(role_arns, requirements, grants)
 
+    def _outputs(self, built: pulumi.Output["_Built"]) -> None:
+        """The component's outputs, each as secret as the inputs it shows."""
+        settings = self._settings
         self.policy_arns = built.apply(lambda b: b.policy_arns)
         self.policy_arn = self.policy_arns.apply(lambda arns: arns[0])
         self.role_arns = self._hide_if(built.apply(lambda b: b.role_arns), "role_arns")
@@ -208,18 +229,6 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         # Not a component output (the schema stays): the program exports it as the audit's baseline.
         self.policy_documents = self._hide_if(
             built.apply(lambda b: [dict(d) for d in b.documents]), *POLICY_DOCUMENT_INPUTS
-        )
-        self.register_outputs(
-            {
-                "policy_arn": self.policy_arn,
-                "policy_arns": self.policy_arns,
-                "role_arns": self.role_arns,
-                "switch_role_urls": self.switch_role_urls,
-                "aws_cli_config": self.aws_cli_config,
-                "console_commands": self.console_commands,
-                "switch_roles_extension_config": self.switch_roles_extension_config,
-                "principals": self.principals,
-            }
         )
 
     @staticmethod
