@@ -89,23 +89,7 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
     out["secret_inputs"] = check.string_list(
         "secret_inputs", args.get("secret_inputs"), check.secret_input_name(known | {"role_arns"})
     )
-    out["user_names"] = check.string_list(
-        "user_names", args.get("user_names"), check.user_name, identity=check.folded
-    )
-    out["group_names"] = check.string_list(
-        "group_names", args.get("group_names"), check.group_name, identity=check.folded
-    )
-    out["role_names"] = check.string_list(
-        "role_names", args.get("role_names"), check.existing_role_name, identity=check.folded
-    )
-    _validate_new_group(args, out)
-    if not (out["user_names"] or out["group_names"] or out["role_names"] or out["new_group_name"]):
-        raise InvalidInputError(
-            NO_PRINCIPAL_KEY,
-            [],
-            "name no principal: attach the policies to at least one user, group or role, "
-            "or to a group made here (new_group_name)",
-        )
+    _principals(args, out)
     out["policy_name"] = check.policy_name("policy_name", args.get("policy_name", limits.DEFAULT_POLICY_NAME))
     out["policy_path"] = check.iam_path("policy_path", args.get("policy_path", limits.DEFAULT_PATH))
     out["require_mfa"] = check.boolean("require_mfa", args.get("require_mfa", False))
@@ -123,6 +107,35 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
     )
     out["tags"] = check.tags("tags", args.get("tags"))
     out["expires_at"] = _optional(args, "expires_at", check.expires_at)
+    _from_stacks_and_profiles(args, out)
+    _check_role_chaining(out)
+    return out
+
+
+def _principals(args: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """Who gets the assume-role policies: users, groups, roles, and a group made here; at least one."""
+    out["user_names"] = check.string_list(
+        "user_names", args.get("user_names"), check.user_name, identity=check.folded
+    )
+    out["group_names"] = check.string_list(
+        "group_names", args.get("group_names"), check.group_name, identity=check.folded
+    )
+    out["role_names"] = check.string_list(
+        "role_names", args.get("role_names"), check.existing_role_name, identity=check.folded
+    )
+    _validate_new_group(args, out)
+    if not (out["user_names"] or out["group_names"] or out["role_names"] or out["new_group_name"]):
+        raise InvalidInputError(
+            NO_PRINCIPAL_KEY,
+            [],
+            "name no principal: attach the policies to at least one user, group or role, "
+            "or to a group made here (new_group_name)",
+        )
+
+
+def _from_stacks_and_profiles(args: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """What the trusting stacks say (requirements, organization-path grants, checked once they resolve)
+    and what the CLI profiles and links carry (session length, region, colour)."""
     requirements = args.get("role_requirements")
     if requirements is None:
         out["role_requirements"] = ()
@@ -146,8 +159,6 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
         out["organizational_unit_grants"] = checked_grants(grants)
     out["region"] = _optional(args, "region", check.region)
     out["switch_role_color"] = _optional(args, "switch_role_color", check.color)
-    _check_role_chaining(out)
-    return out
 
 
 def _check_role_chaining(out: Mapping[str, Any]) -> None:
