@@ -393,9 +393,8 @@ def build_trusted(settings: TrustedSettings) -> None:
     # about 3 ms more per stack, and 37 MiB more at 1,000 stacks (docs/benchmarks.md).
     # As with get_output, the values are secret only if a stack marks one of them secret.
     stacks = settings.trusting_stacks
-    account, partition = (
-        account_and_partition_now()
-    )  # a role of this account, or of another partition, is refused
+    # A role of this account, or of another partition, is refused.
+    account, partition = account_and_partition_now()
     references = [pulumi.StackReference(stack) for stack in stacks]
     stacks_read = _read_references(stacks, references).apply(
         partial(_read_stacks, stacks, settings.organization_paths, settings.reporter)
@@ -434,6 +433,11 @@ def build_trusted(settings: TrustedSettings) -> None:
         protected(settings),
         input_names=CALLER_NAMES,
     )
+    export_trusted(access, grants)
+
+
+def export_trusted(access: TrustedAccountAccess, grants: Any) -> None:
+    """The trusted stack's outputs (the contract's, and what cross-account-audit compares)."""
     pulumi.export("policyArn", access.policy_arns.apply(lambda arns: arns[0] if len(arns) == 1 else None))
     pulumi.export("policyArns", access.policy_arns)
     pulumi.export("roleArns", access.role_arns)
