@@ -47,6 +47,7 @@ from cross_account.validation import (
 )
 
 from .organizations import (
+    Member,
     organizational_unit_descendants,
     organizational_unit_members,
     target_accounts,
@@ -312,19 +313,9 @@ MODE_DEFAULTED = (
 )
 
 
-def build_stack_set_rollout(
-    rollout: RolloutSettings,
-    args: dict[str, Any],
-    trusted: Sequence[str],
-    baseline: Any,
-    opts: pulumi.ResourceOptions | None = None,
-) -> None:
-    """Stackset mode: the units' accounts listed (for the outputs and the checks), then the StackSet."""
-    if rollout.mode_defaulted:
-        pulumi.log.warn(MODE_DEFAULTED)
-    partition = aws.get_partition().partition
-    with config_names():
-        stackset_mode.validate_stackset_args(rollout.stackset, partition)
+def listed_units(rollout: RolloutSettings) -> tuple[dict[str, list[Member]], set[str], set[str]]:
+    """Each target unit's active accounts (from AWS Organizations), the management accounts and the
+    organizations they name; overlapping units and a unit holding the management account refused."""
     listed = {unit: organizational_unit_members(unit) for unit in rollout.organizational_unit_ids}
     if len(listed) > 1:
         below = {unit: organizational_unit_descendants(unit) for unit in listed}
@@ -343,6 +334,23 @@ def build_stack_set_rollout(
                     f"never deploy a stack instance: {stackset_mode.MANAGEMENT_REFUSED} (or target the units "
                     "under the root that hold the member accounts)",
                 )
+    return listed, management, organizations
+
+
+def build_stack_set_rollout(
+    rollout: RolloutSettings,
+    args: dict[str, Any],
+    trusted: Sequence[str],
+    baseline: Any,
+    opts: pulumi.ResourceOptions | None = None,
+) -> None:
+    """Stackset mode: the units' accounts listed (for the outputs and the checks), then the StackSet."""
+    if rollout.mode_defaulted:
+        pulumi.log.warn(MODE_DEFAULTED)
+    partition = aws.get_partition().partition
+    with config_names():
+        stackset_mode.validate_stackset_args(rollout.stackset, partition)
+    listed, management, organizations = listed_units(rollout)
     accounts = target_accounts(
         rollout, trusted, listed={u: [m.account for m in ms] for u, ms in listed.items()}
     )
