@@ -66,16 +66,9 @@ from .connection import (
 )
 from .documents import SIGNIN_HOSTS
 from .verify import (
-    EXTERNAL_ID_RE,
-    MFA_SERIAL_RE,
-    MFA_TOKEN_RE,
-    NAME_CHARACTERS,
-    ROLE_ARN_RE,
-    SESSION_NAME_RE,
-    SOURCE_IDENTITY_RE,
     TRANSIENT_CODES,
     _check_tags,
-    _hidden,
+    parse_role_command,
 )
 
 EXIT_OK = 0
@@ -285,41 +278,7 @@ def parse_args(argv: Sequence[str]) -> Options:
 
     No message ever holds the value of --external-id or --mfa-token, only its length.
     """
-    words = list(argv)
-    after_dashes: str | None = None
-    if "--" in words:
-        at = words.index("--")
-        after_dashes = words[at + 1] if at + 1 < len(words) else None
-        words = words[:at] + words[at + 2 :]
-    args = _parser().parse_args(words)
-    if after_dashes is not None:
-        if args.role_arn is not None:
-            raise UsageError("ROLE_ARN is given twice: before -- and after it")
-        args.role_arn = after_dashes
-    if args.role_arn is None:
-        after_tags = " (--tags takes every word after it: give ROLE_ARN first, or end the tags with --)"
-        raise UsageError("the following arguments are required: ROLE_ARN" + (after_tags if args.tags else ""))
-    if not ROLE_ARN_RE.fullmatch(args.role_arn) or len(args.role_arn) > 2048:
-        raise UsageError(
-            f"ROLE_ARN {args.role_arn!r} is not an IAM role ARN (arn:<partition>:iam::<account>:role/[<path>/]<name>)"
-        )
-    if args.external_id is not None and not EXTERNAL_ID_RE.fullmatch(args.external_id):
-        raise UsageError(
-            f"--external-id: '{_hidden(args.external_id)}' is not a valid external id: "
-            "2-1224 characters of letters, digits and +=,.@:/_-"
-        )
-    if (args.mfa_serial is None) != (args.mfa_token is None):
-        raise UsageError("--mfa-serial and --mfa-token go together: give both or neither")
-    if args.mfa_serial is not None and not MFA_SERIAL_RE.fullmatch(args.mfa_serial):
-        raise UsageError(f"--mfa-serial {args.mfa_serial!r} is not an MFA device ARN or serial number")
-    if args.mfa_token is not None and not MFA_TOKEN_RE.fullmatch(args.mfa_token):
-        raise UsageError(f"--mfa-token: '{_hidden(args.mfa_token)}' is not a 6-digit code")
-    if not SESSION_NAME_RE.fullmatch(args.session_name):
-        raise UsageError(f"--session-name {args.session_name!r} must be 2-64 characters of {NAME_CHARACTERS}")
-    if args.source_identity is not None and not SOURCE_IDENTITY_RE.fullmatch(args.source_identity):
-        raise UsageError(
-            f"--source-identity {args.source_identity!r} must be 2-64 characters of {NAME_CHARACTERS}"
-        )
+    args = parse_role_command(_parser(), argv)
     tags = _check_tags(args.tags or [])
     duration = None if args.duration is None else _check_duration(args.duration)
     destination = None if args.destination is None else _check_destination(args.destination)

@@ -299,13 +299,11 @@ def _check_caller(args: argparse.Namespace) -> None:
         )
 
 
-def parse_args(argv: Sequence[str]) -> Options:
-    """Parse and check the command line; raise UsageError naming the argument, the value and the rule.
-
-    No message ever holds the value of --external-id or --mfa-token, only its length.
-    """
+def parse_role_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """The command line of a console script that takes ROLE_ARN and the caller's options (verify, console):
+    parsed, with ROLE_ARN placed (also after --) and checked, and what the caller shows STS checked."""
     words, after_dashes = _split_at_dashes(list(argv))
-    args = _parser().parse_args(words)
+    args = parser.parse_args(words)
     if after_dashes is not None:
         if args.role_arn is not None:
             raise UsageError("ROLE_ARN is given twice: before -- and after it")
@@ -318,6 +316,15 @@ def parse_args(argv: Sequence[str]) -> Options:
             f"ROLE_ARN {args.role_arn!r} is not an IAM role ARN (arn:<partition>:iam::<account>:role/[<path>/]<name>)"
         )
     _check_caller(args)
+    return args
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    """Parse and check the command line; raise UsageError naming the argument, the value and the rule.
+
+    No message ever holds the value of --external-id or --mfa-token, only its length.
+    """
+    args = parse_role_command(_parser(), argv)
     tags = _check_tags(args.tags or [])
     if args.probe is not None and args.probe not in PROBES:
         raise UsageError(f"--probe {args.probe!r} is not one of {', '.join(PROBES)}")
