@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -392,18 +392,7 @@ def rollout_settings(
                     "or remove it",
                 )
         return None
-    for account in excluded:
-        if account in targets:
-            raise InvalidInputError(
-                "excludeAccountIds", account, "is also in targetAccountIds: list the account in one of them"
-            )
-    if excluded and not units:
-        raise InvalidInputError(
-            "excludeAccountIds",
-            list(excluded),
-            "excludes accounts of targetOrganizationalUnitIds, which is empty: leave them out of "
-            "targetAccountIds instead",
-        )
+    _exclusions_apply(excluded, targets, units)
     defaulted = mode == "" and bool(units)
     mode = mode or ("stackset" if units else "providers")
     stackset: dict[str, Any] = {}
@@ -428,6 +417,22 @@ def rollout_settings(
         mode_defaulted=defaulted,
         stackset=stackset,
     )
+
+
+def _exclusions_apply(excluded: Sequence[str], targets: Sequence[str], units: Sequence[str]) -> None:
+    """excludeAccountIds leaves out accounts of the units: none of targetAccountIds, and units to leave."""
+    for account in excluded:
+        if account in targets:
+            raise InvalidInputError(
+                "excludeAccountIds", account, "is also in targetAccountIds: list the account in one of them"
+            )
+    if excluded and not units:
+        raise InvalidInputError(
+            "excludeAccountIds",
+            list(excluded),
+            "excludes accounts of targetOrganizationalUnitIds, which is empty: leave them out of "
+            "targetAccountIds instead",
+        )
 
 
 STACKSET_NEEDS_UNITS = (
