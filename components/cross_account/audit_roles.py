@@ -48,6 +48,22 @@ class RoleChecks(AuditReads):
         except NotFound:
             add("role-missing", f"role {want.name} does not exist in account {want.account}")
             return found, use
+        self._state(want, role, use, add)
+        names = self._revoked(iam, caller, want, use, add)
+        if not self._has_baseline(want, add):
+            return found, use
+        self._revocation(want, use, names, add)
+        self._trust(want, role, add)
+        self._managed(iam, caller, want, add)
+        self._inline(iam, caller, want, names, add)
+        self._limits(want, role, add)
+        self._tags(want, role, add)
+        return found, use
+
+    def _state(
+        self, want: WantedRole, role: Mapping[str, Any], use: RoleUse, add: Callable[..., None]
+    ) -> None:
+        """The role's use, its end of access and its unique id."""
         use.exists = True
         use.created = iso(role.get("CreateDate"))
         last = role.get("RoleLastUsed") or {}
@@ -65,38 +81,49 @@ class RoleChecks(AuditReads):
                 "the stack's to vouch for), which also breaks policies elsewhere that name it",
             )
         self._use(want, role, use, add)
-        names = self.pages(iam, caller, "list_role_policies", want.arn, "PolicyNames", RoleName=want.name)
-        if REVOKE_SESSIONS_POLICY_NAME in names:
-            try:
-                policy = self.read(
-                    iam,
-                    caller,
-                    "get_role_policy",
-                    want.arn,
-                    RoleName=want.name,
-                    PolicyName=REVOKE_SESSIONS_POLICY_NAME,
-                )
-                use.revoked_before = revoked_before(document_of(policy["PolicyDocument"]))
-            except NotFound:
-                names = [n for n in names if n != REVOKE_SESSIONS_POLICY_NAME]
-            stacks = (want.baseline or {}).get("revokeSessionsIssuedBefore") or ""
-            if use.revoked_before is not None:
-                # Only the console's deny is exempt; anything else of that name is an inline policy.
-                names = [n for n in names if n != REVOKE_SESSIONS_POLICY_NAME]
-            # The stack's own revocation is as it made it; an earlier one is revocation-drift below.
-            if use.revoked_before is not None and not (
-                stacks and instant(use.revoked_before) <= instant(stacks)
-            ):
-                add(
-                    "sessions-revoked",
-                    f"sessions issued before {use.revoked_before} are revoked ({REVOKE_SESSIONS_POLICY_NAME})",
-                )
+
+    def _revoked(
+        self, iam: Any, caller: str, want: WantedRole, use: RoleUse, add: Callable[..., None]
+    ) -> list[str]:
+        """The role's inline policy names, without the console's revocation of older sessions (whose
+        time goes to ``use``)."""
+        names: list[str] = self.pages(
+            iam, caller, "list_role_policies", want.arn, "PolicyNames", RoleName=want.name
+        )
+        if REVOKE_SESSIONS_POLICY_NAME not in names:
+            return names
+        try:
+            policy = self.read(
+                iam,
+                caller,
+                "get_role_policy",
+                want.arn,
+                RoleName=want.name,
+                PolicyName=REVOKE_SESSIONS_POLICY_NAME,
+            )
+            use.revoked_before = revoked_before(document_of(policy["PolicyDocument"]))
+        except NotFound:
+            names = [n for n in names if n != REVOKE_SESSIONS_POLICY_NAME]
+        stacks = (want.baseline or {}).get("revokeSessionsIssuedBefore") or ""
+        if use.revoked_before is not None:
+            # Only the console's deny is exempt; anything else of that name is an inline policy.
+            names = [n for n in names if n != REVOKE_SESSIONS_POLICY_NAME]
+        # The stack's own revocation is as it made it; an earlier one is revocation-drift below.
+        if use.revoked_before is not None and not (stacks and instant(use.revoked_before) <= instant(stacks)):
+            add(
+                "sessions-revoked",
+                f"sessions issued before {use.revoked_before} are revoked ({REVOKE_SESSIONS_POLICY_NAME})",
+            )
+        return names
+
+    def _has_baseline(self, want: WantedRole, add: Callable[..., None]) -> bool:
+        """Whether the stack exported its auditBaseline (a finding when it did not, or only in part)."""
         if want.baseline is None:
             add(
                 "baseline-missing",
                 f"{want.source} has no {AUDIT_BASELINE_OUTPUT}: update the stack, then audit again",
             )
-            return found, use
+            return False
         older = [key for key in CONTENT_KEYS if key not in want.baseline]
         if older:
             add(
@@ -104,13 +131,7 @@ class RoleChecks(AuditReads):
                 f"{want.source}'s {AUDIT_BASELINE_OUTPUT} has no {', '.join(older)} (an earlier version made it): "
                 "those are not compared; update the stack, then audit again",
             )
-        self._revocation(want, use, names, add)
-        self._trust(want, role, add)
-        self._managed(iam, caller, want, add)
-        self._inline(iam, caller, want, names, add)
-        self._limits(want, role, add)
-        self._tags(want, role, add)
-        return found, use
+        return True
 
     def _revocation(self, want: WantedRole, use: RoleUse, names: list[str], add: Callable[..., None]) -> None:
         """The stack's revokeSessionsIssuedBefore: its deny must be there, revoking at least until then."""
