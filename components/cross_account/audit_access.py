@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -34,9 +34,31 @@ class AccessChecks(AuditReads):
             item = finding(rule, want.account, resource, message, want.source, **details)
             found.append(item if severity is None else Finding(**{**asdict(item), "severity": severity}))
 
-        def add_to(resource: str, rule: str, message: str, **details: Any) -> None:
-            add(rule, resource, message, **details)
+        missing = self._principals(iam, caller, want, add)
+        granted: set[str] = set()
+        read = 0
+        for index, policy_arn in enumerate(want.policy_arns):
+            live = self._policy(iam, caller, want, index, add)
+            if live is None:
+                continue
+            read += 1
+            granted |= granted_roles(live)
+            self._attachments(iam, caller, want, policy_arn, missing, add)
+        if want.documents is None:
+            add(
+                "baseline-missing",
+                want.policy_arns[0],
+                f"{want.source} has no {AUDIT_BASELINE_OUTPUT}: the policies' statements, actions and conditions "
+                "are not compared; update the stack, then audit again",
+            )
+        if read == len(want.policy_arns):  # (a policy that is gone has its own finding)
+            self._grants(want, granted, add)
+        return found
 
+    def _principals(
+        self, iam: Any, caller: str, want: WantedAccess, add: Callable[..., None]
+    ) -> set[tuple[str, str]]:
+        """The users, groups and roles the stack names that do not exist, as (kind, name)."""
         prefix = f"arn:{want.partition}:iam::{want.account}"
         missing: set[tuple[str, str]] = set()
         for kind, operation, names in (
@@ -54,93 +76,103 @@ class AccessChecks(AuditReads):
                 except NotFound:
                     missing.add((kind, name))
                     add("principal-missing", arn, f"{kind} {name}, which the stack names, does not exist")
-        granted: set[str] = set()
-        read = 0
-        for index, policy_arn in enumerate(want.policy_arns):
-            try:
-                policy = self.read(iam, caller, "get_policy", policy_arn, PolicyArn=policy_arn)["Policy"]
-                version = self.read(
-                    iam, caller, "get_policy_version", policy_arn, PolicyArn=policy_arn,
-                    VersionId=policy["DefaultVersionId"],
-                )  # fmt: skip
-            except NotFound:
-                add(
-                    "assume-policy-missing", policy_arn, f"the assume-role policy {policy_arn} does not exist"
-                )
-                continue
-            read += 1
-            live = document_of(version["PolicyVersion"]["Document"])
-            granted |= granted_roles(live)
-            if want.documents is not None:
-                compare(
-                    "assume-policy-content-drift",
-                    f"the assume-role policy {policy_arn} (default version {policy['DefaultVersionId']})",
-                    want.documents[index],
-                    live,
-                    want.partition,
-                    functools.partial(add_to, policy_arn),
-                    policy=policy_arn,
-                )
-            entities: dict[str, set[str]] = {"user": set(), "group": set(), "role": set()}
-            for kind, key, name_key in (
-                ("user", "PolicyUsers", "UserName"),
-                ("group", "PolicyGroups", "GroupName"),
-                ("role", "PolicyRoles", "RoleName"),
-            ):
-                listed = self.pages(
-                    iam, caller, "list_entities_for_policy", policy_arn, key, PolicyArn=policy_arn
-                )
-                entities[kind] = {e[name_key] for e in listed}
-            named = {"user": set(want.users), "group": set(want.groups), "role": set(want.roles)}
-            for kind in ("user", "group", "role"):
-                # IAM names are unique without case: the stack's "Alice" is the live "alice".
-                live = {name.lower() for name in entities[kind]}
-                asked = {name.lower() for name in named[kind]}
-                for name in sorted(n for n in named[kind] if n.lower() not in live):
-                    if (kind, name) not in missing:
-                        add(
-                            "assume-policy-detached",
-                            policy_arn,
-                            f"the assume-role policy is not attached to {kind} {name}, which the stack names: "
-                            f"{name} cannot assume the roles",
-                            principal=f"{prefix}:{kind}/{name}",
-                        )
-                for name in sorted(n for n in entities[kind] if n.lower() not in asked):
+        return missing
+
+    def _policy(self, iam: Any, caller: str, want: WantedAccess, index: int, add: Callable[..., None]) -> Any:
+        """The default version of the stack's ``index``-th assume-role policy, compared with the stack's
+        document; None when the policy does not exist."""
+        policy_arn = want.policy_arns[index]
+        try:
+            policy = self.read(iam, caller, "get_policy", policy_arn, PolicyArn=policy_arn)["Policy"]
+            version = self.read(
+                iam, caller, "get_policy_version", policy_arn, PolicyArn=policy_arn,
+                VersionId=policy["DefaultVersionId"],
+            )  # fmt: skip
+        except NotFound:
+            add("assume-policy-missing", policy_arn, f"the assume-role policy {policy_arn} does not exist")
+            return None
+        live = document_of(version["PolicyVersion"]["Document"])
+
+        def add_to(resource: str, rule: str, message: str, **details: Any) -> None:
+            add(rule, resource, message, **details)
+
+        if want.documents is not None:
+            compare(
+                "assume-policy-content-drift",
+                f"the assume-role policy {policy_arn} (default version {policy['DefaultVersionId']})",
+                want.documents[index],
+                live,
+                want.partition,
+                functools.partial(add_to, policy_arn),
+                policy=policy_arn,
+            )
+        return live
+
+    def _attachments(
+        self,
+        iam: Any,
+        caller: str,
+        want: WantedAccess,
+        policy_arn: str,
+        missing: set[tuple[str, str]],
+        add: Callable[..., None],
+    ) -> None:
+        """The principals ``policy_arn`` is attached to, compared with those the stack names."""
+        prefix = f"arn:{want.partition}:iam::{want.account}"
+        entities: dict[str, set[str]] = {"user": set(), "group": set(), "role": set()}
+        for kind, key, name_key in (
+            ("user", "PolicyUsers", "UserName"),
+            ("group", "PolicyGroups", "GroupName"),
+            ("role", "PolicyRoles", "RoleName"),
+        ):
+            listed = self.pages(
+                iam, caller, "list_entities_for_policy", policy_arn, key, PolicyArn=policy_arn
+            )
+            entities[kind] = {e[name_key] for e in listed}
+        named = {"user": set(want.users), "group": set(want.groups), "role": set(want.roles)}
+        for kind in ("user", "group", "role"):
+            # IAM names are unique without case: the stack's "Alice" is the live "alice".
+            live = {name.lower() for name in entities[kind]}
+            asked = {name.lower() for name in named[kind]}
+            for name in sorted(n for n in named[kind] if n.lower() not in live):
+                if (kind, name) not in missing:
                     add(
-                        "assume-policy-unexpected-principal",
+                        "assume-policy-detached",
                         policy_arn,
-                        f"the assume-role policy is attached to {kind} {name}, which the stack does not name: "
-                        f"{name} may assume the roles",
+                        f"the assume-role policy is not attached to {kind} {name}, which the stack names: "
+                        f"{name} cannot assume the roles",
                         principal=f"{prefix}:{kind}/{name}",
                     )
-        if want.documents is None:
-            add(
-                "baseline-missing",
-                want.policy_arns[0],
-                f"{want.source} has no {AUDIT_BASELINE_OUTPUT}: the policies' statements, actions and conditions "
-                "are not compared; update the stack, then audit again",
-            )
-        wanted = set(want.role_arns) | set(want.role_patterns)
-        if read == len(want.policy_arns):  # (a policy that is gone has its own finding)
-            extra = sorted(granted - wanted)
-            lost = sorted(wanted - granted)
-            if extra or lost:
+            for name in sorted(n for n in entities[kind] if n.lower() not in asked):
                 add(
-                    "assume-policy-drift",
-                    want.policy_arns[0],
-                    "the assume-role policies "
-                    + "; ".join(
-                        part
-                        for part in (
-                            f"grant roles the stack does not name: {', '.join(extra)}" if extra else "",
-                            f"no longer grant: {', '.join(lost)}" if lost else "",
-                        )
-                        if part
-                    ),
-                    extra=extra,
-                    lost=lost,
+                    "assume-policy-unexpected-principal",
+                    policy_arn,
+                    f"the assume-role policy is attached to {kind} {name}, which the stack does not name: "
+                    f"{name} may assume the roles",
+                    principal=f"{prefix}:{kind}/{name}",
                 )
-        return found
+
+    def _grants(self, want: WantedAccess, granted: set[str], add: Callable[..., None]) -> None:
+        """The roles the assume-role policies grant, compared with those the stack names."""
+        wanted = set(want.role_arns) | set(want.role_patterns)
+        extra = sorted(granted - wanted)
+        lost = sorted(wanted - granted)
+        if extra or lost:
+            add(
+                "assume-policy-drift",
+                want.policy_arns[0],
+                "the assume-role policies "
+                + "; ".join(
+                    part
+                    for part in (
+                        f"grant roles the stack does not name: {', '.join(extra)}" if extra else "",
+                        f"no longer grant: {', '.join(lost)}" if lost else "",
+                    )
+                    if part
+                ),
+                extra=extra,
+                lost=lost,
+            )
 
     def others(
         self,
