@@ -186,14 +186,28 @@ class AccessChecks(AuditReads):
         sts:AssumeRole on one of ``targets`` (role ARN or pattern -> the aws:PrincipalArn patterns its
         trust policy requires, None for any principal of the account); and the members of a group a
         stack made that it did not list."""
-        found: list[Finding] = []
-        source = accesses[0].source
         details = self.authorization_details(iam, caller, account)
         local: dict[str, Any] = {}
         for policy in details["Policies"]:
             for version in policy.get("PolicyVersionList") or []:
                 if version.get("IsDefaultVersion"):
                     local[str(policy.get("Arn"))] = document_of(version.get("Document") or {})
+        found = self._may_assume(iam, caller, account, accesses, targets, details, local)
+        return found + _unlisted_members(account, accesses, details["UserDetailList"])
+
+    def _may_assume(
+        self,
+        iam: Any,
+        caller: str,
+        account: str,
+        accesses: Sequence[WantedAccess],
+        targets: Mapping[str, list[str] | None],
+        details: Mapping[str, list[Any]],
+        local: Mapping[str, Any],
+    ) -> list[Finding]:
+        """other-principal-may-assume: each principal of ``details`` the stacks do not name whose own
+        policies (inline, ``local`` customer-managed, AWS managed) allow assuming one of ``targets``."""
+        found: list[Finding] = []
         stack_policies = {arn for access in accesses for arn in access.policy_arns}
         named = {
             (kind, name.lower())
@@ -202,19 +216,6 @@ class AccessChecks(AuditReads):
             for name in names
         }
         granted_groups = {name for kind, name in named if kind == "group"}
-
-        def attached(entry: Mapping[str, Any]) -> list[Any]:
-            documents = []
-            for item in entry.get("AttachedManagedPolicies") or []:
-                arn = str(item.get("PolicyArn", ""))
-                if arn in stack_policies:
-                    continue  # the stack's own policy: assume-policy-unexpected-principal says where it is
-                if arn in local:
-                    documents.append(local[arn])
-                elif AWS_MANAGED_POLICY_RE.fullmatch(arn):
-                    documents.append(self.aws_managed(iam, caller, arn))
-            return documents
-
         for kind, key, name_key, inline_key in (
             ("user", "UserDetailList", "UserName", "UserPolicyList"),
             ("group", "GroupDetailList", "GroupName", "GroupPolicyList"),
@@ -227,7 +228,7 @@ class AccessChecks(AuditReads):
                 if kind == "user" and {g.lower() for g in entry.get("GroupList") or []} & granted_groups:
                     continue  # a member of a group the stack granted: the stack's grant already
                 documents = [document_of(p.get("PolicyDocument") or {}) for p in entry.get(inline_key) or []]
-                documents += attached(entry)
+                documents += self._attached(iam, caller, entry, local, stack_policies)
                 if not any(
                     isinstance(s, Mapping) and allows_assume_action(s)
                     for d in documents
@@ -241,39 +242,66 @@ class AccessChecks(AuditReads):
                     if (patterns is None or any(pattern_matches(p, arn, fold=False) for p in patterns))
                     and may_assume(documents, target)
                 )
-                if not roles:
-                    continue
-                shown = ", ".join(roles[:3]) + (f" and {len(roles) - 3} more" if len(roles) > 3 else "")
+                if roles:
+                    found.append(_other_principal(account, kind, name, arn, roles, accesses[0].source))
+        return found
+
+    def _attached(
+        self,
+        iam: Any,
+        caller: str,
+        entry: Mapping[str, Any],
+        local: Mapping[str, Any],
+        stack_policies: set[str],
+    ) -> list[Any]:
+        """The documents of the managed policies attached to ``entry``, but the stacks' own."""
+        documents = []
+        for item in entry.get("AttachedManagedPolicies") or []:
+            arn = str(item.get("PolicyArn", ""))
+            if arn in stack_policies:
+                continue  # the stack's own policy: assume-policy-unexpected-principal says where it is
+            if arn in local:
+                documents.append(local[arn])
+            elif AWS_MANAGED_POLICY_RE.fullmatch(arn):
+                documents.append(self.aws_managed(iam, caller, arn))
+        return documents
+
+
+def _other_principal(account: str, kind: str, name: str, arn: str, roles: list[str], source: str) -> Finding:
+    shown = ", ".join(roles[:3]) + (f" and {len(roles) - 3} more" if len(roles) > 3 else "")
+    return finding(
+        "other-principal-may-assume",
+        account,
+        arn,
+        f"{kind} {name}, which no trusted stack names, may assume {shown} through its own "
+        "policies (the role trusts the account): grant it through the stack, or remove the grant",
+        source,
+        principal=arn,
+        roles=roles,
+    )
+
+
+def _unlisted_members(account: str, accesses: Sequence[WantedAccess], users: Sequence[Any]) -> list[Finding]:
+    """unexpected-group-member: the members of a group a stack made that the stack does not list."""
+    found: list[Finding] = []
+    for access in accesses:
+        if not access.new_group:
+            continue
+        listed = {member.lower() for member in access.new_group_members}
+        for entry in users:
+            name = str(entry.get("UserName", ""))
+            groups = {g.lower() for g in entry.get("GroupList") or []}
+            if access.new_group.lower() in groups and name.lower() not in listed:
                 found.append(
                     finding(
-                        "other-principal-may-assume",
+                        "unexpected-group-member",
                         account,
-                        arn,
-                        f"{kind} {name}, which no trusted stack names, may assume {shown} through its own "
-                        "policies (the role trusts the account): grant it through the stack, or remove the grant",
-                        source,
-                        principal=arn,
-                        roles=roles,
+                        str(entry.get("Arn", name)),
+                        f"user {name} is a member of {access.new_group}, the group the stack made, and the "
+                        "stack does not list it: it may assume the roles",
+                        access.source,
+                        principal=str(entry.get("Arn", name)),
+                        group=access.new_group,
                     )
                 )
-        for access in accesses:
-            if not access.new_group:
-                continue
-            listed = {member.lower() for member in access.new_group_members}
-            for entry in details["UserDetailList"]:
-                name = str(entry.get("UserName", ""))
-                groups = {g.lower() for g in entry.get("GroupList") or []}
-                if access.new_group.lower() in groups and name.lower() not in listed:
-                    found.append(
-                        finding(
-                            "unexpected-group-member",
-                            account,
-                            str(entry.get("Arn", name)),
-                            f"user {name} is a member of {access.new_group}, the group the stack made, and the "
-                            "stack does not list it: it may assume the roles",
-                            access.source,
-                            principal=str(entry.get("Arn", name)),
-                            group=access.new_group,
-                        )
-                    )
-        return found
+    return found
