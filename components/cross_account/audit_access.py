@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -187,27 +187,28 @@ class AccessChecks(AuditReads):
         trust policy requires, None for any principal of the account); and the members of a group a
         stack made that it did not list."""
         details = self.authorization_details(iam, caller, account)
+        found: list[Finding] = []
+        for kind, name, arn, documents in self._unnamed(iam, caller, accesses, details):
+            roles = sorted(
+                target
+                for target, patterns in targets.items()
+                if (patterns is None or any(pattern_matches(p, arn, fold=False) for p in patterns))
+                and may_assume(documents, target)
+            )
+            if roles:
+                found.append(_other_principal(account, kind, name, arn, roles, accesses[0].source))
+        return found + _unlisted_members(account, accesses, details["UserDetailList"])
+
+    def _unnamed(
+        self, iam: Any, caller: str, accesses: Sequence[WantedAccess], details: Mapping[str, list[Any]]
+    ) -> Iterator[tuple[str, str, str, list[Any]]]:
+        """(kind, name, ARN, its policies' documents) of each principal of ``details`` the stacks do not
+        name (nor a member of a group they name) whose own policies allow sts:AssumeRole on something."""
         local: dict[str, Any] = {}
         for policy in details["Policies"]:
             for version in policy.get("PolicyVersionList") or []:
                 if version.get("IsDefaultVersion"):
                     local[str(policy.get("Arn"))] = document_of(version.get("Document") or {})
-        found = self._may_assume(iam, caller, account, accesses, targets, details, local)
-        return found + _unlisted_members(account, accesses, details["UserDetailList"])
-
-    def _may_assume(
-        self,
-        iam: Any,
-        caller: str,
-        account: str,
-        accesses: Sequence[WantedAccess],
-        targets: Mapping[str, list[str] | None],
-        details: Mapping[str, list[Any]],
-        local: Mapping[str, Any],
-    ) -> list[Finding]:
-        """other-principal-may-assume: each principal of ``details`` the stacks do not name whose own
-        policies (inline, ``local`` customer-managed, AWS managed) allow assuming one of ``targets``."""
-        found: list[Finding] = []
         stack_policies = {arn for access in accesses for arn in access.policy_arns}
         named = {
             (kind, name.lower())
@@ -229,22 +230,12 @@ class AccessChecks(AuditReads):
                     continue  # a member of a group the stack granted: the stack's grant already
                 documents = [document_of(p.get("PolicyDocument") or {}) for p in entry.get(inline_key) or []]
                 documents += self._attached(iam, caller, entry, local, stack_policies)
-                if not any(
+                if any(
                     isinstance(s, Mapping) and allows_assume_action(s)
                     for d in documents
                     for s in statements_of(d)
                 ):
-                    continue
-                arn = str(entry.get("Arn", f"{kind}/{name}"))
-                roles = sorted(
-                    target
-                    for target, patterns in targets.items()
-                    if (patterns is None or any(pattern_matches(p, arn, fold=False) for p in patterns))
-                    and may_assume(documents, target)
-                )
-                if roles:
-                    found.append(_other_principal(account, kind, name, arn, roles, accesses[0].source))
-        return found
+                    yield kind, name, str(entry.get("Arn", f"{kind}/{name}")), documents
 
     def _attached(
         self,
