@@ -44,8 +44,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
-from .audit_access import AccessChecks
+from .audit_access import AWS_MANAGED_POLICY_RE, AccessChecks
 from .audit_documents import (
+    ASSUME_ROLE,
+    UNIQUE_ID_RE,
+    allows_assume_action,
     external_ids,
     granted_roles,
     grants_everything,
@@ -55,11 +58,47 @@ from .audit_documents import (
     statement_diff,
 )
 from .audit_findings import RULES, SEVERITIES, Finding, Report, RoleUse, finding, finding_order
-from .audit_options import PROG, Options, parse_args
-from .audit_outputs import WantedAccess, WantedRole, read_stack_outputs, wanted_from_outputs, wanted_of
-from .audit_reads import NotFound, in_parallel, read_only_policy
-from .audit_report import print_report, print_table, sarif_fingerprint, sarif_rule_id, to_json, to_sarif
-from .audit_roles import RoleChecks
+from .audit_options import (
+    ACCOUNT_RE,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_FAIL_ON,
+    DEFAULT_UNUSED_DAYS,
+    MAX_CONCURRENCY,
+    MAX_UNUSED_DAYS,
+    PROG,
+    ROLE_PATH_AND_NAME_RE,
+    Options,
+    parse_args,
+)
+from .audit_outputs import (
+    CONTENT_KEYS,
+    MAX_OUTPUTS_BYTES,
+    POLICY_ARN_RE,
+    ROLE_UNIQUE_ID_RE,
+    ROLE_UNIQUE_IDS_OUTPUT,
+    SECRET_MARK,
+    TOKEN_TIME_RE,
+    WantedAccess,
+    WantedRole,
+    principal_account,
+    read_stack_outputs,
+    wanted_from_outputs,
+    wanted_of,
+)
+from .audit_reads import DENIED_CODES, NotFound, in_parallel, read_only_policy
+from .audit_report import (
+    SARIF_LEVELS,
+    SARIF_SCHEMA,
+    SECURITY_SEVERITY,
+    SEVERITY_STYLES,
+    print_report,
+    print_table,
+    sarif_fingerprint,
+    sarif_rule_id,
+    to_json,
+    to_sarif,
+)
+from .audit_roles import ADMINISTRATOR_ACCESS, RoleChecks
 from .connection import (
     MIN_RUN_SECONDS,
     WATCHDOG_GRACE_SECONDS,
@@ -72,13 +111,36 @@ from .connection import (
 )
 
 __all__ = [
+    "ACCOUNT_RE",
+    "ADMINISTRATOR_ACCESS",
+    "ASSUME_ROLE",
+    "AWS_MANAGED_POLICY_RE",
+    "CONTENT_KEYS",
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_FAIL_ON",
+    "DEFAULT_UNUSED_DAYS",
+    "DENIED_CODES",
     "EXIT_FINDINGS",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "MAX_CONCURRENCY",
+    "MAX_OUTPUTS_BYTES",
+    "MAX_UNUSED_DAYS",
+    "POLICY_ARN_RE",
     "PROG",
+    "ROLE_PATH_AND_NAME_RE",
+    "ROLE_UNIQUE_IDS_OUTPUT",
+    "ROLE_UNIQUE_ID_RE",
     "RULES",
+    "SARIF_LEVELS",
+    "SARIF_SCHEMA",
+    "SECRET_MARK",
+    "SECURITY_SEVERITY",
     "SEVERITIES",
+    "SEVERITY_STYLES",
+    "TOKEN_TIME_RE",
+    "UNIQUE_ID_RE",
     "Audit",
     "Finding",
     "NotFound",
@@ -89,14 +151,17 @@ __all__ = [
     "UsageError",
     "WantedAccess",
     "WantedRole",
+    "allows_assume_action",
     "audit",
     "external_ids",
     "finding",
     "granted_roles",
     "grants_everything",
+    "in_parallel",
     "main",
     "masked",
     "parse_args",
+    "principal_account",
     "print_table",
     "read_only_policy",
     "read_stack_outputs",
