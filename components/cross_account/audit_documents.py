@@ -7,6 +7,10 @@ is ``sts:AssumeRole``) or of a condition key (IAM User Guide, "IAM JSON policy e
 "Condition element": condition key names are not case-sensitive). A ``Sid`` is a label IAM does not
 evaluate. A document without ``Version`` is read as ``2008-10-17`` (IAM User Guide, "IAM JSON policy
 elements: Version"), where policy variables are plain text: the version is compared too.
+
+Also here: a document shown with its external ids hidden, a trust policy's statements compared with
+the stack's (external ids by digest), the roles an identity policy grants, and the time before which
+the console's "Revoke active sessions" deny revokes.
 """
 
 from __future__ import annotations
