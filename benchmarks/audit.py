@@ -41,6 +41,7 @@ from moto import mock_aws
 from moto.core import enable_iam_authentication
 
 from cross_account import audit as cli
+from cross_account.audit_reads import AuditReads
 
 READ = {
     "Version": "2012-10-17",
@@ -193,7 +194,7 @@ def measure(count: int, concurrency: int, repeat: int) -> tuple[list[float], int
     reads = 0
     original = cli.Audit.authorization_details
 
-    def counted(self: cli.Audit, iam: Any, caller: str, account: str) -> dict[str, list[Any]]:
+    def counted(self: AuditReads, iam: Any, caller: str, account: str) -> dict[str, list[Any]]:
         nonlocal reads
         reads += 1
         return original(self, iam, caller, account)

@@ -7,6 +7,10 @@ is ``sts:AssumeRole``) or of a condition key (IAM User Guide, "IAM JSON policy e
 "Condition element": condition key names are not case-sensitive). A ``Sid`` is a label IAM does not
 evaluate. A document without ``Version`` is read as ``2008-10-17`` (IAM User Guide, "IAM JSON policy
 elements: Version"), where policy variables are plain text: the version is compared too.
+
+Also here: a document shown with its external ids hidden, a trust policy's statements compared with
+the stack's (external ids by digest), the roles an identity policy grants, and the time before which
+the console's "Revoke active sessions" deny revokes.
 """
 
 from __future__ import annotations
@@ -14,13 +18,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
+
+from .connection import HIDDEN
+from .documents import external_id_digest, with_external_ids
 
 ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
 OLD_POLICY_VERSION = "2008-10-17"
 """The version IAM reads a document without ``Version`` as."""
 ASSUME_ROLE = "sts:AssumeRole"
+UNIQUE_ID_RE = re.compile(r"A(?:RO|ID|GP)A[A-Z0-9]{12,124}", re.ASCII)
+"""A principal IAM shows by its unique id: the user or role it named was deleted (and maybe recreated)."""
 
 
 def document_of(value: Any) -> Any:
@@ -238,3 +248,151 @@ def principal_arn_patterns(trust: Any) -> list[str] | None:
             return None
         patterns += found
     return patterns
+
+
+def aws_principals(statement: Any) -> list[str]:
+    principal = statement.get("Principal") if isinstance(statement, Mapping) else None
+    if not isinstance(principal, Mapping):
+        return [principal] if isinstance(principal, str) else []
+    return [p for p in values_of(principal.get("AWS", [])) if isinstance(p, str)]
+
+
+def without_unique_ids(document: Any) -> Any:
+    """The document without unique-id principals (their own finding says what they are)."""
+    statements = []
+    for statement in statements_of(document):
+        if not isinstance(statement, Mapping):
+            statements.append(statement)
+            continue
+        principal = statement.get("Principal")
+        if isinstance(principal, Mapping) and "AWS" in principal:
+            kept = [
+                p
+                for p in values_of(principal["AWS"])
+                if not (isinstance(p, str) and UNIQUE_ID_RE.fullmatch(p))
+            ]
+            principal = (
+                {**principal, "AWS": kept} if kept else {k: v for k, v in principal.items() if k != "AWS"}
+            )
+            statement = {**statement, "Principal": principal}
+        statements.append(statement)
+    return {**document, "Statement": statements} if isinstance(document, Mapping) else document
+
+
+def masked(document: Any) -> Any:
+    """A document to show: every external id replaced by <hidden>."""
+    return with_external_ids(document, lambda _: HIDDEN)
+
+
+def external_ids(document: Any) -> list[str]:
+    """The external id values of a document (to keep them out of every line printed)."""
+    found: list[str] = []
+    with_external_ids(document, found.append)
+    return found
+
+
+def statement_diff(expected: Any, live: Any, partition: str) -> tuple[list[Any], list[Any]]:
+    """(statements only the live document has, statements only the expected one has), compared as IAM
+    reads them (``audit_documents``), external ids by digest; each statement as it stands in its document."""
+
+    def keyed(document: Any) -> dict[str, Any]:
+        hashed = with_external_ids(document, external_id_digest)
+        return {
+            statement_key(s, partition): original
+            for s, original in zip(statements_of(hashed), statements_of(document), strict=True)
+        }
+
+    want, have = keyed(expected), keyed(live)
+    if version_of(expected) != version_of(live):
+        return [have[k] for k in sorted(have)], [want[k] for k in sorted(want)]
+    added = [have[k] for k in sorted(have) if k not in want]
+    removed = [want[k] for k in sorted(want) if k not in have]
+    return added, removed
+
+
+def allows_assume_action(statement: Mapping[str, Any]) -> bool:
+    return allows_action(statement, ASSUME_ROLE)
+
+
+def _action_matches(pattern: Any, action: str) -> bool:
+    """IAM's match of an action pattern (``*`` and ``?``, without case) against ``action``."""
+    return pattern_matches(pattern, action, fold=True)
+
+
+def granted_roles(document: Any) -> set[str]:
+    """The resources of the Allow statements that grant sts:AssumeRole: by an Action pattern that
+    matches it (``sts:Assume*`` too), or by a NotAction that leaves it out. A NotResource allow
+    grants every role it does not name: it shows as ``NotResource: <its values>``."""
+    roles: set[str] = set()
+    for statement in statements_of(document):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        if "NotAction" in statement:
+            grants = not any(_action_matches(a, ASSUME_ROLE) for a in values_of(statement["NotAction"]))
+        else:
+            grants = any(_action_matches(a, ASSUME_ROLE) for a in values_of(statement.get("Action", [])))
+        if not grants:
+            continue
+        if "NotResource" in statement:
+            roles.add("NotResource: " + ", ".join(str(r) for r in values_of(statement["NotResource"])))
+        roles.update(str(r) for r in values_of(statement.get("Resource", [])))
+    return roles
+
+
+def revoked_before(document: Any) -> str | None:
+    """The aws:TokenIssueTime before which sessions are denied, when ``document`` is the deny the console's
+    "Revoke active sessions" writes (AWSRevokeOlderSessions) and nothing else: every statement a Deny of
+    every action on every resource, under one DateLessThan aws:TokenIssueTime condition. Else None."""
+    statements = statements_of(document)
+    times = []
+    for statement in statements:
+        if not isinstance(statement, Mapping) or set(statement) - {
+            "Sid",
+            "Effect",
+            "Action",
+            "Resource",
+            "Condition",
+        }:
+            return None
+        if statement.get("Effect") != "Deny" or values_of(statement.get("Action")) != ["*"]:
+            return None
+        condition = statement.get("Condition")
+        if (
+            values_of(statement.get("Resource")) != ["*"]
+            or not isinstance(condition, Mapping)
+            or len(condition) != 1
+        ):
+            return None
+        [(operator, block)] = condition.items()
+        if operator != "DateLessThan" or not isinstance(block, Mapping) or len(block) != 1:
+            return None
+        [(key, value)] = block.items()
+        if (
+            key.lower() != "aws:tokenissuetime"
+            or len(values_of(value)) != 1
+            or not isinstance(values_of(value)[0], str)
+        ):
+            return None
+        times.append(values_of(value)[0])
+    return max(times) if times else None  # the latest: every session issued before it is denied
+
+
+def instant(text: str) -> datetime:
+    """An aws:TokenIssueTime bound as a time (one that does not parse sorts first: it revokes nothing)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def org_ids_of(document: Any) -> set[str]:
+    """The aws:PrincipalOrgID values a document's conditions name."""
+    found: set[str] = set()
+    for statement in statements_of(document):
+        condition = statement.get("Condition") if isinstance(statement, Mapping) else None
+        for block in (condition or {}).values() if isinstance(condition, Mapping) else ():
+            for key, value in block.items() if isinstance(block, Mapping) else ():
+                if str(key).lower() == "aws:principalorgid":
+                    found.update(str(v) for v in values_of(value))
+    return found
