@@ -72,9 +72,11 @@ $(UV): | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r $(VENV)/uv-requirement.txt
 
 # Exactly what the lock pins (sync removes anything else), then the components package from the tree.
+# Both compiled to bytecode now: without it every process (each test subprocess, each CI run) compiles
+# pulumi and pulumi_aws from source on import, twice the CPU, as PYTHONDONTWRITEBYTECODE keeps it unsaved.
 $(BIN)/.installed: $(LOCK) components/pyproject.toml | $(UV)
-	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes $(LOCK)
-	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e ./components
+	$(UV) pip sync --quiet --compile-bytecode --python $(BIN)/python --require-hashes $(LOCK)
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --no-deps -e ./components
 	touch $@
 
 define LOCK_HEADER
