@@ -20,15 +20,18 @@ from test_bad_inputs import BAD_INPUTS, BadInput
 from test_makefile import make
 
 from cross_account.limits import PLACEHOLDER_ACCOUNT_IDS
-from program.plan import DEFAULT_ACCOUNT, PLACEHOLDER_ROLE_ACCOUNT, SECRET_PLACEHOLDER, _Redactor, main
+from program.plan import PLACEHOLDER_ROLE_ACCOUNT, SECRET_PLACEHOLDER, _Redactor, main
 
 REFERENCE = "organization/cross-account-access/trusting"
 TRUSTED = stack_file_config("trusting")["cross-account-access:trustedAccountIds"][0]
 """The account the committed trusting stack trusts."""
+TRUSTING_ACCOUNT = stack_file_config("trusting")["aws:allowedAccountIds"][0]
+TRUSTED_ACCOUNT = stack_file_config("trusted")["aws:allowedAccountIds"][0]
+"""The accounts the committed stacks deploy to (the AWS provider's guard), which the plans are made in."""
 S3_READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
-ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/my-s3-x-account-role"
+ROLE = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/my-s3-x-account-role"
 PLACEHOLDER_ROLE = f"arn:aws:iam::{PLACEHOLDER_ROLE_ACCOUNT}:role/placeholder-role-1"
-POLICY = f"arn:aws:iam::{DEFAULT_ACCOUNT}:policy/my-s3-x-account-policy"
+POLICY = f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/my-s3-x-account-policy"
 EXAMPLE_WARNING = (
     f"trustedAccountIds: '{TRUSTED}' is an account id AWS's documentation uses as an example, not an account "
     "of yours: replace it with the id of the account you mean"
@@ -124,8 +127,8 @@ def test_the_trusting_stack_plans_its_role_and_attachment_with_the_trust_policy_
     assert document["outputs"] == {
         "roleArn": ROLE,
         "roleName": "my-s3-x-account-role",
-        "switchRoleUrl": f"https://signin.aws.amazon.com/switchrole?account={DEFAULT_ACCOUNT}"
-        f"&roleName=my-s3-x-account-role&displayName=my-s3-x-account-role%40{DEFAULT_ACCOUNT}",
+        "switchRoleUrl": f"https://signin.aws.amazon.com/switchrole?account={TRUSTING_ACCOUNT}"
+        f"&roleName=my-s3-x-account-role&displayName=my-s3-x-account-role%40{TRUSTING_ACCOUNT}",
         "externalIdRequired": False,
         "mfaRequired": False,
         "roleUniqueId": document["outputs"]["roleUniqueId"],
@@ -146,7 +149,13 @@ def test_the_trusting_stack_plans_its_role_and_attachment_with_the_trust_policy_
         "project": "cross-account-access",
         "stack": "trusting",
         "configFile": "Pulumi.trusting.yaml",
-        "account": {"id": DEFAULT_ACCOUNT, "placeholder": True, "partition": "aws", "region": "us-east-1"},
+        "account": {
+            "id": TRUSTING_ACCOUNT,
+            "placeholder": False,
+            "source": "aws:allowedAccountIds",
+            "partition": "aws",
+            "region": "us-east-1",
+        },
         "config": yaml.safe_load((ROOT / "Pulumi.trusting.yaml").read_text())["config"],
         "stackReferences": [],
         "secretOutputs": [],
@@ -156,16 +165,18 @@ def test_the_trusting_stack_plans_its_role_and_attachment_with_the_trust_policy_
 
 
 def test_the_trusting_plan_as_text_lists_each_resource_under_its_parent_and_prints_the_documents() -> None:
-    code, out, err = plan("trusting", "--account-id", "999988887777")
+    code, out, err = plan("trusting")
     assert (code, err) == (0, "")
-    role = "arn:aws:iam::999988887777:role/my-s3-x-account-role"
+    role = ROLE
     lines = out.splitlines()
     assert lines[:2] == [
         "Plan of stack 'trusting' of cross-account-access: Pulumi.trusting.yaml over the defaults of Pulumi.yaml",
         "The real __main__.py under cross_account.testing.CrossAccountMocks: nothing is deployed, "
         "no AWS call is made",
     ]
-    assert lines[2] == "Account 999988887777, partition aws, region us-east-1"
+    assert lines[2] == (
+        f"Account {TRUSTING_ACCOUNT} (the stack file's aws:allowedAccountIds), partition aws, region us-east-1"
+    )
     body = out[out.index("Resources (3):") :]
     assert body.startswith(
         f"""Resources (3):
@@ -207,7 +218,12 @@ Outputs:
 def test_the_trusted_stack_without_outputs_reads_placeholders_and_says_so() -> None:
     document = plan_json("trusted")
     assert document["stackReferences"] == [
-        {"name": REFERENCE, "placeholder": True, "outputs": {"roleArn": PLACEHOLDER_ROLE}}
+        {
+            "name": REFERENCE,
+            "placeholder": True,
+            "source": "placeholder",
+            "outputs": {"roleArn": PLACEHOLDER_ROLE},
+        }
     ]
     component = {"type": "cross-account:index:TrustedAccountAccess", "name": "trusted"}
     assert document["resources"] == [
@@ -245,8 +261,8 @@ def test_the_trusted_stack_without_outputs_reads_placeholders_and_says_so() -> N
     code, out, err = plan("trusted")
     assert (code, err) == (0, "")
     assert (
-        f"Stack references:\n  {REFERENCE}: PLACEHOLDER outputs (no --outputs FILE: the real ones come from "
-        f'that stack): {{"roleArn": "{PLACEHOLDER_ROLE}"}}\n'
+        f"Stack references:\n  {REFERENCE}: PLACEHOLDER outputs (no --outputs FILE or --from STACK: the real ones "
+        f'come from that stack): {{"roleArn": "{PLACEHOLDER_ROLE}"}}\n'
     ) in out
 
 
@@ -254,13 +270,15 @@ def test_the_trusted_stack_reads_the_outputs_file_and_its_profiles_follow_them(t
     role = "arn:aws:iam::111122223333:role/my-s3-x-account-role"
     trusting = {"roleArn": role, "externalIdRequired": True, "mfaRequired": True}
     document = plan_json("trusted", "--outputs", str(outputs_file(tmp_path, {REFERENCE: trusting})))
-    assert document["stackReferences"] == [{"name": REFERENCE, "placeholder": False, "outputs": trusting}]
+    assert document["stackReferences"] == [
+        {"name": REFERENCE, "placeholder": False, "source": "--outputs", "outputs": trusting}
+    ]
     policy = next(r for r in document["resources"] if r["type"] == "aws:iam/policy:Policy")
     assert policy["inputs"]["policy"] == assume_policy(role)
     assert document["outputs"]["roleArns"] == [role]
     assert document["outputs"]["awsCliConfig"] == (
         f"[profile my-s3-x-account-role-111122223333]\nrole_arn = {role}\nsource_profile = default\n"
-        f"mfa_serial = arn:aws:iam::{DEFAULT_ACCOUNT}:mfa/<your-mfa-device-name>\n"
+        f"mfa_serial = arn:aws:iam::{TRUSTED_ACCOUNT}:mfa/<your-mfa-device-name>\n"
         "external_id = <external-id-from-the-trusting-account>\n"
     )
 
@@ -389,7 +407,10 @@ def test_a_stack_without_a_stack_file_is_one_line_and_exit_2() -> None:
             "{",
             "--outputs: {path} is not JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
         ),
-        ('{"stack": ["roleArn"]}', '--outputs: {path} must hold {{"<stack>": {{"<output>": value}}}}'),
+        (
+            '{"stack": ["roleArn"]}',
+            '--outputs: {path} must hold {{"<stack>": {{"<output>": value}}}}, or a --json plan',
+        ),
     ],
 )
 def test_a_bad_outputs_file_is_one_line_and_exit_2(content: str | None, error: str, tmp_path: Path) -> None:

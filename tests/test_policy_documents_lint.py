@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import parliament
 import pytest
 import yaml
 from botocore.exceptions import ClientError
@@ -41,8 +42,6 @@ from moto import mock_aws
 from cross_account import limits
 from cross_account.documents import assume_role_policy, permission_set_patterns, policy_size, trust_policy
 from cross_account.trusted import split_role_arns
-
-import parliament
 
 PARLIAMENT_CONFIG = Path(__file__).with_name("parliament.yaml")
 COMMUNITY_CONFIG = Path(parliament.__file__).parent / "community_auditors" / "config_override.yaml"
@@ -509,7 +508,9 @@ print("pkg_resources" in sys.modules)
 """
 
 
-def test_parliament_imports_without_any_warning_or_pkg_resources_so_pytest_filters_none(tmp_path: Path) -> None:
+def test_parliament_imports_without_any_warning_or_pkg_resources_so_pytest_filters_none(
+    tmp_path: Path,
+) -> None:
     # parliament 1.6.4 imported pkg_resources (removed in setuptools 81), which warned on import and pinned
     # setuptools below 81; ol-parliament does not, so pytest filters no warning and setuptools is free.
     options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
