@@ -103,9 +103,10 @@ lock: | $(UV) ## re-pin requirements.lock from requirements-dev.txt (UPGRADE=1: 
 	@echo "$(LOCK) written; make venv installs it"
 
 # The real __main__.py of one stack under the package's mocks, its config file over Pulumi.yaml's
-# defaults: what it would register, without the Pulumi CLI (docs/plan.md).
+# defaults: what it would register, without the Pulumi CLI (docs/plan.md). FROM=<stack> plans that
+# stack first and gives its outputs to the stack references; CONFIG=<file> reads another stack file.
 plan: venv ## what STACK=<name> would register, no CLI (JSON=1, OUTPUTS=file, FROM=stack, UNITS="ou-..=ID,..")
-	@$(BIN)/python -m program.plan $(STACK) $(if $(JSON),--json) $(if $(OUTPUTS),--outputs $(OUTPUTS)) $(foreach stack,$(FROM),--from $(stack)) $(foreach unit,$(UNITS),--unit-accounts $(unit))
+	@$(BIN)/python -m program.plan $(STACK) $(if $(JSON),--json) $(if $(OUTPUTS),--outputs $(OUTPUTS)) $(foreach stack,$(FROM),--from $(stack)) $(if $(CONFIG),--config $(CONFIG)) $(foreach unit,$(UNITS),--unit-accounts $(unit))
 
 # Both stacks deployed with the Pulumi CLI into an embedded AWS (moto on 127.0.0.1), then verified
 # as the trusted users (local/run.py). Needs the Pulumi CLI.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ from test_bad_inputs import BAD_INPUTS, BadInput
 from test_makefile import make
 
 from cross_account.limits import PLACEHOLDER_ACCOUNT_IDS
-from program.plan import PLACEHOLDER_ROLE_ACCOUNT, SECRET_PLACEHOLDER, _Redactor, main
+from program.plan import PLACEHOLDER_ROLE_ACCOUNT, SECRET_PLACEHOLDER, _Redactor, admits, main
 
 REFERENCE = "organization/cross-account-access/trusting"
 TRUSTED = stack_file_config("trusting")["cross-account-access:trustedAccountIds"][0]
@@ -522,3 +523,173 @@ def test_a_secret_is_hidden_where_it_is_a_whole_word_and_nowhere_else() -> None:
     assert redact.show("role ab", True) == "[secret]", "a secret inside a longer text hides it whole"
     assert redact.show("abc", True) == "[secret]", "a secret value with no known secret in it is hidden whole"
     assert redact.show("abc", False) == "abc"
+
+
+# -- both stacks together: --from, a --json plan as --outputs, the trust check -------------------------
+
+
+def test_the_trusted_plan_from_the_trusting_plan_grants_the_committed_trusting_role() -> None:
+    trusting = plan_json("trusting")
+    document = plan_json("trusted", "--from", "trusting")
+    assert document["stackReferences"] == [
+        {"name": REFERENCE, "placeholder": False, "source": "--from", "outputs": trusting["outputs"]}
+    ]
+    policy = next(r for r in document["resources"] if r["type"] == "aws:iam/policy:Policy")
+    assert policy["inputs"]["policy"] == assume_policy(ROLE)
+    assert document["outputs"]["roleArns"] == [ROLE]
+    assert document["account"]["id"] == TRUSTED_ACCOUNT != TRUSTING_ACCOUNT
+    assert (document["warnings"], document["error"]) == ([], None), "the trusting role trusts this account"
+
+
+def test_make_plan_stack_trusted_from_trusting_prints_the_plan_with_no_placeholder() -> None:
+    result = make("plan", "STACK=trusted", "FROM=trusting")
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert f"  {REFERENCE}: outputs of its plan (--from): " in result.stdout
+    assert f'"Resource": "{ROLE}"' in result.stdout
+    assert "placeholder" not in result.stdout.lower()
+
+
+def test_a_json_plan_is_read_as_the_outputs_of_its_stack(tmp_path: Path) -> None:
+    code, out, err = plan("trusting", "--json")
+    assert (code, err) == (0, "")
+    path = tmp_path / "trusting-plan.json"
+    path.write_text(out)
+    document = plan_json("trusted", "--outputs", str(path))
+    assert document["stackReferences"] == [
+        {
+            "name": REFERENCE,
+            "placeholder": False,
+            "source": "--outputs",
+            "outputs": json.loads(out)["outputs"],
+        }
+    ]
+    assert document["outputs"]["roleArns"] == [ROLE]
+
+
+def test_a_failed_json_plan_is_no_outputs_file(tmp_path: Path) -> None:
+    failed = {"project": "cross-account-access", "stack": "trusting", "outputs": {}, "error": "roleName: bad"}
+    path = outputs_file(tmp_path, failed)
+    assert plan("trusted", "--outputs", str(path)) == (
+        2,
+        "",
+        f"error: --outputs: {path} is the plan of stack 'trusting', which fails: roleName: bad\n",
+    )
+
+
+def test_the_trusted_plan_warns_when_the_granted_role_does_not_trust_its_account(tmp_path: Path) -> None:
+    elsewhere = "999988887777"
+    config = stack_file(tmp_path, {"policyName": "my-s3-x-account-policy", "userNames": ["alice"]})
+    document = plan_json("trusted", "--config", str(config), "--account-id", elsewhere, "--from", "trusting")
+    assert document["warnings"] == [
+        f"trustingStacks: '{REFERENCE}': the trust policy of its role {ROLE} (auditBaseline.trustPolicy) "
+        f"admits ['{TRUSTED}'], not {elsewhere}, the account this stack deploys to: its users' sts:AssumeRole "
+        f"is denied (AccessDenied) until the trusting stack lists {elsewhere} in trustedAccountIds"
+    ]
+    assert document["error"] is None, "a warning: the plan goes on"
+    placeholder_account = plan_json("trusted", "--config", str(config), "--from", "trusting")
+    assert placeholder_account["account"]["placeholder"] is True
+    assert placeholder_account["warnings"] == [], "an account the plan does not know is not checked"
+
+
+@pytest.mark.parametrize(
+    ("principal", "action", "admitted"),
+    [
+        ("arn:aws:iam::444455556666:root", "sts:AssumeRole", True),
+        (
+            ["arn:aws:iam::111122223333:root", "arn:aws-cn:iam::444455556666:role/ci"],
+            ["sts:AssumeRole"],
+            True,
+        ),
+        ("444455556666", "sts:*", True),
+        ("*", "*", True),
+        ("arn:aws:iam::444455556666:root", "sts:TagSession", False),
+        ("arn:aws:iam::111122223333:root", "sts:AssumeRole", False),
+        ("arn:aws:iam::4444555566667:root", "sts:AssumeRole", False),
+    ],
+)
+def test_a_trust_policy_admits_an_account_named_in_an_allow_statement_for_assume_role(
+    principal: Any, action: Any, admitted: bool
+) -> None:
+    statement = {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": action}
+    assert admits({"Statement": [statement]}, "444455556666") is admitted
+    assert admits({"Statement": [{**statement, "Effect": "Deny"}]}, "444455556666") is False
+
+
+def test_from_a_stack_without_a_stack_file_or_the_stack_itself_is_a_usage_error() -> None:
+    assert plan("trusted", "--from", "prod") == (
+        2,
+        "",
+        f"error: no stack file {ROOT / 'Pulumi.prod.yaml'}: stack 'prod' has no config here "
+        "(stacks with one: trusted, trusting; --config FILE names another file)\n",
+    )
+    assert plan("trusted", "--from", "trusted") == (
+        2,
+        "",
+        "error: --from: 'trusted' is the stack planned: name the stack whose outputs it reads\n",
+    )
+
+
+def test_an_account_the_stack_files_guard_does_not_allow_fails_as_pulumi_up_would() -> None:
+    assert plan("trusting", "--account-id", "999988887777") == (
+        1,
+        "",
+        f"error: aws:allowedAccountIds: ['{TRUSTING_ACCOUNT}'] does not list '999988887777', the account "
+        '--account-id names: pulumi up there stops with "AWS account ID not allowed: 999988887777"\n',
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "unrecognized"),
+    [
+        (["trusting", "--output", "x.json"], "--output x.json"),
+        (["trusting", "--acc", "111122223333"], "--acc 111122223333"),
+        (["trusting", "--js"], "--js"),
+        (["trusting", "--nope"], "--nope"),
+    ],
+)
+def test_an_unknown_or_abbreviated_flag_is_a_usage_error(
+    argv: list[str], unrecognized: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"python -m program.plan: error: unrecognized arguments: {unrecognized}"
+    )
+
+
+# -- docs/plan.md's examples run as written -------------------------------------------------------------
+
+
+def documented_examples() -> list[str]:
+    """The commands of the first sh block of docs/plan.md, comments left out."""
+    text = (ROOT / "docs" / "plan.md").read_text()
+    block = text.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line.split("  #", 1)[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_docs_plan_md_shows_the_chain_and_the_example_stack_file() -> None:
+    examples = documented_examples()
+    assert "make plan STACK=trusted FROM=trusting" in examples
+    assert any("CONFIG=examples/Pulumi.org.yaml" in e for e in examples)
+    assert len(examples) >= 5
+
+
+@pytest.mark.parametrize("command", documented_examples())
+def test_each_example_of_docs_plan_md_runs_as_written(command: str, tmp_path: Path) -> None:
+    # In a folder that links every top-level entry of the project (as a fresh clone with .venv has
+    # them), so a file an example writes lands there and not in the project.
+    for entry in ROOT.iterdir():
+        if entry.name not in (".git",):
+            (tmp_path / entry.name).symlink_to(entry)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEFILES")}
+    result = subprocess.run(
+        ["bash", "-c", f"set -eo pipefail; {command}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert result.stdout.startswith("Plan of stack") or result.stdout.startswith("{"), result.stdout[:200]
