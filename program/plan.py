@@ -8,31 +8,41 @@ IAM document in full), the stack outputs and the warnings; a bad config gives
 the one-line error ``pulumi up`` would give. Nothing is deployed and no AWS
 call is made. docs/plan.md describes the output and the flags.
 
-The same machinery runs the program in the tests (tests/conftest.py imports
-``execute``, ``RecordingMonitor``, ``config_strings`` and ``stack_file_config``).
+The same machinery (program/harness.py) runs the program in the tests (tests/conftest.py imports
+``execute``, ``RecordingMonitor``, ``config_strings`` and ``stack_file_config`` from here).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import re
-import runpy
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 import pulumi
-from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor
 
-from cross_account.limits import AUDIT_BASELINE_OUTPUT, ROLE_ARN_OUTPUT
+from cross_account.limits import ROLE_ARN_OUTPUT
 from cross_account.testing import ACCOUNT_ID_RE, INVOKES, STACK_REFERENCE, CrossAccountMocks
 from cross_account.validation import ORGANIZATIONAL_UNIT_ID_RE
+from program.harness import (  # noqa: F401 - re-exported: the tests' harness (tests/conftest.py)
+    ORGANIZATION,
+    PROJECT,
+    ROOT,
+    SECRET_SIG,
+    SIG_KEY,
+    RecordingMonitor,
+    Registration,
+    Run,
+    _unwrap_secrets,
+    error_line,
+    execute,
+    run_main_py,
+)
 from program.stackfile import (  # noqa: F401 - re-exported: the tests' harness reads stack files through here
     ALLOWED_ACCOUNTS_KEY,
     ALWAYS_SECRET_KEYS,
@@ -46,11 +56,8 @@ from program.stackfile import (  # noqa: F401 - re-exported: the tests' harness 
     string_leaves,
 )
 from program.stackfile import SECURE_PLACEHOLDER as SECRET_PLACEHOLDER  # noqa: F401 - re-exported
+from program.trustcheck import admits, untrusted_roles  # noqa: F401 - re-exported
 
-ROOT = Path(__file__).resolve().parent.parent
-PROJECT = "cross-account-access"
-ORGANIZATION = "organization"
-"""The organization of a DIY backend (and of stack reference names such as organization/<project>/<stack>)."""
 DEFAULT_ACCOUNT = "123456789012"
 """The account the stack is planned in when --account-id does not name it (AWS's documented example id)."""
 PLACEHOLDER_ROLE_ACCOUNT = "111122223333"
@@ -58,8 +65,6 @@ PLACEHOLDER_ROLE_ACCOUNT = "111122223333"
 OU_ACCOUNTS = INVOKES[3]
 """The invoke listing the accounts of an organizational unit."""
 SECRET = "[secret]"
-SECRET_SIG = rpc._special_secret_sig  # noqa: SLF001 - the wire marker of a secret value
-SIG_KEY = rpc._special_sig_key  # noqa: SLF001
 EXIT_ERROR = 1
 """The program failed (bad config, a missing stack reference output), as pulumi up would."""
 EXIT_USAGE = 2
@@ -68,167 +73,6 @@ EXIT_USAGE = 2
 
 class UsageError(Exception):
     """The plan cannot run as asked (exit code 2)."""
-
-
-# -- running the program under mocks, recording every registration --------------------------------
-
-
-@dataclass
-class Registration:
-    """One RegisterResource call as the engine would receive it."""
-
-    type: str
-    name: str
-    urn: str
-    parent: str
-    custom: bool
-    inputs: dict[str, Any]
-    secret_inputs: frozenset[str]
-    delete_before_replace: bool
-    additional_secret_outputs: tuple[str, ...]
-    provider: str = ""
-    """The provider reference (``<provider urn>::<id>``) of a custom resource; "" for the default."""
-    protect: bool = False
-    delete_before_replace_defined: bool = False
-    """The program said delete_before_replace (True or False), which overrides the provider's choice."""
-
-
-@dataclass
-class Run:
-    """What a program run under mocks produced."""
-
-    outputs: dict[str, Any]
-    secret_outputs: frozenset[str]
-    registrations: list[Registration] = field(default_factory=list)
-    invokes: list[str] = field(default_factory=list)
-    error: Exception | None = None
-    resolved: bool = True
-    """The outputs were gathered (False: the run ended before they resolved)."""
-
-    def of_type(self, type_: str) -> list[Registration]:
-        return [r for r in self.registrations if r.type == type_]
-
-    def one(self, type_: str) -> Registration:
-        found = self.of_type(type_)
-        assert len(found) == 1, f"expected one {type_}, got {[r.name for r in found]}"
-        return found[0]
-
-    @property
-    def aws_resources(self) -> list[Registration]:
-        return [r for r in self.registrations if r.type.startswith("aws:")]
-
-
-def _is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
-
-
-def _unwrap_secrets(value: Any) -> Any:
-    if _is_secret(value):
-        return _unwrap_secrets(value["value"])
-    if isinstance(value, dict):
-        return {k: _unwrap_secrets(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unwrap_secrets(v) for v in value]
-    return value
-
-
-class RecordingMonitor(MockMonitor):
-    """The mock monitor, keeping each request's options and secret markers."""
-
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
-        super().__init__(mocks)
-        self.recorded: list[Registration] = []
-
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type != "pulumi:pulumi:Stack":
-            inputs = rpc.deserialize_properties(request.object)
-            self.recorded.append(
-                Registration(
-                    type=request.type,
-                    name=request.name,
-                    urn=response.urn,
-                    parent=request.parent,
-                    custom=request.custom,
-                    inputs=_unwrap_secrets(inputs),
-                    secret_inputs=frozenset(k for k, v in inputs.items() if _is_secret(v)),
-                    delete_before_replace=request.deleteBeforeReplace,
-                    additional_secret_outputs=tuple(request.additionalSecretOutputs),
-                    provider=request.provider,
-                    protect=request.protect,
-                    delete_before_replace_defined=request.deleteBeforeReplaceDefined,
-                )
-            )
-        return response
-
-
-def execute(
-    body: Callable[[], Mapping[str, Any] | None],
-    mocks: pulumi.runtime.Mocks,
-    *,
-    stack: str,
-    config: Mapping[str, str],
-    secret_keys: Iterable[str] = (),
-    project: str = PROJECT,
-    logger: logging.Logger | None = None,
-) -> Run:
-    """Run ``body`` under fresh mocks with ``config`` (full keys, CLI strings); an error ends in ``Run.error``.
-
-    The outputs are the stack's exports (or what ``body`` returns), resolved with
-    ``Output.all(...).apply(...)``; ``logger`` receives what the program logs.
-    """
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.settings.ROOT.set(None)
-    pulumi.runtime.set_all_config(dict(config), secret_keys=list(secret_keys))
-    pulumi.runtime.set_mocks(
-        mocks,
-        project=project,
-        stack=stack,
-        preview=False,
-        organization=ORGANIZATION,
-        monitor=monitor,
-        logger=logger,
-    )
-    box: dict[str, Any] = {}
-
-    @pulumi.runtime.test  # type: ignore[untyped-decorator]
-    def program() -> Any:
-        outputs = body()
-        if outputs is None:
-            outputs = pulumi.runtime.settings.get_root_resource().outputs  # type: ignore[union-attr]
-        names = list(outputs)
-        values = [pulumi.Output.from_input(outputs[n]) for n in names]
-        secrets: pulumi.Output[list[bool]] = pulumi.Output.from_input(
-            asyncio.gather(*(v.is_secret() for v in values))
-        )
-
-        def keep(resolved: list[Any]) -> None:
-            box["outputs"] = dict(zip(names, resolved[0], strict=True))
-            box["secret"] = frozenset(n for n, s in zip(names, resolved[1], strict=True) if s)
-
-        return pulumi.Output.all(pulumi.Output.all(*values), secrets).apply(keep)
-
-    invokes: list[str] = getattr(mocks, "invokes", [])
-    try:
-        program()
-    except Exception as error:  # noqa: BLE001 - the caller decides what a failure means
-        return Run({}, frozenset(), monitor.recorded, invokes, error=error, resolved=False)
-    return Run(
-        box.get("outputs", {}),
-        box.get("secret", frozenset()),
-        monitor.recorded,
-        invokes,
-        resolved="outputs" in box,
-    )
-
-
-def run_main_py(root: Path = ROOT) -> Callable[[], None]:
-    """A body that runs the real ``__main__.py`` of ``root``."""
-
-    def main() -> None:
-        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
-
-    return main
 
 
 # -- the stack's config, as the CLI gives it to the program ------------------------------------------
@@ -354,22 +198,13 @@ class _Warnings(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
 
-
-def error_line(error: BaseException) -> str:
-    """The one line pulumi up ends with: the program's own error, not the wrapper of an input it failed."""
-    seen: list[BaseException] = []
-    queue: list[BaseException | None] = [error]
-    while queue:  # both links of each error: a wrapper is its own cause, the program's error its context
-        cause = queue.pop(0)
-        if cause is None or any(cause is e for e in seen):
-            continue
-        if isinstance(cause, pulumi.RunError):
-            error = cause
-            break
-        seen.append(cause)
-        queue += [cause.__cause__, cause.__context__]
-    lines = [line for line in str(error).splitlines() if line.strip()] or [type(error).__name__]
-    return lines[-1].split("has risen: ")[-1]
+    def logger(self) -> logging.Logger:
+        """The logger the program's warnings go to, with only this handler."""
+        logger = logging.getLogger(f"{__name__}.program")
+        logger.propagate = False
+        logger.setLevel(logging.WARNING)
+        logger.handlers = [self]
+        return logger
 
 
 class _Redactor:
@@ -490,10 +325,6 @@ def make_plan(
         return plan
     raw = config_strings(config.values)
     handler = _Warnings()
-    logger = logging.getLogger(f"{__name__}.program")
-    logger.propagate = False
-    logger.setLevel(logging.WARNING)
-    logger.handlers = [handler]
     try:
         mocks = PlanMocks(
             plan.account_id,
@@ -515,23 +346,10 @@ def make_plan(
         config=raw,
         secret_keys=sorted(k for k in config.secret_keys if k in raw),
         project=config.project,
-        logger=logger,
+        logger=handler.logger(),
     )
     plan.warnings = [redact.text(m) for m in handler.messages]
-    for name in mocks.stack_references:
-        outputs = mocks.stack_outputs.get(name)
-        placeholder = name in mocks.placeholder_stacks
-        source = "placeholder" if placeholder else "--from" if name in mocks.planned_stacks else "--outputs"
-        plan.stack_references.append(
-            {
-                "name": name,
-                "placeholder": placeholder,
-                "source": source,
-                "outputs": redact.show(outputs, False),
-            }
-        )
-        if not placeholder and plan.account_source:
-            plan.warnings += untrusted_roles(name, outputs, plan.account_id)
+    _references(plan, mocks, redact)
     if run.error is not None:
         plan.error = redact.text(error_line(run.error))
     elif not run.resolved:
@@ -539,6 +357,20 @@ def make_plan(
     else:
         _describe(plan, run, redact)
     return plan
+
+
+def _references(plan: Plan, mocks: PlanMocks, redact: _Redactor) -> None:
+    """The stack references the program read, where their outputs came from; the trust check of each."""
+    for name in mocks.stack_references:
+        outputs = mocks.stack_outputs.get(name)
+        placeholder = name in mocks.placeholder_stacks
+        source = "placeholder" if placeholder else "--from" if name in mocks.planned_stacks else "--outputs"
+        shown = redact.show(outputs, False)
+        plan.stack_references.append(
+            {"name": name, "placeholder": placeholder, "source": source, "outputs": shown}
+        )
+        if not placeholder and plan.account_source:
+            plan.warnings += untrusted_roles(name, outputs, plan.account_id)
 
 
 def _describe(plan: Plan, run: Run, redact: _Redactor) -> None:
@@ -570,67 +402,6 @@ def _describe(plan: Plan, run: Run, redact: _Redactor) -> None:
         name: redact.show(_document(value), name in run.secret_outputs) for name, value in run.outputs.items()
     }
     plan.secret_outputs = sorted(run.secret_outputs)
-
-
-# -- does the granted role trust this account? ------------------------------------------------------------
-
-ASSUME_ACTIONS = ("sts:assumerole", "sts:*", "*")
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def admits(trust_policy: Any, account: str) -> bool:
-    """Whether an Allow statement of ``trust_policy`` lets principals of ``account`` call sts:AssumeRole.
-
-    An AWS principal admits the account when it is the account id, an ARN in it (its root, a user or
-    a role), or ``*``; conditions are not evaluated (they narrow, they never widen). Deny statements
-    are left aside: this says whether the account is named at all.
-    """
-    if not isinstance(trust_policy, Mapping):
-        return False
-    for statement in _as_list(trust_policy.get("Statement", [])):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
-            continue
-        actions = [str(a).lower() for a in _as_list(statement.get("Action", []))]
-        if not any(a in ASSUME_ACTIONS for a in actions):
-            continue
-        principal = statement.get("Principal")
-        principals = _as_list(principal.get("AWS", [])) if isinstance(principal, Mapping) else [principal]
-        for arn in principals:
-            if arn in ("*", account) or (
-                isinstance(arn, str) and arn.startswith("arn:") and arn.split(":")[4:5] == [account]
-            ):
-                return True
-    return False
-
-
-def untrusted_roles(reference: str, outputs: Any, account: str) -> list[str]:
-    """A warning for the roles of ``reference`` whose trust policy (its auditBaseline) does not admit ``account``."""
-    if not isinstance(outputs, Mapping):
-        return []
-    baseline = outputs.get(AUDIT_BASELINE_OUTPUT)
-    policy = baseline.get("trustPolicy") if isinstance(baseline, Mapping) else None
-    if policy is None or admits(policy, account):
-        return []
-    arns = [outputs[ROLE_ARN_OUTPUT]] if isinstance(outputs.get(ROLE_ARN_OUTPUT), str) else []
-    by_account = outputs.get("roleArnsByAccount")
-    arns += list(by_account.values()) if isinstance(by_account, Mapping) else []
-    trusted = sorted(
-        {
-            str(p).split(":")[4] if str(p).startswith("arn:") else str(p)
-            for s in _as_list(policy.get("Statement", []))
-            if isinstance(s, Mapping) and isinstance(s.get("Principal"), Mapping)
-            for p in _as_list(s["Principal"].get("AWS", []))
-        }
-    )
-    return [
-        f"trustingStacks: {reference!r}: the trust policy of its role {', '.join(map(str, arns)) or '(no roleArn)'} "
-        f"(auditBaseline.trustPolicy) admits {trusted or 'no account'}, not {account}, the account this stack "
-        f"deploys to: its users' sts:AssumeRole is denied (AccessDenied) until the trusting stack lists "
-        f"{account} in trustedAccountIds"
-    ]
 
 
 # -- printing ---------------------------------------------------------------------------------------------
