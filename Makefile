@@ -116,7 +116,7 @@ local: venv ## deploy both stacks on the local emulator, verify and audit the ac
 # cross-account-audit of both local stacks (outputs read from their state files) against the emulator
 # `make local KEEP=1` left running, as each account's read-only auditor. No Pulumi CLI needed.
 audit: venv ## audit what `make local KEEP=1` left: live IAM compared with the stacks' outputs
-	$(BIN)/python -m local.run audit
+	$(BIN)/python -m local.run audit --invoked-as 'make audit'
 
 local-destroy: venv ## destroy what `make local KEEP=1` left
 	$(BIN)/python -m local.run destroy --invoked-as 'make local-destroy'

@@ -575,7 +575,11 @@ class Local:
         """make audit: the audit again, on the emulator `make local KEEP=1` left running."""
         found = self.recorded_emulator()
         if found is None or not found[1] or not found[2]:
-            raise LocalError("no emulator of make local is running: run `make local KEEP=1` first")
+            raise LocalError(
+                "no emulator is running: it audits what `make local KEEP=1` (python -m local.run up --keep, "
+                "with the Pulumi CLI) leaves running, so run that first; to audit real accounts instead, run "
+                "cross-account-audit --stack-outputs <file> (docs/audit.md)"
+            )
         return self.audit(found[0].url)
 
     # --- the commands ---
@@ -736,7 +740,9 @@ def main(
             return local.audit_running()
         return local.up(keep=args.keep) if args.command == "up" else local.destroy()
     except (LocalError, emulator.EmulatorError) as error:
-        print(f"make local: {error}", file=local.err)
+        # make audit names itself (the Makefile passes its target); up and destroy speak as make local.
+        name = (args.invoked_as or invoked) if args.command == "audit" else "make local"
+        print(f"{name}: {error}", file=local.err)
     except KeyboardInterrupt:
         print("make local: interrupted", file=local.err)
         return 130

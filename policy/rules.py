@@ -24,6 +24,7 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    Severity,
     StackValidationArgs,
     StackValidationPolicy,
 )
@@ -664,6 +665,13 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         "(and, with requireCondition, no trust without MFA, external id or organization condition).",
         validate=no_open_trust_policy,
         enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.CRITICAL,
+        remediation_steps=(
+            "Name the trusted accounts (or principals) in the trust policy's Principal: never '*', an ARN "
+            "with a '*' account, or NotPrincipal with Allow; with requireCondition, add an MFA, "
+            "sts:ExternalId or aws:PrincipalOrgID condition to each statement."
+        ),
+        url="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html",
         config_schema=PolicyConfigSchema(
             {
                 "requireCondition": {
@@ -680,6 +688,12 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="A role trusting an account outside internalAccountIds requires sts:ExternalId.",
         validate=third_party_requires_external_id,
         enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        remediation_steps=(
+            "Require the external id the third party gave you (the program's externalIds), or list the "
+            "account in internalAccountIds if it is yours; with requireEndDate, also set expiresAt."
+        ),
+        url="https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
         config_schema=PolicyConfigSchema(
             {
                 "internalAccountIds": {
@@ -702,6 +716,12 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         "that other accounts may assume.",
         validate=no_admin_on_cross_account_role,
         enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.CRITICAL,
+        remediation_steps=(
+            "Replace AdministratorAccess / IAMFullAccess (or the inline '*' / 'iam:*') with the least the "
+            "callers need; if the role must be an administrator, name the policy in allowedPolicies."
+        ),
+        url="https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",
         config_schema=PolicyConfigSchema(
             {
                 "allowedPolicies": {
@@ -719,6 +739,14 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="Policies allowing sts:AssumeRole name role ARNs, never Resource '*'.",
         validate=assume_role_names_role_arns,
         enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        remediation_steps=(
+            "Allow sts:AssumeRole on the ARNs of the roles the principals may assume, in named accounts "
+            "(arn:aws:iam::<account>:role/<path><name>), or on a role in any account only under "
+            "ForAnyValue:StringLike aws:ResourceOrgPaths with your organization's paths; never Resource '*' "
+            "or NotResource."
+        ),
+        url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_permissions-to-switch.html",
     ),
     ResourceValidationPolicy(
         name="no-exclusive-policy-attachment",
@@ -726,12 +754,22 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         "and no Role/User/GroupPolicyAttachmentsExclusive (they detach every other policy of the principal).",
         validate=no_exclusive_policy_attachment,
         enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        remediation_steps=(
+            "Use aws.iam.RolePolicyAttachment, UserPolicyAttachment or GroupPolicyAttachment, one per "
+            "principal and policy, instead of PolicyAttachment or the ...PolicyAttachmentsExclusive "
+            "resources."
+        ),
+        url="https://www.pulumi.com/registry/packages/aws/api-docs/iam/policyattachment/",
     ),
     ResourceValidationPolicy(
         name="no-exclusive-group-membership",
         description="No aws.iam.GroupMembership: it removes every other member from the group.",
         validate=no_exclusive_group_membership,
         enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        remediation_steps="Use one aws.iam.UserGroupMembership per user instead of aws.iam.GroupMembership.",
+        url="https://www.pulumi.com/registry/packages/aws/api-docs/iam/groupmembership/",
     ),
     ResourceValidationPolicy(
         name="no-exclusive-role-policies",
@@ -739,6 +777,13 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         "protected role: they delete AWSRevokeOlderSessions, the console's session revocation.",
         validate=no_exclusive_role_policies,
         enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        remediation_steps=(
+            "Remove RolePoliciesExclusive and the role's inlinePolicies / managedPolicyArns; attach policies"
+            " with aws.iam.RolePolicy and aws.iam.RolePolicyAttachment, and revoke sessions with the "
+            "program's revokeSessionsIssuedBefore."
+        ),
+        url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html",
         config_schema=PolicyConfigSchema(
             {
                 "protectedRoleNames": {
@@ -756,6 +801,12 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="A role's maximum session duration stays under the configured ceiling.",
         validate=max_session_duration_ceiling,
         enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.LOW,
+        remediation_steps=(
+            "Lower the role's maxSessionDuration to the ceiling (maxSessionSeconds) or less, or raise the "
+            "ceiling in the pack's config."
+        ),
+        url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-settings.html",
         config_schema=PolicyConfigSchema(
             {
                 "maxSessionSeconds": {

@@ -47,6 +47,8 @@ class Registration:
     protect: bool = False
     delete_before_replace_defined: bool = False
     """The program said delete_before_replace (True or False), which overrides the provider's choice."""
+    ignore_changes: tuple[str, ...] = ()
+    """Inputs whose changes the engine ignores (it keeps the deployed values)."""
 
 
 @dataclass
@@ -113,6 +115,7 @@ class RecordingMonitor(MockMonitor):
                     provider=request.provider,
                     protect=request.protect,
                     delete_before_replace_defined=request.deleteBeforeReplaceDefined,
+                    ignore_changes=tuple(request.ignoreChanges),
                 )
             )
         return response

@@ -46,6 +46,7 @@ from program.harness import (  # noqa: F401 - re-exported: the tests' harness (t
 from program.stackfile import (  # noqa: F401 - re-exported: the tests' harness reads stack files through here
     ALLOWED_ACCOUNTS_KEY,
     ALWAYS_SECRET_KEYS,
+    SECURE_PLACEHOLDER as SECRET_PLACEHOLDER,  # noqa: F401 - re-exported
     StackConfig,
     StackFileError,
     config_strings,
@@ -55,7 +56,6 @@ from program.stackfile import (  # noqa: F401 - re-exported: the tests' harness 
     read_stack_config,
     string_leaves,
 )
-from program.stackfile import SECURE_PLACEHOLDER as SECRET_PLACEHOLDER  # noqa: F401 - re-exported
 from program.trustcheck import admits, untrusted_roles  # noqa: F401 - re-exported
 
 DEFAULT_ACCOUNT = "123456789012"

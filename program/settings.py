@@ -16,11 +16,8 @@ from typing import Any, Literal
 
 import pulumi
 
-from cross_account import limits
-from cross_account import stackset as stackset_mode
-from cross_account import validation as check
-from cross_account.rollout import ROLE_INPUTS as ROLE_ARGS
-from cross_account.rollout import not_the_deployment_role, not_trusted
+from cross_account import limits, stackset as stackset_mode, validation as check
+from cross_account.rollout import ROLE_INPUTS as ROLE_ARGS, not_the_deployment_role, not_trusted
 from cross_account.trusted import validate_trusted_options
 from cross_account.trusting import validate_trusting_args
 from cross_account.validation import InvalidInputError, Reporter
@@ -76,6 +73,9 @@ KEYS: tuple[Key, ...] = (
         'Stackset mode: "PARALLEL" or "SEQUENTIAL".'),
     Key("stackSetInstanceRegion", "trusting", "string", "", "stack_set_instance_region",
         "Stackset mode: region of the stack instances. Empty: the stack's region.", unset=""),
+    Key("stackSetRecreateRoles", "trusting", "boolean", False, "stack_set_recreate_roles",
+        "Stackset mode: apply a change of the StackSet's name (the stack's), retainStacksOnAccountRemoval or "
+        "the instances' region, which re-creates the role in every account; false: held back, with a warning."),
     Key("trustedAccountIds", "trusting", "array", [], "trusted_account_ids",
         "12-digit ids of the accounts whose principals may assume the role (quoted strings)."),
     Key("roleName", "trusting", "string", limits.DEFAULT_ROLE_NAME, "role_name",
@@ -186,6 +186,7 @@ STACKSET_KEYS = (
     "failureTolerancePercentage",
     "regionConcurrencyType",
     "stackSetInstanceRegion",
+    "stackSetRecreateRoles",
 )
 """The keys only a stackset-mode rollout reads."""
 PROVIDERS_KEYS = ("deploymentRoleName", "deploymentRoleExternalId")
@@ -445,8 +446,7 @@ def _stackset_settings(
             "targetAccountIds",
             list(targets),
             "cannot be used with rolloutMode stackset: a service-managed stack set deploys to whole "
-            "organizational units (leave accounts out with excludeAccountIds); list these accounts' units, "
-            "or set rolloutMode providers",
+            "organizational units; list these accounts' units, or set rolloutMode providers",
         )
     for key in PROVIDERS_KEYS:
         if values[key] != KEYS_BY_NAME[key].default:

@@ -13,11 +13,16 @@ from typing import Any, TypeVar
 import pulumi
 import pulumi_aws as aws
 
-from cross_account import TrustedAccountAccess, TrustingAccountRole, TrustingRoleRollout
-from cross_account import stackset as stackset_mode
-from cross_account import validation as check
+from cross_account import (
+    TrustedAccountAccess,
+    TrustingAccountRole,
+    TrustingRoleRollout,
+    limits,
+    stackset as stackset_mode,
+    validation as check,
+)
 from cross_account.documents import external_id_digest, parse_role_arn, with_external_ids
-from cross_account.invokes import account_now
+from cross_account.invokes import account_and_partition_now
 from cross_account.limits import (
     AUDIT_BASELINE_OUTPUT,
     COVERED_UNITS_OUTPUT,
@@ -48,6 +53,7 @@ from cross_account.trusted import (
     checked_grants,
     effective_ends,
     grant_of,
+    path_within,
     requirements_by_role,
     session_actions,
     split_role_arns,
@@ -299,10 +305,12 @@ def build_rollout(
 
 
 MODE_DEFAULTED = (
-    "rolloutMode is not set: with targetOrganizationalUnitIds it is now stackset (one CloudFormation StackSet, "
-    "one instance per unit). A stack deployed in providers mode (the only mode up to version 0.2.0) would delete "
-    "the role it made in every account: set `pulumi config set cross-account-access:rolloutMode providers` "
-    "to keep them, or move as docs/rollout.md says (moving from providers to stackset)"
+    "rolloutMode is not set, so targetOrganizationalUnitIds makes this stack a stackset rollout (one "
+    "CloudFormation StackSet, one instance per unit). A stack that version 0.2.0 or earlier deployed with "
+    "targetOrganizationalUnitIds is in providers mode (the only mode of those versions): there this run "
+    "would delete the role it made in every account, so set `pulumi config set "
+    "cross-account-access:rolloutMode providers` to keep them, or move as docs/rollout.md says (moving "
+    "from providers to stackset). A new stack: set rolloutMode stackset, which says so and ends this warning"
 )
 
 
@@ -320,20 +328,22 @@ def build_stack_set_rollout(
     with config_names():
         stackset_mode.validate_stackset_args(rollout.stackset, partition)
     listed = {unit: organizational_unit_members(unit) for unit in rollout.organizational_unit_ids}
+    if len(listed) > 1:
+        below = {unit: organizational_unit_descendants(unit) for unit in listed}
+        stackset_mode.refuse_overlaps(
+            "targetOrganizationalUnitIds", {u: [m.account for m in ms] for u, ms in listed.items()}, below
+        )
     management = {m.management for members in listed.values() for m in members}
     organizations = {m.organization for members in listed.values() for m in members}
-    excluded = set(rollout.exclude_account_ids)
     for unit, members in listed.items():
         for member in members:
-            if member.account in excluded:
-                continue
             if member.account in management:
                 raise InvalidInputError(
                     "targetOrganizationalUnitIds",
                     unit,
                     f"holds account {member.account!r}, the organization's management account, where StackSets "
-                    f"never deploy a stack instance: {stackset_mode.MANAGEMENT_REFUSED} (or leave it out with "
-                    "excludeAccountIds)",
+                    f"never deploy a stack instance: {stackset_mode.MANAGEMENT_REFUSED} (or target the units "
+                    "under the root that hold the member accounts)",
                 )
     accounts = target_accounts(
         rollout, trusted, listed={u: [m.account for m in ms] for u, ms in listed.items()}
@@ -397,6 +407,30 @@ ORGANIZATIONS_REFUSED = (
 )
 
 
+DESCENDANT_UNITS = (
+    "aws:organizations/getOrganizationalUnitDescendantOrganizationalUnits:"
+    "getOrganizationalUnitDescendantOrganizationalUnits"
+)
+
+
+def _organizations(token: str, unit: str) -> Any:
+    """The result of an Organizations invoke about ``unit``; a refusal ends the run in one line."""
+    try:
+        # The untyped invoke: the typed function builds an object per account, 0.1 ms each, which
+        # is most of what a stackset rollout to 5,000 accounts costs (docs/benchmarks.md).
+        return pulumi.runtime.invoke(token, {"parentId": unit}, aws_invoke_options()).value
+    except Exception as error:  # noqa: BLE001 - any refusal of the invoke ends in this one line
+        reason = " ".join(str(error).split()).split(" failed: ", 1)[-1][:300]
+        raise InvalidInputError(
+            "targetOrganizationalUnitIds", unit, ORGANIZATIONS_REFUSED.format(reason=reason)
+        ) from None
+
+
+def organizational_unit_descendants(unit: str) -> list[str]:
+    """The ids of the organizational units under ``unit``, at any depth, as AWS Organizations lists them now."""
+    return [str(child.get("id")) for child in _organizations(DESCENDANT_UNITS, unit).get("childrens") or ()]
+
+
 def organizational_unit_accounts(unit: str) -> list[str]:
     """The active accounts in an organizational unit and every unit under it, as AWS Organizations lists them now."""
     return [member.account for member in organizational_unit_members(unit)]
@@ -404,15 +438,7 @@ def organizational_unit_accounts(unit: str) -> list[str]:
 
 def organizational_unit_members(unit: str) -> list[Member]:
     """The active accounts of a unit (and the units under it), with their organization and its management account."""
-    try:
-        # The untyped invoke: the typed function builds an object per account, 0.1 ms each, which
-        # is most of what a stackset rollout to 5,000 accounts costs (docs/benchmarks.md).
-        found = pulumi.runtime.invoke(DESCENDANT_ACCOUNTS, {"parentId": unit}, aws_invoke_options()).value
-    except Exception as error:  # noqa: BLE001 - any refusal of the invoke ends in this one line
-        reason = " ".join(str(error).split()).split(" failed: ", 1)[-1][:300]
-        raise InvalidInputError(
-            "targetOrganizationalUnitIds", unit, ORGANIZATIONS_REFUSED.format(reason=reason)
-        ) from None
+    found = _organizations(DESCENDANT_ACCOUNTS, unit)
     members = []
     for account in found.get("accounts") or ():
         if account.get("state") != "ACTIVE":
@@ -449,7 +475,12 @@ def target_accounts(
                     "targetOrganizationalUnitIds",
                     unit,
                     f"holds account {account!r}, which is also in trustedAccountIds: a role that trusts the "
-                    "account it is in is not cross-account access; leave it out with excludeAccountIds",
+                    "account it is in is not cross-account access; "
+                    + (
+                        stackset_mode.MOVE_OUT.replace("rollout_mode", "rolloutMode")
+                        if rollout.mode == "stackset"
+                        else "leave it out with excludeAccountIds"
+                    ),
                 )
             accounts.setdefault(account)
     for account in rollout.exclude_account_ids:
@@ -534,6 +565,8 @@ class StackRoles:
     """The roles' longest session (None: an older stack that does not say)."""
     grant: Mapping[str, Any] | None = None
     """A stackset-mode stack: the OrganizationalUnitAccess of its roles (no per-account ARN)."""
+    covered_paths: tuple[str, ...] = ()
+    """A stackset-mode stack: the organization paths of the units it deploys to (its export)."""
 
 
 _READ_OUTPUTS = (
@@ -585,21 +618,25 @@ def _checked_stack_roles(stack: str, out: Mapping[str, Any], paths: Sequence[str
     if pattern is not None and out.get(COVERED_UNITS_OUTPUT):
         # A stackset-mode rollout: its role in any account under its units' paths (or the key's).
         key = f"trustingStacks: {stack}"
-        given = paths or out.get(ORGANIZATIONAL_UNIT_PATHS_OUTPUT) or []
-        if not given:
+        exported = out.get(ORGANIZATIONAL_UNIT_PATHS_OUTPUT)
+        if not exported:
             raise InvalidInputError(
                 key,
                 stack,
-                f"exports {ROLE_ARN_PATTERN_OUTPUT} but no {ORGANIZATIONAL_UNIT_PATHS_OUTPUT}: set "
-                "trustOrganizationalUnitPaths to the paths of its units",
+                f"exports {ROLE_ARN_PATTERN_OUTPUT} but no {ORGANIZATIONAL_UNIT_PATHS_OUTPUT}: the units its "
+                "roles are in are not known, so no grant by organization path can be limited to them; run "
+                "`pulumi up` on that stack",
             )
+        if not isinstance(exported, list):
+            raise InvalidInputError(f"{key}: {ORGANIZATIONAL_UNIT_PATHS_OUTPUT}", exported, "must be a list")
+        covered = check.string_list(
+            f"{key}: {ORGANIZATIONAL_UNIT_PATHS_OUTPUT}", exported, check.organization_path
+        )
+        # trustOrganizationalUnitPaths narrows a stack's grant to the paths within its units, never wider.
+        given = [path for path in paths if any(path_within(path, unit) for unit in covered)]
         grant: dict[str, Any] = {
             "role_arn_pattern": check.role_arn_pattern(f"{key}: {ROLE_ARN_PATTERN_OUTPUT}", pattern),
-            "organization_paths": list(
-                check.string_list(
-                    f"{key}: {ORGANIZATIONAL_UNIT_PATHS_OUTPUT}", list(given), check.organization_path
-                )
-            ),
+            "organization_paths": given or list(covered),
             "session_tags_allowed": out.get(SESSION_TAGS_ALLOWED_OUTPUT) is True,
             "source_identity_allowed": out.get(SOURCE_IDENTITY_ALLOWED_OUTPUT) is True
             or out.get(SOURCE_IDENTITY_REQUIRED_OUTPUT) is True,
@@ -608,7 +645,7 @@ def _checked_stack_roles(stack: str, out: Mapping[str, Any], paths: Sequence[str
         if end:
             grant["expires_at"] = end
         longest = _max_session_of(stack, out.get(MAX_SESSION_DURATION_OUTPUT))
-        return StackRoles((), {}, stack, longest, grant)
+        return StackRoles((), {}, stack, longest, grant, covered)
     by_account = out.get(ROLE_ARNS_BY_ACCOUNT_OUTPUT)
     arns = (
         _role_arns_by_account(stack, by_account)
@@ -697,6 +734,18 @@ def _read_stacks(
                 "applies to trusting stacks in rolloutMode stackset (their roleArnPattern), and none of "
                 f"trustingStacks {list(stacks)} is one",
             )
+        covered = [path for roles in values for path in roles.covered_paths]
+        for path in paths:
+            if not any(path_within(path, unit) for unit in covered):
+                raise InvalidInputError(
+                    "trustOrganizationalUnitPaths",
+                    path,
+                    "is not at or below the units the stackset-mode trusting stacks deploy to "
+                    f"({', '.join(covered)}): a wider path, or one of another organization, would allow "
+                    "sts:AssumeRole on the role name in accounts the rollout does not cover (the management "
+                    "account included); list paths at or below these, from the root "
+                    "(o-.../r-.../ou-.../) for a unit under one of them",
+                )
         return values
 
     values = reported_late(reporter, read_all)
@@ -704,7 +753,13 @@ def _read_stacks(
 
 
 def _roles_and_requirements(
-    settings: TrustedSettings, key: str, stacks: list[StackRoles], account: str = "", *, late: bool = False
+    settings: TrustedSettings,
+    key: str,
+    stacks: list[StackRoles],
+    account: str = "",
+    *,
+    late: bool = False,
+    partition: str = "",
 ) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
     """Every role ARN (the stacks', in order, then roleArns), checked, the requirements the stacks
     give, and the organizational unit grants of stackset-mode stacks.
@@ -737,7 +792,8 @@ def _roles_and_requirements(
         check_policy_names(settings.args["policy_name"], len(chunks))
         check_region_partition(settings.args.get("region"), checked)
         _refuse_own_account(key, checked, account)
-        _check_session_duration(settings.args.get("session_duration_seconds"), stacks)
+        _refuse_other_partition(key, checked, [grant["role_arn_pattern"] for grant in grants], partition)
+        _check_session_duration(settings.args.get("session_duration_seconds"), stacks, settings.reporter)
         return checked
 
     if late:
@@ -746,6 +802,24 @@ def _roles_and_requirements(
         with config_names(names):
             checked = checks()
     return checked, requirements, grants
+
+
+def _refuse_other_partition(
+    key: str, role_arns: Sequence[str], patterns: Sequence[str], partition: str
+) -> None:
+    """A role (or role pattern) of another partition than the trusted stack's can never be assumed from it."""
+    if not partition:
+        return
+    for arn in [*role_arns, *patterns]:
+        theirs = arn.split(":")[1]
+        if theirs != partition:
+            raise InvalidInputError(
+                key if arn in role_arns else "trustOrganizationalUnitPaths",
+                arn,
+                f"is in partition {theirs!r}, and this stack deploys to partition {partition!r}: principals of "
+                "one partition can never assume a role of another; deploy the trusting stack in the same "
+                "partition",
+            )
 
 
 def _refuse_own_account(key: str, role_arns: Sequence[str], account: str) -> None:
@@ -761,11 +835,21 @@ def _refuse_own_account(key: str, role_arns: Sequence[str], account: str) -> Non
             )
 
 
-def _check_session_duration(seconds: int | None, stacks: Sequence[StackRoles]) -> None:
-    """sessionDurationSeconds may not exceed the maxSessionDuration a trusting stack exports."""
+def _check_session_duration(
+    seconds: int | None, stacks: Sequence[StackRoles], reporter: Reporter | None = None
+) -> None:
+    """sessionDurationSeconds may not exceed the maxSessionDuration a trusting stack exports; over an hour,
+    a stack that does not say (older than that output) is a warning, once per stack."""
     if seconds is None:
         return
     for roles in stacks:
+        if roles.max_session_duration is None and seconds > limits.ROLE_CHAINING_MAX_SECONDS and reporter:
+            reporter.warn(
+                f"sessionDurationSeconds: {seconds} is over {limits.ROLE_CHAINING_MAX_SECONDS} seconds, and "
+                f"trusting stack {roles.stack!r} exports no maxSessionDuration (it was deployed by an older "
+                "version): if its role's longest session is shorter, STS refuses every CLI profile's "
+                "DurationSeconds; run `pulumi up` on that stack, or set sessionDurationSeconds to 3600 or less"
+            )
         if roles.max_session_duration is not None and seconds > roles.max_session_duration:
             raise InvalidInputError(
                 "sessionDurationSeconds",
@@ -792,7 +876,9 @@ def build_trusted(settings: TrustedSettings) -> None:
     # about 3 ms more per stack, and 37 MiB more at 1,000 stacks (docs/benchmarks.md).
     # As with get_output, the values are secret only if a stack marks one of them secret.
     stacks = settings.trusting_stacks
-    account = account_now()  # a role of this account is refused
+    account, partition = (
+        account_and_partition_now()
+    )  # a role of this account, or of another partition, is refused
     references = [pulumi.StackReference(stack) for stack in stacks]
     stacks_read = _read_references(stacks, references).apply(
         partial(_read_stacks, stacks, settings.organization_paths, settings.reporter)
@@ -802,14 +888,16 @@ def build_trusted(settings: TrustedSettings) -> None:
     if references:
         both = stacks_read.apply(
             lambda values: _roles_and_requirements(
-                settings, "trustingStacks/roleArns", values, account, late=True
+                settings, "trustingStacks/roleArns", values, account, late=True, partition=partition
             )
         )
         role_arns = both.apply(lambda found: found[0])
         requirements = both.apply(lambda found: found[1])
         grants: Any = both.apply(lambda found: found[2])
     else:
-        role_arns, requirements, grants = _roles_and_requirements(settings, "roleArns", [], account)
+        role_arns, requirements, grants = _roles_and_requirements(
+            settings, "roleArns", [], account, partition=partition
+        )
     secret = secret_args(settings.secret_keys)
     if settings.secret_keys & {"roleArns", "trustingStacks"}:
         # The roles, and what their stacks say of them, are as secret as where they come from.
@@ -845,6 +933,14 @@ def build_trusted(settings: TrustedSettings) -> None:
     pulumi.export(
         "switchRoleUrlsByRoleArn",
         pulumi.Output.all(access.role_arns, access.switch_role_urls).apply(
+            lambda pair: dict(zip(pair[0], pair[1], strict=True))
+        ),
+    )
+    # Beside each switch-role link, the command that opens the console as the role where the
+    # switch-role page cannot (an external id, a source identity): cross-account-console.
+    pulumi.export(
+        "consoleCommandsByRoleArn",
+        pulumi.Output.all(access.role_arns, access.console_commands).apply(
             lambda pair: dict(zip(pair[0], pair[1], strict=True))
         ),
     )

@@ -72,7 +72,90 @@ PATH_RULE = (
     "is not an IAM path: '/' or '/segments/' of printable ASCII with no empty segment, at most 512 characters"
 )
 
+DYNAMIC_RULE = (
+    "holds a CloudFormation dynamic reference ({{resolve:...}}), which CloudFormation would resolve in each "
+    "account that runs the role's template (so whoever can write that parameter or secret there decides the "
+    "value, and a secret lands in clear in a policy anyone with iam:GetRole reads): write the value itself"
+)
+INTRINSIC_RULE = (
+    "is a CloudFormation intrinsic function (a one-key object Ref or Fn::...), which CloudFormation would "
+    "evaluate in each account, so the role would not be what the config, the plan and the audit show: write "
+    "the value itself"
+)
+
 BAD_INPUTS: list[BadInput] = [
+    # Values CloudFormation would evaluate (either rollout mode) ------------
+    BadInput(
+        "principal-arn-dynamic-reference",
+        "trusting",
+        {**ACCOUNTS, "trustedPrincipalArns": ["arn:aws:iam::444455556666:role/{{resolve:ssm:/who}}"]},
+        "a `{{resolve:ssm:...}}` dynamic reference in a principal pattern",
+        "trustedPrincipalArns[0]: 'arn:aws:iam::444455556666:role/{{resolve:ssm:/who}}' " + DYNAMIC_RULE,
+    ),
+    BadInput(
+        "condition-secret-dynamic-reference",
+        "trusting",
+        {
+            **ACCOUNTS,
+            "extraTrustConditions": {
+                "StringEquals": {"aws:PrincipalTag/team": "{{resolve:secretsmanager:team:SecretString}}"}
+            },
+        },
+        "a `{{resolve:secretsmanager:...}}` value in `extraTrustConditions`",
+        "extraTrustConditions.StringEquals.aws:PrincipalTag/team: "
+        "'{{resolve:secretsmanager:team:SecretString}}' " + DYNAMIC_RULE,
+    ),
+    BadInput(
+        "role-path-dynamic-reference",
+        "trusting",
+        {**ACCOUNTS, "rolePath": "/{{resolve:ssm:/p}}/"},
+        "`rolePath: /{{resolve:ssm:/p}}/`",
+        "rolePath: '/{{resolve:ssm:/p}}/' " + DYNAMIC_RULE,
+    ),
+    BadInput(
+        "boundary-dynamic-reference",
+        "trusting",
+        {**ACCOUNTS, "permissionsBoundaryArn": "arn:aws:iam::111122223333:policy/{{resolve:ssm:/b}}/x"},
+        "a boundary ARN holding a dynamic reference",
+        "permissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/{{resolve:ssm:/b}}/x' " + DYNAMIC_RULE,
+    ),
+    BadInput(
+        "inline-policy-intrinsic-function",
+        "trusting",
+        {
+            **ACCOUNTS,
+            "inlinePolicies": {
+                "logs": {
+                    "Version": "2012-10-17",
+                    "Statement": [statement(Resource={"Fn::Select": ["1", ["arn:aws:s3:::logs/*", "*"]]})],
+                }
+            },
+        },
+        '`Resource: {"Fn::Select": ["1", ["arn:aws:s3:::logs/*", "*"]]}` in an inline policy',
+        "inlinePolicies.logs.Statement[0].Resource: {'Fn::Select': ['1', ['arn:aws:s3:::logs/*', '*']]} "
+        + INTRINSIC_RULE,
+    ),
+    BadInput(
+        "condition-no-value",
+        "trusting",
+        {**ACCOUNTS, "extraTrustConditions": {"IpAddress": {"aws:SourceIp": {"Ref": "AWS::NoValue"}}}},
+        '`{"Ref": "AWS::NoValue"}` as a condition value',
+        "extraTrustConditions.IpAddress.aws:SourceIp: {'Ref': 'AWS::NoValue'} " + INTRINSIC_RULE,
+    ),
+    BadInput(
+        "description-dynamic-reference",
+        "trusting",
+        {**ACCOUNTS, "roleDescription": "reads {{resolve:ssm:/d}}"},
+        "a dynamic reference in `roleDescription`",
+        "roleDescription: 'reads {{resolve:ssm:/d}}' " + DYNAMIC_RULE,
+    ),
+    BadInput(
+        "trusted-role-arn-dynamic-reference",
+        "trusted",
+        {**USERS, "roleArns": ["arn:aws:iam::111122223333:role/{{resolve:ssm:/r}}/reader"]},
+        "a dynamic reference in a `roleArns` path",
+        "roleArns: 'arn:aws:iam::111122223333:role/{{resolve:ssm:/r}}/reader' " + DYNAMIC_RULE,
+    ),
     # Trusting side: rollout to many accounts ------------------------------
     BadInput(
         "target-account-not-12-digits",

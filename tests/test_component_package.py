@@ -95,6 +95,7 @@ ROLLOUT_INPUTS = {
     "failureTolerancePercentage": ("integer", False, False),
     "regionConcurrencyType": ("string", False, False),
     "stackSetInstanceRegion": ("string", False, False),
+    "stackSetRecreateRoles": ("boolean", False, False),
     **TRUSTING_INPUTS,
 }
 TRUSTED_INPUTS = {
@@ -161,6 +162,7 @@ TRUSTED_OUTPUTS = {
     "roleArns": "array<string>",
     "switchRoleUrls": "array<string>",
     "awsCliConfig": "string",
+    "consoleCommands": "array<string>",
     "switchRolesExtensionConfig": "string",
     "principals": "TrustedPrincipals",
 }
@@ -674,8 +676,8 @@ ROLLOUT_STACKSET_ARGS: dict[str, Any] = {
     },
     "target_account_ids": ["555555555555", "444477778888"],
     "rollout_mode": "stackset",
-    "organizational_unit_ids": ["ou-ab12-cdefgh34", "r-ab12"],
-    "exclude_account_ids": ["666666666666"],
+    "organizational_unit_ids": ["ou-ab12-cdefgh34", "ou-ab12-ijklmn56"],
+    "exclude_account_ids": [],  # any account is refused: automatic deployment ignores account filters
     "management_account_id": "777777777777",
     "stack_set_name": "audit-role",
     "call_as": "DELEGATED_ADMIN",
@@ -684,6 +686,7 @@ ROLLOUT_STACKSET_ARGS: dict[str, Any] = {
     "failure_tolerance_percentage": 20,
     "region_concurrency_type": "SEQUENTIAL",
     "stack_set_instance_region": "eu-west-1",
+    "stack_set_recreate_roles": True,
 }
 """The stackset mode's own inputs (and every role input it can express)."""
 OUTPUT_NAMES = {

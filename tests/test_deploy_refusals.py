@@ -14,8 +14,7 @@ import pulumi_aws as aws
 import pytest
 from conftest import ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, RecordingMocks, pulumi_run, run_main
 
-from cross_account import InvalidInputError, TrustedAccountAccess, TrustingRoleRollout
-from cross_account import validation as check
+from cross_account import InvalidInputError, TrustedAccountAccess, TrustingRoleRollout, validation as check
 from cross_account.testing import CrossAccountMocks
 
 sys.path.insert(0, str(ROOT / "tools"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import shlex
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from cross_account.documents import (
     RoleArn,
     assume_role_policy,
     aws_cli_config,
+    console_command,
     has_console,
     mfa_serial_placeholder,
     parse_role_arn,
@@ -458,3 +460,21 @@ def test_switch_role_urls_by_account_are_switch_role_url_of_each_arn(
         return
     found = switch_role_urls_by_account(partition, accounts, path, name)
     assert found == {a: switch_role_url(f"arn:{partition}:iam::{a}:role{path}{name}") for a in accounts}
+
+
+def test_a_console_command_quotes_real_values_for_the_shell_and_splits_back_into_its_words() -> None:
+    arn = "arn:aws:iam::111122223333:role/team$x/reader"
+    profile = CliProfile(role_arn=arn, source_profile="my profile", external_id_required=True)
+    command = console_command(profile)
+    assert command == (
+        "cross-account-console 'arn:aws:iam::111122223333:role/team$x/reader' --profile 'my profile' "
+        "--external-id '<external-id-from-the-trusting-account>'"
+    )
+    assert shlex.split(command) == [
+        "cross-account-console",
+        arn,
+        "--profile",
+        "my profile",
+        "--external-id",
+        "<external-id-from-the-trusting-account>",
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import runpy
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -325,3 +326,44 @@ def test_the_yaml_check_catches_a_wrong_property(
     program["resources"]["role"]["properties"] = {"trustedAccountIds": ["111122223333"], **properties}
     with pytest.raises(AssertionError, match=re.escape(message)):
         test_every_property_the_yaml_example_sets_is_an_input_of_the_right_type(YamlProgram(program, schema))
+
+
+def readme_commands(path: Path) -> list[str]:
+    """Each command of the README's ```sh blocks: lines split at && and ;, comments dropped."""
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", path.read_text(), re.S):
+        for line in block.splitlines():
+            line = line.split(" #", 1)[0].strip()
+            commands += [part.strip() for part in re.split(r"&&|;", line) if part.strip()]
+    return commands
+
+
+def test_no_example_readme_runs_a_bare_python_which_only_python3_systems_lack() -> None:
+    for readme in EXAMPLES.glob("*/README.md"):
+        bare = [c for c in readme_commands(readme) if c.split()[0] == "python"]
+        assert bare == [], f"{readme.relative_to(ROOT)}: use python3 (or the venv's python): {bare}"
+
+
+def test_the_python_examples_venv_command_works_where_only_python3_exists(tmp_path: Path) -> None:
+    # A PATH with python3 (this interpreter) and the system's directories, where no `python` is found,
+    # as on Debian and Ubuntu without python-is-python3.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(sys.executable)
+    path = f"{bin_dir}:/usr/bin:/bin"
+    assert shutil.which("python", path=path) is None, "this test needs a PATH without python"
+    commands = readme_commands(PYTHON_EXAMPLE / "README.md")
+    venv = next(c for c in commands if " -m venv " in c)
+    assert venv == "python3 -m venv venv"
+    done = subprocess.run(
+        ["/bin/sh", "-c", venv], cwd=tmp_path, env={"PATH": path}, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    # What the README runs next comes from that venv.
+    after = commands[commands.index(venv) + 1 :]
+    assert [c.split()[0] for c in after] == ["venv/bin/pip", "venv/bin/python"]
+    assert (tmp_path / "venv" / "bin" / "pip").exists()
+    assert subprocess.run(
+        [str(tmp_path / "venv" / "bin" / "python"), "-c", "import sys; print(sys.prefix)"],
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout.strip() == str(tmp_path / "venv")  # fmt: skip

@@ -311,12 +311,23 @@ def test_unknown_names_suggest_the_known_one(warnings_: list[str], policy: str, 
 
 
 def test_known_and_customer_managed_policies_do_not_warn(warnings_: list[str]) -> None:
-    policies = ["ReadOnlyAccess", "job-function/ViewOnlyAccess", "arn:aws:iam::111122223333:policy/mine"]
+    # job-function/ViewOnlyAccess lists resources and reads their configuration, no data: no warning.
+    policies = [
+        "AmazonS3ReadOnlyAccess",
+        "job-function/ViewOnlyAccess",
+        "arn:aws:iam::111122223333:policy/mine",
+    ]
     run_main(stack="trusting", config={**ACCOUNTS, "managedPolicyArns": policies})
     assert warnings_ == []
 
 
 ADMIN = "to principals of other accounts: grant only what the role needs"
+READ_EVERYTHING = (
+    "read access to the data of every service, not only its configuration: every S3 object, DynamoDB item, "
+    "log event, SQS message and Kinesis record, Lambda functions' code and environment, CodeCommit "
+    "repositories, SSM parameters, and secrets' metadata"
+)
+"""Why ReadOnlyAccess warns (docs/security.md; Prowler's iam_role_cross_account_readonlyaccess_policy rates it high)."""
 
 
 @pytest.mark.parametrize(
@@ -339,6 +350,15 @@ ADMIN = "to principals of other accounts: grant only what the role needs"
             f"{ADMIN} (the policy pack does not refuse it)",
         ),
         (
+            {"managedPolicyArns": ["ReadOnlyAccess"]},
+            f"managedPolicyArns: 'ReadOnlyAccess' gives {READ_EVERYTHING}, {ADMIN} (the policy pack does not refuse it)",
+        ),
+        (
+            {"managedPolicyArns": ["arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess"]},
+            f"managedPolicyArns: 'arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess' gives {READ_EVERYTHING}, {ADMIN} "
+            "(the policy pack does not refuse it)",
+        ),
+        (
             {"inlinePolicies": {"all": {"Version": "2012-10-17", "Statement": [{**READ, "Action": "*", "Resource": "*"}]}}},
             "inlinePolicies.all: 'all' allows every action (\"Action\": \"*\"), "
             f"{ADMIN} (the policy pack's rule no-admin-on-cross-account-role refuses it)",
@@ -359,7 +379,7 @@ ADMIN = "to principals of other accounts: grant only what the role needs"
             f"{ADMIN} (the policy pack's rule assume-role-names-role-arns refuses it)",
         ),
     ],
-    ids=["AdministratorAccess", "IAMFullAccess", "PowerUserAccess", "inline-star", "inline-iam", "inline-assume-any", "not-action"],
+    ids=["AdministratorAccess", "IAMFullAccess", "PowerUserAccess", "ReadOnlyAccess", "ReadOnlyAccess-arn", "inline-star", "inline-iam", "inline-assume-any", "not-action"],
 )  # fmt: skip
 def test_administrator_level_permissions_warn_naming_the_policy(
     warnings_: list[str], config: dict[str, Any], warning: str
@@ -398,11 +418,10 @@ def test_the_trusted_side_gives_an_empty_link_for_a_role_without_a_console(warni
     iso = "arn:aws-iso-b:iam::111122223333:role/reader"
     run = run_main(
         stack="trusted",
-        config={"userNames": ["alice"], "roleArns": [ROLE_ARN, iso]},
-        mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT),
+        config={"userNames": ["alice"], "roleArns": [iso]},
+        mocks=RecordingMocks(account_id=TRUSTED_ACCOUNT, partition="aws-iso-b"),
     )
-    assert run.outputs["switchRoleUrls"][0].startswith("https://signin.aws.amazon.com/switchrole?")
-    assert run.outputs["switchRoleUrls"][1] == ""
+    assert run.outputs["switchRoleUrls"] == [""]
     assert warnings_ == [
         f"{iso}: partition 'aws-iso-b' has no console switch-role page: its switchRoleUrls entry is empty; "
         "use STS or the CLI profile"

@@ -33,8 +33,7 @@ from conftest import PROJECT, ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, run_main
 from emulator import EmulatorMocks, account_session, moto_server, post, prepare_moto_server
 
 from cross_account import verify as verify_cli
-from local import emulator
-from local import run as local_run
+from local import emulator, run as local_run
 
 ROLE_ARN = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/my-s3-x-account-role"
 POLICY_ARN = f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/my-s3-x-account-policy"
@@ -406,16 +405,30 @@ def test_a_missing_or_broken_state_file_is_one_line_saying_what_to_do(tmp_path: 
         local_run.stack_outputs_from_state(tmp_path / "trusted.json", "trusted")
 
 
-def test_make_audit_without_a_running_emulator_says_to_run_make_local_keep_first(
-    project: local_run.Paths,
+@pytest.mark.parametrize(
+    ("argv", "name"),
+    [
+        (["audit", "--invoked-as", "make audit"], "make audit"),
+        (["audit"], "python -m local.run audit"),
+    ],
+)
+def test_make_audit_without_a_running_emulator_names_itself_and_says_what_to_run_instead(
+    project: local_run.Paths, argv: list[str], name: str
 ) -> None:
     local, out, err = _local(project, FakePulumi())
-    status = local_run.main(["audit"], local=local, which=lambda name: None)
+    status = local_run.main(argv, local=local, which=lambda name: None)
     assert status == 1
-    assert (
-        err.getvalue() == "make local: no emulator of make local is running: run `make local KEEP=1` first\n"
+    assert err.getvalue() == (
+        f"{name}: no emulator is running: it audits what `make local KEEP=1` (python -m local.run up --keep, "
+        "with the Pulumi CLI) leaves running, so run that first; to audit real accounts instead, run "
+        "cross-account-audit --stack-outputs <file> (docs/audit.md)\n"
     )
     assert out.getvalue() == ""
+
+
+def test_the_makefile_audit_target_passes_its_own_name() -> None:
+    recipe = (ROOT / "Makefile").read_text().split("\naudit:", 1)[1].split("\n\n", 1)[0]
+    assert "$(BIN)/python -m local.run audit --invoked-as 'make audit'" in recipe
 
 
 def test_the_audit_credentials_file_has_one_profile_per_account() -> None:

@@ -81,10 +81,11 @@ EXPORTS = [
     "trust_policy",
 ]
 MODULES = sorted(
-    p.name
-    for p in (PACKAGE_DIR / "cross_account").iterdir()
-    if p.suffix in (".py", ".txt") or p.name == "py.typed"
+    p.relative_to(PACKAGE_DIR / "cross_account").as_posix()
+    for p in (PACKAGE_DIR / "cross_account").rglob("*")
+    if (p.suffix in (".py", ".txt") or p.name == "py.typed") and "__pycache__" not in p.parts
 )
+"""Every module and data file of the package, subpackages (cross_account/iam/...) included."""
 
 PROBE = """
 import json, pathlib

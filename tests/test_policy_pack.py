@@ -180,6 +180,72 @@ def test_policies_list_every_rule_once_with_its_enforcement_level() -> None:
     }
 
 
+RULE_METADATA = {
+    "no-open-trust-policy": (
+        "critical",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html",
+    ),
+    "third-party-requires-external-id": (
+        "high",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
+    ),
+    "no-admin-on-cross-account-role": (
+        "critical",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",
+    ),
+    "assume-role-names-role-arns": (
+        "high",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_permissions-to-switch.html",
+    ),
+    "no-exclusive-policy-attachment": (
+        "high",
+        "https://www.pulumi.com/registry/packages/aws/api-docs/iam/policyattachment/",
+    ),
+    "no-exclusive-group-membership": (
+        "high",
+        "https://www.pulumi.com/registry/packages/aws/api-docs/iam/groupmembership/",
+    ),
+    "no-exclusive-role-policies": (
+        "high",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html",
+    ),
+    "max-session-duration-ceiling": (
+        "low",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-settings.html",
+    ),
+}
+"""Each rule's severity and the page (AWS's IAM User Guide, or the Pulumi registry for a resource's own
+warning) that explains the risk it guards against."""
+
+
+def test_every_rule_carries_its_severity_remediation_steps_and_documentation_link() -> None:
+    assert {p.name: (p.severity.value if p.severity else None, p.url) for p in POLICIES} == RULE_METADATA
+    for policy in POLICIES:
+        steps = policy.remediation_steps or ""
+        assert steps.endswith(".") and len(steps) > 40, f"{policy.name}: remediation steps say what to do"
+
+
+def test_the_analyzer_hands_severity_remediation_and_link_to_the_cli() -> None:
+    # What the pack's gRPC server answers to the CLI's GetAnalyzerInfo, without starting the server.
+    from pulumi.runtime.proto import analyzer_pb2
+    from pulumi_policy.policy import _PolicyAnalyzerServicer
+
+    servicer = _PolicyAnalyzerServicer(
+        "cross-account-guardrails", "0.0.1", [*POLICIES], EnforcementLevel.MANDATORY,
+        None, None, None, None, None, None, None,
+    )  # fmt: skip
+    info = servicer.GetAnalyzerInfo(None, None)
+    severity = {
+        analyzer_pb2.POLICY_SEVERITY_LOW: "low",
+        analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
+        analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
+    }
+    assert {p.name: (severity[p.severity], p.url) for p in info.policies} == RULE_METADATA
+    assert {p.name: p.remediation_steps for p in info.policies} == {
+        p.name: p.remediation_steps for p in POLICIES
+    }
+
+
 def test_the_pack_main_builds_the_policy_pack_from_policies(monkeypatch: pytest.MonkeyPatch) -> None:
     built: dict[str, Any] = {}
 
@@ -892,12 +958,13 @@ def test_the_security_doc_lists_every_rule_with_its_level_and_settings() -> None
     for line in table.splitlines():
         if line.startswith("| `"):
             cells = [c.strip() for c in line.strip("|").split(" | ")]
-            rows[cells[0].strip("`")] = (cells[1], cells[2])
+            rows[cells[0].strip("`")] = (cells[1], cells[2], cells[3])
     expected = {}
     for policy in POLICIES:
         properties = policy.config_schema.properties if policy.config_schema else {}
         settings = ", ".join(f"`{k}` (`{json.dumps(v['default'])}`)" for k, v in properties.items())
-        expected[policy.name] = (policy.enforcement_level.value, settings or "none")
+        level = policy.enforcement_level.value
+        expected[policy.name] = (level, policy.severity.value if policy.severity else "", settings or "none")
     assert rows == expected
 
 
@@ -1012,3 +1079,15 @@ def test_assume_role_on_a_role_in_any_account_passes_only_under_an_organization_
         },
     )
     assert len(messages([anything], "assume-role-names-role-arns")) == 1, "a name is still required"
+
+
+def test_the_pack_readme_lists_every_rule_with_its_level_and_severity() -> None:
+    text = (PACK_DIR / "README.md").read_text()
+    rows = {}
+    for line in text.split("## Rules", 1)[1].split("## Config", 1)[0].splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip() for c in line.strip("|").split(" | ")]
+            rows[cells[0].strip("`")] = (cells[1], cells[2])
+    assert rows == {
+        p.name: (p.enforcement_level.value, p.severity.value if p.severity else "") for p in POLICIES
+    }

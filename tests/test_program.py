@@ -136,6 +136,7 @@ def test_the_trusted_example_stack_reads_the_role_arn_from_the_trusting_stack() 
             "[my-s3-x-account-role-111122223333]\naws_account_id = 111122223333\n"
             "role_name = my-s3-x-account-role\n"
         ),
+        "consoleCommandsByRoleArn": {ROLE_ARN: f"cross-account-console {ROLE_ARN} --profile default"},
         "principals": {
             "users": ["alice"],
             "groups": ["s3-readers"],
@@ -171,6 +172,41 @@ def test_every_listed_stack_and_explicit_arn_is_read_and_each_profile_follows_it
     profiles = run.outputs["awsCliConfig"].split("\n\n")
     with_external_id = [p.splitlines()[0] for p in profiles if "external_id = <external-id-" in p]
     assert with_external_id == ["[profile other-444466667777]"], "only the role whose stack requires it"
+
+
+def test_the_console_command_of_each_role_carries_what_its_trusting_stack_requires() -> None:
+    partner = "arn:aws:iam::444466667777:role/partner"
+    audited = "arn:aws:iam::444477778888:role/team/audited"
+    outputs = {
+        "acme/cross-account-access/prod": trusting_outputs(),
+        "acme/cross-account-access/partner": trusting_outputs(
+            roleArn=partner, externalIdRequired=True, mfaRequired=True
+        ),
+        "acme/cross-account-access/audited": trusting_outputs(
+            roleArn=audited, sessionNameRequired=True, sourceIdentityRequired=True
+        ),
+    }
+    mocks = RecordingMocks(account_id=TRUSTED_ACCOUNT, stack_outputs=outputs)
+    config = {
+        "side": "trusted",
+        "trustingStacks": list(outputs),
+        "groupNames": ["ops"],
+        "sourceProfile": "work",
+        "region": "eu-west-1",
+        "sessionDurationSeconds": 1800,
+    }
+    run = run_main(stack="identity", config=config, mocks=mocks)
+    tail = "--profile work"
+    end = "--duration 1800 --region eu-west-1"
+    mfa = f"'arn:aws:iam::{TRUSTED_ACCOUNT}:mfa/<your-mfa-device-name>'"
+    assert run.outputs["consoleCommandsByRoleArn"] == {
+        ROLE_ARN: f"cross-account-console {ROLE_ARN} {tail} {end}",
+        partner: f"cross-account-console {partner} {tail} --external-id '<external-id-from-the-trusting-account>' "
+        f"--mfa-serial {mfa} --mfa-token <6-digit-code> {end}",
+        audited: f"cross-account-console {audited} {tail} --session-name <your-iam-user-name> "
+        f"--source-identity <your-name> {end}",
+    }
+    assert list(run.outputs["consoleCommandsByRoleArn"]) == run.outputs["roleArns"]
 
 
 def test_role_arns_alone_need_no_stack_reference() -> None:

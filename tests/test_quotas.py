@@ -239,7 +239,8 @@ def test_an_external_id_warns_that_the_console_link_cannot_be_used(warnings_: li
     assert run.outputs["externalIdRequired"] is True
     assert warnings_ == [
         "trusting: the role requires an external id, which the console's switch-role page cannot send: "
-        "use STS or the CLI profile; the switch-role link will not work"
+        "open the console with cross-account-console (the trusted stack's consoleCommandsByRoleArn), "
+        "or use STS or the CLI profile; the switch-role link will not work"
     ]
 
 

@@ -418,8 +418,9 @@ def test_a_warning_about_the_common_inputs_shows_once_for_the_whole_rollout(warn
 def test_a_warning_naming_the_role_names_the_rollout_once(warnings_: list[str]) -> None:
     rollout_run({"targetAccountIds": [A, B], "externalId": "partner-42"}, secret_keys=("externalId",))
     assert warnings_ == [
-        "trusting: the role requires an external id, which the console's switch-role page cannot send: use "
-        "STS or the CLI profile; the switch-role link will not work"
+        "trusting: the role requires an external id, which the console's switch-role page cannot send: "
+        "open the console with cross-account-console (the trusted stack's consoleCommandsByRoleArn), "
+        "or use STS or the CLI profile; the switch-role link will not work"
     ]
 
 

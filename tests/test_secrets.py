@@ -129,8 +129,8 @@ def test_an_organizational_unit_holding_a_trusted_account_is_reported_without_th
     )
     assert str(run.error) == (
         "targetOrganizationalUnitIds: '<16 characters, hidden>' holds account '444455556666', which is also "
-        "in trustedAccountIds: a role that trusts the account it is in is not cross-account access; leave it "
-        "out with excludeAccountIds"
+        "in trustedAccountIds: a role that trusts the account it is in is not cross-account access; move it "
+        "to an organizational unit this stack does not target, or use rolloutMode providers"
     )
     assert run.aws_resources == []
 

@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from conftest import TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, pulumi_run, run_main
 
-from cross_account import InvalidInputError, TrustingAccountRole
-from cross_account import validation as check
+from cross_account import InvalidInputError, TrustingAccountRole, validation as check
 from cross_account.documents import revoke_older_sessions_policy
 from cross_account.testing import CrossAccountMocks
 

@@ -58,7 +58,7 @@ def test_a_stackset_rollout_registers_one_stack_set_and_one_instance_per_unit_an
     None
 ):
     run = stackset_run(
-        {"targetOrganizationalUnitIds": [UNIT, OTHER_UNIT], "excludeAccountIds": [B]},
+        {"targetOrganizationalUnitIds": [UNIT, OTHER_UNIT]},
         mocks({UNIT: [A, B], OTHER_UNIT: [C]}, region="eu-west-1"),
     )
     assert sorted((r.type, r.name) for r in run.registrations) == sorted(
@@ -87,23 +87,21 @@ def test_a_stackset_rollout_registers_one_stack_set_and_one_instance_per_unit_an
         instance = next(r for r in run.of_type(INSTANCE) if r.name == f"trusting-{unit}")
         assert instance.inputs == {
             "stackSetName": "cross-account-access-trusting",
-            "deploymentTargets": {
-                "organizationalUnitIds": [unit],
-                "accountFilterType": "DIFFERENCE",
-                "accounts": [B],
-            },
+            "deploymentTargets": {"organizationalUnitIds": [unit]},
             "stackSetInstanceRegion": "eu-west-1",
             "callAs": "SELF",
             "operationPreferences": {
                 "maxConcurrentPercentage": 100,
                 "failureTolerancePercentage": 10,
                 "regionConcurrencyType": "PARALLEL",
+                "concurrencyMode": "SOFT_FAILURE_TOLERANCE",
             },
             "retainStack": False,
         }
         assert "region" not in instance.inputs, "not the deprecated region input"
     assert run.outputs["roleArnsByAccount"] == {
         A: f"arn:aws:iam::{A}:role/cross-account-role",
+        B: f"arn:aws:iam::{B}:role/cross-account-role",
         C: f"arn:aws:iam::{C}:role/cross-account-role",
     }
     assert run.outputs["stackSetName"] == "cross-account-access-trusting"
@@ -157,7 +155,11 @@ def test_the_stackset_keys_reach_the_stack_set_and_its_instances() -> None:
     stack_set, instance = run.one(STACK_SET), run.one(INSTANCE)
     assert stack_set.inputs["callAs"] == instance.inputs["callAs"] == "DELEGATED_ADMIN"
     assert stack_set.inputs["autoDeployment"] == {"enabled": True, "retainStacksOnAccountRemoval": True}
-    assert stack_set.inputs["operationPreferences"] == instance.inputs["operationPreferences"] == preferences
+    assert stack_set.inputs["operationPreferences"] == preferences
+    assert instance.inputs["operationPreferences"] == {
+        **preferences,
+        "concurrencyMode": "SOFT_FAILURE_TOLERANCE",
+    }
     assert instance.inputs["stackSetInstanceRegion"] == "eu-central-1"
     assert instance.inputs["retainStack"] is True
     assert instance.inputs["deploymentTargets"] == {"organizationalUnitIds": [UNIT]}, (
@@ -178,14 +180,20 @@ def test_without_rollout_mode_units_default_to_stackset_and_warn_about_stacks_ma
     run = run_main(stack="trusting", config=BASE, mocks=mocks())
     assert [r.type for r in run.registrations].count(STACK_SET) == 1
     assert warnings_ == [
-        "rolloutMode is not set: with targetOrganizationalUnitIds it is now stackset (one CloudFormation "
-        "StackSet, one instance per unit). A stack deployed in providers mode (the only mode up to version "
-        "0.2.0) would delete the role it made in every account: set `pulumi config set "
+        "rolloutMode is not set, so targetOrganizationalUnitIds makes this stack a stackset rollout (one "
+        "CloudFormation StackSet, one instance per unit). A stack that version 0.2.0 or earlier deployed with "
+        "targetOrganizationalUnitIds is in providers mode (the only mode of those versions): there this run "
+        "would delete the role it made in every account, so set `pulumi config set "
         "cross-account-access:rolloutMode providers` to keep them, or move as docs/rollout.md says (moving "
-        "from providers to stackset)"
+        "from providers to stackset). A new stack: set rolloutMode stackset, which says so and ends this warning"
     ]
     explicit = run_main(stack="trusting", config={**BASE, "rolloutMode": "providers"}, mocks=mocks())
     assert not explicit.of_type(STACK_SET) and len(explicit.of_type("pulumi:providers:aws")) == 2
+    warnings_.clear()
+    said = run_main(stack="trusting", config={**BASE, "rolloutMode": "stackset"}, mocks=mocks())
+    assert said.of_type(STACK_SET) and warnings_ == [], (
+        "the warning only where the mode was decided for the stack"
+    )
 
 
 def test_only_target_account_ids_keeps_the_providers_mode() -> None:
@@ -330,8 +338,24 @@ REFUSED: dict[str, tuple[dict[str, Any], tuple[str, ...], str]] = {
         {"targetAccountIds": [C]},
         (),
         f"targetAccountIds: ['{C}'] cannot be used with rolloutMode stackset: a service-managed stack set deploys "
-        "to whole organizational units (leave accounts out with excludeAccountIds); list these accounts' units, "
-        "or set rolloutMode providers",
+        "to whole organizational units; list these accounts' units, or set rolloutMode providers",
+    ),
+    "excluded accounts": (
+        {"excludeAccountIds": [B]},
+        (),
+        f"excludeAccountIds: ['{B}'] cannot be used with rolloutMode stackset: automatic deployment ignores "
+        "account-level filters (AWS's StackSets guide), so an excluded account that leaves and joins a unit "
+        "again, or moves between its child units, gets the role; and a changed list replaces every stack set "
+        "instance, which deletes the role from every account of the unit. Move these accounts to an "
+        "organizational unit this stack does not target, or use rolloutMode providers",
+    ),
+    "the root with a unit": (
+        {"targetOrganizationalUnitIds": ["r-ab12", UNIT]},
+        (),
+        f"targetOrganizationalUnitIds: ['r-ab12', '{UNIT}'] lists the root 'r-ab12' with other units: the root "
+        "holds every unit, so two stack set instances would deploy the role to the same accounts, and removing "
+        "either one from the list would delete the role from accounts the other still covers: list only units "
+        "that share no account (the root alone, or units none of which is under another)",
     ),
     "deployment role": (
         {"deploymentRoleName": "AWSControlTowerExecution"},
@@ -430,14 +454,9 @@ def test_a_unit_holding_the_management_account_is_refused_naming_the_way_out() -
     assert str(run.error).splitlines()[-1] == (
         f"targetOrganizationalUnitIds: 'r-ab12' holds account '{TRUSTING_ACCOUNT}', the organization's management "
         "account, where StackSets never deploy a stack instance: use rolloutMode providers for the management "
-        "account, or a plain trusting stack (or leave it out with excludeAccountIds)"
+        "account, or a plain trusting stack (or target the units under the root that hold the member accounts)"
     )
     assert run.registrations == []
-    excluded = stackset_run(
-        {"targetOrganizationalUnitIds": ["r-ab12"], "excludeAccountIds": [TRUSTING_ACCOUNT]},
-        mocks({"r-ab12": [TRUSTING_ACCOUNT, A]}),
-    )
-    assert list(excluded.outputs["roleArnsByAccount"]) == [A]
 
 
 def test_the_component_refuses_the_deploying_management_account_among_its_targets() -> None:
@@ -677,7 +696,10 @@ def test_a_trusted_stack_reading_a_stackset_stack_grants_its_role_pattern_under_
 
 
 def test_trust_organizational_unit_paths_replace_the_stacks_paths_beside_per_account_roles() -> None:
-    paths = ["o-abcdefghij/r-ab12/ou-ab12-cdefgh34/", "o-abcdefghij/r-ab12/ou-ab12-ijklmn56/"]
+    paths = [
+        "o-abcdefghij/r-ab12/ou-ab12-cdefgh34/",
+        "o-abcdefghij/r-ab12/ou-ab12-cdefgh34/ou-ab12-zzzzzzzz/",
+    ]
     other = "arn:aws:iam::444477778888:role/reader"
     run = trusted_run(
         {

@@ -25,6 +25,10 @@ REGION = "aws:index/getRegion:getRegion"
 DESCENDANTS = (
     "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts"
 )
+DESCENDANT_UNITS = (
+    "aws:organizations/getOrganizationalUnitDescendantOrganizationalUnits:"
+    "getOrganizationalUnitDescendantOrganizationalUnits"
+)
 
 
 def unique_id(prefix: str, arn: str) -> str:
@@ -434,7 +438,8 @@ def test_any_other_invoke_fails_naming_it_and_is_recorded() -> None:
     found = pulumi_run(body, mocks=mocks, expect_error=True)
     assert str(found.error) == (
         "CrossAccountMocks does not answer the invoke aws:index/getAvailabilityZones:getAvailabilityZones: "
-        f"it answers {PARTITION}, {CALLER}, {REGION}, {DESCENDANTS} (subclass it and extend call() for more)"
+        f"it answers {PARTITION}, {CALLER}, {REGION}, {DESCENDANTS}, {DESCENDANT_UNITS} (subclass it and extend call() "
+        "for more)"
     )
     assert mocks.invokes == ["aws:index/getAvailabilityZones:getAvailabilityZones"]
 

@@ -5,31 +5,84 @@
 ``TrustedAccountAccess`` lets users, groups and roles of the trusted account assume it.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from .documents import (
-    CliProfile,
-    ExtensionEntry,
-    RoleArn,
-    assume_role_policy,
-    aws_cli_config,
-    parse_role_arn,
-    policy_size,
-    switch_role_url,
-    switch_roles_extension_config,
-    trust_policy,
-)
-from .rollout import TrustingRoleRollout, TrustingRoleRolloutArgs
-from .trusted import (
-    OrganizationalUnitAccess,
-    RoleRequirement,
-    TrustedAccountAccess,
-    TrustedAccountAccessArgs,
-    TrustedPrincipals,
-    split_role_arns,
-)
-from .trusting import TrustingAccountRole, TrustingAccountRoleArgs
-from .validation import InvalidInputError, ResolvedInputError
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names, for type checkers; at run time each module loads on first use (below)
+    from .documents import (
+        CliProfile,
+        ExtensionEntry,
+        RoleArn,
+        assume_role_policy,
+        aws_cli_config,
+        parse_role_arn,
+        policy_size,
+        switch_role_url,
+        switch_roles_extension_config,
+        trust_policy,
+    )
+    from .errors import InvalidInputError, ResolvedInputError
+    from .rollout import TrustingRoleRollout, TrustingRoleRolloutArgs
+    from .trusted import (
+        OrganizationalUnitAccess,
+        RoleRequirement,
+        TrustedAccountAccess,
+        TrustedAccountAccessArgs,
+        TrustedPrincipals,
+        split_role_arns,
+    )
+    from .trusting import TrustingAccountRole, TrustingAccountRoleArgs
+
+_HOMES = {
+    **dict.fromkeys(
+        (
+            "CliProfile",
+            "ExtensionEntry",
+            "RoleArn",
+            "assume_role_policy",
+            "aws_cli_config",
+            "parse_role_arn",
+            "policy_size",
+            "switch_role_url",
+            "switch_roles_extension_config",
+            "trust_policy",
+        ),
+        "documents",
+    ),
+    **dict.fromkeys(("TrustingRoleRollout", "TrustingRoleRolloutArgs"), "rollout"),
+    **dict.fromkeys(
+        (
+            "OrganizationalUnitAccess",
+            "RoleRequirement",
+            "TrustedAccountAccess",
+            "TrustedAccountAccessArgs",
+            "TrustedPrincipals",
+            "split_role_arns",
+        ),
+        "trusted",
+    ),
+    **dict.fromkeys(("TrustingAccountRole", "TrustingAccountRoleArgs"), "trusting"),
+    **dict.fromkeys(("InvalidInputError", "ResolvedInputError"), "errors"),
+}
+"""Public name -> the module that defines it. Loaded on first use (PEP 562), so that the console
+scripts (cross_account.verify, .audit, .console), which never touch a component, load no pulumi."""
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
+
 
 try:
     __version__ = version("cross-account")

@@ -1,5 +1,5 @@
-"""What the components accept but warn about: unknown AWS managed policy names and
-administrator-level permissions on a role that other accounts may assume.
+"""What the components accept but warn about: unknown AWS managed policy names, and
+administrator-level permissions or reads of every service's data on a role that other accounts may assume.
 
 Pure functions over plain values. The guardrail that refuses risky permissions is
 the policy pack (policy/); the components only warn, naming the input and the policy.
@@ -21,6 +21,21 @@ ADMIN_MANAGED_POLICIES: Mapping[str, str] = {
     "PowerUserAccess": "every action outside IAM and Organizations",
 }
 """AWS managed policies too broad for a role that other accounts may assume, and why."""
+READ_EVERYTHING_MANAGED_POLICIES: Mapping[str, str] = {
+    "ReadOnlyAccess": (
+        "read access to the data of every service, not only its configuration: every S3 object, DynamoDB "
+        "item, log event, SQS message and Kinesis record, Lambda functions' code and environment, "
+        "CodeCommit repositories, SSM parameters, and secrets' metadata"
+    ),
+}
+"""AWS managed policies that read every service's data (a leak of everything), and what they read.
+
+``ReadOnlyAccess`` (v190 of the policy): ``s3:Get*``, ``dynamodb:Get*``/``Query``/``Scan``, ``logs:Get*``,
+``sqs:Receive*``, ``kinesis:Get*``, ``lambda:Get*``, ``codecommit:GitPull``, ``ssm:Get*``,
+``secretsmanager:Describe*``/``List*`` on every resource; Prowler's check
+``iam_role_cross_account_readonlyaccess_policy`` rates it high on a role other accounts may assume.
+``ViewOnlyAccess`` (``job-function/ViewOnlyAccess``) is not listed: it lists resources and reads their
+configuration but reads no data (none of the above); a data read added beside it is the config's own choice."""
 NO_ADMIN_RULE = "no-admin-on-cross-account-role"
 ASSUME_ROLE_RULE = "assume-role-names-role-arns"
 PACK_REFUSES: Mapping[str, str] = {"AdministratorAccess": NO_ADMIN_RULE, "IAMFullAccess": NO_ADMIN_RULE}
@@ -149,6 +164,9 @@ def admin_findings(
         if base in ADMIN_MANAGED_POLICIES:
             reason = f"gives {ADMIN_MANAGED_POLICIES[base]}"
             findings.append(Finding("managed_policy_arns", policy, reason, PACK_REFUSES.get(base)))
+        elif base in READ_EVERYTHING_MANAGED_POLICIES and (name or "").count("/") == 0:
+            reason = f"gives {READ_EVERYTHING_MANAGED_POLICIES[base]}"
+            findings.append(Finding("managed_policy_arns", policy, reason, None))
     for name, document in inline_policies.items():
         for reason, rule in broad_statements(document):
             findings.append(Finding(f"inline_policies.{name}", name, reason, rule))

@@ -72,11 +72,11 @@ from .limits import (
 from .validation import (
     EXPIRES_AT_RE,
     GROUP_NAME_RE,
+    POLICY_ARN_RE as ANY_POLICY_ARN_RE,
     POLICY_NAME_RE,
     ROLE_ARN_PATTERN_RE,
     USER_NAME_RE,
 )
-from .validation import POLICY_ARN_RE as ANY_POLICY_ARN_RE
 
 R = TypeVar("R")
 

@@ -10,10 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
+
+from .iam.grammar import (
+    ROLE_ARN_RE as ROLE_ARN_RE,  # re-exported
+    RoleArn as RoleArn,
+    parse_role_arn as parse_role_arn,
+)
 
 POLICY_VERSION = "2012-10-17"
 TRUST_SID = "TrustedAccountsMayAssume"
@@ -26,36 +33,6 @@ SIGNIN_HOSTS: Mapping[str, str] = {
     "aws-cn": "signin.amazonaws.cn",
 }
 """Console sign-in host per partition (the switch-role page lives there)."""
-
-ROLE_ARN_RE = re.compile(
-    r"arn:(?P<partition>aws(?:-[a-z]+)*):iam::(?P<account>[0-9]{12}):role"
-    r"(?P<path>/(?:[\x21-\x2e\x30-\x7e]+/)*)(?P<name>[A-Za-z0-9+=,.@_-]{1,64})",
-    re.ASCII,
-)
-"""A role ARN, matched whole (``fullmatch``): ASCII only, no empty path segment."""
-
-
-@dataclass(frozen=True)
-class RoleArn:
-    """The parts of an IAM role ARN."""
-
-    partition: str
-    account_id: str
-    path: str
-    name: str
-
-    @property
-    def path_and_name(self) -> str:
-        """``path/name`` without the leading slash, as the console expects it."""
-        return f"{self.path}{self.name}".lstrip("/")
-
-
-def parse_role_arn(arn: str) -> RoleArn | None:
-    """Split ``arn:<partition>:iam::<account>:role/<path/>name``; None if it is not one."""
-    match = ROLE_ARN_RE.fullmatch(arn)
-    if match is None:
-        return None
-    return RoleArn(match["partition"], match["account"], match["path"], match["name"])
 
 
 def _one_or_list(values: Sequence[str]) -> str | list[str]:
@@ -451,6 +428,37 @@ def aws_cli_config(profiles: Iterable[CliProfile]) -> str:
     return "\n".join(blocks)
 
 
+CONSOLE_COMMAND = "cross-account-console"
+EXTERNAL_ID_OPTION_PLACEHOLDER = "'<external-id-from-the-trusting-account>'"
+MFA_CODE_PLACEHOLDER = "<6-digit-code>"
+SOURCE_IDENTITY_PLACEHOLDER = "<your-name>"
+
+
+def console_command(profile: CliProfile) -> str:
+    """The ``cross-account-console`` command line that opens the console as the role, complete for
+    what the role requires (the same requirements as its CLI profile).
+
+    An external id gets a placeholder, quoted for the shell (the value is a secret of the trusting
+    side, never written here); MFA gets the device and a code placeholder; a session name that must
+    be the user name, and a source identity (which profiles and the switch-role page cannot set, and
+    this command can), get theirs. Real values are quoted for a POSIX shell.
+    """
+    words = [CONSOLE_COMMAND, shlex.quote(profile.role_arn), "--profile", shlex.quote(profile.source_profile)]
+    if profile.external_id_required:
+        words += ["--external-id", EXTERNAL_ID_OPTION_PLACEHOLDER]
+    if profile.mfa_serial is not None:
+        words += ["--mfa-serial", shlex.quote(profile.mfa_serial), "--mfa-token", MFA_CODE_PLACEHOLDER]
+    if profile.session_name_required:
+        words += ["--session-name", SESSION_NAME_PLACEHOLDER]
+    if profile.source_identity_required:
+        words += ["--source-identity", SOURCE_IDENTITY_PLACEHOLDER]
+    if profile.duration_seconds is not None:
+        words += ["--duration", str(profile.duration_seconds)]
+    if profile.region is not None:
+        words += ["--region", shlex.quote(profile.region)]
+    return " ".join(words)
+
+
 @dataclass(frozen=True)
 class ExtensionEntry:
     """One role in the configuration of the "AWS Extend Switch Roles" browser extension."""
@@ -564,6 +572,45 @@ def role_template(
             }
         },
     }
+
+
+DYNAMIC_REFERENCE = "{{resolve:"
+"""How a CloudFormation dynamic reference starts: CloudFormation resolves it in every string of a template."""
+
+
+def cloudformation_expression(value: Any, path: str = "") -> tuple[str, Any, str] | None:
+    """The first part of ``value`` that CloudFormation would evaluate instead of copying: (where, it, what).
+
+    CloudFormation reads every string of a template and resolves ``{{resolve:ssm:...}}``,
+    ``{{resolve:ssm-secure:...}}`` and ``{{resolve:secretsmanager:...}}`` dynamic references in the
+    account running the stack, and evaluates every one-key object whose key is ``Ref`` or starts with
+    ``Fn::`` (intrinsic functions). IAM policy variables (``${aws:username}``) are left alone outside
+    ``Fn::Sub``. ``where`` is the path inside ``value`` ("" for the value itself, ``.Statement[0].Resource``).
+    Sources: AWS CloudFormation User Guide, "Get values stored in other services using dynamic
+    references" and "Intrinsic function reference". Walked without recursion, so a value nested
+    deeper than Python's stack is read (and refused for its depth elsewhere) rather than crashing.
+    """
+    pending: list[tuple[str, Any]] = [(path, value)]
+    while pending:
+        where, item = pending.pop()
+        if isinstance(item, str):
+            if DYNAMIC_REFERENCE in item:
+                return (where, item, "dynamic reference")
+        elif isinstance(item, Mapping):
+            if len(item) == 1:
+                (key,) = item
+                if isinstance(key, str) and (key == "Ref" or key.startswith("Fn::")):
+                    return (where, dict(item), "intrinsic function")
+            children = []
+            for key, child in item.items():
+                if isinstance(key, str) and DYNAMIC_REFERENCE in key:
+                    children.append((f"{where}.{key}", key))
+                else:
+                    children.append((f"{where}.{key}", child))
+            pending.extend(reversed(children))
+        elif isinstance(item, (list, tuple)):
+            pending.extend(reversed([(f"{where}[{index}]", child) for index, child in enumerate(item)]))
+    return None
 
 
 def template_body(template: Mapping[str, Any]) -> str:

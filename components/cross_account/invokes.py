@@ -57,6 +57,14 @@ def caller_account(parent: pulumi.Resource) -> pulumi.Output[str]:
     return caller_identity(parent).apply(lambda identity: identity[0])
 
 
+def account_and_partition_now() -> tuple[str, str]:
+    """(account id, partition) of the default provider's credentials, as plain values, from one
+    getCallerIdentity (the partition is the caller ARN's second field)."""
+    identity = aws.get_caller_identity()
+    arn = _field(GET_CALLER_IDENTITY, "arn", identity.arn)
+    return _field(GET_CALLER_IDENTITY, "accountId", identity.account_id), arn.split(":")[1]
+
+
 def account_now() -> str:
     """The account id of the default provider's credentials, as a plain value (the program's own stack)."""
     return _field(GET_CALLER_IDENTITY, "accountId", aws.get_caller_identity().account_id)

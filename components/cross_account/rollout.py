@@ -18,9 +18,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_aws as aws
 
-from . import limits
-from . import stackset as stackset_mode
-from . import validation as check
+from . import limits, stackset as stackset_mode, validation as check
 from .documents import has_console, switch_role_urls_by_account
 from .invokes import where_now
 from .trusting import TrustingAccountRole, TrustingAccountRoleArgs, role_warnings, validate_trusting_args
@@ -44,7 +42,7 @@ class TrustingRoleRolloutArgs(TypedDict):
     organizational_unit_ids: NotRequired[Sequence[str]]
     """Stackset mode (required there): organizational units (ou-...) or roots (r-...) to deploy the role to; each gets one stack set instance, named after the unit."""
     exclude_account_ids: NotRequired[Sequence[str]]
-    """Stackset mode: accounts of the units that get no role (the instances' account filter DIFFERENCE)."""
+    """Refused: a stack set instance with an account filter does not hold (automatic deployment ignores account filters) and a changed filter replaces every instance, deleting the role from the whole unit. Move such accounts to a unit not targeted, or use providers mode, whose target_account_ids lists exactly the accounts."""
     management_account_id: NotRequired[str]
     """Stackset mode: the organization's management account, refused as a target (StackSets never deploy there). Default: the deploying account when call_as is SELF."""
     stack_set_name: NotRequired[str]
@@ -61,6 +59,8 @@ class TrustingRoleRolloutArgs(TypedDict):
     """Stackset mode: "PARALLEL" (default) or "SEQUENTIAL" deployment across regions."""
     stack_set_instance_region: NotRequired[str]
     """Stackset mode: the region of the stack instances (IAM is global: one is enough). Default: the region of the component's provider."""
+    stack_set_recreate_roles: NotRequired[bool]
+    """Stackset mode: apply a change of stack_set_name, retain_stacks_on_account_removal or the instances' region, each of which replaces the StackSet or its instances, so CloudFormation deletes the role from every account of the units and makes it again (a window without access). Default false: such a change is held back (the deployed value stays) with a warning."""
     # Every input of TrustingAccountRoleArgs, copied from trusting.py by
     # `.venv/bin/python tests/test_component_package.py`: a subclass would inherit the fields, but
     # the schema takes a field's description only from the class that declares it.
@@ -150,6 +150,7 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
     """
     known = set(TrustingRoleRolloutArgs.__annotations__)
     check.refuse_unknown_inputs(args, known)
+    check.not_evaluated_inputs(args)
     secret = check.string_list(
         "secret_inputs",
         args.get("secret_inputs"),
@@ -404,7 +405,7 @@ class TrustingRoleRollout(pulumi.ComponentResource):
             raise report.error(error) from None
         stack_set_name = rollout["stack_set_name"] or stackset_mode.default_stack_set_name(pulumi.get_stack())
         options = {**rollout, "stack_set_name": stack_set_name}
-        stack_set, _ = stackset_mode.build_stack_set(self, name, options, settings, partition, region)
+        stack_set, _ = stackset_mode.build_stack_set(self, name, options, settings, partition, region, report)
         role_warnings(report, name, settings, self)
         role = f"{settings['role_path']}{settings['role_name']}"
         arns = {account: f"arn:{partition}:iam::{account}:role{role}" for account in accounts}

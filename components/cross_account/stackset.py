@@ -11,6 +11,7 @@ through one provider: the caller's. See docs/rollout.md.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,8 +19,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from . import limits
-from . import validation as check
+from . import limits, validation as check
 from .documents import (
     TEMPLATE_BODY_MAX,
     revoke_older_sessions_policy,
@@ -27,8 +27,9 @@ from .documents import (
     role_template,
     template_body,
 )
+from .iam.grammar import region_partition as region_partition
 from .trusting import checked_trust_policy
-from .validation import InvalidInputError
+from .validation import InvalidInputError, Reporter
 
 MODES = ("providers", "stackset")
 CALL_AS = ("SELF", "DELEGATED_ADMIN")
@@ -44,31 +45,35 @@ STACKSET_INPUTS = (
     "failure_tolerance_percentage",
     "region_concurrency_type",
     "stack_set_instance_region",
+    "stack_set_recreate_roles",
 )
 """The inputs only the stackset mode reads."""
 PROVIDERS_INPUTS = ("deployment_role_name", "deployment_role_external_id")
 """The inputs only the providers mode reads."""
 MANAGEMENT_REFUSED = "use rolloutMode providers for the management account, or a plain trusting stack"
-STACK_SET_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}", re.ASCII)
-REGION_PARTITIONS = (
-    ("us-gov-", "aws-us-gov"),
-    ("cn-", "aws-cn"),
-    ("us-iso-", "aws-iso"),
-    ("us-isob-", "aws-iso-b"),
+EXCLUDE_REFUSED = (
+    "cannot be used with rollout_mode stackset: automatic deployment ignores account-level filters "
+    "(AWS's StackSets guide), so an excluded account that leaves and joins a unit again, or moves "
+    "between its child units, gets the role; and a changed list replaces every stack set instance, which "
+    "deletes the role from every account of the unit. Move these accounts to an organizational unit this "
+    "stack does not target, or use rollout_mode providers"
 )
-
-
-def region_partition(region: str) -> str:
-    """The partition a region belongs to (``us-gov-west-1`` -> ``aws-us-gov``)."""
-    for prefix, partition in REGION_PARTITIONS:
-        if region.startswith(prefix):
-            return partition
-    return "aws"
+"""Why a stackset rollout takes no account filter."""
+MOVE_OUT = "move it to an organizational unit this stack does not target, or use rollout_mode providers"
+"""What to do with an account of a target unit that must not get the role, in stackset mode."""
+STACK_SET_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}", re.ASCII)
 
 
 def default_stack_set_name(stack: str) -> str:
-    """``cross-account-access-<stack>``, with what a StackSet name may not hold turned into hyphens."""
-    return re.sub(r"[^A-Za-z0-9-]", "-", f"cross-account-access-{stack}")[:128]
+    """``cross-account-access-<stack>``, unchanged when that is a StackSet name with no ``--``; otherwise
+    made one (what a StackSet name may not hold turned into hyphens, cut to fit) and ended with ``--`` and
+    a digest of the stack's name, so distinct stack names (``a.b``, ``a_b``, ``a-b``) never share one."""
+    name = f"cross-account-access-{stack}"
+    if STACK_SET_NAME_RE.fullmatch(name) and "--" not in name:
+        return name
+    digest = hashlib.sha256(stack.encode()).hexdigest()[:16]
+    readable = re.sub(r"[^A-Za-z0-9-]", "-", name)[: 128 - 2 - len(digest)].rstrip("-")
+    return f"{readable}--{digest}"
 
 
 def unsupported(role: Mapping[str, Any]) -> InvalidInputError | None:
@@ -110,6 +115,13 @@ def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None
             "StackSets is not supported in the China regions; use rollout_mode providers",
         )
     out: dict[str, Any] = {}
+    _targets(args, out)
+    _operation(args, out, partition)
+    return out
+
+
+def _targets(args: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """Where the stack set deploys: the units (no root beside others, no account filter), its name."""
     units = args.get("organizational_unit_ids")
     if not units:
         raise InvalidInputError(
@@ -118,9 +130,17 @@ def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None
     out["organizational_unit_ids"] = check.string_list(
         "organizational_unit_ids", units, check.organizational_unit_id, required=True
     )
-    out["exclude_account_ids"] = check.string_list(
-        "exclude_account_ids", args.get("exclude_account_ids"), check.account_id
-    )
+    roots = [unit for unit in out["organizational_unit_ids"] if unit.startswith("r-")]
+    if roots and len(out["organizational_unit_ids"]) > 1:
+        raise InvalidInputError(
+            "organizational_unit_ids",
+            list(out["organizational_unit_ids"]),
+            f"lists the root {roots[0]!r} with other units: the root holds every unit, so " + OVERLAP,
+        )
+    excluded = check.string_list("exclude_account_ids", args.get("exclude_account_ids"), check.account_id)
+    if excluded:
+        raise InvalidInputError("exclude_account_ids", list(excluded), EXCLUDE_REFUSED)
+    out["exclude_account_ids"] = excluded
     management = args.get("management_account_id")
     out["management_account_id"] = (
         None if management in (None, "") else check.account_id("management_account_id", management)
@@ -133,6 +153,10 @@ def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None
             "is not a StackSet name (a letter, then up to 127 ASCII letters, digits and hyphens)",
         )
     out["stack_set_name"] = name
+
+
+def _operation(args: Mapping[str, Any], out: dict[str, Any], partition: str | None) -> None:
+    """How the stack set runs: as whom, what it keeps, its preferences, its region, re-creation."""
     call_as = args.get("call_as", limits.DEFAULT_CALL_AS)
     if call_as not in CALL_AS:
         raise InvalidInputError("call_as", call_as, f"must be one of {', '.join(CALL_AS)}")
@@ -171,7 +195,40 @@ def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None
                 "the stack set is made",
             )
     out["stack_set_instance_region"] = region
-    return out
+    out["stack_set_recreate_roles"] = check.boolean(
+        "stack_set_recreate_roles", args.get("stack_set_recreate_roles", False)
+    )
+
+
+OVERLAP = (
+    "two stack set instances would deploy the role to the same accounts, and removing either one from "
+    "the list would delete the role from accounts the other still covers: list only units that share no "
+    "account (the root alone, or units none of which is under another)"
+)
+
+
+def refuse_overlaps(
+    key: str,
+    accounts_by_unit: Mapping[str, Sequence[str]],
+    descendants_by_unit: Mapping[str, Sequence[str]],
+) -> None:
+    """Refuse target units that overlap, as AWS Organizations lists them now: a unit under another
+    listed unit (``descendants_by_unit``: the units at any depth below each), or two units whose
+    accounts (``accounts_by_unit``, at any depth) share one."""
+    units = list(accounts_by_unit)
+    for unit in units:
+        below = set(descendants_by_unit.get(unit, ()))
+        for other in units:
+            if other != unit and other in below:
+                raise InvalidInputError(
+                    key, other, f"is a unit under {unit!r}, which is listed too: " + OVERLAP
+                )
+    holder: dict[str, str] = {}
+    for unit in units:
+        for account in accounts_by_unit[unit]:
+            first = holder.setdefault(account, unit)
+            if first != unit:
+                raise InvalidInputError(key, [first, unit], f"both hold account {account!r}: " + OVERLAP)
 
 
 def refuse_management(accounts: Sequence[str], management: str | None, key: str) -> None:
@@ -198,19 +255,21 @@ def stack_set_template(partition: str, trusted: Sequence[str], settings: Mapping
         inline[limits.REVOKE_SESSIONS_POLICY_NAME] = revoke_older_sessions_policy(
             settings["revoke_sessions_issued_before"]
         )
-    body = template_body(
-        role_template(
-            role_name=settings["role_name"],
-            role_path=settings["role_path"],
-            description=settings["role_description"],
-            trust_policy=document,
-            managed_policy_arns=managed,
-            inline_policies=inline,
-            max_session_duration=settings["max_session_duration"],
-            permissions_boundary_arn=settings["permissions_boundary_arn"],
-            tags=settings["tags"],
-        )
+    template = role_template(
+        role_name=settings["role_name"],
+        role_path=settings["role_path"],
+        description=settings["role_description"],
+        trust_policy=document,
+        managed_policy_arns=managed,
+        inline_policies=inline,
+        max_session_duration=settings["max_session_duration"],
+        permissions_boundary_arn=settings["permissions_boundary_arn"],
+        tags=settings["tags"],
     )
+    # Every input passed check.not_evaluated; the role's properties are read once more as a whole,
+    # so that nothing CloudFormation would evaluate reaches a template, whatever built it.
+    check.not_evaluated("template", template["Resources"])
+    body = template_body(template)
     size = len(body.encode())
     if size > TEMPLATE_BODY_MAX:
         raise InvalidInputError(
@@ -229,6 +288,7 @@ def build_stack_set(
     settings: Mapping[str, Any],
     partition: str,
     region: str,
+    report: Reporter,
 ) -> tuple[aws.cloudformation.StackSet, dict[str, aws.cloudformation.StackSetInstance]]:
     """The StackSet and one StackSetInstance per organizational unit, children of ``parent``."""
     body = pulumi.Output.from_input(settings["trusted_account_ids"]).apply(
@@ -239,6 +299,7 @@ def build_stack_set(
         "failure_tolerance_percentage": stackset["failure_tolerance_percentage"],
         "region_concurrency_type": stackset["region_concurrency_type"],
     }
+    recreate = stackset["stack_set_recreate_roles"]
     stack_set = aws.cloudformation.StackSet(
         f"{name}-stackset",
         name=stackset["stack_set_name"],
@@ -252,26 +313,100 @@ def build_stack_set(
         call_as=stackset["call_as"],
         operation_preferences=aws.cloudformation.StackSetOperationPreferencesArgs(**preferences),
         template_body=body,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=_replacement_options(parent, recreate, STACK_SET_REPLACED_BY),
     )
-    excluded = list(stackset["exclude_account_ids"])
+    region = stackset["stack_set_instance_region"] or region
     instances = {}
     for unit in stackset["organizational_unit_ids"]:
-        targets = aws.cloudformation.StackSetInstanceDeploymentTargetsArgs(
-            organizational_unit_ids=[unit],
-            **({"account_filter_type": "DIFFERENCE", "accounts": excluded} if excluded else {}),
-        )
+        # One unit, no account filter: the targets of an instance never change (a change would
+        # replace it, and the old instance's delete removes the role from the whole unit).
+        targets = aws.cloudformation.StackSetInstanceDeploymentTargetsArgs(organizational_unit_ids=[unit])
         instances[unit] = aws.cloudformation.StackSetInstance(
             f"{name}-{unit}",
             stack_set_name=stack_set.name,
             deployment_targets=targets,
-            stack_set_instance_region=stackset["stack_set_instance_region"] or region,
+            stack_set_instance_region=region,
             call_as=stackset["call_as"],
-            operation_preferences=aws.cloudformation.StackSetInstanceOperationPreferencesArgs(**preferences),
+            operation_preferences=aws.cloudformation.StackSetInstanceOperationPreferencesArgs(
+                **preferences, concurrency_mode=CONCURRENCY_MODE
+            ),
             retain_stack=stackset["retain_stacks_on_account_removal"],
-            opts=pulumi.ResourceOptions(parent=parent),
+            opts=_replacement_options(parent, recreate, INSTANCE_REPLACED_BY),
         )
+    if not recreate:
+        held_back(report, parent, stack_set, instances, stackset, region)
     return stack_set, instances
+
+
+CONCURRENCY_MODE = "SOFT_FAILURE_TOLERANCE"
+"""How a stack set instance's operations (deploying a unit) run. CloudFormation rounds both percentages
+down to whole accounts (the concurrency to at least one), and its default STRICT_FAILURE_TOLERANCE caps
+the accounts deployed at once at the failure tolerance + 1: with 10 % of a unit of fewer than 10 accounts,
+one account at a time. SOFT_FAILURE_TOLERANCE decouples the two (AWS CloudFormation API Reference,
+StackSetOperationPreferences): every account of a small unit at once, and the operation still stops past
+the tolerance (at the first failure, below 10 accounts). The StackSet's own preferences (its template
+updates) have no such field in pulumi-aws 7.51, so they stay strict: one account at a time there."""
+STACK_SET_REPLACED_BY = ("name", "autoDeployment", "region")
+"""StackSet inputs whose change replaces it in pulumi-aws (ForceNew in terraform-provider-aws
+internal/service/cloudformation/stack_set.go: name, auto_deployment; region: the provider's per-resource
+region). A replaced StackSet replaces every instance, which deletes the role from every account."""
+INSTANCE_REPLACED_BY = ("stackSetName", "deploymentTargets", "stackSetInstanceRegion", "region", "accountId")
+"""StackSetInstance inputs whose change replaces it (ForceNew in stack_set_instance.go: stack_set_name,
+deployment_targets and all under it, region (stack_set_instance_region here), account_id; region: the
+per-resource region). Its delete calls DeleteStackInstances for the whole unit, RetainStacks false."""
+RECREATE_KEY = "stack_set_recreate_roles"
+
+
+def _replacement_options(
+    parent: pulumi.Resource, recreate: bool, replaced_by: Sequence[str]
+) -> pulumi.ResourceOptions:
+    """Without ``recreate``, the inputs that would replace the resource are held at their deployed values
+    (``ignore_changes``: the engine keeps what is deployed, and ``held_back`` says so); with it, they apply,
+    delete-first (the same StackSet name, and the same role names in every account, cannot exist twice)."""
+    if recreate:
+        return pulumi.ResourceOptions(parent=parent, delete_before_replace=True)
+    return pulumi.ResourceOptions(parent=parent, ignore_changes=list(replaced_by))
+
+
+HELD_BACK = (
+    "{what} is {deployed!r} where it is deployed, and the config now says {wanted!r}: that change is held "
+    "back, because it would replace {resource} and CloudFormation would delete the role from every account "
+    "of the units before making it again. To apply it (the roles are re-created, with a window without "
+    "access), set " + RECREATE_KEY + " true for one run"
+)
+
+
+def held_back(
+    report: Reporter,
+    parent: pulumi.Resource,
+    stack_set: aws.cloudformation.StackSet,
+    instances: Mapping[str, aws.cloudformation.StackSetInstance],
+    stackset: Mapping[str, Any],
+    region: str,
+) -> None:
+    """Warn, once the deployed values are known, of each change ``ignore_changes`` holds back."""
+
+    def compare(what: str, wanted: Any, resource: str) -> Any:
+        def check_one(deployed: Any) -> None:
+            if deployed is not None and deployed != wanted:
+                report.warn(
+                    HELD_BACK.format(what=what, deployed=deployed, wanted=wanted, resource=resource),
+                    resource=parent,
+                )
+
+        return check_one
+
+    wanted_retain = stackset["retain_stacks_on_account_removal"]
+    stack_set.name.apply(compare("the StackSet's name", stackset["stack_set_name"], "the StackSet"))
+    stack_set.auto_deployment.apply(
+        lambda deployed: compare("retain_stacks_on_account_removal", wanted_retain, "the StackSet")(
+            None if deployed is None else deployed.retain_stacks_on_account_removal
+        )
+    )
+    for unit, instance in instances.items():
+        instance.stack_set_instance_region.apply(
+            compare("stack_set_instance_region", region, f"the stack set instance of {unit}")
+        )
 
 
 def pattern(partition: str, settings: Mapping[str, Any]) -> str:

@@ -36,7 +36,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import rpc
 
-from .validation import region_partition
+from .iam.grammar import region_partition
 
 __all__ = ["CREATE_DATE", "CrossAccountMocks"]
 
@@ -78,6 +78,8 @@ INVOKES = (
     "aws:index/getCallerIdentity:getCallerIdentity",
     "aws:index/getRegion:getRegion",
     "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts",
+    "aws:organizations/getOrganizationalUnitDescendantOrganizationalUnits:"
+    "getOrganizationalUnitDescendantOrganizationalUnits",
 )
 """The invokes the mocks answer; any other fails."""
 
@@ -147,18 +149,6 @@ def _account_id(key: str, value: Any) -> str:
     return value
 
 
-def _partition_of_region(region: str) -> str:
-    """The region's partition from the package's region list (botocore's), by its prefix if not listed."""
-    listed = region_partition(region)
-    if listed is not None:
-        return listed
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
 @dataclass(frozen=True)
 class _Target:
     """Where a provider's calls land: account, partition, region, and who makes them."""
@@ -182,6 +172,9 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
             reference to any other stack fails with ``unknown stack "<name>"``.
         organization_accounts: organizational unit id -> ids of the accounts under it,
             for ``aws.organizations.get_organizational_unit_descendant_accounts``.
+        organization_units: organizational unit id -> ids of the units under it, at any
+            depth, for ``aws.organizations.get_organizational_unit_descendant_organizational_units``
+            (a unit of ``organization_accounts`` not listed here has none).
         provider_accounts: provider resource name -> account id, for ``aws.Provider``
             resources whose inputs name no account (a profile, environment credentials).
 
@@ -198,6 +191,7 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
         stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
         organization_accounts: Mapping[str, Sequence[str]] | None = None,
         provider_accounts: Mapping[str, str] | None = None,
+        organization_units: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         if partition not in PARTITION_DNS:
             raise ValueError(f"partition: {partition!r} is not one of {', '.join(PARTITION_DNS)}")
@@ -211,6 +205,7 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
             ou: [_account_id(f"organization_accounts[{ou!r}]", a) for a in accounts]
             for ou, accounts in (organization_accounts or {}).items()
         }
+        self.organization_units = {ou: list(units) for ou, units in (organization_units or {}).items()}
         self.provider_accounts = {
             name: _account_id(f"provider_accounts[{name!r}]", a)
             for name, a in (provider_accounts or {}).items()
@@ -263,7 +258,7 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
         return args.resource_id or f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        """The result of an invoke; any invoke but the four in ``INVOKES`` fails."""
+        """The result of an invoke; any invoke but the five in ``INVOKES`` fails."""
         self.invokes.append(args.token)
         target = self._target_of(args.provider)
         dns_suffix, reverse_dns, _ = PARTITION_DNS[target.partition]
@@ -292,6 +287,8 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
             }
         elif args.token == INVOKES[3]:
             result = self._descendant_accounts(str(args.args.get("parentId")), target)
+        elif args.token == INVOKES[4]:
+            result = self._descendant_units(str(args.args.get("parentId")))
         else:
             raise NotImplementedError(
                 f"CrossAccountMocks does not answer the invoke {args.token}: it answers "
@@ -341,7 +338,7 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
         region = _plain(inputs.get("region"))
         if region:
             self._check_region(f"{where}: region", region, None)
-            partition = _partition_of_region(region)
+            partition = region_partition(region)
             if partition not in PARTITION_DNS:
                 raise ValueError(
                     f"{where}: region {region!r} is in partition {partition!r}, which the mocks do not "
@@ -368,7 +365,7 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
     def _check_region(key: str, region: Any, partition: str | None) -> None:
         if not isinstance(region, str) or not REGION_RE.fullmatch(region):
             raise ValueError(f"{key}: {region!r} is not an AWS region name such as us-east-1")
-        if partition is not None and _partition_of_region(region) != partition:
+        if partition is not None and region_partition(region) != partition:
             raise ValueError(f"{key}: {region!r} is not a region of partition {partition!r}")
 
     # -- resources --------------------------------------------------------------------
@@ -407,6 +404,18 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
         if name not in self.stack_outputs:
             raise ValueError(f'unknown stack "{name}"')
         return name, {"name": name, "outputs": dict(self.stack_outputs[name]), "secretOutputNames": []}
+
+    def _descendant_units(self, parent_id: str) -> dict[str, Any]:
+        if parent_id not in self.organization_accounts and parent_id not in self.organization_units:
+            raise ValueError(
+                f"getOrganizationalUnitDescendantOrganizationalUnits: parentId {parent_id!r} is not an "
+                f"organizational unit of these mocks (organization_accounts has {sorted(self.organization_accounts)})"
+            )
+        children = [
+            {"id": unit, "name": f"unit-{unit}", "arn": f"arn:aws:organizations::{self.account_id}:ou/{unit}"}
+            for unit in self.organization_units.get(parent_id, ())
+        ]
+        return {"childrens": children, "id": parent_id, "parentId": parent_id}
 
     def _descendant_accounts(self, parent_id: str, target: _Target) -> dict[str, Any]:
         if parent_id not in self.organization_accounts:

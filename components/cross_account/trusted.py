@@ -8,14 +8,14 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_aws as aws
 
-from . import limits
-from . import validation as check
+from . import limits, validation as check
 from .documents import (
     CliProfile,
     ExtensionEntry,
     OrganizationalUnitGrant,
     assume_role_policy,
     aws_cli_config,
+    console_command,
     has_console,
     mfa_serial_placeholder,
     policy_size,
@@ -162,6 +162,7 @@ def validate_trusted_args(args: Mapping[str, Any]) -> dict[str, Any]:
     if "role_arns" not in args:
         raise InvalidInputError("role_arns", None, "is required")
     role_arns = args["role_arns"]
+    check.not_evaluated("role_arns", role_arns)
     out = validate_trusted_options({k: v for k, v in args.items() if k != "role_arns"})
     grants = out["organizational_unit_grants"]
     required = has_any_output(grants) or not grants
@@ -190,6 +191,7 @@ def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
     known = set(TrustedAccountAccessArgs.__annotations__) - {"role_arns"}
     _refuse_renamed(args)
     check.refuse_unknown_inputs(args, known)
+    check.not_evaluated_inputs(args)
     out: dict[str, Any] = {}
     out["secret_inputs"] = check.string_list(
         "secret_inputs", args.get("secret_inputs"), check.secret_input_name(known | {"role_arns"})
@@ -341,15 +343,7 @@ def _validate_new_group(args: Mapping[str, Any], out: dict[str, Any]) -> None:
         )
 
 
-def has_any_output(value: Any) -> bool:
-    """True when the value, or anything inside its lists and maps, is a pulumi Output."""
-    if isinstance(value, pulumi.Output):
-        return True
-    if isinstance(value, Mapping):
-        return any(has_any_output(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(has_any_output(v) for v in value)
-    return False
+has_any_output = check.has_any_output
 
 
 def checked_role_arns(role_arns: Any, required: bool = True) -> tuple[str, ...]:
@@ -394,6 +388,29 @@ def checked_grants(grants: Any) -> tuple[dict[str, Any], ...]:
             entry["expires_at"] = check.expiry_time(f"{key}.expires_at", value["expires_at"])
         found.append(entry)
     return tuple(found)
+
+
+def path_within(path: str, covered: str) -> bool:
+    """True when every account ``path`` reaches (``aws:ResourceOrgPaths`` StringLike ``<path>*``) is one
+    ``covered`` reaches: same organization, and ``path`` at or below ``covered``.
+
+    Paths are ``o-.../r-.../ou-.../`` (from the root) or ``o-.../*/ou-.../`` (a unit wherever it is). A
+    ``*/ou-...`` path lies within a root path of its organization, and within a path that ends at
+    or passes through that unit; a unit below another one is only known to be within it when its path is
+    written from the root.
+    """
+    org, _, rest = path.partition("/")
+    covered_org, _, covered_rest = covered.partition("/")
+    if org != covered_org:
+        return False
+    segments = [s for s in rest.split("/") if s]
+    covered_segments = [s for s in covered_rest.split("/") if s]
+    if covered_segments[0] == "*":  # a unit wherever it is: the path must pass through it
+        unit = covered_segments[1]
+        return unit in segments[1:] if segments[0] != "*" else segments[1] == unit
+    if segments[0] == "*":  # a unit wherever it is, within a path from the root
+        return len(covered_segments) == 1 or covered_segments[-1] == segments[1]
+    return segments[: len(covered_segments)] == covered_segments
 
 
 def grant_of(entry: Mapping[str, Any], expires_at: str | None) -> OrganizationalUnitGrant:
@@ -664,6 +681,8 @@ class TrustedAccountAccess(pulumi.ComponentResource):
     """One console switch-role link per role, in the order of role_arns (empty for a role in a partition without a console)."""
     aws_cli_config: pulumi.Output[str]
     """A ready ~/.aws/config text with one [profile <role>-<account>] per role, complete for what each role requires."""
+    console_commands: pulumi.Output[list[str]]
+    """One cross-account-console command line per role, in the order of role_arns, complete for what each role requires (an external id as a placeholder): it opens the console as the role, also where the switch-role page cannot."""
     switch_roles_extension_config: pulumi.Output[str]
     """The roles in the configuration format of the AWS Extend Switch Roles browser extension: one [<role>-<account>] section each, with aws_account_id, role_name and color."""
     principals: pulumi.Output[TrustedPrincipals]
@@ -728,7 +747,11 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         self.switch_role_urls = self._hide_if(
             self.role_arns.apply(self._console_links), "role_arns", "switch_role_color"
         )
-        self.aws_cli_config = self._hide_if(self._cli_config(built), *CLI_CONFIG_INPUTS)
+        profiles = self._cli_profiles(built)
+        self.aws_cli_config = self._hide_if(profiles.apply(aws_cli_config), *CLI_CONFIG_INPUTS)
+        self.console_commands = self._hide_if(
+            profiles.apply(lambda found: [console_command(p) for p in found]), *CLI_CONFIG_INPUTS
+        )
         self.switch_roles_extension_config = self._hide_if(
             pulumi.Output.all(built, settings["role_requires_external_id"]).apply(
                 lambda resolved: self._extension_config(resolved[0], bool(resolved[1]))
@@ -743,6 +766,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                 "role_arns": self.role_arns,
                 "switch_role_urls": self.switch_role_urls,
                 "aws_cli_config": self.aws_cli_config,
+                "console_commands": self.console_commands,
                 "switch_roles_extension_config": self.switch_roles_extension_config,
                 "principals": self.principals,
             }
@@ -802,7 +826,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         if reported is not None:
             # Raised out of the except block: the first error, which may show a secret, is not its context.
             raise ResolvedInputError(reported) from reported
-        self._warn_about_role_ends(arns, requirements)
+        self._warn_about_role_ends(arns, requirements, entries)
         self._warn_about_role_sessions(arns, requirements)
         new_group = self._new_group()
         groups = [*settings["group_names"], *([settings["new_group_name"]] if new_group else [])]
@@ -939,14 +963,21 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                 )
 
     def _warn_about_role_ends(
-        self, role_arns: Sequence[str], requirements: Mapping[str, Mapping[str, Any]]
+        self,
+        role_arns: Sequence[str],
+        requirements: Mapping[str, Mapping[str, Any]],
+        grants: Sequence[Mapping[str, Any]] = (),
     ) -> None:
-        """One warning per end of a role's own trust that has passed or is less than 7 days away."""
+        """One warning per end of a role's own trust that has passed or is less than 7 days away: roles by
+        ARN, and the roles of a grant by organization path (a stackset rollout) by their ARN pattern."""
         by_end: dict[str, list[str]] = {}
         for arn in role_arns:
             end = requirements.get(arn, {}).get("expires_at")
             if end:
                 by_end.setdefault(end, []).append(arn)
+        for grant in grants:
+            if grant.get("expires_at"):
+                by_end.setdefault(grant["expires_at"], []).append(grant["role_arn_pattern"])
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         for end, arns in sorted(by_end.items()):
             if not check.expires_soon(end):
@@ -1011,10 +1042,11 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             lambda identity: mfa_serial_placeholder(identity[1].split(":")[1], identity[0])
         )
 
-    def _cli_config(self, built: pulumi.Output["_Built"]) -> pulumi.Output[str]:
+    def _cli_profiles(self, built: pulumi.Output["_Built"]) -> pulumi.Output[list[CliProfile]]:
+        """One CliProfile per role, complete for what it requires (aws_cli_config, console_commands)."""
         settings = self._settings
 
-        def profiles(resolved: list[Any]) -> str:
+        def profiles(resolved: list[Any]) -> list[CliProfile]:
             b, external_id_default, mfa_default, mfa_serial = resolved
             found = []
             for arn in b.role_arns:
@@ -1033,7 +1065,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                         expires_at=b.ends.get(arn),
                     )
                 )
-            return aws_cli_config(found)
+            return found
 
         return pulumi.Output.all(
             built, settings["role_requires_external_id"], settings["role_requires_mfa"], self._mfa_serial()

@@ -6,8 +6,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from . import advice, limits
-from . import validation as check
+from . import advice, limits, validation as check
 from .documents import (
     has_console,
     permission_set_patterns,
@@ -136,12 +135,21 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     """
     known = set(TrustingAccountRoleArgs.__annotations__)
     check.refuse_unknown_inputs(args, known)
+    check.not_evaluated_inputs(args)
     if "trusted_account_ids" not in args:
         raise InvalidInputError("trusted_account_ids", None, "is required")
     out: dict[str, Any] = {}
     out["secret_inputs"] = check.string_list(
         "secret_inputs", args.get("secret_inputs"), check.secret_input_name(known)
     )
+    _role_fields(args, out)
+    _trust_fields(args, out)
+    _quota_fields(args, out)
+    return out
+
+
+def _role_fields(args: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """Who is trusted, and what the role is: name, path, description, policies, session, boundary."""
     accounts = args["trusted_account_ids"]
     if not check.has_output(accounts):
         out["trusted_account_ids"] = check.string_list(
@@ -169,6 +177,10 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     out["permissions_boundary_arn"] = (
         None if boundary is None else check.policy_arn("permissions_boundary_arn", boundary)
     )
+
+
+def _trust_fields(args: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """What the trust policy requires of callers: MFA, external ids, organization, principals, sessions."""
     out["require_mfa"] = check.boolean("require_mfa", args.get("require_mfa", False))
     age = args.get("mfa_max_age_seconds")
     out["mfa_max_age_seconds"] = None if age is None else check.mfa_max_age("mfa_max_age_seconds", age)
@@ -189,7 +201,7 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     org = args.get("organization_id")
     out["organization_id"] = None if org is None else check.organization_id("organization_id", org)
     patterns = args.get("trusted_principal_arns") or ()
-    if patterns and not check.has_output(accounts):
+    if patterns and not check.has_output(out["trusted_account_ids"]):
         patterns = check.string_list(
             "trusted_principal_arns",
             patterns,
@@ -220,6 +232,10 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     )
     if out["revoke_sessions_issued_before"] is not None:
         _revocation_fits(out["inline_policies"], out["revoke_sessions_issued_before"])
+
+
+def _quota_fields(args: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """Detaching on delete, tags, and the account's quotas the role must fit."""
     out["force_detach_policies"] = check.boolean(
         "force_detach_policies", args.get("force_detach_policies", True)
     )
@@ -246,7 +262,6 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
             f"(raise the quota, up to {limits.MANAGED_POLICIES_PER_ROLE_MAX}, and "
             "managed_policies_per_role_limit with it, or merge policies)",
         )
-    return out
 
 
 def trust_context(
@@ -292,6 +307,18 @@ def _username_check(settings: Mapping[str, Any], patterns: Sequence[str], accoun
     elif settings["source_identity"] == "username":
         key, value, what = "source_identity", "username", "the source identity"
     else:
+        for operator_text, keys in (settings.get("extra_trust_conditions") or {}).items():
+            operator = check.parse_operator("extra_trust_conditions", operator_text)
+            for condition_key, values in keys.items():
+                listed = [values] if isinstance(values, str) else list(values)
+                if check.folded(condition_key) == "aws:username" and check.requires_key(operator, listed):
+                    raise InvalidInputError(
+                        f"extra_trust_conditions.{operator_text}.{condition_key}",
+                        values,
+                        f"requires aws:username, which only IAM users have, but {who} admit only role "
+                        "sessions (roles, Identity Center permission sets) and the root user: no one could "
+                        "ever assume the role; trust users too, or remove the condition",
+                    )
         return
     raise InvalidInputError(
         key,
@@ -389,6 +416,24 @@ def checked_trust_policy(
     return document
 
 
+ROLE_OUTPUTS = (
+    "role_arn",
+    "role_name",
+    "switch_role_url",
+    "external_id_required",
+    "mfa_required",
+    "role_unique_id",
+    "role_path",
+    "expires_at",
+    "session_name_required",
+    "source_identity_required",
+    "session_tags_allowed",
+    "source_identity_allowed",
+    "max_session_duration",
+)
+"""TrustingAccountRole's outputs, in the order it registers them."""
+
+
 class TrustingAccountRole(pulumi.ComponentResource):
     """An IAM role in the trusting account that principals of the trusted accounts may assume."""
 
@@ -443,15 +488,27 @@ class TrustingAccountRole(pulumi.ComponentResource):
         super().__init__("cross-account:index:TrustingAccountRole", name, {}, opts)
         self._report = report
         self._account_id = account_id
-        secret = set(settings["secret_inputs"])
-
-        def hide_if(value: Any, *inputs: str) -> Any:
-            return pulumi.Output.secret(value) if secret.intersection(inputs) else value
-
+        self._secret = frozenset(settings["secret_inputs"])
         partition_output = partition_of(self) if partition is None else pulumi.Output.from_input(partition)
         external_id = (
             settings["external_id"] if settings["external_id"] is not None else settings["external_ids"]
         )
+        role = self._role(name, settings, partition_output, external_id)
+        self._managed_policies(name, settings, role, partition, partition_output)
+        self._inline_policies(name, settings, role)
+        self._outputs(role, settings, external_id is not None)
+        self._warn(name, settings)
+        self.register_outputs({output: getattr(self, output) for output in ROLE_OUTPUTS})
+
+    def _hide_if(self, value: Any, *inputs: str) -> Any:
+        """The value as a secret if any of ``inputs`` is secret."""
+        return pulumi.Output.secret(value) if self._secret.intersection(inputs) else value
+
+    def _role(
+        self, name: str, settings: Mapping[str, Any], partition: pulumi.Output[str], external_id: Any
+    ) -> aws.iam.Role:
+        """The role, its trust policy checked once the partition and the accounts are known."""
+        report, hide_if, secret = self._report, self._hide_if, self._secret
 
         def document_for(resolved: list[Any]) -> dict[str, Any]:
             try:
@@ -459,13 +516,12 @@ class TrustingAccountRole(pulumi.ComponentResource):
             except InvalidInputError as error:
                 raise report.error(error) from None
 
-        document = pulumi.Output.all(partition_output, settings["trusted_account_ids"], external_id).apply(
+        document = pulumi.Output.all(partition, settings["trusted_account_ids"], external_id).apply(
             document_for
         )
         trust_secret = external_id is not None or bool(secret.intersection(TRUST_INPUTS))
-        name_secret = bool(secret.intersection(ROLE_NAME_INPUTS))
         secret_outputs = ["assumeRolePolicy"] if trust_secret else []
-        if name_secret:
+        if secret.intersection(ROLE_NAME_INPUTS):
             secret_outputs += ["arn", "name", "path", "id", "uniqueId"]
         # Outputs AWS fills from what is attached or derived: they carry the secret inputs back.
         secret_outputs += [
@@ -474,18 +530,15 @@ class TrustingAccountRole(pulumi.ComponentResource):
         assume_role_policy = pulumi.Output.json_dumps(document)
         if trust_secret:
             assume_role_policy = pulumi.Output.secret(assume_role_policy)
-        role = aws.iam.Role(
+        boundary = settings["permissions_boundary_arn"]
+        return aws.iam.Role(
             f"{name}-role",
             name=hide_if(settings["role_name"], "role_name"),
             path=hide_if(settings["role_path"], "role_path"),
             description=hide_if(settings["role_description"], "role_description"),
             assume_role_policy=assume_role_policy,
             max_session_duration=hide_if(settings["max_session_duration"], "max_session_duration"),
-            permissions_boundary=(
-                None
-                if settings["permissions_boundary_arn"] is None
-                else hide_if(settings["permissions_boundary_arn"], "permissions_boundary_arn")
-            ),
+            permissions_boundary=None if boundary is None else hide_if(boundary, "permissions_boundary_arn"),
             tags=hide_if(settings["tags"], "tags") if settings["tags"] else None,
             force_detach_policies=settings["force_detach_policies"],
             opts=pulumi.ResourceOptions(
@@ -498,6 +551,15 @@ class TrustingAccountRole(pulumi.ComponentResource):
             ),
         )
 
+    def _managed_policies(
+        self,
+        name: str,
+        settings: Mapping[str, Any],
+        role: aws.iam.Role,
+        partition: str | None,
+        partition_output: pulumi.Output[str],
+    ) -> None:
+        """One attachment per managed policy, named after the policy (never a list index)."""
         for policy in settings["managed_policy_arns"]:
             arn: Any = policy
             if not policy.startswith("arn:"):
@@ -509,15 +571,21 @@ class TrustingAccountRole(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(
                 f"{name}-{attachment_suffix(policy)}",
                 role=role.name,
-                policy_arn=hide_if(arn, "managed_policy_arns"),
+                policy_arn=self._hide_if(arn, "managed_policy_arns"),
                 opts=pulumi.ResourceOptions(
                     parent=self,
                     # The id is made of the role name and the policy ARN.
                     additional_secret_outputs=(
-                        ["id"] if secret.intersection(("managed_policy_arns", *ROLE_NAME_INPUTS)) else []
+                        ["id"]
+                        if self._secret.intersection(("managed_policy_arns", *ROLE_NAME_INPUTS))
+                        else []
                     ),
                 ),
             )
+
+    def _inline_policies(self, name: str, settings: Mapping[str, Any], role: aws.iam.Role) -> None:
+        """The inline policies, and the revocation policy when sessions are revoked."""
+        hide_if, secret = self._hide_if, self._secret
         for policy, body in settings["inline_policies"].items():
             aws.iam.RolePolicy(
                 f"{name}-inline-{policy}",
@@ -554,53 +622,30 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 ),
             )
 
+    def _outputs(self, role: aws.iam.Role, settings: Mapping[str, Any], external_id: bool) -> None:
+        """The component's outputs, each as secret as the inputs it shows."""
+        hide_if = self._hide_if
+
+        def known(value: Any, *inputs: str) -> Any:
+            return hide_if(pulumi.Output.from_input(value), *inputs)
+
         # The ARN holds the name and path: secret if either is.
         self.role_arn = hide_if(role.arn, *ROLE_NAME_INPUTS)
         self.role_name = hide_if(role.name, *ROLE_NAME_INPUTS)
         self.switch_role_url = self.role_arn.apply(self._console_link)
-        self.external_id_required = pulumi.Output.from_input(external_id is not None)
-        self.mfa_required = hide_if(
-            pulumi.Output.from_input(settings["require_mfa"] or settings["mfa_max_age_seconds"] is not None),
-            "require_mfa",
-            "mfa_max_age_seconds",
-        )
+        self.external_id_required = pulumi.Output.from_input(external_id)
+        mfa = settings["require_mfa"] or settings["mfa_max_age_seconds"] is not None
+        self.mfa_required = known(mfa, "require_mfa", "mfa_max_age_seconds")
         self.role_unique_id = role.unique_id
         self.role_path = hide_if(role.path, *ROLE_NAME_INPUTS)
-        self.expires_at = hide_if(pulumi.Output.from_input(settings["expires_at"] or ""), "expires_at")
-        self.session_name_required = hide_if(
-            pulumi.Output.from_input(settings["session_name_is_username"]), "session_name_is_username"
+        self.expires_at = known(settings["expires_at"] or "", "expires_at")
+        self.session_name_required = known(settings["session_name_is_username"], "session_name_is_username")
+        self.source_identity_required = known(
+            settings["source_identity"] in ("required", "username"), "source_identity"
         )
-        self.source_identity_required = hide_if(
-            pulumi.Output.from_input(settings["source_identity"] in ("required", "username")),
-            "source_identity",
-        )
-        self.session_tags_allowed = hide_if(
-            pulumi.Output.from_input(settings["allow_session_tags"]), "allow_session_tags"
-        )
-        self.source_identity_allowed = hide_if(
-            pulumi.Output.from_input(settings["source_identity"] is not None), "source_identity"
-        )
-        self.max_session_duration = hide_if(
-            pulumi.Output.from_input(settings["max_session_duration"]), "max_session_duration"
-        )
-        self._warn(name, settings)
-        self.register_outputs(
-            {
-                "role_arn": self.role_arn,
-                "role_name": self.role_name,
-                "switch_role_url": self.switch_role_url,
-                "external_id_required": self.external_id_required,
-                "mfa_required": self.mfa_required,
-                "role_unique_id": self.role_unique_id,
-                "role_path": self.role_path,
-                "expires_at": self.expires_at,
-                "session_name_required": self.session_name_required,
-                "source_identity_required": self.source_identity_required,
-                "session_tags_allowed": self.session_tags_allowed,
-                "source_identity_allowed": self.source_identity_allowed,
-                "max_session_duration": self.max_session_duration,
-            }
-        )
+        self.session_tags_allowed = known(settings["allow_session_tags"], "allow_session_tags")
+        self.source_identity_allowed = known(settings["source_identity"] is not None, "source_identity")
+        self.max_session_duration = known(settings["max_session_duration"], "max_session_duration")
 
     def _console_link(self, role_arn: str) -> str:
         partition = role_arn.split(":")[1]
@@ -678,7 +723,8 @@ def role_warnings(
     if settings["external_id"] is not None or settings["external_ids"] is not None:
         report.warn(
             f"{name}: the role requires an external id, which the console's switch-role page "
-            "cannot send: use STS or the CLI profile; the switch-role link will not work",
+            "cannot send: open the console with cross-account-console (the trusted stack's "
+            "consoleCommandsByRoleArn), or use STS or the CLI profile; the switch-role link will not work",
             resource=resource,
         )
     for policy, closest in advice.unknown_managed_policies(settings["managed_policy_arns"]):

@@ -55,13 +55,13 @@ from .connection import (
     SetupError,
     UsageError,
     add_connection_arguments,
+    backoff_delays as backoff_delays,
     bounded,
     check_connection_arguments,
     error_code,
     one_line,
+    redact as redact,
 )
-from .connection import backoff_delays as backoff_delays
-from .connection import redact as redact
 
 EXIT_OK = 0
 EXIT_DENIED = 1

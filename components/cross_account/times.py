@@ -1,0 +1,150 @@
+"""Times in inputs: ends of access, session revocation, and the warnings as they near."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from . import limits
+from .errors import (
+    InvalidInputError,
+)
+from .fields import _string
+from .iam.grammar import (  # re-exported: validation.<NAME> stays what it was
+    ACCOUNT_ID_RE as ACCOUNT_ID_RE,
+    ARN_PARTS_RE as ARN_PARTS_RE,
+    AWS_MANAGED_NAME_RE as AWS_MANAGED_NAME_RE,
+    COLOR_RE as COLOR_RE,
+    CONDITION_KEY_RE as CONDITION_KEY_RE,
+    CONDITION_VALUE_RE as CONDITION_VALUE_RE,
+    DATE_RE as DATE_RE,
+    DESCRIPTION_RE as DESCRIPTION_RE,
+    EXPIRES_AT_RE as EXPIRES_AT_RE,
+    EXTERNAL_ID_RE as EXTERNAL_ID_RE,
+    GROUP_NAME_RE as GROUP_NAME_RE,
+    NAME_CLASS as NAME_CLASS,
+    NUMBER_RE as NUMBER_RE,
+    ORGANIZATION_ID_RE as ORGANIZATION_ID_RE,
+    ORGANIZATION_PATH_RE as ORGANIZATION_PATH_RE,
+    ORGANIZATIONAL_UNIT_ID_RE as ORGANIZATIONAL_UNIT_ID_RE,
+    PARTITION as PARTITION,
+    PATH_RE as PATH_RE,
+    PATH_SEGMENT as PATH_SEGMENT,
+    PERMISSION_SET_NAME_RE as PERMISSION_SET_NAME_RE,
+    POLICY_ARN_RE as POLICY_ARN_RE,
+    POLICY_NAME_RE as POLICY_NAME_RE,
+    PRINCIPAL_RESOURCE_RE as PRINCIPAL_RESOURCE_RE,
+    PROFILE_NAME_RE as PROFILE_NAME_RE,
+    REGION_RE as REGION_RE,
+    REGIONS_FILE as REGIONS_FILE,
+    ROLE_ARN_PATTERN_RE as ROLE_ARN_PATTERN_RE,
+    ROLE_NAME_RE as ROLE_NAME_RE,
+    SECRET_NAME_RE as SECRET_NAME_RE,
+    STACK_NAME_RE as STACK_NAME_RE,
+    TAG_KEY_RE as TAG_KEY_RE,
+    TAG_VALUE_RE as TAG_VALUE_RE,
+    TOKEN_ISSUE_TIME_RE as TOKEN_ISSUE_TIME_RE,
+    USER_NAME_RE as USER_NAME_RE,
+    WILDCARDS as WILDCARDS,
+    known_regions as known_regions,
+    region_partition as region_partition,
+)
+
+EXPIRY_RULE = "is not a time in RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z"
+
+
+def expiry_time(key: str, value: object) -> str:
+    """An end of access in RFC 3339 UTC to the second, past or future (read from elsewhere, not set here)."""
+    text = _string(key, value)
+    try:
+        datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+        valid = EXPIRES_AT_RE.fullmatch(text) is not None
+    except ValueError:
+        valid = False
+    if not valid:
+        raise InvalidInputError(key, text, EXPIRY_RULE)
+    return text
+
+
+def expires_at(key: str, value: object, now: datetime | None = None) -> str:
+    """An end of access in RFC 3339 UTC (``2027-03-31T23:59:59Z``), later than ``now``."""
+    text = _string(key, value)
+    rule = "is not a time in RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z"
+    if not EXPIRES_AT_RE.fullmatch(text):
+        raise InvalidInputError(key, text, rule)
+    try:
+        when = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        raise InvalidInputError(key, text, rule) from None
+    now = now or datetime.now(UTC)
+    if when <= now:
+        raise InvalidInputError(
+            key,
+            text,
+            f"is in the past (it is {now.strftime('%Y-%m-%dT%H:%M:%SZ')} now): the access would end before "
+            "it starts; set a later time, or remove the key",
+        )
+    return text
+
+
+REVOKE_RULE = (
+    "is not an RFC 3339 time with seconds and a time zone (Z or +HH:MM), such as 2026-12-05T09:30:00Z"
+)
+
+
+def revoke_sessions_issued_before(key: str, value: object, now: datetime | None = None) -> str:
+    """A time sessions issued before are denied (aws:TokenIssueTime): RFC 3339 with a time zone,
+    a real date and time, not in the future; returned in UTC (``Z``), the fraction of a second kept."""
+    text = _string(key, value)
+    match = TOKEN_ISSUE_TIME_RE.fullmatch(text)
+    if match is None:
+        raise InvalidInputError(key, text, REVOKE_RULE)
+    zone = match["zone"]
+    try:
+        local = datetime.strptime(f"{match['date']}T{match['time']}", "%Y-%m-%dT%H:%M:%S")
+        hours, minutes = (0, 0) if zone == "Z" else (int(zone[1:3]), int(zone[4:6]))
+        if hours > 23 or minutes > 59:
+            raise ValueError(zone)
+        offset = timedelta(hours=hours, minutes=minutes) * (-1 if zone.startswith("-") else 1)
+        when = (local - offset).replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise InvalidInputError(key, text, f"{REVOKE_RULE}: not a real date and time") from None
+    fraction = match["fraction"] or ""
+    now = now or datetime.now(UTC)
+    if when + timedelta(microseconds=int((fraction[1:] + "000000")[:6])) > now:
+        raise InvalidInputError(
+            key,
+            text,
+            f"is in the future (it is {now.strftime('%Y-%m-%dT%H:%M:%SZ')} now): every session issued "
+            "until then, new ones too, would be denied, so nobody could use the role until then; revoke "
+            "with the current time (date -u +%Y-%m-%dT%H:%M:%SZ), as the console does",
+        )
+    return f"{when.strftime('%Y-%m-%dT%H:%M:%S')}{fraction}Z"
+
+
+def revocation_warning(key: str, value: str, now: datetime | None = None) -> str | None:
+    """The warning for a revocation time more than 12 hours old (None otherwise): every session
+    issued before it has expired, so the deny has nothing left to deny."""
+    when = datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    if (now or datetime.now(UTC)) - when <= timedelta(seconds=limits.MAX_SESSION_SECONDS):
+        return None
+    return (
+        f"{key}: {value!r} is more than {limits.MAX_SESSION_SECONDS // 3600} hours ago: every role session "
+        f"issued before it has expired (none lasts longer), so {limits.REVOKE_SESSIONS_POLICY_NAME} denies "
+        "nothing any more; remove the key once the incident is closed"
+    )
+
+
+def expires_soon(value: str, now: datetime | None = None) -> bool:
+    """Whether a checked ``expires_at`` value is within the next 7 days."""
+    when = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return when - (now or datetime.now(UTC)) <= timedelta(days=limits.EXPIRY_WARNING_DAYS)
+
+
+def expiry_warning(key: str, value: str, now: datetime | None = None) -> str | None:
+    """The warning for an end of access within 7 days, naming the key and the value (None otherwise)."""
+    if not expires_soon(value, now):
+        return None
+    return (
+        f"{key}: {value!r} is less than {limits.EXPIRY_WARNING_DAYS} days away: the access ends then "
+        "(aws:CurrentTime); move it later if that is not meant"
+    )
