@@ -28,13 +28,13 @@ from typing import Any
 
 import pulumi
 
+from cross_account.iam.grammar import ACCOUNT_ID_RE, PARTITION
 from cross_account.validation import InvalidInputError
 from program.settings import RolloutSettings, TrustedSettings, TrustingSettings, load
 from program.stackfile import ALLOWED_ACCOUNTS_KEY, StackConfig, StackFileError, config_strings, read_stack
 
 ROOT = Path(__file__).resolve().parent.parent
-ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
-PARTITION_RE = re.compile(r"aws(?:-[a-z]+)*", re.ASCII)
+PARTITION_RE = re.compile(PARTITION, re.ASCII)
 VERSION = "2012-10-17"
 
 ROLE_ACTIONS = (
@@ -300,7 +300,7 @@ def _account(config: StackConfig, given: str | None) -> str:
                 + ": name the account the stack deploys to"
             )
         return allowed[0]
-    if not ACCOUNT_RE.fullmatch(given):
+    if not ACCOUNT_ID_RE.fullmatch(given):
         raise Refused(f"--account: {given!r} is not a 12-digit AWS account id")
     if allowed and given not in allowed:
         raise Refused(

@@ -26,9 +26,9 @@ from typing import Any, TextIO
 
 import pulumi
 
+from cross_account.iam.grammar import ACCOUNT_ID_RE, ORGANIZATIONAL_UNIT_ID_RE, region_partition
 from cross_account.limits import ROLE_ARN_OUTPUT
-from cross_account.testing import ACCOUNT_ID_RE, INVOKES, STACK_REFERENCE, CrossAccountMocks
-from cross_account.validation import ORGANIZATIONAL_UNIT_ID_RE
+from cross_account.testing import INVOKES, STACK_REFERENCE, CrossAccountMocks
 from program.harness import (  # noqa: F401 - re-exported: the tests' harness (tests/conftest.py)
     ORGANIZATION,
     PROJECT,
@@ -133,13 +133,6 @@ class PlanMocks(CrossAccountMocks):
                 "(make plan UNITS=...)"
             )
         return super().call(args)
-
-
-def _partition_of(region: str) -> str:
-    """The partition of a region: aws-cn for cn-*, aws-us-gov for us-gov-*, else aws."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
 
 # -- the plan ------------------------------------------------------------------------------------------
@@ -289,7 +282,7 @@ def _new_plan(
         config_file=config_file,
         account_id=account,
         account_source=source,
-        partition=_partition_of(region),
+        partition=region_partition(region),
         region=region,
         config={
             k: (SECRET if k in hidden else redact.show(config.values[k], False)) for k in config.stack_keys

@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 
 from cross_account import validation as check
+from cross_account.iam.grammar import SECRET_NAME_RE
 from cross_account.limits import MAX_NESTING
 
 PROJECT = "cross-account-access"
@@ -196,7 +197,7 @@ def shown_key(key: str, project: str = PROJECT) -> str:
 
 def named_secret(key: str) -> bool:
     """A key whose name says it holds a secret or a credential (``aws:secretKey``, ``externalId``, ...)."""
-    return check.SECRET_NAME_RE.search(key.rpartition(":")[2]) is not None
+    return SECRET_NAME_RE.search(key.rpartition(":")[2]) is not None
 
 
 @dataclass(frozen=True)
