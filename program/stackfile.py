@@ -20,8 +20,9 @@ tool prints. Dates stay text, as the CLI gives them (``expiresAt: 2027-03-31T23:
 unquoted is the string, not a datetime).
 
 ``read_json`` reads a JSON file the same way (``--outputs``, a stack's outputs): one line for
-a file that is missing, not UTF-8, not JSON, or nested thousands deep. Nothing here imports
-pulumi or talks to AWS.
+a file that is missing, not UTF-8, not JSON, or nested thousands deep. Nothing here talks to AWS,
+and importing it loads no pulumi module (the checks it shares with the program are loaded when a
+value needs them), so a console script can read files with it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from typing import Any
 
 import yaml
 
-from cross_account import validation as check
 from cross_account.iam.grammar import SECRET_NAME_RE
 from cross_account.limits import MAX_NESTING
 
@@ -233,6 +233,8 @@ class StackConfig:
         value = self.values.get(ALLOWED_ACCOUNTS_KEY)
         if value is None:
             return ()
+        from cross_account import validation as check  # loads pulumi: only when the key is set
+
         try:
             return check.string_list(ALLOWED_ACCOUNTS_KEY, value, check.account_id)
         except check.InvalidInputError as error:
@@ -255,7 +257,9 @@ def read_stack_file(stack_file: Path, missing: str | None = None, project: str =
             )
         depth, nodes = _size(value, MAX_NESTING)
         if depth > MAX_NESTING or nodes > MAX_NODES:
-            raise StackFileError(str(check.too_deep(shown_key(key, project))))
+            from cross_account.validation import too_deep  # loads pulumi: only for this error
+
+            raise StackFileError(str(too_deep(shown_key(key, project))))
     return values
 
 

@@ -294,3 +294,14 @@ def test_an_unquoted_date_stays_the_text_the_cli_gives_the_program(tmp_path: Pat
         read_stack(ROOT, "trusting", path).values["cross-account-access:expiresAt"] == "2027-03-31T23:59:59Z"
     )
     assert program_answer(path) == (0, "")
+
+
+def test_importing_the_reader_loads_no_pulumi_module() -> None:
+    # So a console script that never imports pulumi (the audit) can read stack and outputs files with it.
+    code = (
+        "import sys, program.stackfile; print(sorted(m for m in sys.modules if m.split('.')[0] == 'pulumi'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "[]\n", "")
