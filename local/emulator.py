@@ -43,6 +43,10 @@ ACCOUNT_HEADER = "x-moto-account-id"
 DEPLOYER = "deployer"
 AUDITOR = "cross-account-auditor"
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
+NEVER_ASSUME = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"}]}
+)
+"""The trusted account's deployer: denied sts:AssumeRole, whatever AdministratorAccess allows."""
 DEMO_BUCKET = "trusting-account-reports"
 READY_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -340,6 +344,10 @@ def set_up(
         iam = _client(boto3, url, account, "iam")
         deployers[account] = _user_with_key(iam, DEPLOYER)
         iam.attach_user_policy(UserName=DEPLOYER, PolicyArn=ADMINISTRATOR_ACCESS)
+        if account == trusted_account:
+            # It deploys the grant and never uses it: an administrator of the trusted account may
+            # otherwise assume the role too, which cross-account-audit reports (other-principal-may-assume).
+            iam.put_user_policy(UserName=DEPLOYER, PolicyName="never-assume", PolicyDocument=NEVER_ASSUME)
         auditors[account] = _user_with_key(iam, AUDITOR)
         iam.put_user_policy(
             UserName=AUDITOR, PolicyName="cross-account-audit", PolicyDocument=auditor_policy()

@@ -64,6 +64,8 @@ ORGANIZATION_ACTIONS = (
     "organizations:ListOrganizationalUnitsForParent",
 )
 """getOrganizationalUnitDescendantAccounts: the accounts of a unit, and its units, down the tree."""
+CUSTOMER_POLICY_READS = ("iam:GetPolicy", "iam:GetPolicyVersion")
+"""aws.iam.getPolicy: a customer-managed policy the role gets, and its default version (the audit baseline)."""
 POLICY_ACTIONS = (
     "iam:CreatePolicy",
     "iam:CreatePolicyVersion",
@@ -153,6 +155,10 @@ def trusting_deployer_policy(
                 Condition={"ArnEquals": {"iam:PolicyARN": _one_or_list(sorted(policy_arns))}},
             )
         )
+    customer = sorted(a for a in policy_arns if a.split(":")[4] == account_id)
+    if customer and deployment_role_name is None:
+        # The audit baseline records their default version's document (aws:iam/getPolicy).
+        statements.append(_statement("ReadTheCustomerManagedPolicies", CUSTOMER_POLICY_READS, customer))
     if deployment_role_name is not None:
         accounts = ["*"] if organizational_unit_ids else sorted(set(target_account_ids) - {account_id})
         if accounts:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata
+import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +41,7 @@ from cross_account.limits import (
     ROLE_ARN_PATTERN_OUTPUT,
     ROLE_ARN_PATTERNS_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
+    ROLE_UNIQUE_IDS_BY_ACCOUNT_OUTPUT,
     SESSION_NAME_REQUIRED_OUTPUT,
     SESSION_TAGS_ALLOWED_OUTPUT,
     SOURCE_IDENTITY_ALLOWED_OUTPUT,
@@ -166,7 +169,10 @@ def build_trusting(settings: TrustingSettings) -> None:
     checked = validate_trusting_args(args)
     with config_names():
         checked_trust_policy(partition, checked["trusted_account_ids"], checked["external_id"], checked)
-        baseline = audit_baseline(partition, checked, secret_args(settings.secret_keys))
+        documents = (
+            customer_managed_documents(checked["managed_policy_arns"]) if settings.rollout is None else {}
+        )
+        baseline = audit_baseline(partition, checked, secret_args(settings.secret_keys), documents)
     for arg, key in (("external_id", "externalId"), ("external_ids", "externalIds")):
         if arg in args:
             # Always a secret in state and outputs, whether or not it was set with --secret.
@@ -203,14 +209,37 @@ BASELINE_INPUTS = (
     "inline_policies",
     "max_session_duration",
     "permissions_boundary_arn",
+    "tags",
+    "revoke_sessions_issued_before",
 )
 """The inputs the audit baseline is made of: if one is secret (or an external id is set), so is the baseline."""
 
 
-def audit_baseline(partition: str, checked: Mapping[str, Any], secret: Sequence[str]) -> Any:
+CUSTOMER_MANAGED_POLICY_RE = re.compile(r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:policy/[\x21-\x7e]+", re.ASCII)
+
+
+def customer_managed_documents(arns: Sequence[str]) -> dict[str, Any]:
+    """The document of the default version, now, of each customer-managed policy the role gets: the
+    audit compares the default version with it (one aws:iam/getPolicy:getPolicy invoke per such policy;
+    AWS managed policies are AWS's to change and are not read)."""
+    documents: dict[str, Any] = {}
+    for arn in arns:
+        if CUSTOMER_MANAGED_POLICY_RE.fullmatch(arn):
+            documents[arn] = json.loads(aws.iam.get_policy(arn=arn).policy)
+    return documents
+
+
+def audit_baseline(
+    partition: str,
+    checked: Mapping[str, Any],
+    secret: Sequence[str],
+    managed_documents: Mapping[str, Any] | None = None,
+) -> Any:
     """What every role of the stack should be, for cross-account-audit: the trust policy (an external
     id only as its digest), the managed policy ARNs, the inline policy names, the longest session and
-    the permissions boundary. Secret when an external id is set or one of its inputs is secret."""
+    the permissions boundary; the documents of its inline policies and (single role) of the customer-
+    managed policies it attaches, its tags and the time before which it revokes sessions. Secret when
+    an external id is set or one of its inputs is secret."""
     external_id = checked["external_id"] if checked["external_id"] is not None else checked["external_ids"]
     document = checked_trust_policy(partition, checked["trusted_account_ids"], external_id, checked)
     baseline = {
@@ -222,6 +251,11 @@ def audit_baseline(partition: str, checked: Mapping[str, Any], secret: Sequence[
         "inlinePolicyNames": sorted(checked["inline_policies"]),
         "maxSessionDuration": checked["max_session_duration"],
         "permissionsBoundaryArn": checked["permissions_boundary_arn"] or "",
+        # What the audit compares the contents with (added after the keys above, which it also reads).
+        "inlinePolicies": dict(sorted(checked["inline_policies"].items())),
+        "tags": dict(sorted((checked["tags"] or {}).items())),
+        "revokeSessionsIssuedBefore": checked["revoke_sessions_issued_before"] or "",
+        "managedPolicyDocuments": dict(sorted((managed_documents or {}).items())),
     }
     if external_id is not None or set(secret) & set(BASELINE_INPUTS):
         return pulumi.Output.secret(baseline)
@@ -302,6 +336,8 @@ def build_rollout(
         export_role(component, None, None, None, baseline)
     pulumi.export(ROLE_ARNS_BY_ACCOUNT_OUTPUT, component.role_arns_by_account)
     pulumi.export(SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT, component.switch_role_urls_by_account)
+    # Each role's unique id, for cross-account-audit: a role deleted and made again has another one.
+    pulumi.export(ROLE_UNIQUE_IDS_BY_ACCOUNT_OUTPUT, component.role_unique_ids_by_account)
 
 
 MODE_DEFAULTED = (
@@ -947,3 +983,8 @@ def build_trusted(settings: TrustedSettings) -> None:
     pulumi.export("awsCliConfig", access.aws_cli_config)
     pulumi.export("switchRolesExtensionConfig", access.switch_roles_extension_config)
     pulumi.export("principals", access.principals.apply(_principals_output))
+    # What cross-account-audit compares the live assume-role policies with: every statement, action
+    # and condition (as secret as the policies' documents).
+    pulumi.export(
+        AUDIT_BASELINE_OUTPUT, access.policy_documents.apply(lambda docs: {"policyDocuments": docs})
+    )

@@ -11,6 +11,7 @@ skipped silently.
 from __future__ import annotations
 
 import hashlib
+import json
 import runpy
 import sys
 from collections.abc import Callable, Mapping
@@ -44,6 +45,11 @@ from program.plan import (  # noqa: F401, E402
 
 TRUSTING_ACCOUNT = "111122223333"
 TRUSTED_ACCOUNT = "444455556666"
+CUSTOMER_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::team-bucket/*"}],
+}
+"""The default version FakeMocks answers aws:iam/getPolicy with, for every customer-managed policy."""
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -91,6 +97,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "userId": "AIDADEPLOYER",
                 "id": self.account_id,
             }
+        if args.token == "aws:iam/getPolicy:getPolicy":
+            # A customer-managed policy the role gets: the program records its document (auditBaseline).
+            return {"arn": args.args["arn"], "policy": json.dumps(CUSTOMER_POLICY), "id": args.args["arn"]}
         raise NotImplementedError(f"unexpected invoke {args.token}")
 
 

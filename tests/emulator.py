@@ -51,6 +51,8 @@ COMPONENTS = frozenset(
     }
 )
 PROVIDER = "pulumi:providers:aws"
+GET_POLICY = "aws:iam/getPolicy:getPolicy"
+"""The program reads each customer-managed policy a role gets, for the audit baseline."""
 DESCENDANT_ACCOUNTS = (
     "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts"
 )
@@ -160,6 +162,17 @@ def _tags(inputs: Mapping[str, Any]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in (inputs.get("tags") or {}).items()]
 
 
+def _unsecret(value: Any) -> Any:
+    """Inputs as the provider gets them: a secret (an external id in a trust policy) as its value."""
+    while isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
+        value = value["value"]
+    if isinstance(value, dict):
+        return {k: _unsecret(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unsecret(v) for v in value]
+    return value
+
+
 def _provider_list(value: Any) -> list[Any]:
     """A provider input list: it reaches the mocks as a JSON string (in a secret wrapper when secret)."""
     while isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
@@ -228,7 +241,7 @@ class EmulatorMocks(RecordingMocks):
             )
         provider = self._provider_of(args.provider)
         iam = self.iam if provider is None else provider.session.client("iam", endpoint_url=self.endpoint_url)
-        id_, state = handler(iam, dict(args.inputs))
+        id_, state = handler(iam, dict(_unsecret(args.inputs)))
         if provider is None:
             self.created.append((args.typ, id_))
         else:
@@ -251,6 +264,22 @@ class EmulatorMocks(RecordingMocks):
         if args.token == "aws:index/getRegion:getRegion":
             self.invokes.append(args.token)
             return {"name": region, "region": region, "id": region}
+        if args.token == GET_POLICY:
+            # As pulumi-aws's aws.iam.getPolicy reads it: GetPolicy, then its default version's document.
+            self.invokes.append(args.token)
+            iam = session.client("iam", endpoint_url=self.endpoint_url)
+            arn = str(args.args["arn"])
+            policy = iam.get_policy(PolicyArn=arn)["Policy"]
+            version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+            document = version["PolicyVersion"]["Document"]
+            text = document if isinstance(document, str) else json.dumps(document)
+            return {
+                "arn": arn,
+                "name": policy["PolicyName"],
+                "path": policy["Path"],
+                "policy": text,
+                "id": arn,
+            }
         if args.token == DESCENDANT_ACCOUNTS:
             self.invokes.append(args.token)
             parent = str(args.args["parentId"])

@@ -35,6 +35,7 @@ from moto.core import enable_iam_authentication
 from tcp_servers import closed_port, tcp_server
 
 from cross_account import audit as cli
+from cross_account.documents import external_id_digest
 
 ROLE = "audited-role"
 ROLE_ARN = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/{ROLE}"
@@ -46,6 +47,33 @@ S3_READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 EXPIRES_AT = "2099-01-01T00:00:00Z"
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]}
+TEAM_POLICY_ARN = f"arn:aws:iam::{TRUSTING_ACCOUNT}:policy/team-read"
+TEAM_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::team-bucket/*"}],
+}
+READ_LOGS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": ["logs:GetLogEvents", "logs:DescribeLogStreams"], "Resource": "*"}
+    ],
+}
+EXTERNAL_ID = "partner-7f3a9c"
+REVOKED_BEFORE = "2026-01-01T00:00:00Z"
+REVOKE = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"DateLessThan": {"aws:TokenIssueTime": REVOKED_BEFORE}},
+        }
+    ],
+}
+"""The revocation the stack writes (revokeSessionsIssuedBefore), as the console writes it."""
+TAGS = {"team": "data", "cost-center": "42"}
+NEW_GROUP = "cross-account-users"
 
 
 @dataclass
@@ -109,8 +137,9 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     with aws_managed_policies(TRUSTING_ACCOUNT):
         trusted_iam = iam_of(TRUSTED_ACCOUNT)
         trusted_iam.create_group(GroupName="s3-readers")
-        for user in ("alice", "carol"):
+        for user in ("alice", "carol", "dave", "erin"):
             trusted_iam.create_user(UserName=user)
+        iam_of(TRUSTING_ACCOUNT).create_policy(PolicyName="team-read", PolicyDocument=json.dumps(TEAM_POLICY))
         iam_of(TRUSTING_ACCOUNT).create_policy(
             PolicyName="audit-boundary",
             PolicyDocument=json.dumps(
@@ -136,16 +165,29 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
             config={
                 "trustedAccountIds": [TRUSTED_ACCOUNT],
                 "roleName": ROLE,
-                "managedPolicyArns": ["AmazonS3ReadOnlyAccess"],
+                "managedPolicyArns": ["AmazonS3ReadOnlyAccess", TEAM_POLICY_ARN],
+                "inlinePolicies": {"read-logs": READ_LOGS},
                 "permissionsBoundaryArn": BOUNDARY_ARN,
                 "expiresAt": EXPIRES_AT,
+                "requireMfa": True,
+                "externalId": EXTERNAL_ID,
+                "revokeSessionsIssuedBefore": REVOKED_BEFORE,
+                "tags": TAGS,
             },
+            secret_keys=("externalId",),
             mocks=EmulatorMocks(TRUSTING_ACCOUNT),
         )
         reference = f"{ORGANIZATION}/{PROJECT}/trusting"
         trusted = run_main(
             stack="trusted",
-            config={"policyName": POLICY, "userNames": ["alice"], "groupNames": ["s3-readers"]},
+            config={
+                "policyName": POLICY,
+                "userNames": ["alice"],
+                "groupNames": ["s3-readers"],
+                "requireMfa": True,
+                "newGroupName": NEW_GROUP,
+                "newGroupMembers": ["dave"],
+            },
             mocks=EmulatorMocks(TRUSTED_ACCOUNT, stack_outputs={reference: trusting.outputs}),
         )
         files = []
@@ -196,19 +238,34 @@ def trust_policy() -> dict[str, Any]:
     return dict(role["AssumeRolePolicyDocument"])
 
 
+def assume_policy(version: str = "v1") -> dict[str, Any]:
+    """A version of the trusted stack's assume-role policy (v1: as the stack made it)."""
+    document = iam_of(TRUSTED_ACCOUNT).get_policy_version(PolicyArn=POLICY_ARN, VersionId=version)
+    found = document["PolicyVersion"]["Document"]
+    return dict(json.loads(found) if isinstance(found, str) else found)
+
+
 # A clean deployment ----------------------------------------------------------------------
 
 
 @pytest.mark.e2e
 def test_the_deployment_exports_the_baseline_the_audit_compares_with(deployed: Deployed) -> None:
+    live = json.loads(json.dumps(trust_policy()).replace(EXTERNAL_ID, external_id_digest(EXTERNAL_ID)))
     assert deployed.trusting_outputs["auditBaseline"] == {
-        "trustPolicy": trust_policy(),
-        "managedPolicyArns": [S3_READ_ONLY],
-        "inlinePolicyNames": [],
+        "trustPolicy": live,
+        "managedPolicyArns": [S3_READ_ONLY, TEAM_POLICY_ARN],
+        "inlinePolicyNames": ["read-logs"],
         "maxSessionDuration": 3600,
         "permissionsBoundaryArn": BOUNDARY_ARN,
+        "inlinePolicies": {"read-logs": READ_LOGS},
+        "tags": dict(sorted(TAGS.items())),
+        "revokeSessionsIssuedBefore": REVOKED_BEFORE,
+        "managedPolicyDocuments": {TEAM_POLICY_ARN: TEAM_POLICY},
     }
+    assert EXTERNAL_ID not in json.dumps(deployed.trusting_outputs["auditBaseline"])
     assert deployed.trusted_outputs["policyArns"] == [POLICY_ARN]
+    assert deployed.trusted_outputs["auditBaseline"] == {"policyDocuments": [assume_policy()]}
+    assert assume_policy()["Statement"][0]["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
 
 
 @pytest.mark.e2e
@@ -269,12 +326,81 @@ def _recreate_user(iam: Any) -> None:
     iam.attach_user_policy(UserName="alice", PolicyArn=POLICY_ARN)
 
 
+def _delete_role(iam: Any) -> None:
+    for policy in iam.list_attached_role_policies(RoleName=ROLE)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=ROLE, PolicyArn=policy["PolicyArn"])
+    for name in iam.list_role_policies(RoleName=ROLE)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=ROLE, PolicyName=name)
+    iam.delete_role(RoleName=ROLE)
+
+
+def _restore_revocation(iam: Any) -> None:
+    iam.put_role_policy(RoleName=ROLE, PolicyName="AWSRevokeOlderSessions", PolicyDocument=json.dumps(REVOKE))
+
+
 def _delete_policy(iam: Any) -> dict[str, Any]:
     version = iam.get_policy_version(PolicyArn=POLICY_ARN, VersionId="v1")["PolicyVersion"]["Document"]
     iam.detach_user_policy(UserName="alice", PolicyArn=POLICY_ARN)
     iam.detach_group_policy(GroupName="s3-readers", PolicyArn=POLICY_ARN)
     iam.delete_policy(PolicyArn=POLICY_ARN)
     return dict(version)
+
+
+def _trust_principal(principal: Any) -> Callable[[Any], None]:
+    def do(iam: Any) -> None:
+        document = trust_policy()
+        document["Statement"].append({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"})
+        iam.update_assume_role_policy(RoleName=ROLE, PolicyDocument=json.dumps(document))
+
+    return do
+
+
+def _new_default_version(arn: str, document: Callable[[], dict[str, Any]]) -> Callable[[Any], None]:
+    return lambda iam: iam.create_policy_version(
+        PolicyArn=arn, PolicyDocument=json.dumps(document()), SetAsDefault=True
+    )
+
+
+def _back_to_v1(arn: str) -> Callable[[Any], None]:
+    def undo(iam: Any) -> None:
+        iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
+        for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+            if version["VersionId"] != "v1":
+                iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+
+    return undo
+
+
+def _without_mfa() -> dict[str, Any]:
+    document = assume_policy()
+    for statement in document["Statement"]:
+        statement.get("Condition", {}).pop("Bool", None)
+    return document
+
+
+def _with_iam_everything() -> dict[str, Any]:
+    document = assume_policy()
+    document["Statement"].append({"Effect": "Allow", "Action": "iam:*", "Resource": "*"})
+    return document
+
+
+STS_EVERYTHING_ARN = f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/sts-everything"
+
+
+def _sts_everything(iam: Any) -> str:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}],
+    }
+    return str(
+        iam.create_policy(PolicyName="sts-everything", PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+    )
+
+
+MAY_ASSUME_ANY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+}
 
 
 CHANGES: list[tuple[str, str, Callable[[Any], Any], Callable[[Any], Any], tuple[str, str, str]]] = [
@@ -313,7 +439,7 @@ CHANGES: list[tuple[str, str, Callable[[Any], Any], Callable[[Any], Any], tuple[
         TRUSTING_ACCOUNT,
         _add_principal,
         lambda iam: None,  # replaced below by the restore of the document read before the change
-        ("trust-policy-drift", "high", ROLE_ARN),
+        ("trust-policy-drift", "critical", ROLE_ARN),  # 333333333333: no stack names it
     ),
     (
         "a unique id in the trust policy",
@@ -357,6 +483,108 @@ CHANGES: list[tuple[str, str, Callable[[Any], Any], Callable[[Any], Any], tuple[
         _recreate_user,
         ("principal-missing", "high", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/alice"),
     ),
+    # Contents, not names (each missed before: exit 0, no finding) -------------------------------
+    (
+        "a new default version allowing * on * of the customer-managed policy the stack attached",
+        TRUSTING_ACCOUNT,
+        _new_default_version(TEAM_POLICY_ARN, lambda: EVERYTHING),
+        _back_to_v1(TEAM_POLICY_ARN),
+        ("managed-policy-drift", "critical", ROLE_ARN),
+    ),
+    (
+        "the stack's inline policy rewritten to * on *",
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.put_role_policy(
+            RoleName=ROLE, PolicyName="read-logs", PolicyDocument=json.dumps(EVERYTHING)
+        ),
+        lambda iam: iam.put_role_policy(
+            RoleName=ROLE, PolicyName="read-logs", PolicyDocument=json.dumps(READ_LOGS)
+        ),
+        ("inline-policy-drift", "critical", ROLE_ARN),
+    ),
+    (
+        "AWSRevokeOlderSessions deleted",
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.delete_role_policy(RoleName=ROLE, PolicyName="AWSRevokeOlderSessions"),
+        _restore_revocation,
+        ("revocation-drift", "high", ROLE_ARN),
+    ),
+    (
+        "the revocation's time moved back to 2001",
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.put_role_policy(
+            RoleName=ROLE,
+            PolicyName="AWSRevokeOlderSessions",
+            PolicyDocument=json.dumps(REVOKE).replace(REVOKED_BEFORE, "2001-01-01T00:00:00Z"),
+        ),
+        _restore_revocation,
+        ("revocation-drift", "high", ROLE_ARN),
+    ),
+    (
+        "a tag of the role removed",
+        TRUSTING_ACCOUNT,
+        lambda iam: iam.untag_role(RoleName=ROLE, TagKeys=["team"]),
+        lambda iam: iam.tag_role(RoleName=ROLE, Tags=[{"Key": "team", "Value": "data"}]),
+        ("role-tags-drift", "medium", ROLE_ARN),
+    ),
+    (
+        "a principal of * added to the trust policy",
+        TRUSTING_ACCOUNT,
+        _trust_principal({"AWS": "*"}),
+        lambda iam: None,
+        ("trust-policy-drift", "critical", ROLE_ARN),
+    ),
+    (
+        "a principal of an account the stacks name added to the trust policy",
+        TRUSTING_ACCOUNT,
+        _trust_principal({"AWS": f"arn:aws:iam::{TRUSTING_ACCOUNT}:root"}),
+        lambda iam: None,
+        ("trust-policy-drift", "high", ROLE_ARN),
+    ),
+    (
+        "the trusted policy's MFA condition removed",
+        TRUSTED_ACCOUNT,
+        _new_default_version(POLICY_ARN, _without_mfa),
+        _back_to_v1(POLICY_ARN),
+        ("assume-policy-content-drift", "critical", POLICY_ARN),
+    ),
+    (
+        "iam:* on * added to the trusted policy",
+        TRUSTED_ACCOUNT,
+        _new_default_version(POLICY_ARN, _with_iam_everything),
+        _back_to_v1(POLICY_ARN),
+        ("assume-policy-content-drift", "critical", POLICY_ARN),
+    ),
+    (
+        "a user added to the group the stack made",
+        TRUSTED_ACCOUNT,
+        lambda iam: iam.add_user_to_group(GroupName=NEW_GROUP, UserName="erin"),
+        lambda iam: iam.remove_user_from_group(GroupName=NEW_GROUP, UserName="erin"),
+        ("unexpected-group-member", "high", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/erin"),
+    ),
+    (
+        "an inline sts:AssumeRole on * put on a user of the trusted account the stack does not name",
+        TRUSTED_ACCOUNT,
+        lambda iam: iam.put_user_policy(
+            UserName="carol", PolicyName="may-assume", PolicyDocument=json.dumps(MAY_ASSUME_ANY)
+        ),
+        lambda iam: iam.delete_user_policy(UserName="carol", PolicyName="may-assume"),
+        ("other-principal-may-assume", "high", f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/carol"),
+    ),
+    (
+        "a managed policy allowing sts:* attached to a group of the trusted account the stack does not name",
+        TRUSTED_ACCOUNT,
+        lambda iam: (
+            iam.create_group(GroupName="others"),
+            iam.attach_group_policy(GroupName="others", PolicyArn=_sts_everything(iam)),
+        ),
+        lambda iam: (
+            iam.detach_group_policy(GroupName="others", PolicyArn=STS_EVERYTHING_ARN),
+            iam.delete_policy(PolicyArn=STS_EVERYTHING_ARN),
+            iam.delete_group(GroupName="others"),
+        ),
+        ("other-principal-may-assume", "high", f"arn:aws:iam::{TRUSTED_ACCOUNT}:group/others"),
+    ),
 ]
 
 
@@ -374,6 +602,7 @@ def test_each_out_of_band_change_yields_exactly_its_finding_and_exit_1_at_its_se
 ) -> None:
     before = trust_policy()
     restore = _restore_trust(before) if expected[0] in ("trust-policy-drift", "unique-id-principal") else undo
+    assert audit("--json", "--fail-on", "info").found == [], "each change starts from the clean deployment"
     with changed(account, do, restore):
         outcome = audit("--json", "--fail-on", expected[1])
     assert outcome.found == [expected], outcome.report["findings"]
@@ -415,23 +644,13 @@ def test_a_deleted_assume_role_policy_is_one_finding_and_not_one_per_principal(
 def test_revoked_sessions_are_reported_with_their_time_and_are_not_drift(
     audit: Callable[..., Outcome],
 ) -> None:
-    revoke = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Deny",
-                "Action": "*",
-                "Resource": "*",
-                "Condition": {"DateLessThan": {"aws:TokenIssueTime": "2026-06-01T12:00:00Z"}},
-            }
-        ],
-    }
+    revoke = json.loads(json.dumps(REVOKE).replace(REVOKED_BEFORE, "2026-06-01T12:00:00Z"))
     with changed(
         TRUSTING_ACCOUNT,
         lambda iam: iam.put_role_policy(
             RoleName=ROLE, PolicyName="AWSRevokeOlderSessions", PolicyDocument=json.dumps(revoke)
         ),
-        lambda iam: iam.delete_role_policy(RoleName=ROLE, PolicyName="AWSRevokeOlderSessions"),
+        _restore_revocation,
     ):
         below = audit("--json")
         failing = audit("--json", "--fail-on", "info")
@@ -452,10 +671,13 @@ def test_an_allow_named_as_the_revocation_is_an_unexpected_inline_policy_and_no_
         lambda iam: iam.put_role_policy(
             RoleName=ROLE, PolicyName="AWSRevokeOlderSessions", PolicyDocument=json.dumps(EVERYTHING)
         ),
-        lambda iam: iam.delete_role_policy(RoleName=ROLE, PolicyName="AWSRevokeOlderSessions"),
+        _restore_revocation,
     ):
         outcome = audit("--json")
-    assert outcome.found == [("unexpected-inline-policy", "critical", ROLE_ARN)]
+    assert outcome.found == [
+        ("unexpected-inline-policy", "critical", ROLE_ARN),
+        ("revocation-drift", "high", ROLE_ARN),  # the stack's deny is gone with it
+    ]
     assert outcome.report["roles"][0]["revoked_before"] is None
     assert outcome.status == 1
 
@@ -513,7 +735,8 @@ def test_a_used_role_reports_when_it_was_last_used_and_is_unused_only_after_unus
 def test_a_role_pattern_the_trusted_stack_grants_by_organization_path_is_not_drift(
     deployed: Deployed, audit: Callable[..., Outcome], tmp_path: Path
 ) -> None:
-    """roleArnPatterns (a stackset rollout's roles) are expected grants; granted without it, drift."""
+    """roleArnPatterns (a stackset rollout's roles) are expected grants; granted without it, drift. The
+    grant's aws:ResourceOrgPaths condition removed is drift too, critical: any account's role of that name."""
     pattern = "arn:aws:iam::*:role/rolled-out"
     grant = {
         "Effect": "Allow",
@@ -523,28 +746,83 @@ def test_a_role_pattern_the_trusted_stack_grants_by_organization_path_is_not_dri
             "ForAnyValue:StringLike": {"aws:ResourceOrgPaths": "o-abcdefghij/*/ou-ab12-cdefgh34/*"}
         },
     }
-    iam = iam_of(TRUSTED_ACCOUNT)
-    document = iam.get_policy_version(PolicyArn=POLICY_ARN, VersionId="v1")["PolicyVersion"]["Document"]
-    document = json.loads(document) if isinstance(document, str) else document
+    document = assume_policy()
     widened = {**document, "Statement": [*document["Statement"], grant]}
+    unconditioned = {**document, "Statement": [*document["Statement"], {**grant, "Condition": {}}]}
+    trusted = tmp_path / "trusted.json"
+    trusted.write_text(
+        json.dumps(
+            {
+                **deployed.trusted_outputs,
+                "roleArnPatterns": [pattern],
+                "auditBaseline": {"policyDocuments": [widened]},
+            }
+        )
+    )
+    argv = deployed.argv("--json")
+    argv[argv.index(str(deployed.outputs_files[1]))] = str(trusted)
+    iam = iam_of(TRUSTED_ACCOUNT)
     version = iam.create_policy_version(
         PolicyArn=POLICY_ARN, PolicyDocument=json.dumps(widened), SetAsDefault=True
     )["PolicyVersion"]["VersionId"]
-    trusted = tmp_path / "trusted.json"
-    trusted.write_text(json.dumps({**deployed.trusted_outputs, "roleArnPatterns": [pattern]}))
-    argv = deployed.argv("--json")
-    argv[argv.index(str(deployed.outputs_files[1]))] = str(trusted)
     try:
         expected = audit(argv=argv)
         unasked = audit("--json")
+        iam.create_policy_version(
+            PolicyArn=POLICY_ARN, PolicyDocument=json.dumps(unconditioned), SetAsDefault=True
+        )
+        no_condition = audit(argv=argv)
     finally:
         iam.set_default_policy_version(PolicyArn=POLICY_ARN, VersionId="v1")
-        iam.delete_policy_version(PolicyArn=POLICY_ARN, VersionId=version)
+        for other in iam.list_policy_versions(PolicyArn=POLICY_ARN)["Versions"]:
+            if other["VersionId"] != "v1":
+                iam.delete_policy_version(PolicyArn=POLICY_ARN, VersionId=other["VersionId"])
+    assert version != "v1"
     assert deployed.trusted_outputs["roleArnPatterns"] == []
     assert (expected.found, expected.status) == ([], 0)
-    assert unasked.found == [("assume-policy-drift", "high", POLICY_ARN)]
-    assert unasked.report["findings"][0]["details"]["extra"] == [pattern]
+    assert unasked.found == [
+        ("assume-policy-content-drift", "critical", POLICY_ARN),
+        ("assume-policy-drift", "high", POLICY_ARN),
+    ]
+    drift = next(f for f in unasked.report["findings"] if f["rule"] == "assume-policy-drift")
+    assert drift["details"]["extra"] == [pattern]
     assert unasked.status == 1
+    assert no_condition.found == [("assume-policy-content-drift", "critical", POLICY_ARN)]
+    [removed] = no_condition.report["findings"][0]["details"]["removed"]
+    assert removed["Condition"] == grant["Condition"]
+    assert no_condition.status == 1
+
+
+@pytest.mark.e2e
+def test_outputs_of_an_earlier_version_are_audited_and_say_what_they_cannot_compare(
+    deployed: Deployed, audit: Callable[..., Outcome], tmp_path: Path
+) -> None:
+    baseline = {
+        k: v
+        for k, v in deployed.trusting_outputs["auditBaseline"].items()
+        if k not in ("inlinePolicies", "managedPolicyDocuments", "tags", "revokeSessionsIssuedBefore")
+    }
+    trusting = tmp_path / "trusting.json"
+    trusting.write_text(json.dumps({**deployed.trusting_outputs, "auditBaseline": baseline}))
+    trusted = tmp_path / "trusted.json"
+    trusted.write_text(
+        json.dumps({k: v for k, v in deployed.trusted_outputs.items() if k != "auditBaseline"})
+    )
+    argv = deployed.argv("--json")
+    argv[argv.index(str(deployed.outputs_files[0]))] = str(trusting)
+    argv[argv.index(str(deployed.outputs_files[1]))] = str(trusted)
+    outcome = audit(argv=argv)
+    assert (outcome.status, outcome.found) == (
+        0,
+        [
+            ("baseline-missing", "info", ROLE_ARN),
+            ("sessions-revoked", "info", ROLE_ARN),  # the stack's own revocation, no longer known as such
+            ("baseline-missing", "info", POLICY_ARN),
+        ],
+    )
+    messages = [f["message"] for f in outcome.report["findings"] if f["rule"] == "baseline-missing"]
+    assert "has no inlinePolicies, managedPolicyDocuments, tags, revokeSessionsIssuedBefore" in messages[0]
+    assert "the policies' statements, actions and conditions are not compared" in messages[1]
 
 
 # Setup errors: exit 2, one line ------------------------------------------------------------
@@ -565,6 +843,60 @@ def test_a_read_only_identity_without_a_needed_permission_exits_2_naming_the_act
         f"arn:aws:iam::{TRUSTED_ACCOUNT}:user/auditor-without-list-entities: AccessDenied"
     ), outcome.err
     assert outcome.err.rstrip().endswith("the audit needs the read-only policy of docs/audit.md")
+
+
+@pytest.mark.e2e
+def test_the_read_only_policy_is_minimal_each_of_its_actions_is_needed_on_a_clean_deployment(
+    deployed: Deployed, audit: Callable[..., Outcome]
+) -> None:
+    """Every action of docs/audit.md's policy is read by the audit of the clean deployment: an identity
+    without any one of them exits 2 naming it. (moto checks the actions of each call, IAM authentication on.)"""
+    policy = cli.read_only_policy()
+    actions = sorted({a for statement in policy["Statement"] for a in _list(statement["Action"])})
+    assert actions == [
+        "iam:GetAccountAuthorizationDetails",
+        "iam:GetGroup",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:GetUser",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListEntitiesForPolicy",
+        "iam:ListRolePolicies",
+    ]
+    keys = {}
+    for action in actions:
+        smaller = moto_copy(policy)
+        smaller["Statement"] = [
+            {**statement, "Action": [a for a in _list(statement["Action"]) if a != action]}
+            for statement in smaller["Statement"]
+            if _list(statement["Action"]) != [action]
+        ]
+        name = "without-" + action.split(":")[1]
+        keys[f"{name}-1"] = _auditor(TRUSTING_ACCOUNT, smaller, name)
+        keys[f"{name}-2"] = _auditor(TRUSTED_ACCOUNT, smaller, name)
+    credentials = deployed.home / "credentials"
+    with credentials.open("a") as file:
+        for profile, key in keys.items():
+            file.write(
+                f"\n[{profile}]\naws_access_key_id = {key['AccessKeyId']}\n"
+                f"aws_secret_access_key = {key['SecretAccessKey']}\n"
+            )
+    for action in actions:
+        name = "without-" + action.split(":")[1]
+        argv = deployed.argv("--json")
+        argv[argv.index(f"{TRUSTING_ACCOUNT}=auditor")] = f"{TRUSTING_ACCOUNT}={name}-1"
+        argv[argv.index(f"{TRUSTED_ACCOUNT}=auditor-2")] = f"{TRUSTED_ACCOUNT}={name}-2"
+        outcome = audit(argv=argv)
+        assert (outcome.status, outcome.out) == (2, ""), (action, outcome.err)
+        assert outcome.err.startswith(f"cross-account-audit: error: {action} on "), (action, outcome.err)
+        assert "AccessDenied" in outcome.err, outcome.err
+    assert audit("--json").status == 0, "with every action, the same audit passes"
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 @pytest.mark.e2e
@@ -698,15 +1030,69 @@ def test_a_sarif_log_the_schema_refuses_is_refused() -> None:
         jsonschema.Draft4Validator(schema).validate({"version": "2.1.0"})
 
 
+# Near the end: the role deleted and made again (its unique id changes for good) --------------
+
+
+def _recreate_role(iam: Any) -> None:
+    """The role deleted and made again as it was, by hand: the same name, trust, policies and tags."""
+    role = iam.get_role(RoleName=ROLE)["Role"]
+    attached = [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=ROLE)["AttachedPolicies"]]
+    inline = {
+        name: iam.get_role_policy(RoleName=ROLE, PolicyName=name)["PolicyDocument"]
+        for name in iam.list_role_policies(RoleName=ROLE)["PolicyNames"]
+    }
+    _delete_role(iam)
+    iam.create_role(
+        RoleName=ROLE,
+        Path=role["Path"],
+        AssumeRolePolicyDocument=json.dumps(role["AssumeRolePolicyDocument"]),
+        Description=role.get("Description", ""),
+        MaxSessionDuration=role["MaxSessionDuration"],
+        PermissionsBoundary=role["PermissionsBoundary"]["PermissionsBoundaryArn"],
+        Tags=role["Tags"],
+    )
+    for arn in attached:
+        iam.attach_role_policy(RoleName=ROLE, PolicyArn=arn)
+    for name, document in inline.items():
+        text = document if isinstance(document, str) else json.dumps(document)
+        iam.put_role_policy(RoleName=ROLE, PolicyName=name, PolicyDocument=text)
+
+
+@pytest.mark.e2e
+def test_a_role_deleted_and_made_again_is_high_for_a_single_role_and_a_rollout(
+    deployed: Deployed, audit: Callable[..., Outcome], tmp_path: Path
+) -> None:
+    """Before, medium (exit 0 at the default --fail-on high) and never found for a rollout, which
+    exported no unique ids: a rollout now exports roleUniqueIdsByAccount (test_rollout.py)."""
+    unique_id = deployed.trusting_outputs["roleUniqueId"]
+    rollout = {
+        key: value
+        for key, value in deployed.trusting_outputs.items()
+        if key not in ("roleArn", "switchRoleUrl", "roleUniqueId")
+    }
+    rollout.update(
+        roleArnsByAccount={TRUSTING_ACCOUNT: ROLE_ARN}, roleUniqueIdsByAccount={TRUSTING_ACCOUNT: unique_id}
+    )
+    path = tmp_path / "rollout.json"
+    path.write_text(json.dumps(rollout))
+    argv = deployed.argv("--json")
+    argv[argv.index(str(deployed.outputs_files[0]))] = str(path)
+    assert audit(argv=argv).found == [], "the rollout's outputs describe the deployed role"
+    _recreate_role(iam_of(TRUSTING_ACCOUNT))
+    single = audit("--json")
+    rolled_out = audit(argv=argv)
+    assert iam_of(TRUSTING_ACCOUNT).get_role(RoleName=ROLE)["Role"]["RoleId"] != unique_id
+    assert (single.found, single.status) == ([("role-recreated", "high", ROLE_ARN)], 1)
+    assert (rolled_out.found, rolled_out.status) == ([("role-recreated", "high", ROLE_ARN)], 1)
+    assert unique_id in single.report["findings"][0]["message"]
+
+
 # The last test: the role deleted (it is not put back) ---------------------------------------
 
 
 @pytest.mark.e2e
 def test_a_deleted_role_is_reported_missing(audit: Callable[..., Outcome]) -> None:
-    iam = iam_of(TRUSTING_ACCOUNT)
-    for policy in iam.list_attached_role_policies(RoleName=ROLE)["AttachedPolicies"]:
-        iam.detach_role_policy(RoleName=ROLE, PolicyArn=policy["PolicyArn"])
-    iam.delete_role(RoleName=ROLE)
+    _delete_role(iam_of(TRUSTING_ACCOUNT))
     outcome = audit("--json")
     assert outcome.found == [("role-missing", "high", ROLE_ARN)]
     assert outcome.report["roles"] == [

@@ -197,6 +197,8 @@ def test_the_outputs_of_a_trusted_stack_give_its_policies_roles_and_principals(t
         users=("alice",),
         groups=("s3-readers", "cross-account-users"),
         roles=("ci",),
+        new_group="cross-account-users",
+        new_group_members=("bob",),
     )
 
 
@@ -547,7 +549,11 @@ def _access(iam: _Iam, users: tuple[str, ...] = ("alice",), groups: tuple[str, .
 
     options = cli.parse_args(["--stack-outputs", "trusted.json"])
     want = cli.WantedAccess("222222222222", "trusted.json", (POLICY_ARN,), (ROLE_ARN,), users, groups)
-    return list(cli.Audit(options, boto3).access(iam, "me", want))
+    found = list(cli.Audit(options, boto3).access(iam, "me", want))
+    assert [f.rule for f in found if f.severity == "info"] == ["baseline-missing"], (
+        "outputs without a baseline"
+    )
+    return [f for f in found if f.rule != "baseline-missing"]
 
 
 def _access_findings(
@@ -749,3 +755,177 @@ def test_a_sarif_alert_has_its_findings_severity_and_keeps_its_fingerprint_from_
     prints = [r["partialFingerprints"]["crossAccountAudit/v1"] for r in week1["results"]]
     assert len(set(prints)) == 3, "two policies on one role are two alerts"
     assert week2["results"][0]["partialFingerprints"] == week1["results"][2]["partialFingerprints"]
+
+
+# The outputs files: a size cap, and inside --timeout ------------------------------------------
+
+
+def test_an_outputs_file_without_end_is_refused_at_the_size_cap_not_read_until_memory_ends() -> None:
+    err = io.StringIO()
+    assert cli.main(["--stack-outputs", "/dev/zero", "--timeout", "20"], io.StringIO(), err) == 2
+    assert err.getvalue() == (
+        "cross-account-audit: error: --stack-outputs /dev/zero: is larger than 64 MiB: not the outputs of a stack\n"
+    )
+
+
+def test_an_outputs_file_that_never_answers_ends_the_run_within_the_timeout(tmp_path: Path) -> None:
+    """A FIFO nobody writes: before, it was read before --timeout started, and the run never ended."""
+    import os
+    import time
+
+    fifo = tmp_path / "outputs.fifo"
+    os.mkfifo(fifo)
+    err = io.StringIO()
+    started = time.monotonic()
+    try:
+        status = cli.main(["--stack-outputs", str(fifo), "--timeout", "0"], io.StringIO(), err)
+    finally:
+        writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # lets the abandoned reader end
+        os.close(writer)
+    took = time.monotonic() - started
+    assert status == 2
+    assert err.getvalue() == (
+        f"cross-account-audit: error: cannot reach --stack-outputs {fifo}: no complete answer within 5s "
+        "(--timeout)\n"
+    )
+    assert took < 12, f"--timeout 0: a first attempt's 5 s and the watchdog's grace, took {took:.1f} s"
+
+
+# Paged reads ------------------------------------------------------------------------------------
+
+
+class _Pages:
+    """GetAccountAuthorizationDetails answered page by page: ``markers`` is the Marker of each page
+    (None: the last page)."""
+
+    meta = _Iam.meta
+
+    def __init__(self, markers: list[str | None], users: list[dict[str, Any]] | None = None) -> None:
+        self.markers = markers
+        self.users = users or []
+        self.calls: list[dict[str, Any]] = []
+
+    def get_account_authorization_details(self, **params: Any) -> dict[str, Any]:
+        index = len(self.calls)
+        self.calls.append(params)
+        marker = self.markers[index]
+        page: dict[str, Any] = {
+            "UserDetailList": self.users if index == 0 else [],
+            "GroupDetailList": [],
+            "RoleDetailList": [],
+            "Policies": [],
+            "IsTruncated": marker is not None,
+        }
+        if marker is not None:
+            page["Marker"] = marker
+        return page
+
+
+def _audit() -> Any:
+    import boto3
+
+    return cli.Audit(cli.parse_args(["--stack-outputs", "trusted.json"]), boto3)
+
+
+def test_every_page_is_read_once_with_the_marker_of_the_page_before() -> None:
+    iam = _Pages(["m1", "m2", None])
+    details = _audit().authorization_details(iam, "me", "222222222222")
+    assert [call.get("Marker") for call in iam.calls] == [None, "m1", "m2"]
+    assert iam.calls[0] == {"Filter": ["User", "Group", "Role", "LocalManagedPolicy"], "MaxItems": 1000}
+    assert set(details) == {"UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"}
+
+
+@pytest.mark.parametrize(
+    ("markers", "what"),
+    [(["m1", "m2", "m1"], "a marker it gave before (page 3)"), (["m1", ""], "no marker (page 2)")],
+    ids=["repeated", "missing"],
+)
+def test_a_truncated_page_whose_marker_repeats_ends_the_read_naming_the_call(
+    markers: list[str | None], what: str
+) -> None:
+    iam = _Pages(markers)
+    with pytest.raises(cli.SetupError) as caught:
+        _audit().authorization_details(iam, "arn:aws:iam::222222222222:user/auditor", "222222222222")
+    assert str(caught.value) == (
+        "iam:GetAccountAuthorizationDetails on account 222222222222 as arn:aws:iam::222222222222:user/auditor: "
+        f"https://iam.amazonaws.com answered a truncated page with {what}: the read would never end"
+    )
+    assert len(iam.calls) == len(markers), "no page is asked for after the repeat"
+
+
+def test_the_trusted_account_is_read_once_whatever_the_number_of_roles() -> None:
+    """Who else may assume: one paged read of the account, every role checked against it."""
+    roles = [f"arn:aws:iam::{100000000000 + n}:role/audited" for n in range(50)]
+    carol = {
+        "UserName": "carol",
+        "Arn": "arn:aws:iam::222222222222:user/carol",
+        "UserPolicyList": [
+            {
+                "PolicyName": "p",
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "sts:*", "Resource": "arn:aws:iam::*:role/audited"}
+                    ],
+                },
+            }
+        ],
+        "GroupList": [],
+        "AttachedManagedPolicies": [],
+    }
+    iam = _Pages(["m1", None], users=[carol])
+    want = cli.WantedAccess("222222222222", "trusted.json", (POLICY_ARN,), tuple(roles), ("alice",))
+    found = _audit().others(iam, "me", "222222222222", [want], dict.fromkeys(roles))
+    assert len(iam.calls) == 2, "two pages, once"
+    assert [(f.rule, f.resource, len(f.details["roles"])) for f in found] == [
+        ("other-principal-may-assume", "arn:aws:iam::222222222222:user/carol", 50)
+    ]
+    assert found[0].message.startswith(
+        "user carol, which no trusted stack names, may assume arn:aws:iam::100000000000:role/audited, "
+        "arn:aws:iam::100000000001:role/audited, arn:aws:iam::100000000002:role/audited and 47 more"
+    )
+
+
+def test_profile_sessions_resolve_each_profiles_keys_and_parse_the_files_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session per profile used to parse the credentials file three times: at 1,000 profiles, the
+    audit's time grew with the square of the accounts (docs/benchmarks.md)."""
+    import boto3
+    import botocore.configloader
+    import botocore.exceptions
+
+    from cross_account.profile_sessions import ProfileSessions
+
+    lines = [
+        f"[p{n}]\naws_access_key_id = AKIAEXAMPLE{n:09d}\naws_secret_access_key = secret{n}\n"
+        for n in range(50)
+    ]
+    (tmp_path / "credentials").write_text("\n".join(lines))
+    (tmp_path / "config").write_text(
+        "[profile c]\naws_access_key_id = AKIACONFIGPROFILE001\naws_secret_access_key = from-config\n"
+    )
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    parsed: list[str] = []
+    original = botocore.configloader.raw_config_parse
+
+    def counted(path: str, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(path)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.configloader, "raw_config_parse", counted)
+    sessions = ProfileSessions(boto3)
+    before = len(parsed)
+    keys = {
+        name: sessions.session(name).get_credentials().get_frozen_credentials()
+        for name in ("p0", "p49", "c", *(f"p{n}" for n in range(1, 40)))
+    }
+    assert len(parsed) == before, "no file is parsed again for a profile"
+    assert (keys["p0"].access_key, keys["p0"].secret_key) == ("AKIAEXAMPLE000000000", "secret0")
+    assert (keys["p49"].access_key, keys["p49"].secret_key) == ("AKIAEXAMPLE000000049", "secret49")
+    assert (keys["c"].access_key, keys["c"].secret_key) == ("AKIACONFIGPROFILE001", "from-config")
+    with pytest.raises(botocore.exceptions.ProfileNotFound, match="nobody"):
+        sessions.session("nobody")

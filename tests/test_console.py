@@ -733,7 +733,8 @@ def test_the_console_script_is_installed_and_its_module_needs_no_pulumi() -> Non
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == (
-        "ok ['cross_account', 'cross_account.connection', 'cross_account.console', 'cross_account.documents', "
+        "ok ['cross_account', 'cross_account.clients', 'cross_account.connection', 'cross_account.console', "
+        "'cross_account.documents', "
         "'cross_account.iam', 'cross_account.iam.grammar', 'cross_account.limits', 'cross_account.verify']"
     )
 

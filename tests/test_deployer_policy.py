@@ -479,3 +479,23 @@ def test_a_stackset_rollout_has_no_generated_deployer_policy_and_says_why() -> N
         "member accounts through the StackSets service roles, so the deployer needs the StackSet permissions "
         "of docs/rollout.md (prerequisites), not the IAM ones this command scopes"
     )
+
+
+def test_a_single_role_deployer_may_read_the_customer_managed_policies_it_attaches_and_no_other() -> None:
+    """The program reads each one's default version for the audit baseline (aws:iam/getPolicy, which
+    calls iam:GetPolicy and iam:GetPolicyVersion); AWS managed policies are not read."""
+    team = f"arn:aws:iam::{TRUSTING}:policy/teams/read"
+    document = trusting_deployer_policy(
+        "aws", TRUSTING, "/", "r", ["arn:aws:iam::aws:policy/ReadOnlyAccess", team]
+    )
+    reads = [s for s in document["Statement"] if s["Sid"] == "ReadTheCustomerManagedPolicies"]
+    assert reads == [
+        {
+            "Sid": "ReadTheCustomerManagedPolicies",
+            "Effect": "Allow",
+            "Action": ["iam:GetPolicy", "iam:GetPolicyVersion"],
+            "Resource": team,
+        }
+    ]
+    aws_only = trusting_deployer_policy("aws", TRUSTING, "/", "r", ["arn:aws:iam::aws:policy/ReadOnlyAccess"])
+    assert "ReadTheCustomerManagedPolicies" not in {s["Sid"] for s in aws_only["Statement"]}

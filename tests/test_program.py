@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 from conftest import (
+    CUSTOMER_POLICY,
     ROOT,
     TRUSTED_ACCOUNT,
     TRUSTING_ACCOUNT,
@@ -85,6 +86,10 @@ def test_the_trusting_example_stack_builds_the_role_with_s3_read_only() -> None:
             "inlinePolicyNames": [],
             "maxSessionDuration": 3600,
             "permissionsBoundaryArn": "",
+            "inlinePolicies": {},
+            "tags": {},
+            "revokeSessionsIssuedBefore": "",
+            "managedPolicyDocuments": {},
         },
     }
     assert [r.type for r in run.registrations] == [
@@ -144,6 +149,7 @@ def test_the_trusted_example_stack_reads_the_role_arn_from_the_trusting_stack() 
             "newGroup": "",
             "newGroupMembers": [],
         },
+        "auditBaseline": {"policyDocuments": [json.loads(policy.inputs["policy"])]},
     }
 
 
@@ -249,6 +255,8 @@ def test_the_audit_baseline_names_the_managed_and_inline_policies_the_boundary_a
             "inlinePolicies": {"zeta": READ_BUCKET, "alpha": READ_BUCKET},
             "maxSessionDuration": 7200,
             "permissionsBoundaryArn": boundary,
+            "tags": {"team": "data", "cost-center": "42"},
+            "revokeSessionsIssuedBefore": "2026-06-01T12:00:00Z",
         },
     )
     role = run.one("aws:iam/role:Role")
@@ -261,7 +269,16 @@ def test_the_audit_baseline_names_the_managed_and_inline_policies_the_boundary_a
         "inlinePolicyNames": ["alpha", "zeta"],
         "maxSessionDuration": 7200,
         "permissionsBoundaryArn": boundary,
+        "inlinePolicies": {"alpha": READ_BUCKET, "zeta": READ_BUCKET},
+        "tags": {"cost-center": "42", "team": "data"},
+        "revokeSessionsIssuedBefore": "2026-06-01T12:00:00Z",
+        # Read at deploy time (aws:iam/getPolicy): the audit compares the default version with it.
+        "managedPolicyDocuments": {"arn:aws:iam::111111111111:policy/team": CUSTOMER_POLICY},
     }
+    assert list(run.outputs["auditBaseline"]["managedPolicyDocuments"]) == [
+        "arn:aws:iam::111111111111:policy/team"
+    ]
+    assert run.invokes.count("aws:iam/getPolicy:getPolicy") == 1, "the AWS managed ReadOnlyAccess is not read"
     assert "auditBaseline" not in run.secret_outputs
 
 

@@ -135,6 +135,7 @@ def test_a_stack_without_targets_registers_what_it_always_did_and_exports_the_sa
     assert set(found.invokes) == {
         "aws:index/getPartition:getPartition",
         "aws:index/getCallerIdentity:getCallerIdentity",
+        "aws:iam/getPolicy:getPolicy",  # the customer-managed policy's document, for the audit baseline
     }, "no region and no organizations invoke without a rollout"
 
 
@@ -232,6 +233,7 @@ def test_several_accounts_export_the_maps_and_what_every_role_shares_but_no_sing
         "auditBaseline",
         "roleArnsByAccount",
         "switchRoleUrlsByAccount",
+        "roleUniqueIdsByAccount",
     ]
     assert run.outputs["roleArnsByAccount"] == {A: arn(A), B: arn(B)}
     assert run.outputs["roleName"] == "cross-account-role"
@@ -241,7 +243,12 @@ def test_one_account_also_exports_role_arn_switch_role_url_and_unique_id_as_a_st
     None
 ):
     run = rollout_run({"targetAccountIds": [A]})
-    assert list(run.outputs) == [*ROLE_OUTPUTS, "roleArnsByAccount", "switchRoleUrlsByAccount"]
+    assert list(run.outputs) == [
+        *ROLE_OUTPUTS,
+        "roleArnsByAccount",
+        "switchRoleUrlsByAccount",
+        "roleUniqueIdsByAccount",
+    ]
     assert run.outputs["roleArn"] == arn(A)
     assert run.outputs["switchRoleUrl"] == link(A)
     assert run.outputs["roleUniqueId"].startswith("AROA")

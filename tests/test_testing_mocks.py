@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import subprocess
 import sys
@@ -16,12 +17,13 @@ import pytest
 from conftest import ROOT, Run, pulumi_run
 
 from cross_account import TrustedAccountAccess, TrustingAccountRole
-from cross_account.testing import CREATE_DATE, CrossAccountMocks
+from cross_account.testing import CREATE_DATE, MOCK_POLICY_DOCUMENT, CrossAccountMocks
 
 OTHER = "444466667777"
 PARTITION = "aws:index/getPartition:getPartition"
 CALLER = "aws:index/getCallerIdentity:getCallerIdentity"
 REGION = "aws:index/getRegion:getRegion"
+GET_POLICY = "aws:iam/getPolicy:getPolicy"
 DESCENDANTS = (
     "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts"
 )
@@ -438,10 +440,27 @@ def test_any_other_invoke_fails_naming_it_and_is_recorded() -> None:
     found = pulumi_run(body, mocks=mocks, expect_error=True)
     assert str(found.error) == (
         "CrossAccountMocks does not answer the invoke aws:index/getAvailabilityZones:getAvailabilityZones: "
-        f"it answers {PARTITION}, {CALLER}, {REGION}, {DESCENDANTS}, {DESCENDANT_UNITS} (subclass it and extend call() "
+        f"it answers {PARTITION}, {CALLER}, {REGION}, {DESCENDANTS}, {DESCENDANT_UNITS}, {GET_POLICY} (subclass it and extend call() "
         "for more)"
     )
     assert mocks.invokes == ["aws:index/getAvailabilityZones:getAvailabilityZones"]
+
+
+def test_get_policy_answers_the_given_document_else_the_placeholder() -> None:
+    """The program reads each customer-managed policy a role gets (the audit's baseline)."""
+    team = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
+    mocks = CrossAccountMocks(policy_documents={"arn:aws:iam::111122223333:policy/team": team})
+
+    def body() -> dict[str, Any]:
+        return {
+            "team": aws.iam.get_policy(arn="arn:aws:iam::111122223333:policy/team").policy,
+            "other": aws.iam.get_policy(arn="arn:aws:iam::111122223333:policy/other").policy,
+        }
+
+    found = pulumi_run(body, mocks=mocks)
+    assert json.loads(found.outputs["team"]) == team
+    assert json.loads(found.outputs["other"]) == MOCK_POLICY_DOCUMENT
+    assert mocks.invokes == [GET_POLICY, GET_POLICY]
 
 
 def test_the_invokes_the_components_make_are_recorded_in_order() -> None:

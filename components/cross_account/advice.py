@@ -15,6 +15,8 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from . import limits, validation as check
+
 ADMIN_MANAGED_POLICIES: Mapping[str, str] = {
     "AdministratorAccess": "administrator-level permissions (every action on every resource)",
     "IAMFullAccess": "every IAM action, with which a session can grant itself anything",
@@ -171,3 +173,74 @@ def admin_findings(
         for reason, rule in broad_statements(document):
             findings.append(Finding(f"inline_policies.{name}", name, reason, rule))
     return findings
+
+
+def role_warning_texts(name: str, settings: Mapping[str, Any], *, policies_secret: bool = False) -> list[str]:
+    """The warnings about a role's checked inputs, in input names (a pure function: the caller reports them).
+
+    ``policies_secret``: managed_policy_arns is secret, so no close name is suggested (it would show it)."""
+    found: list[str] = []
+    console_name = f"{settings['role_path']}{settings['role_name']}".lstrip("/")
+    if len(console_name) > limits.CONSOLE_SWITCH_ROLE_MAX:
+        found.append(
+            f"{name}: path + name {console_name!r} is {len(console_name)} characters, over the "
+            f"console's {limits.CONSOLE_SWITCH_ROLE_MAX}: switch role with STS or the CLI; "
+            "the switch-role link will not work"
+        )
+    if settings["source_identity"] in ("required", "username"):
+        found.append(
+            f"source_identity: {settings['source_identity']!r}: the console's switch-role page and AWS "
+            "CLI profiles cannot set a source identity, so callers must assume the role through STS "
+            "(cross-account-verify --source-identity, or an SDK)"
+        )
+    for warning in check.condition_warnings("extra_trust_conditions", settings["extra_trust_conditions"]):
+        found.append(warning)
+    if settings["expires_at"] is not None:
+        soon = check.expiry_warning("expires_at", settings["expires_at"])
+        if soon is not None:
+            found.append(soon)
+    if settings["revoke_sessions_issued_before"] is not None:
+        inert = check.revocation_warning(
+            "revoke_sessions_issued_before", settings["revoke_sessions_issued_before"]
+        )
+        if inert is not None:
+            found.append(inert)
+    for policy in settings["inline_policies"]:
+        if check.folded(policy) == check.folded(limits.REVOKE_SESSIONS_POLICY_NAME):
+            found.append(
+                f"inline_policies: {policy!r} is the name of the inline policy the console's Revoke "
+                "active sessions writes: a click there overwrites it, and the next pulumi up puts yours "
+                "back and lifts the revocation; name it otherwise, and revoke with "
+                "revoke_sessions_issued_before"
+            )
+    if settings["external_id"] is not None or settings["external_ids"] is not None:
+        found.append(
+            f"{name}: the role requires an external id, which the console's switch-role page "
+            "cannot send: open the console with cross-account-console (the trusted stack's "
+            "consoleCommandsByRoleArn), or use STS or the CLI profile; the switch-role link will not work"
+        )
+    found += policy_warning_texts(settings, policies_secret=policies_secret)
+    return found
+
+
+def policy_warning_texts(settings: Mapping[str, Any], *, policies_secret: bool = False) -> list[str]:
+    """The warnings about the role's permissions: unknown managed policy names, administrator or broad rights."""
+    found: list[str] = []
+    for policy, closest in unknown_managed_policies(settings["managed_policy_arns"]):
+        # A suggestion would show a secret value, near enough.
+        hint = f": did you mean {closest!r}?" if closest and not policies_secret else ""
+        found.append(
+            f"managed_policy_arns: {policy!r} is not a known AWS managed policy{hint} "
+            "(it is used as given; AWS refuses it at deploy time if it does not exist)"
+        )
+    for finding in admin_findings(settings["managed_policy_arns"], settings["inline_policies"]):
+        gate = (
+            f"the policy pack's rule {finding.pack_rule} refuses it"
+            if finding.pack_rule
+            else "the policy pack does not refuse it"
+        )
+        found.append(
+            f"{finding.input}: {finding.policy!r} {finding.reason}, to principals of other accounts: "
+            f"grant only what the role needs ({gate})"
+        )
+    return found

@@ -20,9 +20,16 @@ Each finding has a severity (critical, high, medium, low, info). Exit status: 0
 no finding at or above ``--fail-on`` (default high); 1 such findings; 2 usage or
 setup error (bad arguments or outputs, no or rejected credentials, a read the
 credentials may not make, an endpoint that cannot be reached, the time of
-``--timeout`` used up), in one line on stderr. An external id is never printed.
+``--timeout`` used up, a paged answer that repeats its marker), in one line on stderr. An
+external id is never printed.
 
-boto3 and rich are the optional extra ``audit``: ``pip install 'cross-account[audit]'``.
+What is compared: the documents themselves, normalised as IAM reads them (``audit_documents``),
+with the stacks' ``auditBaseline``; and who else in a trusted account may assume the roles
+(one paged iam:GetAccountAuthorizationDetails read per trusted account).
+
+boto3 and rich are the optional extra ``audit`` of the distribution, installed from a checkout or a
+commit (``pip install -e 'path/to/checkout/components[audit]'``): ``cross-account`` is on no package
+index (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -41,8 +48,21 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
-from urllib.parse import unquote
 
+from .audit_documents import (
+    allows_action,
+    differences,
+    document_of,
+    grants_everything,
+    may_assume,
+    pattern_matches,
+    principal_arn_patterns,
+    statement_key,
+    statements_of,
+    values_of,
+    version_of,
+    widens,
+)
 from .connection import (
     HIDDEN,
     MIN_RUN_SECONDS,
@@ -62,23 +82,29 @@ from .connection import (
     redact,
 )
 from .documents import external_id_digest, with_external_ids
+from .iam.grammar import (
+    ACCOUNT_ID_RE,
+    EXPIRES_AT_RE,
+    GROUP_NAME_RE,
+    POLICY_ARN_RE as ANY_POLICY_ARN_RE,
+    POLICY_NAME_RE,
+    ROLE_ARN_PATTERN_RE,
+    ROLE_ARN_RE,
+    ROLE_NAME_RE,
+    USER_NAME_RE,
+)
 from .limits import (
     AUDIT_BASELINE_OUTPUT,
     MAX_SESSION_SECONDS,
     MIN_SESSION_SECONDS,
     REVOKE_SESSIONS_POLICY_NAME,
     ROLE_ARN_PATTERNS_OUTPUT,
+    ROLE_UNIQUE_IDS_BY_ACCOUNT_OUTPUT,
 )
-from .validation import (
-    EXPIRES_AT_RE,
-    GROUP_NAME_RE,
-    POLICY_ARN_RE as ANY_POLICY_ARN_RE,
-    POLICY_NAME_RE,
-    ROLE_ARN_PATTERN_RE,
-    USER_NAME_RE,
-)
+from .profile_sessions import ProfileSessions
 
 R = TypeVar("R")
+ROLE_UNIQUE_IDS_OUTPUT = ROLE_UNIQUE_IDS_BY_ACCOUNT_OUTPUT
 
 PROG = "cross-account-audit"
 EXIT_OK = 0
@@ -91,28 +117,33 @@ SEVERITIES = ("info", "low", "medium", "high", "critical")
 DEFAULT_FAIL_ON = "high"
 DEFAULT_UNUSED_DAYS = 90
 MAX_UNUSED_DAYS = 36500
+MAX_OUTPUTS_BYTES = 64 * 2**20
+"""An outputs file is read up to this size: a rollout of 1,000 accounts writes under 1 MiB."""
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 64
-INSTALL_HINT = "cross-account-audit needs boto3 and rich: pip install 'cross-account[audit]'"
+INSTALL_HINT = (
+    "cross-account-audit needs boto3 and rich: install the distribution with its extra from a checkout "
+    "or a commit, pip install -e 'path/to/checkout/components[audit]' (docs/audit.md)"
+)
 SECRET_MARK = "[secret]"
 """What `pulumi stack output --json` prints for a secret without --show-secrets."""
 
 ASSUME_ROLE = "sts:AssumeRole"
-ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
-ROLE_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{1,64}", re.ASCII)
+ACCOUNT_RE = ACCOUNT_ID_RE
 ROLE_PATH_AND_NAME_RE = re.compile(
     r"(?=.{1,575}\Z)(?:[\x21-\x2e\x30-\x7e]+/){0,255}[A-Za-z0-9_+=,.@-]{1,64}", re.ASCII
 )
 """--assume-role-name: the role's name, after its path without the leading slash (``audit/reader``)."""
-ROLE_ARN_RE = re.compile(
-    r"arn:(aws(?:-[a-z]+)*):iam::([0-9]{12}):role/((?:[\x21-\x7e]{0,510}/)?)([A-Za-z0-9_+=,.@-]{1,64})",
-    re.ASCII,
-)
 POLICY_ARN_RE = re.compile(r"arn:(aws(?:-[a-z]+)*):iam::([0-9]{12}):policy/[\x21-\x7e]{1,1100}", re.ASCII)
 UNIQUE_ID_RE = re.compile(r"A(?:RO|ID|GP)A[A-Z0-9]{12,124}", re.ASCII)
 ROLE_UNIQUE_ID_RE = re.compile(r"AROA[A-Z0-9]{12,124}", re.ASCII)
+TOKEN_TIME_RE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z", re.ASCII
+)
+"""An aws:TokenIssueTime bound as the stack writes it (RFC 3339, UTC)."""
 """A principal IAM shows by its unique id: the user or role it named was deleted (and maybe recreated)."""
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+AWS_MANAGED_POLICY_RE = re.compile(r"arn:aws(?:-[a-z]+)*:iam::aws:policy/[\x21-\x7e]{1,1100}", re.ASCII)
 ADMINISTRATOR_ACCESS = re.compile(r"arn:aws(?:-[a-z]+)*:iam::aws:policy/AdministratorAccess", re.ASCII)
 
 RULES: dict[str, tuple[str, str]] = {
@@ -131,11 +162,27 @@ RULES: dict[str, tuple[str, str]] = {
     "inline-policy-missing": ("medium", "An inline policy of the stack is gone from the role"),
     "permissions-boundary-drift": ("high", "The role's permissions boundary is not the stack's"),
     "max-session-drift": ("medium", "The role's maximum session duration is not the stack's"),
-    "role-recreated": ("medium", "The role's unique id is not the one the stack recorded"),
+    "role-recreated": (
+        "high",
+        "The role's unique id is not the one the stack recorded: it was deleted and made again",
+    ),
     "role-expired": ("critical", "The role still exists after the end of access (expiresAt)"),
     "role-unused": ("medium", "The role has not been used for longer than --unused-days"),
     "sessions-revoked": ("info", "Sessions issued before a time are revoked (AWSRevokeOlderSessions)"),
-    "baseline-missing": ("info", "The trusting stack's outputs hold no auditBaseline: only use is checked"),
+    "revocation-drift": (
+        "high",
+        "The stack's revocation of older sessions (AWSRevokeOlderSessions) is gone or revokes less",
+    ),
+    "inline-policy-drift": ("high", "An inline policy of the stack says something else than the stack's"),
+    "managed-policy-drift": (
+        "high",
+        "The default version of a customer-managed policy the stack attached is not the one it attached",
+    ),
+    "role-tags-drift": ("medium", "The role's tags are not the stack's"),
+    "baseline-missing": (
+        "info",
+        "The stack's outputs hold no auditBaseline (made by an earlier version): what it holds is not compared",
+    ),
     "assume-policy-missing": ("high", "The trusted stack's assume-role policy does not exist"),
     "assume-policy-detached": (
         "high",
@@ -150,6 +197,18 @@ RULES: dict[str, tuple[str, str]] = {
         "The assume-role policies grant other roles than the stack's, or no longer grant one",
     ),
     "principal-missing": ("high", "A user, group or role the trusted stack names does not exist"),
+    "assume-policy-content-drift": (
+        "high",
+        "An assume-role policy's statements, conditions or actions are not the stack's",
+    ),
+    "other-principal-may-assume": (
+        "high",
+        "A principal of the trusted account the stack did not name may assume a role of the stacks",
+    ),
+    "unexpected-group-member": (
+        "high",
+        "The group the trusted stack made has a member the stack did not list",
+    ),
 }
 """Rule id -> (default severity, what it means)."""
 
@@ -182,6 +241,15 @@ def read_only_policy(partition: str = "aws") -> dict[str, Any]:
                 "Action": ["iam:GetGroup", "iam:GetUser"],
                 "Resource": [f"arn:{partition}:iam::*:group/*", f"arn:{partition}:iam::*:user/*"],
             },
+            {
+                # Who else may assume the roles: every user, group and role of a trusted account with
+                # their policies, in one paged read. It takes no resource (IAM Service Authorization
+                # Reference, "Actions defined by AWS Identity and Access Management": no resource type).
+                "Sid": "ReadWhoMayAssume",
+                "Effect": "Allow",
+                "Action": "iam:GetAccountAuthorizationDetails",
+                "Resource": "*",
+            },
         ],
     }
 
@@ -205,6 +273,14 @@ class WantedRole:
     def partition(self) -> str:
         return self.arn.split(":")[1]
 
+    @property
+    def trusted_accounts(self) -> frozenset[str]:
+        """The accounts the stack's trust policy names: those whose principals may assume the role."""
+        if self.baseline is None:
+            return frozenset()
+        principals = (p for s in statements_of(self.baseline["trustPolicy"]) for p in _aws_principals(s))
+        return frozenset(a for a in map(principal_account, principals) if a)
+
 
 @dataclass(frozen=True)
 class WantedAccess:
@@ -219,10 +295,23 @@ class WantedAccess:
     roles: tuple[str, ...] = ()
     role_patterns: tuple[str, ...] = ()
     """arn:<partition>:iam::*:role/<name>: roles granted by organization path (stackset rollouts)."""
+    new_group: str = ""
+    """The group the stack made (also in ``groups``), whose members are the stack's to list."""
+    new_group_members: tuple[str, ...] = ()
+    documents: tuple[Any, ...] | None = None
+    """The assume-role policies' documents as the stack wrote them (its auditBaseline), in policy_arns order."""
 
     @property
     def partition(self) -> str:
         return self.policy_arns[0].split(":")[1]
+
+
+def principal_account(principal: str) -> str | None:
+    """The account of an AWS principal (an account id, or an ARN of that account); None for ``*``."""
+    if ACCOUNT_RE.fullmatch(principal):
+        return principal
+    parts = principal.split(":")
+    return parts[4] if len(parts) >= 6 and parts[0] == "arn" and ACCOUNT_RE.fullmatch(parts[4]) else None
 
 
 def _secret_mark(source: str, key: str, value: Any) -> None:
@@ -288,7 +377,58 @@ def _baseline(source: str, value: Any) -> Mapping[str, Any] | None:
                 "(an object with trustPolicy, managedPolicyArns, inlinePolicyNames, maxSessionDuration, "
                 "permissionsBoundaryArn)"
             )
+    # Written by later versions of the program; a baseline without them is audited without them.
+    optional: dict[str, Callable[[Any], bool]] = {
+        "inlinePolicies": lambda v: (
+            isinstance(v, Mapping)
+            and all(
+                isinstance(n, str) and POLICY_NAME_RE.fullmatch(n) and _is_document(d) for n, d in v.items()
+            )
+        ),
+        "managedPolicyDocuments": lambda v: (
+            isinstance(v, Mapping)
+            and all(
+                isinstance(a, str) and ANY_POLICY_ARN_RE.fullmatch(a) and _is_document(d)
+                for a, d in v.items()
+            )
+        ),
+        "tags": lambda v: (
+            isinstance(v, Mapping) and all(isinstance(t, str) for t in (*v.keys(), *v.values()))
+        ),
+        "revokeSessionsIssuedBefore": lambda v: (
+            isinstance(v, str) and (v == "" or bool(TOKEN_TIME_RE.fullmatch(v)))
+        ),
+    }
+    for name, rule in optional.items():
+        if name in value and not rule(value[name]):
+            raise UsageError(
+                f"--stack-outputs {source}: output {key!r} has an invalid {name!r} "
+                "(inlinePolicies and managedPolicyDocuments: objects of policy documents by name or ARN; "
+                'tags: an object of strings; revokeSessionsIssuedBefore: an RFC 3339 UTC time or "")'
+            )
     return value
+
+
+CONTENT_KEYS = ("inlinePolicies", "managedPolicyDocuments", "tags", "revokeSessionsIssuedBefore")
+"""The baseline's keys the contents are compared with (a baseline made before them has none)."""
+
+
+def _is_document(value: Any) -> bool:
+    return isinstance(value, Mapping) and "Statement" in value
+
+
+def _trusted_baseline(source: str, value: Any, policies: int) -> tuple[Any, ...] | None:
+    """The trusted stack's auditBaseline: its assume-role policies' documents, in policyArns order."""
+    if value is None:
+        return None
+    _secret_mark(source, AUDIT_BASELINE_OUTPUT, value)
+    documents = value.get("policyDocuments") if isinstance(value, Mapping) else None
+    if not isinstance(documents, list) or len(documents) != policies or not all(map(_is_document, documents)):
+        raise UsageError(
+            f"--stack-outputs {source}: output {AUDIT_BASELINE_OUTPUT!r} has no valid 'policyDocuments' "
+            "(one policy document for each of policyArns, in their order)"
+        )
+    return tuple(documents)
 
 
 def _trusting(source: str, outputs: Mapping[str, Any]) -> list[WantedRole]:
@@ -318,6 +458,12 @@ def _trusting(source: str, outputs: Mapping[str, Any]) -> list[WantedRole]:
     unique_id = outputs.get("roleUniqueId") if len(arns) == 1 else None
     if unique_id is not None:
         _string(source, "roleUniqueId", unique_id, ROLE_UNIQUE_ID_RE)
+    unique_ids = outputs.get(ROLE_UNIQUE_IDS_OUTPUT) or {}
+    _secret_mark(source, ROLE_UNIQUE_IDS_OUTPUT, unique_ids)
+    if not isinstance(unique_ids, Mapping):
+        raise UsageError(f"--stack-outputs {source}: output {ROLE_UNIQUE_IDS_OUTPUT!r} is not an object")
+    for account, value in unique_ids.items():
+        _string(source, f"{ROLE_UNIQUE_IDS_OUTPUT}.{account}", value, ROLE_UNIQUE_ID_RE)
     name = _string(source, "roleName", outputs.get("roleName"), ROLE_NAME_RE)
     roles = []
     for arn in sorted(arns):
@@ -327,7 +473,12 @@ def _trusting(source: str, outputs: Mapping[str, Any]) -> list[WantedRole]:
             raise UsageError(
                 f"--stack-outputs {source}: output 'roleName' {name!r} is not the name of the role {arn!r}"
             )
-        roles.append(WantedRole(arn, match.group(2), match.group(4), source, baseline, expires, unique_id))
+        account = match.group(2)
+        roles.append(
+            WantedRole(
+                arn, account, match.group(4), source, baseline, expires, unique_id or unique_ids.get(account)
+            )
+        )
     return roles
 
 
@@ -361,6 +512,7 @@ def _trusted(source: str, outputs: Mapping[str, Any]) -> WantedAccess:
     if not isinstance(principals, Mapping):
         raise UsageError(f"--stack-outputs {source}: output 'principals' is not an object")
     new_group = principals.get("newGroup") or ""
+    members = _names(source, "principals.newGroupMembers", principals.get("newGroupMembers"), USER_NAME_RE)
     return WantedAccess(
         account=accounts.pop(),
         source=source,
@@ -373,6 +525,9 @@ def _trusted(source: str, outputs: Mapping[str, Any]) -> WantedAccess:
         role_patterns=tuple(
             _string(source, ROLE_ARN_PATTERNS_OUTPUT, p, ROLE_ARN_PATTERN_RE) for p in patterns
         ),
+        new_group=_string(source, "principals.newGroup", new_group, GROUP_NAME_RE) if new_group else "",
+        new_group_members=members,
+        documents=_trusted_baseline(source, outputs.get(AUDIT_BASELINE_OUTPUT), len(arns)),
     )
 
 
@@ -394,10 +549,21 @@ def wanted_from_outputs(source: str, outputs: Any) -> list[WantedRole] | WantedA
 
 
 def read_stack_outputs(path: str) -> list[WantedRole] | WantedAccess:
+    """One outputs file, read up to MAX_OUTPUTS_BYTES (``/dev/zero`` is refused, not read until memory
+    ends); a file that never ends its answer (a FIFO) is stopped by --timeout, as every read is."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as file:
+            data = file.read(MAX_OUTPUTS_BYTES + 1)
     except OSError as error:
         raise UsageError(f"--stack-outputs {path}: cannot be read: {error.strerror or error}") from None
+    if len(data) > MAX_OUTPUTS_BYTES:
+        raise UsageError(
+            f"--stack-outputs {path}: is larger than {MAX_OUTPUTS_BYTES // 2**20} MiB: not the outputs of a stack"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"--stack-outputs {path}: is not UTF-8 text") from None
     try:
         outputs = json.loads(text)
     except ValueError as error:
@@ -595,38 +761,9 @@ def _sort_key(item: Finding) -> tuple[int, str, str, str, str]:
 # Policy documents ---------------------------------------------------------------------------
 
 
-def _document(value: Any) -> Any:
-    """A policy document as IAM returns it: boto3 gives an object, or URL-encoded JSON."""
-    if isinstance(value, str):
-        return json.loads(unquote(value))
-    return value
-
-
-def _values(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _canonical(value: Any, partition: str, principal: bool = False) -> Any:
-    """A policy value in one form: every list (or lone value where a list may stand) sorted and unique,
-    an account id principal as its root ARN, as IAM treats them alike."""
-    if isinstance(value, Mapping):
-        return {k: _canonical(v, partition, principal=k == "AWS") for k, v in sorted(value.items())}
-    items = []
-    for item in _values(value):
-        if isinstance(item, Mapping):
-            items.append(_canonical(item, partition))
-        elif principal and isinstance(item, str) and ACCOUNT_RE.fullmatch(item):
-            items.append(f"arn:{partition}:iam::{item}:root")
-        else:
-            items.append(item)
-    unique = {json.dumps(i, sort_keys=True): i for i in items}
-    return [unique[k] for k in sorted(unique)]
-
-
-def _statements(document: Any) -> list[Any]:
-    if not isinstance(document, Mapping):
-        return []
-    return _values(document.get("Statement", []))
+_document = document_of
+_values = values_of
+_statements = statements_of
 
 
 def _aws_principals(statement: Any) -> list[str]:
@@ -669,38 +806,31 @@ def external_ids(document: Any) -> list[str]:
 
 
 def statement_diff(expected: Any, live: Any, partition: str) -> tuple[list[Any], list[Any]]:
-    """(statements only the live document has, statements only the expected one has), external ids
-    compared by digest; each statement as it stands in its document."""
+    """(statements only the live document has, statements only the expected one has), compared as IAM
+    reads them (``audit_documents``), external ids by digest; each statement as it stands in its document."""
 
     def keyed(document: Any) -> dict[str, Any]:
         hashed = with_external_ids(document, external_id_digest)
         return {
-            json.dumps(_canonical(s, partition), sort_keys=True): original
+            statement_key(s, partition): original
             for s, original in zip(_statements(hashed), _statements(document), strict=True)
         }
 
     want, have = keyed(expected), keyed(live)
+    if version_of(expected) != version_of(live):
+        return [have[k] for k in sorted(have)], [want[k] for k in sorted(want)]
     added = [have[k] for k in sorted(have) if k not in want]
     removed = [want[k] for k in sorted(want) if k not in have]
     return added, removed
 
 
-def grants_everything(document: Any) -> bool:
-    """Whether an Allow statement grants every action (* or *:*) on every resource."""
-    for statement in _statements(document):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
-            continue
-        actions = _values(statement.get("Action", []))
-        resources = _values(statement.get("Resource", []))
-        if any(a in ("*", "*:*") for a in actions) and "*" in resources:
-            return True
-    return False
+def allows_assume_action(statement: Mapping[str, Any]) -> bool:
+    return allows_action(statement, ASSUME_ROLE)
 
 
 def _action_matches(pattern: Any, action: str) -> bool:
     """IAM's match of an action pattern (``*`` and ``?``, without case) against ``action``."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in str(pattern))
-    return re.fullmatch(regex, action, re.IGNORECASE | re.DOTALL) is not None
+    return pattern_matches(pattern, action, fold=True)
 
 
 def granted_roles(document: Any) -> set[str]:
@@ -793,6 +923,12 @@ class Audit:
         """Every secret met: credentials and external ids (hidden in every line of stderr)."""
         self.external_ids: set[str] = set()
         """The live external ids: the only secrets IAM's answers, and so the report, can hold."""
+        self.known_accounts: set[str] = set()
+        """The accounts the stacks name: a principal of another account is outside the organisation."""
+        self.trusting: dict[str, list[WantedRole]] = {}
+        """Trusted account -> the roles whose trust policy names it."""
+        self.aws_managed_documents: dict[str, Any] = {}
+        self.profile_sessions: ProfileSessions | None = None
 
     # sessions --------------------------------------------------------------------------
 
@@ -856,7 +992,9 @@ class Audit:
             what = f"--profile-for {account}={profiles[account]}"
             try:
                 with self.lock:
-                    session = self.calls.boto3.Session(profile_name=profiles[account])
+                    if self.profile_sessions is None:
+                        self.profile_sessions = ProfileSessions(self.calls.boto3)
+                    session = self.profile_sessions.session(profiles[account])
             except errors.ProfileNotFound as error:
                 raise UsageError(f"{what}: {self.calls.describe(error)}") from None
             except errors.BotoCoreError as error:
@@ -919,13 +1057,30 @@ class Audit:
     def pages(
         self, iam: Any, caller: str, operation: str, resource: str, key: str, **params: Any
     ) -> list[Any]:
-        items: list[Any] = []
+        return self.paged(iam, caller, operation, resource, (key,), **params)[key]
+
+    def paged(
+        self, iam: Any, caller: str, operation: str, resource: str, keys: Sequence[str], **params: Any
+    ) -> dict[str, list[Any]]:
+        """Every page of a read, the lists under ``keys`` joined. A marker IAM gave before (an answer
+        that would page forever) ends the run as a setup error naming the call."""
+        items: dict[str, list[Any]] = {key: [] for key in keys}
+        seen: set[str] = set()
         while True:
             page = self.read(iam, caller, operation, resource, **params)
-            items += page.get(key, [])
+            for key in keys:
+                items[key] += page.get(key) or []
             if not page.get("IsTruncated"):
                 return items
-            params["Marker"] = page["Marker"]
+            marker = page.get("Marker")
+            if not isinstance(marker, str) or not marker or marker in seen:
+                what = "no marker" if not isinstance(marker, str) or not marker else "a marker it gave before"
+                raise SetupError(
+                    f"iam:{operation_name(operation)} on {resource} as {caller}: {iam.meta.endpoint_url} "
+                    f"answered a truncated page with {what} (page {len(seen) + 1}): the read would never end"
+                )
+            seen.add(marker)
+            params["Marker"] = marker
 
     # the trusting side ----------------------------------------------------------------------
 
@@ -955,7 +1110,8 @@ class Audit:
             add(
                 "role-recreated",
                 f"the role's unique id is {role['RoleId']}, not {want.unique_id} as the stack recorded: "
-                "it was deleted and recreated, which breaks policies elsewhere that name it",
+                "it was deleted and made again outside the stack (by whoever could; its policies are not "
+                "the stack's to vouch for), which also breaks policies elsewhere that name it",
             )
         self._use(want, role, use, add)
         names = self.pages(iam, caller, "list_role_policies", want.arn, "PolicyNames", RoleName=want.name)
@@ -972,9 +1128,14 @@ class Audit:
                 use.revoked_before = revoked_before(_document(policy["PolicyDocument"]))
             except NotFound:
                 names = [n for n in names if n != REVOKE_SESSIONS_POLICY_NAME]
+            stacks = (want.baseline or {}).get("revokeSessionsIssuedBefore") or ""
             if use.revoked_before is not None:
                 # Only the console's deny is exempt; anything else of that name is an inline policy.
                 names = [n for n in names if n != REVOKE_SESSIONS_POLICY_NAME]
+            # The stack's own revocation is as it made it; an earlier one is revocation-drift below.
+            if use.revoked_before is not None and not (
+                stacks and _instant(use.revoked_before) <= _instant(stacks)
+            ):
                 add(
                     "sessions-revoked",
                     f"sessions issued before {use.revoked_before} are revoked ({REVOKE_SESSIONS_POLICY_NAME})",
@@ -985,11 +1146,74 @@ class Audit:
                 f"{want.source} has no {AUDIT_BASELINE_OUTPUT}: update the stack, then audit again",
             )
             return found, use
+        older = [key for key in CONTENT_KEYS if key not in want.baseline]
+        if older:
+            add(
+                "baseline-missing",
+                f"{want.source}'s {AUDIT_BASELINE_OUTPUT} has no {', '.join(older)} (an earlier version made it): "
+                "those are not compared; update the stack, then audit again",
+            )
+        self._revocation(want, use, names, add)
         self._trust(want, role, add)
         self._managed(iam, caller, want, add)
         self._inline(iam, caller, want, names, add)
         self._limits(want, role, add)
+        self._tags(want, role, add)
         return found, use
+
+    def _revocation(self, want: WantedRole, use: RoleUse, names: list[str], add: Callable[..., None]) -> None:
+        """The stack's revokeSessionsIssuedBefore: its deny must be there, revoking at least until then."""
+        assert want.baseline is not None
+        expected = want.baseline.get("revokeSessionsIssuedBefore") or ""
+        if not expected:
+            return
+        if use.revoked_before is None:
+            gone = REVOKE_SESSIONS_POLICY_NAME not in names
+            add(
+                "revocation-drift",
+                f"{REVOKE_SESSIONS_POLICY_NAME}, which revokes the sessions issued before {expected}, "
+                + ("is gone" if gone else "is no longer the deny the stack wrote")
+                + ": those sessions work again",
+                expected=expected,
+            )
+        elif _instant(use.revoked_before) < _instant(expected):
+            add(
+                "revocation-drift",
+                f"{REVOKE_SESSIONS_POLICY_NAME} revokes the sessions issued before {use.revoked_before}, not "
+                f"before {expected} as the stack wrote: the sessions issued in between work again",
+                expected=expected,
+                live=use.revoked_before,
+            )
+
+    def _tags(self, want: WantedRole, role: Mapping[str, Any], add: Callable[..., None]) -> None:
+        """The role's tags (GetRole answers them all): a tag may decide access (aws:ResourceTag, and
+        aws:PrincipalTag of every session of the role)."""
+        assert want.baseline is not None
+        if "tags" not in want.baseline:
+            return
+        expected = dict(want.baseline["tags"])
+        live = {str(t.get("Key")): str(t.get("Value", "")) for t in role.get("Tags") or []}
+        removed = sorted(k for k in expected if k not in live)
+        changed = sorted(k for k in expected if k in live and live[k] != expected[k])
+        added = sorted(k for k in live if k not in expected)
+        if not (removed or changed or added):
+            return
+        parts = [
+            f"removed: {', '.join(removed)}" if removed else "",
+            f"changed: {', '.join(f'{k}={live[k]!r} (the stack: {expected[k]!r})' for k in changed)}"
+            if changed
+            else "",
+            f"not the stack's: {', '.join(f'{k}={live[k]!r}' for k in added)}" if added else "",
+        ]
+        add(
+            "role-tags-drift",
+            "the role's tags differ from the stack's (" + "; ".join(p for p in parts if p) + ")",
+            # Tags the stack did not set may be the provider's default tags: low, alone.
+            severity="low" if not (removed or changed) else None,
+            removed=removed,
+            changed=changed,
+            added=added,
+        )
 
     def _use(self, want: WantedRole, role: Mapping[str, Any], use: RoleUse, add: Callable[..., None]) -> None:
         last = (role.get("RoleLastUsed") or {}).get("LastUsedDate")
@@ -1033,13 +1257,51 @@ class Audit:
         if added or removed:
             lines = [f"+ {json.dumps(masked(s), sort_keys=True)}" for s in added]
             lines += [f"- {json.dumps(masked(s), sort_keys=True)}" for s in removed]
+            outside = self._outsiders(want, added)
             add(
                 "trust-policy-drift",
                 f"the trust policy differs from the stack's ({len(added)} statement(s) not the stack's, "
-                f"{len(removed)} of the stack's missing): " + "; ".join(lines),
+                f"{len(removed)} of the stack's missing): "
+                + "; ".join(lines)
+                + (
+                    f"; it lets in {', '.join(outside)}, outside the organisation the stacks know"
+                    if outside
+                    else ""
+                ),
+                severity="critical" if outside else None,
                 added=[masked(s) for s in added],
                 removed=[masked(s) for s in removed],
+                outside=outside,
             )
+
+    def _outsiders(self, want: WantedRole, added: Sequence[Any]) -> list[str]:
+        """The principals of Allow statements ``added`` to a trust policy that are outside the organisation:
+        ``*``, an account no stack of this audit names (unless the statement keeps the stack's
+        aws:PrincipalOrgID condition), a federated identity provider."""
+        assert want.baseline is not None
+        org_ids = _org_ids(want.baseline["trustPolicy"])
+        outside: set[str] = set()
+        for statement in added:
+            if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+                continue
+            principal = statement.get("Principal")
+            if principal == "*":
+                outside.add("*")
+                continue
+            if not isinstance(principal, Mapping):
+                continue
+            in_org = bool(org_ids) and bool(org_ids & _org_ids({"Statement": [statement]}))
+            for name in values_of(principal.get("AWS", [])):
+                text = str(name)
+                if text == "*":
+                    outside.add("*")
+                elif UNIQUE_ID_RE.fullmatch(text):
+                    continue  # its own finding
+                elif not in_org and principal_account(text) not in self.known_accounts:
+                    outside.add(text)
+            for name in values_of(principal.get("Federated", [])):
+                outside.add(str(name))
+        return sorted(outside)
 
     def _managed(self, iam: Any, caller: str, want: WantedRole, add: Callable[..., None]) -> None:
         assert want.baseline is not None
@@ -1063,6 +1325,57 @@ class Audit:
                 f"{arn}, which the stack attached, is no longer attached",
                 policy=arn,
             )
+        documents = want.baseline.get("managedPolicyDocuments") or {}
+        for arn in sorted((expected & live) & set(documents)):
+            try:
+                policy = self.read(iam, caller, "get_policy", arn, PolicyArn=arn)["Policy"]
+                version_id = policy["DefaultVersionId"]
+                version = self.read(
+                    iam, caller, "get_policy_version", arn, PolicyArn=arn, VersionId=version_id
+                )["PolicyVersion"]
+            except NotFound:
+                continue  # (detached and deleted between two reads: the next audit says so)
+            self._compare(
+                "managed-policy-drift",
+                f"the default version ({version_id}) of {arn}",
+                documents[arn],
+                _document(version["Document"]),
+                want.partition,
+                add,
+                policy=arn,
+                version=version_id,
+            )
+
+    def _compare(
+        self,
+        rule: str,
+        what: str,
+        expected: Any,
+        live: Any,
+        partition: str,
+        add: Callable[..., None],
+        **details: Any,
+    ) -> bool:
+        """A finding of ``rule`` when ``live`` is not ``expected`` as IAM reads them: critical when it may
+        grant more (more actions or resources, fewer conditions, a deny gone)."""
+        added, removed = differences(expected, live, partition)
+        if not (added or removed):
+            return False
+        wider = widens(expected, live, partition) or version_of(expected) != version_of(live)
+        lines = [f"+ {json.dumps(masked(s), sort_keys=True)}" for s in added]
+        lines += [f"- {json.dumps(masked(s), sort_keys=True)}" for s in removed]
+        add(
+            rule,
+            f"{what} is not the stack's"
+            + (": it grants more (actions, resources, or fewer conditions)" if wider else "")
+            + f" ({len(added)} statement(s) not the stack's, {len(removed)} of the stack's missing): "
+            + "; ".join(lines),
+            severity="critical" if wider else None,
+            added=[masked(s) for s in added],
+            removed=[masked(s) for s in removed],
+            **details,
+        )
+        return True
 
     def _inline(
         self, iam: Any, caller: str, want: WantedRole, names: list[str], add: Callable[..., None]
@@ -1088,6 +1401,23 @@ class Audit:
             add(
                 "inline-policy-missing",
                 f"inline policy {name}, which the stack put on the role, is gone",
+                policy=name,
+            )
+        documents = want.baseline.get("inlinePolicies") or {}
+        for name in sorted((expected & set(names)) & set(documents)):
+            try:
+                policy = self.read(
+                    iam, caller, "get_role_policy", want.arn, RoleName=want.name, PolicyName=name
+                )
+            except NotFound:
+                continue
+            self._compare(
+                "inline-policy-drift",
+                f"inline policy {name}",
+                documents[name],
+                _document(policy["PolicyDocument"]),
+                want.partition,
+                add,
                 policy=name,
             )
 
@@ -1130,8 +1460,12 @@ class Audit:
     def access(self, iam: Any, caller: str, want: WantedAccess) -> list[Finding]:
         found: list[Finding] = []
 
-        def add(rule: str, resource: str, message: str, **details: Any) -> None:
-            found.append(finding(rule, want.account, resource, message, want.source, **details))
+        def add(rule: str, resource: str, message: str, severity: str | None = None, **details: Any) -> None:
+            item = finding(rule, want.account, resource, message, want.source, **details)
+            found.append(item if severity is None else Finding(**{**asdict(item), "severity": severity}))
+
+        def add_to(resource: str, rule: str, message: str, **details: Any) -> None:
+            add(rule, resource, message, **details)
 
         prefix = f"arn:{want.partition}:iam::{want.account}"
         missing: set[tuple[str, str]] = set()
@@ -1152,7 +1486,7 @@ class Audit:
                     add("principal-missing", arn, f"{kind} {name}, which the stack names, does not exist")
         granted: set[str] = set()
         read = 0
-        for policy_arn in want.policy_arns:
+        for index, policy_arn in enumerate(want.policy_arns):
             try:
                 policy = self.read(iam, caller, "get_policy", policy_arn, PolicyArn=policy_arn)["Policy"]
                 version = self.read(
@@ -1165,7 +1499,18 @@ class Audit:
                 )
                 continue
             read += 1
-            granted |= granted_roles(_document(version["PolicyVersion"]["Document"]))
+            live = _document(version["PolicyVersion"]["Document"])
+            granted |= granted_roles(live)
+            if want.documents is not None:
+                self._compare(
+                    "assume-policy-content-drift",
+                    f"the assume-role policy {policy_arn} (default version {policy['DefaultVersionId']})",
+                    want.documents[index],
+                    live,
+                    want.partition,
+                    functools.partial(add_to, policy_arn),
+                    policy=policy_arn,
+                )
             entities: dict[str, set[str]] = {"user": set(), "group": set(), "role": set()}
             for kind, key, name_key in (
                 ("user", "PolicyUsers", "UserName"),
@@ -1198,6 +1543,13 @@ class Audit:
                         f"{name} may assume the roles",
                         principal=f"{prefix}:{kind}/{name}",
                     )
+        if want.documents is None:
+            add(
+                "baseline-missing",
+                want.policy_arns[0],
+                f"{want.source} has no {AUDIT_BASELINE_OUTPUT}: the policies' statements, actions and conditions "
+                "are not compared; update the stack, then audit again",
+            )
         wanted = set(want.role_arns) | set(want.role_patterns)
         if read == len(want.policy_arns):  # (a policy that is gone has its own finding)
             extra = sorted(granted - wanted)
@@ -1220,6 +1572,142 @@ class Audit:
                 )
         return found
 
+    # who else may assume the roles -----------------------------------------------------------
+
+    def authorization_details(self, iam: Any, caller: str, account: str) -> dict[str, list[Any]]:
+        """Every user, group and role of ``account`` with their policies, and its customer-managed
+        policies: one paged read for the whole account, whatever the number of roles."""
+        return self.paged(
+            iam,
+            caller,
+            "get_account_authorization_details",
+            f"account {account}",
+            ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"),
+            Filter=["User", "Group", "Role", "LocalManagedPolicy"],
+            MaxItems=1000,
+        )
+
+    def aws_managed(self, iam: Any, caller: str, arn: str) -> Any:
+        """The default version of an AWS managed policy (the same in every account: read once a run)."""
+        with self.lock:
+            if arn in self.aws_managed_documents:
+                return self.aws_managed_documents[arn]
+        try:
+            policy = self.read(iam, caller, "get_policy", arn, PolicyArn=arn)["Policy"]
+            version = self.read(
+                iam, caller, "get_policy_version", arn, PolicyArn=arn, VersionId=policy["DefaultVersionId"]
+            )["PolicyVersion"]
+            document = _document(version["Document"])
+        except NotFound:
+            document = {}
+        with self.lock:
+            self.aws_managed_documents[arn] = document
+        return document
+
+    def others(
+        self,
+        iam: Any,
+        caller: str,
+        account: str,
+        accesses: Sequence[WantedAccess],
+        targets: Mapping[str, list[str] | None],
+    ) -> list[Finding]:
+        """The principals of trusted ``account`` that the stacks did not name and whose own policies allow
+        sts:AssumeRole on one of ``targets`` (role ARN or pattern -> the aws:PrincipalArn patterns its
+        trust policy requires, None for any principal of the account); and the members of a group a
+        stack made that it did not list."""
+        found: list[Finding] = []
+        source = accesses[0].source
+        details = self.authorization_details(iam, caller, account)
+        local: dict[str, Any] = {}
+        for policy in details["Policies"]:
+            for version in policy.get("PolicyVersionList") or []:
+                if version.get("IsDefaultVersion"):
+                    local[str(policy.get("Arn"))] = _document(version.get("Document") or {})
+        stack_policies = {arn for access in accesses for arn in access.policy_arns}
+        named = {
+            (kind, name.lower())
+            for access in accesses
+            for kind, names in (("user", access.users), ("group", access.groups), ("role", access.roles))
+            for name in names
+        }
+        granted_groups = {name for kind, name in named if kind == "group"}
+
+        def attached(entry: Mapping[str, Any]) -> list[Any]:
+            documents = []
+            for item in entry.get("AttachedManagedPolicies") or []:
+                arn = str(item.get("PolicyArn", ""))
+                if arn in stack_policies:
+                    continue  # the stack's own policy: assume-policy-unexpected-principal says where it is
+                if arn in local:
+                    documents.append(local[arn])
+                elif AWS_MANAGED_POLICY_RE.fullmatch(arn):
+                    documents.append(self.aws_managed(iam, caller, arn))
+            return documents
+
+        for kind, key, name_key, inline_key in (
+            ("user", "UserDetailList", "UserName", "UserPolicyList"),
+            ("group", "GroupDetailList", "GroupName", "GroupPolicyList"),
+            ("role", "RoleDetailList", "RoleName", "RolePolicyList"),
+        ):
+            for entry in details[key]:
+                name = str(entry.get(name_key, ""))
+                if (kind, name.lower()) in named:
+                    continue
+                if kind == "user" and {g.lower() for g in entry.get("GroupList") or []} & granted_groups:
+                    continue  # a member of a group the stack granted: the stack's grant already
+                documents = [_document(p.get("PolicyDocument") or {}) for p in entry.get(inline_key) or []]
+                documents += attached(entry)
+                if not any(
+                    isinstance(s, Mapping) and allows_assume_action(s)
+                    for d in documents
+                    for s in _statements(d)
+                ):
+                    continue
+                arn = str(entry.get("Arn", f"{kind}/{name}"))
+                roles = sorted(
+                    target
+                    for target, patterns in targets.items()
+                    if (patterns is None or any(pattern_matches(p, arn, fold=False) for p in patterns))
+                    and may_assume(documents, target)
+                )
+                if not roles:
+                    continue
+                shown = ", ".join(roles[:3]) + (f" and {len(roles) - 3} more" if len(roles) > 3 else "")
+                found.append(
+                    finding(
+                        "other-principal-may-assume",
+                        account,
+                        arn,
+                        f"{kind} {name}, which no trusted stack names, may assume {shown} through its own "
+                        "policies (the role trusts the account): grant it through the stack, or remove the grant",
+                        source,
+                        principal=arn,
+                        roles=roles,
+                    )
+                )
+        for access in accesses:
+            if not access.new_group:
+                continue
+            listed = {member.lower() for member in access.new_group_members}
+            for entry in details["UserDetailList"]:
+                name = str(entry.get("UserName", ""))
+                groups = {g.lower() for g in entry.get("GroupList") or []}
+                if access.new_group.lower() in groups and name.lower() not in listed:
+                    found.append(
+                        finding(
+                            "unexpected-group-member",
+                            account,
+                            str(entry.get("Arn", name)),
+                            f"user {name} is a member of {access.new_group}, the group the stack made, and the "
+                            "stack does not list it: it may assume the roles",
+                            access.source,
+                            principal=str(entry.get("Arn", name)),
+                            group=access.new_group,
+                        )
+                    )
+        return found
+
     # the run ---------------------------------------------------------------------------------
 
     def account(
@@ -1236,6 +1724,16 @@ class Audit:
             uses.append(use)
         for access in accesses:
             found += self.access(iam, caller, access)
+        if accesses:
+            targets: dict[str, list[str] | None] = {}
+            for access in accesses:
+                for arn in (*access.role_arns, *access.role_patterns):
+                    targets.setdefault(arn, None)
+            for role in self.trusting.get(account, ()):
+                targets[role.arn] = (
+                    principal_arn_patterns(role.baseline["trustPolicy"]) if role.baseline else None
+                )
+            found += self.others(iam, caller, account, accesses, targets)
         return found, uses
 
     def run(self, wanted: Sequence[WantedRole | WantedAccess]) -> Report:
@@ -1247,6 +1745,12 @@ class Audit:
             else:
                 accesses.setdefault(item.account, []).append(item)
         accounts = sorted({*roles, *accesses})
+        self.known_accounts = set(accounts)
+        for items in roles.values():
+            for role in items:
+                self.known_accounts |= role.trusted_accounts
+                for account in role.trusted_accounts:
+                    self.trusting.setdefault(account, []).append(role)
         self.start(accounts)
         found: list[Finding] = []
         uses: list[RoleUse] = []
@@ -1257,6 +1761,27 @@ class Audit:
             found += account_findings
             uses += account_uses
         return Report(sorted(found, key=_sort_key), sorted(uses, key=lambda u: u.arn), accounts)
+
+
+def _instant(text: str) -> datetime:
+    """An aws:TokenIssueTime bound as a time (one that does not parse sorts first: it revokes nothing)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _org_ids(document: Any) -> set[str]:
+    """The aws:PrincipalOrgID values a document's conditions name."""
+    found: set[str] = set()
+    for statement in _statements(document):
+        condition = statement.get("Condition") if isinstance(statement, Mapping) else None
+        for block in (condition or {}).values() if isinstance(condition, Mapping) else ():
+            for key, value in block.items() if isinstance(block, Mapping) else ():
+                if str(key).lower() == "aws:principalorgid":
+                    found.update(str(v) for v in values_of(value))
+    return found
 
 
 def in_parallel(work: Callable[[str], R], items: Sequence[str], workers: int) -> list[R]:
@@ -1297,11 +1822,13 @@ def _iso(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def wanted_of(options: Options) -> list[WantedRole | WantedAccess]:
+def wanted_of(options: Options, progress: Progress | None = None) -> list[WantedRole | WantedAccess]:
     """Every stack's outputs read and checked; a role or policy named twice is read once."""
     wanted: list[WantedRole | WantedAccess] = []
     seen: dict[str, str] = {}
     for path in options.stack_outputs:
+        if progress is not None:
+            progress.endpoint = f"--stack-outputs {path}"  # what the --timeout message names
         read = read_stack_outputs(path)
         for item in read if isinstance(read, list) else [read]:
             key = item.arn if isinstance(item, WantedRole) else ",".join(item.policy_arns)
@@ -1518,12 +2045,18 @@ def run_main(
             import rich  # noqa: F401
         except ImportError:
             raise UsageError(INSTALL_HINT) from None
-        wanted = wanted_of(options)
         progress = Progress(options.endpoint_url or "AWS")
         runner = Audit(options, boto3, now=now, log=lambda line: say(line, err), progress=progress)
         secrets = runner.seen_secrets
+
+        def work() -> Report:
+            endpoint = progress.endpoint
+            wanted = wanted_of(options, progress)  # inside the time budget too (a FIFO that never ends)
+            progress.endpoint = endpoint
+            return runner.run(wanted)
+
         report = bounded(
-            lambda: runner.run(wanted),
+            work,
             max(options.timeout, MIN_RUN_SECONDS) + WATCHDOG_GRACE_SECONDS,
             progress,
             PROG,

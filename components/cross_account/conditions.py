@@ -310,41 +310,48 @@ def trust_conditions(
         if not isinstance(keys, Mapping) or not keys:
             shown = hidden_value(keys) if _mentions_external_id(keys) else keys
             raise InvalidInputError(where, shown, "must be a non-empty map of condition keys to values")
-        checked: dict[str, str | tuple[str, ...]] = {}
-        seen: dict[str, str] = {}
-        for condition_key, values in keys.items():
-            if not isinstance(condition_key, str) or not CONDITION_KEY_RE.fullmatch(condition_key):
-                raise InvalidInputError(
-                    where,
-                    condition_key,
-                    "is not a condition key of the form service:key (aws:SourceIp, aws:PrincipalTag/team)",
-                )
-            same = folded(condition_key)
-            if same in seen:
-                raise InvalidInputError(
-                    where,
-                    condition_key,
-                    f"and {seen[same]!r} are one condition key, as IAM reads condition keys "
-                    "case-insensitively: keep one spelling",
-                )
-            seen[same] = condition_key
-            if same == "sts:externalid" and not (
-                context.external_id and operator.base == "Null" and values == "true"
-            ):
-                raise InvalidInputError(where, condition_key, EXTERNAL_ID_RULE)
-            _set_operator_key(where, operator, condition_key)
-            family = operator.family
-            listed = string_list(
-                f"{where}.{condition_key}",
-                [values] if isinstance(values, str) else values,
-                lambda k, v, family=family: _condition_value(k, family, v),  # type: ignore[misc]
-                required=True,
-            )
-            checked[condition_key] = listed[0] if isinstance(values, str) else listed
-            _never_holds(f"{where}.{condition_key}", operator, same, values, listed, context)
-            _written_by_the_project(where, operator, condition_key, context)
-        result[operator.text] = checked
+        result[operator.text] = _conditions_of(where, operator, keys, context)
     return result
+
+
+def _conditions_of(
+    where: str, operator: ConditionOperator, keys: Mapping[str, Any], context: TrustContext
+) -> dict[str, str | tuple[str, ...]]:
+    """The condition keys and values under one operator, each checked."""
+    checked: dict[str, str | tuple[str, ...]] = {}
+    seen: dict[str, str] = {}
+    for condition_key, values in keys.items():
+        if not isinstance(condition_key, str) or not CONDITION_KEY_RE.fullmatch(condition_key):
+            raise InvalidInputError(
+                where,
+                condition_key,
+                "is not a condition key of the form service:key (aws:SourceIp, aws:PrincipalTag/team)",
+            )
+        same = folded(condition_key)
+        if same in seen:
+            raise InvalidInputError(
+                where,
+                condition_key,
+                f"and {seen[same]!r} are one condition key, as IAM reads condition keys "
+                "case-insensitively: keep one spelling",
+            )
+        seen[same] = condition_key
+        if same == "sts:externalid" and not (
+            context.external_id and operator.base == "Null" and values == "true"
+        ):
+            raise InvalidInputError(where, condition_key, EXTERNAL_ID_RULE)
+        _set_operator_key(where, operator, condition_key)
+        family = operator.family
+        listed = string_list(
+            f"{where}.{condition_key}",
+            [values] if isinstance(values, str) else values,
+            lambda k, v, family=family: _condition_value(k, family, v),  # type: ignore[misc]
+            required=True,
+        )
+        checked[condition_key] = listed[0] if isinstance(values, str) else listed
+        _never_holds(f"{where}.{condition_key}", operator, same, values, listed, context)
+        _written_by_the_project(where, operator, condition_key, context)
+    return checked
 
 
 def _set_operator_key(where: str, operator: ConditionOperator, condition_key: str) -> None:

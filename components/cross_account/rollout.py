@@ -173,20 +173,7 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
     out["target_account_ids"] = check.string_list(
         "target_account_ids", targets, check.account_id, required=True
     )
-    mode = args.get("rollout_mode", "providers")
-    if mode not in stackset_mode.MODES:
-        raise InvalidInputError("rollout_mode", mode, f"must be one of {', '.join(stackset_mode.MODES)}")
-    out["rollout_mode"] = mode
-    other = stackset_mode.PROVIDERS_INPUTS if mode == "stackset" else stackset_mode.STACKSET_INPUTS
-    for name in other:
-        if name in args:
-            shown = check.hidden_value(None) if name == "deployment_role_external_id" else args[name]
-            raise InvalidInputError(name, shown, f"does not apply to rollout_mode {mode!r}: remove it")
-    if mode == "stackset":
-        refused = stackset_mode.unsupported(args)
-        if refused is not None:
-            raise refused
-        out.update(stackset_mode.validate_stackset_args(args))
+    _mode(args, out)
     out["deployment_role_name"] = check.role_name(
         "deployment_role_name", args.get("deployment_role_name", limits.DEFAULT_DEPLOYMENT_ROLE_NAME)
     )
@@ -204,6 +191,24 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
             "trusted_account_ids",
         )
     return out, role_args
+
+
+def _mode(args: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """rollout_mode, checked, with the inputs only the other mode reads refused and the stackset inputs."""
+    mode = args.get("rollout_mode", "providers")
+    if mode not in stackset_mode.MODES:
+        raise InvalidInputError("rollout_mode", mode, f"must be one of {', '.join(stackset_mode.MODES)}")
+    out["rollout_mode"] = mode
+    other = stackset_mode.PROVIDERS_INPUTS if mode == "stackset" else stackset_mode.STACKSET_INPUTS
+    for name in other:
+        if name in args:
+            shown = check.hidden_value(None) if name == "deployment_role_external_id" else args[name]
+            raise InvalidInputError(name, shown, f"does not apply to rollout_mode {mode!r}: remove it")
+    if mode == "stackset":
+        refused = stackset_mode.unsupported(args)
+        if refused is not None:
+            raise refused
+        out.update(stackset_mode.validate_stackset_args(args))
 
 
 def not_the_deployment_role(role_name: str, deployment_role_name: str) -> None:
@@ -283,6 +288,17 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         if rollout["rollout_mode"] == "stackset":
             self._stack_set(name, rollout, role_args, accounts, report)
             return
+        self._per_account(name, rollout, role_args, accounts, report)
+
+    def _per_account(
+        self,
+        name: str,
+        rollout: Mapping[str, Any],
+        role_args: Mapping[str, Any],
+        accounts: Sequence[str],
+        report: Reporter,
+    ) -> None:
+        """Providers mode: a provider and a TrustingAccountRole per account, then the outputs."""
         # Each account's role reports under the rollout's name, so a warning about their
         # common inputs reads the same for every account and shows once.
         report.names.update({f"{name}-{account}": name for account in accounts})
@@ -320,6 +336,17 @@ class TrustingRoleRollout(pulumi.ComponentResource):
                 account_id=account,
             )
 
+        self._providers_outputs(roles, role_args, partition, accounts, report)
+
+    def _providers_outputs(
+        self,
+        roles: Mapping[str, TrustingAccountRole],
+        role_args: Mapping[str, Any],
+        partition: str,
+        accounts: Sequence[str],
+        report: Reporter,
+    ) -> None:
+        """Providers mode's outputs: per account, and what every account's role has alike."""
         trusted = role_args["trusted_account_ids"]
         checked: pulumi.Output[Any] = pulumi.Output.from_input(None)
         if check.has_output(trusted):

@@ -80,8 +80,15 @@ INVOKES = (
     "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts",
     "aws:organizations/getOrganizationalUnitDescendantOrganizationalUnits:"
     "getOrganizationalUnitDescendantOrganizationalUnits",
+    "aws:iam/getPolicy:getPolicy",
 )
-"""The invokes the mocks answer; any other fails."""
+"""The invokes the mocks answer; any other fails. (The program reads, with the last, each
+customer-managed policy a role gets, for cross-account-audit's baseline.)"""
+MOCK_POLICY_DOCUMENT: Mapping[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::example-bucket/*"}],
+}
+"""The default version aws.iam.get_policy answers for a policy not in ``policy_documents``."""
 
 PROVIDER = "pulumi:providers:aws"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -177,6 +184,8 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
             (a unit of ``organization_accounts`` not listed here has none).
         provider_accounts: provider resource name -> account id, for ``aws.Provider``
             resources whose inputs name no account (a profile, environment credentials).
+        policy_documents: policy ARN -> the document of its default version, for
+            ``aws.iam.get_policy`` (others answer ``MOCK_POLICY_DOCUMENT``).
 
     ``invokes`` lists the token of every invoke made, in order; ``stack_references``
     the name of every stack referenced.
@@ -192,6 +201,7 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
         organization_accounts: Mapping[str, Sequence[str]] | None = None,
         provider_accounts: Mapping[str, str] | None = None,
         organization_units: Mapping[str, Sequence[str]] | None = None,
+        policy_documents: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         if partition not in PARTITION_DNS:
             raise ValueError(f"partition: {partition!r} is not one of {', '.join(PARTITION_DNS)}")
@@ -210,6 +220,7 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
             name: _account_id(f"provider_accounts[{name!r}]", a)
             for name, a in (provider_accounts or {}).items()
         }
+        self.policy_documents = dict(policy_documents or {})
         self.invokes: list[str] = []
         self.stack_references: list[str] = []
         self._default = self._target(self.account_id, partition, region, None)
@@ -258,7 +269,7 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
         return args.resource_id or f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        """The result of an invoke; any invoke but the five in ``INVOKES`` fails."""
+        """The result of an invoke; any invoke but those in ``INVOKES`` fails."""
         self.invokes.append(args.token)
         target = self._target_of(args.provider)
         dns_suffix, reverse_dns, _ = PARTITION_DNS[target.partition]
@@ -289,6 +300,10 @@ class CrossAccountMocks(pulumi.runtime.Mocks):
             result = self._descendant_accounts(str(args.args.get("parentId")), target)
         elif args.token == INVOKES[4]:
             result = self._descendant_units(str(args.args.get("parentId")))
+        elif args.token == INVOKES[5]:
+            arn = str(args.args.get("arn"))
+            document = self.policy_documents.get(arn, MOCK_POLICY_DOCUMENT)
+            result = {"arn": arn, "name": arn.rsplit("/", 1)[-1], "policy": json.dumps(document), "id": arn}
         else:
             raise NotImplementedError(
                 f"CrossAccountMocks does not answer the invoke {args.token}: it answers "

@@ -625,6 +625,8 @@ class _Built:
     role_arns: list[str]
     requirements: Mapping[str, Mapping[str, Any]]
     ends: Mapping[str, str]
+    documents: tuple[Mapping[str, Any], ...] = ()
+    """The assume-role policies' documents, in policy_arns order (what cross-account-audit compares with)."""
 
 
 CLI_CONFIG_INPUTS = (
@@ -759,6 +761,10 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             *EXTENSION_CONFIG_INPUTS,
         )
         self.principals = self._principals()
+        # Not a component output (the schema stays): the program exports it as the audit's baseline.
+        self.policy_documents = self._hide_if(
+            built.apply(lambda b: [dict(d) for d in b.documents]), *POLICY_DOCUMENT_INPUTS
+        )
         self.register_outputs(
             {
                 "policy_arn": self.policy_arn,
@@ -839,6 +845,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             self._warn_about_renamed(names[kind], key)
         tags = self._hide_if(settings["tags"], "tags") if settings["tags"] else None
         policy_arns = []
+        documents = []
         for index, chunk in enumerate(chunks):
             suffix = policy_suffix(index)
             document = assume_role_policy(
@@ -848,6 +855,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                 session_actions=actions,
                 grants=grants if index == 0 else (),
             )
+            documents.append(document)
             policy = aws.iam.Policy(
                 f"{self._name}-policy{suffix}",
                 name=self._hide_if(f"{settings['policy_name']}{suffix}", "policy_name"),
@@ -876,7 +884,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             self._attach(policy, index, names, new_group)
             policy_arns.append(self._hide_if(policy.arn, "policy_name", "policy_path"))
         built = pulumi.Output.all(*policy_arns).apply(
-            lambda resolved: _Built(list(resolved), list(arns), requirements, ends)
+            lambda resolved: _Built(list(resolved), list(arns), requirements, ends, tuple(documents))
         )
         return pulumi.Output.secret(built) if secret else built
 

@@ -392,8 +392,13 @@ def checked_trust_policy(
         expires_at=settings["expires_at"],
         extra_conditions=extra,
     )
+    _fits_the_quota(document, settings["trust_policy_size_limit"], len(accounts), len(patterns))
+    return document
+
+
+def _fits_the_quota(document: Mapping[str, Any], quota: int, accounts: int, patterns: int) -> None:
+    """Refuse a trust policy over the account's size quota, saying the ways to make it fit."""
     size = policy_size(document)
-    quota = settings["trust_policy_size_limit"]
     if size > quota:
         ways = []
         if size <= limits.TRUST_POLICY_QUOTA_MAX:
@@ -407,13 +412,12 @@ def checked_trust_policy(
         )
         raise InvalidInputError(
             "trusted_account_ids",
-            f"<{len(accounts)} accounts, {len(patterns)} principal patterns>",
+            f"<{accounts} accounts, {patterns} principal patterns>",
             f"makes a trust policy of {size} characters, over the {quota}-character quota: "
             + ", or ".join(ways)
             + "; organization_id adds a condition but cannot replace the account list, "
             "as the role never trusts a wildcard principal",
         )
-    return document
 
 
 ROLE_OUTPUTS = (
@@ -683,68 +687,8 @@ class TrustingAccountRole(pulumi.ComponentResource):
 def role_warnings(
     report: Reporter, name: str, settings: Mapping[str, Any], resource: pulumi.Resource
 ) -> None:
-    """The warnings about a role's checked inputs (TrustingAccountRole's, and a stackset rollout's template's)."""
-    console_name = f"{settings['role_path']}{settings['role_name']}".lstrip("/")
-    if len(console_name) > limits.CONSOLE_SWITCH_ROLE_MAX:
-        report.warn(
-            f"{name}: path + name {console_name!r} is {len(console_name)} characters, over the "
-            f"console's {limits.CONSOLE_SWITCH_ROLE_MAX}: switch role with STS or the CLI; "
-            "the switch-role link will not work",
-            resource=resource,
-        )
-    if settings["source_identity"] in ("required", "username"):
-        report.warn(
-            f"source_identity: {settings['source_identity']!r}: the console's switch-role page and AWS "
-            "CLI profiles cannot set a source identity, so callers must assume the role through STS "
-            "(cross-account-verify --source-identity, or an SDK)",
-            resource=resource,
-        )
-    for warning in check.condition_warnings("extra_trust_conditions", settings["extra_trust_conditions"]):
-        report.warn(warning, resource=resource)
-    if settings["expires_at"] is not None:
-        soon = check.expiry_warning("expires_at", settings["expires_at"])
-        if soon is not None:
-            report.warn(soon, resource=resource)
-    if settings["revoke_sessions_issued_before"] is not None:
-        inert = check.revocation_warning(
-            "revoke_sessions_issued_before", settings["revoke_sessions_issued_before"]
-        )
-        if inert is not None:
-            report.warn(inert, resource=resource)
-    for policy in settings["inline_policies"]:
-        if check.folded(policy) == check.folded(limits.REVOKE_SESSIONS_POLICY_NAME):
-            report.warn(
-                f"inline_policies: {policy!r} is the name of the inline policy the console's Revoke "
-                "active sessions writes: a click there overwrites it, and the next pulumi up puts yours "
-                "back and lifts the revocation; name it otherwise, and revoke with "
-                "revoke_sessions_issued_before",
-                resource=resource,
-            )
-    if settings["external_id"] is not None or settings["external_ids"] is not None:
-        report.warn(
-            f"{name}: the role requires an external id, which the console's switch-role page "
-            "cannot send: open the console with cross-account-console (the trusted stack's "
-            "consoleCommandsByRoleArn), or use STS or the CLI profile; the switch-role link will not work",
-            resource=resource,
-        )
-    for policy, closest in advice.unknown_managed_policies(settings["managed_policy_arns"]):
-        # A suggestion would show a secret value, near enough.
-        hint = (
-            f": did you mean {closest!r}?" if closest and not report.is_secret("managed_policy_arns") else ""
-        )
-        report.warn(
-            f"managed_policy_arns: {policy!r} is not a known AWS managed policy{hint} "
-            "(it is used as given; AWS refuses it at deploy time if it does not exist)",
-            resource=resource,
-        )
-    for finding in advice.admin_findings(settings["managed_policy_arns"], settings["inline_policies"]):
-        gate = (
-            f"the policy pack's rule {finding.pack_rule} refuses it"
-            if finding.pack_rule
-            else "the policy pack does not refuse it"
-        )
-        report.warn(
-            f"{finding.input}: {finding.policy!r} {finding.reason}, to principals of other accounts: "
-            f"grant only what the role needs ({gate})",
-            resource=resource,
-        )
+    """Report the warnings about a role's checked inputs (TrustingAccountRole's, and a stackset rollout's template's)."""
+    for text in advice.role_warning_texts(
+        name, settings, policies_secret=report.is_secret("managed_policy_arns")
+    ):
+        report.warn(text, resource=resource)

@@ -268,33 +268,18 @@ def _check_tags(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
     return tuple(tags)
 
 
-def parse_args(argv: Sequence[str]) -> Options:
-    """Parse and check the command line; raise UsageError naming the argument, the value and the rule.
+def _split_at_dashes(words: list[str]) -> tuple[list[str], str | None]:
+    """ "--tags a=b -- ROLE_ARN --timeout 5": the word after -- is ROLE_ARN, options may follow it."""
+    if "--" not in words:
+        return words, None
+    at = words.index("--")
+    if at + 1 < len(words):
+        return words[:at] + words[at + 2 :], words[at + 1]
+    return words[:at], None
 
-    No message ever holds the value of --external-id or --mfa-token, only its length.
-    """
-    words = list(argv)
-    after_dashes: str | None = None
-    if "--" in words:
-        # "--tags a=b -- ROLE_ARN --timeout 5": the word after -- is ROLE_ARN, options may follow it.
-        at = words.index("--")
-        if at + 1 < len(words):
-            after_dashes = words[at + 1]
-            words = words[:at] + words[at + 2 :]
-        else:
-            words = words[:at]
-    args = _parser().parse_args(words)
-    if after_dashes is not None:
-        if args.role_arn is not None:
-            raise UsageError("ROLE_ARN is given twice: before -- and after it")
-        args.role_arn = after_dashes
-    if args.role_arn is None:
-        after_tags = " (--tags takes every word after it: give ROLE_ARN first, or end the tags with --)"
-        raise UsageError("the following arguments are required: ROLE_ARN" + (after_tags if args.tags else ""))
-    if not ROLE_ARN_RE.fullmatch(args.role_arn) or len(args.role_arn) > 2048:
-        raise UsageError(
-            f"ROLE_ARN {args.role_arn!r} is not an IAM role ARN (arn:<partition>:iam::<account>:role/[<path>/]<name>)"
-        )
+
+def _check_caller(args: argparse.Namespace) -> None:
+    """What the caller shows STS: external id, MFA device and code, session name, source identity."""
     if args.external_id is not None and not EXTERNAL_ID_RE.fullmatch(args.external_id):
         raise UsageError(
             f"--external-id: '{_hidden(args.external_id)}' is not a valid external id: "
@@ -312,6 +297,27 @@ def parse_args(argv: Sequence[str]) -> Options:
         raise UsageError(
             f"--source-identity {args.source_identity!r} must be 2-64 characters of {NAME_CHARACTERS}"
         )
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    """Parse and check the command line; raise UsageError naming the argument, the value and the rule.
+
+    No message ever holds the value of --external-id or --mfa-token, only its length.
+    """
+    words, after_dashes = _split_at_dashes(list(argv))
+    args = _parser().parse_args(words)
+    if after_dashes is not None:
+        if args.role_arn is not None:
+            raise UsageError("ROLE_ARN is given twice: before -- and after it")
+        args.role_arn = after_dashes
+    if args.role_arn is None:
+        after_tags = " (--tags takes every word after it: give ROLE_ARN first, or end the tags with --)"
+        raise UsageError("the following arguments are required: ROLE_ARN" + (after_tags if args.tags else ""))
+    if not ROLE_ARN_RE.fullmatch(args.role_arn) or len(args.role_arn) > 2048:
+        raise UsageError(
+            f"ROLE_ARN {args.role_arn!r} is not an IAM role ARN (arn:<partition>:iam::<account>:role/[<path>/]<name>)"
+        )
+    _check_caller(args)
     tags = _check_tags(args.tags or [])
     if args.probe is not None and args.probe not in PROBES:
         raise UsageError(f"--probe {args.probe!r} is not one of {', '.join(PROBES)}")
@@ -397,6 +403,54 @@ def _start(
     return run, caller_session, run.caller(caller_session)
 
 
+@dataclass
+class _Stage:
+    """Where an attempt is: what a failure names, and whether it came from sts:AssumeRole itself."""
+
+    step: str
+    assuming: bool = True
+
+
+def _assume_and_probe(
+    options: Options,
+    run: Any,
+    caller_session: Any,
+    caller: str,
+    request: dict[str, Any],
+    attempts: int,
+    stage: _Stage,
+) -> Result:
+    """One attempt: assume the role, read who the session is, run the probe."""
+    response = run.call(caller_session, "sts", "assume_role", **request)
+    credentials = run.field(response, "sts", "assume_role", "Credentials")
+    keys = [
+        run.field(response, "sts", "assume_role", "Credentials", key)
+        for key in ("AccessKeyId", "SecretAccessKey", "SessionToken")
+    ]
+    assumed = run.session(
+        aws_access_key_id=keys[0],
+        aws_secret_access_key=keys[1],
+        aws_session_token=keys[2],
+        region_name=options.region or caller_session.region_name,
+    )
+    stage.assuming = False
+    identity = run.call(assumed, "sts", "get_caller_identity")
+    assumed_arn = run.field(identity, "sts", "get_caller_identity", "Arn")
+    probe = PROBES[options.probe]
+    stage.step = f"probe {options.probe} as {assumed_arn}"
+    detail = "skipped" if probe is None else probe(assumed, run)
+    expiration = credentials.get("Expiration", "unknown")
+    return Result(
+        caller_arn=caller,
+        assumed_arn=assumed_arn,
+        account_id=str(identity.get("Account", "unknown")),
+        expiration=expiration.isoformat() if hasattr(expiration, "isoformat") else str(expiration),
+        probe=options.probe,
+        probe_detail=detail,
+        attempts=attempts,
+    )
+
+
 def verify(
     options: Options,
     boto3: Any,
@@ -414,45 +468,20 @@ def verify(
     while True:
         attempts += 1
         step = f"sts:AssumeRole on {options.role_arn} as {caller}"
-        assuming = True
+        stage = _Stage(step)
         try:
-            response = run.call(caller_session, "sts", "assume_role", **request)
-            credentials = run.field(response, "sts", "assume_role", "Credentials")
-            keys = [
-                run.field(response, "sts", "assume_role", "Credentials", key)
-                for key in ("AccessKeyId", "SecretAccessKey", "SessionToken")
-            ]
-            assumed = run.session(
-                aws_access_key_id=keys[0],
-                aws_secret_access_key=keys[1],
-                aws_session_token=keys[2],
-                region_name=options.region or caller_session.region_name,
-            )
-            assuming = False
-            identity = run.call(assumed, "sts", "get_caller_identity")
-            assumed_arn = run.field(identity, "sts", "get_caller_identity", "Arn")
-            probe = PROBES[options.probe]
-            step = f"probe {options.probe} as {assumed_arn}"
-            detail = "skipped" if probe is None else probe(assumed, run)
-            expiration = credentials.get("Expiration", "unknown")
-            return Result(
-                caller_arn=caller,
-                assumed_arn=assumed_arn,
-                account_id=str(identity.get("Account", "unknown")),
-                expiration=expiration.isoformat() if hasattr(expiration, "isoformat") else str(expiration),
-                probe=options.probe,
-                probe_detail=detail,
-                attempts=attempts,
-            )
+            return _assume_and_probe(options, run, caller_session, caller, request, attempts, stage)
         except errors.ClientError as error:
             code = error_code(error)
             retried = code in RETRIED_CODES or code in TRANSIENT_CODES
             delay = run.next_delay() if retried else None
             if delay is None:
                 tries = f" (after {attempts} attempts)" if attempts > 1 else ""
-                if code in REFUSAL_CODES or (not assuming and not _setup_code(code)):
-                    raise AccessFailure(f"{step}: {run.describe(error)}{tries}") from None
-                raise SetupError(f"{step}: {run.describe(error)}{tries}: {_not_an_answer(code)}") from None
+                if code in REFUSAL_CODES or (not stage.assuming and not _setup_code(code)):
+                    raise AccessFailure(f"{stage.step}: {run.describe(error)}{tries}") from None
+                raise SetupError(
+                    f"{stage.step}: {run.describe(error)}{tries}: {_not_an_answer(code)}"
+                ) from None
             why = (
                 "the service is busy or failing"
                 if code in TRANSIENT_CODES
@@ -463,7 +492,7 @@ def verify(
             )
             sleep(delay)
         except errors.BotoCoreError as error:
-            raise SetupError(f"{step}: {run.describe(error)}") from None
+            raise SetupError(f"{stage.step}: {run.describe(error)}") from None
 
 
 def verify_denied(
