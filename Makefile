@@ -72,9 +72,11 @@ $(UV): | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r $(VENV)/uv-requirement.txt
 
 # Exactly what the lock pins (sync removes anything else), then the components package from the tree.
+# Both compiled to bytecode now: without it every process (each test subprocess, each CI run) compiles
+# pulumi and pulumi_aws from source on import, twice the CPU, as PYTHONDONTWRITEBYTECODE keeps it unsaved.
 $(BIN)/.installed: $(LOCK) components/pyproject.toml | $(UV)
-	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes $(LOCK)
-	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e ./components
+	$(UV) pip sync --quiet --compile-bytecode --python $(BIN)/python --require-hashes $(LOCK)
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --no-deps -e ./components
 	touch $@
 
 define LOCK_HEADER
@@ -101,9 +103,10 @@ lock: | $(UV) ## re-pin requirements.lock from requirements-dev.txt (UPGRADE=1: 
 	@echo "$(LOCK) written; make venv installs it"
 
 # The real __main__.py of one stack under the package's mocks, its config file over Pulumi.yaml's
-# defaults: what it would register, without the Pulumi CLI (docs/plan.md).
-plan: venv ## what STACK=<name> would register, without the CLI (JSON=1, OUTPUTS=file, UNITS="ou-...=ACCOUNT,...")
-	@$(BIN)/python -m program.plan $(STACK) $(if $(JSON),--json) $(if $(OUTPUTS),--outputs $(OUTPUTS)) $(foreach unit,$(UNITS),--unit-accounts $(unit))
+# defaults: what it would register, without the Pulumi CLI (docs/plan.md). FROM=<stack> plans that
+# stack first and gives its outputs to the stack references; CONFIG=<file> reads another stack file.
+plan: venv ## what STACK=<name> would register, no CLI (JSON=1, OUTPUTS=file, FROM=stack, UNITS="ou-..=ID,..")
+	@$(BIN)/python -m program.plan $(STACK) $(if $(JSON),--json) $(if $(OUTPUTS),--outputs $(OUTPUTS)) $(foreach stack,$(FROM),--from $(stack)) $(if $(CONFIG),--config $(CONFIG)) $(foreach unit,$(UNITS),--unit-accounts $(unit))
 
 # Both stacks deployed with the Pulumi CLI into an embedded AWS (moto on 127.0.0.1), then verified
 # as the trusted users (local/run.py). Needs the Pulumi CLI.

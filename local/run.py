@@ -57,6 +57,8 @@ from typing import Any, Literal, Protocol, TextIO
 
 import yaml
 
+from program import stackfile
+
 from . import emulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,19 +176,29 @@ def provider_config(url: str, region: str) -> dict[str, Any]:
 
 
 def committed_stack_config(paths: Paths, stack: str) -> dict[str, Any]:
+    """The committed stack file's config, read as make plan reads it (program/stackfile.py)."""
     path = paths.committed_config(stack)
-    if not path.exists():
-        raise LocalError(f"{path.name} is missing: make local deploys the committed example stacks")
-    return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
+    missing = f"{path.name} is missing: make local deploys the committed example stacks"
+    try:
+        return stackfile.read_stack_file(path, missing)
+    except stackfile.StackFileError as error:
+        raise LocalError(str(error)) from None
 
 
 def local_stack_file(committed: Mapping[str, Any], url: str, salt: str | None) -> dict[str, Any]:
-    """The generated Pulumi.<stack>.yaml: the committed config, then the emulator's provider settings."""
+    """The generated Pulumi.<stack>.yaml: the committed config, then the emulator's provider settings.
+
+    The committed aws:allowedAccountIds is left out: with aws:skipRequestingAccountId the provider
+    never learns its account, and checks "" against the list ("AWS account ID not allowed: ";
+    hashicorp/aws-sdk-go-base, Config.VerifyAccountIDAllowed), so the guard would stop every
+    emulator deployment. make local deploys each stack with the emulated account's own deployer.
+    """
     region = str(committed.get("aws:region", emulator.REGION))
     document: dict[str, Any] = {}
     if salt is not None:
         document["encryptionsalt"] = salt
-    document["config"] = {**committed, **provider_config(url, region)}
+    kept = {k: v for k, v in committed.items() if k != stackfile.ALLOWED_ACCOUNTS_KEY}
+    document["config"] = {**kept, **provider_config(url, region)}
     return document
 
 

@@ -3,7 +3,12 @@
 Generated from the stack's config (Pulumi.yaml defaults, then Pulumi.<stack>.yaml), not exported by
 the stack: the policy must exist before the first `pulumi up`, which could not run without it.
 
-    python -m program.deployer trusting --account 111122223333 [--partition aws] [--preview]
+    python -m program.deployer trusting [--account 111122223333] [--partition aws] [--preview]
+
+The stack file is read as ``make plan`` reads it (program/stackfile.py): the same files are refused
+with the same one line (exit code 2, no traceback); a ``secure:`` value is never decrypted, and the
+command refuses one only where the policy would need its value. ``--account`` defaults to the stack
+file's ``aws:allowedAccountIds`` when it lists one account.
 
 Each statement is scoped to what the stack makes: the role's path and name (trusting), the
 assume-role policies' path and name and the users, groups and roles they are attached to (trusted),
@@ -21,14 +26,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
+import pulumi
 
+from cross_account.iam.grammar import ACCOUNT_ID_RE, PARTITION
 from cross_account.validation import InvalidInputError
-from program.settings import NAMESPACE, RolloutSettings, TrustedSettings, TrustingSettings, load
+from program.settings import RolloutSettings, TrustedSettings, TrustingSettings, load
+from program.stackfile import ALLOWED_ACCOUNTS_KEY, StackConfig, StackFileError, config_strings, read_stack
 
 ROOT = Path(__file__).resolve().parent.parent
-ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
-PARTITION_RE = re.compile(r"aws(?:-[a-z]+)*", re.ASCII)
+PARTITION_RE = re.compile(PARTITION, re.ASCII)
 VERSION = "2012-10-17"
 
 ROLE_ACTIONS = (
@@ -280,47 +286,90 @@ def for_settings(
     )
 
 
-def stack_config(stack: str, root: Path = ROOT) -> dict[str, str]:
+def stack_config(stack: str, root: Path = ROOT, config_file: Path | None = None) -> dict[str, str]:
     """The stack's config as the CLI hands it to the program: Pulumi.yaml defaults, then the stack file."""
-    project = yaml.safe_load((root / "Pulumi.yaml").read_text())
-    values: dict[str, Any] = {f"{NAMESPACE}:{k}": v["default"] for k, v in project["config"].items()}
-    values.update(yaml.safe_load((root / f"Pulumi.{stack}.yaml").read_text()).get("config") or {})
-    raw = {}
-    for key, value in values.items():
-        if isinstance(value, bool):
-            raw[key] = "true" if value else "false"
-        elif isinstance(value, (list, dict)):
-            raw[key] = json.dumps(value)
-        else:
-            raw[key] = str(value)
-    return raw
+    return config_strings(read_stack(root, stack, config_file).values)
+
+
+class Refused(Exception):
+    """The command cannot print a policy for this stack: the message is one line (exit code 2)."""
+
+
+def _account(config: StackConfig, given: str | None) -> str:
+    """--account, else the one account of aws:allowedAccountIds; it must be one the stack file allows."""
+    allowed = config.allowed_account_ids()
+    if given is None:
+        if len(allowed) != 1:
+            raise Refused(
+                f"--account is needed: the stack file's {ALLOWED_ACCOUNTS_KEY} "
+                + ("lists none" if not allowed else f"lists {len(allowed)} accounts")
+                + ": name the account the stack deploys to"
+            )
+        return allowed[0]
+    if not ACCOUNT_ID_RE.fullmatch(given):
+        raise Refused(f"--account: {given!r} is not a 12-digit AWS account id")
+    if allowed and given not in allowed:
+        raise Refused(
+            f"--account: {given!r} is not in the stack file's {ALLOWED_ACCOUNTS_KEY} {list(allowed)}: "
+            f'pulumi up there stops with "AWS account ID not allowed: {given}"'
+        )
+    return given
+
+
+def deployer_policy(
+    stack: str, root: Path, *, account: str | None, partition: str, config_file: Path | None = None
+) -> dict[str, Any]:
+    """The deployer policy of a stack, read as the program reads it; Refused, StackFileError or
+    InvalidInputError (one line each, no secret in it) when there is none to print."""
+    if not PARTITION_RE.fullmatch(partition):
+        raise Refused(f"--partition: {partition!r} is not an AWS partition (aws, aws-us-gov, aws-cn, ...)")
+    config = read_stack(root, stack, config_file)
+    account_id = _account(config, account)
+    raw = config_strings(config.values)
+    # Secure values are stand-ins: the settings hide them in errors as the program hides secrets.
+    pulumi.runtime.set_all_config(raw, secret_keys=sorted(config.secret_keys))
+    try:
+        document = for_settings(load(raw, stack), partition, account_id)
+    finally:
+        pulumi.runtime.set_all_config({}, secret_keys=[])
+    text = json.dumps(document)
+    for placeholder, key in config.secure_key_of.items():
+        if placeholder in text:
+            raise Refused(
+                f"{key.removeprefix(config.project + ':')}: is set as a secret (secure:), and the deployer "
+                "policy names its value, which is not known without decrypting it: set it in plain text"
+            )
+    return document
 
 
 def main(argv: Sequence[str] | None = None, root: Path = ROOT) -> int:
     """The command: print the deployer policy of a stack of the project in ``root``; 2 on bad input."""
-    parser = argparse.ArgumentParser(prog="python -m program.deployer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m program.deployer", description=__doc__.splitlines()[0], allow_abbrev=False
+    )
     parser.add_argument("stack", help="the stack whose Pulumi.<stack>.yaml is read")
     parser.add_argument(
-        "--account", required=True, help="the 12-digit id of the account the stack deploys to"
+        "--account",
+        help=f"the 12-digit id of the account the stack deploys to (default: the stack file's {ALLOWED_ACCOUNTS_KEY}, "
+        "when it lists one)",
     )
     parser.add_argument("--partition", default="aws", help="aws (default), aws-us-gov, aws-cn, ...")
     parser.add_argument("--preview", action="store_true", help="only what a pulumi preview reads")
+    parser.add_argument(
+        "--config", metavar="FILE", type=Path, help="the stack file to read instead of Pulumi.<stack>.yaml"
+    )
     options = parser.parse_args(argv)
-    if not ACCOUNT_RE.fullmatch(options.account):
-        print(f"--account: {options.account!r} is not a 12-digit AWS account id", file=sys.stderr)
-        return 2
-    if not PARTITION_RE.fullmatch(options.partition):
-        print(
-            f"--partition: {options.partition!r} is not an AWS partition (aws, aws-us-gov, aws-cn, ...)",
-            file=sys.stderr,
-        )
-        return 2
     try:
-        settings = load(stack_config(options.stack, root), options.stack)
-    except InvalidInputError as error:
-        print(error, file=sys.stderr)
+        document = deployer_policy(
+            options.stack,
+            root,
+            account=options.account,
+            partition=options.partition,
+            config_file=options.config,
+        )
+    except (Refused, StackFileError, InvalidInputError) as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
-    document = for_settings(settings, options.partition, options.account)
     print(json.dumps(preview_policy(document) if options.preview else document, indent=2))
     return 0
 

@@ -8,37 +8,56 @@ IAM document in full), the stack outputs and the warnings; a bad config gives
 the one-line error ``pulumi up`` would give. Nothing is deployed and no AWS
 call is made. docs/plan.md describes the output and the flags.
 
-The same machinery runs the program in the tests (tests/conftest.py imports
-``execute``, ``RecordingMonitor``, ``config_strings`` and ``stack_file_config``).
+The same machinery (program/harness.py) runs the program in the tests (tests/conftest.py imports
+``execute``, ``RecordingMonitor``, ``config_strings`` and ``stack_file_config`` from here).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import re
-import runpy
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 import pulumi
-import yaml
-from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor
 
+from cross_account.iam.grammar import ACCOUNT_ID_RE, ORGANIZATIONAL_UNIT_ID_RE, region_partition
 from cross_account.limits import ROLE_ARN_OUTPUT
-from cross_account.testing import ACCOUNT_ID_RE, INVOKES, STACK_REFERENCE, CrossAccountMocks
-from cross_account.validation import ORGANIZATIONAL_UNIT_ID_RE
+from cross_account.testing import INVOKES, STACK_REFERENCE, CrossAccountMocks
+from program.harness import (  # noqa: F401 - re-exported: the tests' harness (tests/conftest.py)
+    ORGANIZATION,
+    PROJECT,
+    ROOT,
+    SECRET_SIG,
+    SIG_KEY,
+    RecordingMonitor,
+    Registration,
+    Run,
+    _unwrap_secrets,
+    error_line,
+    execute,
+    run_main_py,
+)
+from program.stackfile import (  # noqa: F401 - re-exported: the tests' harness reads stack files through here
+    ALLOWED_ACCOUNTS_KEY,
+    ALWAYS_SECRET_KEYS,
+    SECURE_PLACEHOLDER as SECRET_PLACEHOLDER,  # noqa: F401 - re-exported
+    StackConfig,
+    StackFileError,
+    config_strings,
+    project_defaults,
+    read_json,
+    read_stack,
+    read_stack_config,
+    string_leaves,
+)
+from program.trustcheck import admits, untrusted_roles  # noqa: F401 - re-exported
 
-ROOT = Path(__file__).resolve().parent.parent
-PROJECT = "cross-account-access"
-ORGANIZATION = "organization"
-"""The organization of a DIY backend (and of stack reference names such as organization/<project>/<stack>)."""
 DEFAULT_ACCOUNT = "123456789012"
 """The account the stack is planned in when --account-id does not name it (AWS's documented example id)."""
 PLACEHOLDER_ROLE_ACCOUNT = "111122223333"
@@ -46,12 +65,6 @@ PLACEHOLDER_ROLE_ACCOUNT = "111122223333"
 OU_ACCOUNTS = INVOKES[3]
 """The invoke listing the accounts of an organizational unit."""
 SECRET = "[secret]"
-SECRET_PLACEHOLDER = "plan-secret-{}"
-"""The value a secure config value is planned with (valid as an external id); never shown."""
-ALWAYS_SECRET_KEYS = ("externalId", "externalIds", "deploymentRoleExternalId")
-"""Keys whose values the program makes secret even when the stack file holds them in plain text."""
-SECRET_SIG = rpc._special_secret_sig  # noqa: SLF001 - the wire marker of a secret value
-SIG_KEY = rpc._special_sig_key  # noqa: SLF001
 EXIT_ERROR = 1
 """The program failed (bad config, a missing stack reference output), as pulumi up would."""
 EXIT_USAGE = 2
@@ -62,268 +75,48 @@ class UsageError(Exception):
     """The plan cannot run as asked (exit code 2)."""
 
 
-# -- running the program under mocks, recording every registration --------------------------------
-
-
-@dataclass
-class Registration:
-    """One RegisterResource call as the engine would receive it."""
-
-    type: str
-    name: str
-    urn: str
-    parent: str
-    custom: bool
-    inputs: dict[str, Any]
-    secret_inputs: frozenset[str]
-    delete_before_replace: bool
-    additional_secret_outputs: tuple[str, ...]
-    provider: str = ""
-    """The provider reference (``<provider urn>::<id>``) of a custom resource; "" for the default."""
-    protect: bool = False
-    delete_before_replace_defined: bool = False
-    """The program said delete_before_replace (True or False), which overrides the provider's choice."""
-    ignore_changes: tuple[str, ...] = ()
-    """Inputs whose changes the engine ignores (it keeps the deployed values)."""
-
-
-@dataclass
-class Run:
-    """What a program run under mocks produced."""
-
-    outputs: dict[str, Any]
-    secret_outputs: frozenset[str]
-    registrations: list[Registration] = field(default_factory=list)
-    invokes: list[str] = field(default_factory=list)
-    error: Exception | None = None
-    resolved: bool = True
-    """The outputs were gathered (False: the run ended before they resolved)."""
-
-    def of_type(self, type_: str) -> list[Registration]:
-        return [r for r in self.registrations if r.type == type_]
-
-    def one(self, type_: str) -> Registration:
-        found = self.of_type(type_)
-        assert len(found) == 1, f"expected one {type_}, got {[r.name for r in found]}"
-        return found[0]
-
-    @property
-    def aws_resources(self) -> list[Registration]:
-        return [r for r in self.registrations if r.type.startswith("aws:")]
-
-
-def _is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
-
-
-def _unwrap_secrets(value: Any) -> Any:
-    if _is_secret(value):
-        return _unwrap_secrets(value["value"])
-    if isinstance(value, dict):
-        return {k: _unwrap_secrets(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unwrap_secrets(v) for v in value]
-    return value
-
-
-class RecordingMonitor(MockMonitor):
-    """The mock monitor, keeping each request's options and secret markers."""
-
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
-        super().__init__(mocks)
-        self.recorded: list[Registration] = []
-
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type != "pulumi:pulumi:Stack":
-            inputs = rpc.deserialize_properties(request.object)
-            self.recorded.append(
-                Registration(
-                    type=request.type,
-                    name=request.name,
-                    urn=response.urn,
-                    parent=request.parent,
-                    custom=request.custom,
-                    inputs=_unwrap_secrets(inputs),
-                    secret_inputs=frozenset(k for k, v in inputs.items() if _is_secret(v)),
-                    delete_before_replace=request.deleteBeforeReplace,
-                    additional_secret_outputs=tuple(request.additionalSecretOutputs),
-                    provider=request.provider,
-                    protect=request.protect,
-                    delete_before_replace_defined=request.deleteBeforeReplaceDefined,
-                    ignore_changes=tuple(request.ignoreChanges),
-                )
-            )
-        return response
-
-
-def execute(
-    body: Callable[[], Mapping[str, Any] | None],
-    mocks: pulumi.runtime.Mocks,
-    *,
-    stack: str,
-    config: Mapping[str, str],
-    secret_keys: Iterable[str] = (),
-    project: str = PROJECT,
-    logger: logging.Logger | None = None,
-) -> Run:
-    """Run ``body`` under fresh mocks with ``config`` (full keys, CLI strings); an error ends in ``Run.error``.
-
-    The outputs are the stack's exports (or what ``body`` returns), resolved with
-    ``Output.all(...).apply(...)``; ``logger`` receives what the program logs.
-    """
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.settings.ROOT.set(None)
-    pulumi.runtime.set_all_config(dict(config), secret_keys=list(secret_keys))
-    pulumi.runtime.set_mocks(
-        mocks,
-        project=project,
-        stack=stack,
-        preview=False,
-        organization=ORGANIZATION,
-        monitor=monitor,
-        logger=logger,
-    )
-    box: dict[str, Any] = {}
-
-    @pulumi.runtime.test  # type: ignore[untyped-decorator]
-    def program() -> Any:
-        outputs = body()
-        if outputs is None:
-            outputs = pulumi.runtime.settings.get_root_resource().outputs  # type: ignore[union-attr]
-        names = list(outputs)
-        values = [pulumi.Output.from_input(outputs[n]) for n in names]
-        secrets: pulumi.Output[list[bool]] = pulumi.Output.from_input(
-            asyncio.gather(*(v.is_secret() for v in values))
-        )
-
-        def keep(resolved: list[Any]) -> None:
-            box["outputs"] = dict(zip(names, resolved[0], strict=True))
-            box["secret"] = frozenset(n for n, s in zip(names, resolved[1], strict=True) if s)
-
-        return pulumi.Output.all(pulumi.Output.all(*values), secrets).apply(keep)
-
-    invokes: list[str] = getattr(mocks, "invokes", [])
-    try:
-        program()
-    except Exception as error:  # noqa: BLE001 - the caller decides what a failure means
-        return Run({}, frozenset(), monitor.recorded, invokes, error=error, resolved=False)
-    return Run(
-        box.get("outputs", {}),
-        box.get("secret", frozenset()),
-        monitor.recorded,
-        invokes,
-        resolved="outputs" in box,
-    )
-
-
-def run_main_py(root: Path = ROOT) -> Callable[[], None]:
-    """A body that runs the real ``__main__.py`` of ``root``."""
-
-    def main() -> None:
-        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
-
-    return main
-
-
 # -- the stack's config, as the CLI gives it to the program ------------------------------------------
 
 
-def config_strings(values: Mapping[str, Any], project: str = PROJECT) -> dict[str, str]:
-    """Config values as the CLI hands them to a program: arrays/objects as JSON, bools lowercase."""
-    out = {}
-    for key, value in values.items():
-        full = key if ":" in key else f"{project}:{key}"
-        if isinstance(value, bool):
-            out[full] = "true" if value else "false"
-        elif isinstance(value, (list, dict)):
-            out[full] = json.dumps(value)
-        else:
-            out[full] = str(value)
-    return out
-
-
-def project_defaults(project_file: Path) -> dict[str, Any]:
-    """The ``default:`` of every key of Pulumi.yaml's ``config:`` block, under the project's namespace."""
-    project = yaml.safe_load(project_file.read_text())
-    name = project.get("name", PROJECT)
-    return {
-        (key if ":" in key else f"{name}:{key}"): spec["default"]
-        for key, spec in (project.get("config") or {}).items()
-        if isinstance(spec, dict) and "default" in spec
-    }
-
-
-def _is_secure(value: Any) -> bool:
-    """A value the CLI stores encrypted (``pulumi config set --secret``): ``{secure: <ciphertext>}``."""
-    return isinstance(value, dict) and set(value) == {"secure"}
-
-
-@dataclass(frozen=True)
-class StackConfig:
-    """A stack file over Pulumi.yaml's defaults: what the program would read."""
-
-    values: dict[str, Any]
-    """Every key, namespaced; each secure value replaced by a placeholder."""
-    secret_keys: frozenset[str]
-    """The keys (namespaced) that hold a secure value."""
-    stack_keys: tuple[str, ...]
-    """The keys the stack file sets, in its order."""
-    placeholders: tuple[str, ...] = ()
-    """The values planned in place of the secure values."""
-
-
-def read_stack_config(stack_file: Path, project_file: Path) -> StackConfig:
-    """Pulumi.yaml defaults overlaid with the stack file; secure values become placeholders (never decrypted)."""
-    try:
-        document = yaml.safe_load(stack_file.read_text())
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise UsageError(f"{stack_file} is not valid YAML{where}") from None
-    if document is None:
-        document = {}
-    if not isinstance(document, dict) or not isinstance(document.get("config") or {}, dict):
-        raise UsageError(f"{stack_file} is not a Pulumi stack file: expected a map with a config: map")
-    values = project_defaults(project_file)
-    placeholders: list[str] = []
-    secret: set[str] = set()
-
-    def unsecure(key: str, value: Any) -> Any:
-        if _is_secure(value):
-            secret.add(key)
-            placeholders.append(SECRET_PLACEHOLDER.format(len(placeholders) + 1))
-            return placeholders[-1]
-        if isinstance(value, dict):
-            return {k: unsecure(key, v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [unsecure(key, v) for v in value]
-        return value
-
-    stack_values = document.get("config") or {}
-    for key, value in stack_values.items():
-        values[key] = unsecure(key, value)
-    return StackConfig(values, frozenset(secret), tuple(stack_values), tuple(placeholders))
-
-
 def stack_file_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
-    """Pulumi.yaml defaults overlaid with Pulumi.<stack>.yaml, as the CLI merges them."""
-    return read_stack_config(root / f"Pulumi.{stack}.yaml", root / "Pulumi.yaml").values
+    """Pulumi.yaml defaults overlaid with Pulumi.<stack>.yaml, as the CLI merges them (program/stackfile.py)."""
+    return read_stack(root, stack).values
 
 
 # -- the mocks of a plan ---------------------------------------------------------------------------------
 
 
 class PlanMocks(CrossAccountMocks):
-    """CrossAccountMocks whose stack references, when no outputs are given, read placeholder outputs."""
+    """CrossAccountMocks whose stack references, when no outputs are given, read placeholder outputs,
+    and read the outputs of a stack planned first (--from) under any reference to that stack."""
 
-    def __init__(self, *args: Any, placeholders: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        placeholders: bool,
+        planned: Mapping[str, Mapping[str, Any]] | None = None,
+        project: str = PROJECT,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.placeholders = placeholders
         self.placeholder_stacks: list[str] = []
+        self.planned = dict(planned or {})
+        self.planned_stacks: list[str] = []
+        self.project = project
+
+    def _planned(self, name: str) -> Mapping[str, Any] | None:
+        """The outputs of the stack planned first that ``name`` (stack, project/stack or org/project/stack) names."""
+        *project, stack = name.split("/")
+        if len(project) > 2 or (len(project) >= 1 and project[-1] != self.project):
+            return None
+        return self.planned.get(stack)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         name = args.inputs.get("name") if args.typ == STACK_REFERENCE else None
+        if isinstance(name, str) and name not in self.stack_outputs and self._planned(name) is not None:
+            self.stack_outputs[name] = dict(self._planned(name) or {})
+            self.planned_stacks.append(name)
         if self.placeholders and isinstance(name, str) and name not in self.stack_outputs:
             self.placeholder_stacks.append(name)
             role = f"placeholder-role-{len(self.placeholder_stacks)}"
@@ -342,13 +135,6 @@ class PlanMocks(CrossAccountMocks):
         return super().call(args)
 
 
-def _partition_of(region: str) -> str:
-    """The partition of a region: aws-cn for cn-*, aws-us-gov for us-gov-*, else aws."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
-
-
 # -- the plan ------------------------------------------------------------------------------------------
 
 
@@ -360,7 +146,8 @@ class Plan:
     stack: str
     config_file: str
     account_id: str
-    account_given: bool
+    account_source: str
+    """Where the account comes from: --account-id, aws:allowedAccountIds, or "" (a placeholder)."""
     partition: str
     region: str
     config: dict[str, Any]
@@ -379,7 +166,8 @@ class Plan:
             "configFile": self.config_file,
             "account": {
                 "id": self.account_id,
-                "placeholder": not self.account_given,
+                "placeholder": not self.account_source,
+                "source": self.account_source or "placeholder",
                 "partition": self.partition,
                 "region": self.region,
             },
@@ -403,22 +191,13 @@ class _Warnings(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
 
-
-def error_line(error: BaseException) -> str:
-    """The one line pulumi up ends with: the program's own error, not the wrapper of an input it failed."""
-    seen: list[BaseException] = []
-    queue: list[BaseException | None] = [error]
-    while queue:  # both links of each error: a wrapper is its own cause, the program's error its context
-        cause = queue.pop(0)
-        if cause is None or any(cause is e for e in seen):
-            continue
-        if isinstance(cause, pulumi.RunError):
-            error = cause
-            break
-        seen.append(cause)
-        queue += [cause.__cause__, cause.__context__]
-    lines = [line for line in str(error).splitlines() if line.strip()] or [type(error).__name__]
-    return lines[-1].split("has risen: ")[-1]
+    def logger(self) -> logging.Logger:
+        """The logger the program's warnings go to, with only this handler."""
+        logger = logging.getLogger(f"{__name__}.program")
+        logger.propagate = False
+        logger.setLevel(logging.WARNING)
+        logger.handlers = [self]
+        return logger
 
 
 class _Redactor:
@@ -470,18 +249,52 @@ def _document(value: Any) -> Any:
     return value
 
 
-def _string_leaves(value: Any) -> list[str]:
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return [value]
-        return [value, *(_string_leaves(parsed) if isinstance(parsed, (list, dict)) else [])]
-    if isinstance(value, dict):
-        return [leaf for v in value.values() for leaf in _string_leaves(v)]
-    if isinstance(value, list):
-        return [leaf for v in value for leaf in _string_leaves(v)]
-    return []
+def plan_account(config: StackConfig, given: str | None) -> tuple[str, str, str | None]:
+    """The account a stack is planned in, where it comes from, and the error ``pulumi up`` would give there.
+
+    --account-id, else the first of the stack file's aws:allowedAccountIds, else a placeholder. The AWS
+    provider refuses an account its aws:allowedAccountIds does not list ("AWS account ID not allowed";
+    hashicorp/aws-sdk-go-base, Config.VerifyAccountIDAllowed), before anything changes.
+    """
+    allowed = config.allowed_account_ids()
+    if given is None:
+        return (allowed[0], ALLOWED_ACCOUNTS_KEY, None) if allowed else (DEFAULT_ACCOUNT, "", None)
+    refused = None
+    if allowed and given not in allowed:
+        refused = (
+            f"{ALLOWED_ACCOUNTS_KEY}: {list(allowed)} does not list {given!r}, the account --account-id names: "
+            f'pulumi up there stops with "AWS account ID not allowed: {given}"'
+        )
+    return given, "--account-id", refused
+
+
+def _new_plan(
+    stack: str, config: StackConfig, config_file: str, account_id: str | None
+) -> tuple[Plan, _Redactor]:
+    """The plan's header (account, partition, region, the stack file's keys), nothing run yet."""
+    redact = _Redactor(config.hidden_values)
+    hidden = config.hidden_keys
+    region = str(config.values.get("aws:region") or "us-east-1")
+    account, source, refused = plan_account(config, account_id)
+    plan = Plan(
+        project=config.project,
+        stack=stack,
+        config_file=config_file,
+        account_id=account,
+        account_source=source,
+        partition=region_partition(region),
+        region=region,
+        config={
+            k: (SECRET if k in hidden else redact.show(config.values[k], False)) for k in config.stack_keys
+        },
+        stack_references=[],
+        resources=[],
+        outputs={},
+        secret_outputs=[],
+        warnings=[],
+        error=refused,
+    )
+    return plan, redact
 
 
 def make_plan(
@@ -492,50 +305,29 @@ def make_plan(
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     account_id: str | None = None,
     organization_accounts: Mapping[str, Sequence[str]] | None = None,
+    planned: Mapping[str, Mapping[str, Any]] | None = None,
     root: Path = ROOT,
 ) -> Plan:
-    """Run ``root``'s __main__.py for ``stack`` under the mocks and describe what it did."""
+    """Run ``root``'s __main__.py for ``stack`` under the mocks and describe what it did.
+
+    ``planned``: the outputs of stacks planned first (stack name -> outputs), read by any stack
+    reference to them; with ``stack_outputs`` neither, every reference reads a placeholder.
+    """
+    plan, redact = _new_plan(stack, config, config_file, account_id)
+    if plan.error is not None:
+        return plan
     raw = config_strings(config.values)
-    secret_keys = set(config.secret_keys)
-    project = yaml.safe_load((root / "Pulumi.yaml").read_text()).get("name", PROJECT)
-    secret_keys |= {f"{project}:{k}" for k in ALWAYS_SECRET_KEYS if f"{project}:{k}" in raw}
-    redact = _Redactor(
-        [*config.placeholders, *(leaf for k in secret_keys for leaf in _string_leaves(config.values[k]))]
-    )
-    region = str(config.values.get("aws:region") or "us-east-1")
-    partition = _partition_of(region)
     handler = _Warnings()
-    logger = logging.getLogger(f"{__name__}.program")
-    logger.propagate = False
-    logger.setLevel(logging.WARNING)
-    logger.handlers = [handler]
-    plan = Plan(
-        project=project,
-        stack=stack,
-        config_file=config_file,
-        account_id=account_id or DEFAULT_ACCOUNT,
-        account_given=account_id is not None,
-        partition=partition,
-        region=region,
-        config={
-            k: (SECRET if k in secret_keys else redact.show(config.values[k], False))
-            for k in config.stack_keys
-        },
-        stack_references=[],
-        resources=[],
-        outputs={},
-        secret_outputs=[],
-        warnings=[],
-        error=None,
-    )
     try:
         mocks = PlanMocks(
             plan.account_id,
-            partition=partition,
-            region=region,
+            partition=plan.partition,
+            region=plan.region,
             stack_outputs=stack_outputs,
             organization_accounts=organization_accounts,
-            placeholders=stack_outputs is None,
+            placeholders=stack_outputs is None and not planned,
+            planned=planned,
+            project=config.project,
         )
     except ValueError as error:
         plan.error = f"aws:region: {error}" if "region" in str(error) else str(error)
@@ -546,24 +338,36 @@ def make_plan(
         stack=stack,
         config=raw,
         secret_keys=sorted(k for k in config.secret_keys if k in raw),
-        project=project,
-        logger=logger,
+        project=config.project,
+        logger=handler.logger(),
     )
     plan.warnings = [redact.text(m) for m in handler.messages]
-    for name in mocks.stack_references:
-        plan.stack_references.append(
-            {
-                "name": name,
-                "placeholder": name in mocks.placeholder_stacks,
-                "outputs": redact.show(mocks.stack_outputs.get(name), False),
-            }
-        )
+    _references(plan, mocks, redact)
     if run.error is not None:
         plan.error = redact.text(error_line(run.error))
-        return plan
-    if not run.resolved:
+    elif not run.resolved:
         plan.error = "the stack's outputs never resolved"
-        return plan
+    else:
+        _describe(plan, run, redact)
+    return plan
+
+
+def _references(plan: Plan, mocks: PlanMocks, redact: _Redactor) -> None:
+    """The stack references the program read, where their outputs came from; the trust check of each."""
+    for name in mocks.stack_references:
+        outputs = mocks.stack_outputs.get(name)
+        placeholder = name in mocks.placeholder_stacks
+        source = "placeholder" if placeholder else "--from" if name in mocks.planned_stacks else "--outputs"
+        shown = redact.show(outputs, False)
+        plan.stack_references.append(
+            {"name": name, "placeholder": placeholder, "source": source, "outputs": shown}
+        )
+        if not placeholder and plan.account_source:
+            plan.warnings += untrusted_roles(name, outputs, plan.account_id)
+
+
+def _describe(plan: Plan, run: Run, redact: _Redactor) -> None:
+    """The plan's resources (each after its parent) and outputs, secrets hidden."""
     by_urn = {r.urn: r for r in run.registrations}
 
     def tree_order(registration: Registration) -> list[tuple[str, str]]:
@@ -591,7 +395,6 @@ def make_plan(
         name: redact.show(_document(value), name in run.secret_outputs) for name, value in run.outputs.items()
     }
     plan.secret_outputs = sorted(run.secret_outputs)
-    return plan
 
 
 # -- printing ---------------------------------------------------------------------------------------------
@@ -610,23 +413,30 @@ def _block(value: Any, indent: str) -> str:
     return " " + json.dumps(value)
 
 
+ACCOUNT_SOURCES = {
+    "": " (a placeholder: aws:allowedAccountIds in the stack file, or --account-id, names the deploying account)",
+    ALLOWED_ACCOUNTS_KEY: f" (the stack file's {ALLOWED_ACCOUNTS_KEY})",
+    "--account-id": "",
+}
+REFERENCE_SOURCES = {
+    "placeholder": "PLACEHOLDER outputs (no --outputs FILE or --from STACK: the real ones come from that stack)",
+    "--outputs": "outputs from --outputs",
+    "--from": "outputs of its plan (--from)",
+}
+
+
 def render(plan: Plan) -> str:
     """The plan as text, for a person."""
     lines = [
         f"Plan of stack {plan.stack!r} of {plan.project}: {plan.config_file} over the defaults of Pulumi.yaml",
         "The real __main__.py under cross_account.testing.CrossAccountMocks: nothing is deployed, no AWS call is made",
-        f"Account {plan.account_id}"
-        + ("" if plan.account_given else " (a placeholder: --account-id names the deploying account)")
-        + f", partition {plan.partition}, region {plan.region}",
+        f"Account {plan.account_id}{ACCOUNT_SOURCES[plan.account_source]}, partition {plan.partition}, "
+        f"region {plan.region}",
     ]
     if plan.stack_references:
         lines += ["", "Stack references:"]
         for reference in plan.stack_references:
-            where = (
-                "PLACEHOLDER outputs (no --outputs FILE: the real ones come from that stack)"
-                if reference["placeholder"]
-                else "outputs from --outputs"
-            )
+            where = REFERENCE_SOURCES[reference["source"]]
             lines.append(f"  {reference['name']}: {where}: {json.dumps(reference['outputs'])}")
     if plan.warnings:
         lines += ["", "Warnings:"] + [f"  warning: {w}" for w in plan.warnings]
@@ -654,7 +464,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m program.plan",
         description="What a stack would register, without the Pulumi CLI: the real __main__.py under "
         "mocks, with the stack's config file over Pulumi.yaml's defaults. Exit codes: 0 the plan, "
-        "1 the program fails (the error pulumi up would give), 2 usage (no stack file, bad --outputs).",
+        "1 the program fails (the error pulumi up would give), 2 usage (no stack file, bad --outputs, "
+        "an unknown or abbreviated flag).",
+        allow_abbrev=False,
     )
     parser.add_argument("stack", help="the stack name: reads Pulumi.<stack>.yaml")
     parser.add_argument("--json", action="store_true", help="print the plan as one JSON document")
@@ -662,13 +474,25 @@ def _parser() -> argparse.ArgumentParser:
         "--outputs",
         metavar="FILE",
         type=Path,
-        help='JSON {"<stack reference>": {"<output>": value}} for the stack references (default: placeholders)',
+        help='JSON {"<stack reference>": {"<output>": value}}, or a --json plan, for the stack references '
+        "(default: placeholders)",
+    )
+    parser.add_argument(
+        "--from",
+        dest="from_stacks",
+        metavar="STACK",
+        action="append",
+        default=[],
+        help="plan STACK first (its own stack file) and give its outputs to the references to it (repeatable)",
     )
     parser.add_argument(
         "--config", metavar="FILE", type=Path, help="the stack file to read instead of Pulumi.<stack>.yaml"
     )
     parser.add_argument(
-        "--account-id", metavar="ID", help=f"the account the stack deploys in (default: {DEFAULT_ACCOUNT})"
+        "--account-id",
+        metavar="ID",
+        help=f"the account the stack deploys in (default: the first of the stack file's {ALLOWED_ACCOUNTS_KEY}, "
+        f"else {DEFAULT_ACCOUNT})",
     )
     parser.add_argument(
         "--unit-accounts",
@@ -706,15 +530,65 @@ def _unit_accounts(values: Sequence[str]) -> dict[str, list[str]]:
 
 
 def _read_outputs(path: Path) -> dict[str, dict[str, Any]]:
-    try:
-        outputs = json.loads(path.read_text())
-    except OSError as error:
-        raise UsageError(f"--outputs: cannot read {path}: {error.strerror}") from None
-    except ValueError as error:
-        raise UsageError(f"--outputs: {path} is not JSON: {error}") from None
+    """``--outputs``: stack reference -> outputs, or the outputs of a ``--json`` plan under its stack's name."""
+    outputs = read_json(path, "--outputs")
+    if isinstance(outputs, dict) and {"project", "stack", "outputs", "error"} <= set(outputs):
+        if outputs["error"] is not None:
+            raise UsageError(
+                f"--outputs: {path} is the plan of stack {outputs['stack']!r}, which fails: {outputs['error']}"
+            )
+        outputs = {f"{ORGANIZATION}/{outputs['project']}/{outputs['stack']}": outputs["outputs"]}
     if not isinstance(outputs, dict) or not all(isinstance(v, dict) for v in outputs.values()):
-        raise UsageError(f'--outputs: {path} must hold {{"<stack>": {{"<output>": value}}}}')
+        raise UsageError(
+            f'--outputs: {path} must hold {{"<stack>": {{"<output>": value}}}}, or a --json plan'
+        )
     return outputs
+
+
+@dataclass
+class _Inputs:
+    config: StackConfig
+    config_file: str
+    outputs: dict[str, dict[str, Any]] | None
+    units: dict[str, list[str]]
+
+
+def _inputs(args: argparse.Namespace, root: Path) -> _Inputs:
+    """What the command line names, read and checked; UsageError or StackFileError otherwise."""
+    if args.account_id is not None and not ACCOUNT_ID_RE.fullmatch(args.account_id):
+        raise UsageError(f"--account-id: {args.account_id!r} is not a 12-digit AWS account id")
+    if args.stack in args.from_stacks:
+        raise UsageError(
+            f"--from: {args.stack!r} is the stack planned: name the stack whose outputs it reads"
+        )
+    config = read_stack(root, args.stack, args.config)
+    stack_file: Path = args.config if args.config is not None else root / f"Pulumi.{args.stack}.yaml"
+    shown = (
+        str(stack_file.resolve().relative_to(root))
+        if stack_file.resolve().is_relative_to(root)
+        else str(stack_file)
+    )
+    outputs = _read_outputs(args.outputs) if args.outputs is not None else None
+    return _Inputs(config, shown, outputs, _unit_accounts(args.unit_accounts))
+
+
+def plan_first(stacks: Sequence[str], root: Path) -> dict[str, dict[str, Any]]:
+    """``--from``: each stack planned with its own stack file; its outputs, by stack name.
+
+    UsageError for a stack without a stack file, PlanFailed for one whose plan fails.
+    """
+    planned = {}
+    for stack in stacks:
+        config = read_stack(root, stack)
+        plan = make_plan(stack, config, config_file=f"Pulumi.{stack}.yaml", root=root)
+        if plan.error is not None:
+            raise PlanFailed(f"--from {stack}: the plan of stack {stack!r} fails: {plan.error}")
+        planned[stack] = plan.outputs
+    return planned
+
+
+class PlanFailed(Exception):
+    """A stack planned first (--from) fails (exit code 1)."""
 
 
 def main(
@@ -726,33 +600,22 @@ def main(
     args = _parser().parse_args(argv)
     root = ROOT
     try:
-        if args.account_id is not None and not ACCOUNT_ID_RE.fullmatch(args.account_id):
-            raise UsageError(f"--account-id: {args.account_id!r} is not a 12-digit AWS account id")
-        stack_file: Path = args.config if args.config is not None else root / f"Pulumi.{args.stack}.yaml"
-        if not stack_file.is_file():
-            stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
-            raise UsageError(
-                f"no stack file {stack_file}: stack {args.stack!r} has no config here "
-                f"(stacks with one: {', '.join(stacks) or 'none'}; --config FILE names another file)"
-            )
-        config = read_stack_config(stack_file, root / "Pulumi.yaml")
-        outputs = _read_outputs(args.outputs) if args.outputs is not None else None
-        units = _unit_accounts(args.unit_accounts)
-    except UsageError as error:
+        inputs = _inputs(args, root)
+        planned = plan_first(args.from_stacks, root)
+    except (UsageError, StackFileError) as error:
         print(f"error: {error}", file=err)
         return EXIT_USAGE
-    shown_file = (
-        str(stack_file.resolve().relative_to(root))
-        if stack_file.resolve().is_relative_to(root)
-        else str(stack_file)
-    )
+    except PlanFailed as error:
+        print(f"error: {error}", file=err)
+        return EXIT_ERROR
     plan = make_plan(
         args.stack,
-        config,
-        config_file=shown_file,
-        stack_outputs=outputs,
+        inputs.config,
+        config_file=inputs.config_file,
+        stack_outputs=inputs.outputs,
         account_id=args.account_id,
-        organization_accounts=units,
+        organization_accounts=inputs.units,
+        planned=planned,
         root=root,
     )
     if args.json:

@@ -423,7 +423,7 @@ def test_the_command_refuses_a_bad_account_or_partition_in_one_line(
     argv: list[str], error: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(argv) == 2
-    assert capsys.readouterr().err == f"{error}\n"
+    assert capsys.readouterr().err == f"error: {error}\n"
 
 
 def test_the_command_reports_a_bad_stack_config_as_the_program_does(
@@ -435,7 +435,9 @@ def test_the_command_reports_a_bad_stack_config_as_the_program_does(
     )
     assert stack_config("trusting", tmp_path)["cross-account-access:roleName"] == "bad role"
     assert main(["trusting", "--account", TRUSTING], root=tmp_path) == 2
-    assert capsys.readouterr().err.startswith("roleName: 'bad role' is not")
+    assert capsys.readouterr().err == (
+        "error: roleName: 'bad role' is not an IAM role name (1-64 characters of ASCII letters, digits and +=,.@_-)\n"
+    )
 
 
 def documented_policies() -> dict[str, Any]:

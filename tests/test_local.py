@@ -702,6 +702,31 @@ def test_the_generated_stack_file_is_the_committed_config_then_the_emulator_sett
     assert "encryptionsalt" not in local_run.local_stack_file(committed, "http://h:1", None)
 
 
+def test_the_generated_stack_file_leaves_out_the_committed_account_guard(project: local_run.Paths) -> None:
+    # With aws:skipRequestingAccountId the provider checks the account "" against aws:allowedAccountIds
+    # and stops ("AWS account ID not allowed: "): hashicorp/aws-sdk-go-base, Config.VerifyAccountIDAllowed,
+    # called by terraform-provider-aws internal/conns/config.go after GetAwsAccountIDAndPartition.
+    for stack in local_run.STACKS:
+        committed = local_run.committed_stack_config(project, stack)
+        assert committed["aws:allowedAccountIds"] == [local_run.ACCOUNTS[stack]], "the emulated account"
+        generated = local_run.local_stack_file(committed, "http://h:1", None)["config"]
+        assert "aws:allowedAccountIds" not in generated
+        assert generated["aws:skipRequestingAccountId"] is True
+        assert {
+            k: v for k, v in committed.items() if k != "aws:allowedAccountIds"
+        }.items() <= generated.items()
+
+
+def test_a_committed_stack_file_make_plan_refuses_is_refused_in_the_same_words(
+    project: local_run.Paths,
+) -> None:
+    path = project.committed_config("trusted")
+    path.write_bytes(b"config:\n  cross-account-access:userNames: [\xff]\n")
+    with pytest.raises(local_run.LocalError) as caught:
+        local_run.plan(project)
+    assert str(caught.value) == f"{path} is not UTF-8 text (byte 0xff at offset 43)"
+
+
 def test_the_plan_reads_the_people_from_the_committed_trusted_stack(project: local_run.Paths) -> None:
     wanted = local_run.plan(project)
     assert (wanted.users, wanted.groups, wanted.roles, wanted.new_group) == (

@@ -206,8 +206,8 @@ def test_the_venv_is_rebuilt_when_the_lock_changes(project: Path) -> None:
     (project / "requirements.lock").touch()
     planned = make("-n", "venv", cwd=project).stdout.splitlines()
     assert planned == [
-        ".venv/bin/uv pip sync --quiet --python .venv/bin/python --require-hashes requirements.lock",
-        ".venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e ./components",
+        ".venv/bin/uv pip sync --quiet --compile-bytecode --python .venv/bin/python --require-hashes requirements.lock",
+        ".venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python --no-deps -e ./components",
         "touch .venv/bin/.installed",
     ]
 

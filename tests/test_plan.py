@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,15 +21,18 @@ from test_bad_inputs import BAD_INPUTS, BadInput
 from test_makefile import make
 
 from cross_account.limits import PLACEHOLDER_ACCOUNT_IDS
-from program.plan import DEFAULT_ACCOUNT, PLACEHOLDER_ROLE_ACCOUNT, SECRET_PLACEHOLDER, _Redactor, main
+from program.plan import PLACEHOLDER_ROLE_ACCOUNT, SECRET_PLACEHOLDER, _Redactor, admits, main
 
 REFERENCE = "organization/cross-account-access/trusting"
 TRUSTED = stack_file_config("trusting")["cross-account-access:trustedAccountIds"][0]
 """The account the committed trusting stack trusts."""
+TRUSTING_ACCOUNT = stack_file_config("trusting")["aws:allowedAccountIds"][0]
+TRUSTED_ACCOUNT = stack_file_config("trusted")["aws:allowedAccountIds"][0]
+"""The accounts the committed stacks deploy to (the AWS provider's guard), which the plans are made in."""
 S3_READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
-ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/my-s3-x-account-role"
+ROLE = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/my-s3-x-account-role"
 PLACEHOLDER_ROLE = f"arn:aws:iam::{PLACEHOLDER_ROLE_ACCOUNT}:role/placeholder-role-1"
-POLICY = f"arn:aws:iam::{DEFAULT_ACCOUNT}:policy/my-s3-x-account-policy"
+POLICY = f"arn:aws:iam::{TRUSTED_ACCOUNT}:policy/my-s3-x-account-policy"
 EXAMPLE_WARNING = (
     f"trustedAccountIds: '{TRUSTED}' is an account id AWS's documentation uses as an example, not an account "
     "of yours: replace it with the id of the account you mean"
@@ -124,8 +128,8 @@ def test_the_trusting_stack_plans_its_role_and_attachment_with_the_trust_policy_
     assert document["outputs"] == {
         "roleArn": ROLE,
         "roleName": "my-s3-x-account-role",
-        "switchRoleUrl": f"https://signin.aws.amazon.com/switchrole?account={DEFAULT_ACCOUNT}"
-        f"&roleName=my-s3-x-account-role&displayName=my-s3-x-account-role%40{DEFAULT_ACCOUNT}",
+        "switchRoleUrl": f"https://signin.aws.amazon.com/switchrole?account={TRUSTING_ACCOUNT}"
+        f"&roleName=my-s3-x-account-role&displayName=my-s3-x-account-role%40{TRUSTING_ACCOUNT}",
         "externalIdRequired": False,
         "mfaRequired": False,
         "roleUniqueId": document["outputs"]["roleUniqueId"],
@@ -146,7 +150,13 @@ def test_the_trusting_stack_plans_its_role_and_attachment_with_the_trust_policy_
         "project": "cross-account-access",
         "stack": "trusting",
         "configFile": "Pulumi.trusting.yaml",
-        "account": {"id": DEFAULT_ACCOUNT, "placeholder": True, "partition": "aws", "region": "us-east-1"},
+        "account": {
+            "id": TRUSTING_ACCOUNT,
+            "placeholder": False,
+            "source": "aws:allowedAccountIds",
+            "partition": "aws",
+            "region": "us-east-1",
+        },
         "config": yaml.safe_load((ROOT / "Pulumi.trusting.yaml").read_text())["config"],
         "stackReferences": [],
         "secretOutputs": [],
@@ -156,16 +166,18 @@ def test_the_trusting_stack_plans_its_role_and_attachment_with_the_trust_policy_
 
 
 def test_the_trusting_plan_as_text_lists_each_resource_under_its_parent_and_prints_the_documents() -> None:
-    code, out, err = plan("trusting", "--account-id", "999988887777")
+    code, out, err = plan("trusting")
     assert (code, err) == (0, "")
-    role = "arn:aws:iam::999988887777:role/my-s3-x-account-role"
+    role = ROLE
     lines = out.splitlines()
     assert lines[:2] == [
         "Plan of stack 'trusting' of cross-account-access: Pulumi.trusting.yaml over the defaults of Pulumi.yaml",
         "The real __main__.py under cross_account.testing.CrossAccountMocks: nothing is deployed, "
         "no AWS call is made",
     ]
-    assert lines[2] == "Account 999988887777, partition aws, region us-east-1"
+    assert lines[2] == (
+        f"Account {TRUSTING_ACCOUNT} (the stack file's aws:allowedAccountIds), partition aws, region us-east-1"
+    )
     body = out[out.index("Resources (3):") :]
     assert body.startswith(
         f"""Resources (3):
@@ -207,7 +219,12 @@ Outputs:
 def test_the_trusted_stack_without_outputs_reads_placeholders_and_says_so() -> None:
     document = plan_json("trusted")
     assert document["stackReferences"] == [
-        {"name": REFERENCE, "placeholder": True, "outputs": {"roleArn": PLACEHOLDER_ROLE}}
+        {
+            "name": REFERENCE,
+            "placeholder": True,
+            "source": "placeholder",
+            "outputs": {"roleArn": PLACEHOLDER_ROLE},
+        }
     ]
     component = {"type": "cross-account:index:TrustedAccountAccess", "name": "trusted"}
     assert document["resources"] == [
@@ -245,8 +262,8 @@ def test_the_trusted_stack_without_outputs_reads_placeholders_and_says_so() -> N
     code, out, err = plan("trusted")
     assert (code, err) == (0, "")
     assert (
-        f"Stack references:\n  {REFERENCE}: PLACEHOLDER outputs (no --outputs FILE: the real ones come from "
-        f'that stack): {{"roleArn": "{PLACEHOLDER_ROLE}"}}\n'
+        f"Stack references:\n  {REFERENCE}: PLACEHOLDER outputs (no --outputs FILE or --from STACK: the real ones "
+        f'come from that stack): {{"roleArn": "{PLACEHOLDER_ROLE}"}}\n'
     ) in out
 
 
@@ -254,13 +271,15 @@ def test_the_trusted_stack_reads_the_outputs_file_and_its_profiles_follow_them(t
     role = "arn:aws:iam::111122223333:role/my-s3-x-account-role"
     trusting = {"roleArn": role, "externalIdRequired": True, "mfaRequired": True}
     document = plan_json("trusted", "--outputs", str(outputs_file(tmp_path, {REFERENCE: trusting})))
-    assert document["stackReferences"] == [{"name": REFERENCE, "placeholder": False, "outputs": trusting}]
+    assert document["stackReferences"] == [
+        {"name": REFERENCE, "placeholder": False, "source": "--outputs", "outputs": trusting}
+    ]
     policy = next(r for r in document["resources"] if r["type"] == "aws:iam/policy:Policy")
     assert policy["inputs"]["policy"] == assume_policy(role)
     assert document["outputs"]["roleArns"] == [role]
     assert document["outputs"]["awsCliConfig"] == (
         f"[profile my-s3-x-account-role-111122223333]\nrole_arn = {role}\nsource_profile = default\n"
-        f"mfa_serial = arn:aws:iam::{DEFAULT_ACCOUNT}:mfa/<your-mfa-device-name>\n"
+        f"mfa_serial = arn:aws:iam::{TRUSTED_ACCOUNT}:mfa/<your-mfa-device-name>\n"
         "external_id = <external-id-from-the-trusting-account>\n"
     )
 
@@ -389,7 +408,10 @@ def test_a_stack_without_a_stack_file_is_one_line_and_exit_2() -> None:
             "{",
             "--outputs: {path} is not JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
         ),
-        ('{"stack": ["roleArn"]}', '--outputs: {path} must hold {{"<stack>": {{"<output>": value}}}}'),
+        (
+            '{"stack": ["roleArn"]}',
+            '--outputs: {path} must hold {{"<stack>": {{"<output>": value}}}}, or a --json plan',
+        ),
     ],
 )
 def test_a_bad_outputs_file_is_one_line_and_exit_2(content: str | None, error: str, tmp_path: Path) -> None:
@@ -501,3 +523,173 @@ def test_a_secret_is_hidden_where_it_is_a_whole_word_and_nowhere_else() -> None:
     assert redact.show("role ab", True) == "[secret]", "a secret inside a longer text hides it whole"
     assert redact.show("abc", True) == "[secret]", "a secret value with no known secret in it is hidden whole"
     assert redact.show("abc", False) == "abc"
+
+
+# -- both stacks together: --from, a --json plan as --outputs, the trust check -------------------------
+
+
+def test_the_trusted_plan_from_the_trusting_plan_grants_the_committed_trusting_role() -> None:
+    trusting = plan_json("trusting")
+    document = plan_json("trusted", "--from", "trusting")
+    assert document["stackReferences"] == [
+        {"name": REFERENCE, "placeholder": False, "source": "--from", "outputs": trusting["outputs"]}
+    ]
+    policy = next(r for r in document["resources"] if r["type"] == "aws:iam/policy:Policy")
+    assert policy["inputs"]["policy"] == assume_policy(ROLE)
+    assert document["outputs"]["roleArns"] == [ROLE]
+    assert document["account"]["id"] == TRUSTED_ACCOUNT != TRUSTING_ACCOUNT
+    assert (document["warnings"], document["error"]) == ([], None), "the trusting role trusts this account"
+
+
+def test_make_plan_stack_trusted_from_trusting_prints_the_plan_with_no_placeholder() -> None:
+    result = make("plan", "STACK=trusted", "FROM=trusting")
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert f"  {REFERENCE}: outputs of its plan (--from): " in result.stdout
+    assert f'"Resource": "{ROLE}"' in result.stdout
+    assert "placeholder" not in result.stdout.lower()
+
+
+def test_a_json_plan_is_read_as_the_outputs_of_its_stack(tmp_path: Path) -> None:
+    code, out, err = plan("trusting", "--json")
+    assert (code, err) == (0, "")
+    path = tmp_path / "trusting-plan.json"
+    path.write_text(out)
+    document = plan_json("trusted", "--outputs", str(path))
+    assert document["stackReferences"] == [
+        {
+            "name": REFERENCE,
+            "placeholder": False,
+            "source": "--outputs",
+            "outputs": json.loads(out)["outputs"],
+        }
+    ]
+    assert document["outputs"]["roleArns"] == [ROLE]
+
+
+def test_a_failed_json_plan_is_no_outputs_file(tmp_path: Path) -> None:
+    failed = {"project": "cross-account-access", "stack": "trusting", "outputs": {}, "error": "roleName: bad"}
+    path = outputs_file(tmp_path, failed)
+    assert plan("trusted", "--outputs", str(path)) == (
+        2,
+        "",
+        f"error: --outputs: {path} is the plan of stack 'trusting', which fails: roleName: bad\n",
+    )
+
+
+def test_the_trusted_plan_warns_when_the_granted_role_does_not_trust_its_account(tmp_path: Path) -> None:
+    elsewhere = "999988887777"
+    config = stack_file(tmp_path, {"policyName": "my-s3-x-account-policy", "userNames": ["alice"]})
+    document = plan_json("trusted", "--config", str(config), "--account-id", elsewhere, "--from", "trusting")
+    assert document["warnings"] == [
+        f"trustingStacks: '{REFERENCE}': the trust policy of its role {ROLE} (auditBaseline.trustPolicy) "
+        f"admits ['{TRUSTED}'], not {elsewhere}, the account this stack deploys to: its users' sts:AssumeRole "
+        f"is denied (AccessDenied) until the trusting stack lists {elsewhere} in trustedAccountIds"
+    ]
+    assert document["error"] is None, "a warning: the plan goes on"
+    placeholder_account = plan_json("trusted", "--config", str(config), "--from", "trusting")
+    assert placeholder_account["account"]["placeholder"] is True
+    assert placeholder_account["warnings"] == [], "an account the plan does not know is not checked"
+
+
+@pytest.mark.parametrize(
+    ("principal", "action", "admitted"),
+    [
+        ("arn:aws:iam::444455556666:root", "sts:AssumeRole", True),
+        (
+            ["arn:aws:iam::111122223333:root", "arn:aws-cn:iam::444455556666:role/ci"],
+            ["sts:AssumeRole"],
+            True,
+        ),
+        ("444455556666", "sts:*", True),
+        ("*", "*", True),
+        ("arn:aws:iam::444455556666:root", "sts:TagSession", False),
+        ("arn:aws:iam::111122223333:root", "sts:AssumeRole", False),
+        ("arn:aws:iam::4444555566667:root", "sts:AssumeRole", False),
+    ],
+)
+def test_a_trust_policy_admits_an_account_named_in_an_allow_statement_for_assume_role(
+    principal: Any, action: Any, admitted: bool
+) -> None:
+    statement = {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": action}
+    assert admits({"Statement": [statement]}, "444455556666") is admitted
+    assert admits({"Statement": [{**statement, "Effect": "Deny"}]}, "444455556666") is False
+
+
+def test_from_a_stack_without_a_stack_file_or_the_stack_itself_is_a_usage_error() -> None:
+    assert plan("trusted", "--from", "prod") == (
+        2,
+        "",
+        f"error: no stack file {ROOT / 'Pulumi.prod.yaml'}: stack 'prod' has no config here "
+        "(stacks with one: trusted, trusting; --config FILE names another file)\n",
+    )
+    assert plan("trusted", "--from", "trusted") == (
+        2,
+        "",
+        "error: --from: 'trusted' is the stack planned: name the stack whose outputs it reads\n",
+    )
+
+
+def test_an_account_the_stack_files_guard_does_not_allow_fails_as_pulumi_up_would() -> None:
+    assert plan("trusting", "--account-id", "999988887777") == (
+        1,
+        "",
+        f"error: aws:allowedAccountIds: ['{TRUSTING_ACCOUNT}'] does not list '999988887777', the account "
+        '--account-id names: pulumi up there stops with "AWS account ID not allowed: 999988887777"\n',
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "unrecognized"),
+    [
+        (["trusting", "--output", "x.json"], "--output x.json"),
+        (["trusting", "--acc", "111122223333"], "--acc 111122223333"),
+        (["trusting", "--js"], "--js"),
+        (["trusting", "--nope"], "--nope"),
+    ],
+)
+def test_an_unknown_or_abbreviated_flag_is_a_usage_error(
+    argv: list[str], unrecognized: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"python -m program.plan: error: unrecognized arguments: {unrecognized}"
+    )
+
+
+# -- docs/plan.md's examples run as written -------------------------------------------------------------
+
+
+def documented_examples() -> list[str]:
+    """The commands of the first sh block of docs/plan.md, comments left out."""
+    text = (ROOT / "docs" / "plan.md").read_text()
+    block = text.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line.split("  #", 1)[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_docs_plan_md_shows_the_chain_and_the_example_stack_file() -> None:
+    examples = documented_examples()
+    assert "make plan STACK=trusted FROM=trusting" in examples
+    assert any("CONFIG=examples/Pulumi.org.yaml" in e for e in examples)
+    assert len(examples) >= 5
+
+
+@pytest.mark.parametrize("command", documented_examples())
+def test_each_example_of_docs_plan_md_runs_as_written(command: str, tmp_path: Path) -> None:
+    # In a folder that links every top-level entry of the project (as a fresh clone with .venv has
+    # them), so a file an example writes lands there and not in the project.
+    for entry in ROOT.iterdir():
+        if entry.name not in (".git",):
+            (tmp_path / entry.name).symlink_to(entry)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEFILES")}
+    result = subprocess.run(
+        ["bash", "-c", f"set -eo pipefail; {command}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert result.stdout.startswith("Plan of stack") or result.stdout.startswith("{"), result.stdout[:200]
