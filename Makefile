@@ -51,8 +51,8 @@ help: ## list the targets (this text)
 	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / { printf "  %-14s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
 	@echo "PYTHON=... names the Python ($(MIN_PYTHON)+) that creates .venv (default: python3)."
 
-test: lint ## lint, type-check, then run every test (what CI runs)
-	$(BIN)/pytest -q
+test: lint ## lint, type-check, then run every test (what CI runs), in two processes
+	$(BIN)/pytest -q -n 2
 
 lint: venv ## ruff check, ruff format --check, mypy --strict
 	$(BIN)/ruff check .
