@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -19,6 +18,7 @@ from cross_account import (
     validation as check,
 )
 from cross_account.documents import external_id_digest, parse_role_arn, with_external_ids
+from cross_account.iam.grammar import CUSTOMER_POLICY_ARN_RE
 from cross_account.invokes import account_and_partition_now
 from cross_account.limits import (
     AUDIT_BASELINE_OUTPUT,
@@ -178,7 +178,7 @@ BASELINE_INPUTS = (
 """The inputs the audit baseline is made of: if one is secret (or an external id is set), so is the baseline."""
 
 
-CUSTOMER_MANAGED_POLICY_RE = re.compile(r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:policy/[\x21-\x7e]+", re.ASCII)
+CUSTOMER_MANAGED_POLICY_RE = CUSTOMER_POLICY_ARN_RE
 
 
 def customer_managed_documents(arns: Sequence[str]) -> dict[str, Any]:

@@ -24,8 +24,8 @@ from urllib.parse import unquote
 
 from .connection import HIDDEN
 from .documents import external_id_digest, with_external_ids
+from .iam.grammar import ACCOUNT_ID_RE as ACCOUNT_RE
 
-ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
 OLD_POLICY_VERSION = "2008-10-17"
 """The version IAM reads a document without ``Version`` as."""
 ASSUME_ROLE = "sts:AssumeRole"

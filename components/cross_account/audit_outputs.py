@@ -15,6 +15,7 @@ from .audit_options import Options
 from .connection import Progress, UsageError
 from .iam.grammar import (
     ACCOUNT_ID_RE as ACCOUNT_RE,
+    CUSTOMER_POLICY_ARN_RE,
     EXPIRES_AT_RE,
     GROUP_NAME_RE,
     POLICY_ARN_RE as ANY_POLICY_ARN_RE,
@@ -38,7 +39,7 @@ MAX_OUTPUTS_BYTES = 64 * 2**20
 SECRET_MARK = "[secret]"
 """What `pulumi stack output --json` prints for a secret without --show-secrets."""
 
-POLICY_ARN_RE = re.compile(r"arn:(aws(?:-[a-z]+)*):iam::([0-9]{12}):policy/[\x21-\x7e]{1,1100}", re.ASCII)
+POLICY_ARN_RE = CUSTOMER_POLICY_ARN_RE
 ROLE_UNIQUE_ID_RE = re.compile(r"AROA[A-Z0-9]{12,124}", re.ASCII)
 TOKEN_TIME_RE = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z", re.ASCII

@@ -65,6 +65,7 @@ from .connection import (
     redact,
 )
 from .documents import SIGNIN_HOSTS
+from .iam.grammar import region_partition
 from .verify import (
     TRANSIENT_CODES,
     _check_tags,
@@ -372,15 +373,6 @@ def signin_token_url(endpoint: str, credentials: dict[str, str], session_duratio
 def default_destination(partition: str, region: str) -> str:
     """The console home of the region."""
     return f"https://{CONSOLE_HOSTS[partition]}/console/home?{urlencode({'region': region})}"
-
-
-def region_partition(region: str) -> str:
-    """The partition a region name belongs to (cn-... to aws-cn, us-gov-... to aws-us-gov, else aws)."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 def console_region(options: Options, profile_region: str | None) -> str:

@@ -36,7 +36,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import rpc
 
-from .iam.grammar import region_partition
+from .iam.grammar import ACCOUNT_ID_RE, ROLE_ARN_RE, region_partition
 
 __all__ = ["CREATE_DATE", "CrossAccountMocks"]
 
@@ -66,12 +66,7 @@ REGION_DESCRIPTIONS = {
     "us-gov-east-1": "AWS GovCloud (US-East)",
 }
 
-ACCOUNT_ID_RE = re.compile(r"\d{12}", re.ASCII)
 REGION_RE = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}", re.ASCII)
-ROLE_ARN_RE = re.compile(
-    r"arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>\d{12}):role/(?:[\x21-\x7e]*/)?(?P<name>[\w+=,.@-]{1,64})",
-    re.ASCII,
-)
 
 INVOKES = (
     "aws:index/getPartition:getPartition",

@@ -62,6 +62,7 @@ from .connection import (
     one_line,
     redact as redact,
 )
+from .iam.grammar import ROLE_ARN_RE
 
 EXIT_OK = 0
 EXIT_DENIED = 1
@@ -77,9 +78,6 @@ MAX_TAGS = 50
 INSTALL_HINT = "cross-account-verify needs boto3: pip install 'cross-account[verify]'"
 
 # Every pattern is ASCII-only and matched against the whole string (fullmatch).
-ROLE_ARN_RE = re.compile(
-    r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/(?:[\x21-\x7e]{0,510}/)?[A-Za-z0-9_+=,.@-]{1,64}", re.ASCII
-)
 EXTERNAL_ID_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}", re.ASCII)
 MFA_SERIAL_RE = re.compile(
     r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:mfa/[A-Za-z0-9_+=,.@/-]{1,512}|[A-Za-z0-9_+=/:,.@-]{9,256}", re.ASCII

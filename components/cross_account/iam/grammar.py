@@ -36,6 +36,8 @@ DESCRIPTION_RE = _pattern(rf"[\t\n\r\x20-\x7e\xa1-\xff]{{0,{limits.DESCRIPTION_M
 POLICY_ARN_RE = _pattern(
     rf"arn:{PARTITION}:iam::(?:aws|[0-9]{{12}}):policy/(?:{PATH_SEGMENT}/)*[{NAME_CLASS}]{{1,128}}"
 )
+CUSTOMER_POLICY_ARN_RE = _pattern(r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:policy/[\x21-\x7e]{1,1100}")
+"""A customer-managed policy's ARN (an account's, not ``aws``'s), as the audit and the baseline read it."""
 EXTERNAL_ID_RE = _pattern(r"[A-Za-z0-9+=,.@:/_-]+")
 ORGANIZATION_ID_RE = _pattern(r"o-[a-z0-9]{10,32}")
 ORGANIZATIONAL_UNIT_ID_RE = _pattern(r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32}")
