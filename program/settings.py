@@ -477,10 +477,10 @@ def trusting_settings(
 ) -> TrustingSettings:
     role_keys = {k: v for k, v in _args(values, "trusting").items() if KEY_FOR_ARG.get(k) not in ROLLOUT_KEYS}
     try:
-        args = validate_trusting_args(role_keys)
+        checked = validate_trusting_args(role_keys)
     except InvalidInputError as error:
         raise error.renamed(KEY_FOR_ARG) from None
-    args = {k: v for k, v in args.items() if v is not None and k != "secret_inputs"}
+    args: dict[str, Any] = {k: v for k, v in checked.items() if v is not None and k != "secret_inputs"}
     rollout = rollout_settings(values, secret_keys)
     if rollout is not None:
         try:

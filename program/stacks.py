@@ -40,6 +40,7 @@ from cross_account.limits import (
     SWITCH_ROLE_URLS_BY_ACCOUNT_OUTPUT,
 )
 from cross_account.rollout import ROLE_INPUTS
+from cross_account.specs import RoleSpec
 from cross_account.trusting import TRUST_INPUTS, checked_trust_policy, validate_trusting_args
 from cross_account.validation import (
     InvalidInputError,
@@ -194,7 +195,7 @@ def customer_managed_documents(arns: Sequence[str]) -> dict[str, Any]:
 
 def audit_baseline(
     partition: str,
-    checked: Mapping[str, Any],
+    checked: RoleSpec,
     secret: Sequence[str],
     managed_documents: Mapping[str, Any] | None = None,
 ) -> Any:

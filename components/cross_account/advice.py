@@ -16,6 +16,7 @@ from importlib.resources import files
 from typing import Any
 
 from . import limits, validation as check
+from .specs import RoleSpec
 
 ADMIN_MANAGED_POLICIES: Mapping[str, str] = {
     "AdministratorAccess": "administrator-level permissions (every action on every resource)",
@@ -175,7 +176,7 @@ def admin_findings(
     return findings
 
 
-def role_warning_texts(name: str, settings: Mapping[str, Any], *, policies_secret: bool = False) -> list[str]:
+def role_warning_texts(name: str, settings: RoleSpec, *, policies_secret: bool = False) -> list[str]:
     """The warnings about a role's checked inputs, in input names (a pure function: the caller reports them).
 
     ``policies_secret``: managed_policy_arns is secret, so no close name is suggested (it would show it)."""
@@ -223,7 +224,7 @@ def role_warning_texts(name: str, settings: Mapping[str, Any], *, policies_secre
     return found
 
 
-def policy_warning_texts(settings: Mapping[str, Any], *, policies_secret: bool = False) -> list[str]:
+def policy_warning_texts(settings: RoleSpec, *, policies_secret: bool = False) -> list[str]:
     """The warnings about the role's permissions: unknown managed policy names, administrator or broad rights."""
     found: list[str] = []
     for policy, closest in unknown_managed_policies(settings["managed_policy_arns"]):

@@ -2,7 +2,7 @@
 organization-path grants, and the assume-role ARNs split by IAM's quotas."""
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 
@@ -12,6 +12,7 @@ from .documents import (
     assume_role_policy,
     policy_size,
 )
+from .specs import AccessSpec
 from .trusted_args import (
     OrganizationalUnitAccess,
     RoleRequirement,
@@ -48,7 +49,7 @@ ROLE_SESSION_REQUIREMENTS: Mapping[str, str] = {
 NO_PRINCIPAL_KEY = "user_names/group_names/role_names/new_group_name"
 
 
-def validate_trusted_args(args: Mapping[str, Any]) -> dict[str, Any]:
+def validate_trusted_args(args: Mapping[str, Any]) -> AccessSpec:
     """Check every plain value of TrustedAccountAccessArgs; return them normalized."""
     _refuse_renamed(args)
     check.refuse_unknown_inputs(args, TrustedAccountAccessArgs.__annotations__)
@@ -60,7 +61,7 @@ def validate_trusted_args(args: Mapping[str, Any]) -> dict[str, Any]:
     grants = out["organizational_unit_grants"]
     required = has_any_output(grants) or not grants
     out["role_arns"] = role_arns if check.has_output(role_arns) else checked_role_arns(role_arns, required)
-    return out
+    return cast(AccessSpec, out)
 
 
 def _optional(args: Mapping[str, Any], key: str, checker: Any) -> Any:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -28,6 +28,7 @@ from .documents import (
     template_body,
 )
 from .iam.grammar import region_partition as region_partition
+from .specs import RoleSpec, StackSetSpec
 from .trusting import checked_trust_policy
 from .validation import InvalidInputError, Reporter
 
@@ -105,7 +106,7 @@ def unsupported(role: Mapping[str, Any]) -> InvalidInputError | None:
     return None
 
 
-def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None) -> dict[str, Any]:
+def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None) -> StackSetSpec:
     """The stackset mode's own inputs, checked and with their defaults."""
     if partition == "aws-cn":
         raise InvalidInputError(
@@ -117,7 +118,7 @@ def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None
     out: dict[str, Any] = {}
     _targets(args, out)
     _operation(args, out, partition)
-    return out
+    return cast(StackSetSpec, out)
 
 
 def _targets(args: Mapping[str, Any], out: dict[str, Any]) -> None:
@@ -242,7 +243,7 @@ def refuse_management(accounts: Sequence[str], management: str | None, key: str)
         )
 
 
-def stack_set_template(partition: str, trusted: Sequence[str], settings: Mapping[str, Any]) -> str:
+def stack_set_template(partition: str, trusted: Sequence[str], settings: RoleSpec) -> str:
     """The StackSet's template body: the role, its documents built as TrustingAccountRole builds them."""
     document = checked_trust_policy(partition, trusted, None, settings)
     managed = [
@@ -250,11 +251,10 @@ def stack_set_template(partition: str, trusted: Sequence[str], settings: Mapping
         for policy in settings["managed_policy_arns"]
     ]
     inline = dict(settings["inline_policies"])
-    if settings.get("revoke_sessions_issued_before") is not None:
+    revoke = settings["revoke_sessions_issued_before"]
+    if revoke is not None:
         # The same inline policy TrustingAccountRole adds (the console's Revoke active sessions).
-        inline[limits.REVOKE_SESSIONS_POLICY_NAME] = revoke_older_sessions_policy(
-            settings["revoke_sessions_issued_before"]
-        )
+        inline[limits.REVOKE_SESSIONS_POLICY_NAME] = revoke_older_sessions_policy(revoke)
     template = role_template(
         role_name=settings["role_name"],
         role_path=settings["role_path"],
@@ -285,7 +285,7 @@ def build_stack_set(
     parent: pulumi.Resource,
     name: str,
     stackset: Mapping[str, Any],
-    settings: Mapping[str, Any],
+    settings: RoleSpec,
     partition: str,
     region: str,
     report: Reporter,
@@ -409,6 +409,6 @@ def held_back(
         )
 
 
-def pattern(partition: str, settings: Mapping[str, Any]) -> str:
+def pattern(partition: str, settings: RoleSpec) -> str:
     """The role_arn_pattern output: the role, by its path and name, in any account."""
     return role_arn_pattern(partition, settings["role_path"], settings["role_name"])

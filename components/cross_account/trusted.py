@@ -49,6 +49,7 @@ from .grants import (  # re-exported: trusted.<NAME> stays what it was
     validate_trusted_options as validate_trusted_options,
 )
 from .invokes import caller_identity
+from .specs import AccessSpec
 from .trusted_args import (  # re-exported
     OrganizationalUnitAccess as OrganizationalUnitAccess,
     RoleRequirement as RoleRequirement,
@@ -151,7 +152,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             raise report.error(error) from None
         super().__init__("cross-account:index:TrustedAccountAccess", name, {}, opts)
         self._name = name
-        self._settings = settings
+        self._settings: AccessSpec = settings
         self._report = report
         self._secret = frozenset(settings["secret_inputs"])
         if settings["expires_at"] is not None:
@@ -267,7 +268,8 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         self._warn_about_role_ends(arns, requirements, entries)
         self._warn_about_role_sessions(arns, requirements)
         new_group = self._new_group()
-        groups = [*settings["group_names"], *([settings["new_group_name"]] if new_group else [])]
+        made = settings["new_group_name"]
+        groups = [*settings["group_names"], *([made] if new_group and made else [])]
         names = {
             "user": attachment_names(f"{self._name}-user", settings["user_names"], len(chunks)),
             "group": attachment_names(f"{self._name}-group", groups, len(chunks)),
@@ -409,9 +411,10 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                 policy_arn=policy_arn,
                 opts=child("group_names"),
             )
-        if new_group is not None:
+        made = settings["new_group_name"]
+        if new_group is not None and made is not None:
             aws.iam.GroupPolicyAttachment(
-                names["group"][(settings["new_group_name"], index)],
+                names["group"][(made, index)],
                 group=new_group.name,
                 policy_arn=policy_arn,
                 opts=child("new_group_name", "new_group_path"),

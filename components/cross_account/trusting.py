@@ -1,7 +1,7 @@
 """TrustingAccountRole: the role in the trusting account that the trusted accounts may assume."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -16,6 +16,7 @@ from .documents import (
     trust_policy,
 )
 from .invokes import caller_account, partition_of
+from .specs import RoleSpec
 from .validation import InvalidInputError, Reporter
 
 
@@ -127,7 +128,7 @@ def managed_policy(key: str, value: Any) -> str:
     return check.policy_arn(key, value)
 
 
-def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
+def validate_trusting_args(args: Mapping[str, Any]) -> RoleSpec:
     """Check every plain value of TrustingAccountRoleArgs; return them normalized.
 
     Raises InvalidInputError naming the arg, the value and the rule. Values that
@@ -145,7 +146,7 @@ def validate_trusting_args(args: Mapping[str, Any]) -> dict[str, Any]:
     _role_fields(args, out)
     _trust_fields(args, out)
     _quota_fields(args, out)
-    return out
+    return cast(RoleSpec, out)
 
 
 def _role_fields(args: Mapping[str, Any], out: dict[str, Any]) -> None:
@@ -222,7 +223,7 @@ def _trust_fields(args: Mapping[str, Any], out: dict[str, Any]) -> None:
         identity=check.folded,
     )
     out["extra_trust_conditions"] = check.trust_conditions(
-        "extra_trust_conditions", args.get("extra_trust_conditions"), trust_context(out)
+        "extra_trust_conditions", args.get("extra_trust_conditions"), trust_context(cast(RoleSpec, out))
     )
     revoke = args.get("revoke_sessions_issued_before")
     out["revoke_sessions_issued_before"] = (
@@ -265,7 +266,7 @@ def _quota_fields(args: Mapping[str, Any], out: dict[str, Any]) -> None:
 
 
 def trust_context(
-    settings: Mapping[str, Any], account_ids: Sequence[str] | None = None, partition: str | None = None
+    settings: RoleSpec, account_ids: Sequence[str] | None = None, partition: str | None = None
 ) -> check.TrustContext:
     """What the checked inputs write into the trust policy, to check extra_trust_conditions against."""
     accounts = settings["trusted_account_ids"] if account_ids is None else account_ids
@@ -296,7 +297,7 @@ def only_role_sessions(patterns: Sequence[str], accounts: Sequence[str]) -> bool
     return all(pattern.split(":", 5)[5].startswith(("role/", "root")) for pattern in patterns)
 
 
-def _username_check(settings: Mapping[str, Any], patterns: Sequence[str], accounts: Sequence[str]) -> None:
+def _username_check(settings: RoleSpec, patterns: Sequence[str], accounts: Sequence[str]) -> None:
     """Refuse ${aws:username} requirements when no caller can be an IAM user (the role could never be assumed)."""
     if not only_role_sessions(patterns, accounts):
         return
@@ -354,7 +355,7 @@ def checked_trust_policy(
     partition: str,
     account_ids: Sequence[str],
     external_id: str | Sequence[str] | None,
-    settings: Mapping[str, Any],
+    settings: RoleSpec,
 ) -> dict[str, Any]:
     """The trust policy, after the checks that need resolved values (accounts, partition, size quota).
 
@@ -509,7 +510,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
         return pulumi.Output.secret(value) if self._secret.intersection(inputs) else value
 
     def _role(
-        self, name: str, settings: Mapping[str, Any], partition: pulumi.Output[str], external_id: Any
+        self, name: str, settings: RoleSpec, partition: pulumi.Output[str], external_id: Any
     ) -> aws.iam.Role:
         """The role, its trust policy checked once the partition and the accounts are known."""
         report, hide_if, secret = self._report, self._hide_if, self._secret
@@ -558,7 +559,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
     def _managed_policies(
         self,
         name: str,
-        settings: Mapping[str, Any],
+        settings: RoleSpec,
         role: aws.iam.Role,
         partition: str | None,
         partition_output: pulumi.Output[str],
@@ -587,7 +588,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 ),
             )
 
-    def _inline_policies(self, name: str, settings: Mapping[str, Any], role: aws.iam.Role) -> None:
+    def _inline_policies(self, name: str, settings: RoleSpec, role: aws.iam.Role) -> None:
         """The inline policies, and the revocation policy when sessions are revoked."""
         hide_if, secret = self._hide_if, self._secret
         for policy, body in settings["inline_policies"].items():
@@ -626,7 +627,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
                 ),
             )
 
-    def _outputs(self, role: aws.iam.Role, settings: Mapping[str, Any], external_id: bool) -> None:
+    def _outputs(self, role: aws.iam.Role, settings: RoleSpec, external_id: bool) -> None:
         """The component's outputs, each as secret as the inputs it shows."""
         hide_if = self._hide_if
 
@@ -662,7 +663,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
             return ""
         return switch_role_url(role_arn)
 
-    def _warn(self, name: str, settings: Mapping[str, Any]) -> None:
+    def _warn(self, name: str, settings: RoleSpec) -> None:
         """Warnings about values that work but deserve a second look (each once, naming the input)."""
         role_warnings(self._report, name, settings, self)
         accounts = settings["trusted_account_ids"]
@@ -684,9 +685,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
             )
 
 
-def role_warnings(
-    report: Reporter, name: str, settings: Mapping[str, Any], resource: pulumi.Resource
-) -> None:
+def role_warnings(report: Reporter, name: str, settings: RoleSpec, resource: pulumi.Resource) -> None:
     """Report the warnings about a role's checked inputs (TrustingAccountRole's, and a stackset rollout's template's)."""
     for text in advice.role_warning_texts(
         name, settings, policies_secret=report.is_secret("managed_policy_arns")
