@@ -1,7 +1,7 @@
 """What a stack would register, without the Pulumi CLI: ``python -m program.plan <stack>``.
 
 The real ``__main__.py`` runs under the package's own mocks
-(``cross_account.testing.CrossAccountMocks``) with the stack's config file
+(``cross_account.offline.CrossAccountMocks``, the mocks ``cross_account.testing`` also offers) with the stack's config file
 merged over the defaults of ``Pulumi.yaml``, as the CLI merges them. The plan
 lists every resource the program registers (type, name, parent, inputs, each
 IAM document in full), the stack outputs and the warnings; a bad config gives
@@ -28,7 +28,7 @@ import pulumi
 
 from cross_account.iam.grammar import ACCOUNT_ID_RE, ORGANIZATIONAL_UNIT_ID_RE, region_partition
 from cross_account.limits import ROLE_ARN_OUTPUT
-from cross_account.testing import INVOKES, STACK_REFERENCE, CrossAccountMocks
+from cross_account.offline import INVOKES, STACK_REFERENCE, CrossAccountMocks
 from program.harness import (  # noqa: F401 - re-exported: the tests' harness (tests/conftest.py)
     ORGANIZATION,
     PROJECT,
@@ -429,7 +429,7 @@ def render(plan: Plan) -> str:
     """The plan as text, for a person."""
     lines = [
         f"Plan of stack {plan.stack!r} of {plan.project}: {plan.config_file} over the defaults of Pulumi.yaml",
-        "The real __main__.py under cross_account.testing.CrossAccountMocks: nothing is deployed, no AWS call is made",
+        "The real __main__.py under cross_account.offline.CrossAccountMocks: nothing is deployed, no AWS call is made",
         f"Account {plan.account_id}{ACCOUNT_SOURCES[plan.account_source]}, partition {plan.partition}, "
         f"region {plan.region}",
     ]

@@ -172,7 +172,7 @@ def test_the_trusting_plan_as_text_lists_each_resource_under_its_parent_and_prin
     lines = out.splitlines()
     assert lines[:2] == [
         "Plan of stack 'trusting' of cross-account-access: Pulumi.trusting.yaml over the defaults of Pulumi.yaml",
-        "The real __main__.py under cross_account.testing.CrossAccountMocks: nothing is deployed, "
+        "The real __main__.py under cross_account.offline.CrossAccountMocks: nothing is deployed, "
         "no AWS call is made",
     ]
     assert lines[2] == (
