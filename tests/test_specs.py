@@ -72,3 +72,22 @@ def test_every_default_a_docstring_states_is_the_one_the_validator_applies(
     assert len(stated) >= at_least, stated  # the pattern reads the docstrings (it cannot pass on none)
     applied = {name: json.loads(json.dumps(checked[name])) for name in stated}
     assert applied == stated
+
+
+def test_every_config_key_of_a_component_input_defaults_to_what_the_validator_applies() -> None:
+    """Pulumi.yaml's defaults (the program's KEYS, which tests/test_config_contract.py holds equal to it)
+    are the specs' defaults: each default is written once, in limits.py, and read by both."""
+    from program.settings import KEYS
+
+    given = {"trusted_account_ids", "role_arns", "user_names", "organizational_unit_ids"}  # set by the test
+    compared = 0
+    for key in KEYS:
+        if key.arg is None or key.arg in given:
+            continue
+        for side, checked in (("trusting", {**ROLE, **STACKSET}), ("trusted", ACCESS)):
+            if key.side not in (side, "both") or key.arg not in checked or checked[key.arg] is None:
+                continue
+            applied = json.loads(json.dumps(checked[key.arg]))
+            assert key.default == applied, (key.name, side, key.default, applied)
+            compared += 1
+    assert compared >= 30, compared
