@@ -14,8 +14,10 @@ from cross_account import (
     limits,
     validation as check,
 )
+from cross_account.callers import CALLER_NAME_RE
 from cross_account.documents import parse_role_arn
 from cross_account.limits import (
+    CALLER_REQUIREMENTS_OUTPUT,
     COVERED_UNITS_OUTPUT,
     EXPIRES_AT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
@@ -129,9 +131,13 @@ class StackRoles:
     """A stackset-mode stack: the OrganizationalUnitAccess of its roles (no per-account ARN)."""
     covered_paths: tuple[str, ...] = ()
     """A stackset-mode stack: the organization paths of the units it deploys to (its export)."""
+    callers: tuple[tuple[str, tuple[str, ...], Mapping[str, Any]], ...] = ()
+    """A role with caller entries (its callerRequirements): each entry's name, accounts and requirement,
+    which replaces ``requirement`` for the trusted account the entry admits."""
 
 
 _READ_OUTPUTS = (
+    CALLER_REQUIREMENTS_OUTPUT,
     ROLE_ARN_PATTERN_OUTPUT,
     ORGANIZATIONAL_UNIT_PATHS_OUTPUT,
     ROLE_ARN_OUTPUT,
@@ -217,7 +223,59 @@ def _checked_stack_roles(stack: str, out: Mapping[str, Any], paths: Sequence[str
     requirement: dict[str, Any] = {field: out.get(output) is True for field, output in _FLAG_OUTPUTS.items()}
     requirement["expires_at"] = _end_of(stack, out.get(EXPIRES_AT_OUTPUT))
     longest = _max_session_of(stack, out.get(MAX_SESSION_DURATION_OUTPUT))
-    return StackRoles(tuple(arns), requirement, stack, longest)
+    callers = out.get(CALLER_REQUIREMENTS_OUTPUT)
+    entries = () if callers is None else _caller_entries(stack, callers)
+    return StackRoles(tuple(arns), requirement, stack, longest, callers=entries)
+
+
+def _caller_entries(stack: str, value: Any) -> tuple[tuple[str, tuple[str, ...], Mapping[str, Any]], ...]:
+    """A trusting stack's callerRequirements, checked: (name, accounts, requirement) per caller entry."""
+    key = f"trustingStacks: {stack}: {CALLER_REQUIREMENTS_OUTPUT}"
+    if not isinstance(value, list) or not value:
+        raise InvalidInputError(key, value, "must be a non-empty list of caller entries")
+    entries = []
+    for entry in value:
+        name = entry.get("name") if isinstance(entry, Mapping) else None
+        if not isinstance(name, str) or not CALLER_NAME_RE.fullmatch(name):
+            raise InvalidInputError(key, entry, "holds an entry without a caller name")
+        accounts = check.string_list(
+            f"{key}.{name}.trustedAccountIds", entry.get("trustedAccountIds"), check.account_id, required=True
+        )
+        requirement: dict[str, Any] = {
+            field: entry.get(output) is True for field, output in _FLAG_OUTPUTS.items()
+        }
+        requirement["expires_at"] = _end_of(stack, entry.get(EXPIRES_AT_OUTPUT))
+        entries.append((name, accounts, requirement))
+    return tuple(entries)
+
+
+def _requirement_for(roles: StackRoles, account: str) -> Mapping[str, Any]:
+    """What the role requires of principals of ``account``: with caller entries, the entry's that admits
+    it. An account that no entry admits, or two entries that require different things, is refused."""
+    if not roles.callers:
+        return roles.requirement
+    admitting = [(name, requirement) for name, accounts, requirement in roles.callers if account in accounts]
+    if not admitting:
+        names = [name for name, _, _ in roles.callers]
+        raise InvalidInputError(
+            "trustingStacks",
+            roles.stack,
+            f"has the callers {names}, and none admits account {account!r}, the trusted account this stack "
+            "deploys to: the role's trust policy refuses every principal here; add the account to a caller "
+            "entry of that stack",
+        )
+    (first, wanted), *others = admitting
+    for name, requirement in others:
+        if requirement != wanted:
+            differ = sorted(field for field in wanted if wanted[field] != requirement[field])
+            raise InvalidInputError(
+                "trustingStacks",
+                roles.stack,
+                f"admits account {account!r} in callers {first!r} and {name!r}, which require different "
+                f"things ({', '.join(differ)}): the policies and CLI profiles here can follow only one; give "
+                "the account one caller entry there (or deploy each kind of caller from its own account)",
+            )
+    return wanted
 
 
 class StackReferenceError(pulumi.RunError):
@@ -330,11 +388,16 @@ def _roles_and_requirements(
     an apply (the stacks' outputs resolved), where an error ends the run as one line.
     """
     arns = [arn for roles in stacks for arn in roles.role_arns] + list(settings.role_arns)
-    requirements = [{"role_arn": arn, **roles.requirement} for roles in stacks for arn in roles.role_arns]
+    requirements: list[dict[str, Any]] = []
     grants = [dict(roles.grant) for roles in stacks if roles.grant is not None]
     names = {**KEY_FOR_ARG, "role_arns": key, "organizational_unit_grants": "trustOrganizationalUnitPaths"}
 
     def checks() -> list[str]:
+        requirements[:] = [
+            {"role_arn": arn, **_requirement_for(roles, account)}
+            for roles in stacks
+            for arn in roles.role_arns
+        ]
         checked = list(
             check.string_list(key, arns, check.role_arn, required=not grants, identity=check.role_identity)
         )

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import pulumi
 
 from cross_account import limits, stackset as stackset_mode, validation as check
+from cross_account.callers import entries_from_config
 from cross_account.rollout import ROLE_INPUTS as ROLE_ARGS, not_the_deployment_role, not_trusted
 from cross_account.trusted import validate_trusted_options
 from cross_account.trusting import validate_trusting_args
@@ -122,6 +123,10 @@ KEYS: tuple[Key, ...] = (
         "Further trust conditions: operator to condition key to value(s); they only narrow.", unset={}),
     Key("trustedPermissionSets", "trusting", "array", [], "trusted_permission_sets",
         "IAM Identity Center permission sets whose people in the trusted accounts may assume the role."),
+    Key("callers", "trusting", "array", [], "callers",
+        "Several kinds of callers, each a trust statement of its own: name, and that caller's own "
+        "trustedAccountIds, trustedPrincipalArns, trustedPermissionSets and conditions (docs/callers.md); "
+        "set with --secret when one has externalIds; not with the flat keys.", unset=[]),
     Key("forceDetachPolicies", "trusting", "boolean", True, "force_detach_policies",
         "Detach policies attached outside Pulumi when the role is deleted."),
     Key("revokeSessionsIssuedBefore", "trusting", "string", "", "revoke_sessions_issued_before",
@@ -476,11 +481,20 @@ def trusting_settings(
     values: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()
 ) -> TrustingSettings:
     role_keys = {k: v for k, v in _args(values, "trusting").items() if KEY_FOR_ARG.get(k) not in ROLLOUT_KEYS}
+    if "callers" in role_keys:
+        role_keys["callers"] = entries_from_config(role_keys["callers"])
     try:
         checked = validate_trusting_args(role_keys)
     except InvalidInputError as error:
         raise error.renamed(KEY_FOR_ARG) from None
     args: dict[str, Any] = {k: v for k, v in checked.items() if v is not None and k != "secret_inputs"}
+    if args.get("callers"):
+        # The entries as inputs again (an unset condition left out, as the flat keys are); the
+        # accounts are the callers' (the components read them there).
+        args["callers"] = [{k: v for k, v in caller.items() if v is not None} for caller in args["callers"]]
+        del args["trusted_account_ids"]
+    else:
+        args.pop("callers", None)
     rollout = rollout_settings(values, secret_keys)
     if rollout is not None:
         try:
@@ -489,9 +503,12 @@ def trusting_settings(
             raise error.renamed(KEY_FOR_ARG) from None
     if rollout is not None and rollout.mode == "stackset":
         refuse_in_stackset_mode(role_keys, secret_keys)
-    if rollout is not None and not check.has_output(args["trusted_account_ids"]):
+    if rollout is not None and not check.has_output(checked["trusted_account_ids"]):
         not_trusted(
-            "targetAccountIds", rollout.target_account_ids, args["trusted_account_ids"], "trustedAccountIds"
+            "targetAccountIds",
+            rollout.target_account_ids,
+            checked["trusted_account_ids"],
+            "trustedAccountIds",
         )
     protect = check.boolean("protect", values["protect"])
     return TrustingSettings(args=args, secret_keys=secret_keys, rollout=rollout, protect=protect)

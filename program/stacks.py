@@ -17,11 +17,13 @@ from cross_account import (
     stackset as stackset_mode,
     validation as check,
 )
+from cross_account.callers import caller_external_ids, caller_requirements
 from cross_account.documents import external_id_digest, parse_role_arn, with_external_ids
 from cross_account.iam.grammar import CUSTOMER_POLICY_ARN_RE
 from cross_account.invokes import account_and_partition_now
 from cross_account.limits import (
     AUDIT_BASELINE_OUTPUT,
+    CALLER_REQUIREMENTS_OUTPUT,
     COVERED_UNITS_OUTPUT,
     EXPIRES_AT_OUTPUT,
     EXTERNAL_ID_REQUIRED_OUTPUT,
@@ -85,6 +87,9 @@ def placeholder_warnings(settings: TrustingSettings | TrustedSettings) -> list[s
         accounts = settings.args.get("trusted_account_ids")
         if not check.has_output(accounts):
             named += [("trustedAccountIds", account, account) for account in accounts or ()]
+        for caller in settings.args.get("callers") or ():
+            key = f"callers.{caller['name']}.trustedAccountIds"
+            named += [(key, account, account) for account in caller["trusted_account_ids"]]
         if settings.rollout is not None:
             named += [
                 ("targetAccountIds", account, account) for account in settings.rollout.target_account_ids
@@ -148,6 +153,15 @@ def build_trusting(settings: TrustingSettings) -> None:
                     f"`pulumi config set --secret{how} cross-account-access:{key}"
                     + (" <id>`" if arg == "external_id" else "[0] <id>`")
                 )
+    if "callers" in args:
+        # What each caller entry requires is for the trusted side, which applies the entry that
+        # admits its account.
+        pulumi.export(CALLER_REQUIREMENTS_OUTPUT, caller_requirements(checked["callers"]))
+        if caller_external_ids(checked["callers"]) and "callers" not in settings.secret_keys:
+            pulumi.log.warn(
+                "callers holds external ids stored in plain text in the stack's config file: set the key "
+                "with `pulumi config set --secret --path 'cross-account-access:callers[<n>].externalIds[0]' <id>`"
+            )
     secret = secret_args(settings.secret_keys)
     if settings.rollout is not None:
         build_rollout(
@@ -221,7 +235,11 @@ def audit_baseline(
         "revokeSessionsIssuedBefore": checked["revoke_sessions_issued_before"] or "",
         "managedPolicyDocuments": dict(sorted((managed_documents or {}).items())),
     }
-    if external_id is not None or set(secret) & set(BASELINE_INPUTS):
+    if (
+        external_id is not None
+        or caller_external_ids(checked["callers"])
+        or set(secret) & set(BASELINE_INPUTS)
+    ):
         return pulumi.Output.secret(baseline)
     return baseline
 

@@ -31,6 +31,7 @@ from pulumi.provider.server import ComponentInitError
 from pulumi.runtime import rpc
 
 from cross_account import (
+    Caller,
     OrganizationalUnitAccess,
     RoleRequirement,
     TrustedAccountAccess,
@@ -53,7 +54,7 @@ ROLLOUT = "cross-account:index:TrustingRoleRollout"
 # in every language (they name child resources or are checked before anything
 # is registered); the others may come from other resources' outputs.
 TRUSTING_INPUTS = {
-    "trustedAccountIds": ("array<string>", True, True),
+    "trustedAccountIds": ("array<string>", False, True),
     "roleName": ("string", False, False),
     "rolePath": ("string", False, False),
     "roleDescription": ("string", False, False),
@@ -78,6 +79,7 @@ TRUSTING_INPUTS = {
     "trustedPermissionSets": ("array<string>", False, False),
     "forceDetachPolicies": ("boolean", False, False),
     "revokeSessionsIssuedBefore": ("string", False, False),
+    "callers": ("array<Caller>", False, False),
     "secretInputs": ("array<string>", False, False),
 }
 ROLLOUT_INPUTS = {
@@ -177,6 +179,23 @@ TYPES: dict[str, tuple[type, dict[str, tuple[str, bool, bool]]]] = {
             "sessionTagsAllowed": ("boolean", False, True),
             "sourceIdentityAllowed": ("boolean", False, True),
             "expiresAt": ("string", False, True),
+        },
+    ),
+    "Caller": (
+        Caller,
+        {
+            "name": ("string", True, False),
+            "trustedAccountIds": ("array<string>", True, False),
+            "trustedPrincipalArns": ("array<string>", False, False),
+            "trustedPermissionSets": ("array<string>", False, False),
+            "requireMfa": ("boolean", False, False),
+            "mfaMaxAgeSeconds": ("integer", False, False),
+            "externalIds": ("array<string>", False, False),
+            "allowSessionTags": ("boolean", False, False),
+            "sourceIdentity": ("string", False, False),
+            "sessionNameIsUsername": ("boolean", False, False),
+            "extraTrustConditions": ("map<map<pulumi.json#/Any>>", False, False),
+            "expiresAt": ("string", False, False),
         },
     ),
     "RoleRequirement": (
@@ -510,7 +529,7 @@ def test_a_subclass_would_lose_the_descriptions_of_what_it_inherits(tmp_path: Pa
     assert set(inputs) == {camel(name) for name in TrustingAccountRoleArgs.__annotations__} | {
         "targetAccountIds"
     }
-    assert sorted(resource["requiredInputs"]) == ["targetAccountIds", "trustedAccountIds"]
+    assert sorted(resource["requiredInputs"]) == ["targetAccountIds"]
     assert [name for name, prop in inputs.items() if "description" in prop] == ["targetAccountIds"]
 
 
@@ -533,8 +552,8 @@ def engine_inputs(args: Mapping[str, Any], secrets: tuple[str, ...] = ()) -> dic
 
 
 def _wire(key: str, value: Any) -> Any:
-    """The entries of a list of objects of a schema type (role_requirements, organizational_unit_grants) with camelCase fields."""
-    if key in ("role_requirements", "organizational_unit_grants"):
+    """The entries of a list of objects of a schema type (role_requirements, organizational_unit_grants, callers) with camelCase fields."""
+    if key in ("role_requirements", "organizational_unit_grants", "callers"):
         return [{camel(field): v for field, v in entry.items()} for entry in value]
     return value
 
@@ -613,6 +632,32 @@ TRUSTING_ROTATION_ARGS: dict[str, Any] = {
     "external_ids": ["partner-7f3a9c", "partner-next-1"],
 }
 """The inputs the first case cannot set with the others (external_ids goes without external_id)."""
+TRUSTING_CALLERS_ARGS: dict[str, Any] = {
+    "role_name": "shared",
+    "organization_id": "o-abcdefghij",
+    "managed_policy_arns": ["ReadOnlyAccess", "job-function/ViewOnlyAccess"],
+    "callers": [
+        {
+            "name": "People",
+            "trusted_account_ids": ["444455556666"],
+            "trusted_principal_arns": ["arn:aws:iam::444455556666:user/*"],
+            "require_mfa": True,
+            "mfa_max_age_seconds": 3600,
+            "session_name_is_username": True,
+            "expires_at": "2099-01-01T00:00:00Z",
+        },
+        {
+            "name": "Deploy",
+            "trusted_account_ids": ["777788889999"],
+            "trusted_permission_sets": ["Deployer"],
+            "allow_session_tags": True,
+            "source_identity": "allowed",
+            "extra_trust_conditions": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}},
+        },
+        {"name": "Vendor", "trusted_account_ids": ["222233334444"], "external_ids": ["vendor-7f3a9c"]},
+    ],
+}
+"""Caller entries, each with its own who and conditions (every key of an entry set once)."""
 TRUSTED_ARGS: dict[str, Any] = {
     "role_arns": [
         "arn:aws:iam::111122223333:role/cross-account/audit-read-only",
@@ -734,6 +779,7 @@ def through_the_host(token: str, args: Mapping[str, Any], secrets: tuple[str, ..
     [
         (TRUSTING, TRUSTING_ARGS, ("external_id",), RecordingMocks()),
         (TRUSTING, TRUSTING_ROTATION_ARGS, ("external_ids",), RecordingMocks()),
+        (TRUSTING, TRUSTING_CALLERS_ARGS, (), RecordingMocks()),
         (ROLLOUT, ROLLOUT_ARGS, ("external_id", "deployment_role_external_id"), CrossAccountMocks()),
         (ROLLOUT, ROLLOUT_STACKSET_ARGS, (), CrossAccountMocks()),
         (TRUSTED, TRUSTED_ARGS, (), RecordingMocks(account_id=TRUSTED_ACCOUNT)),
@@ -741,6 +787,7 @@ def through_the_host(token: str, args: Mapping[str, Any], secrets: tuple[str, ..
     ids=[
         "TrustingAccountRole",
         "TrustingAccountRole-external-ids",
+        "TrustingAccountRole-callers",
         "TrustingRoleRollout",
         "TrustingRoleRollout-stackset",
         "TrustedAccountAccess",
@@ -760,8 +807,11 @@ def test_the_host_builds_exactly_what_python_builds_from_every_input(
 @pytest.mark.parametrize(
     ("token", "fields"),
     [
-        (TRUSTING, {**TRUSTING_ARGS, **TRUSTING_ROTATION_ARGS}),
-        (ROLLOUT, {**ROLLOUT_ARGS, **TRUSTING_ROTATION_ARGS, **ROLLOUT_STACKSET_ARGS}),
+        (TRUSTING, {**TRUSTING_ARGS, **TRUSTING_ROTATION_ARGS, **TRUSTING_CALLERS_ARGS}),
+        (
+            ROLLOUT,
+            {**ROLLOUT_ARGS, **TRUSTING_ROTATION_ARGS, **ROLLOUT_STACKSET_ARGS, **TRUSTING_CALLERS_ARGS},
+        ),
         (TRUSTED, TRUSTED_ARGS),
     ],
     ids=["TrustingAccountRole", "TrustingRoleRollout", "TrustedAccountAccess"],
@@ -774,8 +824,8 @@ def test_the_construct_cases_set_every_input_of_the_schema(
 
 def test_the_host_refuses_a_missing_required_input_before_constructing() -> None:
     with pytest.raises(InputPropertyError) as caught:
-        provider().construct("acme", TRUSTING, engine_inputs({"role_name": "reader"}), None)
-    assert caught.value.reason == "Missing required input 'trustedAccountIds' on 'TrustingAccountRole'"
+        provider().construct("acme", ROLLOUT, engine_inputs({"trusted_account_ids": ["444455556666"]}), None)
+    assert caught.value.reason == "Missing required input 'targetAccountIds' on 'TrustingRoleRollout'"
 
 
 def test_bad_input_through_the_host_names_the_input_the_value_and_the_rule() -> None:

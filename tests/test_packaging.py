@@ -56,6 +56,7 @@ PACKAGE_DIR = ROOT / "components"
 PYPROJECT = tomllib.loads((PACKAGE_DIR / "pyproject.toml").read_text())["project"]
 VERSION = PYPROJECT["version"]
 EXPORTS = [
+    "Caller",
     "CliProfile",
     "ExtensionEntry",
     "InvalidInputError",

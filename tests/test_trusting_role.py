@@ -201,7 +201,7 @@ def test_bad_args_fail_before_anything_is_registered() -> None:
     ("arg", "message"),
     [
         ("rolename", "rolename: 'x' is not an input: did you mean role_name? (inputs are snake_case)"),
-        ("colour", "colour: 'x' is not an input; known: ['allow_session_tags', 'expires_at', "),
+        ("colour", "colour: 'x' is not an input; known: ['allow_session_tags', 'callers', 'expires_at', "),
     ],
 )
 def test_unknown_args_are_refused(arg: str, message: str) -> None:

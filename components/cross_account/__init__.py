@@ -12,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names, for type checkers; at run time each module loads on first use (below)
+    from .callers import Caller
     from .documents import (
         CliProfile,
         ExtensionEntry,
@@ -66,6 +67,7 @@ _HOMES = {
     ),
     **dict.fromkeys(("TrustingAccountRole", "TrustingAccountRoleArgs"), "trusting"),
     **dict.fromkeys(("InvalidInputError", "ResolvedInputError"), "errors"),
+    "Caller": "callers",
 }
 """Public name -> the module that defines it. Loaded on first use (PEP 562), so that the console
 scripts (cross_account.verify, .audit, .console), which never touch a component, load no pulumi."""
@@ -90,6 +92,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
+    "Caller",
     "CliProfile",
     "ExtensionEntry",
     "InvalidInputError",

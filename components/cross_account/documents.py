@@ -92,6 +92,7 @@ def trust_policy(
     session_name_is_username: bool = False,
     expires_at: str | None = None,
     extra_conditions: Mapping[str, Mapping[str, str | Sequence[str]]] | None = None,
+    sids: tuple[str, str] = (TRUST_SID, NARROWED_TRUST_SID),
 ) -> dict[str, Any]:
     """The role's trust policy: the trusted accounts may call ``sts:AssumeRole``.
 
@@ -103,6 +104,8 @@ def trust_policy(
     reordering config changes nothing. ``mfa_max_age_seconds`` implies
     ``require_mfa``; ``external_id`` may list several ids (any of them is
     accepted). ``source_identity`` is None or one of ``SOURCE_IDENTITY_MODES``.
+    ``sids`` are the Sids of the first statement and of the narrowed one when both are written
+    (``caller_sids`` gives a caller entry's).
     """
     accounts = sorted(set(trusted_account_ids))
     patterns = sorted(set(trusted_principal_arns))
@@ -122,14 +125,21 @@ def trust_policy(
     action = _one_or_list(actions)
     statements = []
     if whole:
-        statements.append(_trust_statement(TRUST_SID, partition, whole, action, conditions))
+        statements.append(_trust_statement(sids[0], partition, whole, action, conditions))
     if narrowed:
-        sid = NARROWED_TRUST_SID if whole else TRUST_SID
+        sid = sids[1] if whole else sids[0]
         arn_like = {**conditions.get("ArnLike", {}), "aws:PrincipalArn": _one_or_list(patterns)}
         statements.append(
             _trust_statement(sid, partition, narrowed, action, {**conditions, "ArnLike": arn_like})
         )
     return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def caller_sids(name: str) -> tuple[str, str]:
+    """The Sids of a caller entry's statements: its name, and ``<name>Principals`` for its principal
+    patterns' statement when it also trusts accounts whole. Made of the name alone (IAM allows only
+    ASCII letters and digits in a Sid), never of a list position, so reordering callers rewrites nothing."""
+    return (name, f"{name}Principals")
 
 
 def caller_conditions(

@@ -71,6 +71,8 @@ class InvalidInputError(pulumi.RunError, ValueError):
         """The same error reported under the caller's names, for the input and any input its rule mentions."""
         # "inline_policies.<name>" -> "inlinePolicies.<name>", "trusted_principal_arns[0]" likewise
         head, rest = re.fullmatch(r"([^.\[]*)(.*)", self.key, re.DOTALL).groups()  # type: ignore[union-attr]
+        if head == "callers":  # "callers.<caller>.require_mfa": the entry's keys are the inputs' own names
+            rest = re.sub(r"^(\.[^.]+\.)(\w+)", lambda found: found[1] + names.get(found[2], found[2]), rest)
         head = names.get(head) or "/".join(names.get(part, part) for part in head.split("/"))  # "a/b": a or b
         return InvalidInputError(f"{head}{rest}", self.value, rename_inputs(self.rule, names))
 

@@ -69,8 +69,12 @@ AUDIT_BASELINE_OUTPUT = "auditBaseline"
 """A trusting stack output: what cross-account-audit compares the live role with (trust policy, policies, limits)."""
 MAX_SESSION_DURATION_OUTPUT = "maxSessionDuration"
 """Trusting stack output: the role's longest session in seconds (the trusted side's CLI profiles ask for no more)."""
+CALLER_REQUIREMENTS_OUTPUT = "callerRequirements"
+"""Trusting stack output of a role with caller entries: each entry's name, accounts and requirements
+(no external id); the trusted side applies the entry that admits its account."""
 OUTPUT_NAMES = frozenset(
     {
+        CALLER_REQUIREMENTS_OUTPUT,
         ROLE_ARN_OUTPUT,
         ROLE_ARNS_BY_ACCOUNT_OUTPUT,
         EXTERNAL_ID_REQUIRED_OUTPUT,

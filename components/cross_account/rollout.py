@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import limits, stackset as stackset_mode, validation as check
+from .callers import Caller
 from .documents import has_console, switch_role_urls_by_account
 from .invokes import where_now
 from .trusting import TrustingAccountRole, TrustingAccountRoleArgs, role_warnings, validate_trusting_args
@@ -65,8 +66,8 @@ class TrustingRoleRolloutArgs(TypedDict):
     # `.venv/bin/python tests/test_component_package.py`: a subclass would inherit the fields, but
     # the schema takes a field's description only from the class that declares it.
     # forwarded-inputs:begin
-    trusted_account_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """12-digit ids of the accounts whose principals may assume the role (principal arn:<partition>:iam::<id>:root)."""
+    trusted_account_ids: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """12-digit ids of the accounts whose principals may assume the role (principal arn:<partition>:iam::<id>:root). Required unless callers is given."""
     role_name: NotRequired[str]
     """Role name, fixed so the ARN is predictable (1-64 characters). Default "cross-account-role"."""
     role_path: NotRequired[str]
@@ -115,6 +116,8 @@ class TrustingRoleRolloutArgs(TypedDict):
     """Detach policies attached outside Pulumi when the role is deleted, so they cannot block pulumi destroy. Default true."""
     revoke_sessions_issued_before: NotRequired[str]
     """Deny every session of the role issued before this time (RFC 3339 with seconds and a time zone, not in the future, such as 2026-12-05T09:30:00Z): the inline policy AWSRevokeOlderSessions that the IAM console's "Revoke active sessions" writes (Deny * on * when aws:TokenIssueTime is earlier). Sessions issued later are not touched."""
+    callers: NotRequired[Sequence[Caller]]
+    """Several kinds of callers, each a trust statement of its own (Sid: the caller's name): each entry has a name, its own trusted_account_ids, trusted_principal_arns and trusted_permission_sets, and its own require_mfa, mfa_max_age_seconds, external_ids (kept secret), allow_session_tags, source_identity, session_name_is_username, extra_trust_conditions and expires_at, with the flat inputs' rules. Not with those flat inputs; organization_id applies to every caller."""
     secret_inputs: NotRequired[Sequence[str]]
     """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. Names that name resources (policy names) still appear in resource names."""
     # forwarded-inputs:end
@@ -347,7 +350,7 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         report: Reporter,
     ) -> None:
         """Providers mode's outputs: per account, and what every account's role has alike."""
-        trusted = role_args["trusted_account_ids"]
+        trusted = role_args.get("trusted_account_ids", ())  # with callers: theirs, checked already
         checked: pulumi.Output[Any] = pulumi.Output.from_input(None)
         if check.has_output(trusted):
             # Known only now: refuse an account the roles would also trust.

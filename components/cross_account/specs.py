@@ -12,6 +12,23 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 
 
+class CallerSpec(TypedDict):
+    """One entry of TrustingAccountRole's ``callers``, checked (``callers.validate_callers``)."""
+
+    name: str
+    trusted_account_ids: tuple[str, ...]
+    trusted_principal_arns: tuple[str, ...]
+    trusted_permission_sets: tuple[str, ...]
+    require_mfa: bool
+    mfa_max_age_seconds: int | None
+    external_ids: tuple[str, ...] | None
+    allow_session_tags: bool
+    source_identity: str | None
+    session_name_is_username: bool
+    extra_trust_conditions: dict[str, dict[str, str | tuple[str, ...]]]
+    expires_at: str | None
+
+
 class RoleSpec(TypedDict):
     """TrustingAccountRole's inputs, checked (``validate_trusting_args``)."""
 
@@ -44,6 +61,9 @@ class RoleSpec(TypedDict):
     tags: dict[str, str]
     trust_policy_size_limit: int
     managed_policies_per_role_limit: int
+    callers: tuple[CallerSpec, ...]
+    """Empty when the flat keys say who the one caller is; else the caller entries (and
+    trusted_account_ids is every account they name)."""
 
 
 class AccessSpec(TypedDict):

@@ -79,7 +79,9 @@ def default_stack_set_name(stack: str) -> str:
 
 def unsupported(role: Mapping[str, Any]) -> InvalidInputError | None:
     """The first role input (of those given) the stackset mode cannot express, with the reason; None when all can be."""
-    for name in ("external_id", "external_ids"):
+    callers = role.get("callers") or ()
+    with_ids = [c for c in callers if isinstance(c, Mapping) and c.get("external_ids")]
+    for name in ("external_id", "external_ids", *(["callers"] if with_ids else [])):
         if role.get(name) is not None:
             return InvalidInputError(
                 name,

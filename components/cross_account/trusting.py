@@ -7,7 +7,15 @@ import pulumi
 import pulumi_aws as aws
 
 from . import advice, limits, validation as check
+from .callers import (
+    Caller,
+    caller_external_ids,
+    refuse_flat_inputs,
+    validate_callers,
+)
 from .documents import (
+    POLICY_VERSION,
+    caller_sids,
     has_console,
     permission_set_patterns,
     policy_size,
@@ -23,8 +31,8 @@ from .validation import InvalidInputError, Reporter
 class TrustingAccountRoleArgs(TypedDict):
     """Inputs of TrustingAccountRole."""
 
-    trusted_account_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """12-digit ids of the accounts whose principals may assume the role (principal arn:<partition>:iam::<id>:root)."""
+    trusted_account_ids: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """12-digit ids of the accounts whose principals may assume the role (principal arn:<partition>:iam::<id>:root). Required unless callers is given."""
     role_name: NotRequired[str]
     """Role name, fixed so the ARN is predictable (1-64 characters). Default "cross-account-role"."""
     role_path: NotRequired[str]
@@ -73,6 +81,8 @@ class TrustingAccountRoleArgs(TypedDict):
     """Detach policies attached outside Pulumi when the role is deleted, so they cannot block pulumi destroy. Default true."""
     revoke_sessions_issued_before: NotRequired[str]
     """Deny every session of the role issued before this time (RFC 3339 with seconds and a time zone, not in the future, such as 2026-12-05T09:30:00Z): the inline policy AWSRevokeOlderSessions that the IAM console's "Revoke active sessions" writes (Deny * on * when aws:TokenIssueTime is earlier). Sessions issued later are not touched."""
+    callers: NotRequired[Sequence[Caller]]
+    """Several kinds of callers, each a trust statement of its own (Sid: the caller's name): each entry has a name, its own trusted_account_ids, trusted_principal_arns and trusted_permission_sets, and its own require_mfa, mfa_max_age_seconds, external_ids (kept secret), allow_session_tags, source_identity, session_name_is_username, extra_trust_conditions and expires_at, with the flat inputs' rules. Not with those flat inputs; organization_id applies to every caller."""
     secret_inputs: NotRequired[Sequence[str]]
     """Names of inputs (snake_case) whose values are secret: registered as secrets in every resource input and output, never shown in errors or warnings. Names that name resources (policy names) still appear in resource names."""
 
@@ -91,6 +101,7 @@ TRUST_INPUTS = (
     "expires_at",
     "extra_trust_conditions",
     "trusted_permission_sets",
+    "callers",
 )
 """The inputs the trust policy is built from: if one is secret, the whole document is."""
 ROLE_NAME_INPUTS = ("role_name", "role_path")
@@ -137,8 +148,20 @@ def validate_trusting_args(args: Mapping[str, Any]) -> RoleSpec:
     known = set(TrustingAccountRoleArgs.__annotations__)
     check.refuse_unknown_inputs(args, known)
     check.not_evaluated_inputs(args)
+    callers = args.get("callers")
+    if callers is not None:
+        refuse_flat_inputs(args)
+        if check.has_any_output(callers):
+            raise InvalidInputError(
+                "callers", check.hidden_value(None), "must be plain values, known before the program runs"
+            )
+        org = args.get("organization_id")
+        org = None if org is None else check.organization_id("organization_id", org)
+        checked_callers = validate_callers(callers, org, _checked_caller)
+        accounts = sorted({a for caller in checked_callers for a in caller["trusted_account_ids"]})
+        args = {k: v for k, v in args.items() if k != "callers"} | {"trusted_account_ids": accounts}
     if "trusted_account_ids" not in args:
-        raise InvalidInputError("trusted_account_ids", None, "is required")
+        raise InvalidInputError("trusted_account_ids", None, "is required (or give callers)")
     out: dict[str, Any] = {}
     out["secret_inputs"] = check.string_list(
         "secret_inputs", args.get("secret_inputs"), check.secret_input_name(known)
@@ -146,7 +169,18 @@ def validate_trusting_args(args: Mapping[str, Any]) -> RoleSpec:
     _role_fields(args, out)
     _trust_fields(args, out)
     _quota_fields(args, out)
+    out["callers"] = checked_callers if callers is not None else ()
     return cast(RoleSpec, out)
+
+
+def _checked_caller(entry: Mapping[str, Any], organization_id: str | None) -> dict[str, Any]:
+    """One caller entry's who and conditions, checked with the flat inputs' rules."""
+    out: dict[str, Any] = {"inline_policies": {}}
+    out["trusted_account_ids"] = check.string_list(
+        "trusted_account_ids", entry["trusted_account_ids"], check.account_id, required=True
+    )
+    _trust_fields({**entry, "organization_id": organization_id}, out)
+    return out
 
 
 def _role_fields(args: Mapping[str, Any], out: dict[str, Any]) -> None:
@@ -359,8 +393,62 @@ def checked_trust_policy(
 ) -> dict[str, Any]:
     """The trust policy, after the checks that need resolved values (accounts, partition, size quota).
 
-    ``external_id`` is the resolved ``external_id`` or ``external_ids``.
+    ``external_id`` is the resolved ``external_id`` or ``external_ids``. With caller entries, each
+    is checked and written as the flat inputs are, in statements of its own (in name order, so the
+    order of the entries changes nothing), and the size quota holds for the whole document.
     """
+    if settings["callers"]:
+        return _callers_policy(partition, settings)
+    document, accounts, patterns = _statements(partition, account_ids, external_id, settings)
+    _fits_the_quota(document, settings["trust_policy_size_limit"], accounts, patterns)
+    return document
+
+
+def _callers_policy(partition: str, settings: RoleSpec) -> dict[str, Any]:
+    """The trust policy of caller entries: each entry's statements, Sids from its name."""
+    statements: list[dict[str, Any]] = []
+    patterns = 0
+    for caller in sorted(settings["callers"], key=lambda caller: caller["name"].lower()):
+        flat = cast(RoleSpec, {**settings, **caller, "external_id": None, "callers": ()})
+        try:
+            document, _, narrowing = _statements(
+                partition,
+                caller["trusted_account_ids"],
+                caller["external_ids"],
+                flat,
+                caller_sids(caller["name"]),
+            )
+        except InvalidInputError as error:
+            raise InvalidInputError(
+                f"callers.{caller['name']}.{error.key}", error.value, error.rule
+            ) from None
+        statements += document["Statement"]
+        patterns += narrowing
+    sids: dict[str, str] = {}
+    for statement in statements:
+        folded = statement["Sid"].lower()
+        if folded in sids:
+            raise InvalidInputError(
+                "callers",
+                statement["Sid"],
+                f"is the Sid of two statements ({sids[folded]!r} too): a caller that trusts accounts whole "
+                "and principal patterns also writes <name>Principals; rename one caller",
+            )
+        sids[folded] = statement["Sid"]
+    document = {"Version": POLICY_VERSION, "Statement": statements}
+    accounts = len(settings["trusted_account_ids"])
+    _fits_the_quota(document, settings["trust_policy_size_limit"], accounts, patterns)
+    return document
+
+
+def _statements(
+    partition: str,
+    account_ids: Sequence[str],
+    external_id: str | Sequence[str] | None,
+    settings: RoleSpec,
+    sids: tuple[str, str] | None = None,
+) -> tuple[dict[str, Any], int, int]:
+    """The flat inputs' trust policy, checked, with the number of accounts and principal patterns."""
     accounts = check.string_list("trusted_account_ids", list(account_ids), check.account_id, required=True)
     if isinstance(external_id, str):
         external_id = check.external_id("external_id", external_id)
@@ -392,9 +480,9 @@ def checked_trust_policy(
         session_name_is_username=settings["session_name_is_username"],
         expires_at=settings["expires_at"],
         extra_conditions=extra,
+        **({} if sids is None else {"sids": sids}),
     )
-    _fits_the_quota(document, settings["trust_policy_size_limit"], len(accounts), len(patterns))
-    return document
+    return document, len(accounts), len(patterns)
 
 
 def _fits_the_quota(document: Mapping[str, Any], quota: int, accounts: int, patterns: int) -> None:
@@ -498,10 +586,12 @@ class TrustingAccountRole(pulumi.ComponentResource):
         external_id = (
             settings["external_id"] if settings["external_id"] is not None else settings["external_ids"]
         )
-        role = self._role(name, settings, partition_output, external_id)
+        callers_ids = caller_external_ids(settings["callers"])
+        report.add_secrets(callers_ids)
+        role = self._role(name, settings, partition_output, external_id, bool(callers_ids))
         self._managed_policies(name, settings, role, partition, partition_output)
         self._inline_policies(name, settings, role)
-        self._outputs(role, settings, external_id is not None)
+        self._outputs(role, settings, external_id is not None or bool(callers_ids))
         self._warn(name, settings)
         self.register_outputs({output: getattr(self, output) for output in ROLE_OUTPUTS})
 
@@ -510,7 +600,12 @@ class TrustingAccountRole(pulumi.ComponentResource):
         return pulumi.Output.secret(value) if self._secret.intersection(inputs) else value
 
     def _role(
-        self, name: str, settings: RoleSpec, partition: pulumi.Output[str], external_id: Any
+        self,
+        name: str,
+        settings: RoleSpec,
+        partition: pulumi.Output[str],
+        external_id: Any,
+        callers_external_id: bool = False,
     ) -> aws.iam.Role:
         """The role, its trust policy checked once the partition and the accounts are known."""
         report, hide_if, secret = self._report, self._hide_if, self._secret
@@ -524,7 +619,9 @@ class TrustingAccountRole(pulumi.ComponentResource):
         document = pulumi.Output.all(partition, settings["trusted_account_ids"], external_id).apply(
             document_for
         )
-        trust_secret = external_id is not None or bool(secret.intersection(TRUST_INPUTS))
+        trust_secret = (
+            external_id is not None or callers_external_id or bool(secret.intersection(TRUST_INPUTS))
+        )
         secret_outputs = ["assumeRolePolicy"] if trust_secret else []
         if secret.intersection(ROLE_NAME_INPUTS):
             secret_outputs += ["arn", "name", "path", "id", "uniqueId"]
@@ -639,17 +736,29 @@ class TrustingAccountRole(pulumi.ComponentResource):
         self.role_name = hide_if(role.name, *ROLE_NAME_INPUTS)
         self.switch_role_url = self.role_arn.apply(self._console_link)
         self.external_id_required = pulumi.Output.from_input(external_id)
-        mfa = settings["require_mfa"] or settings["mfa_max_age_seconds"] is not None
-        self.mfa_required = known(mfa, "require_mfa", "mfa_max_age_seconds")
+        # With callers: what any caller requires or may do (the trusted side reads each caller's own
+        # from the stack's callerRequirements); the latest end, or "" when a caller's access never ends.
+        entries: list[Any] = list(settings["callers"]) or [settings]
+        mfa = any(e["require_mfa"] or e["mfa_max_age_seconds"] is not None for e in entries)
+        self.mfa_required = known(mfa, "require_mfa", "mfa_max_age_seconds", "callers")
         self.role_unique_id = role.unique_id
         self.role_path = hide_if(role.path, *ROLE_NAME_INPUTS)
-        self.expires_at = known(settings["expires_at"] or "", "expires_at")
-        self.session_name_required = known(settings["session_name_is_username"], "session_name_is_username")
-        self.source_identity_required = known(
-            settings["source_identity"] in ("required", "username"), "source_identity"
+        ends = [e["expires_at"] or "" for e in entries]
+        self.expires_at = known("" if "" in ends else max(ends), "expires_at", "callers")
+        self.session_name_required = known(
+            any(e["session_name_is_username"] for e in entries), "session_name_is_username", "callers"
         )
-        self.session_tags_allowed = known(settings["allow_session_tags"], "allow_session_tags")
-        self.source_identity_allowed = known(settings["source_identity"] is not None, "source_identity")
+        self.source_identity_required = known(
+            any(e["source_identity"] in ("required", "username") for e in entries),
+            "source_identity",
+            "callers",
+        )
+        self.session_tags_allowed = known(
+            any(e["allow_session_tags"] for e in entries), "allow_session_tags", "callers"
+        )
+        self.source_identity_allowed = known(
+            any(e["source_identity"] is not None for e in entries), "source_identity", "callers"
+        )
         self.max_session_duration = known(settings["max_session_duration"], "max_session_duration")
 
     def _console_link(self, role_arn: str) -> str:
