@@ -453,6 +453,10 @@ def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[st
         return False  # a condition on a key the request does not have fails (no ...IfExists here)
     if operator == "ArnEquals":
         return actual in values
+    if operator == "Bool":  # aws:MultiFactorAuthPresent: present only when the caller signed in with MFA
+        return actual.lower() in [value.lower() for value in values]
+    if operator == "StringEquals":  # sts:ExternalId: any of the listed values, case-sensitive
+        return actual in values
     if operator == "ArnLike":
         return any(fnmatch.fnmatchcase(actual, value) for value in values)
     if operator == "DateLessThan":
@@ -491,8 +495,9 @@ def trust_allows(
     For each action an explicit Deny wins, then any Allow. Only AWS principals
     are read. Conditions are evaluated only with a request ``context`` (condition
     key -> value) and only for the operators the program writes for today's
-    callers (DateLessThan, StringLike with ${aws:username}, Null); any other
-    raises, so a document this evaluator cannot judge never passes silently.
+    callers (ArnLike, Bool, DateLessThan, StringEquals, StringLike with
+    ${aws:username}, Null); any other raises, so a document this evaluator
+    cannot judge never passes silently.
     """
     if document.get("Version") != "2012-10-17":
         raise ValueError(f"trust policy without Version 2012-10-17: {document}")
@@ -526,34 +531,49 @@ def trust_policy_of(role_arn: str) -> dict[str, Any]:
     return json.loads(document) if isinstance(document, str) else dict(document)
 
 
-def assume_role_as(
-    caller: boto3.Session,
-    role_arn: str,
-    session_name: str = "e2e",
-    *,
-    tags: Mapping[str, str] | None = None,
-    source_identity: str | None = None,
-    now: str | None = None,
-) -> dict[str, str]:
-    """sts:AssumeRole as ``caller``: the trust side checked here, the identity side by moto.
+_BOTO3_SESSION = boto3.Session
+"""boto3's own Session class, whatever a test puts in its place."""
 
-    With ``tags`` the call also needs sts:TagSession, with ``source_identity``
-    sts:SetSourceIdentity, as in AWS. ``now`` (RFC 3339 UTC) is the time the
-    trust policy's conditions see, the current time by default. Raises
-    botocore's ClientError with code AccessDenied when either side refuses.
-    """
-    caller_arn = caller.client("sts").get_caller_identity()["Arn"]
+
+def principal_arn(caller_arn: str) -> str:
+    """aws:PrincipalArn of a caller: a user's ARN, or for a role session the role's ARN (without its
+    path, which GetCallerIdentity does not show)."""
+    parts = caller_arn.split(":")
+    if parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+        return f"arn:{parts[1]}:iam::{parts[4]}:role/{parts[5].split('/')[1]}"
+    return caller_arn
+
+
+def request_context(
+    caller_arn: str, request: Mapping[str, Any], now: str | None = None
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The actions an sts:AssumeRole request (its API parameters) needs, and the condition keys IAM
+    sees with it: tags need sts:TagSession, a source identity sts:SetSourceIdentity; MFA is present
+    when the request carries SerialNumber and TokenCode, and absent otherwise (as for a user's
+    long-term keys); sts:ExternalId is the ExternalId sent. ``now`` (RFC 3339 UTC) is aws:CurrentTime."""
     actions = ("sts:AssumeRole",)
-    actions += ("sts:TagSession",) if tags else ()
-    actions += ("sts:SetSourceIdentity",) if source_identity is not None else ()
+    actions += ("sts:TagSession",) if request.get("Tags") else ()
+    actions += ("sts:SetSourceIdentity",) if request.get("SourceIdentity") is not None else ()
     context = {
         "aws:CurrentTime": now or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "sts:RoleSessionName": session_name,
+        "sts:RoleSessionName": str(request["RoleSessionName"]),
+        "aws:PrincipalArn": principal_arn(caller_arn),
     }
     if ":user/" in caller_arn:
         context["aws:username"] = caller_arn.rsplit("/", 1)[1]
-    if source_identity is not None:
-        context["sts:SourceIdentity"] = source_identity
+    if request.get("SourceIdentity") is not None:
+        context["sts:SourceIdentity"] = str(request["SourceIdentity"])
+    if request.get("ExternalId") is not None:
+        context["sts:ExternalId"] = str(request["ExternalId"])
+    if request.get("SerialNumber") and request.get("TokenCode"):
+        context["aws:MultiFactorAuthPresent"] = "true"
+    return actions, context
+
+
+def refuse_untrusted(caller_arn: str, request: Mapping[str, Any], now: str | None = None) -> None:
+    """Raise AccessDenied, as STS does, when the role's trust policy refuses this AssumeRole request."""
+    role_arn = str(request["RoleArn"])
+    actions, context = request_context(caller_arn, request, now)
     if not trust_allows(trust_policy_of(role_arn), caller_arn, actions, context):
         raise ClientError(
             {
@@ -564,11 +584,52 @@ def assume_role_as(
             },
             "AssumeRole",
         )
+
+
+def trust_checking_session(**kwargs: Any) -> boto3.Session:
+    """A boto3 session whose sts:AssumeRole calls the trust evaluator judges first (for a console
+    script such as cross-account-verify, whose requests moto would not judge across accounts: a test
+    may put it in place of ``boto3.Session``)."""
+    session = _BOTO3_SESSION(**kwargs)
+
+    def judge(params: Mapping[str, Any], **_: Any) -> None:
+        caller_arn = session.client("sts").get_caller_identity()["Arn"]
+        refuse_untrusted(caller_arn, params)
+
+    session.events.register("before-parameter-build.sts.AssumeRole", judge)
+    return session
+
+
+def assume_role_as(
+    caller: boto3.Session,
+    role_arn: str,
+    session_name: str = "e2e",
+    *,
+    tags: Mapping[str, str] | None = None,
+    source_identity: str | None = None,
+    external_id: str | None = None,
+    mfa_serial: str | None = None,
+    now: str | None = None,
+) -> dict[str, str]:
+    """sts:AssumeRole as ``caller``: the trust side checked here, the identity side by moto.
+
+    With ``tags`` the call also needs sts:TagSession, with ``source_identity``
+    sts:SetSourceIdentity, as in AWS; ``external_id`` is sent as ExternalId, and
+    ``mfa_serial`` with a token code as MFA. ``now`` (RFC 3339 UTC) is the time the
+    trust policy's conditions see, the current time by default. Raises
+    botocore's ClientError with code AccessDenied when either side refuses.
+    """
+    caller_arn = caller.client("sts").get_caller_identity()["Arn"]
     request: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name}
     if tags:
         request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
     if source_identity is not None:
         request["SourceIdentity"] = source_identity
+    if external_id is not None:
+        request["ExternalId"] = external_id
+    if mfa_serial is not None:
+        request["SerialNumber"], request["TokenCode"] = mfa_serial, "123456"
+    refuse_untrusted(caller_arn, request, now)
     response = caller.client("sts").assume_role(**request)
     return dict(response["Credentials"])
 

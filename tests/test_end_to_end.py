@@ -518,15 +518,13 @@ def test_the_trust_evaluator_refuses_conditions_it_cannot_judge() -> None:
             "Effect": "Allow",
             "Principal": ACCOUNT_ROOT,
             "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"sts:ExternalId": "x1"}},
+            "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
         }
     )
     with pytest.raises(NotImplementedError, match="does not evaluate conditions"):
         trust_allows(document, ALICE)
-    with pytest.raises(
-        NotImplementedError, match="does not evaluate the condition StringEquals sts:ExternalId"
-    ):
-        trust_allows(document, ALICE, context={"sts:ExternalId": "x1"})
+    with pytest.raises(NotImplementedError, match="does not evaluate the condition IpAddress aws:SourceIp"):
+        trust_allows(document, ALICE, context={"aws:SourceIp": "203.0.113.7"})
 
 
 @pytest.mark.parametrize(
