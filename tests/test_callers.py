@@ -468,3 +468,31 @@ def test_an_account_no_caller_admits_is_refused() -> None:
         "account '999988887777', the trusted account this stack deploys to: the role's trust policy refuses "
         "every principal here; add the account to a caller entry of that stack"
     )
+
+
+def test_each_callers_conditions_are_warned_about_under_its_name(warnings_: list[str]) -> None:
+    callers = [
+        *CALLERS[:2],
+        {**CALLERS[2], "source_identity": "required"},
+    ]
+    build({"callers": callers, "role_name": "shared"})  # type: ignore[typeddict-item]
+    assert warnings_ == [
+        "callers.Vendor.source_identity: 'required': the console's switch-role page and AWS CLI profiles "
+        "cannot set a source identity, so this caller must assume the role through STS "
+        "(cross-account-verify --source-identity, or an SDK)",
+        "acme: caller 'Vendor' must send an external id, which the console's switch-role page cannot send: "
+        "it opens the console with cross-account-console, or uses STS or the CLI profile",
+    ]
+
+
+def test_the_program_names_a_callers_warning_with_the_config_keys(warnings_: list[str]) -> None:
+    callers = config_callers(CALLERS)
+    callers[2]["sourceIdentity"] = "required"
+    run_main(stack="trusting", config={"callers": callers}, secret_keys=("callers",))
+    assert warnings_ == [
+        "callers.Vendor.sourceIdentity: '<hidden>': the console's switch-role page and AWS CLI profiles "
+        "cannot set a source identity, so this caller must assume the role through STS "
+        "(cross-account-verify --source-identity, or an SDK)",
+        "trusting: caller '<hidden>' must send an external id, which the console's switch-role page cannot "
+        "send: it opens the console with cross-account-console, or uses STS or the CLI profile",
+    ], "under the config keys, and the values of a key set with --secret hidden"

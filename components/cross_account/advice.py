@@ -16,7 +16,7 @@ from importlib.resources import files
 from typing import Any
 
 from . import limits, validation as check
-from .specs import RoleSpec
+from .specs import CallerSpec, RoleSpec
 
 ADMIN_MANAGED_POLICIES: Mapping[str, str] = {
     "AdministratorAccess": "administrator-level permissions (every action on every resource)",
@@ -220,7 +220,33 @@ def role_warning_texts(name: str, settings: RoleSpec, *, policies_secret: bool =
             "cannot send: open the console with cross-account-console (the trusted stack's "
             "consoleCommandsByRoleArn), or use STS or the CLI profile; the switch-role link will not work"
         )
+    for caller in settings["callers"]:
+        found += caller_warning_texts(name, caller)
     found += policy_warning_texts(settings, policies_secret=policies_secret)
+    return found
+
+
+def caller_warning_texts(name: str, caller: CallerSpec) -> list[str]:
+    """The warnings about one caller entry's conditions, as the flat inputs' (``callers.<name>.<input>``)."""
+    key = f"callers.{caller['name']}."
+    found: list[str] = []
+    if caller["source_identity"] in ("required", "username"):
+        found.append(
+            f"{key}source_identity: {caller['source_identity']!r}: the console's switch-role page and AWS "
+            "CLI profiles cannot set a source identity, so this caller must assume the role through STS "
+            "(cross-account-verify --source-identity, or an SDK)"
+        )
+    found += check.condition_warnings(f"{key}extra_trust_conditions", caller["extra_trust_conditions"])
+    if caller["expires_at"] is not None:
+        soon = check.expiry_warning(f"{key}expires_at", caller["expires_at"])
+        if soon is not None:
+            found.append(soon)
+    if caller["external_ids"] is not None:
+        found.append(
+            f"{name}: caller {caller['name']!r} must send an external id, which the console's switch-role "
+            "page cannot send: it opens the console with cross-account-console, or uses STS or the CLI "
+            "profile"
+        )
     return found
 
 
