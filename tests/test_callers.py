@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -496,3 +497,58 @@ def test_the_program_names_a_callers_warning_with_the_config_keys(warnings_: lis
         "trusting: caller '<hidden>' must send an external id, which the console's switch-role page cannot "
         "send: it opens the console with cross-account-console, or uses STS or the CLI profile",
     ], "under the config keys, and the values of a key set with --secret hidden"
+
+
+def test_make_plan_shows_the_callers_role_and_the_trusted_plan_follows_the_callers_entry(
+    tmp_path: Path,
+) -> None:
+    from test_plan import outputs_file, plan_json, stack_file
+
+    config = stack_file(tmp_path, {"callers": config_callers(CALLERS), "roleName": "shared"})
+    trusting = plan_json("trusting", "--config", str(config))
+    role = trusting["resources"][1]
+    assert (role["inputs"]["assumeRolePolicy"], role["secretInputs"]) == ("[secret]", ["assumeRolePolicy"])
+    assert [entry["name"] for entry in trusting["outputs"]["callerRequirements"]] == [
+        "Deploy",
+        "People",
+        "Vendor",
+    ]
+    assert trusting["outputs"]["auditBaseline"] == "[secret]", "an external id of a caller keeps it secret"
+    trusted_config = stack_file(tmp_path, {"roleNames": ["ci-deploy"]}, "Pulumi.ci.yaml")
+    outputs = outputs_file(tmp_path, {REFERENCE: trusting["outputs"]})
+    trusted = plan_json(
+        "trusted", "--config", str(trusted_config), "--outputs", str(outputs), "--account-id", CI_ACCOUNT
+    )
+    policy = next(r for r in trusted["resources"] if r["type"] == "aws:iam/policy:Policy")
+    assert policy["inputs"]["policy"]["Statement"][0]["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+
+
+def test_both_rollout_modes_write_the_callers_statements_into_every_accounts_role() -> None:
+    from cross_account.testing import CrossAccountMocks
+
+    callers = config_callers(CALLERS[:2])  # no external id: a StackSet template is stored in plain text
+    units = {"ou-ab12-cdefgh34": ["444466667777", "444477778888"]}
+    stackset = run_main(
+        stack="trusting",
+        config={
+            "callers": callers,
+            "targetOrganizationalUnitIds": ["ou-ab12-cdefgh34"],
+            "rolloutMode": "stackset",
+        },
+        mocks=CrossAccountMocks("111122223333", organization_accounts=units),
+    )
+    template = json.loads(stackset.one("aws:cloudformation/stackSet:StackSet").inputs["templateBody"])
+    document = template["Resources"]["CrossAccountRole"]["Properties"]["AssumeRolePolicyDocument"]
+    assert document == {"Version": "2012-10-17", "Statement": THREE_STATEMENTS[:2]}
+    providers = run_main(
+        stack="trusting",
+        config={"callers": config_callers(CALLERS), "targetAccountIds": ["444466667777", "444477778888"]},
+        mocks=CrossAccountMocks("111122223333"),
+        secret_keys=("callers",),
+    )
+    roles = [r for r in providers.registrations if r.type == ROLE]
+    assert len(roles) == 2
+    for role in roles:
+        assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == THREE_STATEMENTS
+        assert "assumeRolePolicy" in role.secret_inputs
+    assert providers.outputs["callerRequirements"][2]["externalIdRequired"] is True
