@@ -380,7 +380,12 @@ def test_the_outputs_page_lists_exactly_what_each_stack_exports() -> None:
         stack_outputs={"organization/cross-account-access/trusting": trusting.outputs},
     )
     trusted = run_main(stack="trusted", config=stack_file_config("trusted"), mocks=mocks)
-    assert documented == {"trusting": set(trusting.outputs), "trusted": set(trusted.outputs)}
+    # A stack with caller entries exports callerRequirements too.
+    callers = [{"name": "People", "trustedAccountIds": [TRUSTED_ACCOUNT], "requireMfa": True}]
+    with_callers = run_main(stack="trusting", config={"callers": callers})
+    assert set(with_callers.outputs) - set(trusting.outputs) == {"callerRequirements"}
+    exported = set(trusting.outputs) | set(with_callers.outputs)
+    assert documented == {"trusting": exported, "trusted": set(trusted.outputs)}
 
 
 # -- the Python example of docs/components.md ------------------------------------------------------
