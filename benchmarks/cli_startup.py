@@ -35,7 +35,9 @@ def environment(source: Path | None) -> dict[str, str]:
     return env
 
 
-def exists(module: str, env: dict[str, str]) -> bool:
+def exists(module: str, env: dict[str, str], source: Path | None) -> bool:
+    if source is not None:  # the editable install would find this tree's module for the other's package
+        return (source / "components" / "cross_account" / f"{module}.py").exists()
     probe = f"import importlib.util; print(importlib.util.find_spec('cross_account.{module}') is not None)"
     found = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     return found.stdout.strip() == "True"
@@ -48,7 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     env = environment(args.source)
     for script, module in SCRIPTS.items():
-        if not exists(module, env):
+        if not exists(module, env, args.source):
             print(f"{script:24} (not in this version)")
             continue
         times = []

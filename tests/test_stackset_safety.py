@@ -65,6 +65,8 @@ def stackset_run(config: dict[str, Any], found: CrossAccountMocks | None = None,
         ({"Fn::If": 1, "b": 2}, None),
         ("a {{resolve:ssm:/p}} b", ("", "a {{resolve:ssm:/p}} b", "dynamic reference")),
         ("{{resolve:ssm-secure:/p}}", ("", "{{resolve:ssm-secure:/p}}", "dynamic reference")),
+        ("{{ RESOLVE : ssm:/p}}", ("", "{{ RESOLVE : ssm:/p}}", "dynamic reference")),
+        ("{ {resolve:ssm:/p} }", None),
         ({"{{resolve:ssm:/k}}": "v"}, (".{{resolve:ssm:/k}}", "{{resolve:ssm:/k}}", "dynamic reference")),
         (
             {"Statement": [{"Resource": ["ok", {"Fn::Select": ["0", ["*"]]}]}]},

@@ -67,9 +67,13 @@ from .connection import (
 from .documents import SIGNIN_HOSTS
 from .iam.grammar import region_partition
 from .verify import (
+    SECRET_OPTIONS as SECRET_OPTIONS,
     TRANSIENT_CODES,
     _check_tags,
+    add_caller_arguments,
+    caller_request,
     parse_role_command,
+    secret_values as secret_values,
 )
 
 EXIT_OK = 0
@@ -79,7 +83,6 @@ EXIT_INTERRUPTED = 130
 PROG = "cross-account-console"
 DEFAULT_SESSION_NAME = "cross-account-console"
 INSTALL_HINT = "cross-account-console needs boto3: pip install 'cross-account[verify]'"
-SECRET_OPTIONS = ("--external-id", "--mfa-token")
 
 FEDERATION_ENDPOINTS = {partition: f"https://{host}/federation" for partition, host in SIGNIN_HOSTS.items()}
 """AWS's federation (sign-in) endpoint per partition, at the partition's sign-in host (the switch-role
@@ -169,27 +172,7 @@ def _parser() -> argparse.ArgumentParser:
         "is a bearer secret, valid for 15 minutes: it is printed only with --print.",
         allow_abbrev=False,
     )
-    parser.add_argument("role_arn", metavar="ROLE_ARN", nargs="?", help="the role to sign in as")
-    parser.add_argument(
-        "--external-id", metavar="ID", help="sts:ExternalId the role's trust policy requires (never printed)"
-    )
-    parser.add_argument("--mfa-serial", metavar="ARN", help="the caller's MFA device (with --mfa-token)")
-    parser.add_argument("--mfa-token", metavar="CODE", help="the 6-digit code of that device (never printed)")
-    parser.add_argument(
-        "--session-name", metavar="NAME", default=DEFAULT_SESSION_NAME, help="role session name"
-    )
-    parser.add_argument(
-        "--source-identity",
-        metavar="VALUE",
-        help="sts:SourceIdentity to set on the session (2-64 characters)",
-    )
-    parser.add_argument(
-        "--tags",
-        metavar="KEY=VALUE",
-        nargs="+",
-        action="extend",
-        help="session tags (sts:TagSession); give ROLE_ARN first, or end the list with -- and ROLE_ARN",
-    )
+    add_caller_arguments(parser, "the role to sign in as", DEFAULT_SESSION_NAME)
     parser.add_argument(
         "--duration",
         metavar="SECONDS",
@@ -317,33 +300,12 @@ def parse_args(argv: Sequence[str]) -> Options:
     )
 
 
-def secret_values(argv: Sequence[str]) -> tuple[str, ...]:
-    """The values given to --external-id and --mfa-token, read from the raw command line."""
-    found: list[str] = []
-    for index, token in enumerate(argv):
-        for option in SECRET_OPTIONS:
-            if token == option and index + 1 < len(argv):
-                found.append(argv[index + 1])
-            elif token.startswith(f"{option}="):
-                found.append(token[len(option) + 1 :])
-    return tuple(v for v in found if v)
-
-
 # What is sent -----------------------------------------------------------------------------------
 
 
 def assume_role_request(options: Options) -> dict[str, Any]:
     """The AssumeRole parameters the options ask for."""
-    request: dict[str, Any] = {"RoleArn": options.role_arn, "RoleSessionName": options.session_name}
-    if options.external_id is not None:
-        request["ExternalId"] = options.external_id
-    if options.mfa_serial is not None:
-        request["SerialNumber"] = options.mfa_serial
-        request["TokenCode"] = options.mfa_token
-    if options.source_identity is not None:
-        request["SourceIdentity"] = options.source_identity
-    if options.tags:
-        request["Tags"] = [{"Key": key, "Value": value} for key, value in options.tags]
+    request = caller_request(options)
     if options.duration is not None:
         request["DurationSeconds"] = options.duration
     return request

@@ -426,8 +426,9 @@ def role_template(
     }
 
 
-DYNAMIC_REFERENCE = "{{resolve:"
-"""How a CloudFormation dynamic reference starts: CloudFormation resolves it in every string of a template."""
+DYNAMIC_REFERENCE = re.compile(r"\{\{\s*resolve\s*:", re.ASCII | re.IGNORECASE)
+"""How a CloudFormation dynamic reference starts (``{{resolve:``), matched without case or spaces: refusing a
+spelling CloudFormation would not resolve costs nothing, missing one it would costs the role."""
 
 
 def cloudformation_expression(value: Any, path: str = "") -> tuple[str, Any, str] | None:
@@ -446,7 +447,7 @@ def cloudformation_expression(value: Any, path: str = "") -> tuple[str, Any, str
     while pending:
         where, item = pending.pop()
         if isinstance(item, str):
-            if DYNAMIC_REFERENCE in item:
+            if DYNAMIC_REFERENCE.search(item):
                 return (where, item, "dynamic reference")
         elif isinstance(item, Mapping):
             if len(item) == 1:
@@ -455,7 +456,7 @@ def cloudformation_expression(value: Any, path: str = "") -> tuple[str, Any, str
                     return (where, dict(item), "intrinsic function")
             children = []
             for key, child in item.items():
-                if isinstance(key, str) and DYNAMIC_REFERENCE in key:
+                if isinstance(key, str) and DYNAMIC_REFERENCE.search(key):
                     children.append((f"{where}.{key}", key))
                 else:
                     children.append((f"{where}.{key}", child))

@@ -41,7 +41,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from .connection import (
     CREDENTIAL_CODES,
@@ -192,25 +192,15 @@ USAGE = (
 with nargs="?" so that a missing ROLE_ARN after --tags gets its own message)."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = Parser(
-        prog=PROG,
-        usage=USAGE,
-        description="Assume a cross-account IAM role and check that the session works (or, with "
-        "--expect-deny, that this caller is refused).",
-        epilog="Exit status: 0 access works (--expect-deny: refused), 1 denied or probe failed "
-        "(--expect-deny: access works), 2 usage or setup error.",
-        allow_abbrev=False,
-    )
-    parser.add_argument("role_arn", metavar="ROLE_ARN", nargs="?", help="the role to assume")
+def add_caller_arguments(parser: argparse.ArgumentParser, role_help: str, session_name: str) -> None:
+    """ROLE_ARN and what the caller shows STS (verify's and the console's, alike)."""
+    parser.add_argument("role_arn", metavar="ROLE_ARN", nargs="?", help=role_help)
     parser.add_argument(
         "--external-id", metavar="ID", help="sts:ExternalId the role's trust policy requires (never printed)"
     )
     parser.add_argument("--mfa-serial", metavar="ARN", help="the caller's MFA device (with --mfa-token)")
     parser.add_argument("--mfa-token", metavar="CODE", help="the 6-digit code of that device (never printed)")
-    parser.add_argument(
-        "--session-name", metavar="NAME", default=DEFAULT_SESSION_NAME, help="role session name"
-    )
+    parser.add_argument("--session-name", metavar="NAME", default=session_name, help="role session name")
     parser.add_argument(
         "--source-identity",
         metavar="VALUE",
@@ -224,6 +214,19 @@ def _parser() -> argparse.ArgumentParser:
         help=f"session tags (sts:TagSession), at most {MAX_TAGS}; give ROLE_ARN first, or end the list with "
         "-- and ROLE_ARN (other options may follow it)",
     )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog=PROG,
+        usage=USAGE,
+        description="Assume a cross-account IAM role and check that the session works (or, with "
+        "--expect-deny, that this caller is refused).",
+        epilog="Exit status: 0 access works (--expect-deny: refused), 1 denied or probe failed "
+        "(--expect-deny: access works), 2 usage or setup error.",
+        allow_abbrev=False,
+    )
+    add_caller_arguments(parser, "the role to assume", DEFAULT_SESSION_NAME)
     parser.add_argument(
         "--probe",
         help=f"read-only call to try with the session: {', '.join(PROBES)} (default {DEFAULT_PROBE})",
@@ -361,8 +364,28 @@ def secret_values(argv: Sequence[str]) -> tuple[str, ...]:
     return tuple(v for v in found if v)
 
 
-def assume_role_request(options: Options) -> dict[str, Any]:
-    """The AssumeRole parameters the options ask for."""
+class CallerOptions(Protocol):
+    """What a caller sends with AssumeRole (verify's and the console's options both have it)."""
+
+    @property
+    def role_arn(self) -> str: ...
+    @property
+    def session_name(self) -> str: ...
+    @property
+    def external_id(self) -> str | None: ...
+    @property
+    def mfa_serial(self) -> str | None: ...
+    @property
+    def mfa_token(self) -> str | None: ...
+    @property
+    def source_identity(self) -> str | None: ...
+    @property
+    def tags(self) -> tuple[tuple[str, str], ...]: ...
+
+
+def caller_request(options: CallerOptions) -> dict[str, Any]:
+    """The AssumeRole parameters of what the caller shows: role, session name, external id, MFA,
+    source identity and session tags."""
     request: dict[str, Any] = {"RoleArn": options.role_arn, "RoleSessionName": options.session_name}
     if options.external_id is not None:
         request["ExternalId"] = options.external_id
@@ -373,6 +396,12 @@ def assume_role_request(options: Options) -> dict[str, Any]:
         request["SourceIdentity"] = options.source_identity
     if options.tags:
         request["Tags"] = [{"Key": key, "Value": value} for key, value in options.tags]
+    return request
+
+
+def assume_role_request(options: Options) -> dict[str, Any]:
+    """The AssumeRole parameters the options ask for."""
+    request = caller_request(options)
     if options.expect_deny:
         request["DurationSeconds"] = EXPECT_DENY_SESSION_SECONDS
     return request
