@@ -441,8 +441,8 @@ FORWARD_END = "    # forwarded-inputs:end\n"
 
 
 def forwarded_inputs() -> str:
-    """The fields of TrustingAccountRoleArgs (annotations, docstrings, comments), as trusting.py writes them."""
-    source = (PACKAGE_DIR / "cross_account" / "trusting.py").read_text()
+    """The fields of TrustingAccountRoleArgs (annotations, docstrings, comments), as trusting_args.py writes them."""
+    source = (PACKAGE_DIR / "cross_account" / "trusting_args.py").read_text()
     args = next(
         node
         for node in ast.parse(source).body
@@ -849,7 +849,7 @@ def test_bad_input_through_the_host_names_the_input_the_value_and_the_rule() -> 
 
 def test_the_component_modules_keep_their_annotations_readable_at_run_time() -> None:
     """The analyzer reads annotations at run time: a module with postponed annotations breaks it."""
-    for module in ("trusting.py", "trusted.py"):
+    for module in ("trusting.py", "trusting_args.py", "trusted.py", "trusted_args.py"):
         source = (PACKAGE_DIR / "cross_account" / module).read_text()
         assert "from __future__ import annotations" not in source, (
             f"{module}: postponed annotations turn the args type into a string the analyzer cannot read"

@@ -62,7 +62,7 @@ class TrustingRoleRolloutArgs(TypedDict):
     """Stackset mode: the region of the stack instances (IAM is global: one is enough). Default: the region of the component's provider."""
     stack_set_recreate_roles: NotRequired[bool]
     """Stackset mode: apply a change of stack_set_name, retain_stacks_on_account_removal or the instances' region, each of which replaces the StackSet or its instances, so CloudFormation deletes the role from every account of the units and makes it again (a window without access). Default false: such a change is held back (the deployed value stays) with a warning."""
-    # Every input of TrustingAccountRoleArgs, copied from trusting.py by
+    # Every input of TrustingAccountRoleArgs, copied from trusting_args.py by
     # `.venv/bin/python tests/test_component_package.py`: a subclass would inherit the fields, but
     # the schema takes a field's description only from the class that declares it.
     # forwarded-inputs:begin
