@@ -47,7 +47,6 @@ from typing import Any, TextIO
 from urllib.parse import urlencode, urlsplit
 
 from .connection import (
-    DEFAULT_TIMEOUT_SECONDS,
     HOST_RE,
     MIN_RUN_SECONDS,
     WATCHDOG_GRACE_SECONDS,
@@ -69,6 +68,7 @@ from .iam.grammar import region_partition
 from .verify import (
     SECRET_OPTIONS as SECRET_OPTIONS,
     TRANSIENT_CODES,
+    CallerOptions,
     _check_tags,
     add_caller_arguments,
     caller_request,
@@ -111,28 +111,14 @@ MAX_TOKEN_RESPONSE_BYTES = 65536
 
 
 @dataclass(frozen=True)
-class Options:
+class Options(CallerOptions):
     """The checked command line."""
 
-    role_arn: str
-    external_id: str | None = field(default=None, repr=False)
-    mfa_serial: str | None = None
-    mfa_token: str | None = field(default=None, repr=False)
     session_name: str = DEFAULT_SESSION_NAME
-    source_identity: str | None = None
-    tags: tuple[tuple[str, str], ...] = ()
     duration: int | None = None
     destination: str | None = None
     print_url: bool = False
     federation_endpoint: str | None = None
-    profile: str | None = None
-    region: str | None = None
-    endpoint_url: str | None = None
-    timeout: float = DEFAULT_TIMEOUT_SECONDS
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.external_id, self.mfa_token) if s)
 
     @property
     def partition(self) -> str:

@@ -41,7 +41,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 from .connection import (
     CREDENTIAL_CODES,
@@ -119,26 +119,33 @@ class AccessFailure(Exception):
 
 
 @dataclass(frozen=True)
-class Options:
-    """The checked command line."""
+class CallerOptions:
+    """What a caller shows STS with AssumeRole, and how it reaches AWS: the options verify and the
+    console share (each adds its own)."""
 
     role_arn: str
     external_id: str | None = field(default=None, repr=False)
     mfa_serial: str | None = None
     mfa_token: str | None = field(default=None, repr=False)
-    probe: str = DEFAULT_PROBE
+    session_name: str = DEFAULT_SESSION_NAME
+    source_identity: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
     profile: str | None = None
     region: str | None = None
     endpoint_url: str | None = None
-    session_name: str = DEFAULT_SESSION_NAME
     timeout: float = DEFAULT_TIMEOUT_SECONDS
-    source_identity: str | None = None
-    tags: tuple[tuple[str, str], ...] = ()
-    expect_deny: bool = False
 
     @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.external_id, self.mfa_token) if s)
+
+
+@dataclass(frozen=True)
+class Options(CallerOptions):
+    """The checked command line."""
+
+    probe: str = DEFAULT_PROBE
+    expect_deny: bool = False
 
 
 @dataclass(frozen=True)
@@ -362,25 +369,6 @@ def secret_values(argv: Sequence[str]) -> tuple[str, ...]:
             elif token.startswith(f"{option}="):
                 found.append(token[len(option) + 1 :])
     return tuple(v for v in found if v)
-
-
-class CallerOptions(Protocol):
-    """What a caller sends with AssumeRole (verify's and the console's options both have it)."""
-
-    @property
-    def role_arn(self) -> str: ...
-    @property
-    def session_name(self) -> str: ...
-    @property
-    def external_id(self) -> str | None: ...
-    @property
-    def mfa_serial(self) -> str | None: ...
-    @property
-    def mfa_token(self) -> str | None: ...
-    @property
-    def source_identity(self) -> str | None: ...
-    @property
-    def tags(self) -> tuple[tuple[str, str], ...]: ...
 
 
 def caller_request(options: CallerOptions) -> dict[str, Any]:
