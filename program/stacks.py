@@ -193,16 +193,13 @@ BASELINE_INPUTS = (
 """The inputs the audit baseline is made of: if one is secret (or an external id is set), so is the baseline."""
 
 
-CUSTOMER_MANAGED_POLICY_RE = CUSTOMER_POLICY_ARN_RE
-
-
 def customer_managed_documents(arns: Sequence[str]) -> dict[str, Any]:
     """The document of the default version, now, of each customer-managed policy the role gets: the
     audit compares the default version with it (one aws:iam/getPolicy:getPolicy invoke per such policy;
     AWS managed policies are AWS's to change and are not read)."""
     documents: dict[str, Any] = {}
     for arn in arns:
-        if CUSTOMER_MANAGED_POLICY_RE.fullmatch(arn):
+        if CUSTOMER_POLICY_ARN_RE.fullmatch(arn):
             documents[arn] = json.loads(aws.iam.get_policy(arn=arn).policy)
     return documents
 
