@@ -206,10 +206,29 @@ def test_the_venv_is_rebuilt_when_the_lock_changes(project: Path) -> None:
     (project / "requirements.lock").touch()
     planned = make("-n", "venv", cwd=project).stdout.splitlines()
     assert planned == [
-        ".venv/bin/uv pip sync --quiet --compile-bytecode --python .venv/bin/python --require-hashes requirements.lock",
-        ".venv/bin/uv pip install --quiet --compile-bytecode --python .venv/bin/python --no-deps -e ./components",
+        ".venv/bin/uv pip sync --quiet --python .venv/bin/python --require-hashes requirements.lock",
+        ".venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e ./components",
+        ".venv/bin/python -c 'import pulumi, pulumi_aws, boto3, moto.server, cross_account.offline, "
+        "cross_account.audit, cross_account.verify, cross_account.console, program.plan, program.deployer'",
         "touch .venv/bin/.installed",
     ]
+
+
+def test_what_make_runs_saves_the_bytecode_of_what_it_imports_whatever_the_shell_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This machine sets PYTHONDONTWRITEBYTECODE: under make, Python saves bytecode all the same, so the
+    second process that imports pulumi reads it instead of compiling pulumi again."""
+    (tmp_path / "Makefile").write_text(
+        (ROOT / "Makefile").read_text()
+        + "\nbytecode-probe:\n\t@printenv PYTHONDONTWRITEBYTECODE || echo unset\n"
+    )
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    (tmp_path / ".venv" / "bin" / ".installed").touch()
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    done = make("bytecode-probe", cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (0, "unset\n"), done.stderr
 
 
 # -- release-check -------------------------------------------------------------------------
