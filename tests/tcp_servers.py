@@ -3,7 +3,7 @@
 Each runs as its own process, started by the test and stopped by its process id.
 
 - ``silent``: accepts every connection and never sends a byte (a hung endpoint);
-- ``trickle``: accepts and sends one byte every half second, never a whole
+- ``trickle``: accepts and sends one byte every tenth of a second, never a whole
   HTTP status line (no socket read timeout ever fires).
 """
 
@@ -29,7 +29,7 @@ while True:
         try:
             while True:
                 connection.sendall(b"H")
-                time.sleep(0.5)
+                time.sleep(0.1)
         except OSError:
             pass
 """

@@ -29,6 +29,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import short_floor
 from conftest import ORGANIZATION, PROJECT, ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, run_main
 from emulator import EmulatorMocks, account_session, aws_managed_policies
 from moto.core import enable_iam_authentication
@@ -983,18 +984,21 @@ def test_an_endpoint_that_refuses_connections_exits_2_within_the_timeout(
 
 @pytest.mark.e2e
 def test_an_endpoint_that_never_answers_ends_the_run_within_the_timeout(
-    deployed: Deployed, audit: Callable[..., Outcome]
+    deployed: Deployed, audit: Callable[..., Outcome], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bound, not a benchmark: the run ends within the --timeout floor plus a margin."""
+    short_floor.shorten(monkeypatch)
     with tcp_server("silent") as url:
         started = time.monotonic()
-        outcome = audit(argv=[*deployed.argv(), "--endpoint-url", url, "--timeout", "2"])
+        outcome = audit(argv=[*deployed.argv(), "--endpoint-url", url, "--timeout", "0"])
         took = time.monotonic() - started
     assert (outcome.status, outcome.out) == (2, "")
     assert outcome.err == (
         f"cross-account-audit: error: cannot reach {url}: no answer within the time left (--timeout)\n"
     )
-    assert took < 12, f"--timeout 2 must end the run within its floor of 5 s plus a margin, took {took:.1f} s"
+    assert took < short_floor.FLOOR + 3, (
+        f"the floor of {short_floor.FLOOR} s plus a margin, took {took:.1f} s"
+    )
 
 
 # SARIF for code scanning -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import short_floor
 
 from cross_account import audit as cli
 from cross_account.documents import external_id_digest
@@ -704,7 +705,6 @@ def test_the_console_script_ends_within_the_timeout_against_an_endpoint_that_tri
     """A bound, not a benchmark: its own process, which must exit (no worker thread keeps it alive)."""
     import os
     import subprocess
-    import sys
     import time
 
     from tcp_servers import tcp_server
@@ -715,17 +715,21 @@ def test_the_console_script_ends_within_the_timeout_against_an_endpoint_that_tri
     with tcp_server("trickle") as url:
         started = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-m", "cross_account.audit", "--stack-outputs", str(aws_home / "trusting.json"),
-             "--profile-for", "111111111111=p", "--endpoint-url", url, "--timeout", "2"],
+            short_floor.command("cross_account.audit", "--stack-outputs", str(aws_home / "trusting.json"),
+             "--profile-for", "111111111111=p", "--endpoint-url", url, "--timeout", "0"),
             capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL,
         )  # fmt: skip
         took = time.monotonic() - started
     assert (done.returncode, done.stdout) == (2, "")
     assert (
         done.stderr
-        == f"cross-account-audit: error: cannot reach {url}: no complete answer within 5s (--timeout)\n"
+        == f"cross-account-audit: error: cannot reach {url}: no complete answer within {short_floor.FLOOR:g}s "
+        "(--timeout)\n"
     )
-    assert took < 15, f"5 s, the watchdog's grace and starting Python, plus a margin; took {took:.1f} s"
+    bound = short_floor.FLOOR + short_floor.GRACE
+    assert took < bound + 5, (
+        f"the floor and the watchdog's grace ({bound} s), starting Python; took {took:.1f} s"
+    )
 
 
 def test_a_sarif_alert_has_its_findings_severity_and_keeps_its_fingerprint_from_run_to_run() -> None:
@@ -768,10 +772,14 @@ def test_an_outputs_file_without_end_is_refused_at_the_size_cap_not_read_until_m
     )
 
 
-def test_an_outputs_file_that_never_answers_ends_the_run_within_the_timeout(tmp_path: Path) -> None:
+def test_an_outputs_file_that_never_answers_ends_the_run_within_the_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A FIFO nobody writes: before, it was read before --timeout started, and the run never ended."""
     import os
     import time
+
+    short_floor.shorten(monkeypatch)
 
     fifo = tmp_path / "outputs.fifo"
     os.mkfifo(fifo)
@@ -785,10 +793,11 @@ def test_an_outputs_file_that_never_answers_ends_the_run_within_the_timeout(tmp_
     took = time.monotonic() - started
     assert status == 2
     assert err.getvalue() == (
-        f"cross-account-audit: error: cannot reach --stack-outputs {fifo}: no complete answer within 5s "
-        "(--timeout)\n"
+        f"cross-account-audit: error: cannot reach --stack-outputs {fifo}: no complete answer within "
+        f"{short_floor.FLOOR:g}s (--timeout)\n"
     )
-    assert took < 12, f"--timeout 0: a first attempt's 5 s and the watchdog's grace, took {took:.1f} s"
+    bound = short_floor.FLOOR + short_floor.GRACE
+    assert took < bound + 3, f"--timeout 0: the floor and the watchdog's grace ({bound} s), took {took:.1f} s"
 
 
 # Paged reads ------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
+import short_floor
 from botocore.exceptions import ClientError
 from conftest import ROOT, TRUSTED_ACCOUNT, RecordingMocks, run_main
 from emulator import account_session, moto_server, post, reset_moto_server
@@ -570,8 +571,9 @@ def test_a_federation_endpoint_that_refuses_connections_is_one_line(moto: Moto, 
 
 
 def test_a_federation_endpoint_that_never_answers_ends_the_run_within_the_timeout(
-    moto: Moto, aws_home: Path
+    moto: Moto, aws_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    short_floor.shorten(monkeypatch)
     with tcp_server("silent") as url:
         endpoint = f"{url}/federation"
         status, out, err = run(

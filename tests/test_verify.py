@@ -10,6 +10,7 @@ The time limit is shown against TCP servers on 127.0.0.1 that never answer
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import os
@@ -25,6 +26,7 @@ from typing import Any
 
 import boto3
 import pytest
+import short_floor
 from botocore.exceptions import ClientError, EndpointConnectionError
 from conftest import ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT
 from emulator import account_session
@@ -33,6 +35,8 @@ from moto.core import disable_iam_authentication, enable_iam_authentication
 from tcp_servers import closed_port, tcp_server
 
 from cross_account import verify as cli
+
+SCRIPT = "cross_account.verify"
 
 READER = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/reader"
 NO_S3 = f"arn:aws:iam::{TRUSTING_ACCOUNT}:role/team/no-s3"
@@ -525,8 +529,10 @@ def test_an_endpoint_from_the_environment_that_is_not_a_url_is_a_setup_error(
     ]
 
 
-def _cli_process(*argv: str, home: Path) -> tuple[int, list[str], list[str], float]:
-    """The command as its own process, with made-up keys and nothing of this machine's AWS setup."""
+def _cli_process(*argv: str, home: Path, short: bool = False) -> tuple[int, list[str], list[str], float]:
+    """The command as its own process, with made-up keys and nothing of this machine's AWS setup.
+
+    ``short``: with the short run floor and watchdog grace of ``tests/short_floor.py``."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(home),
@@ -537,8 +543,9 @@ def _cli_process(*argv: str, home: Path) -> tuple[int, list[str], list[str], flo
         "AWS_EC2_METADATA_DISABLED": "true",
     }
     started = time.monotonic()
+    command = short_floor.command(SCRIPT, *argv) if short else [sys.executable, "-m", SCRIPT, *argv]
     done = subprocess.run(
-        [sys.executable, "-m", "cross_account.verify", *argv],
+        command,
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -561,27 +568,60 @@ def test_an_endpoint_that_refuses_connections_cannot_be_reached_exit_2(
 
 
 def test_the_timeout_bounds_the_run_against_an_endpoint_that_never_answers(tmp_path: Path) -> None:
-    """A bound, not a benchmark: the run must end well inside the limit plus a margin."""
+    """A bound, not a benchmark: the run must end within its floor plus a margin."""
     with tcp_server("silent") as url:
-        status, out, err, took = _cli_process(READER, "--endpoint-url", url, "--timeout", "2", home=tmp_path)
+        status, out, err, took = _cli_process(
+            READER, "--endpoint-url", url, "--timeout", "0", home=tmp_path, short=True
+        )
     assert (status, out) == (2, [])
     assert err == [
         f"cross-account-verify: error: cannot reach {url}: no answer within the time left (--timeout)"
     ]
-    assert took < 10, f"--timeout 2 must end the run within its floor of 5 s plus a margin, took {took:.1f} s"
+    assert took < short_floor.FLOOR + 4, (
+        f"a floor of {short_floor.FLOOR} s plus starting Python; took {took:.1f} s"
+    )
 
 
 def test_the_timeout_bounds_the_run_against_an_endpoint_that_trickles_bytes_forever(tmp_path: Path) -> None:
-    """One byte every half second: no socket read ever times out, the run still ends."""
+    """One byte every tenth of a second: no socket read ever times out, the watchdog still ends the run."""
     with tcp_server("trickle") as url:
         status, out, err, took = _cli_process(
-            READER, "--endpoint-url", url, "--timeout", "2", "--expect-deny", home=tmp_path
+            READER, "--endpoint-url", url, "--timeout", "0", "--expect-deny", home=tmp_path, short=True
         )
     assert (status, out) == (2, [])
     assert err == [
-        f"cross-account-verify: error: cannot reach {url}: no complete answer within 5s (--timeout)"
+        f"cross-account-verify: error: cannot reach {url}: no complete answer within {short_floor.FLOOR:g}s "
+        "(--timeout)"
     ]
-    assert took < 12, f"5 s and the 2 s grace of the watchdog, plus a margin; took {took:.1f} s"
+    bound = short_floor.FLOOR + short_floor.GRACE
+    assert took < bound + 4, (
+        f"the floor and the watchdog's grace ({bound} s) plus starting Python; took {took:.1f} s"
+    )
+
+
+@pytest.mark.parametrize("script", short_floor.SCRIPTS)
+@pytest.mark.parametrize(("timeout", "seconds"), [("0", 5.0 + 2.0), ("2", 5.0 + 2.0), ("30", 30.0 + 2.0)])
+def test_a_run_gets_at_least_five_seconds_and_the_watchdog_two_more_whatever_the_timeout(
+    monkeypatch: pytest.MonkeyPatch, script: str, timeout: str, seconds: float
+) -> None:
+    """The real floor and grace of each console script, which the tests above shorten to wait less."""
+    module = importlib.import_module(script)
+    given: list[float] = []
+
+    def watchdog(work: Callable[[], Any], limit: float, progress: Any, name: str) -> Any:
+        given.append(limit)
+        raise cli.UsageError("stopped by the test")
+
+    monkeypatch.setattr(module, "bounded", watchdog)
+    argv = {
+        "cross_account.verify": [READER],
+        "cross_account.console": [READER],
+        "cross_account.audit": ["--stack-outputs", "trusting.json"],
+    }[script]
+    err = io.StringIO()
+    assert module.main([*argv, "--timeout", timeout], io.StringIO(), err) == 2
+    prog = script.replace("cross_account.", "cross-account-")
+    assert (given, err.getvalue()) == ([seconds], f"{prog}: error: stopped by the test\n")
 
 
 # Secrets are never printed ----------------------------------------------------------------------
