@@ -19,6 +19,7 @@ import pulumi
 from cross_account import limits, stackset as stackset_mode, validation as check
 from cross_account.callers import entries_from_config
 from cross_account.rollout import ROLE_INPUTS as ROLE_ARGS, not_the_deployment_role, not_trusted
+from cross_account.spec_fields import values as spec_values
 from cross_account.trusted import validate_trusted_options
 from cross_account.trusting import validate_trusting_args
 from cross_account.validation import InvalidInputError, Reporter
@@ -474,7 +475,7 @@ def _stackset_settings(
         checked = stackset_mode.validate_stackset_args(args)
     except InvalidInputError as error:
         raise error.renamed(KEY_FOR_ARG) from None
-    return {k: v for k, v in checked.items() if v is not None and k in args}
+    return {k: v for k, v in spec_values(checked).items() if v is not None and k in args}
 
 
 def trusting_settings(
@@ -487,11 +488,15 @@ def trusting_settings(
         checked = validate_trusting_args(role_keys)
     except InvalidInputError as error:
         raise error.renamed(KEY_FOR_ARG) from None
-    args: dict[str, Any] = {k: v for k, v in checked.items() if v is not None and k != "secret_inputs"}
+    args: dict[str, Any] = {
+        k: v for k, v in spec_values(checked).items() if v is not None and k != "secret_inputs"
+    }
     if args.get("callers"):
         # The entries as inputs again (an unset condition left out, as the flat keys are); the
         # accounts are the callers' (the components read them there).
-        args["callers"] = [{k: v for k, v in caller.items() if v is not None} for caller in args["callers"]]
+        args["callers"] = [
+            {k: v for k, v in spec_values(c).items() if v is not None} for c in args["callers"]
+        ]
         del args["trusted_account_ids"]
     else:
         args.pop("callers", None)
@@ -503,11 +508,11 @@ def trusting_settings(
             raise error.renamed(KEY_FOR_ARG) from None
     if rollout is not None and rollout.mode == "stackset":
         refuse_in_stackset_mode(role_keys, secret_keys)
-    if rollout is not None and not check.has_output(checked["trusted_account_ids"]):
+    if rollout is not None and not check.has_output(checked.trusted_account_ids):
         not_trusted(
             "targetAccountIds",
             rollout.target_account_ids,
-            checked["trusted_account_ids"],
+            checked.trusted_account_ids,
             "trustedAccountIds",
         )
     protect = check.boolean("protect", values["protect"])

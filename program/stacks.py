@@ -137,9 +137,9 @@ def build_trusting(settings: TrustingSettings) -> None:
     partition = aws.get_partition().partition
     checked = validate_trusting_args(args)
     with config_names():
-        checked_trust_policy(partition, checked["trusted_account_ids"], checked["external_id"], checked)
+        checked_trust_policy(partition, checked.trusted_account_ids, checked.external_id, checked)
         documents = (
-            customer_managed_documents(checked["managed_policy_arns"]) if settings.rollout is None else {}
+            customer_managed_documents(checked.managed_policy_arns) if settings.rollout is None else {}
         )
         baseline = audit_baseline(partition, checked, secret_args(settings.secret_keys), documents)
     for arg, key in (("external_id", "externalId"), ("external_ids", "externalIds")):
@@ -156,8 +156,8 @@ def build_trusting(settings: TrustingSettings) -> None:
     if "callers" in args:
         # What each caller entry requires is for the trusted side, which applies the entry that
         # admits its account.
-        pulumi.export(CALLER_REQUIREMENTS_OUTPUT, caller_requirements(checked["callers"]))
-        if caller_external_ids(checked["callers"]) and "callers" not in settings.secret_keys:
+        pulumi.export(CALLER_REQUIREMENTS_OUTPUT, caller_requirements(checked.callers))
+        if caller_external_ids(checked.callers) and "callers" not in settings.secret_keys:
             pulumi.log.warn(
                 "callers holds external ids stored in plain text in the stack's config file: set the key "
                 "with `pulumi config set --secret --path 'cross-account-access:callers[<n>].externalIds[0]' <id>`"
@@ -167,7 +167,7 @@ def build_trusting(settings: TrustingSettings) -> None:
         build_rollout(
             settings.rollout,
             args,
-            checked["trusted_account_ids"],
+            checked.trusted_account_ids,
             secret,
             baseline,
             protected(settings),
@@ -215,28 +215,24 @@ def audit_baseline(
     the permissions boundary; the documents of its inline policies and (single role) of the customer-
     managed policies it attaches, its tags and the time before which it revokes sessions. Secret when
     an external id is set or one of its inputs is secret."""
-    external_id = checked["external_id"] if checked["external_id"] is not None else checked["external_ids"]
-    document = checked_trust_policy(partition, checked["trusted_account_ids"], external_id, checked)
+    external_id = checked.external_id if checked.external_id is not None else checked.external_ids
+    document = checked_trust_policy(partition, checked.trusted_account_ids, external_id, checked)
     baseline = {
         "trustPolicy": with_external_ids(document, external_id_digest),
         "managedPolicyArns": [
             arn if arn.startswith("arn:") else f"arn:{partition}:iam::aws:policy/{arn}"
-            for arn in checked["managed_policy_arns"]
+            for arn in checked.managed_policy_arns
         ],
-        "inlinePolicyNames": sorted(checked["inline_policies"]),
-        "maxSessionDuration": checked["max_session_duration"],
-        "permissionsBoundaryArn": checked["permissions_boundary_arn"] or "",
+        "inlinePolicyNames": sorted(checked.inline_policies),
+        "maxSessionDuration": checked.max_session_duration,
+        "permissionsBoundaryArn": checked.permissions_boundary_arn or "",
         # What the audit compares the contents with (added after the keys above, which it also reads).
-        "inlinePolicies": dict(sorted(checked["inline_policies"].items())),
-        "tags": dict(sorted((checked["tags"] or {}).items())),
-        "revokeSessionsIssuedBefore": checked["revoke_sessions_issued_before"] or "",
+        "inlinePolicies": dict(sorted(checked.inline_policies.items())),
+        "tags": dict(sorted((checked.tags or {}).items())),
+        "revokeSessionsIssuedBefore": checked.revoke_sessions_issued_before or "",
         "managedPolicyDocuments": dict(sorted((managed_documents or {}).items())),
     }
-    if (
-        external_id is not None
-        or caller_external_ids(checked["callers"])
-        or set(secret) & set(BASELINE_INPUTS)
-    ):
+    if external_id is not None or caller_external_ids(checked.callers) or set(secret) & set(BASELINE_INPUTS):
         return pulumi.Output.secret(baseline)
     return baseline
 

@@ -12,16 +12,17 @@ from test_component_package import field_docstrings
 
 from cross_account.grants import validate_trusted_args
 from cross_account.rollout import TrustingRoleRolloutArgs
+from cross_account.spec_fields import field_names, values
 from cross_account.specs import AccessSpec, RoleSpec, StackSetSpec
 from cross_account.stackset import STACKSET_INPUTS, validate_stackset_args
 from cross_account.trusted_args import TrustedAccountAccessArgs
 from cross_account.trusting import TrustingAccountRoleArgs, validate_trusting_args
 
-ROLE = validate_trusting_args({"trusted_account_ids": ["444455556666"]})
-ACCESS = validate_trusted_args(
-    {"role_arns": ["arn:aws:iam::111122223333:role/reader"], "user_names": ["alice"]}
+ROLE = values(validate_trusting_args({"trusted_account_ids": ["444455556666"]}))
+ACCESS = values(
+    validate_trusted_args({"role_arns": ["arn:aws:iam::111122223333:role/reader"], "user_names": ["alice"]})
 )
-STACKSET = validate_stackset_args({"organizational_unit_ids": ["ou-ab12-cdefgh34"]})
+STACKSET = values(validate_stackset_args({"organizational_unit_ids": ["ou-ab12-cdefgh34"]}))
 DEFAULT_RE = re.compile(r'\bDefault (true|false|-?[0-9]+|"[^"<]*"|\[[^\]<]*\])[.;,)]', re.ASCII)
 """A default a docstring states as a literal: Default 3600. Default "/". Default ["AmazonS3ReadOnlyAccess"].
 (A template such as "cross-account-access-<stack>" is no literal.)"""
@@ -39,7 +40,7 @@ DEFAULT_RE = re.compile(r'\bDefault (true|false|-?[0-9]+|"[^"<]*"|\[[^\]<]*\])[.
 def test_each_spec_has_exactly_the_inputs_of_its_args_and_the_validator_fills_every_one(
     spec: type, args: set[str], checked: dict[str, Any]
 ) -> None:
-    assert set(spec.__annotations__) == args
+    assert set(field_names(spec)) == args
     assert set(checked) == args
 
 
