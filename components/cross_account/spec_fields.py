@@ -25,6 +25,7 @@ Rule = Callable[[str, Any], Any]
 CrossRule = Callable[[dict[str, Any]], None]
 """A rule across fields: reads (and may normalize) the checked values, by field name, or raises."""
 ConfigType = Literal["string", "integer", "boolean", "array", "object"]
+KeySide = Literal["trusting", "trusted", "both"]
 METADATA = "cross_account.spec"
 """The key of a spec field's FieldInfo in its dataclasses metadata."""
 
@@ -41,7 +42,7 @@ class FieldInfo:
     """What the field is; for a field with a config key, the description of the key."""
     key: str | None = None
     """The program's config key that sets it (camelCase); None: no config key feeds it."""
-    side: str | None = None
+    side: KeySide | None = None
     """The side of the config key ("trusting", "trusted" or "both"); None: the spec's side."""
     config_type: ConfigType | None = None
     """The config key's type; None: the type of the default (or of ``unset``)."""
@@ -59,7 +60,7 @@ def spec_field(
     doc: str,
     *,
     key: str | None = None,
-    side: str | None = None,
+    side: KeySide | None = None,
     type: ConfigType | None = None,  # noqa: A002 - the config key's type, as Pulumi.yaml names it
     unset: Any = None,
     deferred: Callable[[Any], bool] | None = None,
@@ -173,15 +174,16 @@ class ConfigKey:
     """One config key as a spec field declares it (the program's ``Key`` is made from it)."""
 
     name: str
-    side: str
+    side: KeySide
     type: ConfigType
     default: Any
     arg: str | None
     description: str
     unset: Any = None
+    """The default value that means "not set" (an empty string, 0) when the arg has no default."""
 
 
-def config_keys(spec_type: type, side: str, *, component: bool = True) -> Iterator[ConfigKey]:
+def config_keys(spec_type: type, side: KeySide, *, component: bool = True) -> Iterator[ConfigKey]:
     """The config keys of a spec's fields, in field order: a component spec's keys feed the field's own
     input; a program spec's feed its ``arg`` (or none)."""
     for field in dataclasses.fields(spec_type):
