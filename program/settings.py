@@ -18,10 +18,10 @@ import pulumi
 
 from cross_account import limits, spec_fields, stackset as stackset_mode, validation as check
 from cross_account.callers import entries_from_config
+from cross_account.grants import parse_trusted_options
 from cross_account.rollout import ROLE_INPUTS as ROLE_ARGS, not_the_deployment_role, not_trusted
 from cross_account.spec_fields import ConfigKey, config_keys, spec_field, values as spec_values
 from cross_account.specs import AccessSpec, RoleSpec, StackSetSpec
-from cross_account.trusted import validate_trusted_options
 from cross_account.trusting import validate_trusting_args
 from cross_account.validation import InvalidInputError, Reporter
 
@@ -159,6 +159,8 @@ class TrustingSettings:
     """Every resource of the stack is protected (the component passes it to its children)."""
     reporter: Reporter = field(default_factory=Reporter, compare=False, repr=False)
     """Reports the later checks' errors and warnings as the config's: under config keys, no secret shown."""
+    spec: RoleSpec | None = field(default=None, compare=False, repr=False)
+    """``args`` parsed (once: the stack and its component read this parse)."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,8 @@ class TrustedSettings:
     """Every resource of the stack is protected (the component passes it to its children)."""
     reporter: Reporter = field(default_factory=Reporter, compare=False, repr=False)
     """Reports the later checks' errors and warnings as the config's: under config keys, no secret shown."""
+    spec: AccessSpec | None = field(default=None, compare=False, repr=False)
+    """``args`` parsed (once: the component completes this parse with the role ARNs read)."""
 
 
 def secret_args(secret_keys: frozenset[str]) -> tuple[str, ...]:
@@ -434,7 +438,9 @@ def trusting_settings(
             "trustedAccountIds",
         )
     protect = check.boolean("protect", values["protect"])
-    return TrustingSettings(args=args, secret_keys=secret_keys, rollout=rollout, protect=protect)
+    return TrustingSettings(
+        args=args, secret_keys=secret_keys, rollout=rollout, protect=protect, spec=checked
+    )
 
 
 def refuse_in_stackset_mode(role_args: Mapping[str, Any], secret_keys: frozenset[str]) -> None:
@@ -473,11 +479,12 @@ def trusted_settings(
         )
     try:
         # The ARNs read from stacks are checked with the others once they resolve.
-        args = validate_trusted_options(_args(values, "trusted"))
+        options = parse_trusted_options(_args(values, "trusted"))
     except InvalidInputError as error:
         raise error.renamed(KEY_FOR_ARG) from None
-    args.pop("secret_inputs", None)
+    args = {k: v for k, v in spec_values(options).items() if k not in ("role_arns", "secret_inputs")}
     return TrustedSettings(
+        spec=options,
         trusting_stacks=stacks,
         role_arns=role_arns,
         args=args,

@@ -135,13 +135,14 @@ def build_trusting(settings: TrustingSettings) -> None:
     # The checks that need the partition (the trust policy's size quota), before anything
     # is registered: the component makes them again, later, for its other callers.
     partition = aws.get_partition().partition
-    checked = validate_trusting_args(args)
+    checked = validate_trusting_args(args) if settings.spec is None else settings.spec
     with config_names():
-        checked_trust_policy(partition, checked.trusted_account_ids, checked.external_id, checked)
+        external_id = checked.external_id if checked.external_id is not None else checked.external_ids
+        trust = checked_trust_policy(partition, checked.trusted_account_ids, external_id, checked)
         documents = (
             customer_managed_documents(checked.managed_policy_arns) if settings.rollout is None else {}
         )
-        baseline = audit_baseline(partition, checked, secret_args(settings.secret_keys), documents)
+        baseline = audit_baseline(partition, checked, secret_args(settings.secret_keys), documents, trust)
     for arg, key in (("external_id", "externalId"), ("external_ids", "externalIds")):
         if arg in args:
             # Always a secret in state and outputs, whether or not it was set with --secret.
@@ -177,7 +178,14 @@ def build_trusting(settings: TrustingSettings) -> None:
     secret = tuple(name for name in secret if name in ROLE_INPUTS)
     if secret:
         args["secret_inputs"] = secret
-    role = TrustingAccountRole("trusting", args, protected(settings), input_names=CALLER_NAMES)  # type: ignore[arg-type]
+    role = TrustingAccountRole(
+        "trusting",
+        args,  # type: ignore[arg-type]
+        protected(settings),
+        input_names=CALLER_NAMES,
+        spec=checked,
+        trust_policy=trust,
+    )
     export_role(role, role.role_arn, role.switch_role_url, role.role_unique_id, baseline)
 
 
@@ -209,14 +217,19 @@ def audit_baseline(
     checked: RoleSpec,
     secret: Sequence[str],
     managed_documents: Mapping[str, Any] | None = None,
+    trust_policy: Mapping[str, Any] | None = None,
 ) -> Any:
     """What every role of the stack should be, for cross-account-audit: the trust policy (an external
     id only as its digest), the managed policy ARNs, the inline policy names, the longest session and
     the permissions boundary; the documents of its inline policies and (single role) of the customer-
     managed policies it attaches, its tags and the time before which it revokes sessions. Secret when
-    an external id is set or one of its inputs is secret."""
+    an external id is set or one of its inputs is secret. ``trust_policy``: the one checked already."""
     external_id = checked.external_id if checked.external_id is not None else checked.external_ids
-    document = checked_trust_policy(partition, checked.trusted_account_ids, external_id, checked)
+    document = (
+        checked_trust_policy(partition, checked.trusted_account_ids, external_id, checked)
+        if trust_policy is None
+        else trust_policy
+    )
     baseline = {
         "trustPolicy": with_external_ids(document, external_id_digest),
         "managedPolicyArns": [
@@ -452,6 +465,7 @@ def build_trusted(settings: TrustedSettings) -> None:
         },
         protected(settings),
         input_names=CALLER_NAMES,
+        options=settings.spec,
     )
     export_trusted(access, grants)
 

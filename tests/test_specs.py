@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from typing import Any
 
 import pytest
+from conftest import TRUSTED_ACCOUNT, RecordingMocks, run_main, stack_file_config
 from test_component_package import field_docstrings
 
+from cross_account import grants, role_checks
 from cross_account.grants import validate_trusted_args
 from cross_account.rollout import TrustingRoleRolloutArgs
 from cross_account.spec_fields import field_names, values
@@ -92,3 +95,53 @@ def test_every_config_key_of_a_component_input_defaults_to_what_the_validator_ap
             assert key.default == applied, (key.name, side, key.default, applied)
             compared += 1
     assert compared >= 30, compared
+
+
+# Once per value: a stack parses its inputs once and checks its trust policy once -------------------
+
+
+def counted(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Counts each spec parsed and each trust policy checked, wherever the call comes from."""
+    calls: Counter[str] = Counter()
+    for module in (role_checks, grants):
+        original = module.parse
+
+        def parse(spec_type: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            calls[spec_type.__name__] += 1
+            return _original(spec_type, *args, **kwargs)
+
+        monkeypatch.setattr(module, "parse", parse)
+    fits = role_checks._fits_the_quota
+
+    def fits_the_quota(*args: Any) -> None:
+        calls["checked_trust_policy"] += 1
+        fits(*args)
+
+    monkeypatch.setattr(role_checks, "_fits_the_quota", fits_the_quota)
+    return calls
+
+
+def test_a_plain_trusting_stack_parses_its_role_once_and_checks_its_trust_policy_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = counted(monkeypatch)
+    run = run_main(stack="trusting", config=stack_file_config("trusting"))
+    assert run.one("aws:iam/role:Role").inputs["name"] == "my-s3-x-account-role"
+    assert dict(calls) == {"RoleSpec": 1, "checked_trust_policy": 1}
+
+
+def test_a_trusted_stack_parses_its_access_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counted(monkeypatch)
+    mocks = RecordingMocks(
+        account_id=TRUSTED_ACCOUNT,
+        stack_outputs={
+            "organization/cross-account-access/trusting": {
+                "roleArn": "arn:aws:iam::111122223333:role/my-s3-x-account-role",
+                "externalIdRequired": False,
+                "mfaRequired": False,
+            }
+        },
+    )
+    run = run_main(stack="trusted", config=stack_file_config("trusted"), mocks=mocks)
+    assert run.one("aws:iam/policy:Policy").inputs["name"] == "my-s3-x-account-policy"
+    assert dict(calls) == {"AccessSpec": 1}

@@ -10,7 +10,7 @@ from .documents import (
     assume_role_policy,
     policy_size,
 )
-from .spec_fields import CrossRule, parse, values
+from .spec_fields import CrossRule, completed, parse, values
 from .specs import AccessSpec
 from .trusted_args import (
     OrganizationalUnitAccess,
@@ -60,12 +60,33 @@ def validate_trusted_args(args: Mapping[str, Any]) -> AccessSpec:
 
 def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
     """Check every TrustedAccountAccessArgs value but the role ARNs (absent optional values are None)."""
+    options = values(parse_trusted_options(args))
+    del options["role_arns"]
+    return options
+
+
+def parse_trusted_options(args: Mapping[str, Any]) -> AccessSpec:
+    """The spec of every TrustedAccountAccessArgs value but the role ARNs (and what the program reads
+    with them), which ``completed_access`` adds."""
     _refuse_renamed(args)
     known = set(TrustedAccountAccessArgs.__annotations__) - {"role_arns"}
     check.refuse_unknown_inputs(args, known)
-    options = values(_parse_access(args, ACCESS_RULES))
-    del options["role_arns"]
-    return options
+    return _parse_access(args, ACCESS_RULES)
+
+
+LATE_INPUTS = ("role_arns", "role_requirements", "organizational_unit_grants", "secret_inputs")
+"""The inputs the program adds to the options it parsed: what it read from the trusting stacks, the secrets."""
+
+
+def completed_access(options: AccessSpec, args: Mapping[str, Any]) -> AccessSpec:
+    """``options`` (``parse_trusted_options`` of the other inputs of ``args``) with the LATE_INPUTS of
+    ``args`` checked as ``validate_trusted_args`` checks them: nothing parsed twice."""
+    if "role_arns" not in args:
+        raise InvalidInputError("role_arns", None, "is required")
+    for name in LATE_INPUTS:
+        if name in args:
+            check.not_evaluated(name, args[name])
+    return completed(options, args, LATE_INPUTS, (_role_arns,))
 
 
 def _parse_access(args: Mapping[str, Any], rules: Sequence[CrossRule]) -> AccessSpec:

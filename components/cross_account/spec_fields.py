@@ -125,17 +125,33 @@ def parse(
         args = prepare(args)
     checked: dict[str, Any] = {}
     for field in dataclasses.fields(spec_type):  # type: ignore[arg-type]
-        meta = info(field)
-        value = args[field.name] if field.name in args else default_of(field)
-        if meta.deferred is not None and meta.deferred(value):
-            checked[field.name] = value  # checked once it resolves
-        elif meta.rule is not None:
-            checked[field.name] = meta.rule(field.name, value)
-        else:
-            checked[field.name] = value
+        checked[field.name] = _checked(field, args[field.name] if field.name in args else default_of(field))
     for rule in rules:
         rule(checked)
     return spec_type(**checked)
+
+
+def _checked(field: dataclasses.Field[Any], value: Any) -> Any:
+    """One value by its field's rule; a value that resolves later kept as is (checked once it resolves)."""
+    meta = info(field)
+    if meta.deferred is not None and meta.deferred(value):
+        return value
+    return value if meta.rule is None else meta.rule(field.name, value)
+
+
+def completed(spec: S, args: Mapping[str, Any], names: Iterable[str], rules: Sequence[CrossRule] = ()) -> S:
+    """``spec`` with the inputs ``names`` taken from ``args`` (each by its field's rule, a value that
+    resolves later kept), then ``rules``: for a caller that parsed the other inputs of ``args`` already
+    (the program, whose component adds the ARNs it read or the secrets it knows), so no value is checked
+    twice. An input of ``names`` absent from ``args`` keeps the spec's value."""
+    checked = values(spec)
+    by_name = {field.name: field for field in dataclasses.fields(spec)}  # type: ignore[arg-type]
+    for name in names:
+        if name in args:
+            checked[name] = _checked(by_name[name], args[name])
+    for rule in rules:
+        rule(checked)
+    return type(spec)(**checked)
 
 
 def config_default(field: dataclasses.Field[Any]) -> Any:

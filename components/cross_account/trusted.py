@@ -21,6 +21,7 @@ from .documents import (
     switch_roles_extension_config,
 )
 from .grants import (  # re-exported: trusted.<NAME> stays what it was
+    LATE_INPUTS as LATE_INPUTS,
     NO_PRINCIPAL_KEY as NO_PRINCIPAL_KEY,
     RENAMED_INPUTS as RENAMED_INPUTS,
     REQUIREMENT_FLAGS as REQUIREMENT_FLAGS,
@@ -35,9 +36,11 @@ from .grants import (  # re-exported: trusted.<NAME> stays what it was
     checked_grants as checked_grants,
     checked_requirements as checked_requirements,
     checked_role_arns as checked_role_arns,
+    completed_access as completed_access,
     effective_ends as effective_ends,
     grant_of as grant_of,
     has_any_output as has_any_output,
+    parse_trusted_options as parse_trusted_options,
     path_within as path_within,
     policy_suffix as policy_suffix,
     requirements_by_role as requirements_by_role,
@@ -140,12 +143,15 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         *,
         input_names: Mapping[str, str] | None = None,
+        options: AccessSpec | None = None,
     ) -> None:
         """``input_names`` maps input names to the names errors and warnings should use
-        (the program passes its config keys)."""
+        (the program passes its config keys). ``options`` (internal: the program's) is ``args``
+        parsed already but for the role ARNs, requirements, grants and secret inputs, which are
+        checked here: no value is parsed twice."""
         report = Reporter(input_names, args.get("secret_inputs") or (), args)
         try:
-            settings = validate_trusted_args(args)
+            settings = validate_trusted_args(args) if options is None else completed_access(options, args)
         except InvalidInputError as error:
             raise report.error(error) from None
         super().__init__("cross-account:index:TrustedAccountAccess", name, {}, opts)

@@ -30,6 +30,7 @@ from .role_checks import (  # re-exported: trusting.<NAME> stays what it was
     trust_context as trust_context,
     validate_trusting_args as validate_trusting_args,
 )
+from .spec_fields import completed
 from .specs import CallerSpec, RoleSpec
 from .trusting_args import (  # re-exported
     ROLE_DERIVED_OUTPUTS as ROLE_DERIVED_OUTPUTS,
@@ -55,6 +56,10 @@ ROLE_OUTPUTS = (
     "max_session_duration",
 )
 """TrustingAccountRole's outputs, in the order it registers them."""
+
+
+LATE_INPUTS = ("external_id", "external_ids", "secret_inputs")
+"""The inputs the program adds to a spec it parsed (the external ids made secret, the secret inputs)."""
 
 
 class TrustingAccountRole(pulumi.ComponentResource):
@@ -97,15 +102,19 @@ class TrustingAccountRole(pulumi.ComponentResource):
         reporter: Reporter | None = None,
         partition: str | None = None,
         account_id: str | None = None,
+        spec: RoleSpec | None = None,
+        trust_policy: Mapping[str, Any] | None = None,
     ) -> None:
         """``input_names`` maps input names to the names errors and warnings should use
         (the program passes its config keys); ``reporter``, given instead, reports them
         (TrustingRoleRollout shares one with every account's role). ``partition`` and
         ``account_id``, when the caller knows where its provider works (TrustingRoleRollout
-        does), save the getPartition and getCallerIdentity invokes."""
+        does), save the getPartition and getCallerIdentity invokes. ``spec`` and ``trust_policy``
+        (internal: the program's) are ``args`` parsed already but for the inputs the caller adds
+        (LATE_INPUTS), and the trust policy checked already in this partition: neither is made twice."""
         report = reporter or Reporter(input_names, args.get("secret_inputs") or (), args)
         try:
-            settings = validate_trusting_args(args)
+            settings = validate_trusting_args(args) if spec is None else completed(spec, args, LATE_INPUTS)
         except InvalidInputError as error:
             raise report.error(error) from None
         super().__init__("cross-account:index:TrustingAccountRole", name, {}, opts)
@@ -116,7 +125,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
         external_id = settings.external_id if settings.external_id is not None else settings.external_ids
         callers_ids = caller_external_ids(settings.callers)
         report.add_secrets(callers_ids)
-        role = self._role(name, settings, partition_output, external_id, bool(callers_ids))
+        role = self._role(name, settings, partition_output, external_id, bool(callers_ids), trust_policy)
         self._managed_policies(name, settings, role, partition, partition_output)
         self._inline_policies(name, settings, role)
         self._outputs(role, settings, external_id is not None or bool(callers_ids))
@@ -134,6 +143,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
         partition: pulumi.Output[str],
         external_id: Any,
         callers_external_id: bool = False,
+        trust_policy: Mapping[str, Any] | None = None,
     ) -> aws.iam.Role:
         """The role, its trust policy checked once the partition and the accounts are known."""
         report, hide_if, secret = self._report, self._hide_if, self._secret
@@ -144,7 +154,11 @@ class TrustingAccountRole(pulumi.ComponentResource):
             except InvalidInputError as error:
                 raise report.error(error) from None
 
-        document = pulumi.Output.all(partition, settings.trusted_account_ids, external_id).apply(document_for)
+        document = (
+            pulumi.Output.all(partition, settings.trusted_account_ids, external_id).apply(document_for)
+            if trust_policy is None
+            else pulumi.Output.from_input(dict(trust_policy))
+        )
         trust_secret = (
             external_id is not None or callers_external_id or bool(secret.intersection(TRUST_INPUTS))
         )
