@@ -1,8 +1,10 @@
 """The stack's configuration, read once at the edge and checked before anything is registered.
 
 ``KEYS`` is the config contract: every key of the ``cross-account-access``
-namespace with its side, type, default and the component arg it feeds. The
-tests check Pulumi.yaml and docs/configuration.md against it.
+namespace with its side, type, default and the component arg it feeds,
+generated from the specs' fields (``cross_account.specs``, and StackSpec and
+TrustedStackSpec here for the keys that feed no component input). The tests
+check Pulumi.yaml and docs/configuration.md against it.
 """
 
 from __future__ import annotations
