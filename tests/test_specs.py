@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import FrozenInstanceError, dataclass, fields
 from types import MappingProxyType
@@ -321,3 +323,21 @@ def test_parse_keeps_an_output_for_the_late_check_and_the_late_check_runs() -> N
     assert run.outputs == {"checked": {"accounts": ("111122223333",), "limit": 2}}
     failed = pulumi_run(lambda: body(["12345"]), expect_error=True)
     assert str(failed.error).splitlines()[-1].endswith("accounts: '12345' is not a 12-digit AWS account id")
+
+
+def test_the_generic_spec_module_imports_no_pulumi() -> None:
+    """spec_fields is of the pure layer: with pulumi made unimportable, it imports and declares a spec."""
+    probe = (
+        "import sys; sys.modules['pulumi'] = None; sys.modules['pulumi_aws'] = None\n"
+        "from dataclasses import dataclass\n"
+        "from cross_account.spec_fields import spec_field, config_keys\n"
+        "@dataclass(frozen=True)\n"
+        "class S:\n"
+        "    n: int = spec_field(3, None, 'A number.', key='n')\n"
+        "print([k.default for k in config_keys(S, 'both')], S())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[3] S(n=3)"

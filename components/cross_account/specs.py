@@ -11,7 +11,7 @@ fields live beside each validator (role_checks, grants, stackset). The program's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -209,7 +209,7 @@ class StackSetSpec:
 # fmt: on
 
 
-SPEC_OF: dict[str, type] = {
+SPEC_OF: Mapping[str, type] = {
     "TrustingAccountRoleArgs": RoleSpec,
     "TrustedAccountAccessArgs": AccessSpec,
 }
