@@ -1,8 +1,10 @@
 """The stack's configuration, read once at the edge and checked before anything is registered.
 
 ``KEYS`` is the config contract: every key of the ``cross-account-access``
-namespace with its side, type, default and the component arg it feeds. The
-tests check Pulumi.yaml and docs/configuration.md against it.
+namespace with its side, type, default and the component arg it feeds,
+generated from the specs' fields (``cross_account.specs``, and StackSpec and
+TrustedStackSpec here for the keys that feed no component input). The tests
+check Pulumi.yaml and docs/configuration.md against it.
 """
 
 from __future__ import annotations
@@ -16,152 +18,71 @@ from typing import Any, Literal
 
 import pulumi
 
-from cross_account import limits, stackset as stackset_mode, validation as check
+from cross_account import limits, spec_fields, stackset as stackset_mode, validation as check
 from cross_account.callers import entries_from_config
+from cross_account.grants import parse_trusted_options
 from cross_account.rollout import ROLE_INPUTS as ROLE_ARGS, not_the_deployment_role, not_trusted
-from cross_account.trusted import validate_trusted_options
+from cross_account.spec_fields import ConfigKey, config_keys, spec_field, values as spec_values
+from cross_account.specs import AccessSpec, RoleSpec, StackSetSpec
 from cross_account.trusting import validate_trusting_args
 from cross_account.validation import InvalidInputError, Reporter
 
 NAMESPACE = "cross-account-access"
 Side = Literal["trusting", "trusted"]
 SIDES: tuple[Side, ...] = ("trusting", "trusted")
-ConfigType = Literal["string", "integer", "boolean", "array", "object"]
+ConfigType = spec_fields.ConfigType
+
+
+Key = ConfigKey
+"""One config key: where it applies, its type, its default and the arg it feeds (made from a spec field)."""
+
+
+# fmt: off
+@dataclass(frozen=True)
+class StackSpec:
+    """The config keys that feed no TrustingAccountRole input: the side, protection, a rollout's targets."""
+
+    side: str = spec_field("", None, 'What the stack builds: "trusting" or "trusted". Empty: the stack name decides.', key="side", side="both")
+    protect: bool = spec_field(False, check.boolean, "Protect every resource of the stack: a pulumi up that would delete or replace one fails.", key="protect", side="both")
+    target_account_ids: tuple[str, ...] = spec_field((), None, "12-digit ids of the accounts to create the role in (quoted strings). Empty, with no OU: this stack's account.", key="targetAccountIds", arg="target_account_ids")
+    target_organizational_unit_ids: tuple[str, ...] = spec_field((), None, "Organizational units (ou-...) or roots (r-...) whose active accounts, at any depth, also get the role.", key="targetOrganizationalUnitIds")
+    exclude_account_ids: tuple[str, ...] = spec_field((), None, "Accounts of targetOrganizationalUnitIds that get no role.", key="excludeAccountIds")
+    deployment_role_name: str = spec_field(limits.DEFAULT_DEPLOYMENT_ROLE_NAME, None, "Role assumed in each target account other than the deploying one, to create the role there.", key="deploymentRoleName", arg="deployment_role_name")
+    deployment_role_external_id: str = spec_field("", None, "sts:ExternalId of the deployment role; set it with --secret. Empty: none.", key="deploymentRoleExternalId", unset="", arg="deployment_role_external_id")
+    rollout_mode: str = spec_field("", None, 'How a rollout reaches its accounts: "stackset" or "providers". Empty: stackset with targetOrganizationalUnitIds, else providers.', key="rolloutMode", unset="", arg="rollout_mode")
 
 
 @dataclass(frozen=True)
-class Key:
-    """One config key: where it applies, its type, its default and the arg it feeds."""
+class TrustedStackSpec:
+    """The trusted side's config keys that feed no TrustedAccountAccess input: where the role ARNs come from."""
 
-    name: str
-    side: Side | Literal["both"]
-    type: ConfigType
-    default: Any
-    arg: str | None
-    description: str
-    unset: Any = None
-    """The default value that means "not set" (an empty string, 0) when the arg has no default."""
+    trusting_stacks: tuple[str, ...] = spec_field((), None, "Stacks whose roleArn output is read. Empty: [<organization>/<project>/trusting].", key="trustingStacks")
+    role_arns: tuple[str, ...] = spec_field((), None, "Role ARNs to use instead of stack references (roles made elsewhere).", key="roleArns")
+    trust_organizational_unit_paths: tuple[str, ...] = spec_field((), None, "Organization paths (o-.../r-.../ou-.../) under which the roleArnPattern of stackset-mode stacks may be assumed.", key="trustOrganizationalUnitPaths")
+# fmt: on
 
 
-KEYS: tuple[Key, ...] = (
-    Key("side", "both", "string", "", None,
-        'What the stack builds: "trusting" or "trusted". Empty: the stack name decides.'),
-    Key("protect", "both", "boolean", False, None,
-        "Protect every resource of the stack: a pulumi up that would delete or replace one fails."),
-    # Trusting side
-    Key("targetAccountIds", "trusting", "array", [], "target_account_ids",
-        "12-digit ids of the accounts to create the role in (quoted strings). Empty, with no OU: this stack's account."),
-    Key("targetOrganizationalUnitIds", "trusting", "array", [], None,
-        "Organizational units (ou-...) or roots (r-...) whose active accounts, at any depth, also get the role."),
-    Key("excludeAccountIds", "trusting", "array", [], None,
-        "Accounts of targetOrganizationalUnitIds that get no role."),
-    Key("deploymentRoleName", "trusting", "string", limits.DEFAULT_DEPLOYMENT_ROLE_NAME, "deployment_role_name",
-        "Role assumed in each target account other than the deploying one, to create the role there."),
-    Key("deploymentRoleExternalId", "trusting", "string", "", "deployment_role_external_id",
-        "sts:ExternalId of the deployment role; set it with --secret. Empty: none.", unset=""),
-    Key("rolloutMode", "trusting", "string", "", "rollout_mode",
-        'How a rollout reaches its accounts: "stackset" or "providers". Empty: stackset with '
-        "targetOrganizationalUnitIds, else providers.", unset=""),
-    Key("callAs", "trusting", "string", limits.DEFAULT_CALL_AS, "call_as",
-        'Stackset mode: "SELF" (the management account) or "DELEGATED_ADMIN" (a delegated administrator).'),
-    Key("retainStacksOnAccountRemoval", "trusting", "boolean", False, "retain_stacks_on_account_removal",
-        "Stackset mode: an account that leaves the units keeps its role."),
-    Key("maxConcurrentPercentage", "trusting", "integer", limits.DEFAULT_MAX_CONCURRENT_PERCENTAGE,
-        "max_concurrent_percentage", "Stackset mode: accounts deployed at a time, percent, 1..100."),
-    Key("failureTolerancePercentage", "trusting", "integer", limits.DEFAULT_FAILURE_TOLERANCE_PERCENTAGE,
-        "failure_tolerance_percentage", "Stackset mode: accounts that may fail before an operation stops, percent."),
-    Key("regionConcurrencyType", "trusting", "string", limits.DEFAULT_REGION_CONCURRENCY, "region_concurrency_type",
-        'Stackset mode: "PARALLEL" or "SEQUENTIAL".'),
-    Key("stackSetInstanceRegion", "trusting", "string", "", "stack_set_instance_region",
-        "Stackset mode: region of the stack instances. Empty: the stack's region.", unset=""),
-    Key("stackSetRecreateRoles", "trusting", "boolean", False, "stack_set_recreate_roles",
-        "Stackset mode: apply a change of the StackSet's name (the stack's), retainStacksOnAccountRemoval or "
-        "the instances' region, which re-creates the role in every account; false: held back, with a warning."),
-    Key("trustedAccountIds", "trusting", "array", [], "trusted_account_ids",
-        "12-digit ids of the accounts whose principals may assume the role (quoted strings)."),
-    Key("roleName", "trusting", "string", limits.DEFAULT_ROLE_NAME, "role_name",
-        "Role name (fixed, so the ARN is predictable)."),
-    Key("rolePath", "trusting", "string", limits.DEFAULT_PATH, "role_path", "IAM path of the role."),
-    Key("roleDescription", "trusting", "string", limits.DEFAULT_ROLE_DESCRIPTION, "role_description",
-        "Role description."),
-    Key("managedPolicyArns", "trusting", "array", [limits.S3_READ_ONLY], "managed_policy_arns",
-        "Managed policies of the role: ARNs or AWS managed policy names (resolved in the stack's partition)."),
-    Key("inlinePolicies", "trusting", "object", {}, "inline_policies",
-        "Inline policies: policy name to identity policy document."),
-    Key("maxSessionDuration", "trusting", "integer", limits.DEFAULT_SESSION_SECONDS, "max_session_duration",
-        "Longest session in seconds, 3600..43200."),
-    Key("permissionsBoundaryArn", "trusting", "string", "", "permissions_boundary_arn",
-        "ARN of the role's permissions boundary. Empty: none.", unset=""),
-    Key("requireMfa", "both", "boolean", False, "require_mfa",
-        "Trusting: trust only MFA sessions. Trusted: allow sts:AssumeRole only with MFA."),
-    Key("mfaMaxAgeSeconds", "trusting", "integer", 0, "mfa_max_age_seconds",
-        "Trust only MFA authentications younger than this (implies requireMfa). 0: no limit.", unset=0),
-    Key("externalId", "trusting", "string", "", "external_id",
-        "Required sts:ExternalId; set it with --secret. Empty: none.", unset=""),
-    Key("organizationId", "trusting", "string", "", "organization_id",
-        "Trust only principals of this AWS Organization (aws:PrincipalOrgID). Empty: any.", unset=""),
-    Key("trustedPrincipalArns", "trusting", "array", [], "trusted_principal_arns",
-        "ARN patterns narrowing who in the trusted accounts may assume the role (aws:PrincipalArn)."),
-    Key("tags", "both", "object", {}, "tags",
-        "Trusting: tags of the role. Trusted: tags of the assume-role policies."),
-    Key("trustPolicySizeLimit", "trusting", "integer", limits.TRUST_POLICY_DEFAULT_MAX, "trust_policy_size_limit",
-        "The account's role trust policy size quota, 2048..4096 characters."),
-    Key("managedPoliciesPerRoleLimit", "trusting", "integer", limits.MANAGED_POLICIES_PER_ROLE_DEFAULT,
-        "managed_policies_per_role_limit", "The account's managed-policies-per-role quota, up to 20."),
-    Key("allowSessionTags", "trusting", "boolean", False, "allow_session_tags",
-        "Callers may tag their session (sts:TagSession), as CI tools do."),
-    Key("sourceIdentity", "trusting", "string", "", "source_identity",
-        'Source identity: "" (none), "allowed", "required" or "username" (must be the IAM user name).', unset=""),
-    Key("sessionNameIsUsername", "trusting", "boolean", False, "session_name_is_username",
-        "Callers must name the session after their IAM user (sts:RoleSessionName)."),
-    Key("externalIds", "trusting", "array", [], "external_ids",
-        "Several accepted external ids (rotation); set with --secret; not with externalId.", unset=[]),
-    Key("expiresAt", "both", "string", "", "expires_at",
-        "The access ends then: RFC 3339 UTC such as 2027-03-31T23:59:59Z (on the trusted side, the earlier of "
-        "it and the trusting stack's applies). Empty: never.", unset=""),
-    Key("extraTrustConditions", "trusting", "object", {}, "extra_trust_conditions",
-        "Further trust conditions: operator to condition key to value(s); they only narrow.", unset={}),
-    Key("trustedPermissionSets", "trusting", "array", [], "trusted_permission_sets",
-        "IAM Identity Center permission sets whose people in the trusted accounts may assume the role."),
-    Key("callers", "trusting", "array", [], "callers",
-        "Several kinds of callers, each a trust statement of its own: name, and that caller's own "
-        "trustedAccountIds, trustedPrincipalArns, trustedPermissionSets and conditions (docs/callers.md); "
-        "set with --secret when one has externalIds; not with the flat keys.", unset=[]),
-    Key("forceDetachPolicies", "trusting", "boolean", True, "force_detach_policies",
-        "Detach policies attached outside Pulumi when the role is deleted."),
-    Key("revokeSessionsIssuedBefore", "trusting", "string", "", "revoke_sessions_issued_before",
-        "Deny every session of the role issued before this RFC 3339 time with a time zone, not in the future "
-        "(inline policy AWSRevokeOlderSessions, as the console's Revoke active sessions). Empty: none.", unset=""),
-    # Trusted side
-    Key("trustingStacks", "trusted", "array", [], None,
-        "Stacks whose roleArn output is read. Empty: [<organization>/<project>/trusting]."),
-    Key("roleArns", "trusted", "array", [], None,
-        "Role ARNs to use instead of stack references (roles made elsewhere)."),
-    Key("trustOrganizationalUnitPaths", "trusted", "array", [], None,
-        "Organization paths (o-.../r-.../ou-.../) under which the roleArnPattern of stackset-mode stacks may be assumed."),
-    Key("policyName", "trusted", "string", limits.DEFAULT_POLICY_NAME, "policy_name",
-        "Name of the assume-role policy (split policies get -2, -3, ...)."),
-    Key("policyPath", "trusted", "string", limits.DEFAULT_PATH, "policy_path", "IAM path of the policy."),
-    Key("userNames", "trusted", "array", [], "user_names", "Existing IAM users to attach the policy to."),
-    Key("groupNames", "trusted", "array", [], "group_names", "Existing IAM groups to attach the policy to."),
-    Key("sourceProfile", "trusted", "string", limits.DEFAULT_SOURCE_PROFILE, "source_profile",
-        "The ~/.aws/config profile with the trusted account's credentials, used in awsCliConfig."),
-    Key("managedPoliciesPerPrincipalLimit", "trusted", "integer", limits.MANAGED_POLICIES_PER_PRINCIPAL_DEFAULT,
-        "managed_policies_per_principal_limit", "Managed policies one user, group or role may get here, up to 20."),
-    Key("roleNames", "trusted", "array", [], "role_names",
-        "Existing IAM roles (CI, workloads) to attach the policy to."),
-    Key("newGroupName", "trusted", "string", "", "new_group_name",
-        "A group the stack creates and attaches the policy to. Empty: none.", unset=""),
-    Key("newGroupMembers", "trusted", "array", [], "new_group_members",
-        "Existing IAM users the stack adds to newGroupName."),
-    Key("newGroupPath", "trusted", "string", limits.DEFAULT_PATH, "new_group_path", "IAM path of newGroupName."),
-    Key("sessionDurationSeconds", "trusted", "integer", 0, "session_duration_seconds",
-        "duration_seconds of every awsCliConfig profile, 900..43200. 0: left out.", unset=0),
-    Key("region", "trusted", "string", "", "region",
-        "region of every awsCliConfig profile and extension entry. Empty: left out.", unset=""),
-    Key("switchRoleColor", "trusted", "string", "", "switch_role_color",
-        "Console colour (6 hex digits) of the switch-role links and extension entries. Empty: none.", unset=""),
-)  # fmt: skip
+def _generated_keys() -> tuple[Key, ...]:
+    """Every config key, from the specs' fields: the stack's, the stackset options', the role's, the
+    trusted stack's, the access'; a key both sides read (requireMfa, tags, expiresAt) once."""
+    found: dict[str, Key] = {}
+    for key in (
+        *config_keys(StackSpec, "trusting", component=False),
+        *config_keys(StackSetSpec, "trusting"),
+        *config_keys(RoleSpec, "trusting"),
+        *config_keys(TrustedStackSpec, "trusted", component=False),
+        *config_keys(AccessSpec, "trusted"),
+    ):
+        if key.name in found:
+            if found[key.name] != key:
+                raise TypeError(f"{key.name}: the two sides declare it differently")
+            continue
+        found[key.name] = key
+    return tuple(found.values())
+
+
+KEYS: tuple[Key, ...] = _generated_keys()
+"""The config contract, generated from the specs (Pulumi.yaml and docs/configuration.md follow it)."""
 
 KEYS_BY_NAME: Mapping[str, Key] = {k.name: k for k in KEYS}
 KEY_FOR_ARG: Mapping[str, str] = {
@@ -240,6 +161,8 @@ class TrustingSettings:
     """Every resource of the stack is protected (the component passes it to its children)."""
     reporter: Reporter = field(default_factory=Reporter, compare=False, repr=False)
     """Reports the later checks' errors and warnings as the config's: under config keys, no secret shown."""
+    spec: RoleSpec | None = field(default=None, compare=False, repr=False)
+    """``args`` parsed (once: the stack and its component read this parse)."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +180,8 @@ class TrustedSettings:
     """Every resource of the stack is protected (the component passes it to its children)."""
     reporter: Reporter = field(default_factory=Reporter, compare=False, repr=False)
     """Reports the later checks' errors and warnings as the config's: under config keys, no secret shown."""
+    spec: AccessSpec | None = field(default=None, compare=False, repr=False)
+    """``args`` parsed (once: the component completes this parse with the role ARNs read)."""
 
 
 def secret_args(secret_keys: frozenset[str]) -> tuple[str, ...]:
@@ -474,7 +399,7 @@ def _stackset_settings(
         checked = stackset_mode.validate_stackset_args(args)
     except InvalidInputError as error:
         raise error.renamed(KEY_FOR_ARG) from None
-    return {k: v for k, v in checked.items() if v is not None and k in args}
+    return {k: v for k, v in spec_values(checked).items() if v is not None and k in args}
 
 
 def trusting_settings(
@@ -487,11 +412,15 @@ def trusting_settings(
         checked = validate_trusting_args(role_keys)
     except InvalidInputError as error:
         raise error.renamed(KEY_FOR_ARG) from None
-    args: dict[str, Any] = {k: v for k, v in checked.items() if v is not None and k != "secret_inputs"}
+    args: dict[str, Any] = {
+        k: v for k, v in spec_values(checked).items() if v is not None and k != "secret_inputs"
+    }
     if args.get("callers"):
         # The entries as inputs again (an unset condition left out, as the flat keys are); the
         # accounts are the callers' (the components read them there).
-        args["callers"] = [{k: v for k, v in caller.items() if v is not None} for caller in args["callers"]]
+        args["callers"] = [
+            {k: v for k, v in spec_values(c).items() if v is not None} for c in args["callers"]
+        ]
         del args["trusted_account_ids"]
     else:
         args.pop("callers", None)
@@ -503,15 +432,17 @@ def trusting_settings(
             raise error.renamed(KEY_FOR_ARG) from None
     if rollout is not None and rollout.mode == "stackset":
         refuse_in_stackset_mode(role_keys, secret_keys)
-    if rollout is not None and not check.has_output(checked["trusted_account_ids"]):
+    if rollout is not None and not check.has_output(checked.trusted_account_ids):
         not_trusted(
             "targetAccountIds",
             rollout.target_account_ids,
-            checked["trusted_account_ids"],
+            checked.trusted_account_ids,
             "trustedAccountIds",
         )
     protect = check.boolean("protect", values["protect"])
-    return TrustingSettings(args=args, secret_keys=secret_keys, rollout=rollout, protect=protect)
+    return TrustingSettings(
+        args=args, secret_keys=secret_keys, rollout=rollout, protect=protect, spec=checked
+    )
 
 
 def refuse_in_stackset_mode(role_args: Mapping[str, Any], secret_keys: frozenset[str]) -> None:
@@ -550,11 +481,12 @@ def trusted_settings(
         )
     try:
         # The ARNs read from stacks are checked with the others once they resolve.
-        args = validate_trusted_options(_args(values, "trusted"))
+        options = parse_trusted_options(_args(values, "trusted"))
     except InvalidInputError as error:
         raise error.renamed(KEY_FOR_ARG) from None
-    args.pop("secret_inputs", None)
+    args = {k: v for k, v in spec_values(options).items() if k not in ("role_arns", "secret_inputs")}
     return TrustedSettings(
+        spec=options,
         trusting_stacks=stacks,
         role_arns=role_arns,
         args=args,

@@ -135,13 +135,14 @@ def build_trusting(settings: TrustingSettings) -> None:
     # The checks that need the partition (the trust policy's size quota), before anything
     # is registered: the component makes them again, later, for its other callers.
     partition = aws.get_partition().partition
-    checked = validate_trusting_args(args)
+    checked = validate_trusting_args(args) if settings.spec is None else settings.spec
     with config_names():
-        checked_trust_policy(partition, checked["trusted_account_ids"], checked["external_id"], checked)
+        external_id = checked.external_id if checked.external_id is not None else checked.external_ids
+        trust = checked_trust_policy(partition, checked.trusted_account_ids, external_id, checked)
         documents = (
-            customer_managed_documents(checked["managed_policy_arns"]) if settings.rollout is None else {}
+            customer_managed_documents(checked.managed_policy_arns) if settings.rollout is None else {}
         )
-        baseline = audit_baseline(partition, checked, secret_args(settings.secret_keys), documents)
+        baseline = audit_baseline(partition, checked, secret_args(settings.secret_keys), documents, trust)
     for arg, key in (("external_id", "externalId"), ("external_ids", "externalIds")):
         if arg in args:
             # Always a secret in state and outputs, whether or not it was set with --secret.
@@ -156,8 +157,8 @@ def build_trusting(settings: TrustingSettings) -> None:
     if "callers" in args:
         # What each caller entry requires is for the trusted side, which applies the entry that
         # admits its account.
-        pulumi.export(CALLER_REQUIREMENTS_OUTPUT, caller_requirements(checked["callers"]))
-        if caller_external_ids(checked["callers"]) and "callers" not in settings.secret_keys:
+        pulumi.export(CALLER_REQUIREMENTS_OUTPUT, caller_requirements(checked.callers))
+        if caller_external_ids(checked.callers) and "callers" not in settings.secret_keys:
             pulumi.log.warn(
                 "callers holds external ids stored in plain text in the stack's config file: set the key "
                 "with `pulumi config set --secret --path 'cross-account-access:callers[<n>].externalIds[0]' <id>`"
@@ -167,7 +168,7 @@ def build_trusting(settings: TrustingSettings) -> None:
         build_rollout(
             settings.rollout,
             args,
-            checked["trusted_account_ids"],
+            checked.trusted_account_ids,
             secret,
             baseline,
             protected(settings),
@@ -177,7 +178,14 @@ def build_trusting(settings: TrustingSettings) -> None:
     secret = tuple(name for name in secret if name in ROLE_INPUTS)
     if secret:
         args["secret_inputs"] = secret
-    role = TrustingAccountRole("trusting", args, protected(settings), input_names=CALLER_NAMES)  # type: ignore[arg-type]
+    role = TrustingAccountRole(
+        "trusting",
+        args,  # type: ignore[arg-type]
+        protected(settings),
+        input_names=CALLER_NAMES,
+        spec=checked,
+        trust_policy=trust,
+    )
     export_role(role, role.role_arn, role.switch_role_url, role.role_unique_id, baseline)
 
 
@@ -209,34 +217,35 @@ def audit_baseline(
     checked: RoleSpec,
     secret: Sequence[str],
     managed_documents: Mapping[str, Any] | None = None,
+    trust_policy: Mapping[str, Any] | None = None,
 ) -> Any:
     """What every role of the stack should be, for cross-account-audit: the trust policy (an external
     id only as its digest), the managed policy ARNs, the inline policy names, the longest session and
     the permissions boundary; the documents of its inline policies and (single role) of the customer-
     managed policies it attaches, its tags and the time before which it revokes sessions. Secret when
-    an external id is set or one of its inputs is secret."""
-    external_id = checked["external_id"] if checked["external_id"] is not None else checked["external_ids"]
-    document = checked_trust_policy(partition, checked["trusted_account_ids"], external_id, checked)
+    an external id is set or one of its inputs is secret. ``trust_policy``: the one checked already."""
+    external_id = checked.external_id if checked.external_id is not None else checked.external_ids
+    document = (
+        checked_trust_policy(partition, checked.trusted_account_ids, external_id, checked)
+        if trust_policy is None
+        else trust_policy
+    )
     baseline = {
         "trustPolicy": with_external_ids(document, external_id_digest),
         "managedPolicyArns": [
             arn if arn.startswith("arn:") else f"arn:{partition}:iam::aws:policy/{arn}"
-            for arn in checked["managed_policy_arns"]
+            for arn in checked.managed_policy_arns
         ],
-        "inlinePolicyNames": sorted(checked["inline_policies"]),
-        "maxSessionDuration": checked["max_session_duration"],
-        "permissionsBoundaryArn": checked["permissions_boundary_arn"] or "",
+        "inlinePolicyNames": sorted(checked.inline_policies),
+        "maxSessionDuration": checked.max_session_duration,
+        "permissionsBoundaryArn": checked.permissions_boundary_arn or "",
         # What the audit compares the contents with (added after the keys above, which it also reads).
-        "inlinePolicies": dict(sorted(checked["inline_policies"].items())),
-        "tags": dict(sorted((checked["tags"] or {}).items())),
-        "revokeSessionsIssuedBefore": checked["revoke_sessions_issued_before"] or "",
+        "inlinePolicies": dict(sorted(checked.inline_policies.items())),
+        "tags": dict(sorted((checked.tags or {}).items())),
+        "revokeSessionsIssuedBefore": checked.revoke_sessions_issued_before or "",
         "managedPolicyDocuments": dict(sorted((managed_documents or {}).items())),
     }
-    if (
-        external_id is not None
-        or caller_external_ids(checked["callers"])
-        or set(secret) & set(BASELINE_INPUTS)
-    ):
+    if external_id is not None or caller_external_ids(checked.callers) or set(secret) & set(BASELINE_INPUTS):
         return pulumi.Output.secret(baseline)
     return baseline
 
@@ -456,6 +465,7 @@ def build_trusted(settings: TrustedSettings) -> None:
         },
         protected(settings),
         input_names=CALLER_NAMES,
+        options=settings.spec,
     )
     export_trusted(access, grants)
 

@@ -83,7 +83,7 @@ def config_callers(callers: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def document(callers: list[dict[str, Any]], **args: Any) -> dict[str, Any]:
     spec = validate_trusting_args({"callers": callers, **args})
-    return checked_trust_policy("aws", spec["trusted_account_ids"], None, spec)
+    return checked_trust_policy("aws", spec.trusted_account_ids, None, spec)
 
 
 def build(args: TrustingAccountRoleArgs) -> Run:

@@ -8,6 +8,7 @@ builds, warns about and keeps secret, and that no input ends in a traceback.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pulumi
@@ -135,7 +136,7 @@ def test_the_second_statement_counts_in_the_trust_size_quota() -> None:
     )
     assert checked_trust_policy("aws", ids, None, settings_) == document
     with pytest.raises(InvalidInputError) as caught:
-        checked_trust_policy("aws", ids, None, {**settings_, "trust_policy_size_limit": size - 1})
+        checked_trust_policy("aws", ids, None, replace(settings_, trust_policy_size_limit=size - 1))
     assert f"makes a trust policy of {size} characters, over the {size - 1}-character quota" in str(
         caught.value
     )

@@ -1,27 +1,39 @@
-"""The typed specs (cross_account.specs): what each validator returns, key for key the component's Args,
-and every default a field's docstring states is the default the validator applies."""
+"""The typed specs (cross_account.specs): frozen dataclasses, field for field the component's Args, each
+default a docstring states the field's default (and the one its rule applies), the config contract
+generated from their fields; ``spec_fields.parse`` on a spec of its own; each value parsed once."""
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import FrozenInstanceError, dataclass, fields
+from types import MappingProxyType
 from typing import Any
 
+import pulumi
 import pytest
+from conftest import TRUSTED_ACCOUNT, RecordingMocks, pulumi_run, run_main, stack_file_config
 from test_component_package import field_docstrings
 
+from cross_account import grants, limits, role_checks, validation as check
 from cross_account.grants import validate_trusted_args
 from cross_account.rollout import TrustingRoleRolloutArgs
+from cross_account.spec_fields import config_default, default_of, field_names, info, parse, spec_field, values
 from cross_account.specs import AccessSpec, RoleSpec, StackSetSpec
 from cross_account.stackset import STACKSET_INPUTS, validate_stackset_args
 from cross_account.trusted_args import TrustedAccountAccessArgs
 from cross_account.trusting import TrustingAccountRoleArgs, validate_trusting_args
+from cross_account.validation import InvalidInputError
+from program.settings import KEYS, StackSpec, TrustedStackSpec
 
-ROLE = validate_trusting_args({"trusted_account_ids": ["444455556666"]})
-ACCESS = validate_trusted_args(
-    {"role_arns": ["arn:aws:iam::111122223333:role/reader"], "user_names": ["alice"]}
+ROLE = values(validate_trusting_args({"trusted_account_ids": ["444455556666"]}))
+ACCESS = values(
+    validate_trusted_args({"role_arns": ["arn:aws:iam::111122223333:role/reader"], "user_names": ["alice"]})
 )
-STACKSET = validate_stackset_args({"organizational_unit_ids": ["ou-ab12-cdefgh34"]})
+STACKSET = values(validate_stackset_args({"organizational_unit_ids": ["ou-ab12-cdefgh34"]}))
 DEFAULT_RE = re.compile(r'\bDefault (true|false|-?[0-9]+|"[^"<]*"|\[[^\]<]*\])[.;,)]', re.ASCII)
 """A default a docstring states as a literal: Default 3600. Default "/". Default ["AmazonS3ReadOnlyAccess"].
 (A template such as "cross-account-access-<stack>" is no literal.)"""
@@ -39,7 +51,7 @@ DEFAULT_RE = re.compile(r'\bDefault (true|false|-?[0-9]+|"[^"<]*"|\[[^\]<]*\])[.
 def test_each_spec_has_exactly_the_inputs_of_its_args_and_the_validator_fills_every_one(
     spec: type, args: set[str], checked: dict[str, Any]
 ) -> None:
-    assert set(spec.__annotations__) == args
+    assert set(field_names(spec)) == args
     assert set(checked) == args
 
 
@@ -74,6 +86,88 @@ def test_every_default_a_docstring_states_is_the_one_the_validator_applies(
     assert applied == stated
 
 
+SPECS_OF_ARGS = {
+    "TrustingAccountRoleArgs": (RoleSpec,),
+    "TrustedAccountAccessArgs": (AccessSpec,),
+    "TrustingRoleRolloutArgs": (RoleSpec, StackSetSpec, StackSpec),
+}
+"""The specs whose fields hold the defaults of each Args (a rollout's own inputs: the program's StackSpec)."""
+
+
+def field_defaults(*specs: type) -> dict[str, Any]:
+    """Input name -> its field's default, as JSON writes it (a program spec's fields under the input they feed)."""
+    found: dict[str, Any] = {}
+    for spec in specs:
+        for field in fields(spec):
+            name = info(field).arg if spec is StackSpec else field.name
+            default = default_of(field)
+            if name is not None and default is not None:
+                found[name] = json.loads(
+                    json.dumps(dict(default) if isinstance(default, MappingProxyType) else default)
+                )
+    return found
+
+
+@pytest.mark.parametrize(
+    ("args", "at_least"),
+    [(TrustingAccountRoleArgs, 8), (TrustedAccountAccessArgs, 5), (TrustingRoleRolloutArgs, 11)],
+    ids=["TrustingAccountRole", "TrustedAccountAccess", "TrustingRoleRollout"],
+)
+def test_every_default_a_docstring_states_is_its_spec_fields_default(args: type, at_least: int) -> None:
+    stated = documented_defaults(args)
+    assert len(stated) >= at_least, stated
+    defaults = field_defaults(*SPECS_OF_ARGS[args.__name__])
+    assert {name: defaults.get(name) for name in stated} == stated
+
+
+CONFIG_FREE_FIELDS = {
+    "RoleSpec": {"secret_inputs"},
+    "AccessSpec": {
+        "secret_inputs",
+        "role_arns",
+        "role_requires_external_id",
+        "role_requires_mfa",
+        "role_requirements",
+        "organizational_unit_grants",
+    },
+    "StackSetSpec": {
+        "organizational_unit_ids",
+        "exclude_account_ids",
+        "management_account_id",
+        "stack_set_name",
+    },
+}
+"""The inputs no config key of their own sets, deliberately: secret_inputs (the program sets it from the
+keys set with --secret), what the trusted stack reads from the trusting stacks (trustingStacks, roleArns,
+trustOrganizationalUnitPaths), and what a rollout sets from targetOrganizationalUnitIds, excludeAccountIds
+and AWS Organizations (the management account) or makes itself (the StackSet's name)."""
+
+
+def test_every_spec_field_has_a_config_key_but_a_deliberate_few() -> None:
+    keyless = {
+        spec.__name__: {f.name for f in fields(spec) if info(f).key is None}
+        for spec in (RoleSpec, AccessSpec, StackSetSpec)
+    }
+    assert keyless == CONFIG_FREE_FIELDS
+
+
+def test_every_config_key_is_one_spec_field_with_the_fields_default() -> None:
+    by_key: dict[str, list[Any]] = {}
+    for spec in (StackSpec, StackSetSpec, RoleSpec, TrustedStackSpec, AccessSpec):
+        for field in fields(spec):
+            if info(field).key is not None:
+                by_key.setdefault(str(info(field).key), []).append(field)
+    assert sorted(by_key) == sorted(k.name for k in KEYS)
+    for key in KEYS:
+        declared = by_key[key.name]
+        # requireMfa, tags and expiresAt: a field of each side, one key (side "both").
+        assert len(declared) == (2 if key.name in ("requireMfa", "tags", "expiresAt") else 1), key.name
+        assert (key.side == "both") == (len(declared) == 2 or key.name in ("side", "protect")), key.name
+        for field in declared:
+            assert key.default == config_default(field), key.name
+            assert key.description == info(field).doc, key.name
+
+
 def test_every_config_key_of_a_component_input_defaults_to_what_the_validator_applies() -> None:
     """Pulumi.yaml's defaults (the program's KEYS, which tests/test_config_contract.py holds equal to it)
     are the specs' defaults: each default is written once, in limits.py, and read by both."""
@@ -91,3 +185,159 @@ def test_every_config_key_of_a_component_input_defaults_to_what_the_validator_ap
             assert key.default == applied, (key.name, side, key.default, applied)
             compared += 1
     assert compared >= 30, compared
+
+
+# Once per value: a stack parses its inputs once and checks its trust policy once -------------------
+
+
+def counted(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Counts each spec parsed and each trust policy checked, wherever the call comes from."""
+    calls: Counter[str] = Counter()
+    for module in (role_checks, grants):
+        original = module.parse
+
+        def parse(spec_type: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            calls[spec_type.__name__] += 1
+            return _original(spec_type, *args, **kwargs)
+
+        monkeypatch.setattr(module, "parse", parse)
+    fits = role_checks._fits_the_quota
+
+    def fits_the_quota(*args: Any) -> None:
+        calls["checked_trust_policy"] += 1
+        fits(*args)
+
+    monkeypatch.setattr(role_checks, "_fits_the_quota", fits_the_quota)
+    return calls
+
+
+def test_a_plain_trusting_stack_parses_its_role_once_and_checks_its_trust_policy_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = counted(monkeypatch)
+    run = run_main(stack="trusting", config=stack_file_config("trusting"))
+    assert run.one("aws:iam/role:Role").inputs["name"] == "my-s3-x-account-role"
+    assert dict(calls) == {"RoleSpec": 1, "checked_trust_policy": 1}
+
+
+def test_a_trusted_stack_parses_its_access_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counted(monkeypatch)
+    mocks = RecordingMocks(
+        account_id=TRUSTED_ACCOUNT,
+        stack_outputs={
+            "organization/cross-account-access/trusting": {
+                "roleArn": "arn:aws:iam::111122223333:role/my-s3-x-account-role",
+                "externalIdRequired": False,
+                "mfaRequired": False,
+            }
+        },
+    )
+    run = run_main(stack="trusted", config=stack_file_config("trusted"), mocks=mocks)
+    assert run.one("aws:iam/policy:Policy").inputs["name"] == "my-s3-x-account-policy"
+    assert dict(calls) == {"AccessSpec": 1}
+
+
+# parse, on a spec of its own ----------------------------------------------------------------------
+
+
+def _accounts(key: str, value: Any) -> tuple[str, ...]:
+    return check.string_list(key, value, check.account_id, required=True)
+
+
+@dataclass(frozen=True)
+class Toy:
+    """Three inputs, and a rule across two of them (at_most_limit), to exercise parse alone."""
+
+    accounts: Any = spec_field(
+        (), _accounts, "12-digit account ids, or an Output of them.", deferred=check.has_output
+    )
+    limit: int = spec_field(
+        2, lambda key, value: check.integer(key, value, 1, 5), "At most this many accounts."
+    )
+    name: str = spec_field(limits.DEFAULT_ROLE_NAME, check.role_name, "A role name.")
+    tags: Any = spec_field({"team": "ops"}, check.tags, "Tags, a mapping default.")
+
+
+def at_most_limit(out: dict[str, Any]) -> None:
+    if not check.has_output(out["accounts"]) and len(out["accounts"]) > out["limit"]:
+        raise InvalidInputError(
+            "accounts", list(out["accounts"]), f"names more than limit ({out['limit']}) accounts"
+        )
+
+
+def test_parse_refuses_an_unknown_input_as_every_component_does() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        parse(Toy, {"accounts": ["111122223333"], "nmae": "x"})
+    assert str(caught.value) == "nmae: 'x' is not an input; known: ['accounts', 'limit', 'name', 'tags']"
+    with pytest.raises(InvalidInputError) as caught:
+        parse(Toy, {"roleName": "x"})
+    assert str(caught.value) == "roleName: 'x' is not an input; known: ['accounts', 'limit', 'name', 'tags']"
+
+
+def test_parse_applies_each_default_and_checks_each_value_by_its_fields_rule() -> None:
+    toy = parse(Toy, {"accounts": ["111122223333"]}, rules=(at_most_limit,))
+    assert toy == Toy(accounts=("111122223333",), limit=2, name="cross-account-role", tags={"team": "ops"})
+    with pytest.raises(InvalidInputError) as caught:
+        parse(Toy, {"accounts": ["111122223333"], "limit": 9})
+    assert str(caught.value) == "limit: 9 is out of range: must be 1..5"
+    with pytest.raises(InvalidInputError) as caught:
+        parse(Toy, {"accounts": ["12345"]})
+    assert str(caught.value) == "accounts: '12345' is not a 12-digit AWS account id"
+
+
+def test_parse_runs_the_rules_across_fields_after_the_fields_rules() -> None:
+    three = ["111122223333", "444455556666", "777788889999"]
+    assert parse(Toy, {"accounts": three, "limit": 3}, rules=(at_most_limit,)).accounts == tuple(three)
+    with pytest.raises(InvalidInputError) as caught:
+        parse(Toy, {"accounts": three}, rules=(at_most_limit,))
+    assert str(caught.value) == (
+        "accounts: ['111122223333', '444455556666', '777788889999'] names more than limit (2) accounts"
+    )
+
+
+def test_a_spec_is_frozen_and_a_mapping_default_is_a_read_only_copy_of_its_own() -> None:
+    first, second = Toy(), Toy()
+    assert first.tags == {"team": "ops"} and first.tags is not second.tags
+    with pytest.raises(TypeError):
+        first.tags["team"] = "dev"
+    with pytest.raises(FrozenInstanceError):
+        first.limit = 3  # type: ignore[misc]
+    with pytest.raises(TypeError, match="must be immutable"):
+        spec_field([], None, "A list default would be shared by every spec.")
+
+
+def test_parse_keeps_an_output_for_the_late_check_and_the_late_check_runs() -> None:
+    """An Output is kept as given (no rule can read it yet); the rule runs on the value it resolves to."""
+    accounts_field = next(f for f in fields(Toy) if f.name == "accounts")
+
+    def body(resolved: list[str]) -> dict[str, Any]:
+        given = pulumi.Output.from_input(resolved)
+        toy = parse(Toy, {"accounts": given}, rules=(at_most_limit,))
+        assert toy.accounts is given
+        late = pulumi.Output.all(toy.accounts, toy.limit).apply(
+            lambda values: {"accounts": info(accounts_field).rule("accounts", values[0]), "limit": values[1]}  # type: ignore[misc]
+        )
+        return {"checked": late}
+
+    run = pulumi_run(lambda: body(["111122223333"]))
+    assert run.outputs == {"checked": {"accounts": ("111122223333",), "limit": 2}}
+    failed = pulumi_run(lambda: body(["12345"]), expect_error=True)
+    assert str(failed.error).splitlines()[-1].endswith("accounts: '12345' is not a 12-digit AWS account id")
+
+
+def test_the_generic_spec_module_imports_no_pulumi() -> None:
+    """spec_fields is of the pure layer: with pulumi made unimportable, it imports and declares a spec."""
+    probe = (
+        "import sys; sys.modules['pulumi'] = None; sys.modules['pulumi_aws'] = None\n"
+        "from dataclasses import dataclass\n"
+        "from cross_account.spec_fields import spec_field, config_keys\n"
+        "@dataclass(frozen=True)\n"
+        "class S:\n"
+        "    n: int = spec_field(3, None, 'A number.', key='n')\n"
+        "print([k.default for k in config_keys(S, 'both')], S())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[3] S(n=3)"

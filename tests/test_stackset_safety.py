@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -159,8 +160,10 @@ def test_a_secret_dynamic_reference_is_not_echoed_when_the_key_is_secret() -> No
 
 
 def test_the_template_is_read_as_a_whole_once_more_whatever_built_its_settings() -> None:
-    settings = dict(validate_trusting_args({"trusted_account_ids": [TRUSTED_ACCOUNT]}))
-    settings["role_description"] = "{{resolve:ssm:/d}}"  # as if a check had been skipped
+    settings = replace(
+        validate_trusting_args({"trusted_account_ids": [TRUSTED_ACCOUNT]}),
+        role_description="{{resolve:ssm:/d}}",  # as if a check had been skipped
+    )
     with pytest.raises(InvalidInputError) as raised:
         stackset_mode.stack_set_template("aws", [TRUSTED_ACCOUNT], settings)
     assert str(raised.value).startswith(

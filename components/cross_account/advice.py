@@ -181,32 +181,32 @@ def role_warning_texts(name: str, settings: RoleSpec, *, policies_secret: bool =
 
     ``policies_secret``: managed_policy_arns is secret, so no close name is suggested (it would show it)."""
     found: list[str] = []
-    console_name = f"{settings['role_path']}{settings['role_name']}".lstrip("/")
+    console_name = f"{settings.role_path}{settings.role_name}".lstrip("/")
     if len(console_name) > limits.CONSOLE_SWITCH_ROLE_MAX:
         found.append(
             f"{name}: path + name {console_name!r} is {len(console_name)} characters, over the "
             f"console's {limits.CONSOLE_SWITCH_ROLE_MAX}: switch role with STS or the CLI; "
             "the switch-role link will not work"
         )
-    if settings["source_identity"] in ("required", "username"):
+    if settings.source_identity in ("required", "username"):
         found.append(
-            f"source_identity: {settings['source_identity']!r}: the console's switch-role page and AWS "
+            f"source_identity: {settings.source_identity!r}: the console's switch-role page and AWS "
             "CLI profiles cannot set a source identity, so callers must assume the role through STS "
             "(cross-account-verify --source-identity, or an SDK)"
         )
-    for warning in check.condition_warnings("extra_trust_conditions", settings["extra_trust_conditions"]):
+    for warning in check.condition_warnings("extra_trust_conditions", settings.extra_trust_conditions):
         found.append(warning)
-    if settings["expires_at"] is not None:
-        soon = check.expiry_warning("expires_at", settings["expires_at"])
+    if settings.expires_at is not None:
+        soon = check.expiry_warning("expires_at", settings.expires_at)
         if soon is not None:
             found.append(soon)
-    if settings["revoke_sessions_issued_before"] is not None:
+    if settings.revoke_sessions_issued_before is not None:
         inert = check.revocation_warning(
-            "revoke_sessions_issued_before", settings["revoke_sessions_issued_before"]
+            "revoke_sessions_issued_before", settings.revoke_sessions_issued_before
         )
         if inert is not None:
             found.append(inert)
-    for policy in settings["inline_policies"]:
+    for policy in settings.inline_policies:
         if check.folded(policy) == check.folded(limits.REVOKE_SESSIONS_POLICY_NAME):
             found.append(
                 f"inline_policies: {policy!r} is the name of the inline policy the console's Revoke "
@@ -214,13 +214,13 @@ def role_warning_texts(name: str, settings: RoleSpec, *, policies_secret: bool =
                 "back and lifts the revocation; name it otherwise, and revoke with "
                 "revoke_sessions_issued_before"
             )
-    if settings["external_id"] is not None or settings["external_ids"] is not None:
+    if settings.external_id is not None or settings.external_ids is not None:
         found.append(
             f"{name}: the role requires an external id, which the console's switch-role page "
             "cannot send: open the console with cross-account-console (the trusted stack's "
             "consoleCommandsByRoleArn), or use STS or the CLI profile; the switch-role link will not work"
         )
-    for caller in settings["callers"]:
+    for caller in settings.callers:
         found += caller_warning_texts(name, caller)
     found += policy_warning_texts(settings, policies_secret=policies_secret)
     return found
@@ -228,22 +228,22 @@ def role_warning_texts(name: str, settings: RoleSpec, *, policies_secret: bool =
 
 def caller_warning_texts(name: str, caller: CallerSpec) -> list[str]:
     """The warnings about one caller entry's conditions, as the flat inputs' (``callers.<name>.<input>``)."""
-    key = f"callers.{caller['name']}."
+    key = f"callers.{caller.name}."
     found: list[str] = []
-    if caller["source_identity"] in ("required", "username"):
+    if caller.source_identity in ("required", "username"):
         found.append(
-            f"{key}source_identity: {caller['source_identity']!r}: the console's switch-role page and AWS "
+            f"{key}source_identity: {caller.source_identity!r}: the console's switch-role page and AWS "
             "CLI profiles cannot set a source identity, so this caller must assume the role through STS "
             "(cross-account-verify --source-identity, or an SDK)"
         )
-    found += check.condition_warnings(f"{key}extra_trust_conditions", caller["extra_trust_conditions"])
-    if caller["expires_at"] is not None:
-        soon = check.expiry_warning(f"{key}expires_at", caller["expires_at"])
+    found += check.condition_warnings(f"{key}extra_trust_conditions", caller.extra_trust_conditions)
+    if caller.expires_at is not None:
+        soon = check.expiry_warning(f"{key}expires_at", caller.expires_at)
         if soon is not None:
             found.append(soon)
-    if caller["external_ids"] is not None:
+    if caller.external_ids is not None:
         found.append(
-            f"{name}: caller {caller['name']!r} must send an external id, which the console's switch-role "
+            f"{name}: caller {caller.name!r} must send an external id, which the console's switch-role "
             "page cannot send: it opens the console with cross-account-console, or uses STS or the CLI "
             "profile"
         )
@@ -253,14 +253,14 @@ def caller_warning_texts(name: str, caller: CallerSpec) -> list[str]:
 def policy_warning_texts(settings: RoleSpec, *, policies_secret: bool = False) -> list[str]:
     """The warnings about the role's permissions: unknown managed policy names, administrator or broad rights."""
     found: list[str] = []
-    for policy, closest in unknown_managed_policies(settings["managed_policy_arns"]):
+    for policy, closest in unknown_managed_policies(settings.managed_policy_arns):
         # A suggestion would show a secret value, near enough.
         hint = f": did you mean {closest!r}?" if closest and not policies_secret else ""
         found.append(
             f"managed_policy_arns: {policy!r} is not a known AWS managed policy{hint} "
             "(it is used as given; AWS refuses it at deploy time if it does not exist)"
         )
-    for finding in admin_findings(settings["managed_policy_arns"], settings["inline_policies"]):
+    for finding in admin_findings(settings.managed_policy_arns, settings.inline_policies):
         gate = (
             f"the policy pack's rule {finding.pack_rule} refuses it"
             if finding.pack_rule

@@ -116,7 +116,7 @@ def refuse_flat_inputs(args: Mapping[str, Any]) -> None:
 def validate_callers(
     value: Any,
     organization_id: str | None,
-    checked_caller: Callable[[Mapping[str, Any], str | None], dict[str, Any]],
+    checked_caller: Callable[[Mapping[str, Any], str | None], CallerSpec],
 ) -> tuple[CallerSpec, ...]:
     """The caller entries, each checked with the flat inputs' rules (``checked_caller`` applies them)."""
     if not isinstance(value, (list, tuple)) or not value:
@@ -154,27 +154,13 @@ def validate_callers(
             checked = checked_caller(entry, organization_id)
         except InvalidInputError as error:
             raise InvalidInputError(f"callers.{name}.{error.key}", error.value, error.rule) from None
-        spec: CallerSpec = {
-            "name": name,
-            "trusted_account_ids": checked["trusted_account_ids"],
-            "trusted_principal_arns": checked["trusted_principal_arns"],
-            "trusted_permission_sets": checked["trusted_permission_sets"],
-            "require_mfa": checked["require_mfa"],
-            "mfa_max_age_seconds": checked["mfa_max_age_seconds"],
-            "external_ids": checked["external_ids"],
-            "allow_session_tags": checked["allow_session_tags"],
-            "source_identity": checked["source_identity"],
-            "session_name_is_username": checked["session_name_is_username"],
-            "extra_trust_conditions": checked["extra_trust_conditions"],
-            "expires_at": checked["expires_at"],
-        }
-        result.append(spec)
+        result.append(checked)
     return tuple(result)
 
 
 def caller_external_ids(callers: Sequence[CallerSpec]) -> list[str]:
     """Every external id of the caller entries (secrets: for the reporter to hide)."""
-    return [external_id for caller in callers for external_id in caller["external_ids"] or ()]
+    return [external_id for caller in callers for external_id in caller.external_ids or ()]
 
 
 def caller_requirements(callers: Sequence[CallerSpec]) -> list[dict[str, Any]]:
@@ -182,15 +168,15 @@ def caller_requirements(callers: Sequence[CallerSpec]) -> list[dict[str, Any]]:
     ``callerRequirements`` output): no external id, only whether one is required."""
     return [
         {
-            "name": caller["name"],
-            "trustedAccountIds": sorted(caller["trusted_account_ids"]),
-            "externalIdRequired": caller["external_ids"] is not None,
-            "mfaRequired": caller["require_mfa"] or caller["mfa_max_age_seconds"] is not None,
-            "sessionNameRequired": caller["session_name_is_username"],
-            "sourceIdentityRequired": caller["source_identity"] in ("required", "username"),
-            "sessionTagsAllowed": caller["allow_session_tags"],
-            "sourceIdentityAllowed": caller["source_identity"] is not None,
-            "expiresAt": caller["expires_at"] or "",
+            "name": caller.name,
+            "trustedAccountIds": sorted(caller.trusted_account_ids),
+            "externalIdRequired": caller.external_ids is not None,
+            "mfaRequired": caller.require_mfa or caller.mfa_max_age_seconds is not None,
+            "sessionNameRequired": caller.session_name_is_username,
+            "sourceIdentityRequired": caller.source_identity in ("required", "username"),
+            "sessionTagsAllowed": caller.allow_session_tags,
+            "sourceIdentityAllowed": caller.source_identity is not None,
+            "expiresAt": caller.expires_at or "",
         }
-        for caller in sorted(callers, key=lambda caller: caller["name"].lower())
+        for caller in sorted(callers, key=lambda caller: caller.name.lower())
     ]

@@ -2,9 +2,7 @@
 organization-path grants, and the assume-role ARNs split by IAM's quotas."""
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
-
-import pulumi
+from typing import Any
 
 from . import limits, validation as check
 from .documents import (
@@ -12,6 +10,7 @@ from .documents import (
     assume_role_policy,
     policy_size,
 )
+from .spec_fields import CrossRule, completed, parse, values
 from .specs import AccessSpec
 from .trusted_args import (
     OrganizationalUnitAccess,
@@ -55,18 +54,47 @@ def validate_trusted_args(args: Mapping[str, Any]) -> AccessSpec:
     check.refuse_unknown_inputs(args, TrustedAccountAccessArgs.__annotations__)
     if "role_arns" not in args:
         raise InvalidInputError("role_arns", None, "is required")
-    role_arns = args["role_arns"]
-    check.not_evaluated("role_arns", role_arns)
-    out = validate_trusted_options({k: v for k, v in args.items() if k != "role_arns"})
-    grants = out["organizational_unit_grants"]
-    required = has_any_output(grants) or not grants
-    out["role_arns"] = role_arns if check.has_output(role_arns) else checked_role_arns(role_arns, required)
-    return cast(AccessSpec, out)
+    check.not_evaluated("role_arns", args["role_arns"])
+    return _parse_access(args, (*ACCESS_RULES, _role_arns))
 
 
-def _optional(args: Mapping[str, Any], key: str, checker: Any) -> Any:
-    value = args.get(key)
-    return None if value is None else checker(key, value)
+def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Check every TrustedAccountAccessArgs value but the role ARNs (absent optional values are None)."""
+    options = values(parse_trusted_options(args))
+    del options["role_arns"]
+    return options
+
+
+def parse_trusted_options(args: Mapping[str, Any]) -> AccessSpec:
+    """The spec of every TrustedAccountAccessArgs value but the role ARNs (and what the program reads
+    with them), which ``completed_access`` adds."""
+    _refuse_renamed(args)
+    known = set(TrustedAccountAccessArgs.__annotations__) - {"role_arns"}
+    check.refuse_unknown_inputs(args, known)
+    return _parse_access(args, ACCESS_RULES)
+
+
+LATE_INPUTS = ("role_arns", "role_requirements", "organizational_unit_grants", "secret_inputs")
+"""The inputs the program adds to the options it parsed: what it read from the trusting stacks, the secrets."""
+
+
+def completed_access(options: AccessSpec, args: Mapping[str, Any]) -> AccessSpec:
+    """``options`` (``parse_trusted_options`` of the other inputs of ``args``) with the LATE_INPUTS of
+    ``args`` checked as ``validate_trusted_args`` checks them: nothing parsed twice."""
+    if "role_arns" not in args:
+        raise InvalidInputError("role_arns", None, "is required")
+    for name in LATE_INPUTS:
+        if name in args:
+            check.not_evaluated(name, args[name])
+    return completed(options, args, LATE_INPUTS, (_role_arns,))
+
+
+def _parse_access(args: Mapping[str, Any], rules: Sequence[CrossRule]) -> AccessSpec:
+    def plain(given: Mapping[str, Any]) -> Mapping[str, Any]:
+        check.not_evaluated_inputs({k: v for k, v in given.items() if k != "role_arns"})
+        return given
+
+    return parse(AccessSpec, args, prepare=plain, rules=rules)
 
 
 def _refuse_renamed(args: Mapping[str, Any]) -> None:
@@ -80,51 +108,33 @@ def _refuse_renamed(args: Mapping[str, Any]) -> None:
             )
 
 
-def validate_trusted_options(args: Mapping[str, Any]) -> dict[str, Any]:
-    """Check every TrustedAccountAccessArgs value but the role ARNs (absent optional values are None)."""
-    known = set(TrustedAccountAccessArgs.__annotations__) - {"role_arns"}
-    _refuse_renamed(args)
-    check.refuse_unknown_inputs(args, known)
-    check.not_evaluated_inputs(args)
-    out: dict[str, Any] = {}
-    out["secret_inputs"] = check.string_list(
-        "secret_inputs", args.get("secret_inputs"), check.secret_input_name(known | {"role_arns"})
-    )
-    _principals(args, out)
-    out["policy_name"] = check.policy_name("policy_name", args.get("policy_name", limits.DEFAULT_POLICY_NAME))
-    out["policy_path"] = check.iam_path("policy_path", args.get("policy_path", limits.DEFAULT_PATH))
-    out["require_mfa"] = check.boolean("require_mfa", args.get("require_mfa", False))
-    for flag in ("role_requires_external_id", "role_requires_mfa"):
-        value = args.get(flag, False)
-        out[flag] = value if isinstance(value, pulumi.Output) else check.boolean(flag, value)
-    out["source_profile"] = check.profile_name(
-        "source_profile", args.get("source_profile", limits.DEFAULT_SOURCE_PROFILE)
-    )
-    out["managed_policies_per_principal_limit"] = check.integer(
-        "managed_policies_per_principal_limit",
-        args.get("managed_policies_per_principal_limit", limits.MANAGED_POLICIES_PER_PRINCIPAL_DEFAULT),
-        1,
-        limits.MANAGED_POLICIES_PER_PRINCIPAL_MAX,
-    )
-    out["tags"] = check.tags("tags", args.get("tags"))
-    out["expires_at"] = _optional(args, "expires_at", check.expires_at)
-    _from_stacks_and_profiles(args, out)
-    _check_role_chaining(out)
-    return out
+def _new_group(out: dict[str, Any]) -> None:
+    """new_group_members and new_group_path need new_group_name, which names no group of group_names."""
+    group = out["new_group_name"]
+    if group is None:
+        if out["new_group_members"]:
+            raise InvalidInputError(
+                "new_group_members",
+                list(out["new_group_members"]),
+                "needs new_group_name, the group the component creates for them",
+            )
+        if out["new_group_path"] != limits.DEFAULT_PATH:
+            raise InvalidInputError(
+                "new_group_path", out["new_group_path"], "needs new_group_name, the group it is the path of"
+            )
+        return
+    existing = {check.folded(g): g for g in out["group_names"]}
+    if check.folded(group) in existing:
+        raise InvalidInputError(
+            "new_group_name",
+            group,
+            f"is also in group_names ({existing[check.folded(group)]!r}): the component creates "
+            "new_group_name, group_names names groups that exist already",
+        )
 
 
-def _principals(args: Mapping[str, Any], out: dict[str, Any]) -> None:
+def _some_principal(out: dict[str, Any]) -> None:
     """Who gets the assume-role policies: users, groups, roles, and a group made here; at least one."""
-    out["user_names"] = check.string_list(
-        "user_names", args.get("user_names"), check.user_name, identity=check.folded
-    )
-    out["group_names"] = check.string_list(
-        "group_names", args.get("group_names"), check.group_name, identity=check.folded
-    )
-    out["role_names"] = check.string_list(
-        "role_names", args.get("role_names"), check.existing_role_name, identity=check.folded
-    )
-    _validate_new_group(args, out)
     if not (out["user_names"] or out["group_names"] or out["role_names"] or out["new_group_name"]):
         raise InvalidInputError(
             NO_PRINCIPAL_KEY,
@@ -134,32 +144,12 @@ def _principals(args: Mapping[str, Any], out: dict[str, Any]) -> None:
         )
 
 
-def _from_stacks_and_profiles(args: Mapping[str, Any], out: dict[str, Any]) -> None:
-    """What the trusting stacks say (requirements, organization-path grants, checked once they resolve)
-    and what the CLI profiles and links carry (session length, region, colour)."""
-    requirements = args.get("role_requirements")
-    if requirements is None:
-        out["role_requirements"] = ()
-    elif has_any_output(requirements):
-        out["role_requirements"] = requirements  # checked once it resolves
-    else:
-        out["role_requirements"] = checked_requirements(requirements)
-    out["session_duration_seconds"] = _optional(
-        args,
-        "session_duration_seconds",
-        lambda key, value: check.integer(
-            key, value, limits.MIN_CLI_SESSION_SECONDS, limits.MAX_SESSION_SECONDS, " seconds"
-        ),
-    )
-    grants = args.get("organizational_unit_grants")
-    if grants is None:
-        out["organizational_unit_grants"] = ()
-    elif has_any_output(grants):
-        out["organizational_unit_grants"] = grants  # checked once it resolves
-    else:
-        out["organizational_unit_grants"] = checked_grants(grants)
-    out["region"] = _optional(args, "region", check.region)
-    out["switch_role_color"] = _optional(args, "switch_role_color", check.color)
+def _role_arns(out: dict[str, Any]) -> None:
+    """The role ARNs: required unless organization-path grants are given (checked once they resolve)."""
+    grants = out["organizational_unit_grants"]
+    required = has_any_output(grants) or not grants
+    if not check.has_output(out["role_arns"]):
+        out["role_arns"] = checked_role_arns(out["role_arns"], required)
 
 
 def _check_role_chaining(out: Mapping[str, Any]) -> None:
@@ -183,6 +173,10 @@ def _check_role_chaining(out: Mapping[str, Any]) -> None:
         f"role (role chaining) gets at most {limits.ROLE_CHAINING_MAX_SECONDS} seconds, and STS refuses a "
         "longer DurationSeconds; set it to 3600 or less",
     )
+
+
+ACCESS_RULES: tuple[CrossRule, ...] = (_new_group, _some_principal, _check_role_chaining)
+"""AccessSpec's rules across fields, in order (and the role ARNs' when they are given)."""
 
 
 def check_policy_names(policy_name: str, policy_count: int) -> None:
@@ -215,37 +209,6 @@ def check_region_partition(region: str | None, role_arns: Iterable[str]) -> None
                 f"{role_partition!r}: the CLI profile would call STS where the role does not exist; "
                 f"use a region of {role_partition!r}",
             )
-
-
-def _validate_new_group(args: Mapping[str, Any], out: dict[str, Any]) -> None:
-    out["new_group_name"] = _optional(args, "new_group_name", check.group_name)
-    out["new_group_members"] = check.string_list(
-        "new_group_members", args.get("new_group_members"), check.user_name, identity=check.folded
-    )
-    out["new_group_path"] = check.iam_path(
-        "new_group_path", args.get("new_group_path", limits.DEFAULT_PATH) or limits.DEFAULT_PATH
-    )
-    group = out["new_group_name"]
-    if group is None:
-        if out["new_group_members"]:
-            raise InvalidInputError(
-                "new_group_members",
-                list(out["new_group_members"]),
-                "needs new_group_name, the group the component creates for them",
-            )
-        if out["new_group_path"] != limits.DEFAULT_PATH:
-            raise InvalidInputError(
-                "new_group_path", out["new_group_path"], "needs new_group_name, the group it is the path of"
-            )
-        return
-    existing = {check.folded(g): g for g in out["group_names"]}
-    if check.folded(group) in existing:
-        raise InvalidInputError(
-            "new_group_name",
-            group,
-            f"is also in group_names ({existing[check.folded(group)]!r}): the component creates "
-            "new_group_name, group_names names groups that exist already",
-        )
 
 
 has_any_output = check.has_any_output

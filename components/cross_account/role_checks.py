@@ -2,9 +2,8 @@
 that resolve late (partition, accounts, external ids) are known (``checked_trust_policy``)."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
-
-import pulumi
+from dataclasses import replace
+from typing import Any
 
 from . import limits, validation as check
 from .callers import (
@@ -19,32 +18,14 @@ from .documents import (
     revoke_older_sessions_policy,
     trust_policy,
 )
-from .specs import RoleSpec
-from .trusting_args import (
-    TrustingAccountRoleArgs,
+from .spec_fields import parse, values
+from .specs import (
+    CallerSpec,
+    RoleSpec,
+    attachment_suffix as attachment_suffix,
+    managed_policy as managed_policy,
 )
 from .validation import InvalidInputError
-
-
-def attachment_suffix(policy: str) -> str:
-    """A resource-name suffix derived from a managed policy ARN or AWS managed policy name.
-
-    AWS managed: the policy's path and name (``AmazonS3ReadOnlyAccess``,
-    ``service-role-AWSLambdaRole``), whether written as a name or an ARN;
-    customer managed: prefixed with the account id.
-    """
-    if not policy.startswith("arn:"):
-        return policy.replace("/", "-")
-    account, resource = policy.split(":", 5)[4:]
-    path_and_name = resource.removeprefix("policy/").replace("/", "-")
-    return path_and_name if account == "aws" else f"{account}-{path_and_name}"
-
-
-def managed_policy(key: str, value: Any) -> str:
-    """A managed policy ARN, or the name (with path) of an AWS managed policy."""
-    if isinstance(value, str) and not value.startswith("arn:"):
-        return check.aws_managed_policy_name(key, value)
-    return check.policy_arn(key, value)
 
 
 def validate_trusting_args(args: Mapping[str, Any]) -> RoleSpec:
@@ -53,8 +34,11 @@ def validate_trusting_args(args: Mapping[str, Any]) -> RoleSpec:
     Raises InvalidInputError naming the arg, the value and the rule. Values that
     are pulumi Outputs are checked when they resolve.
     """
-    known = set(TrustingAccountRoleArgs.__annotations__)
-    check.refuse_unknown_inputs(args, known)
+    return parse(RoleSpec, args, prepare=_callers_first, rules=ROLE_RULES)
+
+
+def _callers_first(args: Mapping[str, Any]) -> Mapping[str, Any]:
+    """No CloudFormation expression anywhere; with caller entries, each checked, and the accounts theirs."""
     check.not_evaluated_inputs(args)
     callers = args.get("callers")
     if callers is not None:
@@ -66,136 +50,58 @@ def validate_trusting_args(args: Mapping[str, Any]) -> RoleSpec:
         org = args.get("organization_id")
         org = None if org is None else check.organization_id("organization_id", org)
         checked_callers = validate_callers(callers, org, _checked_caller)
-        accounts = sorted({a for caller in checked_callers for a in caller["trusted_account_ids"]})
-        args = {k: v for k, v in args.items() if k != "callers"} | {"trusted_account_ids": accounts}
+        accounts = sorted({a for caller in checked_callers for a in caller.trusted_account_ids})
+        args = {**args, "trusted_account_ids": accounts, "callers": checked_callers}
     if "trusted_account_ids" not in args:
         raise InvalidInputError("trusted_account_ids", None, "is required (or give callers)")
-    out: dict[str, Any] = {}
-    out["secret_inputs"] = check.string_list(
-        "secret_inputs", args.get("secret_inputs"), check.secret_input_name(known)
-    )
-    _role_fields(args, out)
-    _trust_fields(args, out)
-    _quota_fields(args, out)
-    out["callers"] = checked_callers if callers is not None else ()
-    return cast(RoleSpec, out)
+    return args
 
 
-def _checked_caller(entry: Mapping[str, Any], organization_id: str | None) -> dict[str, Any]:
+def _checked_caller(entry: Mapping[str, Any], organization_id: str | None) -> CallerSpec:
     """One caller entry's who and conditions, checked with the flat inputs' rules."""
-    out: dict[str, Any] = {"inline_policies": {}}
-    out["trusted_account_ids"] = check.string_list(
-        "trusted_account_ids", entry["trusted_account_ids"], check.account_id, required=True
-    )
-    _trust_fields({**entry, "organization_id": organization_id}, out)
-    return out
+
+    def conditions(out: dict[str, Any]) -> None:
+        out["extra_trust_conditions"] = _conditions_of(out, organization_id)
+
+    return parse(CallerSpec, entry, rules=(_patterns_in_accounts, conditions))
 
 
-def _role_fields(args: Mapping[str, Any], out: dict[str, Any]) -> None:
-    """Who is trusted, and what the role is: name, path, description, policies, session, boundary."""
-    accounts = args["trusted_account_ids"]
-    if not check.has_output(accounts):
-        out["trusted_account_ids"] = check.string_list(
-            "trusted_account_ids", accounts, check.account_id, required=True
-        )
-    else:
-        out["trusted_account_ids"] = accounts
-    out["role_name"] = check.role_name("role_name", args.get("role_name", limits.DEFAULT_ROLE_NAME))
-    out["role_path"] = check.iam_path("role_path", args.get("role_path", limits.DEFAULT_PATH))
-    out["role_description"] = check.description(
-        "role_description", args.get("role_description", limits.DEFAULT_ROLE_DESCRIPTION)
-    )
-    managed = args.get("managed_policy_arns", (limits.S3_READ_ONLY,))
-    out["managed_policy_arns"] = check.string_list(
-        "managed_policy_arns",
-        managed,
-        managed_policy,
-        identity=lambda policy: check.folded(attachment_suffix(policy)),
-    )
-    out["inline_policies"] = check.inline_policies("inline_policies", args.get("inline_policies"))
-    out["max_session_duration"] = check.session_duration(
-        "max_session_duration", args.get("max_session_duration", limits.DEFAULT_SESSION_SECONDS)
-    )
-    boundary = args.get("permissions_boundary_arn")
-    out["permissions_boundary_arn"] = (
-        None if boundary is None else check.policy_arn("permissions_boundary_arn", boundary)
-    )
-
-
-def _trust_fields(args: Mapping[str, Any], out: dict[str, Any]) -> None:
-    """What the trust policy requires of callers: MFA, external ids, organization, principals, sessions."""
-    out["require_mfa"] = check.boolean("require_mfa", args.get("require_mfa", False))
-    age = args.get("mfa_max_age_seconds")
-    out["mfa_max_age_seconds"] = None if age is None else check.mfa_max_age("mfa_max_age_seconds", age)
-    external_id = args.get("external_id")
-    if external_id is not None and not isinstance(external_id, pulumi.Output):
-        external_id = check.external_id("external_id", external_id)
-    out["external_id"] = external_id
-    external_ids = args.get("external_ids")
-    if external_ids is not None and not check.has_output(external_ids):
-        external_ids = check.string_list("external_ids", external_ids, check.external_id) or None
-    if external_ids is not None and external_id is not None:
+def _one_external_id(out: dict[str, Any]) -> None:
+    if out["external_ids"] is not None and out["external_id"] is not None:
         raise InvalidInputError(
             "external_id/external_ids",
             check.hidden_value(None),
             "are both set: give one id in external_id, or several (during a rotation) in external_ids",
         )
-    out["external_ids"] = external_ids
-    org = args.get("organization_id")
-    out["organization_id"] = None if org is None else check.organization_id("organization_id", org)
-    patterns = args.get("trusted_principal_arns") or ()
-    if patterns and not check.has_output(out["trusted_account_ids"]):
-        patterns = check.string_list(
+
+
+def _patterns_in_accounts(out: dict[str, Any]) -> None:
+    """trusted_principal_arns: patterns in the trusted accounts (once the accounts are known)."""
+    patterns, accounts = out["trusted_principal_arns"], out["trusted_account_ids"]
+    if patterns and not check.has_output(accounts):
+        out["trusted_principal_arns"] = check.string_list(
             "trusted_principal_arns",
             patterns,
-            lambda key, value: check.principal_pattern(key, value, out["trusted_account_ids"]),
+            lambda key, value: check.principal_pattern(key, value, accounts),
         )
-    out["trusted_principal_arns"] = tuple(patterns)
-    out["allow_session_tags"] = check.boolean("allow_session_tags", args.get("allow_session_tags", False))
-    out["source_identity"] = check.source_identity("source_identity", args.get("source_identity", ""))
-    out["session_name_is_username"] = check.boolean(
-        "session_name_is_username", args.get("session_name_is_username", False)
-    )
-    expires = args.get("expires_at")
-    out["expires_at"] = None if expires in (None, "") else check.expires_at("expires_at", expires)
-    out["trusted_permission_sets"] = check.string_list(
-        "trusted_permission_sets",
-        args.get("trusted_permission_sets"),
-        check.permission_set_name,
-        identity=check.folded,
-    )
-    out["extra_trust_conditions"] = check.trust_conditions(
-        "extra_trust_conditions", args.get("extra_trust_conditions"), trust_context(cast(RoleSpec, out))
-    )
-    revoke = args.get("revoke_sessions_issued_before")
-    out["revoke_sessions_issued_before"] = (
-        None
-        if revoke in (None, "")
-        else check.revoke_sessions_issued_before("revoke_sessions_issued_before", revoke)
-    )
+
+
+def _conditions_of(out: Mapping[str, Any], organization_id: str | None) -> Any:
+    context = _context_of({**out, "organization_id": organization_id})
+    return check.trust_conditions("extra_trust_conditions", out["extra_trust_conditions"], context)
+
+
+def _trust_conditions(out: dict[str, Any]) -> None:
+    """extra_trust_conditions, checked against what the other inputs write into the trust policy."""
+    out["extra_trust_conditions"] = _conditions_of(out, out["organization_id"])
+
+
+def _revocation(out: dict[str, Any]) -> None:
     if out["revoke_sessions_issued_before"] is not None:
         _revocation_fits(out["inline_policies"], out["revoke_sessions_issued_before"])
 
 
-def _quota_fields(args: Mapping[str, Any], out: dict[str, Any]) -> None:
-    """Detaching on delete, tags, and the account's quotas the role must fit."""
-    out["force_detach_policies"] = check.boolean(
-        "force_detach_policies", args.get("force_detach_policies", True)
-    )
-    out["tags"] = check.tags("tags", args.get("tags"))
-    out["trust_policy_size_limit"] = check.integer(
-        "trust_policy_size_limit",
-        args.get("trust_policy_size_limit", limits.TRUST_POLICY_DEFAULT_MAX),
-        limits.TRUST_POLICY_DEFAULT_MAX,
-        limits.TRUST_POLICY_QUOTA_MAX,
-        " characters",
-    )
-    out["managed_policies_per_role_limit"] = check.integer(
-        "managed_policies_per_role_limit",
-        args.get("managed_policies_per_role_limit", limits.MANAGED_POLICIES_PER_ROLE_DEFAULT),
-        1,
-        limits.MANAGED_POLICIES_PER_ROLE_MAX,
-    )
+def _managed_policies_fit(out: dict[str, Any]) -> None:
     count = len(out["managed_policy_arns"])
     if count > out["managed_policies_per_role_limit"]:
         raise InvalidInputError(
@@ -207,13 +113,23 @@ def _quota_fields(args: Mapping[str, Any], out: dict[str, Any]) -> None:
         )
 
 
+ROLE_RULES = (_one_external_id, _patterns_in_accounts, _trust_conditions, _revocation, _managed_policies_fit)
+"""RoleSpec's rules across fields, in order."""
+
+
 def trust_context(
     settings: RoleSpec, account_ids: Sequence[str] | None = None, partition: str | None = None
 ) -> check.TrustContext:
     """What the checked inputs write into the trust policy, to check extra_trust_conditions against."""
+    return _context_of(values(settings), account_ids, partition)
+
+
+def _context_of(
+    settings: Mapping[str, Any], account_ids: Sequence[str] | None = None, partition: str | None = None
+) -> check.TrustContext:
     accounts = settings["trusted_account_ids"] if account_ids is None else account_ids
     return check.TrustContext(
-        external_id=settings["external_id"] is not None or settings.get("external_ids") is not None,
+        external_id=settings.get("external_id") is not None or settings.get("external_ids") is not None,
         require_mfa=settings["require_mfa"],
         mfa_max_age_seconds=settings["mfa_max_age_seconds"],
         organization_id=settings["organization_id"],
@@ -245,12 +161,12 @@ def _username_check(settings: RoleSpec, patterns: Sequence[str], accounts: Seque
         return
     who = "trusted_principal_arns/trusted_permission_sets"
     value: object
-    if settings["session_name_is_username"]:
+    if settings.session_name_is_username:
         key, value, what = "session_name_is_username", True, "the session name"
-    elif settings["source_identity"] == "username":
+    elif settings.source_identity == "username":
         key, value, what = "source_identity", "username", "the source identity"
     else:
-        for operator_text, keys in (settings.get("extra_trust_conditions") or {}).items():
+        for operator_text, keys in (settings.extra_trust_conditions or {}).items():
             operator = check.parse_operator("extra_trust_conditions", operator_text)
             for condition_key, values in keys.items():
                 listed = [values] if isinstance(values, str) else list(values)
@@ -305,10 +221,10 @@ def checked_trust_policy(
     is checked and written as the flat inputs are, in statements of its own (in name order, so the
     order of the entries changes nothing), and the size quota holds for the whole document.
     """
-    if settings["callers"]:
+    if settings.callers:
         return _callers_policy(partition, settings)
     document, accounts, patterns = _statements(partition, account_ids, external_id, settings)
-    _fits_the_quota(document, settings["trust_policy_size_limit"], accounts, patterns)
+    _fits_the_quota(document, settings.trust_policy_size_limit, accounts, patterns)
     return document
 
 
@@ -316,20 +232,19 @@ def _callers_policy(partition: str, settings: RoleSpec) -> dict[str, Any]:
     """The trust policy of caller entries: each entry's statements, Sids from its name."""
     statements: list[dict[str, Any]] = []
     patterns = 0
-    for caller in sorted(settings["callers"], key=lambda caller: caller["name"].lower()):
-        flat = cast(RoleSpec, {**settings, **caller, "external_id": None, "callers": ()})
+    for caller in sorted(settings.callers, key=lambda caller: caller.name.lower()):
+        own = {k: v for k, v in values(caller).items() if k != "name"}
+        flat = replace(settings, **own, external_id=None, callers=())
         try:
             document, _, narrowing = _statements(
                 partition,
-                caller["trusted_account_ids"],
-                caller["external_ids"],
+                caller.trusted_account_ids,
+                caller.external_ids,
                 flat,
-                caller_sids(caller["name"]),
+                caller_sids(caller.name),
             )
         except InvalidInputError as error:
-            raise InvalidInputError(
-                f"callers.{caller['name']}.{error.key}", error.value, error.rule
-            ) from None
+            raise InvalidInputError(f"callers.{caller.name}.{error.key}", error.value, error.rule) from None
         statements += document["Statement"]
         patterns += narrowing
     sids: dict[str, str] = {}
@@ -344,8 +259,8 @@ def _callers_policy(partition: str, settings: RoleSpec) -> dict[str, Any]:
             )
         sids[folded] = statement["Sid"]
     document = {"Version": POLICY_VERSION, "Statement": statements}
-    accounts = len(settings["trusted_account_ids"])
-    _fits_the_quota(document, settings["trust_policy_size_limit"], accounts, patterns)
+    accounts = len(settings.trusted_account_ids)
+    _fits_the_quota(document, settings.trust_policy_size_limit, accounts, patterns)
     return document
 
 
@@ -364,29 +279,29 @@ def _statements(
         external_id = check.string_list("external_ids", list(external_id), check.external_id) or None
     patterns = check.string_list(
         "trusted_principal_arns",
-        list(settings["trusted_principal_arns"]),
+        list(settings.trusted_principal_arns),
         lambda key, value: check.principal_pattern(key, value, accounts, partition),
     )
-    for permission_set in settings["trusted_permission_sets"]:
+    for permission_set in settings.trusted_permission_sets:
         patterns += tuple(permission_set_patterns(partition, accounts, permission_set))
     _username_check(settings, patterns, accounts)
     extra = check.trust_conditions(
         "extra_trust_conditions",
-        settings["extra_trust_conditions"],
+        settings.extra_trust_conditions,
         trust_context(settings, accounts, partition),
     )
     document = trust_policy(
         partition,
         accounts,
-        require_mfa=settings["require_mfa"],
-        mfa_max_age_seconds=settings["mfa_max_age_seconds"],
+        require_mfa=settings.require_mfa,
+        mfa_max_age_seconds=settings.mfa_max_age_seconds,
         external_id=external_id,
-        organization_id=settings["organization_id"],
+        organization_id=settings.organization_id,
         trusted_principal_arns=patterns,
-        allow_session_tags=settings["allow_session_tags"],
-        source_identity=settings["source_identity"],
-        session_name_is_username=settings["session_name_is_username"],
-        expires_at=settings["expires_at"],
+        allow_session_tags=settings.allow_session_tags,
+        source_identity=settings.source_identity,
+        session_name_is_username=settings.session_name_is_username,
+        expires_at=settings.expires_at,
         extra_conditions=extra,
         **({} if sids is None else {"sids": sids}),
     )

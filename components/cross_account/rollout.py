@@ -22,6 +22,7 @@ from . import limits, stackset as stackset_mode, validation as check
 from .callers import Caller
 from .documents import has_console, switch_role_urls_by_account
 from .invokes import where_now
+from .spec_fields import values
 from .trusting import TrustingAccountRole, TrustingAccountRoleArgs, role_warnings, validate_trusting_args
 from .validation import InvalidInputError, Reporter
 
@@ -185,12 +186,12 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
         external_id = check.external_id("deployment_role_external_id", external_id)
     out["deployment_role_external_id"] = external_id
     role = validate_trusting_args(role_args)
-    not_the_deployment_role(role["role_name"], out["deployment_role_name"])
-    if not check.has_output(role["trusted_account_ids"]):
+    not_the_deployment_role(role.role_name, out["deployment_role_name"])
+    if not check.has_output(role.trusted_account_ids):
         not_trusted(
             "target_account_ids",
             out["target_account_ids"],
-            role["trusted_account_ids"],
+            role.trusted_account_ids,
             "trusted_account_ids",
         )
     return out, role_args
@@ -211,7 +212,7 @@ def _mode(args: Mapping[str, Any], out: dict[str, Any]) -> None:
         refused = stackset_mode.unsupported(args)
         if refused is not None:
             raise refused
-        out.update(stackset_mode.validate_stackset_args(args))
+        out.update(values(stackset_mode.validate_stackset_args(args)))
 
 
 def not_the_deployment_role(role_name: str, deployment_role_name: str) -> None:
@@ -428,19 +429,19 @@ class TrustingRoleRollout(pulumi.ComponentResource):
                 deploying if rollout["call_as"] == "SELF" else None
             )
             stackset_mode.refuse_management(accounts, management, "target_account_ids")
-            if not check.has_output(settings["trusted_account_ids"]):
+            if not check.has_output(settings.trusted_account_ids):
                 # Every check the template needs, before anything is registered.
-                stackset_mode.stack_set_template(partition, settings["trusted_account_ids"], settings)
+                stackset_mode.stack_set_template(partition, settings.trusted_account_ids, settings)
         except InvalidInputError as error:
             raise report.error(error) from None
         stack_set_name = rollout["stack_set_name"] or stackset_mode.default_stack_set_name(pulumi.get_stack())
         options = {**rollout, "stack_set_name": stack_set_name}
         stack_set, _ = stackset_mode.build_stack_set(self, name, options, settings, partition, region, report)
         role_warnings(report, name, settings, self)
-        role = f"{settings['role_path']}{settings['role_name']}"
+        role = f"{settings.role_path}{settings.role_name}"
         arns = {account: f"arn:{partition}:iam::{account}:role{role}" for account in accounts}
         links = (
-            switch_role_urls_by_account(partition, accounts, settings["role_path"], settings["role_name"])
+            switch_role_urls_by_account(partition, accounts, settings.role_path, settings.role_name)
             if has_console(partition)
             else dict.fromkeys(accounts, "")
         )
@@ -448,20 +449,20 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         self.role_arns_by_account = _known(arns)
         self.switch_role_urls_by_account = _known(links)
         self.role_unique_ids_by_account = pulumi.Output.from_input({})
-        self.role_name = pulumi.Output.from_input(settings["role_name"])
-        self.role_path = pulumi.Output.from_input(settings["role_path"])
+        self.role_name = pulumi.Output.from_input(settings.role_name)
+        self.role_path = pulumi.Output.from_input(settings.role_path)
         self.external_id_required = pulumi.Output.from_input(False)
         self.mfa_required = pulumi.Output.from_input(
-            settings["require_mfa"] or settings["mfa_max_age_seconds"] is not None
+            settings.require_mfa or settings.mfa_max_age_seconds is not None
         )
-        self.expires_at = pulumi.Output.from_input(settings["expires_at"] or "")
-        self.session_name_required = pulumi.Output.from_input(settings["session_name_is_username"])
+        self.expires_at = pulumi.Output.from_input(settings.expires_at or "")
+        self.session_name_required = pulumi.Output.from_input(settings.session_name_is_username)
         self.source_identity_required = pulumi.Output.from_input(
-            settings["source_identity"] in ("required", "username")
+            settings.source_identity in ("required", "username")
         )
-        self.session_tags_allowed = pulumi.Output.from_input(settings["allow_session_tags"])
-        self.source_identity_allowed = pulumi.Output.from_input(settings["source_identity"] is not None)
-        self.max_session_duration = pulumi.Output.from_input(settings["max_session_duration"])
+        self.session_tags_allowed = pulumi.Output.from_input(settings.allow_session_tags)
+        self.source_identity_allowed = pulumi.Output.from_input(settings.source_identity is not None)
+        self.max_session_duration = pulumi.Output.from_input(settings.max_session_duration)
         self.role_arn_pattern = pulumi.Output.from_input(stackset_mode.pattern(partition, settings))
         self.stack_set_name = stack_set.name
         self.stack_set_arn = stack_set.arn

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -28,13 +28,12 @@ from .documents import (
     template_body,
 )
 from .iam.grammar import region_partition as region_partition
-from .specs import RoleSpec, StackSetSpec
+from .spec_fields import parse
+from .specs import CALL_AS as CALL_AS, REGION_CONCURRENCY as REGION_CONCURRENCY, RoleSpec, StackSetSpec
 from .trusting import checked_trust_policy
 from .validation import InvalidInputError, Reporter
 
 MODES = ("providers", "stackset")
-CALL_AS = ("SELF", "DELEGATED_ADMIN")
-REGION_CONCURRENCY = ("PARALLEL", "SEQUENTIAL")
 STACKSET_INPUTS = (
     "organizational_unit_ids",
     "exclude_account_ids",
@@ -109,7 +108,7 @@ def unsupported(role: Mapping[str, Any]) -> InvalidInputError | None:
 
 
 def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None) -> StackSetSpec:
-    """The stackset mode's own inputs, checked and with their defaults."""
+    """The stackset mode's own inputs, checked and with their defaults (other inputs are left alone)."""
     if partition == "aws-cn":
         raise InvalidInputError(
             "rollout_mode",
@@ -117,90 +116,52 @@ def validate_stackset_args(args: Mapping[str, Any], partition: str | None = None
             "is not available in partition 'aws-cn': AWS Organizations trusted access for CloudFormation "
             "StackSets is not supported in the China regions; use rollout_mode providers",
         )
-    out: dict[str, Any] = {}
-    _targets(args, out)
-    _operation(args, out, partition)
-    return cast(StackSetSpec, out)
+    given = {k: v for k, v in args.items() if k in STACKSET_INPUTS}
 
-
-def _targets(args: Mapping[str, Any], out: dict[str, Any]) -> None:
-    """Where the stack set deploys: the units (no root beside others, no account filter), its name."""
-    units = args.get("organizational_unit_ids")
-    if not units:
-        raise InvalidInputError(
-            "organizational_unit_ids", units, "is required in stackset mode: the units to deploy the role to"
-        )
-    out["organizational_unit_ids"] = check.string_list(
-        "organizational_unit_ids", units, check.organizational_unit_id, required=True
-    )
-    roots = [unit for unit in out["organizational_unit_ids"] if unit.startswith("r-")]
-    if roots and len(out["organizational_unit_ids"]) > 1:
-        raise InvalidInputError(
-            "organizational_unit_ids",
-            list(out["organizational_unit_ids"]),
-            f"lists the root {roots[0]!r} with other units: the root holds every unit, so " + OVERLAP,
-        )
-    excluded = check.string_list("exclude_account_ids", args.get("exclude_account_ids"), check.account_id)
-    if excluded:
-        raise InvalidInputError("exclude_account_ids", list(excluded), EXCLUDE_REFUSED)
-    out["exclude_account_ids"] = excluded
-    management = args.get("management_account_id")
-    out["management_account_id"] = (
-        None if management in (None, "") else check.account_id("management_account_id", management)
-    )
-    name = args.get("stack_set_name")
-    if name is not None and (not isinstance(name, str) or STACK_SET_NAME_RE.fullmatch(name) is None):
-        raise InvalidInputError(
-            "stack_set_name",
-            name,
-            "is not a StackSet name (a letter, then up to 127 ASCII letters, digits and hyphens)",
-        )
-    out["stack_set_name"] = name
-
-
-def _operation(args: Mapping[str, Any], out: dict[str, Any], partition: str | None) -> None:
-    """How the stack set runs: as whom, what it keeps, its preferences, its region, re-creation."""
-    call_as = args.get("call_as", limits.DEFAULT_CALL_AS)
-    if call_as not in CALL_AS:
-        raise InvalidInputError("call_as", call_as, f"must be one of {', '.join(CALL_AS)}")
-    out["call_as"] = call_as
-    out["retain_stacks_on_account_removal"] = check.boolean(
-        "retain_stacks_on_account_removal", args.get("retain_stacks_on_account_removal", False)
-    )
-    out["max_concurrent_percentage"] = check.integer(
-        "max_concurrent_percentage",
-        args.get("max_concurrent_percentage", limits.DEFAULT_MAX_CONCURRENT_PERCENTAGE),
-        1,
-        100,
-        " percent",
-    )
-    out["failure_tolerance_percentage"] = check.integer(
-        "failure_tolerance_percentage",
-        args.get("failure_tolerance_percentage", limits.DEFAULT_FAILURE_TOLERANCE_PERCENTAGE),
-        0,
-        100,
-        " percent",
-    )
-    concurrency = args.get("region_concurrency_type", limits.DEFAULT_REGION_CONCURRENCY)
-    if concurrency not in REGION_CONCURRENCY:
-        raise InvalidInputError(
-            "region_concurrency_type", concurrency, f"must be one of {', '.join(REGION_CONCURRENCY)}"
-        )
-    out["region_concurrency_type"] = concurrency
-    region = args.get("stack_set_instance_region")
-    if region is not None:
-        region = check.region("stack_set_instance_region", region)
-        if partition is not None and region_partition(region) != partition:
+    def region_in_partition(out: dict[str, Any]) -> None:
+        region = out["stack_set_instance_region"]
+        if region is not None and partition is not None and region_partition(region) != partition:
             raise InvalidInputError(
                 "stack_set_instance_region",
                 region,
                 f"is a region of partition {region_partition(region)!r}, not of {partition!r}, where "
                 "the stack set is made",
             )
-    out["stack_set_instance_region"] = region
-    out["stack_set_recreate_roles"] = check.boolean(
-        "stack_set_recreate_roles", args.get("stack_set_recreate_roles", False)
-    )
+
+    return parse(StackSetSpec, given, prepare=_targets, rules=(_no_exclusions, _name, region_in_partition))
+
+
+def _targets(args: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Where the stack set deploys: the units (no root beside others)."""
+    units = args.get("organizational_unit_ids")
+    if not units:
+        raise InvalidInputError(
+            "organizational_unit_ids", units, "is required in stackset mode: the units to deploy the role to"
+        )
+    checked = check.string_list("organizational_unit_ids", units, check.organizational_unit_id, required=True)
+    roots = [unit for unit in checked if unit.startswith("r-")]
+    if roots and len(checked) > 1:
+        raise InvalidInputError(
+            "organizational_unit_ids",
+            list(checked),
+            f"lists the root {roots[0]!r} with other units: the root holds every unit, so " + OVERLAP,
+        )
+    return {**args, "organizational_unit_ids": checked}
+
+
+def _no_exclusions(out: dict[str, Any]) -> None:
+    if out["exclude_account_ids"]:
+        raise InvalidInputError("exclude_account_ids", list(out["exclude_account_ids"]), EXCLUDE_REFUSED)
+
+
+def _name(out: dict[str, Any]) -> None:
+    name = out["stack_set_name"]
+    if name is not None and (not isinstance(name, str) or STACK_SET_NAME_RE.fullmatch(name) is None):
+        raise InvalidInputError(
+            "stack_set_name",
+            name,
+            "is not a StackSet name (a letter, then up to 127 ASCII letters, digits and hyphens)",
+        )
 
 
 OVERLAP = (
@@ -250,23 +211,23 @@ def stack_set_template(partition: str, trusted: Sequence[str], settings: RoleSpe
     document = checked_trust_policy(partition, trusted, None, settings)
     managed = [
         policy if policy.startswith("arn:") else f"arn:{partition}:iam::aws:policy/{policy}"
-        for policy in settings["managed_policy_arns"]
+        for policy in settings.managed_policy_arns
     ]
-    inline = dict(settings["inline_policies"])
-    revoke = settings["revoke_sessions_issued_before"]
+    inline = dict(settings.inline_policies)
+    revoke = settings.revoke_sessions_issued_before
     if revoke is not None:
         # The same inline policy TrustingAccountRole adds (the console's Revoke active sessions).
         inline[limits.REVOKE_SESSIONS_POLICY_NAME] = revoke_older_sessions_policy(revoke)
     template = role_template(
-        role_name=settings["role_name"],
-        role_path=settings["role_path"],
-        description=settings["role_description"],
+        role_name=settings.role_name,
+        role_path=settings.role_path,
+        description=settings.role_description,
         trust_policy=document,
         managed_policy_arns=managed,
         inline_policies=inline,
-        max_session_duration=settings["max_session_duration"],
-        permissions_boundary_arn=settings["permissions_boundary_arn"],
-        tags=settings["tags"],
+        max_session_duration=settings.max_session_duration,
+        permissions_boundary_arn=settings.permissions_boundary_arn,
+        tags=settings.tags,
     )
     # Every input passed check.not_evaluated; the role's properties are read once more as a whole,
     # so that nothing CloudFormation would evaluate reaches a template, whatever built it.
@@ -293,7 +254,7 @@ def build_stack_set(
     report: Reporter,
 ) -> tuple[aws.cloudformation.StackSet, dict[str, aws.cloudformation.StackSetInstance]]:
     """The StackSet and one StackSetInstance per organizational unit, children of ``parent``."""
-    body = pulumi.Output.from_input(settings["trusted_account_ids"]).apply(
+    body = pulumi.Output.from_input(settings.trusted_account_ids).apply(
         lambda trusted: stack_set_template(partition, trusted, settings)
     )
     preferences = {
@@ -305,7 +266,7 @@ def build_stack_set(
     stack_set = aws.cloudformation.StackSet(
         f"{name}-stackset",
         name=stackset["stack_set_name"],
-        description=f"Cross-account access role {settings['role_path']}{settings['role_name']}",
+        description=f"Cross-account access role {settings.role_path}{settings.role_name}",
         permission_model="SERVICE_MANAGED",
         auto_deployment=aws.cloudformation.StackSetAutoDeploymentArgs(
             enabled=True,
@@ -413,4 +374,4 @@ def held_back(
 
 def pattern(partition: str, settings: RoleSpec) -> str:
     """The role_arn_pattern output: the role, by its path and name, in any account."""
-    return role_arn_pattern(partition, settings["role_path"], settings["role_name"])
+    return role_arn_pattern(partition, settings.role_path, settings.role_name)

@@ -21,15 +21,14 @@ from .documents import (
     switch_roles_extension_config,
 )
 from .grants import (  # re-exported: trusted.<NAME> stays what it was
+    LATE_INPUTS as LATE_INPUTS,
     NO_PRINCIPAL_KEY as NO_PRINCIPAL_KEY,
     RENAMED_INPUTS as RENAMED_INPUTS,
     REQUIREMENT_FLAGS as REQUIREMENT_FLAGS,
     ROLE_SESSION_REQUIREMENTS as ROLE_SESSION_REQUIREMENTS,
     _check_role_chaining as _check_role_chaining,
-    _optional as _optional,
     _refuse_renamed as _refuse_renamed,
     _requirement as _requirement,
-    _validate_new_group as _validate_new_group,
     attachment_names as attachment_names,
     check_policies_per_principal as check_policies_per_principal,
     check_policy_names as check_policy_names,
@@ -37,9 +36,11 @@ from .grants import (  # re-exported: trusted.<NAME> stays what it was
     checked_grants as checked_grants,
     checked_requirements as checked_requirements,
     checked_role_arns as checked_role_arns,
+    completed_access as completed_access,
     effective_ends as effective_ends,
     grant_of as grant_of,
     has_any_output as has_any_output,
+    parse_trusted_options as parse_trusted_options,
     path_within as path_within,
     policy_suffix as policy_suffix,
     requirements_by_role as requirements_by_role,
@@ -142,21 +143,24 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         *,
         input_names: Mapping[str, str] | None = None,
+        options: AccessSpec | None = None,
     ) -> None:
         """``input_names`` maps input names to the names errors and warnings should use
-        (the program passes its config keys)."""
+        (the program passes its config keys). ``options`` (internal: the program's) is ``args``
+        parsed already but for the role ARNs, requirements, grants and secret inputs, which are
+        checked here: no value is parsed twice."""
         report = Reporter(input_names, args.get("secret_inputs") or (), args)
         try:
-            settings = validate_trusted_args(args)
+            settings = validate_trusted_args(args) if options is None else completed_access(options, args)
         except InvalidInputError as error:
             raise report.error(error) from None
         super().__init__("cross-account:index:TrustedAccountAccess", name, {}, opts)
         self._name = name
         self._settings: AccessSpec = settings
         self._report = report
-        self._secret = frozenset(settings["secret_inputs"])
-        if settings["expires_at"] is not None:
-            warning = check.expiry_warning("expires_at", settings["expires_at"])
+        self._secret = frozenset(settings.secret_inputs)
+        if settings.expires_at is not None:
+            warning = check.expiry_warning("expires_at", settings.expires_at)
             if warning is not None:
                 report.warn(warning, resource=self)
 
@@ -179,8 +183,8 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         """The policies and attachments, registered now for plain inputs, or once the ARNs,
         requirements and grants read from stack references resolve."""
         settings = self._settings
-        role_arns, requirements = settings["role_arns"], settings["role_requirements"]
-        grants = settings["organizational_unit_grants"]
+        role_arns, requirements = settings.role_arns, settings.role_requirements
+        grants = settings.organizational_unit_grants
         if check.has_output(role_arns) or has_any_output(requirements) or has_any_output(grants):
             # ARNs and requirements read from stack references are known only once they
             # resolve; the policies and attachments are registered then, after the checks.
@@ -221,7 +225,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             profiles.apply(lambda found: [console_command(p) for p in found]), *CLI_CONFIG_INPUTS
         )
         self.switch_roles_extension_config = self._hide_if(
-            pulumi.Output.all(built, settings["role_requires_external_id"]).apply(
+            pulumi.Output.all(built, settings.role_requires_external_id).apply(
                 lambda resolved: self._extension_config(resolved[0], bool(resolved[1]))
             ),
             *EXTENSION_CONFIG_INPUTS,
@@ -268,23 +272,23 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         self._warn_about_role_ends(arns, requirements, entries)
         self._warn_about_role_sessions(arns, requirements)
         new_group = self._new_group()
-        made = settings["new_group_name"]
-        groups = [*settings["group_names"], *([made] if new_group and made else [])]
+        made = settings.new_group_name
+        groups = [*settings.group_names, *([made] if new_group and made else [])]
         names = {
-            "user": attachment_names(f"{self._name}-user", settings["user_names"], len(chunks)),
+            "user": attachment_names(f"{self._name}-user", settings.user_names, len(chunks)),
             "group": attachment_names(f"{self._name}-group", groups, len(chunks)),
-            "role": attachment_names(f"{self._name}-role", settings["role_names"], len(chunks)),
+            "role": attachment_names(f"{self._name}-role", settings.role_names, len(chunks)),
         }
         for kind, key in (("user", "user_names"), ("group", "group_names"), ("role", "role_names")):
             self._warn_about_renamed(names[kind], key)
-        tags = self._hide_if(settings["tags"], "tags") if settings["tags"] else None
+        tags = self._hide_if(settings.tags, "tags") if settings.tags else None
         policy_arns = []
         documents = []
         for index, chunk in enumerate(chunks):
             suffix = policy_suffix(index)
             document = assume_role_policy(
                 chunk,
-                require_mfa=settings["require_mfa"],
+                require_mfa=settings.require_mfa,
                 ends=ends,
                 session_actions=actions,
                 grants=grants if index == 0 else (),
@@ -306,19 +310,19 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         settings = self._settings
         try:
             entries = checked_grants(list(raw_grants or ()))
-            grants = [grant_of(entry, settings["expires_at"]) for entry in entries]
+            grants = [grant_of(entry, settings.expires_at) for entry in entries]
             arns = checked_role_arns(list(role_arns), required=not grants)
             requirements = requirements_by_role(arns, checked_requirements(list(raw_requirements or ())))
-            ends = effective_ends(arns, requirements, settings["expires_at"])
+            ends = effective_ends(arns, requirements, settings.expires_at)
             actions = session_actions(arns, requirements)
             chunks = split_role_arns(
-                arns, require_mfa=settings["require_mfa"], ends=ends, actions=actions, grants=grants
+                arns, require_mfa=settings.require_mfa, ends=ends, actions=actions, grants=grants
             )
             check_policies_per_principal(
-                len(arns) + len(grants), len(chunks), settings["managed_policies_per_principal_limit"]
+                len(arns) + len(grants), len(chunks), settings.managed_policies_per_principal_limit
             )
-            check_policy_names(settings["policy_name"], len(chunks))
-            check_region_partition(settings["region"], arns)
+            check_policy_names(settings.policy_name, len(chunks))
+            check_region_partition(settings.region, arns)
         except InvalidInputError as error:
             reported = self._report.error(error)
             if not late:
@@ -333,8 +337,8 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         settings = self._settings
         return aws.iam.Policy(
             f"{self._name}-policy{suffix}",
-            name=self._hide_if(f"{settings['policy_name']}{suffix}", "policy_name"),
-            path=self._hide_if(settings["policy_path"], "policy_path"),
+            name=self._hide_if(f"{settings.policy_name}{suffix}", "policy_name"),
+            path=self._hide_if(settings.policy_path, "policy_path"),
             description="Allows sts:AssumeRole on cross-account roles",
             policy=self._secret_if(
                 secret or bool(self._secret.intersection(POLICY_DOCUMENT_INPUTS)),
@@ -360,19 +364,19 @@ class TrustedAccountAccess(pulumi.ComponentResource):
     def _new_group(self) -> aws.iam.Group | None:
         """The group new_group_name, and its members (each added without touching their other groups)."""
         settings = self._settings
-        if settings["new_group_name"] is None:
+        if settings.new_group_name is None:
             return None
         hidden = self._secret.intersection(("new_group_name", "new_group_path"))
         group = aws.iam.Group(
             f"{self._name}-new-group",
-            name=self._hide_if(settings["new_group_name"], "new_group_name"),
-            path=self._hide_if(settings["new_group_path"], "new_group_path"),
+            name=self._hide_if(settings.new_group_name, "new_group_name"),
+            path=self._hide_if(settings.new_group_path, "new_group_path"),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 additional_secret_outputs=["arn", "id", "name", "path", "uniqueId"] if hidden else [],
             ),
         )
-        for user in settings["new_group_members"]:
+        for user in settings.new_group_members:
             aws.iam.UserGroupMembership(
                 f"{self._name}-member-{user}",
                 user=self._hide_if(user, "new_group_members"),
@@ -397,21 +401,21 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             hide = self._secret.intersection((*inputs, *policy_secret))
             return pulumi.ResourceOptions(parent=self, additional_secret_outputs=["id"] if hide else [])
 
-        for user in settings["user_names"]:
+        for user in settings.user_names:
             aws.iam.UserPolicyAttachment(
                 names["user"][(user, index)],
                 user=self._hide_if(user, "user_names"),
                 policy_arn=policy_arn,
                 opts=child("user_names"),
             )
-        for group in settings["group_names"]:
+        for group in settings.group_names:
             aws.iam.GroupPolicyAttachment(
                 names["group"][(group, index)],
                 group=self._hide_if(group, "group_names"),
                 policy_arn=policy_arn,
                 opts=child("group_names"),
             )
-        made = settings["new_group_name"]
+        made = settings.new_group_name
         if new_group is not None and made is not None:
             aws.iam.GroupPolicyAttachment(
                 names["group"][(made, index)],
@@ -419,7 +423,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
                 policy_arn=policy_arn,
                 opts=child("new_group_name", "new_group_path"),
             )
-        for role in settings["role_names"]:
+        for role in settings.role_names:
             aws.iam.RolePolicyAttachment(
                 names["role"][(role, index)],
                 role=self._hide_if(role, "role_names"),
@@ -428,7 +432,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             )
 
     def _warn_about_renamed(self, names: Mapping[tuple[str, int], str], key: str) -> None:
-        new_group = self._settings["new_group_name"]
+        new_group = self._settings.new_group_name
         for (principal, index), name in names.items():
             if "/" in name:
                 named = "new_group_name" if key == "group_names" and principal == new_group else key
@@ -475,10 +479,10 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         self, role_arns: Sequence[str], requirements: Mapping[str, Mapping[str, Any]]
     ) -> None:
         """One warning per requirement that role sessions (role_names) cannot meet, naming the roles."""
-        roles = list(self._settings["role_names"])
+        roles = list(self._settings.role_names)
         if not roles:
             return
-        default_mfa = self._settings["role_requires_mfa"]
+        default_mfa = self._settings.role_requires_mfa
         for flag, what in ROLE_SESSION_REQUIREMENTS.items():
             default = default_mfa is True if flag == "mfa_required" else False
             arns = [arn for arn in role_arns if requirements.get(arn, {}).get(flag, default)]
@@ -494,7 +498,7 @@ class TrustedAccountAccess(pulumi.ComponentResource):
         for arn in role_arns:
             partition = arn.split(":")[1]
             if has_console(partition):
-                links.append(switch_role_url(arn, color=self._settings["switch_role_color"]))
+                links.append(switch_role_url(arn, color=self._settings.switch_role_color))
                 continue
             self._report.warn(
                 f"{arn}: partition {partition!r} has no console switch-role page: its switch_role_urls "
@@ -507,10 +511,10 @@ class TrustedAccountAccess(pulumi.ComponentResource):
     def _mfa_serial(self) -> pulumi.Output[str | None]:
         """The mfa_serial placeholder of this account, when any role may require MFA (else no invoke)."""
         settings = self._settings
-        requirements = settings["role_requirements"]
+        requirements = settings.role_requirements
         may_require = (
-            settings["require_mfa"]
-            or settings["role_requires_mfa"] is not False
+            settings.require_mfa
+            or settings.role_requires_mfa is not False
             or has_any_output(requirements)
             or any(entry.get("mfa_required") for entry in requirements)
         )
@@ -529,24 +533,24 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             found = []
             for arn in b.role_arns:
                 entry = b.requirements.get(arn, {})
-                mfa = settings["require_mfa"] or bool(entry.get("mfa_required", mfa_default))
+                mfa = settings.require_mfa or bool(entry.get("mfa_required", mfa_default))
                 found.append(
                     CliProfile(
                         role_arn=arn,
-                        source_profile=settings["source_profile"],
+                        source_profile=settings.source_profile,
                         external_id_required=bool(entry.get("external_id_required", external_id_default)),
                         mfa_serial=mfa_serial if mfa else None,
-                        region=settings["region"],
+                        region=settings.region,
                         session_name_required=bool(entry.get("session_name_required", False)),
                         source_identity_required=bool(entry.get("source_identity_required", False)),
-                        duration_seconds=settings["session_duration_seconds"],
+                        duration_seconds=settings.session_duration_seconds,
                         expires_at=b.ends.get(arn),
                     )
                 )
             return found
 
         return pulumi.Output.all(
-            built, settings["role_requires_external_id"], settings["role_requires_mfa"], self._mfa_serial()
+            built, settings.role_requires_external_id, settings.role_requires_mfa, self._mfa_serial()
         ).apply(profiles)
 
     def _extension_config(self, built: "_Built", external_id_default: bool) -> str:
@@ -560,20 +564,18 @@ class TrustedAccountAccess(pulumi.ComponentResource):
             elif entry.get("external_id_required", external_id_default):
                 refused = "the role requires an external id, which the console cannot send"
             entries.append(
-                ExtensionEntry(
-                    arn, settings["switch_role_color"], settings["region"], console_refused=refused
-                )
+                ExtensionEntry(arn, settings.switch_role_color, settings.region, console_refused=refused)
             )
         return switch_roles_extension_config(entries)
 
     def _principals(self) -> pulumi.Output[TrustedPrincipals]:
         settings = self._settings
         principals: TrustedPrincipals = {
-            "users": list(settings["user_names"]),
-            "groups": list(settings["group_names"]),
-            "roles": list(settings["role_names"]),
-            "new_group": settings["new_group_name"] or "",
-            "new_group_members": list(settings["new_group_members"]),
+            "users": list(settings.user_names),
+            "groups": list(settings.group_names),
+            "roles": list(settings.role_names),
+            "new_group": settings.new_group_name or "",
+            "new_group_members": list(settings.new_group_members),
         }
         inputs = ("user_names", "group_names", "role_names", "new_group_name", "new_group_members")
         return cast(

@@ -20,11 +20,8 @@ from .role_checks import (  # re-exported: trusting.<NAME> stays what it was
     _callers_policy as _callers_policy,
     _checked_caller as _checked_caller,
     _fits_the_quota as _fits_the_quota,
-    _quota_fields as _quota_fields,
     _revocation_fits as _revocation_fits,
-    _role_fields as _role_fields,
     _statements as _statements,
-    _trust_fields as _trust_fields,
     _username_check as _username_check,
     attachment_suffix as attachment_suffix,
     checked_trust_policy as checked_trust_policy,
@@ -33,7 +30,8 @@ from .role_checks import (  # re-exported: trusting.<NAME> stays what it was
     trust_context as trust_context,
     validate_trusting_args as validate_trusting_args,
 )
-from .specs import RoleSpec
+from .spec_fields import completed
+from .specs import CallerSpec, RoleSpec
 from .trusting_args import (  # re-exported
     ROLE_DERIVED_OUTPUTS as ROLE_DERIVED_OUTPUTS,
     ROLE_NAME_INPUTS as ROLE_NAME_INPUTS,
@@ -58,6 +56,10 @@ ROLE_OUTPUTS = (
     "max_session_duration",
 )
 """TrustingAccountRole's outputs, in the order it registers them."""
+
+
+LATE_INPUTS = ("external_id", "external_ids", "secret_inputs")
+"""The inputs the program adds to a spec it parsed (the external ids made secret, the secret inputs)."""
 
 
 class TrustingAccountRole(pulumi.ComponentResource):
@@ -100,28 +102,30 @@ class TrustingAccountRole(pulumi.ComponentResource):
         reporter: Reporter | None = None,
         partition: str | None = None,
         account_id: str | None = None,
+        spec: RoleSpec | None = None,
+        trust_policy: Mapping[str, Any] | None = None,
     ) -> None:
         """``input_names`` maps input names to the names errors and warnings should use
         (the program passes its config keys); ``reporter``, given instead, reports them
         (TrustingRoleRollout shares one with every account's role). ``partition`` and
         ``account_id``, when the caller knows where its provider works (TrustingRoleRollout
-        does), save the getPartition and getCallerIdentity invokes."""
+        does), save the getPartition and getCallerIdentity invokes. ``spec`` and ``trust_policy``
+        (internal: the program's) are ``args`` parsed already but for the inputs the caller adds
+        (LATE_INPUTS), and the trust policy checked already in this partition: neither is made twice."""
         report = reporter or Reporter(input_names, args.get("secret_inputs") or (), args)
         try:
-            settings = validate_trusting_args(args)
+            settings = validate_trusting_args(args) if spec is None else completed(spec, args, LATE_INPUTS)
         except InvalidInputError as error:
             raise report.error(error) from None
         super().__init__("cross-account:index:TrustingAccountRole", name, {}, opts)
         self._report = report
         self._account_id = account_id
-        self._secret = frozenset(settings["secret_inputs"])
+        self._secret = frozenset(settings.secret_inputs)
         partition_output = partition_of(self) if partition is None else pulumi.Output.from_input(partition)
-        external_id = (
-            settings["external_id"] if settings["external_id"] is not None else settings["external_ids"]
-        )
-        callers_ids = caller_external_ids(settings["callers"])
+        external_id = settings.external_id if settings.external_id is not None else settings.external_ids
+        callers_ids = caller_external_ids(settings.callers)
         report.add_secrets(callers_ids)
-        role = self._role(name, settings, partition_output, external_id, bool(callers_ids))
+        role = self._role(name, settings, partition_output, external_id, bool(callers_ids), trust_policy)
         self._managed_policies(name, settings, role, partition, partition_output)
         self._inline_policies(name, settings, role)
         self._outputs(role, settings, external_id is not None or bool(callers_ids))
@@ -139,6 +143,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
         partition: pulumi.Output[str],
         external_id: Any,
         callers_external_id: bool = False,
+        trust_policy: Mapping[str, Any] | None = None,
     ) -> aws.iam.Role:
         """The role, its trust policy checked once the partition and the accounts are known."""
         report, hide_if, secret = self._report, self._hide_if, self._secret
@@ -149,8 +154,10 @@ class TrustingAccountRole(pulumi.ComponentResource):
             except InvalidInputError as error:
                 raise report.error(error) from None
 
-        document = pulumi.Output.all(partition, settings["trusted_account_ids"], external_id).apply(
-            document_for
+        document = (
+            pulumi.Output.all(partition, settings.trusted_account_ids, external_id).apply(document_for)
+            if trust_policy is None
+            else pulumi.Output.from_input(dict(trust_policy))
         )
         trust_secret = (
             external_id is not None or callers_external_id or bool(secret.intersection(TRUST_INPUTS))
@@ -165,17 +172,17 @@ class TrustingAccountRole(pulumi.ComponentResource):
         assume_role_policy = pulumi.Output.json_dumps(document)
         if trust_secret:
             assume_role_policy = pulumi.Output.secret(assume_role_policy)
-        boundary = settings["permissions_boundary_arn"]
+        boundary = settings.permissions_boundary_arn
         return aws.iam.Role(
             f"{name}-role",
-            name=hide_if(settings["role_name"], "role_name"),
-            path=hide_if(settings["role_path"], "role_path"),
-            description=hide_if(settings["role_description"], "role_description"),
+            name=hide_if(settings.role_name, "role_name"),
+            path=hide_if(settings.role_path, "role_path"),
+            description=hide_if(settings.role_description, "role_description"),
             assume_role_policy=assume_role_policy,
-            max_session_duration=hide_if(settings["max_session_duration"], "max_session_duration"),
+            max_session_duration=hide_if(settings.max_session_duration, "max_session_duration"),
             permissions_boundary=None if boundary is None else hide_if(boundary, "permissions_boundary_arn"),
-            tags=hide_if(settings["tags"], "tags") if settings["tags"] else None,
-            force_detach_policies=settings["force_detach_policies"],
+            tags=hide_if(settings.tags, "tags") if settings.tags else None,
+            force_detach_policies=settings.force_detach_policies,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 # A new name replaces the role create-first: the new role exists before the old one
@@ -195,7 +202,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
         partition_output: pulumi.Output[str],
     ) -> None:
         """One attachment per managed policy, named after the policy (never a list index)."""
-        for policy in settings["managed_policy_arns"]:
+        for policy in settings.managed_policy_arns:
             arn: Any = policy
             if not policy.startswith("arn:"):
                 arn = (
@@ -221,7 +228,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
     def _inline_policies(self, name: str, settings: RoleSpec, role: aws.iam.Role) -> None:
         """The inline policies, and the revocation policy when sessions are revoked."""
         hide_if, secret = self._hide_if, self._secret
-        for policy, body in settings["inline_policies"].items():
+        for policy, body in settings.inline_policies.items():
             aws.iam.RolePolicy(
                 f"{name}-inline-{policy}",
                 name=hide_if(policy, "inline_policies"),
@@ -240,7 +247,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
                     ),
                 ),
             )
-        revoke = settings["revoke_sessions_issued_before"]
+        revoke = settings.revoke_sessions_issued_before
         if revoke is not None:
             aws.iam.RolePolicy(
                 f"{name}-inline-{limits.REVOKE_SESSIONS_POLICY_NAME}",
@@ -271,28 +278,28 @@ class TrustingAccountRole(pulumi.ComponentResource):
         self.external_id_required = pulumi.Output.from_input(external_id)
         # With callers: what any caller requires or may do (the trusted side reads each caller's own
         # from the stack's callerRequirements); the latest end, or "" when a caller's access never ends.
-        entries: list[Any] = list(settings["callers"]) or [settings]
-        mfa = any(e["require_mfa"] or e["mfa_max_age_seconds"] is not None for e in entries)
+        entries: list[CallerSpec | RoleSpec] = [*settings.callers] or [settings]
+        mfa = any(e.require_mfa or e.mfa_max_age_seconds is not None for e in entries)
         self.mfa_required = known(mfa, "require_mfa", "mfa_max_age_seconds", "callers")
         self.role_unique_id = role.unique_id
         self.role_path = hide_if(role.path, *ROLE_NAME_INPUTS)
-        ends = [e["expires_at"] or "" for e in entries]
+        ends = [e.expires_at or "" for e in entries]
         self.expires_at = known("" if "" in ends else max(ends), "expires_at", "callers")
         self.session_name_required = known(
-            any(e["session_name_is_username"] for e in entries), "session_name_is_username", "callers"
+            any(e.session_name_is_username for e in entries), "session_name_is_username", "callers"
         )
         self.source_identity_required = known(
-            any(e["source_identity"] in ("required", "username") for e in entries),
+            any(e.source_identity in ("required", "username") for e in entries),
             "source_identity",
             "callers",
         )
         self.session_tags_allowed = known(
-            any(e["allow_session_tags"] for e in entries), "allow_session_tags", "callers"
+            any(e.allow_session_tags for e in entries), "allow_session_tags", "callers"
         )
         self.source_identity_allowed = known(
-            any(e["source_identity"] is not None for e in entries), "source_identity", "callers"
+            any(e.source_identity is not None for e in entries), "source_identity", "callers"
         )
-        self.max_session_duration = known(settings["max_session_duration"], "max_session_duration")
+        self.max_session_duration = known(settings.max_session_duration, "max_session_duration")
 
     def _console_link(self, role_arn: str) -> str:
         partition = role_arn.split(":")[1]
@@ -308,7 +315,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
     def _warn(self, name: str, settings: RoleSpec) -> None:
         """Warnings about values that work but deserve a second look (each once, naming the input)."""
         role_warnings(self._report, name, settings, self)
-        accounts = settings["trusted_account_ids"]
+        accounts = settings.trusted_account_ids
         if self._account_id is not None and not check.has_output(accounts):
             self._warn_own_account(self._account_id, accounts)
             return
