@@ -34,6 +34,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pulumi
 from botocore.exceptions import ClientError
 from conftest import SECRET_SIG, SIG_KEY, RecordingMocks
@@ -62,9 +64,25 @@ class UnknownResourceTypeError(NotImplementedError):
     """The program registered a type the emulator adapter does not map."""
 
 
+_BOTO3_SESSION = boto3.Session
+"""boto3's own Session class, whatever a test puts in its place."""
+_MODELS = botocore.loaders.create_loader()
+"""One botocore loader for every session the tests make: a new boto3.Session reads and parses the
+service models (IAM's, STS's, the endpoints) again, about 25 s of CPU over the suite (cProfile)."""
+
+
+def new_session(**kwargs: Any) -> boto3.Session:
+    """``boto3.Session(**kwargs)`` whose service models come from the tests' one loader."""
+    core = kwargs.pop("botocore_session", None) or botocore.session.Session()
+    core.register_component("data_loader", _MODELS)
+    session = _BOTO3_SESSION(botocore_session=core, **kwargs)
+    _MODELS.search_paths[:] = dict.fromkeys(_MODELS.search_paths)  # boto3 adds its folder per session
+    return session
+
+
 def account_session(account_id: str, region: str = REGION) -> boto3.Session:
     """A boto3 session that acts in ``account_id`` of the emulator (setup calls, auth off)."""
-    session = boto3.Session(aws_access_key_id="setup", aws_secret_access_key="setup", region_name=region)
+    session = new_session(aws_access_key_id="setup", aws_secret_access_key="setup", region_name=region)
 
     def add_account_header(request: Any, **_: Any) -> None:
         request.headers[ACCOUNT_HEADER] = account_id
@@ -150,7 +168,7 @@ def post(url: str, body: bytes) -> None:
 
 def key_session(access_key: Mapping[str, str], region: str = REGION) -> boto3.Session:
     """A session with an IAM user's (or an assumed role's) own credentials: moto finds the account from the key."""
-    return boto3.Session(
+    return new_session(
         aws_access_key_id=access_key["AccessKeyId"],
         aws_secret_access_key=access_key["SecretAccessKey"],
         aws_session_token=access_key.get("SessionToken"),
@@ -531,10 +549,6 @@ def trust_policy_of(role_arn: str) -> dict[str, Any]:
     return json.loads(document) if isinstance(document, str) else dict(document)
 
 
-_BOTO3_SESSION = boto3.Session
-"""boto3's own Session class, whatever a test puts in its place."""
-
-
 def principal_arn(caller_arn: str) -> str:
     """aws:PrincipalArn of a caller: a user's ARN, or for a role session the role's ARN (without its
     path, which GetCallerIdentity does not show)."""
@@ -590,7 +604,7 @@ def trust_checking_session(**kwargs: Any) -> boto3.Session:
     """A boto3 session whose sts:AssumeRole calls the trust evaluator judges first (for a console
     script such as cross-account-verify, whose requests moto would not judge across accounts: a test
     may put it in place of ``boto3.Session``)."""
-    session = _BOTO3_SESSION(**kwargs)
+    session = new_session(**kwargs)
 
     def judge(params: Mapping[str, Any], **_: Any) -> None:
         caller_arn = session.client("sts").get_caller_identity()["Arn"]

@@ -34,6 +34,7 @@ from emulator import (
     assume_role_as,
     deployer_session,
     key_session,
+    new_session,
     trust_checking_session,
     trust_policy_of,
 )
@@ -181,7 +182,7 @@ def iam_auth(world: World) -> Iterator[None]:
 
 def caller(world: World, name: str) -> boto3.Session:
     keys = world.keys[name]
-    return boto3.Session(
+    return new_session(
         aws_access_key_id=keys["AccessKeyId"],
         aws_secret_access_key=keys["SecretAccessKey"],
         aws_session_token=keys.get("SessionToken"),

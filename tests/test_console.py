@@ -40,7 +40,7 @@ import pytest
 import short_floor
 from botocore.exceptions import ClientError
 from conftest import ROOT, TRUSTED_ACCOUNT, RecordingMocks, run_main
-from emulator import account_session, moto_server, post, reset_moto_server
+from emulator import account_session, moto_server, new_session, post, reset_moto_server
 from tcp_servers import closed_port, serve, tcp_server
 
 from cross_account import console as cli
@@ -84,7 +84,7 @@ def external_id_enforced(caller: str) -> Any:
     class Enforcing:
         @staticmethod
         def Session(**kwargs: Any) -> boto3.Session:  # noqa: N802 - boto3's name
-            session = boto3.Session(**kwargs)
+            session = new_session(**kwargs)
             session.events.register("provide-client-params.sts.AssumeRole", check)
             return session
 
@@ -263,7 +263,7 @@ def test_print_gives_a_login_url_whose_token_came_from_a_request_carrying_the_as
     session = json.loads(session_json)
     assert sorted(session) == ["sessionId", "sessionKey", "sessionToken"]
     # The credentials sent are the assumed role's session, as moto's STS says of them.
-    assumed = boto3.Session(
+    assumed = new_session(
         aws_access_key_id=session["sessionId"],
         aws_secret_access_key=session["sessionKey"],
         aws_session_token=session["sessionToken"],
@@ -415,7 +415,7 @@ class Recorder:
         self.assume_role: list[dict[str, Any]] = []
 
     def Session(self, **kwargs: Any) -> boto3.Session:  # noqa: N802 - boto3's name
-        session = boto3.Session(**kwargs)
+        session = new_session(**kwargs)
         session.events.register("provide-client-params.sts.AssumeRole", self._record)
         return session
 
@@ -444,7 +444,7 @@ def test_from_an_iam_users_keys_duration_sets_both_the_role_and_the_console_sess
 
 
 def _hop_credentials(moto: Moto) -> dict[str, str]:
-    erin = boto3.Session(
+    erin = new_session(
         aws_access_key_id=moto.keys["erin"]["AccessKeyId"],
         aws_secret_access_key=moto.keys["erin"]["SecretAccessKey"],
         region_name="us-east-1",
@@ -500,7 +500,7 @@ def test_temporary_credentials_are_told_by_the_caller_arn_or_a_session_token(
     caller: str, token: str | None, temporary: bool
 ) -> None:
     # moto does not accept GetSessionToken's credentials as a caller, so this is judged without it.
-    session = boto3.Session(
+    session = new_session(
         aws_access_key_id="AKIAEXAMPLE000000000", aws_secret_access_key="x", aws_session_token=token
     )
     assert cli.temporary_caller(caller, session) is temporary

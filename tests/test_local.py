@@ -26,11 +26,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import boto3
 import pytest
 import yaml
 from conftest import PROJECT, ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, run_main
-from emulator import EmulatorMocks, account_session, moto_server, post, prepare_moto_server
+from emulator import EmulatorMocks, account_session, moto_server, new_session, post, prepare_moto_server
 
 from cross_account import verify as verify_cli
 from local import emulator, run as local_run
@@ -115,7 +114,7 @@ class FakePulumi:
         config = yaml.safe_load(config_file.read_text())["config"]
         url = config["aws:endpoints"][0]["iam"]
         keys = self.secrets[stack]
-        deployer = boto3.Session(
+        deployer = new_session(
             aws_access_key_id=keys["aws:accessKey"],
             aws_secret_access_key=keys["aws:secretKey"],
             region_name=config["aws:region"],

@@ -13,12 +13,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from cfnlint.api import lint
 from conftest import TRUSTED_ACCOUNT, TRUSTING_ACCOUNT, Run, pulumi_run, run_failing, run_main
-from emulator import EmulatorMocks, account_session, assume_role_as, key_session
+from emulator import EmulatorMocks, account_session, assume_role_as, key_session, new_session
 from moto import mock_aws
 from moto.core import enable_iam_authentication
 
@@ -638,7 +637,7 @@ def test_moto_cloudformation_does_not_attach_managed_policy_arns_which_is_why_th
     """Pins the emulator gap the e2e test works around: when moto attaches them, use the managed policy there."""
     template = template_of(stackset_run({"managedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}))
     with mock_aws():
-        session = boto3.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
+        session = new_session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
         session.client("cloudformation").create_stack(
             StackName="probe", TemplateBody=json.dumps(template), Capabilities=["CAPABILITY_NAMED_IAM"]
         )

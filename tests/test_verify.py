@@ -29,7 +29,7 @@ import pytest
 import short_floor
 from botocore.exceptions import ClientError, EndpointConnectionError
 from conftest import ROOT, TRUSTED_ACCOUNT, TRUSTING_ACCOUNT
-from emulator import account_session
+from emulator import account_session, new_session
 from moto import mock_aws
 from moto.core import disable_iam_authentication, enable_iam_authentication
 from tcp_servers import closed_port, tcp_server
@@ -174,7 +174,7 @@ def hooked_boto3(handlers: dict[str, Callable[..., Any]]) -> Any:
     class HookedBoto3:
         @staticmethod
         def Session(**kwargs: Any) -> boto3.Session:  # noqa: N802 - boto3's name
-            session = boto3.Session(**kwargs)
+            session = new_session(**kwargs)
             for event, handler in handlers.items():
                 session.events.register(event, handler)
             return session
