@@ -66,16 +66,18 @@ MAX_NODES = 1_000_000
 SECRET_MARK = "[secret]"
 """What `pulumi stack output --json` prints for a secret without --show-secrets."""
 SECRET_MARK_RULE = (
-    f"is {SECRET_MARK}, what `pulumi stack output --json` prints for a secret: "
+    "is what `pulumi stack output --json` prints for a secret: "
     "write the outputs with `pulumi stack output --json --show-secrets`"
 )
 CREDENTIAL_RE = re.compile(
-    r"(?<![A-Za-z0-9/+=])(?:(?:AKIA|ASIA)[A-Z0-9]{16}|(?=[A-Za-z/+]*[0-9])[A-Za-z0-9/+]{40}"
-    r"|[A-Za-z0-9/+=]{100,})(?![A-Za-z0-9/+=])",
+    r"(?<![A-Za-z0-9/+=])(?:(?:AKIA|ASIA)[A-Z0-9]{16}"
+    r"|(?=[A-Za-z0-9/+=]*[0-9])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[A-Z])"
+    r"(?:[A-Za-z0-9/+]{40}|[A-Za-z0-9/+=]{100,}))(?![A-Za-z0-9/+=])",
     re.ASCII,
 )
 """Text that looks like an AWS credential: an access key id, a secret access key (40 characters of
-base64 with a digit) or a session token (long base64): never shown in a message."""
+base64) or a session token (100 or more), the base64 with digits, capitals and small letters: never
+shown in a message."""
 
 SERVICE_LINKED_PREFIX = "awsservicerolefor"
 SSO_ROLE_PREFIX = "awsreservedsso_"
@@ -208,10 +210,16 @@ def read_outputs_file(path: str | Path, flag: str) -> dict[str, Any]:
     if nodes > MAX_NODES:
         raise OutputsFileError(f"{where}: holds more than {MAX_NODES:,} values")
     if not isinstance(document, dict):
-        kind = {list: "list", str: "string", bool: "boolean"}.get(type(document), "number")
-        kind = "null" if document is None else kind
-        raise OutputsFileError(f"{where}: holds a JSON {kind}, not an object of stack outputs")
+        raise OutputsFileError(f"{where}: holds a JSON {json_kind(document)}, not an object of stack outputs")
     return document
+
+
+def json_kind(value: Any) -> str:
+    """What JSON calls the type of ``value``: object, list (array), string, number, boolean or null."""
+    if value is None:
+        return "null"
+    kinds = {dict: "object", list: "list", str: "string", bool: "boolean"}
+    return next((kind for cls, kind in kinds.items() if isinstance(value, cls)), "number")
 
 
 # -- the rules of one value ---------------------------------------------------------------------------
