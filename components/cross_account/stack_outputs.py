@@ -119,10 +119,10 @@ class OutputError(ValueError):
 
 def nesting_depth(value: Any, limit: int = limits.MAX_NESTING) -> int:
     """How deep maps and lists nest in ``value``, counted up to just past ``limit``."""
-    return _size(value, limit)[0]
+    return json_size(value, limit)[0]
 
 
-def _size(value: Any, limit: int) -> tuple[int, int]:
+def json_size(value: Any, limit: int) -> tuple[int, int]:
     """How deep maps and lists nest in ``value`` (stops past ``limit``) and how many values it holds."""
     deepest, nodes = 0, 0
     stack: list[tuple[Any, int]] = [(value, 0)]
@@ -204,7 +204,7 @@ def read_outputs_file(path: str | Path, flag: str) -> dict[str, Any]:
         raise OutputsFileError(too_deep) from None
     except ValueError as error:
         raise OutputsFileError(f"{where}: is not JSON ({error})") from None
-    depth, nodes = _size(document, MAX_JSON_NESTING)
+    depth, nodes = json_size(document, MAX_JSON_NESTING)
     if depth > MAX_JSON_NESTING:
         raise OutputsFileError(too_deep)
     if nodes > MAX_NODES:
