@@ -20,18 +20,12 @@ from cross_account.limits import (
     CALLER_REQUIREMENTS_OUTPUT,
     COVERED_UNITS_OUTPUT,
     EXPIRES_AT_OUTPUT,
-    EXTERNAL_ID_REQUIRED_OUTPUT,
     MAX_SESSION_DURATION_OUTPUT,
-    MFA_REQUIRED_OUTPUT,
     ORGANIZATIONAL_UNIT_PATHS_OUTPUT,
     OUTPUT_NAMES,
     ROLE_ARN_OUTPUT,
     ROLE_ARN_PATTERN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
-    SESSION_NAME_REQUIRED_OUTPUT,
-    SESSION_TAGS_ALLOWED_OUTPUT,
-    SOURCE_IDENTITY_ALLOWED_OUTPUT,
-    SOURCE_IDENTITY_REQUIRED_OUTPUT,
 )
 from cross_account.trusted import (
     check_policies_per_principal,
@@ -117,21 +111,8 @@ class StackRoles:
     which replaces ``requirement`` for the trusted account the entry admits."""
 
 
-_READ_OUTPUTS = (
-    CALLER_REQUIREMENTS_OUTPUT,
-    ROLE_ARN_PATTERN_OUTPUT,
-    ORGANIZATIONAL_UNIT_PATHS_OUTPUT,
-    ROLE_ARN_OUTPUT,
-    ROLE_ARNS_BY_ACCOUNT_OUTPUT,
-    EXTERNAL_ID_REQUIRED_OUTPUT,
-    MFA_REQUIRED_OUTPUT,
-    SESSION_NAME_REQUIRED_OUTPUT,
-    SOURCE_IDENTITY_REQUIRED_OUTPUT,
-    SESSION_TAGS_ALLOWED_OUTPUT,
-    SOURCE_IDENTITY_ALLOWED_OUTPUT,
-    EXPIRES_AT_OUTPUT,
-    MAX_SESSION_DURATION_OUTPUT,
-)
+_READ_OUTPUTS = tuple(outputs.TRUSTING_RULES)
+"""The outputs of a trusting stack read here, each checked by its rule in cross_account.stack_outputs."""
 _FLAG_OUTPUTS = outputs.FLAG_OUTPUTS
 """RoleRequirement field -> the trusting stack output it is read from (absent on older stacks: false)."""
 

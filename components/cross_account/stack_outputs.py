@@ -69,15 +69,13 @@ SECRET_MARK_RULE = (
     "is what `pulumi stack output --json` prints for a secret: "
     "write the outputs with `pulumi stack output --json --show-secrets`"
 )
-CREDENTIAL_RE = re.compile(
-    r"(?<![A-Za-z0-9/+=])(?:(?:AKIA|ASIA)[A-Z0-9]{16}"
-    r"|(?=[A-Za-z0-9/+=]*[0-9])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[A-Z])"
-    r"(?:[A-Za-z0-9/+]{40}|[A-Za-z0-9/+=]{100,}))(?![A-Za-z0-9/+=])",
-    re.ASCII,
-)
-"""Text that looks like an AWS credential: an access key id, a secret access key (40 characters of
-base64) or a session token (100 or more), the base64 with digits, capitals and small letters: never
-shown in a message."""
+ACCESS_KEY_ID_RE = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])", re.ASCII)
+"""An AWS access key id (long-term AKIA, temporary ASIA)."""
+BASE64_RUN_RE = re.compile(r"[A-Za-z0-9/+=]{40,}", re.ASCII)
+"""40 characters of base64 or more: a secret access key is 40, a session token hundreds."""
+ARN_PART_RUN_RE = re.compile(r"[A-Za-z0-9+=]{40,}", re.ASCII)
+"""The same inside an ARN, whose / separates a path from a name."""
+
 
 SERVICE_LINKED_PREFIX = "awsservicerolefor"
 SSO_ROLE_PREFIX = "awsreservedsso_"
@@ -140,12 +138,24 @@ def json_size(value: Any, limit: int) -> tuple[int, int]:
     return deepest, nodes
 
 
+def credential_in(text: str) -> bool:
+    """Whether ``text`` holds what looks like an AWS credential: an access key id, or a run of 40 or
+    more base64 characters with digits, capitals and small letters (a secret access key, a token)."""
+    if ACCESS_KEY_ID_RE.search(text):
+        return True
+    runs = (ARN_PART_RUN_RE if text.startswith("arn:") else BASE64_RUN_RE).findall(text)
+    return any(
+        any(c.isdigit() for c in run) and any(c.isupper() for c in run) and any(c.islower() for c in run)
+        for run in runs
+    )
+
+
 def looks_like_credential(value: Any) -> bool:
     """Whether a string inside ``value`` (a key or a value) looks like an AWS credential."""
     stack = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, str) and CREDENTIAL_RE.search(item):
+        if isinstance(item, str) and credential_in(item):
             return True
         if isinstance(item, Mapping):
             stack.extend([*item.keys(), *item.values()])
