@@ -340,3 +340,18 @@ def test_the_reader_and_the_audit_load_no_pulumi_module() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (0, "[]\n", "")
+
+
+def test_the_outputs_of_an_older_stack_are_read_by_the_plan_and_the_audit_alike(tmp_path: Path) -> None:
+    """Deliberately accepted everywhere: a stack deployed by an older version exports no
+    maxSessionDuration, no requirement flags and no callerRequirements, and an empty expiresAt;
+    what is absent is read as the program reads it (no limit known, false, no end)."""
+    older = {"roleArn": ROLE, "expiresAt": ""}
+    assert stack_outputs.trusting_values(older) == {"roleArn": ROLE, "expiresAt": ""}
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps({REFERENCE: older}))
+    code, out, err = plan_answer("trusted", "--outputs", str(path), "--json")
+    assert (code, err, json.loads(out)["error"]) == (0, "", None)
+    path.write_text(json.dumps({"roleName": ROLE_NAME, **older}))
+    [role] = audit.read_stack_outputs(str(path))  # type: ignore[misc]
+    assert (role.arn, role.expires_at, role.baseline) == (ROLE, "", None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,8 +25,6 @@ from .iam.grammar import (
 from .limits import (
     AUDIT_BASELINE_OUTPUT,
     EXPIRES_AT_OUTPUT,
-    MAX_SESSION_SECONDS,
-    MIN_SESSION_SECONDS,
     ROLE_ARN_OUTPUT,
     ROLE_ARN_PATTERNS_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
@@ -151,14 +148,13 @@ POLICY = "a customer managed policy ARN (arn:<partition>:iam::<account>:policy/<
 UNIQUE_ID = "a role's unique id (AROA and 12-124 capital letters or digits)"
 
 
-def _session_seconds(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value == int(value)
-        and MIN_SESSION_SECONDS <= value <= MAX_SESSION_SECONDS
-    )
+def _passes(rule: Callable[[str, Any], Any], value: Any) -> bool:
+    """Whether ``value`` passes a rule of stack_outputs (inside an object the audit names whole)."""
+    try:
+        rule("", value)
+    except rules.OutputError:
+        return False
+    return True
 
 
 def _baseline(source: str, value: Any) -> Mapping[str, Any] | None:
@@ -176,7 +172,7 @@ def _baseline(source: str, value: Any) -> Mapping[str, Any] | None:
         "inlinePolicyNames": lambda v: (
             isinstance(v, list) and all(isinstance(a, str) and POLICY_NAME_RE.fullmatch(a) for a in v)
         ),
-        "maxSessionDuration": _session_seconds,
+        "maxSessionDuration": lambda v: v is not None and _passes(rules.max_session_duration, v),
         "permissionsBoundaryArn": lambda v: (
             isinstance(v, str) and (v == "" or ANY_POLICY_ARN_RE.fullmatch(v) is not None)
         ),
