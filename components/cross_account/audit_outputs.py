@@ -15,12 +15,9 @@ from .connection import Progress, UsageError
 from .iam.grammar import (
     ACCOUNT_ID_RE as ACCOUNT_RE,
     CUSTOMER_POLICY_ARN_RE,
-    GROUP_NAME_RE,
     POLICY_ARN_RE as ANY_POLICY_ARN_RE,
     POLICY_NAME_RE,
     ROLE_ARN_RE,
-    ROLE_NAME_RE,
-    USER_NAME_RE,
 )
 from .limits import (
     AUDIT_BASELINE_OUTPUT,
@@ -119,20 +116,25 @@ def _secret_mark(source: str, key: str, value: Any) -> None:
     _checked(source, rules.not_marked, key, value)
 
 
+def _name(source: str, key: str, value: Any, rule: Callable[[str, Any], str]) -> str:
+    """An IAM name checked by the program's rule for it (stack_outputs: user, group, role name)."""
+    return _checked(source, rule, key, value)
+
+
 def _string(source: str, key: str, value: Any, pattern: re.Pattern[str], what: str) -> str:
     """A string matching ``pattern`` whole (ASCII only); ``what`` says what it is not, otherwise."""
     text: str = _checked(source, lambda k, v: rules.matching(k, v, pattern, f"is not {what}"), key, value)
     return text
 
 
-def _names(source: str, key: str, value: Any, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
+def _names(source: str, key: str, value: Any, rule: Callable[[str, Any], str]) -> tuple[str, ...]:
     """A list of IAM names, each matching ``pattern`` whole (ASCII only)."""
     _secret_mark(source, key, value)
     if value is None:
         return ()
     if not isinstance(value, list):
         raise _bad(source, key, value, "must be a list of names")
-    return tuple(_string(source, key, name, pattern, what) for name in value)
+    return tuple(_name(source, key, name, rule) for name in value)
 
 
 def _bad(source: str, key: str, value: Any, rule: str) -> UsageError:
@@ -140,10 +142,6 @@ def _bad(source: str, key: str, value: Any, rule: str) -> UsageError:
     return UsageError(f"{FLAG} {source}: {rules.OutputError(key, value, rule)}")
 
 
-NAME_CHARACTERS = "ASCII letters, digits and +=,.@_-"
-USER = f"an IAM user name (1-64 characters of {NAME_CHARACTERS})"
-GROUP = f"an IAM group name (1-128 characters of {NAME_CHARACTERS})"
-ROLE = f"an IAM role name (1-64 characters of {NAME_CHARACTERS})"
 POLICY = "a customer managed policy ARN (arn:<partition>:iam::<account>:policy/<path/>name)"
 UNIQUE_ID = "a role's unique id (AROA and 12-124 capital letters or digits)"
 
@@ -294,27 +292,23 @@ def _trusted(source: str, outputs: Mapping[str, Any]) -> WantedAccess:
     if not isinstance(principals, Mapping):
         raise _bad(source, "principals", principals, "is not an object")
     new_group = principals.get("newGroup") or ""
-    members = _names(
-        source, "principals.newGroupMembers", principals.get("newGroupMembers"), USER_NAME_RE, USER
-    )
+    members = _names(source, "principals.newGroupMembers", principals.get("newGroupMembers"), rules.user_name)
     return WantedAccess(
         account=accounts.pop(),
         source=source,
         policy_arns=arns,
         role_arns=_checked(source, lambda k, v: rules.string_list(k, v, rules.role_arn), "roleArns", roles),
-        users=_names(source, "principals.users", principals.get("users"), USER_NAME_RE, USER),
-        groups=_names(source, "principals.groups", principals.get("groups"), GROUP_NAME_RE, GROUP)
-        + ((_string(source, "principals.newGroup", new_group, GROUP_NAME_RE, GROUP),) if new_group else ()),
-        roles=_names(source, "principals.roles", principals.get("roles"), ROLE_NAME_RE, ROLE),
+        users=_names(source, "principals.users", principals.get("users"), rules.user_name),
+        groups=_names(source, "principals.groups", principals.get("groups"), rules.group_name)
+        + ((_name(source, "principals.newGroup", new_group, rules.group_name),) if new_group else ()),
+        roles=_names(source, "principals.roles", principals.get("roles"), rules.role_name),
         role_patterns=_checked(
             source,
             lambda k, v: rules.string_list(k, v, rules.role_arn_pattern),
             ROLE_ARN_PATTERNS_OUTPUT,
             patterns,
         ),
-        new_group=_string(source, "principals.newGroup", new_group, GROUP_NAME_RE, GROUP)
-        if new_group
-        else "",
+        new_group=_name(source, "principals.newGroup", new_group, rules.group_name) if new_group else "",
         new_group_members=members,
         documents=_trusted_baseline(source, outputs.get(AUDIT_BASELINE_OUTPUT), len(arns)),
     )

@@ -32,7 +32,6 @@ from .iam.grammar import (
     COLOR_RE,
     DESCRIPTION_RE,
     EXTERNAL_ID_RE,
-    GROUP_NAME_RE,
     ORGANIZATION_ID_RE,
     ORGANIZATIONAL_UNIT_ID_RE,
     PARTITION,
@@ -47,11 +46,11 @@ from .iam.grammar import (
     STACK_NAME_RE,
     TAG_KEY_RE,
     TAG_VALUE_RE,
-    USER_NAME_RE,
     WILDCARDS,
     known_regions,
 )
 from .stack_outputs import (  # the rules shared with the values read from a stack's outputs
+    NAME_CHARACTERS as NAME_CHARACTERS,
     SERVICE_LINKED_PATH as SERVICE_LINKED_PATH,
     SERVICE_LINKED_PREFIX as SERVICE_LINKED_PREFIX,
     SSO_ROLE_PREFIX as SSO_ROLE_PREFIX,
@@ -175,10 +174,7 @@ def folded(name: str) -> str:
 
 
 def _no_wildcard(key: str, value: str, what: str) -> None:
-    if any(w in value for w in WILDCARDS):
-        raise InvalidInputError(
-            key, value, f"contains a wildcard: {what} must be named exactly, never with * or ?"
-        )
+    input_rule(rules.no_wildcard, key, value, what)
 
 
 def account_id(key: str, value: object) -> str:
@@ -189,31 +185,19 @@ def account_id(key: str, value: object) -> str:
 
 def _matching(key: str, value: object, pattern: re.Pattern[str], rule: str, wildcard: str = "") -> str:
     """The value, if it is a string matching ``pattern`` whole; ``wildcard`` names what may hold no * or ?."""
-    text = _string(key, value)
-    if wildcard:
-        _no_wildcard(key, text, wildcard)
-    if not pattern.fullmatch(text):
-        raise InvalidInputError(key, text, rule)
-    return text
-
-
-NAME_CHARACTERS = "ASCII letters, digits and +=,.@_-"
+    return input_rule(rules.matching, key, _string(key, value), pattern, rule, wildcard)
 
 
 def role_name(key: str, value: object) -> str:
-    return _matching(
-        key, value, ROLE_NAME_RE, f"is not an IAM role name (1-64 characters of {NAME_CHARACTERS})"
-    )
+    return input_rule(rules.role_name, key, _string(key, value))
 
 
 def user_name(key: str, value: object) -> str:
-    rule = f"is not an IAM user name (1-64 characters of {NAME_CHARACTERS})"
-    return _matching(key, value, USER_NAME_RE, rule, wildcard="a user")
+    return input_rule(rules.user_name, key, _string(key, value))
 
 
 def group_name(key: str, value: object) -> str:
-    rule = f"is not an IAM group name (1-128 characters of {NAME_CHARACTERS})"
-    return _matching(key, value, GROUP_NAME_RE, rule, wildcard="a group")
+    return input_rule(rules.group_name, key, _string(key, value))
 
 
 def policy_name(key: str, value: object) -> str:

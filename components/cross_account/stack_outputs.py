@@ -32,10 +32,12 @@ from .iam.grammar import (
     ACCOUNT_ID_RE,
     CALLER_NAME_RE,
     EXPIRES_AT_RE,
+    GROUP_NAME_RE,
     ORGANIZATION_PATH_RE,
     ROLE_ARN_PATTERN_RE,
     ROLE_NAME_RE,
     SECRET_NAME_RE,
+    USER_NAME_RE,
     WILDCARDS,
     parse_role_arn,
 )
@@ -343,9 +345,23 @@ def role_arn_pattern(key: str, value: Any) -> str:
     return matching(key, value, ROLE_ARN_PATTERN_RE, ROLE_ARN_PATTERN_RULE)
 
 
+NAME_CHARACTERS = "ASCII letters, digits and +=,.@_-"
+
+
 def role_name(key: str, value: Any) -> str:
-    rule = "is not an IAM role name (1-64 characters of ASCII letters, digits and +=,.@_-)"
-    return matching(key, value, ROLE_NAME_RE, rule)
+    return matching(
+        key, value, ROLE_NAME_RE, f"is not an IAM role name (1-64 characters of {NAME_CHARACTERS})"
+    )
+
+
+def user_name(key: str, value: Any) -> str:
+    rule = f"is not an IAM user name (1-64 characters of {NAME_CHARACTERS})"
+    return matching(key, value, USER_NAME_RE, rule, wildcard="a user")
+
+
+def group_name(key: str, value: Any) -> str:
+    rule = f"is not an IAM group name (1-128 characters of {NAME_CHARACTERS})"
+    return matching(key, value, GROUP_NAME_RE, rule, wildcard="a group")
 
 
 def string_list(
