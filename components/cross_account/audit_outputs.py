@@ -128,7 +128,7 @@ def _string(source: str, key: str, value: Any, pattern: re.Pattern[str], what: s
 
 
 def _names(source: str, key: str, value: Any, rule: Callable[[str, Any], str]) -> tuple[str, ...]:
-    """A list of IAM names, each matching ``pattern`` whole (ASCII only)."""
+    """A list of IAM names, each checked by ``rule`` (ASCII only, matched whole)."""
     _secret_mark(source, key, value)
     if value is None:
         return ()
