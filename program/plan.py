@@ -29,6 +29,7 @@ import pulumi
 from cross_account.iam.grammar import ACCOUNT_ID_RE, ORGANIZATIONAL_UNIT_ID_RE, region_partition
 from cross_account.limits import ROLE_ARN_OUTPUT
 from cross_account.offline import INVOKES, STACK_REFERENCE, CrossAccountMocks
+from cross_account.stack_outputs import OutputError, trusting_values, without_credentials
 from program.harness import (  # noqa: F401 - re-exported: the tests' harness (tests/conftest.py)
     ORGANIZATION,
     PROJECT,
@@ -358,7 +359,9 @@ def _references(plan: Plan, mocks: PlanMocks, redact: _Redactor) -> None:
         outputs = mocks.stack_outputs.get(name)
         placeholder = name in mocks.placeholder_stacks
         source = "placeholder" if placeholder else "--from" if name in mocks.planned_stacks else "--outputs"
-        shown = redact.show(outputs, False)
+        shown = redact.show(
+            without_credentials(outputs or {}, SECRET) if outputs is not None else None, False
+        )
         plan.stack_references.append(
             {"name": name, "placeholder": placeholder, "source": source, "outputs": shown}
         )
@@ -530,18 +533,28 @@ def _unit_accounts(values: Sequence[str]) -> dict[str, list[str]]:
 
 
 def _read_outputs(path: Path) -> dict[str, dict[str, Any]]:
-    """``--outputs``: stack reference -> outputs, or the outputs of a ``--json`` plan under its stack's name."""
-    outputs = read_json(path, "--outputs")
-    if isinstance(outputs, dict) and {"project", "stack", "outputs", "error"} <= set(outputs):
+    """``--outputs``: stack reference -> outputs, or the outputs of a ``--json`` plan under its stack's name.
+
+    Read as the audit reads an outputs file; each output the trusted stack reads is checked by the
+    program's rule for it (cross_account.stack_outputs), so a value the program refuses is refused
+    here, exit 2, with the program's line after ``--outputs <file>: <stack>: ``.
+    """
+    outputs: dict[str, Any] = read_json(path, "--outputs")
+    if {"project", "stack", "outputs", "error"} <= set(outputs):
         if outputs["error"] is not None:
             raise UsageError(
-                f"--outputs: {path} is the plan of stack {outputs['stack']!r}, which fails: {outputs['error']}"
+                f"--outputs {path}: is the plan of stack {outputs['stack']!r}, which fails: {outputs['error']}"
             )
         outputs = {f"{ORGANIZATION}/{outputs['project']}/{outputs['stack']}": outputs["outputs"]}
-    if not isinstance(outputs, dict) or not all(isinstance(v, dict) for v in outputs.values()):
+    if not all(isinstance(v, dict) for v in outputs.values()):
         raise UsageError(
-            f'--outputs: {path} must hold {{"<stack>": {{"<output>": value}}}}, or a --json plan'
+            f'--outputs {path}: must hold {{"<stack>": {{"<output>": value}}}}, or a --json plan'
         )
+    for stack, values in outputs.items():
+        try:
+            trusting_values(values)
+        except OutputError as error:
+            raise UsageError(f"--outputs {path}: {stack}: {error}") from None
     return outputs
 
 

@@ -4,36 +4,28 @@ requirements and organization-path grants they give, with the rules across the t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 
 from cross_account import (
     limits,
+    stack_outputs as outputs,
     validation as check,
 )
-from cross_account.callers import CALLER_NAME_RE
 from cross_account.documents import parse_role_arn
 from cross_account.limits import (
     CALLER_REQUIREMENTS_OUTPUT,
     COVERED_UNITS_OUTPUT,
     EXPIRES_AT_OUTPUT,
-    EXTERNAL_ID_REQUIRED_OUTPUT,
     MAX_SESSION_DURATION_OUTPUT,
-    MAX_SESSION_SECONDS,
-    MFA_REQUIRED_OUTPUT,
-    MIN_SESSION_SECONDS,
     ORGANIZATIONAL_UNIT_PATHS_OUTPUT,
     OUTPUT_NAMES,
     ROLE_ARN_OUTPUT,
     ROLE_ARN_PATTERN_OUTPUT,
     ROLE_ARNS_BY_ACCOUNT_OUTPUT,
-    SESSION_NAME_REQUIRED_OUTPUT,
-    SESSION_TAGS_ALLOWED_OUTPUT,
-    SOURCE_IDENTITY_ALLOWED_OUTPUT,
-    SOURCE_IDENTITY_REQUIRED_OUTPUT,
 )
 from cross_account.trusted import (
     check_policies_per_principal,
@@ -62,6 +54,8 @@ from .settings import (
     TrustedSettings,
 )
 
+T = TypeVar("T")
+
 
 def _role_arn_of(stack: str, value: Any) -> str:
     if value is None:
@@ -71,50 +65,31 @@ def _role_arn_of(stack: str, value: Any) -> str:
             f"has no {ROLE_ARN_OUTPUT!r} output: run `pulumi up` on that stack first, "
             "or list the role in roleArns",
         )
-    return check.role_arn(f"trustingStacks: {stack}: {ROLE_ARN_OUTPUT}", value)
+    return _read(stack, outputs.role_arn, ROLE_ARN_OUTPUT, value)
+
+
+def _read(stack: str, rule: Callable[[str, Any], T], output: str, value: Any) -> T:
+    """``value`` of the output checked by its rule (stack_outputs, shared with the plan and the audit);
+    a bad value is an InvalidInputError naming the stack: ``trustingStacks: <stack>: <output>: ...``."""
+    try:
+        return rule(output, value)
+    except outputs.OutputError as error:
+        raise InvalidInputError(f"trustingStacks: {stack}: {error.key}", error.value, error.rule) from None
 
 
 def _role_arns_by_account(stack: str, value: Any) -> list[str]:
     """The role ARNs of a rollout stack, in account-id order; each ARN in the account it is listed under."""
-    key = f"trustingStacks: {stack}: {ROLE_ARNS_BY_ACCOUNT_OUTPUT}"
-    if not isinstance(value, Mapping):
-        raise InvalidInputError(key, value, "must be a map of account ids to role ARNs")
-    if not value:
-        raise InvalidInputError(
-            key,
-            value,
-            "holds no role: a rollout stack lists at least one account; run `pulumi up` on that stack, "
-            "or leave it out of trustingStacks",
-        )
-    arns = []
-    for account in sorted(value, key=str):
-        check.account_id(key, account)
-        arn = check.role_arn(f"{key}.{account}", value[account])
-        role = parse_role_arn(arn)
-        if role is None or role.account_id != account:
-            raise InvalidInputError(f"{key}.{account}", arn, f"is not a role of account {account!r}")
-        arns.append(arn)
-    return arns
+    return list(_read(stack, outputs.role_arns_by_account, ROLE_ARNS_BY_ACCOUNT_OUTPUT, value))
 
 
 def _max_session_of(stack: str, value: Any) -> int | None:
     """A trusting stack's maxSessionDuration: None when absent (older stacks), else 3600..43200 seconds."""
-    if value is None:
-        return None
-    return check.integer(
-        f"trustingStacks: {stack}: {MAX_SESSION_DURATION_OUTPUT}",
-        value,
-        MIN_SESSION_SECONDS,
-        MAX_SESSION_SECONDS,
-        " seconds",
-    )
+    return _read(stack, outputs.max_session_duration, MAX_SESSION_DURATION_OUTPUT, value)
 
 
 def _end_of(stack: str, value: Any) -> str:
     """A trusting stack's expiresAt: "" when absent or empty (older stacks), else an RFC 3339 UTC time."""
-    if value is None or value == "":
-        return ""
-    return check.expiry_time(f"trustingStacks: {stack}: {EXPIRES_AT_OUTPUT}", value)
+    return _read(stack, outputs.end_of_access, EXPIRES_AT_OUTPUT, value)
 
 
 @dataclass(frozen=True)
@@ -136,29 +111,9 @@ class StackRoles:
     which replaces ``requirement`` for the trusted account the entry admits."""
 
 
-_READ_OUTPUTS = (
-    CALLER_REQUIREMENTS_OUTPUT,
-    ROLE_ARN_PATTERN_OUTPUT,
-    ORGANIZATIONAL_UNIT_PATHS_OUTPUT,
-    ROLE_ARN_OUTPUT,
-    ROLE_ARNS_BY_ACCOUNT_OUTPUT,
-    EXTERNAL_ID_REQUIRED_OUTPUT,
-    MFA_REQUIRED_OUTPUT,
-    SESSION_NAME_REQUIRED_OUTPUT,
-    SOURCE_IDENTITY_REQUIRED_OUTPUT,
-    SESSION_TAGS_ALLOWED_OUTPUT,
-    SOURCE_IDENTITY_ALLOWED_OUTPUT,
-    EXPIRES_AT_OUTPUT,
-    MAX_SESSION_DURATION_OUTPUT,
-)
-_FLAG_OUTPUTS = {
-    "external_id_required": EXTERNAL_ID_REQUIRED_OUTPUT,
-    "mfa_required": MFA_REQUIRED_OUTPUT,
-    "session_name_required": SESSION_NAME_REQUIRED_OUTPUT,
-    "source_identity_required": SOURCE_IDENTITY_REQUIRED_OUTPUT,
-    "session_tags_allowed": SESSION_TAGS_ALLOWED_OUTPUT,
-    "source_identity_allowed": SOURCE_IDENTITY_ALLOWED_OUTPUT,
-}
+_READ_OUTPUTS = tuple(outputs.TRUSTING_RULES)
+"""The outputs of a trusting stack read here, each checked by its rule in cross_account.stack_outputs."""
+_FLAG_OUTPUTS = outputs.FLAG_OUTPUTS
 """RoleRequirement field -> the trusting stack output it is read from (absent on older stacks: false)."""
 
 
@@ -182,71 +137,40 @@ def _stack_roles(
 
 
 def _checked_stack_roles(stack: str, out: Mapping[str, Any], paths: Sequence[str] = ()) -> StackRoles:
-    pattern = out.get(ROLE_ARN_PATTERN_OUTPUT)
+    values = _read(stack, lambda _, given: outputs.trusting_values(given), "", out)
+    pattern = values.get(ROLE_ARN_PATTERN_OUTPUT)
+    requirement = outputs.requirement_of("", out)
+    longest = values.get(MAX_SESSION_DURATION_OUTPUT)
     if pattern is not None and out.get(COVERED_UNITS_OUTPUT):
         # A stackset-mode rollout: its role in any account under its units' paths (or the key's).
-        key = f"trustingStacks: {stack}"
-        exported = out.get(ORGANIZATIONAL_UNIT_PATHS_OUTPUT)
-        if not exported:
+        covered = values.get(ORGANIZATIONAL_UNIT_PATHS_OUTPUT)
+        if not covered:
             raise InvalidInputError(
-                key,
+                f"trustingStacks: {stack}",
                 stack,
                 f"exports {ROLE_ARN_PATTERN_OUTPUT} but no {ORGANIZATIONAL_UNIT_PATHS_OUTPUT}: the units its "
                 "roles are in are not known, so no grant by organization path can be limited to them; run "
                 "`pulumi up` on that stack",
             )
-        if not isinstance(exported, list):
-            raise InvalidInputError(f"{key}: {ORGANIZATIONAL_UNIT_PATHS_OUTPUT}", exported, "must be a list")
-        covered = check.string_list(
-            f"{key}: {ORGANIZATIONAL_UNIT_PATHS_OUTPUT}", exported, check.organization_path
-        )
         # trustOrganizationalUnitPaths narrows a stack's grant to the paths within its units, never wider.
         given = [path for path in paths if any(path_within(path, unit) for unit in covered)]
         grant: dict[str, Any] = {
-            "role_arn_pattern": check.role_arn_pattern(f"{key}: {ROLE_ARN_PATTERN_OUTPUT}", pattern),
+            "role_arn_pattern": pattern,
             "organization_paths": given or list(covered),
-            "session_tags_allowed": out.get(SESSION_TAGS_ALLOWED_OUTPUT) is True,
-            "source_identity_allowed": out.get(SOURCE_IDENTITY_ALLOWED_OUTPUT) is True
-            or out.get(SOURCE_IDENTITY_REQUIRED_OUTPUT) is True,
+            "session_tags_allowed": requirement["session_tags_allowed"],
+            "source_identity_allowed": requirement["source_identity_allowed"]
+            or requirement["source_identity_required"],
         }
-        end = _end_of(stack, out.get(EXPIRES_AT_OUTPUT))
-        if end:
-            grant["expires_at"] = end
-        longest = _max_session_of(stack, out.get(MAX_SESSION_DURATION_OUTPUT))
-        return StackRoles((), {}, stack, longest, grant, covered)
-    by_account = out.get(ROLE_ARNS_BY_ACCOUNT_OUTPUT)
-    arns = (
-        _role_arns_by_account(stack, by_account)
-        if by_account is not None
-        else [_role_arn_of(stack, out.get(ROLE_ARN_OUTPUT))]
+        if requirement["expires_at"]:
+            grant["expires_at"] = requirement["expires_at"]
+        return StackRoles((), {}, stack, longest, grant, tuple(covered))
+    by_account = values.get(ROLE_ARNS_BY_ACCOUNT_OUTPUT)
+    arns = list(by_account) if by_account is not None else [_role_arn_of(stack, out.get(ROLE_ARN_OUTPUT))]
+    entries = tuple(
+        (entry.name, entry.accounts, entry.requirement)
+        for entry in values.get(CALLER_REQUIREMENTS_OUTPUT, ())
     )
-    requirement: dict[str, Any] = {field: out.get(output) is True for field, output in _FLAG_OUTPUTS.items()}
-    requirement["expires_at"] = _end_of(stack, out.get(EXPIRES_AT_OUTPUT))
-    longest = _max_session_of(stack, out.get(MAX_SESSION_DURATION_OUTPUT))
-    callers = out.get(CALLER_REQUIREMENTS_OUTPUT)
-    entries = () if callers is None else _caller_entries(stack, callers)
     return StackRoles(tuple(arns), requirement, stack, longest, callers=entries)
-
-
-def _caller_entries(stack: str, value: Any) -> tuple[tuple[str, tuple[str, ...], Mapping[str, Any]], ...]:
-    """A trusting stack's callerRequirements, checked: (name, accounts, requirement) per caller entry."""
-    key = f"trustingStacks: {stack}: {CALLER_REQUIREMENTS_OUTPUT}"
-    if not isinstance(value, list) or not value:
-        raise InvalidInputError(key, value, "must be a non-empty list of caller entries")
-    entries = []
-    for entry in value:
-        name = entry.get("name") if isinstance(entry, Mapping) else None
-        if not isinstance(name, str) or not CALLER_NAME_RE.fullmatch(name):
-            raise InvalidInputError(key, entry, "holds an entry without a caller name")
-        accounts = check.string_list(
-            f"{key}.{name}.trustedAccountIds", entry.get("trustedAccountIds"), check.account_id, required=True
-        )
-        requirement: dict[str, Any] = {
-            field: entry.get(output) is True for field, output in _FLAG_OUTPUTS.items()
-        }
-        requirement["expires_at"] = _end_of(stack, entry.get(EXPIRES_AT_OUTPUT))
-        entries.append((name, accounts, requirement))
-    return tuple(entries)
 
 
 def _requirement_for(roles: StackRoles, account: str) -> Mapping[str, Any]:

@@ -19,8 +19,9 @@ secret. The values of secure keys and of keys named like a secret or a credentia
 tool prints. Dates stay text, as the CLI gives them (``expiresAt: 2027-03-31T23:59:59Z``
 unquoted is the string, not a datetime).
 
-``read_json`` reads a JSON file the same way (``--outputs``, a stack's outputs): one line for
-a file that is missing, not UTF-8, not JSON, or nested thousands deep. Nothing here talks to AWS,
+``read_json`` reads a JSON outputs file (``--outputs``) as ``cross-account-audit --stack-outputs``
+does, with ``cross_account.stack_outputs.read_outputs_file``: one line for a file that is missing,
+larger than 64 MiB, not UTF-8, not JSON, nested thousands deep or not a JSON object. Nothing here talks to AWS,
 and importing it loads no pulumi module (the checks it shares with the program are loaded when a
 value needs them), so a console script can read files with it.
 """
@@ -28,7 +29,7 @@ value needs them), so a console script can read files with it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,13 @@ import yaml
 
 from cross_account.iam.grammar import SECRET_NAME_RE
 from cross_account.limits import MAX_NESTING
+from cross_account.stack_outputs import (
+    MAX_JSON_NESTING as MAX_JSON_NESTING,
+    MAX_NODES as MAX_NODES,
+    OutputsFileError,
+    json_size,
+    read_outputs_file,
+)
 
 PROJECT = "cross-account-access"
 SECURE_PLACEHOLDER = "plan-secret-{}"
@@ -45,10 +53,6 @@ ALWAYS_SECRET_KEYS = ("externalId", "externalIds", "deploymentRoleExternalId")
 """Keys of the project whose values the program makes secret even when the stack file holds them in plain text."""
 ALLOWED_ACCOUNTS_KEY = "aws:allowedAccountIds"
 """The AWS provider's own guard: the accounts ``pulumi up`` may deploy the stack in (pulumi_aws/config/vars.py)."""
-MAX_NODES = 1_000_000
-"""More values than a stack file or an outputs file holds (a YAML alias bomb expands past it)."""
-MAX_JSON_NESTING = 64
-"""Deeper than any stack output nests (a trust policy inside auditBaseline nests 8 levels)."""
 
 
 class StackFileError(Exception):
@@ -105,24 +109,6 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
-def _size(value: Any, limit: int) -> tuple[int, int]:
-    """How deep maps and lists nest in ``value`` (stops past ``limit``) and how many values it holds."""
-    deepest, nodes = 0, 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack and nodes <= MAX_NODES and deepest <= limit:
-        item, depth = stack.pop()
-        nodes += 1
-        if isinstance(item, Mapping):
-            children: Iterable[Any] = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, depth + 1)
-        stack.extend((child, depth + 1) for child in children)
-    return deepest, nodes
-
-
 def read_yaml(path: Path, missing: str) -> Any:
     """The YAML document of ``path``; a file that is not YAML (or nests past reason) is one line."""
     text = read_text(path, missing)
@@ -141,27 +127,13 @@ def read_yaml(path: Path, missing: str) -> Any:
         ) from None
 
 
-def read_json(path: Path, flag: str) -> Any:
-    """The JSON document of ``path`` (``flag`` names where it was given); every failure is one line."""
-    text = read_text(path, f"{flag}: cannot read {path}: No such file or directory")
+def read_json(path: Path, flag: str) -> dict[str, Any]:
+    """The JSON object of an outputs file (``flag`` names where it was given); every failure is one line,
+    the one ``cross-account-audit --stack-outputs`` gives for the same file, after its own flag."""
     try:
-        document = json.loads(text)
-    except RecursionError:
-        document = None
-        too_deep = True
-    except ValueError as error:
-        raise StackFileError(f"{flag}: {path} is not JSON: {error}") from None
-    else:
-        depth, nodes = _size(document, MAX_JSON_NESTING)
-        too_deep = depth > MAX_JSON_NESTING
-        if nodes > MAX_NODES:
-            raise StackFileError(f"{flag}: {path} holds more than {MAX_NODES:,} values")
-    if too_deep:
-        raise StackFileError(
-            f"{flag}: {path} nests maps and lists more than {MAX_JSON_NESTING} levels deep, "
-            "deeper than any stack output"
-        )
-    return document
+        return read_outputs_file(path, flag)
+    except OutputsFileError as error:
+        raise StackFileError(str(error)) from None
 
 
 # -- a stack's config ---------------------------------------------------------------------------------
@@ -255,7 +227,7 @@ def read_stack_file(stack_file: Path, missing: str | None = None, project: str =
                 f"{stack_file}: config key {key!r} is not <namespace>:<name>, as `pulumi config set` "
                 f"writes it (e.g. {project}:roleName)"
             )
-        depth, nodes = _size(value, MAX_NESTING)
+        depth, nodes = json_size(value, MAX_NESTING)
         if depth > MAX_NESTING or nodes > MAX_NODES:
             from cross_account.validation import too_deep  # loads pulumi: only for this error
 

@@ -210,63 +210,75 @@ def test_a_trusted_stack_granting_by_organization_path_gives_its_role_patterns(t
     assert (access.role_arns, access.role_patterns) == ((), ("arn:aws:iam::*:role/r",))
 
 
+NAME_CHARACTERS = "ASCII letters, digits and +=,.@_-"
+NAME_RULE = f"(1-64 characters of {NAME_CHARACTERS})"
+EXPIRY_RULE = "is not a time in RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z"
+BASELINE_RULE = "(an object with trustPolicy, managedPolicyArns, inlinePolicyNames, maxSessionDuration, permissionsBoundaryArn)"
+
+
 @pytest.mark.parametrize(
     ("outputs", "message"),
     [
-        ({"switchRoleUrl": "x"}, "the outputs of neither a trusting stack"),
-        ([1, 2], "not a JSON object of stack outputs"),
+        (
+            {"switchRoleUrl": "x"},
+            "the outputs of neither a trusting stack (roleName with roleArn or roleArnsByAccount) nor a trusted stack "
+            "(policyArns): write it with `pulumi stack output --json --show-secrets`",
+        ),
+        ([1, 2], "holds a JSON list, not an object of stack outputs"),
         (
             {"roleArn": ROLE_ARN, "roleName": "r", "auditBaseline": "[secret]"},
-            "output 'auditBaseline' is [secret]: write the file with `pulumi stack output --json --show-secrets`",
+            "auditBaseline: '[secret]' is what `pulumi stack output --json` prints for a secret: write the outputs "
+            "with `pulumi stack output --json --show-secrets`",
         ),
         (
             {"roleArn": "arn:aws:iam::1:role/r", "roleName": "r"},
-            "output 'roleArn' 'arn:aws:iam::1:role/r' is not",
+            "roleArn: 'arn:aws:iam::1:role/r' is not an IAM role ARN (arn:<partition>:iam::<account>:role/<path/>name)",
         ),
         (
             {"roleArn": ROLE_ARN, "roleName": "r", "auditBaseline": {"trustPolicy": TRUST}},
-            "output 'auditBaseline' has no valid 'managedPolicyArns'",
+            f"auditBaseline: has no valid 'managedPolicyArns' {BASELINE_RULE}",
         ),
         (
             {"roleName": "r", "roleArnsByAccount": {"333333333333": ROLE_ARN}},
-            f"output 'roleArnsByAccount.333333333333' '{ROLE_ARN}' is not a role of account 333333333333",
+            f"roleArnsByAccount.333333333333: '{ROLE_ARN}' is not a role of account '333333333333'",
         ),
-        ({"policyArns": []}, "output 'policyArns' [] is not a list of policy ARNs"),
+        ({"policyArns": []}, "policyArns: [] is not a list of policy ARNs"),
         (
             {"policyArns": [POLICY_ARN], "principals": {"users": ["\uff41lice"]}},
-            "output 'principals.users' '\uff41lice' is not a string matching",
+            f"principals.users: '\uff41lice' is not an IAM user name {NAME_RULE}",
         ),
         (
             {"policyArns": [POLICY_ARN], "principals": {"users": ["bob\nmallory"]}},
-            "output 'principals.users' 'bob\\nmallory' is not a string matching",
+            f"principals.users: 'bob\\nmallory' is not an IAM user name {NAME_RULE}",
         ),
         (
             {"policyArns": [POLICY_ARN], "principals": {"groups": ["g" * 129]}},
-            "output 'principals.groups' 'ggg",
+            f"principals.groups: '{'g' * 129}' is not an IAM group name (1-128 characters of {NAME_CHARACTERS})",
         ),
         (
             {"policyArns": [POLICY_ARN], "principals": {"newGroup": "g r\u00e9"}},
-            "output 'principals.newGroup' 'g r\u00e9' is not a string matching",
+            f"principals.newGroup: 'g r\u00e9' is not an IAM group name (1-128 characters of {NAME_CHARACTERS})",
         ),
         (
             {"roleArn": ROLE_ARN, "roleName": "my-s3-x-account-role", "expiresAt": "2027-03-31"},
-            "output 'expiresAt' '2027-03-31' is not a string matching",
+            f"expiresAt: '2027-03-31' {EXPIRY_RULE}",
         ),
         (
             {"roleArn": ROLE_ARN, "roleName": "my-s3-x-account-role", "expiresAt": "2027-W13-1T00:00:00Z"},
-            "output 'expiresAt' '2027-W13-1T00:00:00Z' is not a string matching",
+            f"expiresAt: '2027-W13-1T00:00:00Z' {EXPIRY_RULE}",
         ),
         (
             {"roleArn": ROLE_ARN, "roleName": "my-s3-x-account-role", "roleUniqueId": "AIDAEXAMPLE000000000"},
-            "output 'roleUniqueId' 'AIDAEXAMPLE000000000' is not a string matching",
+            "roleUniqueId: 'AIDAEXAMPLE000000000' is not a role's unique id (AROA and 12-124 capital letters or digits)",
         ),
         (
             {"roleArn": ROLE_ARN, "roleName": "other"},
-            f"output 'roleName' 'other' is not the name of the role '{ROLE_ARN}'",
+            f"roleName: 'other' is not the name of the role '{ROLE_ARN}'",
         ),
         (
             {"roleName": "r", "roleArnsByAccount": {}},
-            "output 'roleArnsByAccount' is empty: the rollout has no account to audit",
+            "roleArnsByAccount: {} holds no role: a rollout stack lists at least one account; run `pulumi up` on that "
+            "stack, or leave it out of trustingStacks",
         ),
         (
             {
@@ -274,7 +286,7 @@ def test_a_trusted_stack_granting_by_organization_path_gives_its_role_patterns(t
                 "roleName": "r",
                 "auditBaseline": {**BASELINE, "maxSessionDuration": float("nan")},
             },
-            "output 'auditBaseline' has no valid 'maxSessionDuration'",
+            f"auditBaseline: has no valid 'maxSessionDuration' {BASELINE_RULE}",
         ),
         (
             {
@@ -282,15 +294,15 @@ def test_a_trusted_stack_granting_by_organization_path_gives_its_role_patterns(t
                 "roleName": "r",
                 "auditBaseline": {**BASELINE, "maxSessionDuration": 3600.5},
             },
-            "output 'auditBaseline' has no valid 'maxSessionDuration'",
+            f"auditBaseline: has no valid 'maxSessionDuration' {BASELINE_RULE}",
         ),
         (
             {"roleArn": ROLE_ARN, "roleName": "r", "auditBaseline": {**BASELINE, "maxSessionDuration": 60}},
-            "output 'auditBaseline' has no valid 'maxSessionDuration'",
+            f"auditBaseline: has no valid 'maxSessionDuration' {BASELINE_RULE}",
         ),
         (
             {"roleArn": ROLE_ARN, "roleName": "r", "auditBaseline": {**BASELINE, "managedPolicyArns": ["x"]}},
-            "output 'auditBaseline' has no valid 'managedPolicyArns'",
+            f"auditBaseline: has no valid 'managedPolicyArns' {BASELINE_RULE}",
         ),
         (
             {
@@ -298,7 +310,7 @@ def test_a_trusted_stack_granting_by_organization_path_gives_its_role_patterns(t
                 "roleName": "r",
                 "auditBaseline": {**BASELINE, "inlinePolicyNames": ["a b"]},
             },
-            "output 'auditBaseline' has no valid 'inlinePolicyNames'",
+            f"auditBaseline: has no valid 'inlinePolicyNames' {BASELINE_RULE}",
         ),
         (
             {
@@ -306,23 +318,25 @@ def test_a_trusted_stack_granting_by_organization_path_gives_its_role_patterns(t
                 "roleName": "r",
                 "auditBaseline": {**BASELINE, "permissionsBoundaryArn": "b"},
             },
-            "output 'auditBaseline' has no valid 'permissionsBoundaryArn'",
+            f"auditBaseline: has no valid 'permissionsBoundaryArn' {BASELINE_RULE}",
         ),
         (
             {"policyArns": [POLICY_ARN], "roleArnPatterns": ["arn:aws:iam::222222222222:role/r"]},
-            "output 'roleArnPatterns' 'arn:aws:iam::222222222222:role/r' is not",
+            "roleArnPatterns: 'arn:aws:iam::222222222222:role/r' is not a role ARN pattern (arn:<partition>:iam::*:role/"
+            "<path/>name, only the account a *)",
         ),
         (
             {"policyArns": [POLICY_ARN], "roleArnPatterns": "arn:aws:iam::*:role/r"},
-            "output 'roleArnPatterns' is not a list of role ARN patterns",
+            "roleArnPatterns: 'arn:aws:iam::*:role/r' must be a list",
         ),
         (
             {"policyArns": [POLICY_ARN, "arn:aws:iam::333333333333:policy/p"]},
-            "output 'policyArns' names several accounts",
+            f"policyArns: ['{POLICY_ARN}', 'arn:aws:iam::333333333333:policy/p'] names several accounts: "
+            "['222222222222', '333333333333']",
         ),
         (
             {"roleArn": ROLE_ARN, "roleName": "r", "policyArns": [POLICY_ARN]},
-            "both a trusting and a trusted stack",
+            "holds the outputs of both a trusting and a trusted stack",
         ),
     ],
 )
@@ -332,8 +346,7 @@ def test_outputs_that_are_not_a_stacks_are_a_usage_error_naming_the_file_and_out
     path = write(tmp_path, "outputs.json", outputs)
     with pytest.raises(cli.UsageError) as caught:
         cli.read_stack_outputs(path)
-    assert str(caught.value).startswith(f"--stack-outputs {path}: ")
-    assert message in str(caught.value)
+    assert str(caught.value) == f"--stack-outputs {path}: {message}"
 
 
 def test_a_missing_or_unreadable_outputs_file_is_a_usage_error(tmp_path: Path) -> None:

@@ -403,14 +403,14 @@ def test_a_stack_without_a_stack_file_is_one_line_and_exit_2() -> None:
 @pytest.mark.parametrize(
     ("content", "error"),
     [
-        (None, "--outputs: cannot read {path}: No such file or directory"),
+        (None, "--outputs {path}: cannot be read: No such file or directory"),
         (
             "{",
-            "--outputs: {path} is not JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+            "--outputs {path}: is not JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
         ),
         (
             '{"stack": ["roleArn"]}',
-            '--outputs: {path} must hold {{"<stack>": {{"<output>": value}}}}, or a --json plan',
+            '--outputs {path}: must hold {{"<stack>": {{"<output>": value}}}}, or a --json plan',
         ),
     ],
 )
@@ -572,7 +572,7 @@ def test_a_failed_json_plan_is_no_outputs_file(tmp_path: Path) -> None:
     assert plan("trusted", "--outputs", str(path)) == (
         2,
         "",
-        f"error: --outputs: {path} is the plan of stack 'trusting', which fails: roleName: bad\n",
+        f"error: --outputs {path}: is the plan of stack 'trusting', which fails: roleName: bad\n",
     )
 
 

@@ -266,13 +266,13 @@ def test_plan_json_shows_no_credential_of_the_stack_file(tmp_path: Path) -> None
     [
         (
             ('{"a":' * 100_000 + "{}" + "}" * 100_000).encode(),
-            "--outputs: {path} nests maps and lists more than 64 levels deep, deeper than any stack output",
+            "--outputs {path}: nests maps and lists more than 64 levels deep, deeper than any stack output",
         ),
         (
             ('{"a":' * 65 + "{}" + "}" * 65).encode(),
-            "--outputs: {path} nests maps and lists more than 64 levels deep, deeper than any stack output",
+            "--outputs {path}: nests maps and lists more than 64 levels deep, deeper than any stack output",
         ),
-        (b'{"s": {"roleArn": "\xff"}}', "{path} is not UTF-8 text (byte 0xff at offset 19)"),
+        (b'{"s": {"roleArn": "\xff"}}', "--outputs {path}: is not UTF-8 text (byte 0xff at offset 19)"),
     ],
 )
 def test_a_bad_outputs_file_is_one_line_and_exit_2(content: bytes, error: str, tmp_path: Path) -> None:

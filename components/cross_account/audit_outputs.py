@@ -2,42 +2,37 @@
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from . import stack_outputs as rules
 from .audit_documents import aws_principals, statements_of
 from .audit_options import Options
 from .connection import Progress, UsageError
 from .iam.grammar import (
     ACCOUNT_ID_RE as ACCOUNT_RE,
     CUSTOMER_POLICY_ARN_RE,
-    EXPIRES_AT_RE,
-    GROUP_NAME_RE,
     POLICY_ARN_RE as ANY_POLICY_ARN_RE,
     POLICY_NAME_RE,
-    ROLE_ARN_PATTERN_RE,
     ROLE_ARN_RE,
-    ROLE_NAME_RE,
-    USER_NAME_RE,
 )
 from .limits import (
     AUDIT_BASELINE_OUTPUT,
-    MAX_SESSION_SECONDS,
-    MIN_SESSION_SECONDS,
+    EXPIRES_AT_OUTPUT,
+    ROLE_ARN_OUTPUT,
     ROLE_ARN_PATTERNS_OUTPUT,
+    ROLE_ARNS_BY_ACCOUNT_OUTPUT,
     ROLE_UNIQUE_IDS_BY_ACCOUNT_OUTPUT,
 )
 
+T = TypeVar("T")
 ROLE_UNIQUE_IDS_OUTPUT = ROLE_UNIQUE_IDS_BY_ACCOUNT_OUTPUT
-MAX_OUTPUTS_BYTES = 64 * 2**20
-"""An outputs file is read up to this size: a rollout of 1,000 accounts writes under 1 MiB."""
-SECRET_MARK = "[secret]"
-"""What `pulumi stack output --json` prints for a secret without --show-secrets."""
+MAX_OUTPUTS_BYTES = rules.MAX_OUTPUTS_BYTES
+SECRET_MARK = rules.SECRET_MARK
+FLAG = "--stack-outputs"
 
 POLICY_ARN_RE = CUSTOMER_POLICY_ARN_RE
 ROLE_UNIQUE_ID_RE = re.compile(r"AROA[A-Z0-9]{12,124}", re.ASCII)
@@ -104,40 +99,60 @@ def principal_account(principal: str) -> str | None:
     return parts[4] if len(parts) >= 6 and parts[0] == "arn" and ACCOUNT_RE.fullmatch(parts[4]) else None
 
 
+def _error(source: str, key: str, rule: str) -> UsageError:
+    """An output's value breaks a rule, and the value is too large to show (an object)."""
+    return UsageError(f"{FLAG} {source}: {key}: {rule}")
+
+
+def _checked(source: str, rule: Callable[[str, Any], T], key: str, value: Any) -> T:
+    """``value`` checked by a rule of stack_outputs: ``--stack-outputs <file>: <output>: <value> <rule>``."""
+    try:
+        return rule(key, value)
+    except rules.OutputError as error:
+        raise UsageError(f"{FLAG} {source}: {error}") from None
+
+
 def _secret_mark(source: str, key: str, value: Any) -> None:
-    if value == SECRET_MARK or (isinstance(value, str) and value.startswith(SECRET_MARK)):
-        raise UsageError(
-            f"--stack-outputs {source}: output {key!r} is {SECRET_MARK}: write the file with "
-            "`pulumi stack output --json --show-secrets`"
-        )
+    _checked(source, rules.not_marked, key, value)
 
 
-def _string(source: str, key: str, value: Any, pattern: re.Pattern[str] | None = None) -> str:
-    _secret_mark(source, key, value)
-    if not isinstance(value, str) or (pattern is not None and not pattern.fullmatch(value)):
-        what = "a string" if pattern is None else f"a string matching {pattern.pattern}"
-        raise UsageError(f"--stack-outputs {source}: output {key!r} {value!r} is not {what}")
-    return value
+def _name(source: str, key: str, value: Any, rule: Callable[[str, Any], str]) -> str:
+    """An IAM name checked by the program's rule for it (stack_outputs: user, group, role name)."""
+    return _checked(source, rule, key, value)
 
 
-def _names(source: str, key: str, value: Any, pattern: re.Pattern[str]) -> tuple[str, ...]:
-    """A list of IAM names, each matching ``pattern`` whole (ASCII only)."""
+def _string(source: str, key: str, value: Any, pattern: re.Pattern[str], what: str) -> str:
+    """A string matching ``pattern`` whole (ASCII only); ``what`` says what it is not, otherwise."""
+    text: str = _checked(source, lambda k, v: rules.matching(k, v, pattern, f"is not {what}"), key, value)
+    return text
+
+
+def _names(source: str, key: str, value: Any, rule: Callable[[str, Any], str]) -> tuple[str, ...]:
+    """A list of IAM names, each checked by ``rule`` (ASCII only, matched whole)."""
     _secret_mark(source, key, value)
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise UsageError(f"--stack-outputs {source}: output {key!r} {value!r} is not a list of names")
-    return tuple(_string(source, key, name, pattern) for name in value)
+        raise _bad(source, key, value, "must be a list of names")
+    return tuple(_name(source, key, name, rule) for name in value)
 
 
-def _session_seconds(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value == int(value)
-        and MIN_SESSION_SECONDS <= value <= MAX_SESSION_SECONDS
-    )
+def _bad(source: str, key: str, value: Any, rule: str) -> UsageError:
+    """``--stack-outputs <file>: <output>: <value> <rule>``, the value shown as stack_outputs shows it."""
+    return UsageError(f"{FLAG} {source}: {rules.OutputError(key, value, rule)}")
+
+
+POLICY = "a customer managed policy ARN (arn:<partition>:iam::<account>:policy/<path/>name)"
+UNIQUE_ID = "a role's unique id (AROA and 12-124 capital letters or digits)"
+
+
+def _passes(rule: Callable[[str, Any], Any], value: Any) -> bool:
+    """Whether ``value`` passes a rule of stack_outputs (inside an object the audit names whole)."""
+    try:
+        rule("", value)
+    except rules.OutputError:
+        return False
+    return True
 
 
 def _baseline(source: str, value: Any) -> Mapping[str, Any] | None:
@@ -146,8 +161,8 @@ def _baseline(source: str, value: Any) -> Mapping[str, Any] | None:
     _secret_mark(source, AUDIT_BASELINE_OUTPUT, value)
     key = AUDIT_BASELINE_OUTPUT
     if not isinstance(value, Mapping):
-        raise UsageError(f"--stack-outputs {source}: output {key!r} is not an object")
-    rules: dict[str, Callable[[Any], bool]] = {
+        raise _error(source, key, "is not an object")
+    required: dict[str, Callable[[Any], bool]] = {
         "trustPolicy": lambda v: isinstance(v, Mapping) and "Statement" in v,
         "managedPolicyArns": lambda v: (
             isinstance(v, list) and all(isinstance(a, str) and ANY_POLICY_ARN_RE.fullmatch(a) for a in v)
@@ -155,17 +170,18 @@ def _baseline(source: str, value: Any) -> Mapping[str, Any] | None:
         "inlinePolicyNames": lambda v: (
             isinstance(v, list) and all(isinstance(a, str) and POLICY_NAME_RE.fullmatch(a) for a in v)
         ),
-        "maxSessionDuration": _session_seconds,
+        "maxSessionDuration": lambda v: v is not None and _passes(rules.max_session_duration, v),
         "permissionsBoundaryArn": lambda v: (
             isinstance(v, str) and (v == "" or ANY_POLICY_ARN_RE.fullmatch(v) is not None)
         ),
     }
-    for name, rule in rules.items():
+    for name, rule in required.items():
         if name not in value or not rule(value[name]):
-            raise UsageError(
-                f"--stack-outputs {source}: output {key!r} has no valid {name!r} "
-                "(an object with trustPolicy, managedPolicyArns, inlinePolicyNames, maxSessionDuration, "
-                "permissionsBoundaryArn)"
+            raise _error(
+                source,
+                key,
+                f"has no valid {name!r} (an object with trustPolicy, managedPolicyArns, inlinePolicyNames, maxSessionDuration, "
+                "permissionsBoundaryArn)",
             )
     # Written by later versions of the program; a baseline without them is audited without them.
     optional: dict[str, Callable[[Any], bool]] = {
@@ -191,10 +207,11 @@ def _baseline(source: str, value: Any) -> Mapping[str, Any] | None:
     }
     for name, rule in optional.items():
         if name in value and not rule(value[name]):
-            raise UsageError(
-                f"--stack-outputs {source}: output {key!r} has an invalid {name!r} "
-                "(inlinePolicies and managedPolicyDocuments: objects of policy documents by name or ARN; "
-                'tags: an object of strings; revokeSessionsIssuedBefore: an RFC 3339 UTC time or "")'
+            raise _error(
+                source,
+                key,
+                f"has an invalid {name!r} (inlinePolicies and managedPolicyDocuments: objects of policy documents by name or ARN; "
+                'tags: an object of strings; revokeSessionsIssuedBefore: an RFC 3339 UTC time or "")',
             )
     return value
 
@@ -214,55 +231,40 @@ def _trusted_baseline(source: str, value: Any, policies: int) -> tuple[Any, ...]
     _secret_mark(source, AUDIT_BASELINE_OUTPUT, value)
     documents = value.get("policyDocuments") if isinstance(value, Mapping) else None
     if not isinstance(documents, list) or len(documents) != policies or not all(map(_is_document, documents)):
-        raise UsageError(
-            f"--stack-outputs {source}: output {AUDIT_BASELINE_OUTPUT!r} has no valid 'policyDocuments' "
-            "(one policy document for each of policyArns, in their order)"
+        raise _error(
+            source,
+            AUDIT_BASELINE_OUTPUT,
+            "has no valid 'policyDocuments' (one policy document for each of policyArns, in their order)",
         )
     return tuple(documents)
 
 
 def _trusting(source: str, outputs: Mapping[str, Any]) -> list[WantedRole]:
-    by_account = outputs.get("roleArnsByAccount")
-    _secret_mark(source, "roleArnsByAccount", by_account)
+    """The roles of a trusting stack; every output the trusted side reads checked by the program's rules."""
+    values = _checked(source, lambda _, given: rules.trusting_values(given), "", outputs)
+    by_account = values.get(ROLE_ARNS_BY_ACCOUNT_OUTPUT)
     if by_account is not None:
-        if not isinstance(by_account, Mapping):
-            raise UsageError(f"--stack-outputs {source}: output 'roleArnsByAccount' is not an object")
-        if not by_account:
-            raise UsageError(
-                f"--stack-outputs {source}: output 'roleArnsByAccount' is empty: the rollout has no account "
-                "to audit"
-            )
-        arns = [_string(source, f"roleArnsByAccount.{a}", arn, ROLE_ARN_RE) for a, arn in by_account.items()]
-        for account, arn in by_account.items():
-            if arn.split(":")[4] != account:
-                raise UsageError(
-                    f"--stack-outputs {source}: output 'roleArnsByAccount.{account}' {arn!r} is not a role of account {account}"
-                )
+        arns = list(by_account)
     else:
-        arns = [_string(source, "roleArn", outputs.get("roleArn"), ROLE_ARN_RE)]
+        arns = [_checked(source, rules.role_arn, ROLE_ARN_OUTPUT, outputs.get(ROLE_ARN_OUTPUT))]
     baseline = _baseline(source, outputs.get(AUDIT_BASELINE_OUTPUT))
-    expires = outputs.get("expiresAt") or ""
-    if expires:
-        _string(source, "expiresAt", expires, EXPIRES_AT_RE)
-        parse_time(source, "expiresAt", expires)
+    expires = values.get(EXPIRES_AT_OUTPUT, "")
     unique_id = outputs.get("roleUniqueId") if len(arns) == 1 else None
     if unique_id is not None:
-        _string(source, "roleUniqueId", unique_id, ROLE_UNIQUE_ID_RE)
+        _string(source, "roleUniqueId", unique_id, ROLE_UNIQUE_ID_RE, UNIQUE_ID)
     unique_ids = outputs.get(ROLE_UNIQUE_IDS_OUTPUT) or {}
     _secret_mark(source, ROLE_UNIQUE_IDS_OUTPUT, unique_ids)
     if not isinstance(unique_ids, Mapping):
-        raise UsageError(f"--stack-outputs {source}: output {ROLE_UNIQUE_IDS_OUTPUT!r} is not an object")
+        raise _bad(source, ROLE_UNIQUE_IDS_OUTPUT, unique_ids, "must be a map of account ids to unique ids")
     for account, value in unique_ids.items():
-        _string(source, f"{ROLE_UNIQUE_IDS_OUTPUT}.{account}", value, ROLE_UNIQUE_ID_RE)
-    name = _string(source, "roleName", outputs.get("roleName"), ROLE_NAME_RE)
+        _string(source, f"{ROLE_UNIQUE_IDS_OUTPUT}.{account}", value, ROLE_UNIQUE_ID_RE, UNIQUE_ID)
+    name = _checked(source, rules.role_name, "roleName", outputs.get("roleName"))
     roles = []
     for arn in sorted(arns):
         match = ROLE_ARN_RE.fullmatch(arn)
         assert match is not None  # checked above
         if match.group(4).lower() != name.lower():
-            raise UsageError(
-                f"--stack-outputs {source}: output 'roleName' {name!r} is not the name of the role {arn!r}"
-            )
+            raise _bad(source, "roleName", name, f"is not the name of the role {arn!r}")
         account = match.group(2)
         roles.append(
             WantedRole(
@@ -278,44 +280,35 @@ def _trusted(source: str, outputs: Mapping[str, Any]) -> WantedAccess:
         policies = [outputs["policyArn"]]
     _secret_mark(source, "policyArns", policies)
     if not isinstance(policies, list) or not policies:
-        raise UsageError(
-            f"--stack-outputs {source}: output 'policyArns' {policies!r} is not a list of policy ARNs"
-        )
-    arns = tuple(_string(source, "policyArns", p, POLICY_ARN_RE) for p in policies)
+        raise _bad(source, "policyArns", policies, "is not a list of policy ARNs")
+    arns = tuple(_string(source, "policyArns", p, POLICY_ARN_RE, POLICY) for p in policies)
     accounts = {arn.split(":")[4] for arn in arns}
     if len(accounts) != 1:
-        raise UsageError(
-            f"--stack-outputs {source}: output 'policyArns' names several accounts: {sorted(accounts)}"
-        )
+        raise _bad(source, "policyArns", list(arns), f"names several accounts: {sorted(accounts)}")
     roles = outputs.get("roleArns") or []
-    _secret_mark(source, "roleArns", roles)
-    if not isinstance(roles, list):
-        raise UsageError(f"--stack-outputs {source}: output 'roleArns' is not a list of role ARNs")
     patterns = outputs.get(ROLE_ARN_PATTERNS_OUTPUT) or []
-    _secret_mark(source, ROLE_ARN_PATTERNS_OUTPUT, patterns)
-    if not isinstance(patterns, list):
-        raise UsageError(
-            f"--stack-outputs {source}: output {ROLE_ARN_PATTERNS_OUTPUT!r} is not a list of role ARN patterns"
-        )
     principals = outputs.get("principals") or {}
     _secret_mark(source, "principals", principals)
     if not isinstance(principals, Mapping):
-        raise UsageError(f"--stack-outputs {source}: output 'principals' is not an object")
+        raise _bad(source, "principals", principals, "is not an object")
     new_group = principals.get("newGroup") or ""
-    members = _names(source, "principals.newGroupMembers", principals.get("newGroupMembers"), USER_NAME_RE)
+    members = _names(source, "principals.newGroupMembers", principals.get("newGroupMembers"), rules.user_name)
     return WantedAccess(
         account=accounts.pop(),
         source=source,
         policy_arns=arns,
-        role_arns=tuple(_string(source, "roleArns", r, ROLE_ARN_RE) for r in roles),
-        users=_names(source, "principals.users", principals.get("users"), USER_NAME_RE),
-        groups=_names(source, "principals.groups", principals.get("groups"), GROUP_NAME_RE)
-        + ((_string(source, "principals.newGroup", new_group, GROUP_NAME_RE),) if new_group else ()),
-        roles=_names(source, "principals.roles", principals.get("roles"), ROLE_NAME_RE),
-        role_patterns=tuple(
-            _string(source, ROLE_ARN_PATTERNS_OUTPUT, p, ROLE_ARN_PATTERN_RE) for p in patterns
+        role_arns=_checked(source, lambda k, v: rules.string_list(k, v, rules.role_arn), "roleArns", roles),
+        users=_names(source, "principals.users", principals.get("users"), rules.user_name),
+        groups=_names(source, "principals.groups", principals.get("groups"), rules.group_name)
+        + ((_name(source, "principals.newGroup", new_group, rules.group_name),) if new_group else ()),
+        roles=_names(source, "principals.roles", principals.get("roles"), rules.role_name),
+        role_patterns=_checked(
+            source,
+            lambda k, v: rules.string_list(k, v, rules.role_arn_pattern),
+            ROLE_ARN_PATTERNS_OUTPUT,
+            patterns,
         ),
-        new_group=_string(source, "principals.newGroup", new_group, GROUP_NAME_RE) if new_group else "",
+        new_group=_name(source, "principals.newGroup", new_group, rules.group_name) if new_group else "",
         new_group_members=members,
         documents=_trusted_baseline(source, outputs.get(AUDIT_BASELINE_OUTPUT), len(arns)),
     )
@@ -324,40 +317,30 @@ def _trusted(source: str, outputs: Mapping[str, Any]) -> WantedAccess:
 def wanted_from_outputs(source: str, outputs: Any) -> list[WantedRole] | WantedAccess:
     """What one stack's outputs want: the roles of a trusting stack, or a trusted stack's access."""
     if not isinstance(outputs, Mapping):
-        raise UsageError(f"--stack-outputs {source}: not a JSON object of stack outputs")
+        raise UsageError(
+            f"{FLAG} {source}: holds a JSON {rules.json_kind(outputs)}, not an object of stack outputs"
+        )
     trusting = "roleName" in outputs and ("roleArn" in outputs or "roleArnsByAccount" in outputs)
     trusted = "policyArns" in outputs or "policyArn" in outputs
     if trusting == trusted:
         raise UsageError(
-            f"--stack-outputs {source}: the outputs of neither a trusting stack (roleName with roleArn or "
+            f"{FLAG} {source}: the outputs of neither a trusting stack (roleName with roleArn or "
             "roleArnsByAccount) nor a trusted stack (policyArns): "
             "write it with `pulumi stack output --json --show-secrets`"
             if not trusting
-            else f"--stack-outputs {source}: holds the outputs of both a trusting and a trusted stack"
+            else f"{FLAG} {source}: holds the outputs of both a trusting and a trusted stack"
         )
     return _trusting(source, outputs) if trusting else _trusted(source, outputs)
 
 
 def read_stack_outputs(path: str) -> list[WantedRole] | WantedAccess:
-    """One outputs file, read up to MAX_OUTPUTS_BYTES (``/dev/zero`` is refused, not read until memory
-    ends); a file that never ends its answer (a FIFO) is stopped by --timeout, as every read is."""
+    """One outputs file, read by stack_outputs.read_outputs_file (the plan's reader too), up to
+    MAX_OUTPUTS_BYTES (``/dev/zero`` is refused, not read until memory ends); a file that never ends
+    its answer (a FIFO) is stopped by --timeout, as every read is."""
     try:
-        with open(path, "rb") as file:
-            data = file.read(MAX_OUTPUTS_BYTES + 1)
-    except OSError as error:
-        raise UsageError(f"--stack-outputs {path}: cannot be read: {error.strerror or error}") from None
-    if len(data) > MAX_OUTPUTS_BYTES:
-        raise UsageError(
-            f"--stack-outputs {path}: is larger than {MAX_OUTPUTS_BYTES // 2**20} MiB: not the outputs of a stack"
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"--stack-outputs {path}: is not UTF-8 text") from None
-    try:
-        outputs = json.loads(text)
-    except ValueError as error:
-        raise UsageError(f"--stack-outputs {path}: is not JSON ({error})") from None
+        outputs = rules.read_outputs_file(path, FLAG)
+    except rules.OutputsFileError as error:
+        raise UsageError(str(error)) from None
     return wanted_from_outputs(path, outputs)
 
 
@@ -365,9 +348,7 @@ def parse_time(source: str, key: str, value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(
-            f"--stack-outputs {source}: output {key!r} {value!r} is not an RFC 3339 time"
-        ) from None
+        raise _bad(source, key, value, "is not an RFC 3339 time") from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
@@ -382,9 +363,7 @@ def wanted_of(options: Options, progress: Progress | None = None) -> list[Wanted
         for item in read if isinstance(read, list) else [read]:
             key = item.arn if isinstance(item, WantedRole) else ",".join(item.policy_arns)
             if key in seen:
-                raise UsageError(
-                    f"--stack-outputs {path}: {key} is also in {seen[key]}: give each stack once"
-                )
+                raise UsageError(f"{FLAG} {path}: {key} is also in {seen[key]}: give each stack once")
             seen[key] = path
             wanted.append(item)
     return wanted

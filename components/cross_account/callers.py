@@ -7,11 +7,11 @@ A caller entry says who (``trusted_account_ids``, ``trusted_principal_arns``,
 own names and rules. Its statements' Sids come from its ``name`` (``documents.caller_sids``).
 """
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 from . import validation as check
+from .iam.grammar import CALLER_NAME_RE as CALLER_NAME_RE
 from .specs import CallerSpec
 from .validation import InvalidInputError
 
@@ -44,9 +44,6 @@ class Caller(TypedDict):
     expires_at: NotRequired[str]
     """This caller's access ends then (RFC 3339 UTC to the second); not in the past."""
 
-
-CALLER_NAME_RE = re.compile(r"[A-Za-z0-9]{1,64}", re.ASCII)
-"""A caller's name: the Sid of its statement, in which IAM allows only ASCII letters and digits."""
 
 CALLER_INPUTS = tuple(name for name in Caller.__annotations__ if name != "name")
 """The flat inputs a caller entry has its own of (who, and the conditions)."""

@@ -8,7 +8,7 @@ value known once an Output resolves), the scrubbing of secrets as whole values a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import pulumi
@@ -18,6 +18,7 @@ from .iam.grammar import (
     SECRET_NAME_RE,
     _pattern,
 )
+from .stack_outputs import OutputError, Shown
 
 T = TypeVar("T")
 
@@ -45,6 +46,14 @@ class InvalidInputError(pulumi.RunError, ValueError):
         return InvalidInputError(self.key, hidden_value(self.value), self.rule)
 
 
+def input_rule(check: Callable[..., T], key: str, value: Any, *args: Any, **kwargs: Any) -> T:
+    """``check`` (a rule of stack_outputs, which never imports pulumi) as an InvalidInputError."""
+    try:
+        return check(key, value, *args, **kwargs)
+    except OutputError as error:
+        raise InvalidInputError(error.key, error.value, error.rule) from None
+
+
 class ResolvedInputError(pulumi.RunError):
     """An input known only once an Output resolves (a stack reference's output) breaks a rule.
 
@@ -65,11 +74,8 @@ def rename_inputs(text: str, names: Mapping[str, str]) -> str:
     return text
 
 
-class _Shown(str):
-    """What a message shows for a value, as it is (its repr is itself)."""
-
-    def __repr__(self) -> str:
-        return str(self)
+_Shown = Shown
+"""What a message shows for a value, as it is (its repr is itself): one class with stack_outputs'."""
 
 
 def hidden_value(value: Any) -> str:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
-from . import limits
+from . import limits, stack_outputs as rules
 from .documents import (
     SOURCE_IDENTITY_MODES,
     cloudformation_expression,
@@ -21,6 +21,7 @@ from .errors import (
     T,
     _Shown,
     hidden_value,
+    input_rule,
     nesting_depth,
     snake_case,
 )
@@ -31,9 +32,7 @@ from .iam.grammar import (
     COLOR_RE,
     DESCRIPTION_RE,
     EXTERNAL_ID_RE,
-    GROUP_NAME_RE,
     ORGANIZATION_ID_RE,
-    ORGANIZATION_PATH_RE,
     ORGANIZATIONAL_UNIT_ID_RE,
     PARTITION,
     PATH_RE,
@@ -43,14 +42,18 @@ from .iam.grammar import (
     PRINCIPAL_RESOURCE_RE,
     PROFILE_NAME_RE,
     REGION_RE,
-    ROLE_ARN_PATTERN_RE,
     ROLE_NAME_RE,
     STACK_NAME_RE,
     TAG_KEY_RE,
     TAG_VALUE_RE,
-    USER_NAME_RE,
     WILDCARDS,
     known_regions,
+)
+from .stack_outputs import (  # the rules shared with the values read from a stack's outputs
+    NAME_CHARACTERS as NAME_CHARACTERS,
+    SERVICE_LINKED_PATH as SERVICE_LINKED_PATH,
+    SERVICE_LINKED_PREFIX as SERVICE_LINKED_PREFIX,
+    SSO_ROLE_PREFIX as SSO_ROLE_PREFIX,
 )
 
 
@@ -160,34 +163,9 @@ def string_list(
     required: bool = False,
     identity: Callable[[T], Hashable] | None = None,
 ) -> tuple[T, ...]:
-    """A list of distinct values, each passing ``check``.
-
-    ``identity`` says when two spellings name one thing (IAM names are
-    case-insensitive: ``alice`` and ``Alice`` are one user).
-    """
-    if values is None:
-        values = []
-    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)):
-        raise InvalidInputError(key, values, "must be a list")
-    if required and not values:
-        raise InvalidInputError(key, values, "must name at least one entry")
-    seen: dict[Hashable, T] = {}
-    result = []
-    for value in values:
-        checked = check(key, value)
-        same = identity(checked) if identity is not None else checked
-        if same in seen:
-            first = seen[same]
-            if first == checked:
-                raise InvalidInputError(key, value, "is listed twice: entries must be distinct")
-            raise InvalidInputError(
-                key,
-                value,
-                f"and {first!r} name the same thing, as IAM names are case-insensitive: keep one spelling",
-            )
-        seen[same] = checked
-        result.append(checked)
-    return tuple(result)
+    """A list of distinct values, each passing ``check`` (stack_outputs.string_list, its errors as
+    InvalidInputError; ``check``'s own errors pass as they are)."""
+    return input_rule(rules.string_list, key, values, check, required=required, identity=identity)
 
 
 def folded(name: str) -> str:
@@ -196,62 +174,35 @@ def folded(name: str) -> str:
 
 
 def _no_wildcard(key: str, value: str, what: str) -> None:
-    if any(w in value for w in WILDCARDS):
-        raise InvalidInputError(
-            key, value, f"contains a wildcard: {what} must be named exactly, never with * or ?"
-        )
+    input_rule(rules.no_wildcard, key, value, what)
 
 
 def account_id(key: str, value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
-        raise InvalidInputError(key, value, "is a number: write the 12-digit account id as a quoted string")
-    value = _string(key, value)
-    _no_wildcard(key, value, "an account")
-    if not ACCOUNT_ID_RE.fullmatch(value):
-        raise InvalidInputError(key, value, "is not a 12-digit AWS account id")
-    return value
+        return input_rule(rules.account_id, key, value)
+    return input_rule(rules.account_id, key, _string(key, value))
 
 
 def _matching(key: str, value: object, pattern: re.Pattern[str], rule: str, wildcard: str = "") -> str:
     """The value, if it is a string matching ``pattern`` whole; ``wildcard`` names what may hold no * or ?."""
-    text = _string(key, value)
-    if wildcard:
-        _no_wildcard(key, text, wildcard)
-    if not pattern.fullmatch(text):
-        raise InvalidInputError(key, text, rule)
-    return text
-
-
-NAME_CHARACTERS = "ASCII letters, digits and +=,.@_-"
+    return input_rule(rules.matching, key, _string(key, value), pattern, rule, wildcard)
 
 
 def role_name(key: str, value: object) -> str:
-    return _matching(
-        key, value, ROLE_NAME_RE, f"is not an IAM role name (1-64 characters of {NAME_CHARACTERS})"
-    )
+    return input_rule(rules.role_name, key, _string(key, value))
 
 
 def user_name(key: str, value: object) -> str:
-    rule = f"is not an IAM user name (1-64 characters of {NAME_CHARACTERS})"
-    return _matching(key, value, USER_NAME_RE, rule, wildcard="a user")
+    return input_rule(rules.user_name, key, _string(key, value))
 
 
 def group_name(key: str, value: object) -> str:
-    rule = f"is not an IAM group name (1-128 characters of {NAME_CHARACTERS})"
-    return _matching(key, value, GROUP_NAME_RE, rule, wildcard="a group")
+    return input_rule(rules.group_name, key, _string(key, value))
 
 
 def policy_name(key: str, value: object) -> str:
     rule = f"is not an IAM policy name (1-128 characters of {NAME_CHARACTERS})"
     return _matching(key, value, POLICY_NAME_RE, rule)
-
-
-SERVICE_LINKED_PREFIX = "awsservicerolefor"
-"""How the names of service-linked roles begin (``AWSServiceRoleForSupport``), folded."""
-SSO_ROLE_PREFIX = "awsreservedsso_"
-"""How the names of IAM Identity Center's roles begin (``AWSReservedSSO_ReadOnly_0123456789abcdef``), folded."""
-SERVICE_LINKED_PATH = "/aws-service-role/"
-"""Where service-linked roles live (``role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport``)."""
 
 
 def existing_role_name(key: str, value: object) -> str:
@@ -335,31 +286,9 @@ def aws_managed_policy_name(key: str, value: object) -> str:
 
 def role_arn(key: str, value: object) -> str:
     """The ARN of a role that principals of another account may assume: never a wildcard, never a
-    role whose trust policy AWS owns (service-linked, IAM Identity Center)."""
-    text = _string(key, value)
-    _no_wildcard(key, text, "a role")
-    role = parse_role_arn(text)
-    if role is None:
-        raise InvalidInputError(
-            key, text, "is not an IAM role ARN (arn:<partition>:iam::<account>:role/<path/>name)"
-        )
-    if role.path.startswith(SERVICE_LINKED_PATH) or folded(role.name).startswith(SERVICE_LINKED_PREFIX):
-        raise InvalidInputError(
-            key,
-            text,
-            "is a service-linked role (path /aws-service-role/): its trust policy names only its AWS "
-            "service, so no principal of another account can assume it; name a role made for cross-account "
-            "access",
-        )
-    if folded(role.name).startswith(SSO_ROLE_PREFIX):
-        raise InvalidInputError(
-            key,
-            text,
-            "is an IAM Identity Center role (AWSReservedSSO_*): it trusts only Identity Center's SAML "
-            "provider, so no principal of another account can assume it; assign the permission set in "
-            "that account instead",
-        )
-    return text
+    role whose trust policy AWS owns (service-linked, IAM Identity Center). One rule with the role
+    ARNs read from a trusting stack's outputs (stack_outputs.role_arn)."""
+    return input_rule(rules.role_arn, key, _string(key, value))
 
 
 def role_identity(arn: str) -> Hashable:
@@ -369,14 +298,8 @@ def role_identity(arn: str) -> Hashable:
 
 
 def integer(key: str, value: object, low: int, high: int, unit: str = "") -> int:
-    if isinstance(value, float) and value.is_integer():
-        # Numbers reach the component provider as doubles (7200 arrives as 7200.0).
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInputError(key, value, "must be a whole number")
-    if not low <= value <= high:
-        raise InvalidInputError(key, value, f"is out of range: must be {low}..{high}{unit}")
-    return value
+    """A whole number in low..high (7200.0, as numbers reach the component provider, is 7200)."""
+    return input_rule(rules.integer, key, value, low, high, unit)
 
 
 def session_duration(key: str, value: object) -> int:
@@ -430,17 +353,12 @@ def organizational_unit_id(key: str, value: object) -> str:
 
 def organization_path(key: str, value: object) -> str:
     """An AWS Organizations entity path down to a root or unit, ending in ``/``: ``o-.../r-.../ou-.../``."""
-    rule = (
-        "is not an organization path (o-<id>/r-<root>/ou-<unit>/..., ending in /, as AWS Organizations "
-        "writes it; or o-<id>/*/ou-<unit>/ for a unit wherever it is)"
-    )
-    return _matching(key, value, ORGANIZATION_PATH_RE, rule)
+    return input_rule(rules.organization_path, key, _string(key, value))
 
 
 def role_arn_pattern(key: str, value: object) -> str:
     """``arn:<partition>:iam::*:role/<path><name>``: one role, in any account."""
-    rule = "is not a role ARN pattern (arn:<partition>:iam::*:role/<path/>name, only the account a *)"
-    return _matching(key, value, ROLE_ARN_PATTERN_RE, rule)
+    return input_rule(rules.role_arn_pattern, key, _string(key, value))
 
 
 PRINCIPAL_PATTERN_RULE = (

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from . import limits
+from . import limits, stack_outputs as rules
 from .errors import (
     InvalidInputError,
+    input_rule,
 )
 from .fields import _string
 from .iam.grammar import (
     EXPIRES_AT_RE,
     TOKEN_ISSUE_TIME_RE,
 )
-
-EXPIRY_RULE = "is not a time in RFC 3339 UTC to the second, such as 2027-03-31T23:59:59Z"
+from .stack_outputs import EXPIRY_RULE as EXPIRY_RULE
 
 
 def expiry_time(key: str, value: object) -> str:
     """An end of access in RFC 3339 UTC to the second, past or future (read from elsewhere, not set here)."""
-    text = _string(key, value)
-    try:
-        datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
-        valid = EXPIRES_AT_RE.fullmatch(text) is not None
-    except ValueError:
-        valid = False
-    if not valid:
-        raise InvalidInputError(key, text, EXPIRY_RULE)
-    return text
+    return input_rule(rules.expiry_time, key, _string(key, value))
 
 
 def expires_at(key: str, value: object, now: datetime | None = None) -> str:

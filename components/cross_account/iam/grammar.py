@@ -79,6 +79,8 @@ DATE_RE = _pattern(
 )
 """ISO 8601, or seconds since the epoch: what IAM's date operators compare."""
 WILDCARDS = ("*", "?")
+CALLER_NAME_RE = re.compile(r"[A-Za-z0-9]{1,64}", re.ASCII)
+"""The name of a caller entry (callerRequirements): ASCII letters and digits."""
 SECRET_NAME_RE = re.compile(
     r"secret|password|passwd|token|credential|private.?key|access.?key|external.?ids?$",
     re.ASCII | re.IGNORECASE,
