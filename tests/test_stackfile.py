@@ -89,6 +89,12 @@ BAD_FILES: dict[str, tuple[bytes | None, bool, str]] = {
         True,
         "{path} nests maps and lists hundreds of levels deep, deeper than any stack file needs (16 levels)",
     ),
+    "nested-600-deep": (  # read (libyaml's own limit is 1,000 levels), then refused by the value's rule
+        f"config:\n  cross-account-access:inlinePolicies: {nested(600)}\n".encode() + TRUSTED.encode(),
+        True,
+        "inlinePolicies: '<nested more than 16 levels deep>' nests maps and lists deeper than any IAM "
+        "document needs (16 levels)",
+    ),
     "nested-17-deep": (
         f"config:\n  cross-account-access:inlinePolicies: {nested(17)}\n".encode() + TRUSTED.encode(),
         True,
