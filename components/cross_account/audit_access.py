@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -19,9 +18,10 @@ from .audit_documents import (
 from .audit_findings import Finding, compare, finding
 from .audit_outputs import WantedAccess
 from .audit_reads import AuditReads, NotFound
+from .iam.grammar import AWS_MANAGED_POLICY_ARN_RE
 from .limits import AUDIT_BASELINE_OUTPUT
 
-AWS_MANAGED_POLICY_RE = re.compile(r"arn:aws(?:-[a-z]+)*:iam::aws:policy/[\x21-\x7e]{1,1100}", re.ASCII)
+AWS_MANAGED_POLICY_RE = AWS_MANAGED_POLICY_ARN_RE
 
 
 class AccessChecks(AuditReads):

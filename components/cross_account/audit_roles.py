@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -27,9 +26,10 @@ from .audit_documents import (
 from .audit_findings import Finding, RoleUse, compare, finding
 from .audit_outputs import CONTENT_KEYS, WantedRole, parse_time, principal_account
 from .audit_reads import AuditReads, NotFound, iso
+from .iam.grammar import ADMINISTRATOR_ACCESS_RE
 from .limits import AUDIT_BASELINE_OUTPUT, REVOKE_SESSIONS_POLICY_NAME
 
-ADMINISTRATOR_ACCESS = re.compile(r"arn:aws(?:-[a-z]+)*:iam::aws:policy/AdministratorAccess", re.ASCII)
+ADMINISTRATOR_ACCESS = ADMINISTRATOR_ACCESS_RE
 
 
 class RoleChecks(AuditReads):

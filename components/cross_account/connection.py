@@ -24,6 +24,8 @@ from typing import Any, NoReturn, Protocol, TypeVar
 from urllib.parse import quote, quote_plus, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
+from .iam.grammar import PROFILE_NAME_RE, REGION_RE
+
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT_SECONDS = 60.0
@@ -41,8 +43,7 @@ BACKOFF_MAX_SECONDS = 8.0
 HIDDEN = "<hidden>"
 
 # Every pattern is ASCII-only and matched against the whole string (fullmatch).
-PROFILE_RE = re.compile(r"[A-Za-z0-9_.@+=,:/-]{1,128}", re.ASCII)
-REGION_RE = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
+PROFILE_RE = PROFILE_NAME_RE
 TIMEOUT_RE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{0,9})?|\.[0-9]{1,9}", re.ASCII)
 HOST_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\]", re.ASCII)
 PROFILE_RULE = "is not a profile name (1-128 characters of letters, digits and _.@+=,:/-)"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import rpc
 
-from .iam.grammar import ACCOUNT_ID_RE, ROLE_ARN_RE, region_partition
+from .iam.grammar import ACCOUNT_ID_RE, REGION_RE, ROLE_ARN_RE, region_partition
 
 __all__ = ["CREATE_DATE", "CrossAccountMocks"]
 
@@ -50,7 +49,6 @@ REGION_DESCRIPTIONS = {
     "us-gov-east-1": "AWS GovCloud (US-East)",
 }
 
-REGION_RE = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}", re.ASCII)
 
 INVOKES = (
     "aws:index/getPartition:getPartition",

@@ -25,6 +25,7 @@ This module needs only ``pulumi``; it works with any test runner.
 
 from __future__ import annotations
 
+from .iam.grammar import REGION_RE as REGION_RE
 from .offline import (  # the mocks live in cross_account.offline, which make plan uses too
     CREATE_DATE as CREATE_DATE,
     INVOKES as INVOKES,
@@ -32,7 +33,6 @@ from .offline import (  # the mocks live in cross_account.offline, which make pl
     PARTITION_DNS as PARTITION_DNS,
     PROVIDER as PROVIDER,
     REGION_DESCRIPTIONS as REGION_DESCRIPTIONS,
-    REGION_RE as REGION_RE,
     STACK_REFERENCE as STACK_REFERENCE,
     CrossAccountMocks as CrossAccountMocks,
 )

@@ -36,7 +36,6 @@ boto3 is the optional extra ``verify`` of the distribution: ``pip install
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -62,7 +61,16 @@ from .connection import (
     one_line,
     redact as redact,
 )
-from .iam.grammar import ROLE_ARN_RE
+from .iam.grammar import (
+    MFA_SERIAL_RE,
+    MFA_TOKEN_RE,
+    ROLE_ARN_RE,
+    SESSION_NAME_RE,
+    SOURCE_IDENTITY_RE,
+    STS_EXTERNAL_ID_RE,
+    TAG_KEY_RE,
+    TAG_VALUE_RE,
+)
 
 EXIT_OK = 0
 EXIT_DENIED = 1
@@ -78,15 +86,7 @@ MAX_TAGS = 50
 INSTALL_HINT = "cross-account-verify needs boto3: pip install 'cross-account[verify]'"
 
 # Every pattern is ASCII-only and matched against the whole string (fullmatch).
-EXTERNAL_ID_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}", re.ASCII)
-MFA_SERIAL_RE = re.compile(
-    r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:mfa/[A-Za-z0-9_+=,.@/-]{1,512}|[A-Za-z0-9_+=/:,.@-]{9,256}", re.ASCII
-)
-MFA_TOKEN_RE = re.compile(r"[0-9]{6}", re.ASCII)
-SESSION_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}", re.ASCII)
-SOURCE_IDENTITY_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}", re.ASCII)
-TAG_KEY_RE = re.compile(r"[A-Za-z0-9 _.:/=+@-]{1,128}", re.ASCII)
-TAG_VALUE_RE = re.compile(r"[A-Za-z0-9 _.:/=+@-]{0,256}", re.ASCII)
+EXTERNAL_ID_RE = STS_EXTERNAL_ID_RE
 
 NAME_CHARACTERS = "letters, digits and _+=,.@-"
 TAG_CHARACTERS = "letters, digits, spaces and _.:/=+-@"

@@ -24,8 +24,10 @@ NAME_CLASS = "A-Za-z0-9+=,.@_-"
 PATH_SEGMENT = r"[\x21-\x2e\x30-\x7e]+"
 """One segment of an IAM path: printable ASCII but the slash, never empty."""
 PARTITION = r"aws(?:-[a-z]+)*"
+ACCOUNT = r"[0-9]{12}"
+"""An AWS account id: twelve digits (every pattern below that holds one says it this way)."""
 
-ACCOUNT_ID_RE = _pattern(r"[0-9]{12}")
+ACCOUNT_ID_RE = _pattern(ACCOUNT)
 ROLE_NAME_RE = _pattern(rf"[{NAME_CLASS}]{{1,64}}")
 USER_NAME_RE = _pattern(rf"[{NAME_CLASS}]{{1,64}}")
 GROUP_NAME_RE = _pattern(rf"[{NAME_CLASS}]{{1,128}}")
@@ -34,18 +36,16 @@ PATH_RE = _pattern(rf"(?=.{{1,{limits.PATH_MAX}}}\Z)/(?:{PATH_SEGMENT}/)*")
 DESCRIPTION_RE = _pattern(rf"[\t\n\r\x20-\x7e\xa1-\xff]{{0,{limits.DESCRIPTION_MAX}}}")
 """AWS's own rule for role descriptions (printable ASCII and Latin-1)."""
 POLICY_ARN_RE = _pattern(
-    rf"arn:{PARTITION}:iam::(?:aws|[0-9]{{12}}):policy/(?:{PATH_SEGMENT}/)*[{NAME_CLASS}]{{1,128}}"
+    rf"arn:{PARTITION}:iam::(?:aws|{ACCOUNT}):policy/(?:{PATH_SEGMENT}/)*[{NAME_CLASS}]{{1,128}}"
 )
-CUSTOMER_POLICY_ARN_RE = _pattern(r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:policy/[\x21-\x7e]{1,1100}")
+CUSTOMER_POLICY_ARN_RE = _pattern(rf"arn:{PARTITION}:iam::{ACCOUNT}:policy/[\x21-\x7e]{{1,1100}}")
 """A customer-managed policy's ARN (an account's, not ``aws``'s), as the audit and the baseline read it."""
 EXTERNAL_ID_RE = _pattern(r"[A-Za-z0-9+=,.@:/_-]+")
 ORGANIZATION_ID_RE = _pattern(r"o-[a-z0-9]{10,32}")
 ORGANIZATIONAL_UNIT_ID_RE = _pattern(r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32}")
 _OU = r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}"
 ORGANIZATION_PATH_RE = _pattern(rf"o-[a-z0-9]{{10,32}}/(?:r-[0-9a-z]{{4,32}}/(?:{_OU}/)*|\*/{_OU}/)")
-ROLE_ARN_PATTERN_RE = _pattern(
-    rf"arn:aws(?:-[a-z]+)*:iam::\*:role/(?:{PATH_SEGMENT}/)*[{NAME_CLASS}]{{1,64}}"
-)
+ROLE_ARN_PATTERN_RE = _pattern(rf"arn:{PARTITION}:iam::\*:role/(?:{PATH_SEGMENT}/)*[{NAME_CLASS}]{{1,64}}")
 """An organizational unit (``ou-``) or an organization's root (``r-``), as AWS Organizations writes them."""
 ARN_PARTS_RE = _pattern(
     r"arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.*)"
@@ -58,6 +58,17 @@ STACK_NAME_RE = _pattern(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+){0,2}")
 TAG_KEY_RE = _pattern(rf"[A-Za-z0-9 _.:/=+@-]{{1,{limits.TAG_KEY_MAX}}}")
 TAG_VALUE_RE = _pattern(rf"[A-Za-z0-9 _.:/=+@-]{{0,{limits.TAG_VALUE_MAX}}}")
 REGION_RE = _pattern(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
+AWS_MANAGED_POLICY_ARN_RE = _pattern(rf"arn:{PARTITION}:iam::aws:policy/[\x21-\x7e]{{1,1100}}")
+ADMINISTRATOR_ACCESS_RE = _pattern(rf"arn:{PARTITION}:iam::aws:policy/AdministratorAccess")
+
+# What an sts:AssumeRole request may carry (STS's API reference), as the console scripts check it.
+STS_EXTERNAL_ID_RE = _pattern(r"[A-Za-z0-9_+=,.@:/-]{2,1224}")
+MFA_SERIAL_RE = _pattern(
+    rf"arn:{PARTITION}:iam::{ACCOUNT}:mfa/[A-Za-z0-9_+=,.@/-]{{1,512}}|[A-Za-z0-9_+=/:,.@-]{{9,256}}"
+)
+MFA_TOKEN_RE = _pattern(r"[0-9]{6}")
+SESSION_NAME_RE = _pattern(r"[A-Za-z0-9_+=,.@-]{2,64}")
+SOURCE_IDENTITY_RE = _pattern(r"[A-Za-z0-9_+=,.@-]{2,64}")
 """An AWS region name: us-east-1, us-gov-west-1, cn-north-1."""
 COLOR_RE = _pattern(r"[0-9A-Fa-f]{6}")
 EXPIRES_AT_RE = _pattern(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
@@ -89,8 +100,8 @@ SECRET_NAME_RE = re.compile(
 
 
 ROLE_ARN_RE = re.compile(
-    r"arn:(?P<partition>aws(?:-[a-z]+)*):iam::(?P<account>[0-9]{12}):role"
-    r"(?P<path>/(?:[\x21-\x2e\x30-\x7e]+/)*)(?P<name>[A-Za-z0-9+=,.@_-]{1,64})",
+    rf"arn:(?P<partition>{PARTITION}):iam::(?P<account>{ACCOUNT}):role"
+    rf"(?P<path>/(?:{PATH_SEGMENT}/)*)(?P<name>[{NAME_CLASS}]{{1,64}})",
     re.ASCII,
 )
 """A role ARN, matched whole (``fullmatch``): ASCII only, no empty path segment."""
