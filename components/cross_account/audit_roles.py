@@ -27,7 +27,7 @@ from .audit_findings import Finding, RoleUse, compare, finding
 from .audit_outputs import CONTENT_KEYS, WantedRole, parse_time, principal_account
 from .audit_reads import AuditReads, NotFound, iso
 from .iam.grammar import ADMINISTRATOR_ACCESS_RE
-from .limits import AUDIT_BASELINE_OUTPUT, REVOKE_SESSIONS_POLICY_NAME
+from .limits import AUDIT_BASELINE_OUTPUT, DEFAULT_SESSION_SECONDS, REVOKE_SESSIONS_POLICY_NAME
 
 ADMINISTRATOR_ACCESS = ADMINISTRATOR_ACCESS_RE
 
@@ -386,7 +386,10 @@ class RoleChecks(AuditReads):
                 severity="low",
                 live=live,
             )
-        seconds, limit = int(role.get("MaxSessionDuration", 3600)), int(want.baseline["maxSessionDuration"])
+        seconds, limit = (
+            int(role.get("MaxSessionDuration", DEFAULT_SESSION_SECONDS)),
+            int(want.baseline["maxSessionDuration"]),
+        )
         if seconds != limit:
             add(
                 "max-session-drift",

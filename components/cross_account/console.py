@@ -65,6 +65,7 @@ from .connection import (
 )
 from .documents import SIGNIN_HOSTS
 from .iam.grammar import region_partition
+from .limits import MAX_SESSION_SECONDS, MIN_CLI_SESSION_SECONDS, ROLE_CHAINING_MAX_SECONDS
 from .verify import (
     SECRET_OPTIONS as SECRET_OPTIONS,
     TRANSIENT_CODES,
@@ -98,12 +99,10 @@ CONSOLE_HOSTS = {
 DEFAULT_REGIONS = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
 """The console's region when neither --region nor the profile names one."""
 
-MIN_DURATION_SECONDS = 900
-MAX_DURATION_SECONDS = 43200
+MIN_DURATION_SECONDS = MIN_CLI_SESSION_SECONDS
+MAX_DURATION_SECONDS = MAX_SESSION_SECONDS
 """AssumeRole DurationSeconds and getSigninToken SessionDuration both run 900..43200 (the role's
 maximum session duration caps the first: AWS refuses a longer one)."""
-ROLE_CHAINING_MAX_SECONDS = 3600
-"""AWS limits a role session asked for with temporary credentials (role chaining) to one hour."""
 ISSUER = ""
 """The login URL's Issuer: the page the console links to when the session ends. There is no sign-in
 page of ours to go back to, so it is empty (the console then shows its own sign-in page)."""

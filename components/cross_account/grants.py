@@ -171,7 +171,7 @@ def _check_role_chaining(out: Mapping[str, Any]) -> None:
         seconds,
         f"is over {limits.ROLE_CHAINING_MAX_SECONDS} seconds, but {why}: a role session that assumes another "
         f"role (role chaining) gets at most {limits.ROLE_CHAINING_MAX_SECONDS} seconds, and STS refuses a "
-        "longer DurationSeconds; set it to 3600 or less",
+        f"longer DurationSeconds; set it to {limits.ROLE_CHAINING_MAX_SECONDS} or less",
     )
 
 
