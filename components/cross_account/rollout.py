@@ -339,7 +339,9 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         # One document for every account: it depends on the partition, the trusted accounts and the
         # external ids, not on the account the role is in. Each role gets the spec complete (its
         # late inputs in it, checked), so it neither parses nor checks a value again.
-        document = _trust_policy(partition, settings, report) if trust_policy is None else trust_policy
+        document = (
+            _trust_policy(partition, settings, report) if trust_policy is None else _known(dict(trust_policy))
+        )
         parsed_args = {k: v for k, v in role_args.items() if k not in LATE_INPUTS}
         roles: dict[str, TrustingAccountRole] = {}
         for account in accounts:
@@ -477,17 +479,16 @@ class TrustingRoleRollout(pulumi.ComponentResource):
             self, name, options, settings, partition, region, report, body
         )
         role_warnings(report, name, settings, self)
-        self._stack_set_outputs(settings, partition, accounts, rollout, stack_set)
+        self._stack_set_outputs(settings, partition, accounts)
+        self.stack_set_name = stack_set.name
+        self.stack_set_arn = stack_set.arn
+        self.covered_organizational_unit_ids = pulumi.Output.from_input(
+            list(rollout["organizational_unit_ids"])
+        )
+        self._register()
 
-    def _stack_set_outputs(
-        self,
-        settings: RoleSpec,
-        partition: str,
-        accounts: Sequence[str],
-        rollout: Mapping[str, Any],
-        stack_set: aws.cloudformation.StackSet,
-    ) -> None:
-        """Stackset mode's outputs, known from the inputs (the ARNs are fixed), but the StackSet's own."""
+    def _stack_set_outputs(self, settings: RoleSpec, partition: str, accounts: Sequence[str]) -> None:
+        """Stackset mode's outputs about the roles, known from the inputs (the ARNs are fixed)."""
         role = f"{settings.role_path}{settings.role_name}"
         arns = {account: f"arn:{partition}:iam::{account}:role{role}" for account in accounts}
         links = (
@@ -514,12 +515,6 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         self.source_identity_allowed = pulumi.Output.from_input(settings.source_identity is not None)
         self.max_session_duration = pulumi.Output.from_input(settings.max_session_duration)
         self.role_arn_pattern = pulumi.Output.from_input(stackset_mode.pattern(partition, settings))
-        self.stack_set_name = stack_set.name
-        self.stack_set_arn = stack_set.arn
-        self.covered_organizational_unit_ids = pulumi.Output.from_input(
-            list(rollout["organizational_unit_ids"])
-        )
-        self._register()
 
 
 def _trust_policy(partition: str, settings: RoleSpec, report: Reporter) -> pulumi.Output[dict[str, Any]]:
