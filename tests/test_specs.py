@@ -292,16 +292,20 @@ def test_a_providers_mode_rollout_stack_of_three_accounts_parses_its_role_once_a
     assert dict(calls) == {"RoleSpec": 1, "checked_trust_policy": 1}
 
 
+@pytest.mark.parametrize(
+    "trusted_late", [False, True], ids=["trusted accounts known", "trusted accounts an output"]
+)
 def test_the_rollout_component_alone_parses_its_role_once_and_checks_its_trust_policy_once(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, trusted_late: bool
 ) -> None:
     calls = counted(monkeypatch)
 
     def body() -> dict[str, Any]:
+        trusted = [TRUSTED_ACCOUNT]
         rollout = TrustingRoleRollout(
             "trusting",
             {
-                "trusted_account_ids": [TRUSTED_ACCOUNT],
+                "trusted_account_ids": pulumi.Output.from_input(trusted) if trusted_late else trusted,
                 "target_account_ids": list(ROLLOUT_TARGETS),
                 "require_mfa": True,
                 "external_id": pulumi.Output.secret("partner-7f3a"),
@@ -336,16 +340,20 @@ def test_a_stackset_mode_rollout_stack_parses_its_role_once_and_checks_its_trust
     assert dict(calls) == {"RoleSpec": 1, "checked_trust_policy": 1}
 
 
+@pytest.mark.parametrize(
+    "trusted_late", [False, True], ids=["trusted accounts known", "trusted accounts an output"]
+)
 def test_the_stackset_component_alone_parses_its_role_once_and_checks_its_trust_policy_once(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, trusted_late: bool
 ) -> None:
     calls = counted(monkeypatch)
 
     def body() -> dict[str, Any]:
+        trusted = [TRUSTED_ACCOUNT]
         rollout = TrustingRoleRollout(
             "trusting",
             {
-                "trusted_account_ids": [TRUSTED_ACCOUNT],
+                "trusted_account_ids": pulumi.Output.from_input(trusted) if trusted_late else trusted,
                 "target_account_ids": list(ROLLOUT_TARGETS),
                 "rollout_mode": "stackset",
                 "organizational_unit_ids": [ROLLOUT_UNIT],
