@@ -173,6 +173,8 @@ def build_trusting(settings: TrustingSettings) -> None:
             baseline,
             protected(settings),
             settings.reporter,
+            spec=checked,
+            trust_policy=trust,
         )
         return
     secret = tuple(name for name in secret if name in ROLE_INPUTS)
@@ -285,10 +287,14 @@ def build_rollout(
     baseline: Any,
     opts: pulumi.ResourceOptions | None = None,
     reporter: Reporter | None = None,
+    *,
+    spec: RoleSpec | None = None,
+    trust_policy: Mapping[str, Any] | None = None,
 ) -> None:
-    """The role in every target account, through TrustingRoleRollout; the accounts resolved first."""
+    """The role in every target account, through TrustingRoleRollout; the accounts resolved first.
+    ``spec`` and ``trust_policy``: the role's inputs parsed and its trust policy checked already."""
     if rollout.mode == "stackset":
-        build_stack_set_rollout(rollout, args, trusted, baseline, opts)
+        build_stack_set_rollout(rollout, args, trusted, baseline, opts, spec=spec, trust_policy=trust_policy)
         return
     accounts = target_accounts(rollout, trusted, reporter or Reporter())
     rollout_args: dict[str, Any] = {
@@ -307,7 +313,14 @@ def build_rollout(
             )
     if secret:
         rollout_args["secret_inputs"] = secret
-    component = TrustingRoleRollout("trusting", rollout_args, opts, input_names=CALLER_NAMES)  # type: ignore[arg-type]
+    component = TrustingRoleRollout(
+        "trusting",
+        rollout_args,  # type: ignore[arg-type]
+        opts,
+        input_names=CALLER_NAMES,
+        spec=spec,
+        trust_policy=trust_policy,
+    )
     if len(accounts) == 1:
         # One account: the outputs of one role mean what they mean on a stack without targets.
         def only(by_account: pulumi.Output[dict[str, str]]) -> pulumi.Output[str]:
@@ -368,6 +381,9 @@ def build_stack_set_rollout(
     trusted: Sequence[str],
     baseline: Any,
     opts: pulumi.ResourceOptions | None = None,
+    *,
+    spec: RoleSpec | None = None,
+    trust_policy: Mapping[str, Any] | None = None,
 ) -> None:
     """Stackset mode: the units' accounts listed (for the outputs and the checks), then the StackSet."""
     if rollout.mode_defaulted:
@@ -386,7 +402,14 @@ def build_stack_set_rollout(
         "rollout_mode": "stackset",
         **({"management_account_id": sorted(management)[0]} if len(management) == 1 else {}),
     }
-    component = TrustingRoleRollout("trusting", inputs, opts, input_names=CALLER_NAMES)  # type: ignore[arg-type]
+    component = TrustingRoleRollout(
+        "trusting",
+        inputs,  # type: ignore[arg-type]
+        opts,
+        input_names=CALLER_NAMES,
+        spec=spec,
+        trust_policy=trust_policy,
+    )
     export_role(
         component,
         component.role_arns_by_account.apply(lambda m: m[accounts[0]]) if len(accounts) == 1 else None,

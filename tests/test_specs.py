@@ -15,15 +15,24 @@ from typing import Any
 
 import pulumi
 import pytest
-from conftest import TRUSTED_ACCOUNT, RecordingMocks, pulumi_run, run_main, stack_file_config
+from conftest import (
+    TRUSTED_ACCOUNT,
+    TRUSTING_ACCOUNT,
+    RecordingMocks,
+    pulumi_run,
+    run_main,
+    stack_file_config,
+)
 from test_component_package import field_docstrings
 
-from cross_account import grants, limits, role_checks, validation as check
+from cross_account import TrustingRoleRollout, grants, limits, role_checks, validation as check
+from cross_account.documents import ROLE_LOGICAL_ID
 from cross_account.grants import validate_trusted_args
 from cross_account.rollout import TrustingRoleRolloutArgs
 from cross_account.spec_fields import config_default, default_of, field_names, info, parse, spec_field, values
 from cross_account.specs import AccessSpec, RoleSpec, StackSetSpec
 from cross_account.stackset import STACKSET_INPUTS, validate_stackset_args
+from cross_account.testing import CrossAccountMocks
 from cross_account.trusted_args import TrustedAccountAccessArgs
 from cross_account.trusting import TrustingAccountRoleArgs, validate_trusting_args
 from cross_account.validation import InvalidInputError
@@ -235,6 +244,130 @@ def test_a_trusted_stack_parses_its_access_once(monkeypatch: pytest.MonkeyPatch)
     run = run_main(stack="trusted", config=stack_file_config("trusted"), mocks=mocks)
     assert run.one("aws:iam/policy:Policy").inputs["name"] == "my-s3-x-account-policy"
     assert dict(calls) == {"AccessSpec": 1}
+
+
+ROLLOUT_TARGETS = ("444466667777", "444477778888", "555555555555")
+ROLLOUT_UNIT = "ou-ab12-cdefgh34"
+
+
+def rollout_mocks() -> CrossAccountMocks:
+    return CrossAccountMocks(TRUSTING_ACCOUNT, organization_accounts={ROLLOUT_UNIT: list(ROLLOUT_TARGETS)})
+
+
+def mfa_trust_policy(external_id: str | None = None) -> dict[str, Any]:
+    """The trust policy every account's role had, each built by its own TrustingAccountRole (the document
+    test_rollout.py asserts the MFA condition of, with the external id a test there passes)."""
+    condition: dict[str, Any] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    if external_id is not None:
+        condition["StringEquals"] = {"sts:ExternalId": external_id}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "TrustedAccountsMayAssume",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{TRUSTED_ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": condition,
+            }
+        ],
+    }
+
+
+def test_a_providers_mode_rollout_stack_of_three_accounts_parses_its_role_once_and_checks_its_trust_policy_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = counted(monkeypatch)
+    config = {
+        "trustedAccountIds": [TRUSTED_ACCOUNT],
+        "targetAccountIds": list(ROLLOUT_TARGETS),
+        "requireMfa": True,
+        "externalId": "partner-7f3a",
+    }
+    run = run_main(stack="trusting", config=config, secret_keys=("externalId",), mocks=rollout_mocks())
+    roles = run.of_type("aws:iam/role:Role")
+    assert sorted(r.name for r in roles) == sorted(f"trusting-{a}-role" for a in ROLLOUT_TARGETS)
+    for role in roles:
+        assert json.loads(role.inputs["assumeRolePolicy"]) == mfa_trust_policy("partner-7f3a"), role.name
+    assert dict(calls) == {"RoleSpec": 1, "checked_trust_policy": 1}
+
+
+@pytest.mark.parametrize(
+    "trusted_late", [False, True], ids=["trusted accounts known", "trusted accounts an output"]
+)
+def test_the_rollout_component_alone_parses_its_role_once_and_checks_its_trust_policy_once(
+    monkeypatch: pytest.MonkeyPatch, trusted_late: bool
+) -> None:
+    calls = counted(monkeypatch)
+
+    def body() -> dict[str, Any]:
+        trusted = [TRUSTED_ACCOUNT]
+        rollout = TrustingRoleRollout(
+            "trusting",
+            {
+                "trusted_account_ids": pulumi.Output.from_input(trusted) if trusted_late else trusted,
+                "target_account_ids": list(ROLLOUT_TARGETS),
+                "require_mfa": True,
+                "external_id": pulumi.Output.secret("partner-7f3a"),
+            },
+        )
+        return {"arns": rollout.role_arns_by_account}
+
+    run = pulumi_run(body, mocks=rollout_mocks())
+    assert run.outputs["arns"] == {a: f"arn:aws:iam::{a}:role/cross-account-role" for a in ROLLOUT_TARGETS}
+    roles = run.of_type("aws:iam/role:Role")
+    assert len(roles) == len(ROLLOUT_TARGETS)
+    for role in roles:
+        assert json.loads(role.inputs["assumeRolePolicy"]) == mfa_trust_policy("partner-7f3a"), role.name
+    assert dict(calls) == {"RoleSpec": 1, "checked_trust_policy": 1}
+
+
+def test_a_stackset_mode_rollout_stack_parses_its_role_once_and_checks_its_trust_policy_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = counted(monkeypatch)
+    config = {
+        "trustedAccountIds": [TRUSTED_ACCOUNT],
+        "targetOrganizationalUnitIds": [ROLLOUT_UNIT],
+        "rolloutMode": "stackset",
+        "requireMfa": True,
+    }
+    run = run_main(stack="trusting", config=config, mocks=rollout_mocks())
+    template = json.loads(run.one("aws:cloudformation/stackSet:StackSet").inputs["templateBody"])
+    assert (
+        template["Resources"][ROLE_LOGICAL_ID]["Properties"]["AssumeRolePolicyDocument"] == mfa_trust_policy()
+    )
+    assert dict(calls) == {"RoleSpec": 1, "checked_trust_policy": 1}
+
+
+@pytest.mark.parametrize(
+    "trusted_late", [False, True], ids=["trusted accounts known", "trusted accounts an output"]
+)
+def test_the_stackset_component_alone_parses_its_role_once_and_checks_its_trust_policy_once(
+    monkeypatch: pytest.MonkeyPatch, trusted_late: bool
+) -> None:
+    calls = counted(monkeypatch)
+
+    def body() -> dict[str, Any]:
+        trusted = [TRUSTED_ACCOUNT]
+        rollout = TrustingRoleRollout(
+            "trusting",
+            {
+                "trusted_account_ids": pulumi.Output.from_input(trusted) if trusted_late else trusted,
+                "target_account_ids": list(ROLLOUT_TARGETS),
+                "rollout_mode": "stackset",
+                "organizational_unit_ids": [ROLLOUT_UNIT],
+                "require_mfa": True,
+            },
+        )
+        return {"pattern": rollout.role_arn_pattern}
+
+    run = pulumi_run(body, mocks=rollout_mocks())
+    template = json.loads(run.one("aws:cloudformation/stackSet:StackSet").inputs["templateBody"])
+    assert (
+        template["Resources"][ROLE_LOGICAL_ID]["Properties"]["AssumeRolePolicyDocument"] == mfa_trust_policy()
+    )
+    assert dict(calls) == {"RoleSpec": 1, "checked_trust_policy": 1}
 
 
 # parse, on a spec of its own ----------------------------------------------------------------------

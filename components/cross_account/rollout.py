@@ -19,11 +19,19 @@ import pulumi
 import pulumi_aws as aws
 
 from . import limits, stackset as stackset_mode, validation as check
-from .callers import Caller
+from .callers import Caller, caller_external_ids
 from .documents import has_console, switch_role_urls_by_account
 from .invokes import where_now
-from .spec_fields import values
-from .trusting import TrustingAccountRole, TrustingAccountRoleArgs, role_warnings, validate_trusting_args
+from .spec_fields import completed, values
+from .specs import RoleSpec
+from .trusting import (
+    LATE_INPUTS,
+    TrustingAccountRole,
+    TrustingAccountRoleArgs,
+    checked_trust_policy,
+    role_warnings,
+    validate_trusting_args,
+)
 from .validation import InvalidInputError, Reporter
 
 TOKEN = "cross-account:index:TrustingRoleRollout"
@@ -149,9 +157,17 @@ def not_trusted(key: str, accounts: Iterable[str], trusted: Iterable[str], trust
 def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Check TrustingRoleRolloutArgs: (the rollout's own inputs normalized, the inputs of each role).
 
-    The inputs of each role are passed on as given (each TrustingAccountRole
-    checks them again), once they passed ``validate_trusting_args`` here.
+    The inputs of each role are passed on as given, once they passed ``validate_trusting_args`` here.
     """
+    rollout, role_args, _ = _validated(args)
+    return rollout, role_args
+
+
+def _validated(
+    args: Mapping[str, Any], spec: RoleSpec | None = None
+) -> tuple[dict[str, Any], dict[str, Any], RoleSpec]:
+    """``validate_rollout_args``, and the role's spec: parsed here, or ``spec`` (parsed by the caller
+    already) completed with the inputs it adds (LATE_INPUTS)."""
     known = set(TrustingRoleRolloutArgs.__annotations__)
     check.refuse_unknown_inputs(args, known)
     check.not_evaluated_inputs(args)
@@ -185,7 +201,7 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
     if external_id is not None and not isinstance(external_id, pulumi.Output):
         external_id = check.external_id("deployment_role_external_id", external_id)
     out["deployment_role_external_id"] = external_id
-    role = validate_trusting_args(role_args)
+    role = validate_trusting_args(role_args) if spec is None else completed(spec, role_args, LATE_INPUTS)
     not_the_deployment_role(role.role_name, out["deployment_role_name"])
     if not check.has_output(role.trusted_account_ids):
         not_trusted(
@@ -194,7 +210,7 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
             role.trusted_account_ids,
             "trusted_account_ids",
         )
-    return out, role_args
+    return out, role_args, role
 
 
 def _mode(args: Mapping[str, Any], out: dict[str, Any]) -> None:
@@ -273,9 +289,14 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         *,
         input_names: Mapping[str, str] | None = None,
+        spec: RoleSpec | None = None,
+        trust_policy: Mapping[str, Any] | None = None,
     ) -> None:
         """``input_names`` maps input names to the names errors and warnings should use
-        (the program passes its config keys).
+        (the program passes its config keys). ``spec`` and ``trust_policy`` (internal: the
+        program's) are the role inputs parsed already but for the inputs the caller adds
+        (LATE_INPUTS), and the trust policy checked already in this partition, as
+        TrustingAccountRole takes them: neither is made again, here or in any account.
 
         The account deploying is the one of the provider this component gets
         (``opts``); its role is built through that provider, and every other
@@ -284,23 +305,25 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         """
         report = Reporter(input_names, args.get("secret_inputs") or (), args, once=True)
         try:
-            rollout, role_args = validate_rollout_args(args)
+            rollout, role_args, settings = _validated(args, spec)
         except InvalidInputError as error:
             raise report.error(error) from None
         super().__init__(TOKEN, name, {}, opts)
         accounts = sorted(rollout["target_account_ids"])
         if rollout["rollout_mode"] == "stackset":
-            self._stack_set(name, rollout, role_args, accounts, report)
+            self._stack_set(name, rollout, settings, accounts, report, trust_policy)
             return
-        self._per_account(name, rollout, role_args, accounts, report)
+        self._per_account(name, rollout, role_args, settings, accounts, report, trust_policy)
 
     def _per_account(
         self,
         name: str,
         rollout: Mapping[str, Any],
         role_args: Mapping[str, Any],
+        settings: RoleSpec,
         accounts: Sequence[str],
         report: Reporter,
+        trust_policy: Mapping[str, Any] | None,
     ) -> None:
         """Providers mode: a provider and a TrustingAccountRole per account, then the outputs."""
         # Each account's role reports under the rollout's name, so a warning about their
@@ -313,6 +336,13 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         if external_id is not None:
             external_id = pulumi.Output.secret(external_id)
         name_secret = "deployment_role_name" in rollout["secret_inputs"]
+        # One document for every account: it depends on the partition, the trusted accounts and the
+        # external ids, not on the account the role is in. Each role gets the spec complete (its
+        # late inputs in it, checked), so it neither parses nor checks a value again.
+        document = (
+            _trust_policy(partition, settings, report) if trust_policy is None else _known(dict(trust_policy))
+        )
+        parsed_args = {k: v for k, v in role_args.items() if k not in LATE_INPUTS}
         roles: dict[str, TrustingAccountRole] = {}
         for account in accounts:
             child = pulumi.ResourceOptions(parent=self)
@@ -333,25 +363,27 @@ class TrustingRoleRollout(pulumi.ComponentResource):
                 child = pulumi.ResourceOptions(parent=self, providers=[provider])
             roles[account] = TrustingAccountRole(
                 f"{name}-{account}",
-                cast(TrustingAccountRoleArgs, role_args),
+                cast(TrustingAccountRoleArgs, parsed_args),
                 child,
                 reporter=report,
                 partition=partition,
                 account_id=account,
+                spec=settings,
+                trust_policy=document,
             )
 
-        self._providers_outputs(roles, role_args, partition, accounts, report)
+        self._providers_outputs(roles, settings, partition, accounts, report)
 
     def _providers_outputs(
         self,
         roles: Mapping[str, TrustingAccountRole],
-        role_args: Mapping[str, Any],
+        settings: RoleSpec,
         partition: str,
         accounts: Sequence[str],
         report: Reporter,
     ) -> None:
         """Providers mode's outputs: per account, and what every account's role has alike."""
-        trusted = role_args.get("trusted_account_ids", ())  # with callers: theirs, checked already
+        trusted = settings.trusted_account_ids  # with callers: theirs, checked already
         checked: pulumi.Output[Any] = pulumi.Output.from_input(None)
         if check.has_output(trusted):
             # Known only now: refuse an account the roles would also trust.
@@ -381,9 +413,7 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         self.session_tags_allowed = first.session_tags_allowed
         self.source_identity_allowed = first.source_identity_allowed
         self.max_session_duration = first.max_session_duration
-        self.role_arn_pattern = pulumi.Output.from_input(
-            stackset_mode.pattern(partition, validate_trusting_args(role_args))
-        )
+        self.role_arn_pattern = pulumi.Output.from_input(stackset_mode.pattern(partition, settings))
         self.stack_set_name = pulumi.Output.from_input("")
         self.stack_set_arn = pulumi.Output.from_input("")
         self.covered_organizational_unit_ids = pulumi.Output.from_input([])
@@ -416,28 +446,49 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         self,
         name: str,
         rollout: Mapping[str, Any],
-        role_args: Mapping[str, Any],
+        settings: RoleSpec,
         accounts: Sequence[str],
         report: Reporter,
+        trust_policy: Mapping[str, Any] | None,
     ) -> None:
         """Stackset mode: one StackSet and one instance per unit; the outputs computed, as the ARNs are fixed."""
         deploying, partition, region = where_now(self)
-        settings = validate_trusting_args(role_args)
+        trusted = settings.trusted_account_ids
         try:
             stackset_mode.validate_stackset_args(rollout, partition)  # the region against the partition
             management = rollout["management_account_id"] or (
                 deploying if rollout["call_as"] == "SELF" else None
             )
             stackset_mode.refuse_management(accounts, management, "target_account_ids")
-            if not check.has_output(settings.trusted_account_ids):
-                # Every check the template needs, before anything is registered.
-                stackset_mode.stack_set_template(partition, settings.trusted_account_ids, settings)
+            # The template, made once: here when the trusted accounts are known (every check it needs,
+            # before anything is registered), else once they resolve.
+            body: pulumi.Input[str] = (
+                pulumi.Output.from_input(trusted).apply(
+                    lambda resolved: stackset_mode.stack_set_template(
+                        partition, resolved, settings, trust_policy
+                    )
+                )
+                if check.has_output(trusted)
+                else stackset_mode.stack_set_template(partition, trusted, settings, trust_policy)
+            )
         except InvalidInputError as error:
             raise report.error(error) from None
         stack_set_name = rollout["stack_set_name"] or stackset_mode.default_stack_set_name(pulumi.get_stack())
         options = {**rollout, "stack_set_name": stack_set_name}
-        stack_set, _ = stackset_mode.build_stack_set(self, name, options, settings, partition, region, report)
+        stack_set, _ = stackset_mode.build_stack_set(
+            self, name, options, settings, partition, region, report, body
+        )
         role_warnings(report, name, settings, self)
+        self._stack_set_outputs(settings, partition, accounts)
+        self.stack_set_name = stack_set.name
+        self.stack_set_arn = stack_set.arn
+        self.covered_organizational_unit_ids = pulumi.Output.from_input(
+            list(rollout["organizational_unit_ids"])
+        )
+        self._register()
+
+    def _stack_set_outputs(self, settings: RoleSpec, partition: str, accounts: Sequence[str]) -> None:
+        """Stackset mode's outputs about the roles, known from the inputs (the ARNs are fixed)."""
         role = f"{settings.role_path}{settings.role_name}"
         arns = {account: f"arn:{partition}:iam::{account}:role{role}" for account in accounts}
         links = (
@@ -464,12 +515,20 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         self.source_identity_allowed = pulumi.Output.from_input(settings.source_identity is not None)
         self.max_session_duration = pulumi.Output.from_input(settings.max_session_duration)
         self.role_arn_pattern = pulumi.Output.from_input(stackset_mode.pattern(partition, settings))
-        self.stack_set_name = stack_set.name
-        self.stack_set_arn = stack_set.arn
-        self.covered_organizational_unit_ids = pulumi.Output.from_input(
-            list(rollout["organizational_unit_ids"])
-        )
-        self._register()
+
+
+def _trust_policy(partition: str, settings: RoleSpec, report: Reporter) -> pulumi.Output[dict[str, Any]]:
+    """The trust policy of every account's role, checked once the trusted accounts and external ids resolve."""
+    external_id = settings.external_id if settings.external_id is not None else settings.external_ids
+    report.add_secrets(caller_external_ids(settings.callers))
+
+    def document_for(resolved: list[Any]) -> dict[str, Any]:
+        try:
+            return checked_trust_policy(partition, resolved[0], resolved[1], settings)
+        except InvalidInputError as error:
+            raise report.error(error) from None
+
+    return pulumi.Output.all(settings.trusted_account_ids, external_id).apply(document_for)
 
 
 def _known(value: Any) -> pulumi.Output[Any]:

@@ -206,9 +206,14 @@ def refuse_management(accounts: Sequence[str], management: str | None, key: str)
         )
 
 
-def stack_set_template(partition: str, trusted: Sequence[str], settings: RoleSpec) -> str:
-    """The StackSet's template body: the role, its documents built as TrustingAccountRole builds them."""
-    document = checked_trust_policy(partition, trusted, None, settings)
+def stack_set_template(
+    partition: str, trusted: Sequence[str], settings: RoleSpec, trust_policy: Mapping[str, Any] | None = None
+) -> str:
+    """The StackSet's template body: the role, its documents built as TrustingAccountRole builds them
+    (``trust_policy``: the trust policy checked already, by the caller that parsed ``settings``)."""
+    document = (
+        checked_trust_policy(partition, trusted, None, settings) if trust_policy is None else trust_policy
+    )
     managed = [
         policy if policy.startswith("arn:") else f"arn:{partition}:iam::aws:policy/{policy}"
         for policy in settings.managed_policy_arns
@@ -252,11 +257,10 @@ def build_stack_set(
     partition: str,
     region: str,
     report: Reporter,
+    body: pulumi.Input[str],
 ) -> tuple[aws.cloudformation.StackSet, dict[str, aws.cloudformation.StackSetInstance]]:
-    """The StackSet and one StackSetInstance per organizational unit, children of ``parent``."""
-    body = pulumi.Output.from_input(settings.trusted_account_ids).apply(
-        lambda trusted: stack_set_template(partition, trusted, settings)
-    )
+    """The StackSet (its template ``body``, made once by the caller) and one StackSetInstance per
+    organizational unit, children of ``parent``."""
     preferences = {
         "max_concurrent_percentage": stackset["max_concurrent_percentage"],
         "failure_tolerance_percentage": stackset["failure_tolerance_percentage"],

@@ -103,15 +103,16 @@ class TrustingAccountRole(pulumi.ComponentResource):
         partition: str | None = None,
         account_id: str | None = None,
         spec: RoleSpec | None = None,
-        trust_policy: Mapping[str, Any] | None = None,
+        trust_policy: Mapping[str, Any] | pulumi.Output[dict[str, Any]] | None = None,
     ) -> None:
         """``input_names`` maps input names to the names errors and warnings should use
         (the program passes its config keys); ``reporter``, given instead, reports them
         (TrustingRoleRollout shares one with every account's role). ``partition`` and
         ``account_id``, when the caller knows where its provider works (TrustingRoleRollout
         does), save the getPartition and getCallerIdentity invokes. ``spec`` and ``trust_policy``
-        (internal: the program's) are ``args`` parsed already but for the inputs the caller adds
-        (LATE_INPUTS), and the trust policy checked already in this partition: neither is made twice."""
+        (internal: the program's and TrustingRoleRollout's) are ``args`` parsed already but for the
+        inputs the caller adds (LATE_INPUTS), and the trust policy checked already in this partition
+        (an Output of it: TrustingRoleRollout checks one for every account): neither is made twice."""
         report = reporter or Reporter(input_names, args.get("secret_inputs") or (), args)
         try:
             settings = validate_trusting_args(args) if spec is None else completed(spec, args, LATE_INPUTS)
@@ -143,7 +144,7 @@ class TrustingAccountRole(pulumi.ComponentResource):
         partition: pulumi.Output[str],
         external_id: Any,
         callers_external_id: bool = False,
-        trust_policy: Mapping[str, Any] | None = None,
+        trust_policy: Mapping[str, Any] | pulumi.Output[dict[str, Any]] | None = None,
     ) -> aws.iam.Role:
         """The role, its trust policy checked once the partition and the accounts are known."""
         report, hide_if, secret = self._report, self._hide_if, self._secret
@@ -154,11 +155,15 @@ class TrustingAccountRole(pulumi.ComponentResource):
             except InvalidInputError as error:
                 raise report.error(error) from None
 
-        document = (
-            pulumi.Output.all(partition, settings.trusted_account_ids, external_id).apply(document_for)
-            if trust_policy is None
-            else pulumi.Output.from_input(dict(trust_policy))
-        )
+        document: pulumi.Output[Any]
+        if trust_policy is None:
+            document = pulumi.Output.all(partition, settings.trusted_account_ids, external_id).apply(
+                document_for
+            )
+        elif isinstance(trust_policy, pulumi.Output):
+            document = trust_policy
+        else:
+            document = pulumi.Output.from_input(dict(trust_policy))
         trust_secret = (
             external_id is not None or callers_external_id or bool(secret.intersection(TRUST_INPUTS))
         )
