@@ -25,6 +25,7 @@ import pytest
 from conftest import TRUSTED_ACCOUNT, RecordingMocks, run_failing
 
 from cross_account import audit, stack_outputs
+from cross_account.iam.rules import RuleError
 from cross_account.stack_outputs import FLAG_OUTPUTS, MAX_OUTPUTS_BYTES, TRUSTING_RULES
 from program import plan
 
@@ -340,6 +341,26 @@ def test_the_reader_and_the_audit_load_no_pulumi_module() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (0, "[]\n", "")
+
+
+def test_the_condition_language_loads_no_pulumi_module() -> None:
+    probe = (
+        "import sys, cross_account.iam.conditions, cross_account.iam.rules\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "[]\n", "")
+
+
+def test_an_output_error_is_the_pure_layers_rule_error_with_its_value_hidden() -> None:
+    error = stack_outputs.OutputError("roleArn", SECRET_KEY, "must be a role ARN")
+    assert isinstance(error, RuleError)
+    assert (error.key, error.value, error.rule) == (
+        "roleArn",
+        "'<40 characters, hidden>'",
+        "must be a role ARN",
+    )
+    assert str(error) == "roleArn: '<40 characters, hidden>' must be a role ARN"
 
 
 def test_the_outputs_of_an_older_stack_are_read_by_the_plan_and_the_audit_alike(tmp_path: Path) -> None:

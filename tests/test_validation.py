@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from cross_account import validation as check
+from cross_account.iam import conditions as pure_conditions
+from cross_account.iam.rules import RuleError
 from cross_account.validation import InvalidInputError
 
 READ = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
@@ -532,6 +534,53 @@ def test_extra_trust_conditions_that_narrow_beside_every_input_are_kept(conditio
         operator: {key: value if isinstance(value, str) else tuple(value) for key, value in keys.items()}
         for operator, keys in conditions.items()
     }
+
+
+def test_the_pure_condition_language_refuses_a_condition_that_can_never_hold_with_its_own_error() -> None:
+    conditions = {"BoolIfExists": {"aws:SecureTransport": "false"}}
+    with pytest.raises(RuleError) as caught:
+        pure_conditions.trust_conditions("c", conditions, NO_INPUT)
+    assert type(caught.value) is RuleError  # no pulumi.RunError: the pure layer raises its own
+    assert (caught.value.key, caught.value.value, caught.value.rule) == (
+        "c.BoolIfExists.aws:SecureTransport",
+        "false",
+        "can never hold: AssumeRole is called over TLS only (aws:SecureTransport is always true), so no one "
+        "could assume the role",
+    )
+    message = (
+        "c.BoolIfExists.aws:SecureTransport: 'false' can never hold: AssumeRole is called over TLS only "
+        "(aws:SecureTransport is always true), so no one could assume the role"
+    )
+    assert str(caught.value) == message == conditions_error(conditions)
+
+
+def test_the_never_holds_analysis_raises_the_pure_rule_error() -> None:
+    operator = pure_conditions.parse_operator("c", "Null")
+    with pytest.raises(RuleError) as caught:
+        pure_conditions._never_holds(
+            "c.Null.aws:PrincipalArn", operator, "aws:principalarn", "true", ("true",), NO_INPUT
+        )
+    assert type(caught.value) is RuleError
+    assert str(caught.value) == (
+        "c.Null.aws:PrincipalArn: 'true' requires the key to be absent, but every AssumeRole request "
+        f"carries it: {NEVER}"
+    )
+
+
+def test_the_checks_layer_gives_a_pure_operator_error_as_an_invalid_input_error() -> None:
+    with pytest.raises(RuleError) as pure:
+        pure_conditions.parse_operator("c", "StringEqualz")
+    with pytest.raises(InvalidInputError) as checked:
+        check.parse_operator("c", "StringEqualz")
+    assert type(pure.value) is RuleError
+    assert (
+        str(checked.value)
+        == str(pure.value)
+        == (
+            "c: 'StringEqualz' is not an IAM condition operator (StringEquals, StringLike, ArnLike, IpAddress, "
+            "DateLessThan, Bool, Null, ...; with IfExists and the ForAllValues:/ForAnyValue: forms)"
+        )
+    )
 
 
 def test_conditions_that_hold_but_maybe_not_as_meant_give_warnings() -> None:

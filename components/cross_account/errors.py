@@ -18,7 +18,14 @@ from .iam.grammar import (
     SECRET_NAME_RE,
     _pattern,
 )
-from .stack_outputs import OutputError, Shown
+from .iam.rules import (  # re-exported: errors.<name> stays what it was
+    RuleError,
+    Shown,
+    hidden_value as hidden_value,
+    nesting_depth as nesting_depth,
+    secret_strings as secret_strings,
+    shown,
+)
 
 T = TypeVar("T")
 
@@ -47,10 +54,11 @@ class InvalidInputError(pulumi.RunError, ValueError):
 
 
 def input_rule(check: Callable[..., T], key: str, value: Any, *args: Any, **kwargs: Any) -> T:
-    """``check`` (a rule of stack_outputs, which never imports pulumi) as an InvalidInputError."""
+    """``check`` (a rule of the pure layer, ``stack_outputs`` or ``iam``, which never import pulumi; its
+    ``RuleError``, an ``OutputError`` among them) as an InvalidInputError."""
     try:
         return check(key, value, *args, **kwargs)
-    except OutputError as error:
+    except RuleError as error:
         raise InvalidInputError(error.key, error.value, error.rule) from None
 
 
@@ -76,37 +84,8 @@ def rename_inputs(text: str, names: Mapping[str, str]) -> str:
 
 _Shown = Shown
 """What a message shows for a value, as it is (its repr is itself): one class with stack_outputs'."""
-
-
-def hidden_value(value: Any) -> str:
-    """What an error shows instead of a secret value: its length at most."""
-    if isinstance(value, _Shown):
-        return value
-    if isinstance(value, str):
-        return _Shown(f"'<{len(value)} characters, hidden>'")
-    return _Shown("'<hidden>'")
-
-
-def _shown(value: Any) -> str:
-    if nesting_depth(value) > limits.MAX_NESTING:
-        return f"'<nested more than {limits.MAX_NESTING} levels deep>'"
-    return repr(value)
-
-
-def secret_strings(value: Any) -> list[str]:
-    """Every string inside a value (map keys and values, list items), to scrub them from messages."""
-    found: list[str] = []
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            found.append(item)
-        elif isinstance(item, Mapping):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-    return found
+_shown = shown
+"""How a message shows a value (``iam.rules.shown``): its repr, or a summary of a deep nest."""
 
 
 HIDDEN = "<hidden>"
@@ -314,23 +293,3 @@ def scrubbed(value: Any, secrets: list[str]) -> Any:
     shown = _shown(value)
     cleaned = scrub(shown, secrets)
     return value if cleaned == shown else _Shown(cleaned)
-
-
-def nesting_depth(value: Any, limit: int = limits.MAX_NESTING) -> int:
-    """How deep maps and lists nest in ``value`` (a string is 0); stops counting past ``limit``."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, Mapping):
-            children: Iterable[Any] = item.values()
-        elif isinstance(item, (list, tuple)):
-            children = item
-        else:
-            continue
-        depth += 1
-        deepest = max(deepest, depth)
-        if depth > limit:
-            return depth
-        stack.extend((child, depth) for child in children)
-    return deepest

@@ -12,19 +12,19 @@ from typing import Any
 from . import limits, stack_outputs as rules
 from .documents import (
     SOURCE_IDENTITY_MODES,
-    cloudformation_expression,
     parse_role_arn,
     policy_size,
 )
 from .errors import (
     InvalidInputError,
     T,
-    _Shown,
     hidden_value,
     input_rule,
     nesting_depth,
     snake_case,
 )
+from .iam import rules as pure
+from .iam.conditions import CONDITION_FAMILIES as CONDITION_FAMILIES
 from .iam.grammar import (
     ACCOUNT_ID_RE,
     ARN_PARTS_RE,
@@ -49,6 +49,10 @@ from .iam.grammar import (
     WILDCARDS,
     known_regions,
 )
+from .iam.rules import (  # the pure rules, re-exported
+    EVALUATED_RULES as EVALUATED_RULES,
+    folded as folded,
+)
 from .stack_outputs import (  # the rules shared with the values read from a stack's outputs
     NAME_CHARACTERS as NAME_CHARACTERS,
     SERVICE_LINKED_PATH as SERVICE_LINKED_PATH,
@@ -58,11 +62,7 @@ from .stack_outputs import (  # the rules shared with the values read from a sta
 
 
 def too_deep(key: str) -> InvalidInputError:
-    return InvalidInputError(
-        key,
-        _Shown(f"'<nested more than {limits.MAX_NESTING} levels deep>'"),
-        f"nests maps and lists deeper than any IAM document needs ({limits.MAX_NESTING} levels)",
-    )
+    return InvalidInputError(key, pure.TOO_DEEP_VALUE, pure.TOO_DEEP_RULE)
 
 
 def shallow(key: str, value: Any) -> Any:
@@ -112,40 +112,13 @@ def secret_input_name(known: Iterable[str]) -> Callable[[str, Any], str]:
 
 
 def _string(key: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidInputError(key, value, "must be a string")
-    not_evaluated(key, value)
-    return value
-
-
-EVALUATED_RULES = {
-    "dynamic reference": (
-        "holds a CloudFormation dynamic reference ({{resolve:...}}), which CloudFormation would resolve in "
-        "each account that runs the role's template (so whoever can write that parameter or secret there "
-        "decides the value, and a secret lands in clear in a policy anyone with iam:GetRole reads): "
-        "write the value itself"
-    ),
-    "intrinsic function": (
-        "is a CloudFormation intrinsic function (a one-key object Ref or Fn::...), which CloudFormation "
-        "would evaluate in each account, so the role would not be what the config, the plan and the audit "
-        "show: write the value itself"
-    ),
-}
-"""Why a value CloudFormation would evaluate is refused, by what it is."""
+    return input_rule(pure.string, key, value)
 
 
 def not_evaluated(key: str, value: Any) -> Any:
-    """The value, if nothing in it is a CloudFormation dynamic reference or intrinsic function.
-
-    One rule for every value that reaches a CloudFormation template or an IAM document, in either
-    rollout mode (documents.cloudformation_expression says what CloudFormation evaluates); the error
-    names the input and the path inside the value (``inline_policies.logs.Statement[0].Resource``).
-    """
-    found = cloudformation_expression(value)
-    if found is not None:
-        where, part, what = found
-        raise InvalidInputError(f"{key}{where}", part, EVALUATED_RULES[what])
-    return value
+    """The value, if nothing in it is a CloudFormation dynamic reference or intrinsic function
+    (``iam.rules.not_evaluated``, its error an InvalidInputError)."""
+    return input_rule(pure.not_evaluated, key, value)
 
 
 def not_evaluated_inputs(args: Mapping[str, Any]) -> None:
@@ -166,11 +139,6 @@ def string_list(
     """A list of distinct values, each passing ``check`` (stack_outputs.string_list, its errors as
     InvalidInputError; ``check``'s own errors pass as they are)."""
     return input_rule(rules.string_list, key, values, check, required=required, identity=identity)
-
-
-def folded(name: str) -> str:
-    """The identity of an IAM name: names that differ only in case are one name."""
-    return name.lower()
 
 
 def _no_wildcard(key: str, value: str, what: str) -> None:
@@ -437,29 +405,6 @@ def source_identity(key: str, value: object) -> str | None:
 def permission_set_name(key: str, value: object) -> str:
     rule = f"is not an IAM Identity Center permission set name (1-32 characters of {NAME_CHARACTERS})"
     return _matching(key, value, PERMISSION_SET_NAME_RE, rule, wildcard="a permission set")
-
-
-CONDITION_FAMILIES: Mapping[str, tuple[str, ...]] = {
-    "string": (
-        "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
-        "StringLike", "StringNotLike",
-    ),
-    "number": (
-        "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
-        "NumericGreaterThan", "NumericGreaterThanEquals",
-    ),
-    "date": (
-        "DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan",
-        "DateGreaterThanEquals",
-    ),
-    "boolean": ("Bool",),
-    "binary": ("BinaryEquals",),
-    "ip": ("IpAddress", "NotIpAddress"),
-    "arn": ("ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"),
-    "null": ("Null",),
-}  # fmt: skip
-"""IAM's condition operators, by what their values are
-(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html)."""
 
 
 def stack_name(key: str, value: object) -> str:

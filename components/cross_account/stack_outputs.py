@@ -41,6 +41,7 @@ from .iam.grammar import (
     WILDCARDS,
     parse_role_arn,
 )
+from .iam.rules import RuleError, Shown as Shown
 from .limits import (
     CALLER_REQUIREMENTS_OUTPUT,
     EXPIRES_AT_OUTPUT,
@@ -97,21 +98,14 @@ class OutputsFileError(ValueError):
     """An outputs file no tool reads: the message is one line naming the flag, the file and the rule."""
 
 
-class Shown(str):
-    """What a message shows for a value, as it is (its repr is itself)."""
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
-class OutputError(ValueError):
+class OutputError(RuleError):
     """An output's value breaks a rule: ``<output>: <value> <rule>``, the value never a credential."""
 
     def __init__(self, key: str, value: Any, rule: str) -> None:
         self.key = key
         self.value = shown_value(value)
         self.rule = rule
-        super().__init__(f"{key}: {self.value!r} {rule}")
+        ValueError.__init__(self, f"{key}: {self.value!r} {rule}")
 
 
 # -- what a message shows -------------------------------------------------------------------------
