@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import pulumi
 
@@ -22,8 +22,16 @@ from cross_account import limits, spec_fields, stackset as stackset_mode, valida
 from cross_account.callers import entries_from_config
 from cross_account.grants import parse_trusted_options
 from cross_account.rollout import ROLE_INPUTS as ROLE_ARGS, not_the_deployment_role, not_trusted
-from cross_account.spec_fields import ConfigKey, config_keys, spec_field, values as spec_values
-from cross_account.specs import AccessSpec, RoleSpec, StackSetSpec
+from cross_account.spec_fields import (
+    ConfigKey,
+    CrossRule,
+    config_keys,
+    info,
+    parse,
+    spec_field,
+    values as spec_values,
+)
+from cross_account.specs import AccessSpec, RoleSpec, StackSetSpec, list_of, optional
 from cross_account.trusting import validate_trusting_args
 from cross_account.validation import InvalidInputError, Reporter
 
@@ -35,30 +43,47 @@ ConfigType = spec_fields.ConfigType
 
 Key = ConfigKey
 """One config key: where it applies, its type, its default and the arg it feeds (made from a spec field)."""
+S = TypeVar("S")
+
+
+def _side(key: str, value: Any) -> str:
+    """The side: trusting, trusted, or empty (the stack name decides)."""
+    if value not in ("", *SIDES):
+        raise InvalidInputError(key, value, 'must be "trusting" or "trusted"')
+    return str(value)
+
+
+def _rollout_mode(key: str, value: Any) -> str:
+    """The rollout mode: stackset, providers, or empty (the targets decide)."""
+    if value not in ("", *stackset_mode.MODES):
+        raise InvalidInputError(key, value, 'must be "stackset" or "providers" (or empty)')
+    return str(value)
 
 
 # fmt: off
 @dataclass(frozen=True)
 class StackSpec:
-    """The config keys that feed no TrustingAccountRole input: the side, protection, a rollout's targets."""
+    """The config keys that feed no TrustingAccountRole input: the side, protection, a rollout's targets
+    (checked by ``parsed_config``; the rules across keys: ``rollout_rules``)."""
 
-    side: str = spec_field("", None, 'What the stack builds: "trusting" or "trusted". Empty: the stack name decides.', key="side", side="both")
+    side: str = spec_field("", _side, 'What the stack builds: "trusting" or "trusted". Empty: the stack name decides.', key="side", side="both")
     protect: bool = spec_field(False, check.boolean, "Protect every resource of the stack: a pulumi up that would delete or replace one fails.", key="protect", side="both")
-    target_account_ids: tuple[str, ...] = spec_field((), None, "12-digit ids of the accounts to create the role in (quoted strings). Empty, with no OU: this stack's account.", key="targetAccountIds", arg="target_account_ids")
-    target_organizational_unit_ids: tuple[str, ...] = spec_field((), None, "Organizational units (ou-...) or roots (r-...) whose active accounts, at any depth, also get the role.", key="targetOrganizationalUnitIds")
-    exclude_account_ids: tuple[str, ...] = spec_field((), None, "Accounts of targetOrganizationalUnitIds that get no role.", key="excludeAccountIds")
-    deployment_role_name: str = spec_field(limits.DEFAULT_DEPLOYMENT_ROLE_NAME, None, "Role assumed in each target account other than the deploying one, to create the role there.", key="deploymentRoleName", arg="deployment_role_name")
-    deployment_role_external_id: str = spec_field("", None, "sts:ExternalId of the deployment role; set it with --secret. Empty: none.", key="deploymentRoleExternalId", unset="", arg="deployment_role_external_id")
-    rollout_mode: str = spec_field("", None, 'How a rollout reaches its accounts: "stackset" or "providers". Empty: stackset with targetOrganizationalUnitIds, else providers.', key="rolloutMode", unset="", arg="rollout_mode")
+    target_account_ids: tuple[str, ...] = spec_field((), list_of(check.account_id), "12-digit ids of the accounts to create the role in (quoted strings). Empty, with no OU: this stack's account.", key="targetAccountIds", arg="target_account_ids")
+    target_organizational_unit_ids: tuple[str, ...] = spec_field((), list_of(check.organizational_unit_id), "Organizational units (ou-...) or roots (r-...) whose active accounts, at any depth, also get the role.", key="targetOrganizationalUnitIds")
+    exclude_account_ids: tuple[str, ...] = spec_field((), list_of(check.account_id), "Accounts of targetOrganizationalUnitIds that get no role.", key="excludeAccountIds")
+    deployment_role_name: str = spec_field(limits.DEFAULT_DEPLOYMENT_ROLE_NAME, check.role_name, "Role assumed in each target account other than the deploying one, to create the role there.", key="deploymentRoleName", arg="deployment_role_name")
+    deployment_role_external_id: str | None = spec_field("", optional(check.external_id, ""), "sts:ExternalId of the deployment role; set it with --secret. Empty: none.", key="deploymentRoleExternalId", unset="", arg="deployment_role_external_id")
+    rollout_mode: str = spec_field("", _rollout_mode, 'How a rollout reaches its accounts: "stackset" or "providers". Empty: stackset with targetOrganizationalUnitIds, else providers.', key="rolloutMode", unset="", arg="rollout_mode")
 
 
 @dataclass(frozen=True)
 class TrustedStackSpec:
-    """The trusted side's config keys that feed no TrustedAccountAccess input: where the role ARNs come from."""
+    """The trusted side's config keys that feed no TrustedAccountAccess input: where the role ARNs come from
+    (checked by ``parsed_config``; the rules across keys: ``trusted_rules``)."""
 
-    trusting_stacks: tuple[str, ...] = spec_field((), None, "Stacks whose roleArn output is read. Empty: [<organization>/<project>/trusting].", key="trustingStacks")
-    role_arns: tuple[str, ...] = spec_field((), None, "Role ARNs to use instead of stack references (roles made elsewhere).", key="roleArns")
-    trust_organizational_unit_paths: tuple[str, ...] = spec_field((), None, "Organization paths (o-.../r-.../ou-.../) under which the roleArnPattern of stackset-mode stacks may be assumed.", key="trustOrganizationalUnitPaths")
+    trusting_stacks: tuple[str, ...] = spec_field((), list_of(check.stack_name), "Stacks whose roleArn output is read. Empty: [<organization>/<project>/trusting].", key="trustingStacks")
+    role_arns: tuple[str, ...] = spec_field((), list_of(check.role_arn, identity=check.role_identity), "Role ARNs to use instead of stack references (roles made elsewhere).", key="roleArns")
+    trust_organizational_unit_paths: tuple[str, ...] = spec_field((), list_of(check.organization_path), "Organization paths (o-.../r-.../ou-.../) under which the roleArnPattern of stackset-mode stacks may be assumed.", key="trustOrganizationalUnitPaths")
 # fmt: on
 
 
@@ -260,10 +285,10 @@ def read_config(raw: Mapping[str, str]) -> dict[str, Any]:
 
 
 def choose_side(side: str, stack: str) -> Side:
+    """The side: as set (checked by StackSpec's rule), else the stack name's."""
+    side = _side("side", side)
     if side in SIDES:
         return side
-    if side:
-        raise InvalidInputError("side", side, 'must be "trusting" or "trusted"')
     if stack in SIDES:
         return stack
     raise InvalidInputError(
@@ -296,23 +321,35 @@ def _args(values: Mapping[str, Any], side: Side) -> dict[str, Any]:
     return args
 
 
-def rollout_settings(
-    values: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()
-) -> RolloutSettings | None:
-    """The rollout keys checked; None when the stack targets no account and no organizational unit."""
-    targets = check.string_list("targetAccountIds", values["targetAccountIds"], check.account_id)
-    units = check.string_list(
-        "targetOrganizationalUnitIds", values["targetOrganizationalUnitIds"], check.organizational_unit_id
+def parsed_config(spec_type: type[S], values: Mapping[str, Any], rules: tuple[CrossRule, ...] = ()) -> S:
+    """A program spec from the config values: each field from its key, checked by its rule, then the
+    rules across keys; an error names the config key."""
+    names = {f.name: str(info(f).key) for f in spec_fields.spec_fields(spec_type)}
+    try:
+        return parse(spec_type, {name: values[key] for name, key in names.items()}, rules=rules)
+    except InvalidInputError as error:
+        raise error.renamed(names) from None
+
+
+def _targets(checked: Mapping[str, Any]) -> bool:
+    """The stack rolls out: it targets accounts or organizational units."""
+    return bool(checked["target_account_ids"] or checked["target_organizational_unit_ids"])
+
+
+def decided_mode(checked: Mapping[str, Any]) -> str:
+    """rolloutMode, decided: as set, else stackset with targetOrganizationalUnitIds, else providers."""
+    return str(
+        checked["rollout_mode"] or ("stackset" if checked["target_organizational_unit_ids"] else "providers")
     )
-    excluded = check.string_list("excludeAccountIds", values["excludeAccountIds"], check.account_id)
-    name = check.role_name("deploymentRoleName", values["deploymentRoleName"])
-    external_id = values["deploymentRoleExternalId"] or None
-    if external_id is not None:
-        external_id = check.external_id("deploymentRoleExternalId", external_id)
-    mode = values["rolloutMode"]
-    if mode not in ("", *stackset_mode.MODES):
-        raise InvalidInputError("rolloutMode", mode, 'must be "stackset" or "providers" (or empty)')
-    if not targets and not units:
+
+
+def rollout_rules(values: Mapping[str, Any]) -> tuple[CrossRule, ...]:
+    """StackSpec's rules across keys, in order: the rollout keys only with targets, the exclusions, each
+    mode's keys only in that mode. ``values`` (the config's) give the stackset keys and each value as written."""
+
+    def only_with_targets(checked: dict[str, Any]) -> None:
+        if _targets(checked):
+            return
         for key in ROLLOUT_KEYS[2:]:
             if values[key] != KEYS_BY_NAME[key].default:
                 raise InvalidInputError(
@@ -321,14 +358,13 @@ def rollout_settings(
                     "applies only to a rollout: set targetAccountIds or targetOrganizationalUnitIds, "
                     "or remove it",
                 )
-        return None
-    _exclusions_apply(excluded, targets, units)
-    defaulted = mode == "" and bool(units)
-    mode = mode or ("stackset" if units else "providers")
-    stackset: dict[str, Any] = {}
-    if mode == "stackset":
-        stackset = _stackset_settings(values, targets, units, excluded)
-    else:
+
+    def mode_keys(checked: dict[str, Any]) -> None:
+        if not _targets(checked):
+            return
+        if decided_mode(checked) == "stackset":
+            _stackset_keys_apply(values, checked)
+            return
         for key in STACKSET_KEYS:
             if values[key] != KEYS_BY_NAME[key].default:
                 raise InvalidInputError(
@@ -336,27 +372,21 @@ def rollout_settings(
                     values[key],
                     "applies only to rolloutMode stackset: remove it, or set rolloutMode stackset",
                 )
-    return RolloutSettings(
-        target_account_ids=targets,
-        organizational_unit_ids=units,
-        exclude_account_ids=excluded,
-        deployment_role_name=name,
-        deployment_role_external_id=external_id,
-        external_id_secret="deploymentRoleExternalId" in secret_keys,
-        mode=mode,
-        mode_defaulted=defaulted,
-        stackset=stackset,
-    )
+
+    return (only_with_targets, _exclusions_apply, mode_keys)
 
 
-def _exclusions_apply(excluded: Sequence[str], targets: Sequence[str], units: Sequence[str]) -> None:
+def _exclusions_apply(checked: Mapping[str, Any]) -> None:
     """excludeAccountIds leaves out accounts of the units: none of targetAccountIds, and units to leave."""
+    if not _targets(checked):
+        return
+    excluded, targets = checked["exclude_account_ids"], checked["target_account_ids"]
     for account in excluded:
         if account in targets:
             raise InvalidInputError(
                 "excludeAccountIds", account, "is also in targetAccountIds: list the account in one of them"
             )
-    if excluded and not units:
+    if excluded and not checked["target_organizational_unit_ids"]:
         raise InvalidInputError(
             "excludeAccountIds",
             list(excluded),
@@ -370,16 +400,14 @@ STACKSET_NEEDS_UNITS = (
 )
 
 
-def _stackset_settings(
-    values: Mapping[str, Any], targets: tuple[str, ...], units: tuple[str, ...], excluded: tuple[str, ...]
-) -> dict[str, Any]:
-    """The stackset keys checked, as the component's inputs (without the partition check of the region)."""
-    if not units:
+def _stackset_keys_apply(values: Mapping[str, Any], checked: Mapping[str, Any]) -> None:
+    """In stackset mode: units, no accounts, and none of the providers-mode keys."""
+    if not checked["target_organizational_unit_ids"]:
         raise InvalidInputError("rolloutMode", "stackset", STACKSET_NEEDS_UNITS)
-    if targets:
+    if checked["target_account_ids"]:
         raise InvalidInputError(
             "targetAccountIds",
-            list(targets),
+            list(checked["target_account_ids"]),
             "cannot be used with rolloutMode stackset: a service-managed stack set deploys to whole "
             "organizational units; list these accounts' units, or set rolloutMode providers",
         )
@@ -391,10 +419,42 @@ def _stackset_settings(
                 "applies only to rolloutMode providers: CloudFormation StackSets reach the accounts "
                 "themselves; remove it, or set rolloutMode providers",
             )
+
+
+def rollout_settings(
+    values: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()
+) -> RolloutSettings | None:
+    """The rollout keys checked; None when the stack targets no account and no organizational unit."""
+    return _rollout(parsed_config(StackSpec, values, rollout_rules(values)), values, secret_keys)
+
+
+def _rollout(
+    spec: StackSpec, values: Mapping[str, Any], secret_keys: frozenset[str]
+) -> RolloutSettings | None:
+    """The rollout of a parsed StackSpec (None: no targets), its stackset inputs checked in stackset mode."""
+    checked = spec_values(spec)
+    if not _targets(checked):
+        return None
+    mode = decided_mode(checked)
+    return RolloutSettings(
+        target_account_ids=spec.target_account_ids,
+        organizational_unit_ids=spec.target_organizational_unit_ids,
+        exclude_account_ids=spec.exclude_account_ids,
+        deployment_role_name=spec.deployment_role_name,
+        deployment_role_external_id=spec.deployment_role_external_id,
+        external_id_secret="deploymentRoleExternalId" in secret_keys,
+        mode=mode,
+        mode_defaulted=not spec.rollout_mode and mode == "stackset",
+        stackset=_stackset_settings(values, spec) if mode == "stackset" else {},
+    )
+
+
+def _stackset_settings(values: Mapping[str, Any], spec: StackSpec) -> dict[str, Any]:
+    """The stackset keys checked, as the component's inputs (without the partition check of the region)."""
     args: dict[str, Any] = {str(KEYS_BY_NAME[key].arg): values[key] for key in STACKSET_KEYS}
     args = {k: v for k, v in args.items() if v != ""}
-    args["organizational_unit_ids"] = units
-    args["exclude_account_ids"] = excluded
+    args["organizational_unit_ids"] = spec.target_organizational_unit_ids
+    args["exclude_account_ids"] = spec.exclude_account_ids
     try:
         checked = stackset_mode.validate_stackset_args(args)
     except InvalidInputError as error:
@@ -424,7 +484,8 @@ def trusting_settings(
         del args["trusted_account_ids"]
     else:
         args.pop("callers", None)
-    rollout = rollout_settings(values, secret_keys)
+    stack = parsed_config(StackSpec, values, rollout_rules(values))
+    rollout = _rollout(stack, values, secret_keys)
     if rollout is not None:
         try:
             not_the_deployment_role(args["role_name"], rollout.deployment_role_name)
@@ -439,9 +500,8 @@ def trusting_settings(
             checked.trusted_account_ids,
             "trustedAccountIds",
         )
-    protect = check.boolean("protect", values["protect"])
     return TrustingSettings(
-        args=args, secret_keys=secret_keys, rollout=rollout, protect=protect, spec=checked
+        args=args, secret_keys=secret_keys, rollout=rollout, protect=stack.protect, spec=checked
     )
 
 
@@ -460,25 +520,32 @@ def refuse_in_stackset_mode(role_args: Mapping[str, Any], secret_keys: frozenset
         raise refused.renamed(KEY_FOR_ARG)
 
 
-def trusted_settings(
-    values: Mapping[str, Any], default_stack: str, secret_keys: frozenset[str] = frozenset()
-) -> TrustedSettings:
-    stacks = check.string_list("trustingStacks", values["trustingStacks"], check.stack_name)
-    role_arns = check.string_list(
-        "roleArns", values["roleArns"], check.role_arn, identity=check.role_identity
-    )
-    paths = check.string_list(
-        "trustOrganizationalUnitPaths", values["trustOrganizationalUnitPaths"], check.organization_path
-    )
-    if not stacks and not role_arns:
-        stacks = (default_stack,)
-    if paths and not stacks:
+def trusted_rules(default_stack: str) -> tuple[CrossRule, ...]:
+    """TrustedStackSpec's rules across keys, in order: no stack and no ARN read ``default_stack``;
+    trustOrganizationalUnitPaths needs trusting stacks."""
+
+    def default_trusting_stack(checked: dict[str, Any]) -> None:
+        if not checked["trusting_stacks"] and not checked["role_arns"]:
+            checked["trusting_stacks"] = (default_stack,)
+
+    return (default_trusting_stack, _paths_need_stacks)
+
+
+def _paths_need_stacks(checked: Mapping[str, Any]) -> None:
+    paths = checked["trust_organizational_unit_paths"]
+    if paths and not checked["trusting_stacks"]:
         raise InvalidInputError(
             "trustOrganizationalUnitPaths",
             list(paths),
             "applies to trusting stacks in rolloutMode stackset read through trustingStacks (their "
             "roleArnPattern), and this stack reads none: list them in trustingStacks",
         )
+
+
+def trusted_settings(
+    values: Mapping[str, Any], default_stack: str, secret_keys: frozenset[str] = frozenset()
+) -> TrustedSettings:
+    trusted = parsed_config(TrustedStackSpec, values, trusted_rules(default_stack))
     try:
         # The ARNs read from stacks are checked with the others once they resolve.
         options = parse_trusted_options(_args(values, "trusted"))
@@ -487,12 +554,12 @@ def trusted_settings(
     args = {k: v for k, v in spec_values(options).items() if k not in ("role_arns", "secret_inputs")}
     return TrustedSettings(
         spec=options,
-        trusting_stacks=stacks,
-        role_arns=role_arns,
+        trusting_stacks=trusted.trusting_stacks,
+        role_arns=trusted.role_arns,
         args=args,
-        organization_paths=paths,
+        organization_paths=trusted.trust_organizational_unit_paths,
         secret_keys=secret_keys,
-        protect=check.boolean("protect", values["protect"]),
+        protect=parsed_config(StackSpec, values).protect,
     )
 
 

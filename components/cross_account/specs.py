@@ -33,6 +33,12 @@ def _whole(low: int, high: int, unit: str = "") -> Rule:
     return lambda key, value: check.integer(key, value, low, high, unit)
 
 
+list_of = _list
+"""A list rule, shared with the program's specs (program/settings.py)."""
+optional = _optional
+"""An optional rule, shared with the program's specs (program/settings.py)."""
+
+
 CALL_AS = ("SELF", "DELEGATED_ADMIN")
 REGION_CONCURRENCY = ("PARALLEL", "SEQUENTIAL")
 
