@@ -36,7 +36,16 @@ from cross_account.testing import CrossAccountMocks
 from cross_account.trusted_args import TrustedAccountAccessArgs
 from cross_account.trusting import TrustingAccountRoleArgs, validate_trusting_args
 from cross_account.validation import InvalidInputError
-from program.settings import KEYS, StackSpec, TrustedStackSpec
+from program.settings import (
+    KEYS,
+    NAMESPACE,
+    StackSpec,
+    TrustedStackSpec,
+    parsed_config,
+    read_config,
+    rollout_rules,
+    trusted_rules,
+)
 
 ROLE = values(validate_trusting_args({"trusted_account_ids": ["444455556666"]}))
 ACCESS = values(
@@ -474,3 +483,170 @@ def test_the_generic_spec_module_imports_no_pulumi() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[3] S(n=3)"
+
+
+# The program's own specs: each config key's rule in its field, the rules across keys beside it -------
+
+RULELESS_PROGRAM_FIELDS: dict[str, list[str]] = {"StackSpec": [], "TrustedStackSpec": []}
+"""The program specs' fields without a rule of their own: none (each key is checked in its field's line)."""
+
+
+def test_every_field_of_the_programs_specs_has_its_rule() -> None:
+    ruleless = {
+        spec.__name__: [f.name for f in fields(spec) if info(f).rule is None]
+        for spec in (StackSpec, TrustedStackSpec)
+    }
+    assert ruleless == RULELESS_PROGRAM_FIELDS
+
+
+def config_values(**given: Any) -> dict[str, Any]:
+    """The config values of a stack that sets ``given`` (each as the CLI passes it), defaults filled in."""
+    return read_config(
+        {
+            f"{NAMESPACE}:{key}": value if isinstance(value, str) else json.dumps(value)
+            for key, value in given.items()
+        }
+    )
+
+
+ACCOUNT = "111122223333"
+UNIT = "ou-ab12-cdefgh34"
+ROLE_ARN = "arn:aws:iam::444455556666:role/reader"
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"side": "both"}, 'side: \'both\' must be "trusting" or "trusted"'),
+        ({"targetAccountIds": ["12345"]}, "targetAccountIds: '12345' is not a 12-digit AWS account id"),
+        (
+            {"targetOrganizationalUnitIds": ["ou-x"]},
+            "targetOrganizationalUnitIds: 'ou-x' is not an AWS Organizations organizational unit id "
+            "(ou-<4-32>-<8-32> or a root, r-<4-32>, of lowercase letters and digits)",
+        ),
+        (
+            {"targetAccountIds": [ACCOUNT], "excludeAccountIds": ["1"]},
+            "excludeAccountIds: '1' is not a 12-digit AWS account id",
+        ),
+        (
+            {"targetAccountIds": [ACCOUNT], "deploymentRoleName": "a b"},
+            "deploymentRoleName: 'a b' is not an IAM role name (1-64 characters of ASCII letters, digits and "
+            "+=,.@_-)",
+        ),
+        (
+            {"targetAccountIds": [ACCOUNT], "rolloutMode": "both"},
+            'rolloutMode: \'both\' must be "stackset" or "providers" (or empty)',
+        ),
+        (
+            {"deploymentRoleName": "Deployer"},
+            "deploymentRoleName: 'Deployer' applies only to a rollout: set targetAccountIds or "
+            "targetOrganizationalUnitIds, or remove it",
+        ),
+        (
+            {"targetAccountIds": [ACCOUNT], "excludeAccountIds": [ACCOUNT]},
+            f"excludeAccountIds: '{ACCOUNT}' is also in targetAccountIds: list the account in one of them",
+        ),
+        (
+            {"targetAccountIds": [ACCOUNT], "excludeAccountIds": ["111122224444"]},
+            "excludeAccountIds: ['111122224444'] excludes accounts of targetOrganizationalUnitIds, which is "
+            "empty: leave them out of targetAccountIds instead",
+        ),
+        (
+            {"targetAccountIds": [ACCOUNT], "callAs": "DELEGATED_ADMIN"},
+            "callAs: 'DELEGATED_ADMIN' applies only to rolloutMode stackset: remove it, or set rolloutMode stackset",
+        ),
+        (
+            {"targetAccountIds": [ACCOUNT], "rolloutMode": "stackset"},
+            "rolloutMode: 'stackset' needs targetOrganizationalUnitIds: a service-managed stack set deploys to "
+            "organizational units",
+        ),
+        (
+            {"targetOrganizationalUnitIds": [UNIT], "deploymentRoleName": "Deployer"},
+            "deploymentRoleName: 'Deployer' applies only to rolloutMode providers: CloudFormation StackSets "
+            "reach the accounts themselves; remove it, or set rolloutMode providers",
+        ),
+    ],
+    ids=[
+        "side",
+        "targetAccountIds",
+        "targetOrganizationalUnitIds",
+        "excludeAccountIds",
+        "deploymentRoleName",
+        "rolloutMode",
+        "rollout-key-without-targets",
+        "excluded-and-targeted",
+        "excluded-without-units",
+        "stackset-key-in-providers-mode",
+        "stackset-mode-without-units",
+        "providers-key-in-stackset-mode",
+    ],
+)
+def test_a_refusal_through_the_stack_spec_names_the_config_key(given: dict[str, Any], message: str) -> None:
+    values_ = config_values(**given)
+    with pytest.raises(InvalidInputError) as refused:
+        parsed_config(StackSpec, values_, rollout_rules(values_))
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (
+            {"trustingStacks": ["a b"]},
+            "trustingStacks: 'a b' is not a stack name (<stack>, <org>/<stack> or <org>/<project>/<stack>)",
+        ),
+        (
+            {"roleArns": ["arn:aws:iam::1:role/x"]},
+            "roleArns: 'arn:aws:iam::1:role/x' is not an IAM role ARN (arn:<partition>:iam::<account>:role/<path/>name)",
+        ),
+        (
+            {"trustOrganizationalUnitPaths": ["o-x"]},
+            "trustOrganizationalUnitPaths: 'o-x' is not an organization path (o-<id>/r-<root>/ou-<unit>/..., "
+            "ending in /, as AWS Organizations writes it; or o-<id>/*/ou-<unit>/ for a unit wherever it is)",
+        ),
+        (
+            {"roleArns": [ROLE_ARN], "trustOrganizationalUnitPaths": ["o-abcdefghij/r-ab12/"]},
+            "trustOrganizationalUnitPaths: ['o-abcdefghij/r-ab12/'] applies to trusting stacks in rolloutMode "
+            "stackset read through trustingStacks (their roleArnPattern), and this stack reads none: list them "
+            "in trustingStacks",
+        ),
+    ],
+    ids=["trustingStacks", "roleArns", "trustOrganizationalUnitPaths", "paths-without-stacks"],
+)
+def test_a_refusal_through_the_trusted_stack_spec_names_the_config_key(
+    given: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        parsed_config(TrustedStackSpec, config_values(**given), trusted_rules("acme/project/trusting"))
+    assert str(refused.value) == message
+
+
+def test_the_trusted_stack_spec_reads_the_default_trusting_stack_only_when_given_no_stack_and_no_arn() -> (
+    None
+):
+    rules = trusted_rules("acme/project/trusting")
+    assert parsed_config(TrustedStackSpec, config_values(), rules) == TrustedStackSpec(
+        trusting_stacks=("acme/project/trusting",)
+    )
+    assert parsed_config(TrustedStackSpec, config_values(roleArns=[ROLE_ARN]), rules) == TrustedStackSpec(
+        role_arns=(ROLE_ARN,)
+    )
+    paths = ("o-abcdefghij/r-ab12/",)
+    assert parsed_config(
+        TrustedStackSpec,
+        config_values(trustingStacks=["acme/p/a"], trustOrganizationalUnitPaths=list(paths)),
+        rules,
+    ) == TrustedStackSpec(trusting_stacks=("acme/p/a",), trust_organizational_unit_paths=paths)
+
+
+def test_the_stack_spec_checks_and_normalizes_each_key_by_its_fields_rule() -> None:
+    values_ = config_values(
+        side="trusting", protect="true", targetOrganizationalUnitIds=[UNIT], excludeAccountIds=[ACCOUNT]
+    )
+    assert parsed_config(StackSpec, values_, rollout_rules(values_)) == StackSpec(
+        side="trusting",
+        protect=True,
+        target_organizational_unit_ids=(UNIT,),
+        exclude_account_ids=(ACCOUNT,),
+        deployment_role_external_id=None,
+    )
