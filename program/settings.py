@@ -74,8 +74,100 @@ class StackSpec:
     deployment_role_name: str = spec_field(limits.DEFAULT_DEPLOYMENT_ROLE_NAME, check.role_name, "Role assumed in each target account other than the deploying one, to create the role there.", key="deploymentRoleName", arg="deployment_role_name")
     deployment_role_external_id: str | None = spec_field("", optional(check.external_id, ""), "sts:ExternalId of the deployment role; set it with --secret. Empty: none.", key="deploymentRoleExternalId", unset="", arg="deployment_role_external_id")
     rollout_mode: str = spec_field("", _rollout_mode, 'How a rollout reaches its accounts: "stackset" or "providers". Empty: stackset with targetOrganizationalUnitIds, else providers.', key="rolloutMode", unset="", arg="rollout_mode")
+# fmt: on
 
 
+def _targets(checked: Mapping[str, Any]) -> bool:
+    """The stack rolls out: it targets accounts or organizational units."""
+    return bool(checked["target_account_ids"] or checked["target_organizational_unit_ids"])
+
+
+def decided_mode(checked: Mapping[str, Any]) -> str:
+    """rolloutMode, decided: as set, else stackset with targetOrganizationalUnitIds, else providers."""
+    return str(
+        checked["rollout_mode"] or ("stackset" if checked["target_organizational_unit_ids"] else "providers")
+    )
+
+
+def rollout_rules(values: Mapping[str, Any]) -> tuple[CrossRule, ...]:
+    """StackSpec's rules across keys, in order: the rollout keys only with targets, the exclusions, each
+    mode's keys only in that mode. ``values`` (the config's) give the stackset keys and each value as written."""
+
+    def only_with_targets(checked: dict[str, Any]) -> None:
+        if _targets(checked):
+            return
+        for key in ROLLOUT_KEYS[2:]:
+            if values[key] != KEYS_BY_NAME[key].default:
+                raise InvalidInputError(
+                    key,
+                    values[key],
+                    "applies only to a rollout: set targetAccountIds or targetOrganizationalUnitIds, "
+                    "or remove it",
+                )
+
+    def mode_keys(checked: dict[str, Any]) -> None:
+        if not _targets(checked):
+            return
+        if decided_mode(checked) == "stackset":
+            _stackset_keys_apply(values, checked)
+            return
+        for key in STACKSET_KEYS:
+            if values[key] != KEYS_BY_NAME[key].default:
+                raise InvalidInputError(
+                    key,
+                    values[key],
+                    "applies only to rolloutMode stackset: remove it, or set rolloutMode stackset",
+                )
+
+    return (only_with_targets, _exclusions_apply, mode_keys)
+
+
+def _exclusions_apply(checked: Mapping[str, Any]) -> None:
+    """excludeAccountIds leaves out accounts of the units: none of targetAccountIds, and units to leave."""
+    if not _targets(checked):
+        return
+    excluded, targets = checked["exclude_account_ids"], checked["target_account_ids"]
+    for account in excluded:
+        if account in targets:
+            raise InvalidInputError(
+                "excludeAccountIds", account, "is also in targetAccountIds: list the account in one of them"
+            )
+    if excluded and not checked["target_organizational_unit_ids"]:
+        raise InvalidInputError(
+            "excludeAccountIds",
+            list(excluded),
+            "excludes accounts of targetOrganizationalUnitIds, which is empty: leave them out of "
+            "targetAccountIds instead",
+        )
+
+
+STACKSET_NEEDS_UNITS = (
+    "needs targetOrganizationalUnitIds: a service-managed stack set deploys to organizational units"
+)
+
+
+def _stackset_keys_apply(values: Mapping[str, Any], checked: Mapping[str, Any]) -> None:
+    """In stackset mode: units, no accounts, and none of the providers-mode keys."""
+    if not checked["target_organizational_unit_ids"]:
+        raise InvalidInputError("rolloutMode", "stackset", STACKSET_NEEDS_UNITS)
+    if checked["target_account_ids"]:
+        raise InvalidInputError(
+            "targetAccountIds",
+            list(checked["target_account_ids"]),
+            "cannot be used with rolloutMode stackset: a service-managed stack set deploys to whole "
+            "organizational units; list these accounts' units, or set rolloutMode providers",
+        )
+    for key in PROVIDERS_KEYS:
+        if values[key] != KEYS_BY_NAME[key].default:
+            raise InvalidInputError(
+                key,
+                check.hidden_value(None) if key == "deploymentRoleExternalId" else values[key],
+                "applies only to rolloutMode providers: CloudFormation StackSets reach the accounts "
+                "themselves; remove it, or set rolloutMode providers",
+            )
+
+
+# fmt: off
 @dataclass(frozen=True)
 class TrustedStackSpec:
     """The trusted side's config keys that feed no TrustedAccountAccess input: where the role ARNs come from
@@ -85,6 +177,38 @@ class TrustedStackSpec:
     role_arns: tuple[str, ...] = spec_field((), list_of(check.role_arn, identity=check.role_identity), "Role ARNs to use instead of stack references (roles made elsewhere).", key="roleArns")
     trust_organizational_unit_paths: tuple[str, ...] = spec_field((), list_of(check.organization_path), "Organization paths (o-.../r-.../ou-.../) under which the roleArnPattern of stackset-mode stacks may be assumed.", key="trustOrganizationalUnitPaths")
 # fmt: on
+
+
+def trusted_rules(default_stack: str) -> tuple[CrossRule, ...]:
+    """TrustedStackSpec's rules across keys, in order: no stack and no ARN read ``default_stack``;
+    trustOrganizationalUnitPaths needs trusting stacks."""
+
+    def default_trusting_stack(checked: dict[str, Any]) -> None:
+        if not checked["trusting_stacks"] and not checked["role_arns"]:
+            checked["trusting_stacks"] = (default_stack,)
+
+    return (default_trusting_stack, _paths_need_stacks)
+
+
+def _paths_need_stacks(checked: Mapping[str, Any]) -> None:
+    paths = checked["trust_organizational_unit_paths"]
+    if paths and not checked["trusting_stacks"]:
+        raise InvalidInputError(
+            "trustOrganizationalUnitPaths",
+            list(paths),
+            "applies to trusting stacks in rolloutMode stackset read through trustingStacks (their "
+            "roleArnPattern), and this stack reads none: list them in trustingStacks",
+        )
+
+
+def parsed_config(spec_type: type[S], values: Mapping[str, Any], rules: tuple[CrossRule, ...] = ()) -> S:
+    """A program spec from the config values: each field from its key, checked by its rule, then the
+    rules across keys; an error names the config key."""
+    names = {f.name: str(info(f).key) for f in spec_fields.spec_fields(spec_type)}
+    try:
+        return parse(spec_type, {name: values[key] for name, key in names.items()}, rules=rules)
+    except InvalidInputError as error:
+        raise error.renamed(names) from None
 
 
 def _generated_keys() -> tuple[Key, ...]:
@@ -321,106 +445,6 @@ def _args(values: Mapping[str, Any], side: Side) -> dict[str, Any]:
     return args
 
 
-def parsed_config(spec_type: type[S], values: Mapping[str, Any], rules: tuple[CrossRule, ...] = ()) -> S:
-    """A program spec from the config values: each field from its key, checked by its rule, then the
-    rules across keys; an error names the config key."""
-    names = {f.name: str(info(f).key) for f in spec_fields.spec_fields(spec_type)}
-    try:
-        return parse(spec_type, {name: values[key] for name, key in names.items()}, rules=rules)
-    except InvalidInputError as error:
-        raise error.renamed(names) from None
-
-
-def _targets(checked: Mapping[str, Any]) -> bool:
-    """The stack rolls out: it targets accounts or organizational units."""
-    return bool(checked["target_account_ids"] or checked["target_organizational_unit_ids"])
-
-
-def decided_mode(checked: Mapping[str, Any]) -> str:
-    """rolloutMode, decided: as set, else stackset with targetOrganizationalUnitIds, else providers."""
-    return str(
-        checked["rollout_mode"] or ("stackset" if checked["target_organizational_unit_ids"] else "providers")
-    )
-
-
-def rollout_rules(values: Mapping[str, Any]) -> tuple[CrossRule, ...]:
-    """StackSpec's rules across keys, in order: the rollout keys only with targets, the exclusions, each
-    mode's keys only in that mode. ``values`` (the config's) give the stackset keys and each value as written."""
-
-    def only_with_targets(checked: dict[str, Any]) -> None:
-        if _targets(checked):
-            return
-        for key in ROLLOUT_KEYS[2:]:
-            if values[key] != KEYS_BY_NAME[key].default:
-                raise InvalidInputError(
-                    key,
-                    values[key],
-                    "applies only to a rollout: set targetAccountIds or targetOrganizationalUnitIds, "
-                    "or remove it",
-                )
-
-    def mode_keys(checked: dict[str, Any]) -> None:
-        if not _targets(checked):
-            return
-        if decided_mode(checked) == "stackset":
-            _stackset_keys_apply(values, checked)
-            return
-        for key in STACKSET_KEYS:
-            if values[key] != KEYS_BY_NAME[key].default:
-                raise InvalidInputError(
-                    key,
-                    values[key],
-                    "applies only to rolloutMode stackset: remove it, or set rolloutMode stackset",
-                )
-
-    return (only_with_targets, _exclusions_apply, mode_keys)
-
-
-def _exclusions_apply(checked: Mapping[str, Any]) -> None:
-    """excludeAccountIds leaves out accounts of the units: none of targetAccountIds, and units to leave."""
-    if not _targets(checked):
-        return
-    excluded, targets = checked["exclude_account_ids"], checked["target_account_ids"]
-    for account in excluded:
-        if account in targets:
-            raise InvalidInputError(
-                "excludeAccountIds", account, "is also in targetAccountIds: list the account in one of them"
-            )
-    if excluded and not checked["target_organizational_unit_ids"]:
-        raise InvalidInputError(
-            "excludeAccountIds",
-            list(excluded),
-            "excludes accounts of targetOrganizationalUnitIds, which is empty: leave them out of "
-            "targetAccountIds instead",
-        )
-
-
-STACKSET_NEEDS_UNITS = (
-    "needs targetOrganizationalUnitIds: a service-managed stack set deploys to organizational units"
-)
-
-
-def _stackset_keys_apply(values: Mapping[str, Any], checked: Mapping[str, Any]) -> None:
-    """In stackset mode: units, no accounts, and none of the providers-mode keys."""
-    if not checked["target_organizational_unit_ids"]:
-        raise InvalidInputError("rolloutMode", "stackset", STACKSET_NEEDS_UNITS)
-    if checked["target_account_ids"]:
-        raise InvalidInputError(
-            "targetAccountIds",
-            list(checked["target_account_ids"]),
-            "cannot be used with rolloutMode stackset: a service-managed stack set deploys to whole "
-            "organizational units; list these accounts' units, or set rolloutMode providers",
-        )
-    for key in PROVIDERS_KEYS:
-        if values[key] != KEYS_BY_NAME[key].default:
-            raise InvalidInputError(
-                key,
-                check.hidden_value(None) if key == "deploymentRoleExternalId" else values[key],
-                "applies only to rolloutMode providers: CloudFormation StackSets reach the accounts "
-                "themselves; remove it, or set rolloutMode providers",
-            )
-
-
 def rollout_settings(
     values: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()
 ) -> RolloutSettings | None:
@@ -518,28 +542,6 @@ def refuse_in_stackset_mode(role_args: Mapping[str, Any], secret_keys: frozenset
     refused = stackset_mode.unsupported(role_args)
     if refused is not None:
         raise refused.renamed(KEY_FOR_ARG)
-
-
-def trusted_rules(default_stack: str) -> tuple[CrossRule, ...]:
-    """TrustedStackSpec's rules across keys, in order: no stack and no ARN read ``default_stack``;
-    trustOrganizationalUnitPaths needs trusting stacks."""
-
-    def default_trusting_stack(checked: dict[str, Any]) -> None:
-        if not checked["trusting_stacks"] and not checked["role_arns"]:
-            checked["trusting_stacks"] = (default_stack,)
-
-    return (default_trusting_stack, _paths_need_stacks)
-
-
-def _paths_need_stacks(checked: Mapping[str, Any]) -> None:
-    paths = checked["trust_organizational_unit_paths"]
-    if paths and not checked["trusting_stacks"]:
-        raise InvalidInputError(
-            "trustOrganizationalUnitPaths",
-            list(paths),
-            "applies to trusting stacks in rolloutMode stackset read through trustingStacks (their "
-            "roleArnPattern), and this stack reads none: list them in trustingStacks",
-        )
 
 
 def trusted_settings(
