@@ -31,9 +31,12 @@ sys.exit(importlib.import_module(sys.argv[1]).main(sys.argv[2:]))
 
 
 def shorten(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The floor and the grace of every console script run in this process, for one test."""
-    for name in ("cross_account.connection", *SCRIPTS):
-        module = importlib.import_module(name)
+    """The floor and the grace of every console script run in this process, for one test.
+
+    Every module is imported before any is patched: a script first imported while ``connection`` is
+    patched would copy the short values, and keep them after the test."""
+    modules = [importlib.import_module(name) for name in ("cross_account.connection", *SCRIPTS)]
+    for module in modules:
         monkeypatch.setattr(module, "MIN_RUN_SECONDS", FLOOR)
         monkeypatch.setattr(module, "WATCHDOG_GRACE_SECONDS", GRACE)
 
