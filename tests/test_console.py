@@ -736,8 +736,9 @@ def test_the_console_script_is_installed_and_its_module_needs_no_pulumi() -> Non
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == (
         "ok ['cross_account', 'cross_account.clients', 'cross_account.connection', 'cross_account.console', "
-        "'cross_account.documents', "
-        "'cross_account.iam', 'cross_account.iam.grammar', 'cross_account.limits', 'cross_account.verify']"
+        "'cross_account.console_options', 'cross_account.console_urls', 'cross_account.documents', "
+        "'cross_account.iam', 'cross_account.iam.grammar', 'cross_account.limits', 'cross_account.verify', "
+        "'cross_account.verify_options', 'cross_account.verify_probes']"
     )
 
 

@@ -27,14 +27,15 @@ The login URL, the sign-in token and the session's credentials are bearer secret
 printed only by ``--print`` (stdout, the URL alone) and never appear in a message; the values of
 ``--external-id`` and ``--mfa-token`` neither. Every error is one line on stderr, exit status 2.
 
-This module imports neither pulumi nor the components: only the connection code, cross-account-verify's
-checks and the pure documents layer (``cross_account/__init__.py`` does import pulumi when the package
-itself is imported; tests/test_console.py loads this module without it).
+This module reads AWS (``sign_in``) and holds the command (``main``): its options are in
+``console_options``, its URLs in ``console_urls``. None imports pulumi or the components: only the
+connection code, cross-account-verify's checks and the pure documents layer
+(``cross_account/__init__.py`` does import pulumi when the package itself is imported;
+tests/test_console.py loads this module without it).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -44,36 +45,69 @@ import webbrowser
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
-from urllib.parse import urlencode, urlsplit
 
+# The names of the connection code, the options, the URLs and cross-account-verify this module
+# has always offered stay importable from it.
 from .connection import (
-    HOST_RE,
+    HOST_RE as HOST_RE,
     MIN_RUN_SECONDS,
     WATCHDOG_GRACE_SECONDS,
     Calls,
-    Parser,
+    Parser as Parser,
     Progress,
     SetupError,
     UsageError,
-    add_connection_arguments,
+    add_connection_arguments as add_connection_arguments,
     bounded,
-    check_connection_arguments,
-    check_endpoint_url,
+    check_connection_arguments as check_connection_arguments,
+    check_endpoint_url as check_endpoint_url,
     error_code,
     one_line,
     redact,
 )
-from .documents import SIGNIN_HOSTS
-from .iam.grammar import region_partition
-from .limits import MAX_SESSION_SECONDS, MIN_CLI_SESSION_SECONDS, ROLE_CHAINING_MAX_SECONDS
-from .verify import (
+from .console_options import (
+    DEFAULT_SESSION_NAME as DEFAULT_SESSION_NAME,
+    LOOPBACK_HOSTS as LOOPBACK_HOSTS,
+    MAX_DURATION_SECONDS as MAX_DURATION_SECONDS,
+    MIN_DURATION_SECONDS as MIN_DURATION_SECONDS,
+    PROG,
+    USAGE as USAGE,
+    Options,
+    _check_destination as _check_destination,
+    _check_duration as _check_duration,
+    _check_federation_endpoint as _check_federation_endpoint,
+    _check_url as _check_url,
+    _parser as _parser,
+    assume_role_request,
+    parse_args,
+)
+from .console_urls import (
+    CONSOLE_HOSTS as CONSOLE_HOSTS,
+    DEFAULT_REGIONS as DEFAULT_REGIONS,
+    FEDERATION_ENDPOINTS as FEDERATION_ENDPOINTS,
+    ISSUER as ISSUER,
+    console_region,
+    default_destination as default_destination,
+    destination_url,
+    federation_endpoint,
+    login_url,
+    signin_token_url,
+)
+from .documents import SIGNIN_HOSTS as SIGNIN_HOSTS
+from .iam.grammar import region_partition as region_partition
+from .limits import (
+    MAX_SESSION_SECONDS as MAX_SESSION_SECONDS,
+    MIN_CLI_SESSION_SECONDS as MIN_CLI_SESSION_SECONDS,
+    ROLE_CHAINING_MAX_SECONDS,
+)
+from .verify import TRANSIENT_CODES
+from .verify_options import (
     SECRET_OPTIONS as SECRET_OPTIONS,
-    TRANSIENT_CODES,
-    CallerOptions,
-    _check_tags,
-    add_caller_arguments,
-    caller_request,
-    parse_role_command,
+    CallerOptions as CallerOptions,
+    _check_tags as _check_tags,
+    add_caller_arguments as add_caller_arguments,
+    caller_request as caller_request,
+    parse_role_command as parse_role_command,
     secret_values as secret_values,
 )
 
@@ -81,47 +115,8 @@ EXIT_OK = 0
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
-PROG = "cross-account-console"
-DEFAULT_SESSION_NAME = "cross-account-console"
 INSTALL_HINT = "cross-account-console needs boto3: pip install 'cross-account[verify]'"
-
-FEDERATION_ENDPOINTS = {partition: f"https://{host}/federation" for partition, host in SIGNIN_HOSTS.items()}
-"""AWS's federation (sign-in) endpoint per partition, at the partition's sign-in host (the switch-role
-links' host): https://signin.aws.amazon.com/federation is the IAM User Guide's ("Enable custom identity
-broker access to the AWS console"); signin.amazonaws-us-gov.com and signin.amazonaws.cn serve the same
-path, as aws-vault's and Granted's console logins use them."""
-CONSOLE_HOSTS = {
-    "aws": "console.aws.amazon.com",
-    "aws-us-gov": "console.amazonaws-us-gov.com",
-    "aws-cn": "console.amazonaws.cn",
-}
-"""The console's host per partition: the default --destination is its home page of the region."""
-DEFAULT_REGIONS = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
-"""The console's region when neither --region nor the profile names one."""
-
-MIN_DURATION_SECONDS = MIN_CLI_SESSION_SECONDS
-MAX_DURATION_SECONDS = MAX_SESSION_SECONDS
-"""AssumeRole DurationSeconds and getSigninToken SessionDuration both run 900..43200 (the role's
-maximum session duration caps the first: AWS refuses a longer one)."""
-ISSUER = ""
-"""The login URL's Issuer: the page the console links to when the session ends. There is no sign-in
-page of ours to go back to, so it is empty (the console then shows its own sign-in page)."""
 MAX_TOKEN_RESPONSE_BYTES = 65536
-
-
-@dataclass(frozen=True)
-class Options(CallerOptions):
-    """The checked command line."""
-
-    session_name: str = DEFAULT_SESSION_NAME
-    duration: int | None = None
-    destination: str | None = None
-    print_url: bool = False
-    federation_endpoint: str | None = None
-
-    @property
-    def partition(self) -> str:
-        return self.role_arn.split(":")[1]
 
 
 @dataclass(frozen=True)
@@ -134,216 +129,6 @@ class Login:
     expiration: str
     session_duration: int | None
     """The SessionDuration sent to getSigninToken; None: the console session lasts as the credentials do."""
-
-
-# The command line -------------------------------------------------------------------------------
-
-USAGE = (
-    "%(prog)s ROLE_ARN [--external-id ID] [--mfa-serial ARN --mfa-token CODE]\n"
-    "    [--session-name NAME] [--source-identity VALUE] [--tags KEY=VALUE [KEY=VALUE ...]]\n"
-    "    [--duration SECONDS] [--destination URL] [--print] [--federation-endpoint URL]\n"
-    "    [--profile NAME] [--region NAME] [--endpoint-url URL] [--timeout SECONDS]"
-)
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = Parser(
-        prog=PROG,
-        usage=USAGE,
-        description="Assume a cross-account IAM role and open the AWS console as its session (AWS's "
-        "federation endpoint): works where the switch-role page cannot, e.g. for a role that requires "
-        "an external id.",
-        epilog="Exit status: 0 the console was opened (or its URL printed), 2 any error. The login URL "
-        "is a bearer secret, valid for 15 minutes: it is printed only with --print.",
-        allow_abbrev=False,
-    )
-    add_caller_arguments(parser, "the role to sign in as", DEFAULT_SESSION_NAME)
-    parser.add_argument(
-        "--duration",
-        metavar="SECONDS",
-        help=f"role and console session, {MIN_DURATION_SECONDS}-{MAX_DURATION_SECONDS} seconds (at most "
-        f"{ROLE_CHAINING_MAX_SECONDS} from temporary credentials); default: AWS's (one hour)",
-    )
-    parser.add_argument(
-        "--destination",
-        metavar="URL",
-        help="the console page to open: an https:// URL, or a path of the console such as /s3/home "
-        "(default: the console home of the region)",
-    )
-    parser.add_argument(
-        "--print",
-        dest="print_url",
-        action="store_true",
-        help="print the login URL on stdout instead of opening a browser (it is a secret: anyone "
-        "with it is signed in, for 15 minutes)",
-    )
-    parser.add_argument(
-        "--federation-endpoint",
-        metavar="URL",
-        help="the federation endpoint to get the sign-in token from (default: the one of the role's "
-        "partition, https://signin.aws.amazon.com/federation for aws)",
-    )
-    add_connection_arguments(parser, "the STS calls and the federation endpoint")
-    return parser
-
-
-def _check_url(option: str, url: str) -> str:
-    """An http(s) endpoint URL, by the rules of --endpoint-url, the message naming ``option``."""
-    try:
-        return check_endpoint_url(url)
-    except UsageError as error:
-        raise UsageError(str(error).replace("--endpoint-url", option, 1)) from None
-
-
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-def _check_federation_endpoint(url: str) -> str:
-    """An https:// endpoint, or http:// to the loopback host only: the request carries the session's credentials."""
-    checked = _check_url("--federation-endpoint", url)
-    parts = urlsplit(checked)
-    if parts.scheme == "http" and (parts.hostname or "") not in LOOPBACK_HOSTS:
-        raise UsageError(
-            f"--federation-endpoint {url!r}: the request carries the session's credentials, so http:// "
-            "is accepted only to the loopback host (127.0.0.1, localhost, ::1); use https://"
-        )
-    return checked
-
-
-def _check_destination(value: str) -> str:
-    rule = (
-        f"--destination {value!r} is not an https:// URL with a host, nor a path of the console "
-        "starting with / (like /s3/home)"
-    )
-    if not value.isascii() or not value.isprintable() or any(c.isspace() for c in value):
-        raise UsageError(rule)
-    if value.startswith("/") and not value.startswith("//"):
-        return value
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:
-        raise UsageError(rule) from None
-    if parts.scheme != "https" or "@" in parts.netloc or not HOST_RE.fullmatch(parts.hostname or ""):
-        raise UsageError(rule)
-    return value
-
-
-def _check_duration(text: str) -> int:
-    if (
-        not text.isascii()
-        or not text.isdigit()
-        or not MIN_DURATION_SECONDS <= int(text) <= MAX_DURATION_SECONDS
-    ):
-        raise UsageError(
-            f"--duration {text!r} must be a whole number of seconds from {MIN_DURATION_SECONDS} to "
-            f"{MAX_DURATION_SECONDS} (AWS's range for a role session and a console session)"
-        )
-    return int(text)
-
-
-def parse_args(argv: Sequence[str]) -> Options:
-    """Parse and check the command line; raise UsageError naming the argument, the value and the rule.
-
-    No message ever holds the value of --external-id or --mfa-token, only its length.
-    """
-    args = parse_role_command(_parser(), argv)
-    tags = _check_tags(args.tags or [])
-    duration = None if args.duration is None else _check_duration(args.duration)
-    destination = None if args.destination is None else _check_destination(args.destination)
-    endpoint = (
-        None if args.federation_endpoint is None else _check_federation_endpoint(args.federation_endpoint)
-    )
-    partition = args.role_arn.split(":")[1]
-    if endpoint is None and partition not in FEDERATION_ENDPOINTS:
-        raise UsageError(
-            f"ROLE_ARN {args.role_arn!r}: partition {partition!r} has no console federation endpoint this "
-            f"command knows ({', '.join(FEDERATION_ENDPOINTS)}): give --federation-endpoint and --destination"
-        )
-    if partition not in CONSOLE_HOSTS and (destination is None or destination.startswith("/")):
-        raise UsageError(
-            f"ROLE_ARN {args.role_arn!r}: partition {partition!r} has no console this command knows: "
-            "give --destination as an https:// URL"
-        )
-    connection = check_connection_arguments(args)
-    return Options(
-        role_arn=args.role_arn,
-        external_id=args.external_id,
-        mfa_serial=args.mfa_serial,
-        mfa_token=args.mfa_token,
-        session_name=args.session_name,
-        source_identity=args.source_identity,
-        tags=tags,
-        duration=duration,
-        destination=destination,
-        print_url=args.print_url,
-        federation_endpoint=endpoint,
-        profile=connection.profile,
-        region=connection.region,
-        endpoint_url=connection.endpoint_url,
-        timeout=connection.timeout,
-    )
-
-
-# What is sent -----------------------------------------------------------------------------------
-
-
-def assume_role_request(options: Options) -> dict[str, Any]:
-    """The AssumeRole parameters the options ask for."""
-    request = caller_request(options)
-    if options.duration is not None:
-        request["DurationSeconds"] = options.duration
-    return request
-
-
-def federation_endpoint(options: Options) -> str:
-    return options.federation_endpoint or FEDERATION_ENDPOINTS[options.partition]
-
-
-def signin_token_url(endpoint: str, credentials: dict[str, str], session_duration: int | None) -> str:
-    """The getSigninToken request (a GET, as AWS's examples make it): the session's credentials as the
-    URL-encoded ``Session`` JSON, and ``SessionDuration`` when the console session may outlast them."""
-    session = json.dumps(
-        {
-            "sessionId": credentials["AccessKeyId"],
-            "sessionKey": credentials["SecretAccessKey"],
-            "sessionToken": credentials["SessionToken"],
-        }
-    )
-    parameters: dict[str, str] = {"Action": "getSigninToken"}
-    if session_duration is not None:
-        parameters["SessionDuration"] = str(session_duration)
-    parameters["Session"] = session
-    return f"{endpoint}?{urlencode(parameters)}"
-
-
-def default_destination(partition: str, region: str) -> str:
-    """The console home of the region."""
-    return f"https://{CONSOLE_HOSTS[partition]}/console/home?{urlencode({'region': region})}"
-
-
-def console_region(options: Options, profile_region: str | None) -> str:
-    """The region of the default destination: --region, else the profile's when it is in the role's
-    partition, else the partition's default."""
-    if options.region is not None:
-        return options.region
-    if profile_region and region_partition(profile_region) == options.partition:
-        return profile_region
-    return DEFAULT_REGIONS.get(options.partition, "us-east-1")
-
-
-def destination_url(options: Options, region: str) -> str:
-    if options.destination is None:
-        return default_destination(options.partition, region)
-    if options.destination.startswith("/"):
-        return f"https://{CONSOLE_HOSTS[options.partition]}{options.destination}"
-    return options.destination
-
-
-def login_url(endpoint: str, token: str, destination: str) -> str:
-    """The URL that signs the browser in: Action=login, Issuer, Destination, SigninToken."""
-    query = urlencode({"Action": "login", "Issuer": ISSUER, "Destination": destination, "SigninToken": token})
-    return f"{endpoint}?{query}"
 
 
 def temporary_caller(caller_arn: str, session: Any) -> bool:
