@@ -17,7 +17,6 @@ from .connection import (
     Parser,
     UsageError,
     add_connection_arguments,
-    check_connection_arguments,
     check_endpoint_url,
 )
 from .console_urls import CONSOLE_HOSTS, FEDERATION_ENDPOINTS
@@ -26,6 +25,7 @@ from .verify_options import (
     CallerOptions,
     _check_tags,
     add_caller_arguments,
+    caller_fields,
     caller_request,
     parse_role_command,
 )
@@ -183,23 +183,12 @@ def parse_args(argv: Sequence[str]) -> Options:
             f"ROLE_ARN {args.role_arn!r}: partition {partition!r} has no console this command knows: "
             "give --destination as an https:// URL"
         )
-    connection = check_connection_arguments(args)
     return Options(
-        role_arn=args.role_arn,
-        external_id=args.external_id,
-        mfa_serial=args.mfa_serial,
-        mfa_token=args.mfa_token,
-        session_name=args.session_name,
-        source_identity=args.source_identity,
-        tags=tags,
+        **caller_fields(args, tags),
         duration=duration,
         destination=destination,
         print_url=args.print_url,
         federation_endpoint=endpoint,
-        profile=connection.profile,
-        region=connection.region,
-        endpoint_url=connection.endpoint_url,
-        timeout=connection.timeout,
     )
 
 

@@ -233,22 +233,27 @@ def parse_args(argv: Sequence[str]) -> Options:
             f"--probe {args.probe!r} with --expect-deny: --expect-deny stops at sts:AssumeRole, "
             "there is no session to probe"
         )
-    connection = check_connection_arguments(args)
     return Options(
-        role_arn=args.role_arn,
-        external_id=args.external_id,
-        mfa_serial=args.mfa_serial,
-        mfa_token=args.mfa_token,
-        probe=args.probe or DEFAULT_PROBE,
-        profile=connection.profile,
-        region=connection.region,
-        endpoint_url=connection.endpoint_url,
-        session_name=args.session_name,
-        timeout=connection.timeout,
-        source_identity=args.source_identity,
-        tags=tags,
-        expect_deny=args.expect_deny,
+        **caller_fields(args, tags), probe=args.probe or DEFAULT_PROBE, expect_deny=args.expect_deny
     )
+
+
+def caller_fields(args: argparse.Namespace, tags: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """The CallerOptions of a checked command line, as verify and the console both read them."""
+    connection = check_connection_arguments(args)
+    return {
+        "role_arn": args.role_arn,
+        "external_id": args.external_id,
+        "mfa_serial": args.mfa_serial,
+        "mfa_token": args.mfa_token,
+        "session_name": args.session_name,
+        "source_identity": args.source_identity,
+        "tags": tags,
+        "profile": connection.profile,
+        "region": connection.region,
+        "endpoint_url": connection.endpoint_url,
+        "timeout": connection.timeout,
+    }
 
 
 def secret_values(argv: Sequence[str]) -> tuple[str, ...]:
