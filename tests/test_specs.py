@@ -19,6 +19,7 @@ from conftest import (
     TRUSTED_ACCOUNT,
     TRUSTING_ACCOUNT,
     RecordingMocks,
+    Run,
     pulumi_run,
     run_main,
     stack_file_config,
@@ -301,13 +302,9 @@ def test_a_providers_mode_rollout_stack_of_three_accounts_parses_its_role_once_a
     assert dict(calls) == {"RoleSpec": 1, "checked_trust_policy": 1}
 
 
-@pytest.mark.parametrize(
-    "trusted_late", [False, True], ids=["trusted accounts known", "trusted accounts an output"]
-)
-def test_the_rollout_component_alone_parses_its_role_once_and_checks_its_trust_policy_once(
-    monkeypatch: pytest.MonkeyPatch, trusted_late: bool
-) -> None:
-    calls = counted(monkeypatch)
+def rollout_alone(trusted_late: bool, **inputs: Any) -> Run:
+    """TrustingRoleRollout alone, for ROLLOUT_TARGETS, trusting TRUSTED_ACCOUNT with MFA; ``trusted_late``:
+    the trusted accounts are an Output. Exports its role ARNs by account."""
 
     def body() -> dict[str, Any]:
         trusted = [TRUSTED_ACCOUNT]
@@ -317,12 +314,22 @@ def test_the_rollout_component_alone_parses_its_role_once_and_checks_its_trust_p
                 "trusted_account_ids": pulumi.Output.from_input(trusted) if trusted_late else trusted,
                 "target_account_ids": list(ROLLOUT_TARGETS),
                 "require_mfa": True,
-                "external_id": pulumi.Output.secret("partner-7f3a"),
+                **inputs,
             },
         )
         return {"arns": rollout.role_arns_by_account}
 
-    run = pulumi_run(body, mocks=rollout_mocks())
+    return pulumi_run(body, mocks=rollout_mocks())
+
+
+@pytest.mark.parametrize(
+    "trusted_late", [False, True], ids=["trusted accounts known", "trusted accounts an output"]
+)
+def test_the_rollout_component_alone_parses_its_role_once_and_checks_its_trust_policy_once(
+    monkeypatch: pytest.MonkeyPatch, trusted_late: bool
+) -> None:
+    calls = counted(monkeypatch)
+    run = rollout_alone(trusted_late, external_id=pulumi.Output.secret("partner-7f3a"))
     assert run.outputs["arns"] == {a: f"arn:aws:iam::{a}:role/cross-account-role" for a in ROLLOUT_TARGETS}
     roles = run.of_type("aws:iam/role:Role")
     assert len(roles) == len(ROLLOUT_TARGETS)
@@ -356,22 +363,7 @@ def test_the_stackset_component_alone_parses_its_role_once_and_checks_its_trust_
     monkeypatch: pytest.MonkeyPatch, trusted_late: bool
 ) -> None:
     calls = counted(monkeypatch)
-
-    def body() -> dict[str, Any]:
-        trusted = [TRUSTED_ACCOUNT]
-        rollout = TrustingRoleRollout(
-            "trusting",
-            {
-                "trusted_account_ids": pulumi.Output.from_input(trusted) if trusted_late else trusted,
-                "target_account_ids": list(ROLLOUT_TARGETS),
-                "rollout_mode": "stackset",
-                "organizational_unit_ids": [ROLLOUT_UNIT],
-                "require_mfa": True,
-            },
-        )
-        return {"pattern": rollout.role_arn_pattern}
-
-    run = pulumi_run(body, mocks=rollout_mocks())
+    run = rollout_alone(trusted_late, rollout_mode="stackset", organizational_unit_ids=[ROLLOUT_UNIT])
     template = json.loads(run.one("aws:cloudformation/stackSet:StackSet").inputs["templateBody"])
     assert (
         template["Resources"][ROLE_LOGICAL_ID]["Properties"]["AssumeRolePolicyDocument"] == mfa_trust_policy()
