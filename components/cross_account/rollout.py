@@ -22,8 +22,8 @@ from . import limits, stackset as stackset_mode, validation as check
 from .callers import Caller, caller_external_ids
 from .documents import has_console, switch_role_urls_by_account
 from .invokes import where_now
-from .spec_fields import completed, values
-from .specs import RoleSpec
+from .spec_fields import CrossRule, Rule, completed, default_of, info, parse, spec_fields, values
+from .specs import RoleSpec, RolloutSpec, StackSetSpec
 from .trusting import (
     LATE_INPUTS,
     TrustingAccountRole,
@@ -134,6 +134,10 @@ class TrustingRoleRolloutArgs(TypedDict):
 
 ROLE_INPUTS = frozenset(TrustingAccountRoleArgs.__annotations__)
 """The inputs each account's TrustingAccountRole gets; the others are the rollout's own."""
+ROLLOUT_INPUTS = frozenset(TrustingRoleRolloutArgs.__annotations__)
+"""Every input of TrustingRoleRollout (its own and the role's)."""
+_MODE_FIELD = next(field for field in spec_fields(RolloutSpec) if field.name == "rollout_mode")
+_MODE_RULE = cast(Rule, info(_MODE_FIELD).rule)
 
 
 def session_name(stack: str) -> str:
@@ -160,65 +164,49 @@ def validate_rollout_args(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict
     The inputs of each role are passed on as given, once they passed ``validate_trusting_args`` here.
     """
     rollout, role_args, _ = _validated(args)
-    return rollout, role_args
+    own = {name: value for name, value in values(rollout).items() if name != "stackset"}
+    return {**own, **(values(rollout.stackset) if rollout.stackset is not None else {})}, role_args
 
 
 def _validated(
     args: Mapping[str, Any], spec: RoleSpec | None = None
-) -> tuple[dict[str, Any], dict[str, Any], RoleSpec]:
-    """``validate_rollout_args``, and the role's spec: parsed here, or ``spec`` (parsed by the caller
-    already) completed with the inputs it adds (LATE_INPUTS)."""
-    known = set(TrustingRoleRolloutArgs.__annotations__)
-    check.refuse_unknown_inputs(args, known)
+) -> tuple[RolloutSpec, dict[str, Any], RoleSpec]:
+    """The rollout's spec, the inputs of each role, and the role's spec: parsed here, or ``spec`` (parsed
+    by the caller already) completed with the inputs it adds (LATE_INPUTS)."""
+    found: dict[str, Any] = {}
+
+    def with_role(checked: dict[str, Any]) -> None:
+        """The role's inputs checked, then the rules across the rollout's and the role's inputs."""
+        role_args = {k: v for k, v in args.items() if k in ROLE_INPUTS and k != "secret_inputs"}
+        role_secret = [name for name in checked["secret_inputs"] if name in ROLE_INPUTS]
+        if role_secret:
+            role_args["secret_inputs"] = role_secret
+        role = validate_trusting_args(role_args) if spec is None else completed(spec, role_args, LATE_INPUTS)
+        not_the_deployment_role(role.role_name, checked["deployment_role_name"])
+        if not check.has_output(role.trusted_account_ids):
+            not_trusted(
+                "target_account_ids",
+                checked["target_account_ids"],
+                role.trusted_account_ids,
+                "trusted_account_ids",
+            )
+        found.update(role_args=role_args, role=role)
+
+    rollout = parse(
+        RolloutSpec,
+        args,
+        known=ROLLOUT_INPUTS,
+        prepare=_mode_inputs,
+        rules=(_stackset_inputs(args), with_role),
+    )
+    return rollout, found["role_args"], found["role"]
+
+
+def _mode_inputs(args: Mapping[str, Any]) -> Mapping[str, Any]:
+    """No input left unevaluated; rollout_mode checked, with the inputs only the other mode reads refused,
+    and in stackset mode the role inputs a StackSet cannot express."""
     check.not_evaluated_inputs(args)
-    secret = check.string_list(
-        "secret_inputs",
-        args.get("secret_inputs"),
-        check.secret_input_name(known),
-    )
-    role_args = {k: v for k, v in args.items() if k in ROLE_INPUTS and k != "secret_inputs"}
-    role_secret = [name for name in secret if name in ROLE_INPUTS]
-    if role_secret:
-        role_args["secret_inputs"] = role_secret
-    out: dict[str, Any] = {"secret_inputs": secret}
-    targets = args.get("target_account_ids")
-    if targets is None:
-        raise InvalidInputError("target_account_ids", None, "is required")
-    if check.has_output(targets):
-        raise InvalidInputError(
-            "target_account_ids",
-            "<an output>",
-            "must be known account ids, not outputs: each account names its own resources",
-        )
-    out["target_account_ids"] = check.string_list(
-        "target_account_ids", targets, check.account_id, required=True
-    )
-    _mode(args, out)
-    out["deployment_role_name"] = check.role_name(
-        "deployment_role_name", args.get("deployment_role_name", limits.DEFAULT_DEPLOYMENT_ROLE_NAME)
-    )
-    external_id = args.get("deployment_role_external_id")
-    if external_id is not None and not isinstance(external_id, pulumi.Output):
-        external_id = check.external_id("deployment_role_external_id", external_id)
-    out["deployment_role_external_id"] = external_id
-    role = validate_trusting_args(role_args) if spec is None else completed(spec, role_args, LATE_INPUTS)
-    not_the_deployment_role(role.role_name, out["deployment_role_name"])
-    if not check.has_output(role.trusted_account_ids):
-        not_trusted(
-            "target_account_ids",
-            out["target_account_ids"],
-            role.trusted_account_ids,
-            "trusted_account_ids",
-        )
-    return out, role_args, role
-
-
-def _mode(args: Mapping[str, Any], out: dict[str, Any]) -> None:
-    """rollout_mode, checked, with the inputs only the other mode reads refused and the stackset inputs."""
-    mode = args.get("rollout_mode", "providers")
-    if mode not in stackset_mode.MODES:
-        raise InvalidInputError("rollout_mode", mode, f"must be one of {', '.join(stackset_mode.MODES)}")
-    out["rollout_mode"] = mode
+    mode = _MODE_RULE("rollout_mode", args.get("rollout_mode", default_of(_MODE_FIELD)))
     other = stackset_mode.PROVIDERS_INPUTS if mode == "stackset" else stackset_mode.STACKSET_INPUTS
     for name in other:
         if name in args:
@@ -228,7 +216,17 @@ def _mode(args: Mapping[str, Any], out: dict[str, Any]) -> None:
         refused = stackset_mode.unsupported(args)
         if refused is not None:
             raise refused
-        out.update(values(stackset_mode.validate_stackset_args(args)))
+    return args
+
+
+def _stackset_inputs(args: Mapping[str, Any]) -> CrossRule:
+    """The rule that reads the stackset mode's own inputs of ``args`` (``validate_stackset_args``)."""
+
+    def rule(checked: dict[str, Any]) -> None:
+        if checked["rollout_mode"] == "stackset":
+            checked["stackset"] = stackset_mode.validate_stackset_args(args)
+
+    return rule
 
 
 def not_the_deployment_role(role_name: str, deployment_role_name: str) -> None:
@@ -309,16 +307,16 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         except InvalidInputError as error:
             raise report.error(error) from None
         super().__init__(TOKEN, name, {}, opts)
-        accounts = sorted(rollout["target_account_ids"])
-        if rollout["rollout_mode"] == "stackset":
-            self._stack_set(name, rollout, settings, accounts, report, trust_policy)
+        accounts = sorted(rollout.target_account_ids)
+        if rollout.stackset is not None:
+            self._stack_set(name, rollout.stackset, settings, accounts, report, trust_policy)
             return
         self._per_account(name, rollout, role_args, settings, accounts, report, trust_policy)
 
     def _per_account(
         self,
         name: str,
-        rollout: Mapping[str, Any],
+        rollout: RolloutSpec,
         role_args: Mapping[str, Any],
         settings: RoleSpec,
         accounts: Sequence[str],
@@ -332,10 +330,10 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         # Where the given provider works decides what to register: plain values, read once.
         deploying, partition, region = where_now(self)
         session = session_name(pulumi.get_stack())
-        external_id = rollout["deployment_role_external_id"]
+        external_id = rollout.deployment_role_external_id
         if external_id is not None:
             external_id = pulumi.Output.secret(external_id)
-        name_secret = "deployment_role_name" in rollout["secret_inputs"]
+        name_secret = "deployment_role_name" in rollout.secret_inputs
         # One document for every account: it depends on the partition, the trusted accounts and the
         # external ids, not on the account the role is in. Each role gets the spec complete (its
         # late inputs in it, checked), so it neither parses nor checks a value again.
@@ -347,7 +345,7 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         for account in accounts:
             child = pulumi.ResourceOptions(parent=self)
             if account != deploying:
-                role_arn = f"arn:{partition}:iam::{account}:role/{rollout['deployment_role_name']}"
+                role_arn = f"arn:{partition}:iam::{account}:role/{rollout.deployment_role_name}"
                 assume = aws.ProviderAssumeRoleArgs(
                     role_arn=pulumi.Output.secret(role_arn) if name_secret else role_arn,
                     session_name=session,
@@ -445,7 +443,7 @@ class TrustingRoleRollout(pulumi.ComponentResource):
     def _stack_set(
         self,
         name: str,
-        rollout: Mapping[str, Any],
+        stackset: StackSetSpec,
         settings: RoleSpec,
         accounts: Sequence[str],
         report: Reporter,
@@ -455,10 +453,9 @@ class TrustingRoleRollout(pulumi.ComponentResource):
         deploying, partition, region = where_now(self)
         trusted = settings.trusted_account_ids
         try:
-            stackset_mode.validate_stackset_args(rollout, partition)  # the region against the partition
-            management = rollout["management_account_id"] or (
-                deploying if rollout["call_as"] == "SELF" else None
-            )
+            options = values(stackset)
+            stackset_mode.validate_stackset_args(options, partition)  # the region against the partition
+            management = stackset.management_account_id or (deploying if stackset.call_as == "SELF" else None)
             stackset_mode.refuse_management(accounts, management, "target_account_ids")
             # The template, made once: here when the trusted accounts are known (every check it needs,
             # before anything is registered), else once they resolve.
@@ -473,17 +470,23 @@ class TrustingRoleRollout(pulumi.ComponentResource):
             )
         except InvalidInputError as error:
             raise report.error(error) from None
-        stack_set_name = rollout["stack_set_name"] or stackset_mode.default_stack_set_name(pulumi.get_stack())
-        options = {**rollout, "stack_set_name": stack_set_name}
+        stack_set_name = stackset.stack_set_name or stackset_mode.default_stack_set_name(pulumi.get_stack())
         stack_set, _ = stackset_mode.build_stack_set(
-            self, name, options, settings, partition, region, report, body
+            self,
+            name,
+            {**options, "stack_set_name": stack_set_name},
+            settings,
+            partition,
+            region,
+            report,
+            body,
         )
         role_warnings(report, name, settings, self)
         self._stack_set_outputs(settings, partition, accounts)
         self.stack_set_name = stack_set.name
         self.stack_set_arn = stack_set.arn
         self.covered_organizational_unit_ids = pulumi.Output.from_input(
-            list(rollout["organizational_unit_ids"])
+            list(stackset.organizational_unit_ids)
         )
         self._register()
 

@@ -117,6 +117,29 @@ EXPIRES_AT_DOC = (
 """The docs of the config keys both sides read (each key appears once in the config contract)."""
 
 
+MODES = ("providers", "stackset")
+"""TrustingRoleRollout's rollout_mode values; the first is the default."""
+TARGETS_OUTPUT = "must be known account ids, not outputs: each account names its own resources"
+
+
+def _rollout_secret_inputs(key: str, value: Any) -> tuple[str, ...]:
+    """secret_inputs of a rollout: names of TrustingRoleRolloutArgs' inputs (its own and the role's)."""
+    from .rollout import TrustingRoleRolloutArgs
+
+    return check.string_list(
+        key, value, check.secret_input_name(set(TrustingRoleRolloutArgs.__annotations__))
+    )
+
+
+def _target_accounts(key: str, value: Any) -> tuple[str, ...]:
+    """target_account_ids: required, known now (each account names its own resources), distinct account ids."""
+    if value is None:
+        raise check.InvalidInputError(key, None, "is required")
+    if check.has_output(value):
+        raise check.InvalidInputError(key, "<an output>", TARGETS_OUTPUT)
+    return check.string_list(key, value, check.account_id, required=True)
+
+
 # fmt: off
 @dataclass(frozen=True)
 class CallerSpec:
@@ -212,6 +235,18 @@ class StackSetSpec:
     region_concurrency_type: str = spec_field(limits.DEFAULT_REGION_CONCURRENCY, _one_of(REGION_CONCURRENCY), 'Stackset mode: "PARALLEL" or "SEQUENTIAL".', key="regionConcurrencyType")
     stack_set_instance_region: str | None = spec_field(None, _optional(check.region), "Stackset mode: region of the stack instances. Empty: the stack's region.", key="stackSetInstanceRegion", unset="")
     stack_set_recreate_roles: bool = spec_field(False, check.boolean, "Stackset mode: apply a change of the StackSet's name (the stack's), retainStacksOnAccountRemoval or the instances' region, which re-creates the role in every account; false: held back, with a warning.", key="stackSetRecreateRoles")
+
+
+@dataclass(frozen=True)
+class RolloutSpec:
+    """TrustingRoleRollout's own inputs, checked (``rollout.validate_rollout_args``); the role's are a RoleSpec."""
+
+    secret_inputs: tuple[str, ...] = spec_field((), _rollout_secret_inputs, "The inputs (the rollout's and the role's) whose values stay secret.")
+    target_account_ids: tuple[str, ...] = spec_field(None, _target_accounts, "12-digit ids of the accounts to create the role in (required, known now).")
+    rollout_mode: str = spec_field(MODES[0], _one_of(MODES), '"providers" (a provider and a role per account) or "stackset" (one service-managed StackSet).')
+    deployment_role_name: str = spec_field(limits.DEFAULT_DEPLOYMENT_ROLE_NAME, check.role_name, "Providers mode: the role assumed in each target account to create the role there.")
+    deployment_role_external_id: Any = spec_field(None, _optional(check.external_id), "Providers mode: sts:ExternalId for the deployment role, or an Output of it (kept secret).", deferred=_is_output)
+    stackset: StackSetSpec | None = spec_field(None, None, "Stackset mode: its inputs, checked (stackset.validate_stackset_args); None in providers mode.")
 # fmt: on
 
 

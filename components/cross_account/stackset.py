@@ -29,11 +29,16 @@ from .documents import (
 )
 from .iam.grammar import region_partition as region_partition
 from .spec_fields import parse
-from .specs import CALL_AS as CALL_AS, REGION_CONCURRENCY as REGION_CONCURRENCY, RoleSpec, StackSetSpec
+from .specs import (
+    CALL_AS as CALL_AS,
+    MODES as MODES,
+    REGION_CONCURRENCY as REGION_CONCURRENCY,
+    RoleSpec,
+    StackSetSpec,
+)
 from .trusting import checked_trust_policy
 from .validation import InvalidInputError, Reporter
 
-MODES = ("providers", "stackset")
 STACKSET_INPUTS = (
     "organizational_unit_ids",
     "exclude_account_ids",
