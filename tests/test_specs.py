@@ -29,9 +29,9 @@ from test_component_package import field_docstrings
 from cross_account import TrustingRoleRollout, grants, limits, role_checks, validation as check
 from cross_account.documents import ROLE_LOGICAL_ID
 from cross_account.grants import validate_trusted_args
-from cross_account.rollout import TrustingRoleRolloutArgs
+from cross_account.rollout import ROLE_INPUTS, TrustingRoleRolloutArgs, validate_rollout_args
 from cross_account.spec_fields import config_default, default_of, field_names, info, parse, spec_field, values
-from cross_account.specs import AccessSpec, RoleSpec, StackSetSpec
+from cross_account.specs import AccessSpec, RoleSpec, RolloutSpec, StackSetSpec
 from cross_account.stackset import STACKSET_INPUTS, validate_stackset_args
 from cross_account.testing import CrossAccountMocks
 from cross_account.trusted_args import TrustedAccountAccessArgs
@@ -137,6 +137,119 @@ def test_every_default_a_docstring_states_is_its_spec_fields_default(args: type,
     assert len(stated) >= at_least, stated
     defaults = field_defaults(*SPECS_OF_ARGS[args.__name__])
     assert {name: defaults.get(name) for name in stated} == stated
+
+
+# The rollout's own inputs: RolloutSpec (its stackset-mode inputs a StackSetSpec in it) -------------
+
+ROLLOUT_OWN = set(TrustingRoleRolloutArgs.__annotations__) - ROLE_INPUTS
+"""TrustingRoleRollout's own inputs: those it does not forward to each account's role."""
+ROLLOUT_BASE = {"trusted_account_ids": [TRUSTED_ACCOUNT], "target_account_ids": ["111122223333"]}
+
+
+def test_the_rollout_spec_has_exactly_the_rollouts_own_inputs_and_its_stackset_inputs_in_a_stackset_spec() -> (
+    None
+):
+    own = set(field_names(RolloutSpec)) - {"stackset", "secret_inputs"}
+    assert own | set(field_names(StackSetSpec)) == ROLLOUT_OWN
+    assert not own & set(field_names(StackSetSpec))
+    # secret_inputs: forwarded (the role's names) and read by the rollout itself (its own names).
+    assert "secret_inputs" in ROLE_INPUTS
+    assert field_names(RolloutSpec) == (
+        "secret_inputs",
+        "target_account_ids",
+        "rollout_mode",
+        "deployment_role_name",
+        "deployment_role_external_id",
+        "stackset",
+    )
+
+
+def test_every_default_a_rollout_docstring_states_for_its_own_inputs_is_its_spec_fields_default() -> None:
+    stated = {
+        name: value
+        for name, value in documented_defaults(TrustingRoleRolloutArgs).items()
+        if name in ROLLOUT_OWN
+    }
+    assert stated == {
+        "deployment_role_name": "OrganizationAccountAccessRole",
+        "retain_stacks_on_account_removal": False,
+        "failure_tolerance_percentage": 10,
+    }
+    assert {name: field_defaults(RolloutSpec, StackSetSpec).get(name) for name in stated} == stated
+    assert default_of(next(f for f in fields(RolloutSpec) if f.name == "rollout_mode")) == "providers"
+
+
+def test_validate_rollout_args_returns_the_rollout_specs_values_with_its_stackset_inputs_beside_them() -> (
+    None
+):
+    providers, role = validate_rollout_args(ROLLOUT_BASE)
+    assert providers == {
+        "secret_inputs": (),
+        "target_account_ids": ("111122223333",),
+        "rollout_mode": "providers",
+        "deployment_role_name": "OrganizationAccountAccessRole",
+        "deployment_role_external_id": None,
+    }
+    assert role == {"trusted_account_ids": [TRUSTED_ACCOUNT]}
+    unit = "ou-ab12-cdefgh34"
+    stackset, _ = validate_rollout_args(
+        {**ROLLOUT_BASE, "rollout_mode": "stackset", "organizational_unit_ids": [unit]}
+    )
+    assert stackset == {
+        **providers,
+        "rollout_mode": "stackset",
+        **values(validate_stackset_args({"organizational_unit_ids": [unit]})),
+    }
+    assert stackset["organizational_unit_ids"] == (unit,)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"target_account_ids": None}, "target_account_ids: None is required"),
+        (
+            {"target_account_ids": ["111122223333", "111122223333"]},
+            "target_account_ids: '111122223333' is listed twice: entries must be distinct",
+        ),
+        ({"rollout_mode": "StackSet"}, "rollout_mode: 'StackSet' must be one of providers, stackset"),
+        (
+            {"deployment_role_name": "deploy role"},
+            "deployment_role_name: 'deploy role' is not an IAM role name (1-64 characters of ASCII letters, "
+            "digits and +=,.@_-)",
+        ),
+        (
+            {"deployment_role_external_id": "x"},
+            "deployment_role_external_id: '<1 characters, hidden>' is not a valid external id: 2-1224 "
+            "characters of ASCII letters, digits and +=,.@:/_-",
+        ),
+        (
+            {"deployment_role_name": "Cross-Account-Role"},
+            "role_name: 'cross-account-role' is also deployment_role_name ('Cross-Account-Role'), the role the "
+            "rollout assumes in each target account to create the role there: IAM refuses a second role of "
+            "that name (EntityAlreadyExists), and taking it over would put the deployers' own access in the "
+            "stack; choose another role_name",
+        ),
+        (
+            {"target_account_ids": [TRUSTED_ACCOUNT]},
+            f"target_account_ids: '{TRUSTED_ACCOUNT}' is also in trusted_account_ids: a role that trusts the "
+            "account it is in is not cross-account access (it lets in every principal of that account whose "
+            "own policies allow sts:AssumeRole)",
+        ),
+    ],
+    ids=[
+        "targets-required",
+        "targets-twice",
+        "mode",
+        "deployment-role",
+        "deployment-external-id",
+        "deployment-role-is-the-role",
+        "target-trusted",
+    ],
+)
+def test_a_refusal_through_the_rollout_spec_names_the_input(given: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        validate_rollout_args({**ROLLOUT_BASE, **given})
+    assert str(caught.value) == message
 
 
 CONFIG_FREE_FIELDS = {
