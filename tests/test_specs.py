@@ -53,8 +53,9 @@ ACCESS = values(
     validate_trusted_args({"role_arns": ["arn:aws:iam::111122223333:role/reader"], "user_names": ["alice"]})
 )
 STACKSET = values(validate_stackset_args({"organizational_unit_ids": ["ou-ab12-cdefgh34"]}))
-DEFAULT_RE = re.compile(r'\bDefault (true|false|-?[0-9]+|"[^"<]*"|\[[^\]<]*\])[.;,)]', re.ASCII)
+DEFAULT_RE = re.compile(r'\bDefault (true|false|-?[0-9]+|"[^"<]*"|\[[^\]<]*\])(?:[.;,):]| \()', re.ASCII)
 """A default a docstring states as a literal: Default 3600. Default "/". Default ["AmazonS3ReadOnlyAccess"].
+Default 100 (a note). Default false: a note.
 (A template such as "cross-account-access-<stack>" is no literal.)"""
 
 
@@ -173,7 +174,9 @@ def test_every_default_a_rollout_docstring_states_for_its_own_inputs_is_its_spec
     assert stated == {
         "deployment_role_name": "OrganizationAccountAccessRole",
         "retain_stacks_on_account_removal": False,
+        "max_concurrent_percentage": 100,
         "failure_tolerance_percentage": 10,
+        "stack_set_recreate_roles": False,
     }
     assert {name: field_defaults(RolloutSpec, StackSetSpec).get(name) for name in stated} == stated
     assert default_of(next(f for f in fields(RolloutSpec) if f.name == "rollout_mode")) == "providers"
