@@ -30,34 +30,25 @@ from cross_account.iam.grammar import ACCOUNT_ID_RE, ORGANIZATIONAL_UNIT_ID_RE, 
 from cross_account.limits import ROLE_ARN_OUTPUT
 from cross_account.offline import INVOKES, STACK_REFERENCE, CrossAccountMocks
 from cross_account.stack_outputs import OutputError, trusting_values, without_credentials
-from program.harness import (  # noqa: F401 - re-exported: the tests' harness (tests/conftest.py)
+from program.harness import (
     ORGANIZATION,
     PROJECT,
     ROOT,
-    SECRET_SIG,
-    SIG_KEY,
-    RecordingMonitor,
     Registration,
     Run,
-    _unwrap_secrets,
     error_line,
     execute,
     run_main_py,
 )
-from program.stackfile import (  # noqa: F401 - re-exported: the tests' harness reads stack files through here
+from program.stackfile import (
     ALLOWED_ACCOUNTS_KEY,
-    ALWAYS_SECRET_KEYS,
-    SECURE_PLACEHOLDER as SECRET_PLACEHOLDER,  # noqa: F401 - re-exported
     StackConfig,
     StackFileError,
     config_strings,
-    project_defaults,
     read_json,
     read_stack,
-    read_stack_config,
-    string_leaves,
 )
-from program.trustcheck import admits, untrusted_roles  # noqa: F401 - re-exported
+from program.trustcheck import untrusted_roles
 
 DEFAULT_ACCOUNT = "123456789012"
 """The account the stack is planned in when --account-id does not name it (AWS's documented example id)."""

@@ -27,8 +27,9 @@ import pytest
 if str(Path(__file__).resolve().parent.parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-# The harness is the one `make plan` runs the program with (program/plan.py); re-exported for the tests.
-from program.plan import (  # noqa: F401, E402
+# The harness is the one `make plan` runs the program with (program/harness.py); the test modules
+# import these names from here.
+from program.harness import (  # noqa: F401, E402
     ORGANIZATION,
     PROJECT,
     ROOT,
@@ -38,10 +39,10 @@ from program.plan import (  # noqa: F401, E402
     Registration,
     Run,
     _unwrap_secrets,
-    config_strings,
     execute,
-    stack_file_config,
 )
+from program.plan import stack_file_config  # noqa: F401, E402
+from program.stackfile import config_strings  # noqa: E402
 
 TRUSTING_ACCOUNT = "111122223333"
 TRUSTED_ACCOUNT = "444455556666"

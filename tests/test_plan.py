@@ -21,7 +21,9 @@ from test_bad_inputs import BAD_INPUTS, BadInput
 from test_makefile import make
 
 from cross_account.limits import PLACEHOLDER_ACCOUNT_IDS
-from program.plan import PLACEHOLDER_ROLE_ACCOUNT, SECRET_PLACEHOLDER, _Redactor, admits, main
+from program.plan import PLACEHOLDER_ROLE_ACCOUNT, _Redactor, main
+from program.stackfile import SECURE_PLACEHOLDER as SECRET_PLACEHOLDER
+from program.trustcheck import admits
 
 REFERENCE = "organization/cross-account-access/trusting"
 TRUSTED = stack_file_config("trusting")["cross-account-access:trustedAccountIds"][0]

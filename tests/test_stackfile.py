@@ -19,7 +19,7 @@ from conftest import ROOT, execute
 
 from cross_account.testing import CrossAccountMocks
 from program import deployer, plan
-from program.plan import error_line, run_main_py
+from program.harness import error_line, run_main_py
 from program.stackfile import StackFileError, config_strings, read_json, read_stack
 
 TRUSTING_ACCOUNT = "111122223333"
