@@ -2,20 +2,22 @@
 
 Whatever ``--timeout`` says, a run gets at least ``MIN_RUN_SECONDS`` (5 s), and the watchdog that
 ends a read which never completes waits ``WATCHDOG_GRACE_SECONDS`` (2 s) past it: constants of
-``cross_account.connection`` that each console script imports by name. A test that shows a hung
-or trickling endpoint cannot hold a run past its limit sets them to ``FLOOR`` and ``GRACE`` here,
-in its own process (``shorten``) or in the script's (``command``): the same bound, met in about four
-seconds instead of seven. The floor stays well above the trickling server's 0.1 s between bytes
-(a read waits half the floor), so a loaded machine does not turn the watchdog's case into a read timeout. ``tests/test_verify.py`` shows the real floor and grace apart, without
-waiting them out.
+``cross_account.connection`` that every console script reads there (``watchdog_seconds``, the
+connection's deadline). A test that shows a hung or trickling endpoint cannot hold a run past its
+limit sets them to ``FLOOR`` and ``GRACE`` here, in its own process (``shorten``) or in the script's
+(``command``): the same bound, met in about four seconds instead of seven. The floor stays well
+above the trickling server's 0.1 s between bytes (a read waits half the floor), so a loaded machine
+does not turn the watchdog's case into a read timeout. ``tests/test_verify.py`` shows the real
+floor and grace apart, without waiting them out.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 import pytest
+
+from cross_account import connection
 
 FLOOR = 3.0
 GRACE = 0.5
@@ -23,22 +25,16 @@ SCRIPTS = ("cross_account.verify", "cross_account.console", "cross_account.audit
 
 _RUN = """\
 import importlib, sys
-for name in ("cross_account.connection", sys.argv[1]):
-    module = importlib.import_module(name)
-    module.MIN_RUN_SECONDS, module.WATCHDOG_GRACE_SECONDS = {floor!r}, {grace!r}
+from cross_account import connection
+connection.MIN_RUN_SECONDS, connection.WATCHDOG_GRACE_SECONDS = {floor!r}, {grace!r}
 sys.exit(importlib.import_module(sys.argv[1]).main(sys.argv[2:]))
 """
 
 
 def shorten(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The floor and the grace of every console script run in this process, for one test.
-
-    Every module is imported before any is patched: a script first imported while ``connection`` is
-    patched would copy the short values, and keep them after the test."""
-    modules = [importlib.import_module(name) for name in ("cross_account.connection", *SCRIPTS)]
-    for module in modules:
-        monkeypatch.setattr(module, "MIN_RUN_SECONDS", FLOOR)
-        monkeypatch.setattr(module, "WATCHDOG_GRACE_SECONDS", GRACE)
+    """The floor and the grace of every console script run in this process, for one test."""
+    monkeypatch.setattr(connection, "MIN_RUN_SECONDS", FLOOR)
+    monkeypatch.setattr(connection, "WATCHDOG_GRACE_SECONDS", GRACE)
 
 
 def command(script: str, *argv: str) -> list[str]:

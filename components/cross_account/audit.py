@@ -100,14 +100,13 @@ from .audit_report import (
 )
 from .audit_roles import ADMINISTRATOR_ACCESS, RoleChecks
 from .connection import (
-    MIN_RUN_SECONDS,
-    WATCHDOG_GRACE_SECONDS,
     Progress,
     SetupError,
     UsageError,
     bounded,
     one_line,
     redact,
+    watchdog_seconds,
 )
 
 __all__ = [
@@ -300,7 +299,7 @@ def run_main(
 
         report = bounded(
             work,
-            max(options.timeout, MIN_RUN_SECONDS) + WATCHDOG_GRACE_SECONDS,
+            watchdog_seconds(options.timeout),
             progress,
             PROG,
         )

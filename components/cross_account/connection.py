@@ -488,6 +488,11 @@ class Calls:
                 raise SetupError(f"the caller's credentials cannot be used: {self.describe(error)}") from None
 
 
+def watchdog_seconds(timeout: float) -> float:
+    """How long the watchdog lets a whole run take: ``--timeout``, at least MIN_RUN_SECONDS, plus its grace."""
+    return max(timeout, MIN_RUN_SECONDS) + WATCHDOG_GRACE_SECONDS
+
+
 def bounded(work: Callable[[], T], seconds: float, progress: Progress, name: str) -> T:
     """``work()`` in a thread given ``seconds``; past them the run ends as unreachable, whatever blocks it."""
     outcome: dict[str, Any] = {}

@@ -50,8 +50,6 @@ from typing import Any, TextIO
 # has always offered stay importable from it.
 from .connection import (
     HOST_RE as HOST_RE,
-    MIN_RUN_SECONDS,
-    WATCHDOG_GRACE_SECONDS,
     Calls,
     Parser as Parser,
     Progress,
@@ -64,6 +62,7 @@ from .connection import (
     error_code,
     one_line,
     redact,
+    watchdog_seconds,
 )
 from .console_options import (
     DEFAULT_SESSION_NAME as DEFAULT_SESSION_NAME,
@@ -303,12 +302,11 @@ def main(
         except ImportError:
             raise UsageError(INSTALL_HINT) from None
         progress = Progress(options.endpoint_url or "AWS")
-        budget = max(options.timeout, MIN_RUN_SECONDS)
         login = bounded(
             lambda: sign_in(
                 options, boto3, log=lambda line: say(line, err), progress=progress, secrets=secrets
             ),
-            budget + WATCHDOG_GRACE_SECONDS,
+            watchdog_seconds(options.timeout),
             progress,
             PROG,
         )

@@ -19,7 +19,7 @@ the same backoff, and fails when the time is up.
 ``--timeout`` bounds the whole run: every connection and every read gets the
 time left (botocore's own retries are off, this command retries), and no call
 outlives it; the calls of the first attempt always get at least
-``MIN_RUN_SECONDS``, so ``--timeout 0`` tries once.
+``MIN_RUN_SECONDS`` (``connection``), so ``--timeout 0`` tries once.
 
 Exit status: 0 the access works (with --expect-deny: AssumeRole is refused);
 1 it is denied, or the probe fails (with --expect-deny: the access works); one
@@ -47,8 +47,6 @@ from .connection import (
     CREDENTIAL_CODES,
     DEFAULT_TIMEOUT_SECONDS as DEFAULT_TIMEOUT_SECONDS,
     HIDDEN as HIDDEN,
-    MIN_RUN_SECONDS,
-    WATCHDOG_GRACE_SECONDS,
     Calls,
     Parser as Parser,
     Progress,
@@ -61,6 +59,7 @@ from .connection import (
     error_code,
     one_line,
     redact as redact,
+    watchdog_seconds,
 )
 from .iam.grammar import (
     MFA_SERIAL_RE as MFA_SERIAL_RE,
@@ -355,10 +354,9 @@ def main(
             raise UsageError(INSTALL_HINT) from None
         progress = Progress(options.endpoint_url or "AWS")
         check = verify_denied if options.expect_deny else verify
-        budget = max(options.timeout, MIN_RUN_SECONDS)
         result = bounded(
             lambda: check(options, boto3, log=lambda line: say(line, err), progress=progress),
-            budget + WATCHDOG_GRACE_SECONDS,
+            watchdog_seconds(options.timeout),
             progress,
             PROG,
         )
