@@ -951,33 +951,3 @@ def test_profile_sessions_resolve_each_profiles_keys_and_parse_the_files_once(
     assert (keys["c"].access_key, keys["c"].secret_key) == ("AKIACONFIGPROFILE001", "from-config")
     with pytest.raises(botocore.exceptions.ProfileNotFound, match="nobody"):
         sessions.session("nobody")
-
-
-def test_profile_sessions_parse_each_service_model_once_for_every_profile(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A new botocore session parsed the IAM model (and the endpoints) again: once per account."""
-    import boto3
-    import botocore.loaders
-
-    from cross_account.profile_sessions import ProfileSessions
-
-    lines = [
-        f"[p{n}]\naws_access_key_id = AKIAEXAMPLE{n:09d}\naws_secret_access_key = s{n}\n" for n in range(5)
-    ]
-    (tmp_path / "credentials").write_text("\n".join(lines))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    read: list[str] = []
-    original = botocore.loaders.JSONFileLoader.load_file
-
-    def counted(self: Any, file_path: str) -> Any:
-        read.append(file_path)
-        return original(self, file_path)
-
-    monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file", counted)
-    sessions = ProfileSessions(boto3)
-    clients = [sessions.session(f"p{n}").client("iam", region_name="us-east-1") for n in range(5)]
-    assert [c.meta.service_model.service_name for c in clients] == ["iam"] * 5
-    assert read, "the models were read"
-    assert len(read) == len(set(read)), f"a model file was parsed more than once: {sorted(read)}"

@@ -2,8 +2,7 @@
 
 cross-account-audit reads each account with its own profile (``--profile-for ACCOUNT=PROFILE``): a
 ``boto3.Session(profile_name=...)`` per account parses both files again, so the time grew with the
-square of the accounts; and each new session read and parsed botocore's service models (IAM's,
-STS's, the endpoints) again, so every account cost the parse of the models. No pulumi here.
+square of the accounts. No pulumi here.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ class ProfileSessions:
         import botocore.configloader  # type: ignore[import-untyped]
         import botocore.credentials  # type: ignore[import-untyped]
         import botocore.exceptions  # type: ignore[import-untyped]
-        import botocore.loaders  # type: ignore[import-untyped]
         import botocore.session  # type: ignore[import-untyped]
 
         self.boto3 = boto3
@@ -49,8 +47,6 @@ class ProfileSessions:
                 return full_config
 
         self.session_class = Shared
-        self.models = botocore.loaders.create_loader()
-        """One loader of botocore's service models for every session (it keeps what it parsed)."""
 
     def session(self, profile: str) -> Any:
         """A boto3 session of ``profile``; ProfileNotFound when the files have no such profile."""
@@ -69,9 +65,4 @@ class ProfileSessions:
                     self.config_file, profile, config_parser=lambda _: self.loaded_config
                 )
         core.register_component("credential_provider", resolver)
-        core.register_component("data_loader", self.models)
-        session = self.boto3.Session(botocore_session=core, profile_name=profile)
-        self.models.search_paths[:] = dict.fromkeys(
-            self.models.search_paths
-        )  # boto3 adds its own per session
-        return session
+        return self.boto3.Session(botocore_session=core, profile_name=profile)
