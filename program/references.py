@@ -19,7 +19,6 @@ from cross_account.documents import parse_role_arn
 from cross_account.limits import (
     CALLER_REQUIREMENTS_OUTPUT,
     COVERED_UNITS_OUTPUT,
-    EXPIRES_AT_OUTPUT,
     MAX_SESSION_DURATION_OUTPUT,
     ORGANIZATIONAL_UNIT_PATHS_OUTPUT,
     OUTPUT_NAMES,
@@ -77,21 +76,6 @@ def _read(stack: str, rule: Callable[[str, Any], T], output: str, value: Any) ->
         raise InvalidInputError(f"trustingStacks: {stack}: {error.key}", error.value, error.rule) from None
 
 
-def _role_arns_by_account(stack: str, value: Any) -> list[str]:
-    """The role ARNs of a rollout stack, in account-id order; each ARN in the account it is listed under."""
-    return list(_read(stack, outputs.role_arns_by_account, ROLE_ARNS_BY_ACCOUNT_OUTPUT, value))
-
-
-def _max_session_of(stack: str, value: Any) -> int | None:
-    """A trusting stack's maxSessionDuration: None when absent (older stacks), else 3600..43200 seconds."""
-    return _read(stack, outputs.max_session_duration, MAX_SESSION_DURATION_OUTPUT, value)
-
-
-def _end_of(stack: str, value: Any) -> str:
-    """A trusting stack's expiresAt: "" when absent or empty (older stacks), else an RFC 3339 UTC time."""
-    return _read(stack, outputs.end_of_access, EXPIRES_AT_OUTPUT, value)
-
-
 @dataclass(frozen=True)
 class StackRoles:
     """What one trusting stack gives: its role ARNs, and what their trust policy requires."""
@@ -113,8 +97,6 @@ class StackRoles:
 
 _READ_OUTPUTS = tuple(outputs.TRUSTING_RULES)
 """The outputs of a trusting stack read here, each checked by its rule in cross_account.stack_outputs."""
-_FLAG_OUTPUTS = outputs.FLAG_OUTPUTS
-"""RoleRequirement field -> the trusting stack output it is read from (absent on older stacks: false)."""
 
 
 def _stack_roles(

@@ -595,11 +595,6 @@ def hidden(reporter: Reporter) -> Iterator[None]:
         raise reporter.error(error) from None
 
 
-def secrets_hidden(raw: Mapping[str, str], secret_keys: frozenset[str]) -> Any:
-    """No error raised inside shows the value of a key set as a secret, or of a key named like one."""
-    return hidden(secrets_reporter(raw, secret_keys))
-
-
 def load(
     raw: Mapping[str, str] | None = None, stack: str | None = None
 ) -> TrustingSettings | TrustedSettings:

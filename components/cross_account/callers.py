@@ -45,8 +45,6 @@ class Caller(TypedDict):
     """This caller's access ends then (RFC 3339 UTC to the second); not in the past."""
 
 
-CALLER_INPUTS = tuple(name for name in Caller.__annotations__ if name != "name")
-"""The flat inputs a caller entry has its own of (who, and the conditions)."""
 CALLER_KEYS: Mapping[str, str] = {
     "name": "name",
     "trustedAccountIds": "trusted_account_ids",

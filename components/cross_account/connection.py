@@ -128,9 +128,6 @@ class SetupError(UsageError):
     """The check could not be carried out (no or rejected credentials, endpoint unreachable): exit 2."""
 
 
-UNRECOGNIZED = "unrecognized arguments: "
-
-
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)

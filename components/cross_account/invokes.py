@@ -65,11 +65,6 @@ def account_and_partition_now() -> tuple[str, str]:
     return _field(GET_CALLER_IDENTITY, "accountId", identity.account_id), arn.split(":")[1]
 
 
-def account_now() -> str:
-    """The account id of the default provider's credentials, as a plain value (the program's own stack)."""
-    return _field(GET_CALLER_IDENTITY, "accountId", aws.get_caller_identity().account_id)
-
-
 def where_now(parent: pulumi.Resource) -> tuple[str, str, str]:
     """(account id, partition, region) of the parent's provider, as plain values, to decide what to
     register and to configure other providers with; the region whatever set it (stack config,
